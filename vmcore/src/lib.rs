@@ -1,0 +1,15 @@
+//! Hardware-free virtual-memory logic of the kernel.
+//!
+//! Everything here is plain data and arithmetic: it runs unchanged on the host under
+//! `cargo test` and inside the i386 kernel. The kernel crate supplies the machine (page-table
+//! access through the recursive windows, physical frames, the CPU's fault information); this crate
+//! decides what to do with it.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod addr;
+pub mod layout;
