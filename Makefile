@@ -1,0 +1,82 @@
+# The two commands: `make run` (boot the kernel in QEMU, serial console on this terminal) and
+# `make test` (host tests + kernel tests under QEMU, ending with "N passed, N failed").
+#
+# Knobs (on the make command line):
+#   CMDLINE="log=debug"   kernel command line for `make run` / `make debug`
+#   QEMU_FLAGS="-m 3G"    extra QEMU flags for run, debug and test
+#   PROFILE=debug         cargo profile (default release: optimised, with debug info)
+#   TIMEOUT=5             seconds GRUB waits on its menu in `make run` (edit the command line with 'e')
+
+PROFILE    ?= release
+CMDLINE    ?= log=info
+QEMU_FLAGS ?=
+TIMEOUT    ?= 1
+BUILD      := build
+TARGET_DIR := target/i686-kernel/$(if $(filter debug,$(PROFILE)),debug,$(PROFILE))
+CARGO_PROFILE := $(if $(filter debug,$(PROFILE)),,--profile $(PROFILE))
+KERNEL_SRC := $(shell find src boot vmcore/src -type f) Cargo.toml vmcore/Cargo.toml linker.ld build.rs i686-kernel.json
+
+export QEMU_FLAGS
+
+.PHONY: all setup kernel iso run debug test test-host test-kernel symbolize clippy clean
+
+all: iso
+
+setup:
+	@tools/setup.sh
+
+$(BUILD)/kernel.elf: $(KERNEL_SRC) | setup
+	cargo kbuild $(CARGO_PROFILE)
+	@mkdir -p $(BUILD)
+	cp $(TARGET_DIR)/kernel $@
+
+$(BUILD)/ktest/kernel.elf: $(KERNEL_SRC) | setup
+	cargo kbuild $(CARGO_PROFILE) --features ktest
+	@mkdir -p $(BUILD)/ktest
+	cp $(TARGET_DIR)/kernel $@
+
+%.sym: %.elf
+	tools/mksyms.sh $< $@
+
+kernel: $(BUILD)/kernel.elf
+
+$(BUILD)/kernel.iso: $(BUILD)/kernel.elf $(BUILD)/kernel.sym tools/mkiso.sh
+	tools/mkiso.sh $@ $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(TIMEOUT) "$(CMDLINE)"
+
+iso: $(BUILD)/kernel.iso
+
+# Always rebuild the ISO for run/debug so CMDLINE and TIMEOUT changes take effect.
+run: $(BUILD)/kernel.elf $(BUILD)/kernel.sym
+	tools/mkiso.sh $(BUILD)/kernel.iso $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(TIMEOUT) "$(CMDLINE)"
+	@echo "=== QEMU: serial console below; quit with Ctrl-A x"
+	qemu-system-i386 -cdrom $(BUILD)/kernel.iso -boot d -display none -serial mon:stdio \
+		-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_FLAGS)
+
+debug: $(BUILD)/kernel.elf $(BUILD)/kernel.sym
+	tools/mkiso.sh $(BUILD)/kernel.iso $(BUILD)/kernel.elf $(BUILD)/kernel.sym 0 "$(CMDLINE)"
+	@printf 'file %s\ntarget remote localhost:1234\nset disassembly-flavor intel\nbreak kmain\n' \
+		"$(abspath $(BUILD)/kernel.elf)" > $(BUILD)/gdbinit
+	@echo "=== QEMU waits for gdb on :1234. In another terminal: gdb -x $(BUILD)/gdbinit"
+	qemu-system-i386 -cdrom $(BUILD)/kernel.iso -boot d -display none -serial mon:stdio \
+		-no-reboot -s -S $(QEMU_FLAGS)
+
+test: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym
+	BUILD=$(BUILD) tools/test.sh
+
+test-host:
+	cargo test
+
+test-kernel: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym
+	tools/ktest.sh $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym $(BUILD)/ktest
+
+# Turns addresses (arguments, or a pasted panic report on stdin) into function names and lines.
+symbolize: $(BUILD)/kernel.elf
+	@tools/symbolize.sh $(BUILD)/kernel.elf $(ADDRS)
+
+clippy:
+	cargo clippy -p vmcore --all-targets
+	cargo kclippy
+
+clean:
+	cargo clean
+	rm -rf $(BUILD)

@@ -1,0 +1,13 @@
+//! Everything that touches the x86 CPU directly. Hardware bits are translated into the kernel's
+//! own vocabulary here; the rest of the kernel never sees raw register layouts.
+
+pub mod backtrace;
+pub mod cpu;
+pub mod doublefault;
+pub mod exception;
+pub mod gdt;
+pub mod idt;
+pub mod pic;
+pub mod pit;
+pub mod trap;
+pub mod stack_guard;

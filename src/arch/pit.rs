@@ -1,0 +1,40 @@
+//! The programmable interval timer: channel 0 drives IRQ 0 at [`HZ`] and counts ticks.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+use x86::io::outb;
+
+/// Timer interrupts per second.
+pub const HZ: u32 = 100;
+const PIT_FREQUENCY: u32 = 1_193_182;
+const CHANNEL0: u16 = 0x40;
+const COMMAND: u16 = 0x43;
+/// Channel 0, lobyte/hibyte, mode 2 (rate generator), binary.
+const MODE_RATE: u8 = 0b0011_0100;
+
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+/// Programs channel 0 for `hz` interrupts per second.
+pub fn init(hz: u32) {
+    let divisor = (PIT_FREQUENCY / hz).clamp(1, 0xFFFF) as u16;
+    // SAFETY: programming the PIT through its fixed ports.
+    unsafe {
+        outb(COMMAND, MODE_RATE);
+        outb(CHANNEL0, divisor as u8);
+        outb(CHANNEL0, (divisor >> 8) as u8);
+    }
+}
+
+/// Called on every timer interrupt.
+pub fn tick() {
+    TICKS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Timer ticks since boot.
+pub fn ticks() -> u64 {
+    TICKS.load(Ordering::Relaxed)
+}
+
+/// Milliseconds since the timer started.
+pub fn uptime_ms() -> u64 {
+    ticks() * 1000 / HZ as u64
+}

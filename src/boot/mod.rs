@@ -1,0 +1,3 @@
+//! What the bootloader hands over.
+
+pub mod bootinfo;

@@ -1,0 +1,17 @@
+//! The serial console: output for logs, reports and tests; input for the shell.
+
+pub mod logger;
+pub mod serial;
+
+/// Prints to the serial console.
+#[macro_export]
+macro_rules! kprint {
+    ($($arg:tt)*) => { $crate::console::serial::print(format_args!($($arg)*)) };
+}
+
+/// Prints a line to the serial console.
+#[macro_export]
+macro_rules! kprintln {
+    () => { $crate::kprint!("\n") };
+    ($($arg:tt)*) => { $crate::console::serial::print(format_args!("{}\n", format_args!($($arg)*))) };
+}

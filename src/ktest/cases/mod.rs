@@ -1,0 +1,4 @@
+//! The kernel's test cases, one file per area.
+
+mod faults;
+mod foundation;

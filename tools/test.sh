@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# test.sh — the whole test run behind `make test`: the host tests of the hardware-free crate,
+# then the kernel suite under QEMU (tools/ktest.sh). Ends with the line "N passed, N failed"
+# summed over both and exits non-zero on any failure.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${BUILD:-build}
+mkdir -p "$build"
+passed=0 failed=0
+
+echo "=== host tests (cargo test, vmcore)"
+cargo test --quiet 2>&1 | tee "$build/host-test.log"
+host_status=${PIPESTATUS[0]}
+while read -r p f; do
+    passed=$((passed + p)); failed=$((failed + f))
+done < <(sed -nE 's/^test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$build/host-test.log")
+if [ "$host_status" -ne 0 ] && ! grep -q '^test result: FAILED' "$build/host-test.log"; then
+    echo "host tests did not build or run (cargo exit status $host_status)"
+    failed=$((failed + 1))
+fi
+
+echo "=== kernel tests (QEMU)"
+"$here/ktest.sh" "$build/ktest/kernel.elf" "$build/ktest/kernel.sym" "$build/ktest"
+if read -r p f < "$build/ktest/counts"; then
+    passed=$((passed + p)); failed=$((failed + f))
+else
+    echo "kernel tests produced no counts"
+    failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
