@@ -8,8 +8,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
 pub mod addr;
 pub mod layout;
+pub mod vma;
+pub mod tree;
+pub mod maps;
+pub mod fault;
+pub mod bitmap;
+pub mod frames;
+pub mod pte;
+pub mod paging;
+#[cfg(any(test, feature = "sim"))]
+pub mod sim;

@@ -1,0 +1,136 @@
+//! The page-fault decision table.
+//!
+//! Checks run top to bottom; the first row that matches decides. Rows K* classify the address,
+//! V* find the area, P* handle a present page, N* a missing one. A kernel-mode fault on a user
+//! address goes through the same rows as a user fault; only an unresolvable outcome differs
+//! (`KernelFixup` instead of a signal).
+
+use super::Unresolved;
+use super::{stack, Action, BusReason, Fault, KernelFaultReason, Mode, PageState, SegvReason};
+use crate::layout::{USER_END, USER_START};
+use crate::tree::VmaTree;
+use crate::vma::{Access, Backing, VmFlags, Vma};
+
+/// Decides what to do about `fault`, given the address space's areas and the page's state.
+pub fn decide(fault: &Fault, tree: &VmaTree, page: PageState) -> Action {
+    let addr = fault.addr.as_u32();
+    let kernel = fault.mode == Mode::Kernel;
+    // K1: kernel half. From user mode a plain SIGSEGV; from kernel mode a bug.
+    if addr >= USER_END {
+        return if kernel {
+            Action::KernelBug(KernelFaultReason::KernelAddress { present: fault.present })
+        } else {
+            Action::Segv(SegvReason::KernelAddress)
+        };
+    }
+    // K2: the never-mapped null area below USER_START.
+    if addr < USER_START {
+        return if kernel {
+            Action::KernelBug(KernelFaultReason::NullDeref)
+        } else {
+            Action::Segv(SegvReason::NullPage)
+        };
+    }
+    // K3: user half, either mode. Kernel mode turns failures into an exception fixup.
+    match (kernel, user_fault(fault, tree, page)) {
+        (true, Action::Segv(reason)) => Action::KernelFixup(Unresolved::Segv(reason)),
+        (true, Action::Bus(reason)) => Action::KernelFixup(Unresolved::Bus(reason)),
+        (_, action) => action,
+    }
+}
+
+/// Rows V*: a user-half address.
+fn user_fault(fault: &Fault, tree: &VmaTree, page: PageState) -> Action {
+    // V1: in a hole — stack growth, or SIGSEGV.
+    let Some(vma) = tree.find(fault.addr) else {
+        return stack::grow(fault, tree);
+    };
+    // V2: the area forbids the access (write without WRITE, anything on PROT_NONE, exec
+    //     without EXEC).
+    if !vma.allows(fault.access) {
+        return Action::Segv(SegvReason::AccessDenied { access: fault.access, flags: vma.flags });
+    }
+    match page {
+        PageState::Present { writable, cow, zero_page, refcount } => {
+            present(fault.access, vma, writable, cow, zero_page, refcount)
+        }
+        PageState::NotMapped => not_present(fault, vma),
+    }
+}
+
+/// Rows P*: the page is present and the area allows the access.
+fn present(access: Access, vma: &Vma, writable: bool, cow: bool, zero: bool, refs: u32) -> Action {
+    // P1: read or exec of a present page: a present page is readable and (without NX)
+    //     executable, so someone already resolved it.
+    if access != Access::Write {
+        return Action::Spurious;
+    }
+    // P2: write, PTE already writable: resolved meanwhile (or a stale TLB entry).
+    if writable {
+        return Action::Spurious;
+    }
+    // P3: write to the shared zero frame: give the page its own zeroed frame. Checked before
+    //     anything that would make the PTE writable, so the zero frame is never written.
+    if zero {
+        return Action::ZeroPageBreak;
+    }
+    // P4: write to a shared mapping's page: shared pages are never COW, just allow writing.
+    if vma.flags.is_shared() {
+        return Action::MakeWritable;
+    }
+    // P5: COW page mapped only here: take it over without copying.
+    if cow && refs == 1 {
+        return Action::TakeOver;
+    }
+    // P6: COW page still shared (or refcount unknown, 0): copy it.
+    if cow {
+        return Action::CopyPage;
+    }
+    // P7: private, not COW, area writable, PTE read-only (mprotect added WRITE): allow it.
+    Action::MakeWritable
+}
+
+/// Rows N*: the page is not mapped and the area allows the access.
+fn not_present(fault: &Fault, vma: &Vma) -> Action {
+    let writable = vma.flags.contains(VmFlags::WRITE);
+    let shared = vma.flags.is_shared();
+    match &vma.backing {
+        // N1: device memory: map its frame.
+        Backing::Physical { .. } => Action::MapPhysical {
+            frame: vma.physical_frame(fault.addr).expect("invariant: the area contains addr"),
+            writable,
+        },
+        Backing::File { file, .. } => {
+            let pos = vma.file_position(fault.addr).expect("invariant: a file area");
+            // N2: inside the file data but wholly past EOF: SIGBUS, like Linux.
+            if pos.past_eof {
+                return Action::Bus(BusReason::PastEndOfFile {
+                    offset: pos.offset,
+                    size: file.size(),
+                });
+            }
+            // N3: private page wholly in the zero tail (bss): treat as anonymous (N6/N7).
+            if pos.bytes == 0 && !shared {
+                return anonymous(fault.access, writable, false);
+            }
+            // N4: read the file data into a fresh frame (zeroing past `limit`/EOF).
+            Action::FillFromFile { offset: pos.offset, bytes: pos.bytes, shared, writable }
+        }
+        Backing::Anonymous => anonymous(fault.access, writable, shared),
+    }
+}
+
+/// Rows N5–N7: anonymous memory (or a private file page with no file data).
+fn anonymous(access: Access, writable: bool, shared: bool) -> Action {
+    // N5: shared anonymous memory: every sharer must see the same frame, so never the zero
+    //     page; map a fresh zeroed frame even for a read.
+    if shared {
+        return Action::MapFreshZeroed { writable };
+    }
+    // N6: private write: a fresh zeroed frame.
+    if access == Access::Write {
+        return Action::MapFreshZeroed { writable: true };
+    }
+    // N7: private read or exec: the shared zero page, read-only.
+    Action::MapZeroPage
+}

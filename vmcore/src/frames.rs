@@ -1,0 +1,377 @@
+//! The physical frame allocator's logic, over storage the kernel provides.
+//!
+//! Two borrowed arrays describe every frame below `nframes`:
+//!
+//! * a [`Bitmap`] where a set bit means "not available" (in use or reserved), and
+//! * a reference count per frame: `0` free, `1..=MAX_REFS` in use (≥ 2 means shared, e.g. by
+//!   copy-on-write mappings), [`REF_RESERVED`] never allocatable (frame 0, the kernel image,
+//!   boot information, modules, holes in the memory map).
+//!
+//! Everything starts reserved; boot code releases the Available regions of the memory map with
+//! [`FrameAllocator::add_free_range`] and then reserves what is occupied with
+//! [`FrameAllocator::reserve_range`].
+//!
+//! Allocation is first fit: [`FrameAllocator::alloc`] always returns the lowest free frame. A
+//! hint keeps that cheap: no bit below `hint` is clear, so a search starts there and usually
+//! stops in the first word. Freeing a frame lowers the hint to it, so an alloc/free pair touches
+//! one word of the bitmap and one reference count. All counters are maintained incrementally.
+
+use core::fmt;
+
+use crate::addr::Frame;
+use crate::bitmap::{self, Bitmap, BitmapTooSmall};
+
+/// Reference count marking a reserved frame.
+pub const REF_RESERVED: u32 = u32::MAX;
+/// Highest reference count a frame can reach.
+pub const MAX_REFS: u32 = REF_RESERVED - 1;
+/// Most frames a 32-bit physical address space has (4 GiB / 4 KiB).
+pub const MAX_FRAMES: u32 = 1 << 20;
+
+/// Storage needed for `nframes` frames: `(bitmap words, reference-count words)`, both `u32`.
+pub const fn storage_words(nframes: u32) -> (usize, usize) {
+    (bitmap::words_for(nframes as usize), nframes as usize)
+}
+
+/// Frame totals, kept up to date by every operation (reading them is O(1)).
+///
+/// `free + used + reserved == total`; `shared` counts the subset of `used` with ≥ 2 references.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameCounters {
+    /// Frames managed (`nframes`).
+    pub total: u32,
+    /// Frames available for allocation.
+    pub free: u32,
+    /// Frames with at least one reference.
+    pub used: u32,
+    /// Frames that are never allocated.
+    pub reserved: u32,
+    /// Frames with two or more references.
+    pub shared: u32,
+}
+
+/// What a frame is currently used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameState {
+    /// Available for allocation.
+    Free,
+    /// Allocated, with this many references (≥ 1).
+    Used(u32),
+    /// Never allocated.
+    Reserved,
+}
+
+/// Outcome of dropping one reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecRef {
+    /// That was the last reference: the frame is free again.
+    Freed,
+    /// Other references remain (this many, ≥ 1).
+    StillShared(u32),
+}
+
+/// Errors of the per-frame operations. The kernel treats all of them as bugs and panics with
+/// the `Display` text, which names the frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameError {
+    /// `dec_ref`/`free` of a frame that is already free.
+    DoubleFree(Frame),
+    /// The frame is reserved: it has no reference count to change.
+    Reserved(Frame),
+    /// The frame is beyond the managed range.
+    OutOfRange(Frame),
+    /// `inc_ref` would exceed [`MAX_REFS`].
+    RefOverflow(Frame),
+    /// `inc_ref` of a free frame.
+    NotAllocated(Frame),
+    /// `free` of a frame that still has other references.
+    Shared {
+        /// The frame.
+        frame: Frame,
+        /// Its reference count.
+        refs: u32,
+    },
+    /// `reserve_range` over a frame that is allocated.
+    InUse(Frame),
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            FrameError::DoubleFree(fr) => write!(f, "double free of {fr:?}"),
+            FrameError::Reserved(fr) => write!(f, "{fr:?} is reserved"),
+            FrameError::OutOfRange(fr) => write!(f, "{fr:?} is outside the managed memory"),
+            FrameError::RefOverflow(fr) => write!(f, "reference count of {fr:?} overflows"),
+            FrameError::NotAllocated(fr) => write!(f, "new reference to free {fr:?}"),
+            FrameError::Shared { frame, refs } => {
+                write!(f, "free of {frame:?} which still has {refs} references")
+            }
+            FrameError::InUse(fr) => write!(f, "cannot reserve {fr:?}: it is allocated"),
+        }
+    }
+}
+
+/// Error of [`FrameAllocator::new`]: the storage does not fit the frame count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameStorageError {
+    /// More than [`MAX_FRAMES`] frames were requested.
+    TooManyFrames(u32),
+    /// The bitmap slice is too short.
+    BitmapTooSmall(BitmapTooSmall),
+    /// The reference-count slice is too short.
+    RefsTooSmall {
+        /// Words needed.
+        needed: usize,
+        /// Words given.
+        got: usize,
+    },
+}
+
+impl fmt::Display for FrameStorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FrameStorageError::TooManyFrames(n) => write!(f, "{n} frames exceed the 4 GiB limit"),
+            FrameStorageError::BitmapTooSmall(e) => e.fmt(f),
+            FrameStorageError::RefsTooSmall { needed, got } => {
+                write!(
+                    f,
+                    "reference-count storage too small: {needed} words needed, {got} given"
+                )
+            }
+        }
+    }
+}
+
+/// The physical frame allocator over borrowed storage.
+pub struct FrameAllocator<'a> {
+    /// Set = in use or reserved.
+    bits: Bitmap<'a>,
+    /// Exactly `total` counts.
+    refs: &'a mut [u32],
+    /// No clear bit lies below this index.
+    hint: usize,
+    counters: FrameCounters,
+}
+
+impl<'a> FrameAllocator<'a> {
+    /// An allocator for frames `0..nframes` with every frame reserved. Overwrites the storage;
+    /// size it with [`storage_words`].
+    pub fn new(
+        bits: &'a mut [u32],
+        refs: &'a mut [u32],
+        nframes: u32,
+    ) -> Result<Self, FrameStorageError> {
+        if nframes > MAX_FRAMES {
+            return Err(FrameStorageError::TooManyFrames(nframes));
+        }
+        let n = nframes as usize;
+        let bits = Bitmap::new_set(bits, n).map_err(FrameStorageError::BitmapTooSmall)?;
+        if refs.len() < n {
+            return Err(FrameStorageError::RefsTooSmall {
+                needed: n,
+                got: refs.len(),
+            });
+        }
+        let refs = refs.split_at_mut(n).0;
+        refs.fill(REF_RESERVED);
+        let counters = FrameCounters {
+            total: nframes,
+            reserved: nframes,
+            ..Default::default()
+        };
+        Ok(FrameAllocator {
+            bits,
+            refs,
+            hint: 0,
+            counters,
+        })
+    }
+
+    /// Indices of the frames of `first..first + count` that are managed (the rest is dropped).
+    fn clip(&self, first: Frame, count: u32) -> core::ops::Range<usize> {
+        let n = self.refs.len();
+        first.index().min(n)..first.index().saturating_add(count as usize).min(n)
+    }
+
+    /// Makes the reserved frames of `first..first + count` free; returns how many changed.
+    ///
+    /// Frames that are already free or in use are left alone, and frames beyond the managed
+    /// range are ignored, so overlapping or oversized memory-map regions are harmless. Also the
+    /// way to give back boot-time memory (boot information, modules) later.
+    pub fn add_free_range(&mut self, first: Frame, count: u32) -> u32 {
+        let mut released = 0;
+        for i in self.clip(first, count) {
+            if self.refs[i] == REF_RESERVED {
+                self.refs[i] = 0;
+                self.bits.clear(i);
+                self.hint = self.hint.min(i);
+                released += 1;
+            }
+        }
+        self.counters.reserved -= released;
+        self.counters.free += released;
+        released
+    }
+
+    /// Reserves the free frames of `first..first + count`; returns how many changed.
+    ///
+    /// Already-reserved frames and frames beyond the managed range are ignored. Fails without
+    /// changing anything if a frame of the range is allocated.
+    pub fn reserve_range(&mut self, first: Frame, count: u32) -> Result<u32, FrameError> {
+        let range = self.clip(first, count);
+        if let Some(i) = range
+            .clone()
+            .find(|&i| self.refs[i] != 0 && self.refs[i] != REF_RESERVED)
+        {
+            return Err(FrameError::InUse(frame_at(i)));
+        }
+        let mut reserved = 0;
+        for i in range {
+            if self.refs[i] == 0 {
+                self.refs[i] = REF_RESERVED;
+                self.bits.set(i);
+                reserved += 1;
+            }
+        }
+        self.counters.free -= reserved;
+        self.counters.reserved += reserved;
+        Ok(reserved)
+    }
+
+    /// Allocates the lowest free frame with a reference count of 1. `None` when memory is full.
+    pub fn alloc(&mut self) -> Option<Frame> {
+        if self.counters.free == 0 {
+            return None;
+        }
+        let i = self
+            .bits
+            .find_first_clear_from(self.hint)
+            .expect("invariant: a frame is free and none lies below the hint");
+        self.bits.set(i);
+        self.refs[i] = 1;
+        self.hint = i + 1;
+        self.counters.free -= 1;
+        self.counters.used += 1;
+        Some(frame_at(i))
+    }
+
+    /// Allocates `count` physically contiguous frames whose first frame number is a multiple
+    /// of `align_frames` (0 counts as 1); returns the first. Each frame gets its own reference
+    /// count of 1 and is freed on its own. `None` if no such run is free or `count` is 0.
+    pub fn alloc_contiguous(&mut self, count: u32, align_frames: u32) -> Option<Frame> {
+        let start = self
+            .bits
+            .find_clear_run(count as usize, align_frames.max(1) as usize)?;
+        let end = start + count as usize;
+        self.bits.set_range(start, count as usize);
+        self.refs[start..end].fill(1);
+        if (start..end).contains(&self.hint) {
+            self.hint = end;
+        }
+        self.counters.free -= count;
+        self.counters.used += count;
+        Some(frame_at(start))
+    }
+
+    /// Index of a managed frame.
+    fn index(&self, frame: Frame) -> Result<usize, FrameError> {
+        let i = frame.index();
+        if i < self.refs.len() {
+            Ok(i)
+        } else {
+            Err(FrameError::OutOfRange(frame))
+        }
+    }
+
+    /// Adds a reference to an allocated frame; returns the new count. Never wraps.
+    pub fn inc_ref(&mut self, frame: Frame) -> Result<u32, FrameError> {
+        let i = self.index(frame)?;
+        match self.refs[i] {
+            0 => Err(FrameError::NotAllocated(frame)),
+            REF_RESERVED => Err(FrameError::Reserved(frame)),
+            MAX_REFS => Err(FrameError::RefOverflow(frame)),
+            r => {
+                self.refs[i] = r + 1;
+                self.counters.shared += u32::from(r == 1);
+                Ok(r + 1)
+            }
+        }
+    }
+
+    /// Drops a reference; the frame is freed when it was the last one.
+    pub fn dec_ref(&mut self, frame: Frame) -> Result<DecRef, FrameError> {
+        let i = self.index(frame)?;
+        match self.refs[i] {
+            0 => Err(FrameError::DoubleFree(frame)),
+            REF_RESERVED => Err(FrameError::Reserved(frame)),
+            1 => {
+                self.refs[i] = 0;
+                self.bits.clear(i);
+                self.hint = self.hint.min(i);
+                self.counters.free += 1;
+                self.counters.used -= 1;
+                Ok(DecRef::Freed)
+            }
+            r => {
+                self.refs[i] = r - 1;
+                self.counters.shared -= u32::from(r == 2);
+                Ok(DecRef::StillShared(r - 1))
+            }
+        }
+    }
+
+    /// Frees a frame holding exactly one reference. Fails with [`FrameError::Shared`] (changing
+    /// nothing) if others still reference it.
+    pub fn free(&mut self, frame: Frame) -> Result<(), FrameError> {
+        let i = self.index(frame)?;
+        match self.refs[i] {
+            r @ 2..=MAX_REFS => Err(FrameError::Shared { frame, refs: r }),
+            _ => self.dec_ref(frame).map(|_| ()),
+        }
+    }
+
+    /// The reference count of a frame (0 if free).
+    pub fn refcount(&self, frame: Frame) -> Result<u32, FrameError> {
+        match self.refs[self.index(frame)?] {
+            REF_RESERVED => Err(FrameError::Reserved(frame)),
+            r => Ok(r),
+        }
+    }
+
+    /// What the frame is used for; `None` if it is beyond the managed range.
+    pub fn state(&self, frame: Frame) -> Option<FrameState> {
+        Some(match *self.refs.get(frame.index())? {
+            0 => FrameState::Free,
+            REF_RESERVED => FrameState::Reserved,
+            r => FrameState::Used(r),
+        })
+    }
+
+    /// The current totals (O(1)).
+    pub fn counters(&self) -> FrameCounters {
+        self.counters
+    }
+
+    /// Sets a raw reference count, bypassing every check (tests of the overflow path).
+    #[cfg(test)]
+    fn force_refcount(&mut self, frame: Frame, refs: u32) {
+        self.refs[frame.index()] = refs;
+    }
+}
+
+/// The frame of index `i` (< [`MAX_FRAMES`], so it converts losslessly).
+fn frame_at(i: usize) -> Frame {
+    Frame::from_number(u32::try_from(i).expect("invariant: frame index below MAX_FRAMES"))
+}
+
+impl fmt::Debug for FrameAllocator<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FrameAllocator")
+            .field("counters", &self.counters)
+            .field("hint", &self.hint)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+//! Present-entry counts of the user page tables of one directory.
+
+use core::fmt;
+
+use super::TableAccess;
+use crate::addr::ENTRIES;
+use crate::layout::USER_PD_ENTRIES;
+use crate::pte::PteFlags;
+
+/// For each user directory index (`pdi < KERNEL_PD_FIRST`), how many entries of its page table
+/// are present. Lets `unmap` free a table in O(1) when its last entry goes.
+///
+/// Kernel-half tables are preallocated and shared by every directory, so they are not counted
+/// and never freed; [`TableCounts::get`] returns 0 for them. One `TableCounts` belongs to one
+/// directory (one address space) and must only be used with that directory's [`TableAccess`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct TableCounts {
+    counts: [u16; USER_PD_ENTRIES],
+}
+
+impl TableCounts {
+    /// All zero: a directory without user page tables.
+    pub const fn new() -> Self {
+        TableCounts {
+            counts: [0; USER_PD_ENTRIES],
+        }
+    }
+
+    /// Builds the counts by scanning an existing directory's user tables (4 MiB entries count
+    /// as no table).
+    pub fn recount<A: TableAccess + ?Sized>(access: &A) -> Self {
+        let mut c = Self::new();
+        for (pdi, slot) in c.counts.iter_mut().enumerate() {
+            let pde = access.read_pde(pdi);
+            if pde.is_present() && !pde.flags().contains(PteFlags::HUGE) {
+                let present = (0..ENTRIES).filter(|&pti| access.read_pte(pdi, pti).is_present());
+                *slot = u16::try_from(present.count()).expect("invariant: at most 1024 entries");
+            }
+        }
+        c
+    }
+
+    /// Present entries in the table of `pdi` (0 for kernel-half indices).
+    pub fn get(&self, pdi: usize) -> u16 {
+        self.counts.get(pdi).copied().unwrap_or(0)
+    }
+
+    /// Number of user page tables with at least one present entry (O(768)).
+    pub fn tables_in_use(&self) -> usize {
+        self.counts.iter().filter(|&&c| c != 0).count()
+    }
+
+    /// Counts one more present entry in user table `pdi`.
+    pub(super) fn increment(&mut self, pdi: usize) {
+        let c = &mut self.counts[pdi];
+        assert!(
+            usize::from(*c) < ENTRIES,
+            "invariant: table {pdi} has at most 1024 entries"
+        );
+        *c += 1;
+    }
+
+    /// Counts one present entry less in user table `pdi`; returns how many remain.
+    pub(super) fn decrement(&mut self, pdi: usize) -> u16 {
+        let c = &mut self.counts[pdi];
+        *c = c
+            .checked_sub(1)
+            .expect("invariant: the count covers every present entry");
+        *c
+    }
+
+    /// Forgets table `pdi` (it was torn down).
+    pub(super) fn reset(&mut self, pdi: usize) {
+        self.counts[pdi] = 0;
+    }
+}
+
+impl Default for TableCounts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for TableCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let used = self.counts.iter().enumerate().filter(|(_, &c)| c != 0);
+        f.debug_map().entries(used).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::format;
+
+    #[test]
+    fn counting() {
+        let mut c = TableCounts::new();
+        c.increment(3);
+        c.increment(3);
+        c.increment(700);
+        assert_eq!((c.get(3), c.get(700), c.get(800)), (2, 1, 0));
+        assert_eq!(c.tables_in_use(), 2);
+        assert_eq!(format!("{c:?}"), "{3: 2, 700: 1}");
+        assert_eq!(c.decrement(3), 1);
+        assert_eq!(c.decrement(3), 0);
+        c.reset(700);
+        assert_eq!(c, TableCounts::default());
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant")]
+    fn underflow_is_a_bug() {
+        TableCounts::new().decrement(1);
+    }
+}
