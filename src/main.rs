@@ -38,7 +38,8 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     console::logger::init(cmdline::get("log"));
     log::info!("kernel {} booting", env!("CARGO_PKG_VERSION"));
     info.log_summary();
-    symbols::init(&info);
+    symbols::init(info);
+    mm::init(info);
 
     arch::pic::init();
     arch::pit::init(arch::pit::HZ);

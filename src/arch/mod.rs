@@ -11,3 +11,4 @@ pub mod pic;
 pub mod pit;
 pub mod trap;
 pub mod stack_guard;
+pub mod paging;

@@ -15,8 +15,8 @@ pub struct Overflow {
 impl fmt::Display for Overflow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ESP {:#010x} ran into the unmapped page at {:#010x}", self.esp, self.addr & !(PAGE_SIZE - 1))?;
-        if let Some(owner) = crate::mm::vmalloc::guard_owner(self.addr) {
-            write!(f, " (guard page of {owner})")?;
+        if let Some(guard) = crate::mm::vmalloc::guard_owner(self.addr) {
+            write!(f, " ({guard})")?;
         }
         Ok(())
     }

@@ -1,6 +1,49 @@
-//! Memory management: frames, paging, the kernel heap, vmalloc.
+//! Memory management: physical frames, the kernel's address space, the kernel heap (kmalloc),
+//! vmalloc, temporary mappings and page directories.
+//!
+//! The layout of the address space is in `vmcore::layout` (and docs/memory-layout.md).
 
-pub mod vmalloc;
-pub mod usage;
+pub mod bump;
+pub mod directory;
+pub mod frames;
 pub mod heap;
 pub mod kspace;
+pub mod modules;
+pub mod setup;
+pub mod tempmap;
+pub mod usage;
+pub mod vmalloc;
+
+use crate::boot::bootinfo::BootInfo;
+
+/// Brings memory management up: the kernel directory, frames, heap, vmalloc, and the boot
+/// modules remapped where they can be read.
+pub fn init(info: &BootInfo) {
+    let layout = setup::init(info);
+    heap::init(layout.heap_start);
+    let df_stack = vmalloc::KernelStack::new(16 * 1024, "double-fault stack").expect("boot: double-fault stack");
+    crate::arch::doublefault::set_stack(df_stack.leak());
+    modules::init(info);
+    log::info!(
+        "paging: kernel directory at {:?}, {} boot frames for tables and the frame database at {}, heap from {}{}",
+        layout.pd.start(),
+        layout.boot_frames,
+        layout.frame_db,
+        layout.heap_start,
+        if layout.global { ", global kernel pages" } else { "" }
+    );
+    log_meminfo();
+}
+
+/// Logs the one-line frame summary.
+pub fn log_meminfo() {
+    let c = frames::counters();
+    log::info!(
+        "meminfo: total {} KiB, free {} KiB, used {} KiB, reserved {} KiB, shared {} frames",
+        c.total * 4,
+        c.free * 4,
+        c.used * 4,
+        c.reserved * 4,
+        c.shared
+    );
+}

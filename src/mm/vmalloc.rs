@@ -1,6 +1,229 @@
-//! vmalloc: page-granular, virtually contiguous kernel allocations with guard pages.
+//! vmalloc: page-granular, virtually contiguous kernel allocations in 0xD0000000–0xEFFFF000,
+//! backed by frames that need not be contiguous.
+//!
+//! Every allocation has an unmapped guard page on each side (neighbours share one), so running
+//! off either end — a kernel stack overflowing downwards, a buffer overrun upwards — faults at
+//! once and is reported with the allocation's name. [`VmArea`] owns its range: dropping it
+//! unmaps the pages, frees the frames and returns the addresses. Physical ranges (boot modules,
+//! device memory) can be mapped too with [`vmap_phys`]; their frames are not freed.
 
-/// The allocation whose guard page contains `addr`, if any.
-pub fn guard_owner(_addr: u32) -> Option<&'static str> {
-    None
+use super::kspace;
+use crate::sync::IrqMutex;
+use alloc::collections::BTreeMap;
+use core::fmt;
+use vmcore::addr::{Frame, Page, PhysAddr, VirtAddr, PAGE_SIZE};
+use vmcore::layout::{VMALLOC_END, VMALLOC_START};
+
+#[derive(Clone, Copy, Debug)]
+struct Area {
+    pages: u32,
+    label: &'static str,
+    physical: bool,
+}
+
+/// Allocated areas by start address.
+static AREAS: IrqMutex<BTreeMap<u32, Area>> = IrqMutex::new(BTreeMap::new());
+
+/// Why a vmalloc request failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VmallocError {
+    /// Zero bytes requested.
+    Empty,
+    /// No hole in the vmalloc range is large enough.
+    NoAddressSpace,
+    /// Not enough free frames.
+    OutOfFrames,
+}
+
+impl fmt::Display for VmallocError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            VmallocError::Empty => "empty request",
+            VmallocError::NoAddressSpace => "vmalloc address space exhausted",
+            VmallocError::OutOfFrames => "out of physical frames",
+        })
+    }
+}
+
+/// An owned vmalloc range; unmapped and freed on drop.
+#[derive(Debug)]
+pub struct VmArea {
+    start: VirtAddr,
+    pages: u32,
+}
+
+impl VmArea {
+    /// First address.
+    pub fn start(&self) -> VirtAddr {
+        self.start
+    }
+    /// One past the last address.
+    pub fn end(&self) -> VirtAddr {
+        VirtAddr::new(self.start.as_u32() + self.pages * PAGE_SIZE)
+    }
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        (self.pages * PAGE_SIZE) as usize
+    }
+    /// Whether the area is empty (never: vmalloc refuses empty requests).
+    pub fn is_empty(&self) -> bool {
+        self.pages == 0
+    }
+    /// Pointer to the first byte.
+    pub fn as_mut_ptr(&self) -> *mut u8 {
+        self.start.as_u32() as *mut u8
+    }
+    /// The area's bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        // SAFETY: the whole range is mapped for as long as `self` lives and is used only
+        // through this handle.
+        unsafe { core::slice::from_raw_parts(self.as_mut_ptr(), self.len()) }
+    }
+    /// The area's bytes, writable.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: as in `as_slice`; `&mut self` makes the access exclusive.
+        unsafe { core::slice::from_raw_parts_mut(self.as_mut_ptr(), self.len()) }
+    }
+    /// Keeps the mapping for the kernel's lifetime.
+    pub fn leak(self) -> &'static mut [u8] {
+        let (ptr, len) = (self.as_mut_ptr(), self.len());
+        core::mem::forget(self);
+        // SAFETY: the mapping is never removed now, and this is its only handle.
+        unsafe { core::slice::from_raw_parts_mut(ptr, len) }
+    }
+}
+
+impl Drop for VmArea {
+    fn drop(&mut self) {
+        let area = AREAS.lock().remove(&self.start.as_u32()).expect("invariant: live area is registered");
+        let first = Page::new(self.start);
+        if area.physical {
+            for i in 0..self.pages {
+                kspace::unmap(first.checked_add(i).expect("invariant: area inside vmalloc range"));
+            }
+        } else {
+            kspace::unmap_and_free(first, self.pages);
+        }
+    }
+}
+
+/// Reserves `pages` pages of address space (with guard pages around) and registers them.
+fn reserve(pages: u32, label: &'static str, physical: bool) -> Result<VirtAddr, VmallocError> {
+    let mut areas = AREAS.lock();
+    // Leave a guard page before the first area too (the heap ends right below VMALLOC_START).
+    let mut candidate = VMALLOC_START + PAGE_SIZE;
+    let need = pages.checked_mul(PAGE_SIZE).ok_or(VmallocError::NoAddressSpace)?;
+    for (&start, area) in areas.iter() {
+        if start >= candidate && start - candidate >= need + PAGE_SIZE {
+            break;
+        }
+        candidate = start + (area.pages + 1) * PAGE_SIZE;
+    }
+    match candidate.checked_add(need + PAGE_SIZE) {
+        Some(end) if end <= VMALLOC_END => {}
+        _ => return Err(VmallocError::NoAddressSpace),
+    }
+    areas.insert(candidate, Area { pages, label, physical });
+    Ok(VirtAddr::new(candidate))
+}
+
+/// Allocates `bytes` (rounded up to pages) of zeroed, virtually contiguous kernel memory.
+pub fn vmalloc(bytes: usize, label: &'static str) -> Result<VmArea, VmallocError> {
+    if bytes == 0 {
+        return Err(VmallocError::Empty);
+    }
+    let pages = u32::try_from(bytes.div_ceil(PAGE_SIZE as usize)).map_err(|_| VmallocError::NoAddressSpace)?;
+    let start = reserve(pages, label, false)?;
+    if kspace::map_fresh(start, pages).is_err() {
+        AREAS.lock().remove(&start.as_u32());
+        return Err(VmallocError::OutOfFrames);
+    }
+    Ok(VmArea { start, pages })
+}
+
+/// Maps the physical range `[start, start + bytes)` (page-aligned start) into vmalloc space.
+pub fn vmap_phys(start: PhysAddr, bytes: usize, writable: bool, label: &'static str) -> Result<VmArea, VmallocError> {
+    if bytes == 0 {
+        return Err(VmallocError::Empty);
+    }
+    let pages = u32::try_from(bytes.div_ceil(PAGE_SIZE as usize)).map_err(|_| VmallocError::NoAddressSpace)?;
+    let virt = reserve(pages, label, true)?;
+    let first = Frame::containing(start);
+    for i in 0..pages {
+        let page = Page::new(virt).checked_add(i).expect("invariant: inside the vmalloc range");
+        let frame = first.checked_add(i).ok_or(VmallocError::NoAddressSpace)?;
+        kspace::map(page, frame, writable).expect("invariant: a reserved vmalloc range is unmapped");
+    }
+    Ok(VmArea { start: virt, pages })
+}
+
+/// A guard page that was hit: the areas on either side of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuardPage {
+    /// The area that ends at this guard page (an overrun past its end).
+    pub after: Option<&'static str>,
+    /// The area that starts right above it (a stack overflowing downwards).
+    pub below: Option<&'static str>,
+}
+
+impl fmt::Display for GuardPage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.after, self.below) {
+            (Some(a), Some(b)) => write!(f, "guard page between '{a}' and '{b}'"),
+            (Some(a), None) => write!(f, "guard page after '{a}'"),
+            (None, Some(b)) => write!(f, "guard page below '{b}'"),
+            (None, None) => f.write_str("guard page"),
+        }
+    }
+}
+
+/// The guard page containing `addr`, if it is one. Never blocks: called from the double-fault
+/// task, it gives up if the area list is locked.
+pub fn guard_owner(addr: u32) -> Option<GuardPage> {
+    let areas = AREAS.try_lock()?;
+    let page = addr & !(PAGE_SIZE - 1);
+    let below = page.checked_add(PAGE_SIZE).and_then(|next| areas.get(&next)).map(|a| a.label);
+    let after = areas
+        .range(..=page)
+        .next_back()
+        .filter(|(&start, a)| page == start + a.pages * PAGE_SIZE)
+        .map(|(_, a)| a.label);
+    (below.is_some() || after.is_some()).then_some(GuardPage { after, below })
+}
+
+/// (areas, pages mapped) in the vmalloc range.
+pub fn stats() -> (usize, u32) {
+    let areas = AREAS.lock();
+    (areas.len(), areas.values().map(|a| a.pages).sum())
+}
+
+/// Frames a vmalloc area of `bytes` costs (for the leak accounting of tests).
+pub fn frames_for(bytes: usize) -> u32 {
+    bytes.div_ceil(PAGE_SIZE as usize) as u32
+}
+
+/// A kernel stack: a vmalloc area with guard pages; the stack grows down from [`top`](Self::top).
+pub struct KernelStack {
+    area: VmArea,
+}
+
+impl KernelStack {
+    /// Allocates a stack of `bytes`.
+    pub fn new(bytes: usize, label: &'static str) -> Result<Self, VmallocError> {
+        Ok(Self { area: vmalloc(bytes, label)? })
+    }
+    /// The initial stack pointer (one past the highest byte).
+    pub fn top(&self) -> u32 {
+        self.area.end().as_u32()
+    }
+    /// The lowest byte.
+    pub fn bottom(&self) -> u32 {
+        self.area.start().as_u32()
+    }
+    /// Keeps the stack for the kernel's lifetime, returning its top.
+    pub fn leak(self) -> u32 {
+        let top = self.top();
+        self.area.leak();
+        top
+    }
 }

@@ -9,11 +9,3 @@ ktest!(fault "#DE Divide Error (vector 0) in kernel mode", fn divide_error_is_re
     }
     Ok(())
 });
-
-ktest!(fault "CR2 0x00000000 (null pointer dereference)", fn null_dereference_is_reported() {
-    let p = core::hint::black_box(core::ptr::null::<u32>());
-    // SAFETY: deliberately reads address 0, which is never mapped, to raise #PF.
-    let v = unsafe { p.read_volatile() };
-    crate::kprintln!("read {v} from address 0");
-    Ok(())
-});

@@ -2,3 +2,7 @@
 
 mod faults;
 mod foundation;
+mod frames;
+mod heap;
+mod paging;
+mod vmalloc;
