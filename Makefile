@@ -18,7 +18,7 @@ KERNEL_SRC := $(shell find src boot vmcore/src -type f) Cargo.toml vmcore/Cargo.
 
 export QEMU_FLAGS
 
-.PHONY: all setup kernel iso run debug test test-host test-kernel symbolize clippy clean
+.PHONY: all setup kernel iso run debug test test-host test-kernel symbolize clippy clean bench-mm
 
 all: iso
 
@@ -80,3 +80,8 @@ clippy:
 clean:
 	cargo clean
 	rm -rf $(BUILD)
+
+# Memory-substrate micro-benchmarks under -icount shift=0 (guest instructions, deterministic).
+bench-mm: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym
+	tools/mkiso.sh $(BUILD)/ktest/bench.iso $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym 0 "ktest=bench log=warn"
+	tools/qemu.sh $(BUILD)/ktest/bench.iso $(BUILD)/ktest/bench.log 120 -icount shift=0 $(QEMU_FLAGS) | grep '^bench'

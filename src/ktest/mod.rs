@@ -12,6 +12,8 @@
 //! `ktest: fault cases: a b c` so the host knows what to boot.
 
 #[cfg(feature = "ktest")]
+mod bench;
+#[cfg(feature = "ktest")]
 mod cases;
 
 use crate::arch::cpu::{self, qemu};
@@ -132,6 +134,11 @@ static FAILED: AtomicU32 = AtomicU32::new(0);
 /// absent; one fault case by name), then exits QEMU.
 pub fn run(selection: Option<&str>) -> ! {
     match selection.filter(|s| !s.is_empty() && *s != "all") {
+        #[cfg(feature = "ktest")]
+        Some("bench") => {
+            bench::run();
+            qemu::exit(qemu::SUCCESS)
+        }
         Some(name) => run_fault_case(name),
         None => run_all(),
     }

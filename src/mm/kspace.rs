@@ -31,8 +31,9 @@ pub enum KMapError {
     AlreadyMapped(VirtAddr),
 }
 
-/// Kernel tables are preallocated: a request for one is a bug.
-struct Preallocated;
+/// The frame source for kernel-half tables: they are all preallocated at boot, so a request
+/// for one (or freeing one) is a bug.
+pub struct Preallocated;
 
 impl FrameSource for Preallocated {
     fn alloc_table(&mut self) -> Option<Frame> {

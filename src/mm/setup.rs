@@ -24,7 +24,7 @@ use crate::boot::bootinfo::{BootInfo, RegionKind, BOOT_MAPPED};
 use vmcore::addr::{Frame, Page, PhysAddr, VirtAddr, PAGE_SIZE};
 use vmcore::frames::{storage_words, FrameAllocator, MAX_FRAMES};
 use vmcore::layout::{EXT_SLOT, KERNEL_BASE, KERNEL_PD_FIRST, KERNEL_PD_LAST_SHARED, SELF_SLOT, TEMP_SPOTS};
-use vmcore::paging::{table_flags, FrameSource, Mapper, TableAccess, TableCounts};
+use vmcore::paging::{table_flags, Mapper, TableAccess, TableCounts};
 use vmcore::pte::{Pte, PteFlags};
 
 extern "C" {
@@ -53,18 +53,6 @@ pub struct KernelLayout {
 
 fn sym(s: *const u8) -> u32 {
     s as u32
-}
-
-/// A frame source that never gives a table: kernel tables are all preallocated.
-struct NoTables;
-
-impl FrameSource for NoTables {
-    fn alloc_table(&mut self) -> Option<Frame> {
-        None
-    }
-    fn free_table(&mut self, f: Frame) {
-        panic!("kernel page table {f:?} freed");
-    }
 }
 
 fn phys_of(virt: u32) -> Frame {
@@ -134,7 +122,7 @@ pub fn init(info: &BootInfo) -> KernelLayout {
     let global = enable_global_pages();
     let g = if global { PteFlags::GLOBAL } else { PteFlags::empty() };
     let mut counts = TableCounts::new();
-    let mut no_tables = NoTables;
+    let mut no_tables = super::kspace::Preallocated;
     let mut mapper = Mapper::new(&mut ext, &mut counts, &mut no_tables);
     let writable_from = rodata_end.next_multiple_of(PAGE_SIZE);
     let mut va = kstart;
