@@ -1,0 +1,696 @@
+//! Raw Linux i386 system calls (`int 0x80`) and safe typed wrappers.
+//!
+//! Register convention: EAX = number, EBX, ECX, EDX, ESI, EDI, EBP = arguments 1..6, result in
+//! EAX (`-4095..=-1` = `-errno`). Rust's inline assembly reserves ESI (LLVM base pointer) and
+//! EBP (frame pointer) on x86-32, so calls with 4+ arguments pass arguments 4..6 through a small
+//! array and the assembly saves/loads/restores ESI and EBP itself.
+
+use crate::errno::Errno;
+use core::arch::asm;
+use core::ffi::CStr;
+
+/// System-call numbers (arch/x86/entry/syscalls/syscall_32.tbl).
+pub mod nr {
+    pub const EXIT: usize = 1;
+    pub const FORK: usize = 2;
+    pub const READ: usize = 3;
+    pub const WRITE: usize = 4;
+    pub const OPEN: usize = 5;
+    pub const CLOSE: usize = 6;
+    pub const WAITPID: usize = 7;
+    pub const EXECVE: usize = 11;
+    pub const LSEEK: usize = 19;
+    pub const GETPID: usize = 20;
+    pub const KILL: usize = 37;
+    pub const BRK: usize = 45;
+    pub const GETPPID: usize = 64;
+    pub const REBOOT: usize = 88;
+    /// `old_mmap`: one argument, a pointer to six `u32`s (offset in bytes).
+    pub const MMAP: usize = 90;
+    pub const MUNMAP: usize = 91;
+    pub const WAIT4: usize = 114;
+    pub const UNAME: usize = 122;
+    pub const MPROTECT: usize = 125;
+    pub const MLOCK: usize = 150;
+    pub const MUNLOCK: usize = 151;
+    pub const MLOCKALL: usize = 152;
+    pub const MUNLOCKALL: usize = 153;
+    pub const SCHED_YIELD: usize = 158;
+    pub const NANOSLEEP: usize = 162;
+    pub const MREMAP: usize = 163;
+    /// `mmap2`: six register arguments, offset in 4096-byte pages.
+    pub const MMAP2: usize = 192;
+    pub const FSTAT64: usize = 197;
+    pub const MINCORE: usize = 218;
+    pub const MADVISE: usize = 219;
+    pub const GETDENTS64: usize = 220;
+    pub const EXIT_GROUP: usize = 252;
+}
+
+pub const PAGE_SIZE: usize = 4096;
+
+// mmap / mprotect
+pub const PROT_NONE: usize = 0;
+pub const PROT_READ: usize = 1;
+pub const PROT_WRITE: usize = 2;
+pub const PROT_EXEC: usize = 4;
+pub const MAP_SHARED: usize = 0x01;
+pub const MAP_PRIVATE: usize = 0x02;
+pub const MAP_FIXED: usize = 0x10;
+pub const MAP_ANONYMOUS: usize = 0x20;
+pub const MAP_GROWSDOWN: usize = 0x100;
+pub const MAP_LOCKED: usize = 0x2000;
+pub const MAP_NORESERVE: usize = 0x4000;
+pub const MAP_POPULATE: usize = 0x8000;
+pub const MAP_FIXED_NOREPLACE: usize = 0x10_0000;
+pub const MAP_FAILED: usize = usize::MAX;
+pub const MREMAP_MAYMOVE: usize = 1;
+pub const MREMAP_FIXED: usize = 2;
+pub const MADV_NORMAL: usize = 0;
+pub const MADV_RANDOM: usize = 1;
+pub const MADV_SEQUENTIAL: usize = 2;
+pub const MADV_WILLNEED: usize = 3;
+pub const MADV_DONTNEED: usize = 4;
+pub const MCL_CURRENT: usize = 1;
+pub const MCL_FUTURE: usize = 2;
+
+// open
+pub const O_RDONLY: usize = 0;
+pub const O_WRONLY: usize = 0o1;
+pub const O_RDWR: usize = 0o2;
+pub const O_CREAT: usize = 0o100;
+pub const O_EXCL: usize = 0o200;
+pub const O_NOCTTY: usize = 0o400;
+pub const O_TRUNC: usize = 0o1000;
+pub const O_APPEND: usize = 0o2000;
+pub const O_NONBLOCK: usize = 0o4000;
+pub const O_LARGEFILE: usize = 0o100000;
+pub const O_DIRECTORY: usize = 0o200000;
+pub const O_NOFOLLOW: usize = 0o400000;
+pub const O_CLOEXEC: usize = 0o2000000;
+
+// lseek
+pub const SEEK_SET: usize = 0;
+pub const SEEK_CUR: usize = 1;
+pub const SEEK_END: usize = 2;
+
+// wait
+pub const WNOHANG: usize = 1;
+pub const WUNTRACED: usize = 2;
+
+// signals
+pub const SIGHUP: i32 = 1;
+pub const SIGINT: i32 = 2;
+pub const SIGQUIT: i32 = 3;
+pub const SIGILL: i32 = 4;
+pub const SIGTRAP: i32 = 5;
+pub const SIGABRT: i32 = 6;
+pub const SIGBUS: i32 = 7;
+pub const SIGFPE: i32 = 8;
+pub const SIGKILL: i32 = 9;
+pub const SIGUSR1: i32 = 10;
+pub const SIGSEGV: i32 = 11;
+pub const SIGUSR2: i32 = 12;
+pub const SIGPIPE: i32 = 13;
+pub const SIGALRM: i32 = 14;
+pub const SIGTERM: i32 = 15;
+pub const SIGCHLD: i32 = 17;
+
+/// Name of a signal number (`"SIGSEGV"`), or `None`.
+pub fn signal_name(sig: i32) -> Option<&'static str> {
+    Some(match sig {
+        SIGHUP => "SIGHUP",
+        SIGINT => "SIGINT",
+        SIGQUIT => "SIGQUIT",
+        SIGILL => "SIGILL",
+        SIGTRAP => "SIGTRAP",
+        SIGABRT => "SIGABRT",
+        SIGBUS => "SIGBUS",
+        SIGFPE => "SIGFPE",
+        SIGKILL => "SIGKILL",
+        SIGUSR1 => "SIGUSR1",
+        SIGSEGV => "SIGSEGV",
+        SIGUSR2 => "SIGUSR2",
+        SIGPIPE => "SIGPIPE",
+        SIGALRM => "SIGALRM",
+        SIGTERM => "SIGTERM",
+        SIGCHLD => "SIGCHLD",
+        _ => return None,
+    })
+}
+
+// reboot
+pub const LINUX_REBOOT_MAGIC1: usize = 0xfee1_dead;
+pub const LINUX_REBOOT_MAGIC2: usize = 672_274_793;
+pub const LINUX_REBOOT_CMD_RESTART: usize = 0x0123_4567;
+pub const LINUX_REBOOT_CMD_HALT: usize = 0xCDEF_0123;
+pub const LINUX_REBOOT_CMD_POWER_OFF: usize = 0x4321_FEDC;
+/// glibc's name for `LINUX_REBOOT_CMD_POWER_OFF`.
+pub const RB_POWER_OFF: usize = LINUX_REBOOT_CMD_POWER_OFF;
+pub const RB_AUTOBOOT: usize = LINUX_REBOOT_CMD_RESTART;
+pub const RB_HALT_SYSTEM: usize = LINUX_REBOOT_CMD_HALT;
+
+// ---------------------------------------------------------------------------------------------
+// Wait-status decoding (the kernel's encoding: exit code << 8, or the signal number in bits 0..6)
+
+pub const fn wifexited(status: i32) -> bool {
+    status & 0x7f == 0
+}
+pub const fn wexitstatus(status: i32) -> i32 {
+    (status >> 8) & 0xff
+}
+pub const fn wifsignaled(status: i32) -> bool {
+    let sig = status & 0x7f;
+    sig != 0 && sig != 0x7f
+}
+pub const fn wtermsig(status: i32) -> i32 {
+    status & 0x7f
+}
+pub const fn wcoredump(status: i32) -> bool {
+    status & 0x80 != 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw calls
+
+/// # Safety
+/// The caller guarantees the call has no memory effect Rust does not expect (see each syscall).
+#[inline(always)]
+pub unsafe fn syscall0(n: usize) -> usize {
+    let ret: usize;
+    // SAFETY: `int 0x80` only touches EAX here; memory effects are the caller's contract.
+    unsafe { asm!("int 0x80", inlateout("eax") n => ret) };
+    ret
+}
+
+/// # Safety
+/// As [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall1(n: usize, a1: usize) -> usize {
+    let ret: usize;
+    // SAFETY: argument in EBX; the caller answers for what the kernel does with it.
+    unsafe { asm!("int 0x80", inlateout("eax") n => ret, in("ebx") a1) };
+    ret
+}
+
+/// # Safety
+/// As [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall2(n: usize, a1: usize, a2: usize) -> usize {
+    let ret: usize;
+    // SAFETY: arguments in EBX, ECX; the caller answers for their meaning.
+    unsafe { asm!("int 0x80", inlateout("eax") n => ret, in("ebx") a1, in("ecx") a2) };
+    ret
+}
+
+/// # Safety
+/// As [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall3(n: usize, a1: usize, a2: usize, a3: usize) -> usize {
+    let ret: usize;
+    // SAFETY: arguments in EBX, ECX, EDX; the caller answers for their meaning.
+    unsafe {
+        asm!("int 0x80", inlateout("eax") n => ret, in("ebx") a1, in("ecx") a2, in("edx") a3)
+    };
+    ret
+}
+
+/// # Safety
+/// As [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall4(n: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> usize {
+    // SAFETY: forwarded; argument 5 and 6 are unused by the kernel for this call.
+    unsafe { syscall6(n, a1, a2, a3, a4, 0, 0) }
+}
+
+/// # Safety
+/// As [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall5(n: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize) -> usize {
+    // SAFETY: forwarded; argument 6 is unused by the kernel for this call.
+    unsafe { syscall6(n, a1, a2, a3, a4, a5, 0) }
+}
+
+/// # Safety
+/// As [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall6(
+    n: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+    a6: usize,
+) -> usize {
+    let rest = [a4, a5, a6];
+    let ret: usize;
+    // SAFETY: ESI and EBP cannot be asm operands, so they are saved on the stack, loaded from
+    // `rest` (pointed to by EDI, which is then overwritten with argument 5) and restored after
+    // the call; the pushes are balanced before the asm block ends. `rest` lives across the
+    // block. EDI is declared clobbered.
+    unsafe {
+        asm!(
+            "push ebp",
+            "push esi",
+            "mov esi, [edi]",
+            "mov ebp, [edi + 8]",
+            "mov edi, [edi + 4]",
+            "int 0x80",
+            "pop esi",
+            "pop ebp",
+            inlateout("eax") n => ret,
+            in("ebx") a1,
+            in("ecx") a2,
+            in("edx") a3,
+            inlateout("edi") rest.as_ptr() => _,
+        )
+    };
+    ret
+}
+
+#[inline(always)]
+fn r(ret: usize) -> Result<usize, Errno> {
+    Errno::from_ret(ret)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process
+
+/// `exit(2)`: ends this thread (= process here) with `code & 0xff`.
+pub fn exit(code: i32) -> ! {
+    // SAFETY: exit never returns and touches no user memory.
+    unsafe { syscall1(nr::EXIT, code as usize) };
+    unreachable_loop()
+}
+
+/// `exit_group(2)`: ends the process with `code & 0xff`.
+pub fn exit_group(code: i32) -> ! {
+    // SAFETY: exit_group never returns and touches no user memory.
+    unsafe { syscall1(nr::EXIT_GROUP, code as usize) };
+    // Fall back to plain exit if exit_group were missing.
+    exit(code)
+}
+
+fn unreachable_loop() -> ! {
+    // SAFETY: `ud2` raises #UD (SIGILL); only reached if the kernel let exit return.
+    unsafe { asm!("ud2", options(noreturn)) }
+}
+
+/// Outcome of [`fork`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fork {
+    Child,
+    Parent(u32),
+}
+
+/// `fork(2)` (raw syscall 2). Safe for these single-threaded programs: the child gets a copy of
+/// the whole address space.
+pub fn fork() -> Result<Fork, Errno> {
+    // SAFETY: fork duplicates the process; no memory is written in this one.
+    let pid = r(unsafe { syscall0(nr::FORK) })?;
+    Ok(if pid == 0 {
+        Fork::Child
+    } else {
+        Fork::Parent(pid as u32)
+    })
+}
+
+pub fn getpid() -> u32 {
+    // SAFETY: no memory effects.
+    unsafe { syscall0(nr::GETPID) as u32 }
+}
+
+pub fn getppid() -> u32 {
+    // SAFETY: no memory effects.
+    unsafe { syscall0(nr::GETPPID) as u32 }
+}
+
+pub fn kill(pid: i32, sig: i32) -> Result<(), Errno> {
+    // SAFETY: no memory effects on this process (unless it signals itself, which is fine).
+    r(unsafe { syscall2(nr::KILL, pid as usize, sig as usize) }).map(|_| ())
+}
+
+/// `waitpid(pid, &status, options)`: returns `(pid, status)`.
+pub fn waitpid(pid: i32, options: usize) -> Result<(u32, i32), Errno> {
+    let mut status: i32 = 0;
+    // SAFETY: the kernel writes one i32 into `status`, which is live and writable.
+    let ret = r(unsafe {
+        syscall3(
+            nr::WAITPID,
+            pid as usize,
+            &mut status as *mut i32 as usize,
+            options,
+        )
+    })?;
+    Ok((ret as u32, status))
+}
+
+/// `wait4(pid, &status, options, NULL)`: returns `(pid, status)`.
+pub fn wait4(pid: i32, options: usize) -> Result<(u32, i32), Errno> {
+    let mut status: i32 = 0;
+    // SAFETY: the kernel writes one i32 into `status`; rusage is NULL.
+    let ret = r(unsafe {
+        syscall4(
+            nr::WAIT4,
+            pid as usize,
+            &mut status as *mut i32 as usize,
+            options,
+            0,
+        )
+    })?;
+    Ok((ret as u32, status))
+}
+
+/// `execve(path, argv, envp)` with NULL-terminated pointer arrays. Returns only on failure.
+pub fn execve(path: &CStr, argv: &[*const u8], envp: &[*const u8]) -> Errno {
+    if argv.last() != Some(&core::ptr::null()) || envp.last() != Some(&core::ptr::null()) {
+        return Errno::EINVAL;
+    }
+    // SAFETY: all three pointers are valid and NUL/NULL-terminated (checked above for the
+    // arrays; the strings they point at are the caller's, typed as raw pointers because the
+    // kernel only reads them). On success this process image is replaced.
+    let ret = unsafe {
+        syscall3(
+            nr::EXECVE,
+            path.as_ptr() as usize,
+            argv.as_ptr() as usize,
+            envp.as_ptr() as usize,
+        )
+    };
+    match r(ret) {
+        Err(e) => e,
+        Ok(_) => Errno(0),
+    }
+}
+
+pub fn sched_yield() {
+    // SAFETY: no memory effects.
+    unsafe { syscall0(nr::SCHED_YIELD) };
+}
+
+/// `struct timespec` with i386's 32-bit `time_t`.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct Timespec {
+    pub tv_sec: i32,
+    pub tv_nsec: i32,
+}
+
+/// `nanosleep(req, NULL)`.
+pub fn nanosleep(sec: u32, nsec: u32) -> Result<(), Errno> {
+    let ts = Timespec {
+        tv_sec: sec as i32,
+        tv_nsec: nsec as i32,
+    };
+    // SAFETY: the kernel reads `ts`; rem is NULL.
+    r(unsafe { syscall2(nr::NANOSLEEP, &ts as *const Timespec as usize, 0) }).map(|_| ())
+}
+
+pub fn sleep_ms(ms: u32) {
+    let _ = nanosleep(ms / 1000, (ms % 1000) * 1_000_000);
+}
+
+/// `reboot(MAGIC1, MAGIC2, cmd, NULL)`. Only returns on failure (e.g. `EPERM`).
+pub fn reboot(cmd: usize) -> Result<(), Errno> {
+    // SAFETY: no user memory is passed (arg is NULL).
+    r(unsafe { syscall4(nr::REBOOT, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, cmd, 0) }).map(|_| ())
+}
+
+/// `struct new_utsname` (syscall 122 on i386).
+#[repr(C)]
+pub struct Utsname {
+    pub sysname: [u8; 65],
+    pub nodename: [u8; 65],
+    pub release: [u8; 65],
+    pub version: [u8; 65],
+    pub machine: [u8; 65],
+    pub domainname: [u8; 65],
+}
+
+/// The bytes of a NUL-padded fixed-size field, up to the first NUL.
+pub fn field_str(f: &[u8]) -> &[u8] {
+    let n = f.iter().position(|&b| b == 0).unwrap_or(f.len());
+    &f[..n]
+}
+
+pub fn uname() -> Result<Utsname, Errno> {
+    let mut u = Utsname {
+        sysname: [0; 65],
+        nodename: [0; 65],
+        release: [0; 65],
+        version: [0; 65],
+        machine: [0; 65],
+        domainname: [0; 65],
+    };
+    // SAFETY: the kernel writes at most size_of::<Utsname>() bytes into `u`.
+    r(unsafe { syscall1(nr::UNAME, &mut u as *mut Utsname as usize) })?;
+    Ok(u)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most buf.len() bytes into `buf`.
+    r(unsafe { syscall3(nr::READ, fd as usize, buf.as_mut_ptr() as usize, buf.len()) })
+}
+
+pub fn write(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel reads at most buf.len() bytes from `buf`.
+    r(unsafe { syscall3(nr::WRITE, fd as usize, buf.as_ptr() as usize, buf.len()) })
+}
+
+/// Writes all of `buf`, retrying short writes.
+pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), Errno> {
+    while !buf.is_empty() {
+        match write(fd, buf) {
+            Ok(0) => return Err(Errno::EIO),
+            Ok(n) => buf = &buf[n..],
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+pub fn open(path: &CStr, flags: usize, mode: usize) -> Result<i32, Errno> {
+    // SAFETY: the kernel reads the NUL-terminated path.
+    r(unsafe { syscall3(nr::OPEN, path.as_ptr() as usize, flags, mode) }).map(|fd| fd as i32)
+}
+
+pub fn close(fd: i32) -> Result<(), Errno> {
+    // SAFETY: no memory effects.
+    r(unsafe { syscall1(nr::CLOSE, fd as usize) }).map(|_| ())
+}
+
+/// `lseek` (32-bit offsets).
+pub fn lseek(fd: i32, off: isize, whence: usize) -> Result<usize, Errno> {
+    // SAFETY: no memory effects.
+    r(unsafe { syscall3(nr::LSEEK, fd as usize, off as usize, whence) })
+}
+
+/// i386 `struct stat64` (96 bytes; 64-bit members are 4-byte aligned in the i386 ABI).
+#[repr(C, packed(4))]
+#[derive(Clone, Copy)]
+pub struct Stat64 {
+    pub st_dev: u64,
+    pub __pad0: [u8; 4],
+    pub __st_ino: u32,
+    pub st_mode: u32,
+    pub st_nlink: u32,
+    pub st_uid: u32,
+    pub st_gid: u32,
+    pub st_rdev: u64,
+    pub __pad3: [u8; 4],
+    pub st_size: i64,
+    pub st_blksize: u32,
+    pub st_blocks: u64,
+    pub st_atime: u32,
+    pub st_atime_nsec: u32,
+    pub st_mtime: u32,
+    pub st_mtime_nsec: u32,
+    pub st_ctime: u32,
+    pub st_ctime_nsec: u32,
+    pub st_ino: u64,
+}
+const _: () = assert!(core::mem::size_of::<Stat64>() == 96);
+
+pub const S_IFMT: u32 = 0o170000;
+pub const S_IFDIR: u32 = 0o040000;
+pub const S_IFREG: u32 = 0o100000;
+
+pub fn fstat64(fd: i32) -> Result<Stat64, Errno> {
+    // SAFETY: Stat64 is plain old data; all-zero is a valid value.
+    let mut st: Stat64 = unsafe { core::mem::zeroed() };
+    // SAFETY: the kernel writes 96 bytes into `st`.
+    r(unsafe { syscall2(nr::FSTAT64, fd as usize, &mut st as *mut Stat64 as usize) })?;
+    Ok(st)
+}
+
+/// `getdents64(fd, buf, len)`: fills `buf` with `linux_dirent64` records; see [`dirents`].
+pub fn getdents64(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most buf.len() bytes into `buf`.
+    r(unsafe {
+        syscall3(
+            nr::GETDENTS64,
+            fd as usize,
+            buf.as_mut_ptr() as usize,
+            buf.len(),
+        )
+    })
+}
+
+/// Iterates `(d_type, name)` over the records getdents64 returned in `buf`.
+pub fn dirents(buf: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+    let mut off = 0usize;
+    core::iter::from_fn(move || {
+        if off + 19 > buf.len() {
+            return None;
+        }
+        let reclen = u16::from_le_bytes([buf[off + 16], buf[off + 17]]) as usize;
+        if reclen < 19 || off + reclen > buf.len() {
+            return None;
+        }
+        let d_type = buf[off + 18];
+        let name = field_str(&buf[off + 19..off + reclen]);
+        off += reclen;
+        Some((d_type, name))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+
+/// `brk(addr)`: the raw syscall returns the (new or unchanged) break; it never fails with an
+/// errno. `brk(0)` queries the current break.
+pub fn brk(addr: usize) -> usize {
+    // SAFETY: growing maps fresh memory, shrinking unmaps memory above the break; this runtime's
+    // allocator does not use brk, so no Rust object lives there unless the program put it there.
+    unsafe { syscall1(nr::BRK, addr) }
+}
+
+/// `mmap2(addr, len, prot, flags, fd, pgoff)`.
+///
+/// # Safety
+/// With `MAP_FIXED` the call replaces whatever was mapped in the range; the caller must make
+/// sure no live Rust object is there. Without it the call is harmless.
+pub unsafe fn mmap2(
+    addr: usize,
+    len: usize,
+    prot: usize,
+    flags: usize,
+    fd: i32,
+    pgoff: usize,
+) -> Result<usize, Errno> {
+    // SAFETY: as documented for the caller.
+    r(unsafe { syscall6(nr::MMAP2, addr, len, prot, flags, fd as usize, pgoff) })
+}
+
+/// `old_mmap(&args)` (syscall 90: one pointer to six u32s, offset in bytes).
+///
+/// # Safety
+/// As [`mmap2`].
+pub unsafe fn old_mmap(
+    addr: usize,
+    len: usize,
+    prot: usize,
+    flags: usize,
+    fd: i32,
+    offset: usize,
+) -> Result<usize, Errno> {
+    let args: [usize; 6] = [addr, len, prot, flags, fd as usize, offset];
+    // SAFETY: the kernel reads the 24-byte argument block; the rest is the caller's contract.
+    r(unsafe { syscall1(nr::MMAP, args.as_ptr() as usize) })
+}
+
+/// Anonymous private read-write mapping anywhere (safe: never replaces anything).
+pub fn mmap_anon(len: usize, prot: usize, extra_flags: usize) -> Result<usize, Errno> {
+    if extra_flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: no MAP_FIXED: the kernel picks a free range, nothing existing is replaced.
+    unsafe {
+        mmap2(
+            0,
+            len,
+            prot,
+            MAP_PRIVATE | MAP_ANONYMOUS | extra_flags,
+            -1,
+            0,
+        )
+    }
+}
+
+/// # Safety
+/// No live Rust object may be in the range.
+pub unsafe fn munmap(addr: usize, len: usize) -> Result<(), Errno> {
+    // SAFETY: the caller's contract.
+    r(unsafe { syscall2(nr::MUNMAP, addr, len) }).map(|_| ())
+}
+
+/// # Safety
+/// Removing write/read access under a live Rust object makes later accesses fault.
+pub unsafe fn mprotect(addr: usize, len: usize, prot: usize) -> Result<(), Errno> {
+    // SAFETY: the caller's contract.
+    r(unsafe { syscall3(nr::MPROTECT, addr, len, prot) }).map(|_| ())
+}
+
+/// # Safety
+/// The old range may be unmapped/moved; no live Rust reference may point into it.
+pub unsafe fn mremap(
+    old: usize,
+    old_len: usize,
+    new_len: usize,
+    flags: usize,
+    new_addr: usize,
+) -> Result<usize, Errno> {
+    // SAFETY: the caller's contract.
+    r(unsafe { syscall5(nr::MREMAP, old, old_len, new_len, flags, new_addr) })
+}
+
+/// # Safety
+/// `MADV_DONTNEED` discards the contents of private anonymous memory.
+pub unsafe fn madvise(addr: usize, len: usize, advice: usize) -> Result<(), Errno> {
+    // SAFETY: the caller's contract.
+    r(unsafe { syscall3(nr::MADVISE, addr, len, advice) }).map(|_| ())
+}
+
+/// `mincore(addr, len, vec)`: one byte per page, bit 0 = resident.
+pub fn mincore(addr: usize, len: usize, vec: &mut [u8]) -> Result<(), Errno> {
+    if vec.len() < len.div_ceil(PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: the kernel writes one byte per page of the range into `vec`, which is big enough.
+    r(unsafe { syscall3(nr::MINCORE, addr, len, vec.as_mut_ptr() as usize) }).map(|_| ())
+}
+
+pub fn mlock(addr: usize, len: usize) -> Result<(), Errno> {
+    // SAFETY: locking only populates/pins memory; contents are unchanged.
+    r(unsafe { syscall2(nr::MLOCK, addr, len) }).map(|_| ())
+}
+
+pub fn munlock(addr: usize, len: usize) -> Result<(), Errno> {
+    // SAFETY: no effect on contents.
+    r(unsafe { syscall2(nr::MUNLOCK, addr, len) }).map(|_| ())
+}
+
+pub fn mlockall(flags: usize) -> Result<(), Errno> {
+    // SAFETY: no effect on contents.
+    r(unsafe { syscall1(nr::MLOCKALL, flags) }).map(|_| ())
+}
+
+pub fn munlockall() -> Result<(), Errno> {
+    // SAFETY: no effect on contents.
+    r(unsafe { syscall0(nr::MUNLOCKALL) }).map(|_| ())
+}
+
+/// Reads the time-stamp counter.
+#[inline(always)]
+pub fn rdtsc() -> u64 {
+    let lo: u32;
+    let hi: u32;
+    // SAFETY: rdtsc has no memory effects (CR4.TSD is assumed clear, as on Linux).
+    unsafe { asm!("rdtsc", out("eax") lo, out("edx") hi, options(nomem, nostack)) };
+    ((hi as u64) << 32) | lo as u64
+}
