@@ -22,5 +22,10 @@ pub mod bitmap;
 pub mod frames;
 pub mod pte;
 pub mod paging;
+pub mod mspace;
+pub mod errno;
+pub mod cpio;
+pub mod exec;
+pub mod syscall_abi;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;

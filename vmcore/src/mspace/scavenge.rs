@@ -1,0 +1,36 @@
+//! Housekeeping: merging areas and releasing empty page tables.
+
+use super::flush::SpaceFlush;
+use super::phys::PhysOps;
+use super::MSpace;
+use crate::paging::TableAccess;
+use crate::pte::{Pte, PteFlags};
+
+impl MSpace {
+    /// Merges every pair of adjacent compatible areas (operations already merge around the
+    /// ranges they touch; this catches the rest, e.g. after a stack grew into a neighbour's
+    /// flags) and frees the user page tables that are linked but hold no entry. Operations
+    /// free a table with its last entry, so the second part is a safety net: it finds work only
+    /// if a table was linked and never used. Returns the number of merges and the TLB work
+    /// (none: a freed table's window page is invalidated by `TableAccess::write_pde`, and an
+    /// empty table maps no user page).
+    pub fn scavenge(
+        &mut self,
+        tables: &mut dyn TableAccess,
+        phys: &mut dyn PhysOps,
+    ) -> (usize, SpaceFlush) {
+        let merges = self.tree.scavenge();
+        let first = self.lower.pd_index();
+        let last = self.upper.number().div_ceil(crate::addr::ENTRIES as u32) as usize;
+        for pdi in first..last {
+            let pde = tables.read_pde(pdi);
+            if pde.is_present() && !pde.flags().contains(PteFlags::HUGE) && self.counts.get(pdi) == 0
+            {
+                tables.write_pde(pdi, Pte::EMPTY);
+                phys.free_table(pde.frame().expect("invariant: a present entry"));
+                self.resident.table_freed();
+            }
+        }
+        (merges, SpaceFlush::new())
+    }
+}

@@ -1,0 +1,190 @@
+//! [`PhysOps`] over the simulated machine, for host tests.
+//!
+//! Data frames and page tables come from one [`SimPool`]; reference counts live in a map (a
+//! frame is in it exactly while it is allocated as a data frame); the page cache maps
+//! `(dev, ino, offset)` to a frame holding one reference of its own. Fresh data frames are
+//! filled with 0xCC, so a missing `zero_frame` shows. An optional budget makes every
+//! allocation (tables included) fail after N successes.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec;
+
+use super::PhysOps;
+use crate::addr::{Frame, PhysAddr, PAGE_SIZE};
+use crate::paging::FrameSource;
+use crate::sim::{Machine, SimPool};
+use crate::vma::FileObject;
+
+/// Page-cache key: `(device, inode, offset)`.
+type CacheKey = ((u32, u32), u64, u64);
+
+/// Simulated physical memory for [`MSpace`](super::MSpace) tests.
+pub struct SimPhys<'m> {
+    machine: &'m Machine,
+    pool: SimPool<'m>,
+    refs: BTreeMap<Frame, u32>,
+    zero: Frame,
+    cache: BTreeMap<CacheKey, Frame>,
+    budget: Option<u32>,
+}
+
+impl<'m> SimPhys<'m> {
+    /// Memory made of `frames` of `machine`; the first one becomes the zero frame.
+    pub fn new(machine: &'m Machine, frames: impl IntoIterator<Item = Frame>) -> Self {
+        let mut pool = SimPool::new(machine, frames);
+        let zero = pool.alloc_table().expect("sim: at least one frame for the zero page");
+        SimPhys { machine, pool, refs: BTreeMap::new(), zero, cache: BTreeMap::new(), budget: None }
+    }
+
+    /// The machine.
+    pub fn machine(&self) -> &'m Machine {
+        self.machine
+    }
+
+    /// Lets only `allocations` more allocations (frames and tables) succeed; `None` lifts the
+    /// limit.
+    pub fn set_budget(&mut self, allocations: Option<u32>) {
+        self.budget = allocations;
+    }
+
+    /// The remaining allocation budget.
+    pub fn budget(&self) -> Option<u32> {
+        self.budget
+    }
+
+    /// Frames left in the pool.
+    pub fn free_count(&self) -> usize {
+        self.pool.free_count()
+    }
+
+    /// Allocated data frames and their reference counts.
+    pub fn refcounts(&self) -> &BTreeMap<Frame, u32> {
+        &self.refs
+    }
+
+    /// Frames held by the page cache (each holds one reference of the cache's own).
+    pub fn cache_frames(&self) -> impl Iterator<Item = Frame> + '_ {
+        self.cache.values().copied()
+    }
+
+    /// Drops the page cache's references (frames still mapped survive).
+    pub fn evict_cache(&mut self) {
+        for frame in core::mem::take(&mut self.cache).into_values() {
+            self.dec_ref(frame);
+        }
+    }
+
+    /// Whether the zero frame still holds only zeroes.
+    pub fn zero_page_is_clean(&self) -> bool {
+        (0..PAGE_SIZE / 4).all(|i| self.machine.read_phys(word(self.zero, i)) == 0)
+    }
+
+    /// Takes one allocation from the budget; false when exhausted.
+    fn spend(&mut self) -> bool {
+        match &mut self.budget {
+            None => true,
+            Some(0) => false,
+            Some(n) => {
+                *n -= 1;
+                true
+            }
+        }
+    }
+}
+
+/// Address of word `i` of `frame`.
+fn word(frame: Frame, i: u32) -> PhysAddr {
+    PhysAddr::new(frame.start().as_u32() + 4 * i)
+}
+
+impl FrameSource for SimPhys<'_> {
+    fn alloc_table(&mut self) -> Option<Frame> {
+        if !self.spend() {
+            return None;
+        }
+        self.pool.alloc_table()
+    }
+
+    fn free_table(&mut self, f: Frame) {
+        assert!(!self.refs.contains_key(&f), "sim: {f:?} freed as a table but is a data frame");
+        self.pool.free_table(f);
+    }
+}
+
+impl PhysOps for SimPhys<'_> {
+    fn alloc_frame(&mut self) -> Option<Frame> {
+        if !self.spend() {
+            return None;
+        }
+        let f = self.pool.alloc_table()?;
+        self.machine.fill_frame(f, 0xCC);
+        self.refs.insert(f, 1);
+        Some(f)
+    }
+
+    fn zero_frame(&mut self, frame: Frame) {
+        assert!(frame != self.zero, "sim: zeroing the zero frame");
+        self.machine.fill_frame(frame, 0);
+    }
+
+    fn copy_frame(&mut self, src: Frame, dst: Frame) {
+        assert!(dst != self.zero, "sim: copying into the zero frame");
+        for i in 0..PAGE_SIZE / 4 {
+            self.machine.write_phys(word(dst, i), self.machine.read_phys(word(src, i)));
+        }
+    }
+
+    fn fill_from_file(&mut self, frame: Frame, file: &dyn FileObject, offset: u64, bytes: u32) {
+        assert!(frame != self.zero && bytes <= PAGE_SIZE, "sim: bad fill_from_file");
+        let mut buf = vec![0u8; PAGE_SIZE as usize];
+        file.read_at(offset, &mut buf[..bytes as usize]);
+        for (i, w) in buf.chunks_exact(4).enumerate() {
+            let v = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+            self.machine.write_phys(word(frame, i as u32), v);
+        }
+    }
+
+    fn inc_ref(&mut self, frame: Frame) -> u32 {
+        let r = self.refs.get_mut(&frame).expect("sim: inc_ref of a frame that is not allocated");
+        *r += 1;
+        *r
+    }
+
+    fn dec_ref(&mut self, frame: Frame) -> bool {
+        assert!(frame != self.zero, "sim: dec_ref of the zero frame");
+        let r = self.refs.get_mut(&frame).expect("sim: dec_ref of a frame that is not allocated");
+        *r -= 1;
+        if *r > 0 {
+            return false;
+        }
+        self.refs.remove(&frame);
+        self.pool.free_table(frame);
+        true
+    }
+
+    fn refcount(&self, frame: Frame) -> u32 {
+        self.refs.get(&frame).copied().unwrap_or(0)
+    }
+
+    fn zero_page(&self) -> Frame {
+        self.zero
+    }
+
+    fn shared_file_frame(&mut self, file: &Arc<dyn FileObject>, offset: u64) -> Option<Frame> {
+        let key = (file.dev(), file.ino(), offset);
+        let frame = match self.cache.get(&key) {
+            Some(&f) => f,
+            None => {
+                let f = self.alloc_frame()?; // the cache's own reference
+                let bytes = file.size().saturating_sub(offset).min(u64::from(PAGE_SIZE));
+                let bytes = u32::try_from(bytes).expect("invariant: at most a page");
+                self.fill_from_file(f, &**file, offset, bytes);
+                self.cache.insert(key, f);
+                f
+            }
+        };
+        self.inc_ref(frame);
+        Some(frame)
+    }
+}

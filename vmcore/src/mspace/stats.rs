@@ -1,0 +1,93 @@
+//! The exact memory counters of an address space.
+
+/// Memory counters of one space, exact after every operation (in pages).
+///
+/// A *resident page* is a present user page-table entry. Resident pages count per mapping, not
+/// per distinct frame: a frame shared copy-on-write with another space counts in both spaces,
+/// two pages of one space mapping the same frame count twice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MSpaceStats {
+    /// Pages covered by the areas (`VmaTree::total_pages`), resident or not.
+    pub v_size: u32,
+    /// Resident pages in private areas (not `SHARED`/`MAYSHARE`), **excluding** pages mapping
+    /// the shared zero frame, **including** copy-on-write pages and device pages of private
+    /// [`Backing::Physical`](crate::vma::Backing::Physical) areas.
+    pub p_size: u32,
+    /// Resident pages in shared areas (`SHARED` or `MAYSHARE`): shared anonymous memory,
+    /// page-cache frames of shared file mappings, device pages of shared physical areas.
+    pub s_size: u32,
+    /// User page tables linked in the directory (including, transiently, empty ones that
+    /// [`MSpace::scavenge`](super::MSpace::scavenge) would free).
+    pub page_tables: u32,
+    /// `p_size + s_size + page_tables + 1`: the last term is the page directory itself. An
+    /// empty (or swept) space has `phys_pg_count == 1`.
+    pub phys_pg_count: u32,
+}
+
+/// The counters an [`MSpace`](super::MSpace) maintains; `v_size` comes from the tree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Resident {
+    /// `p_size`.
+    pub private: u32,
+    /// `s_size`.
+    pub shared: u32,
+    /// `page_tables`.
+    pub tables: u32,
+}
+
+/// Which counter a resident page belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Account {
+    /// `p_size`.
+    Private,
+    /// `s_size`.
+    Shared,
+    /// Not counted: the zero frame.
+    None,
+}
+
+impl Resident {
+    /// The public counters, given the tree's page total.
+    pub fn stats(&self, v_size: u32) -> MSpaceStats {
+        MSpaceStats {
+            v_size,
+            p_size: self.private,
+            s_size: self.shared,
+            page_tables: self.tables,
+            phys_pg_count: self.private + self.shared + self.tables + 1,
+        }
+    }
+
+    /// The counter of `account`, if it has one.
+    fn slot(&mut self, account: Account) -> Option<&mut u32> {
+        match account {
+            Account::Private => Some(&mut self.private),
+            Account::Shared => Some(&mut self.shared),
+            Account::None => None,
+        }
+    }
+
+    /// One more resident page.
+    pub fn add(&mut self, account: Account) {
+        if let Some(c) = self.slot(account) {
+            *c += 1;
+        }
+    }
+
+    /// One more page table.
+    pub fn table_linked(&mut self) {
+        self.tables += 1;
+    }
+
+    /// One page table less.
+    pub fn table_freed(&mut self) {
+        self.tables = self.tables.checked_sub(1).expect("invariant: the counter covers every table");
+    }
+
+    /// One resident page less.
+    pub fn remove(&mut self, account: Account) {
+        if let Some(c) = self.slot(account) {
+            *c = c.checked_sub(1).expect("invariant: the counter covers every resident page");
+        }
+    }
+}

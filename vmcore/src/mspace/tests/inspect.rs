@@ -1,0 +1,134 @@
+//! CPU-like accesses to user memory, and the checks run after every step.
+
+use super::*;
+
+impl<'m> World<'m> {
+    /// A user-mode (or kernel-mode) access to `addr` in space `s`, retried after each
+    /// resolved fault like the CPU does. Writes `write` if given; returns the byte read (or
+    /// the old byte).
+    pub fn access(&mut self, s: usize, addr: u32, write: Option<u8>, mode: Mode) -> Result<u8, Sig> {
+        self.activate(s);
+        let va = VirtAddr::new(addr);
+        for _ in 0..4 {
+            match self.m.translate(va, write.is_some(), mode == Mode::User) {
+                Ok(pa) => return Ok(self.byte(pa, write)),
+                Err(f) => {
+                    self.faults += 1;
+                    let access = if write.is_some() { Access::Write } else { Access::Read };
+                    let fault = Fault { addr: va, access, mode, present: f.present };
+                    let outcome = self.with(s, |sp, t, p| match sp.handle_fault(&fault, t, p) {
+                        FaultOutcome::Resolved(flush) => (None, flush),
+                        other => (Some(other), SpaceFlush::new()),
+                    });
+                    match outcome {
+                        None => continue,
+                        Some(FaultOutcome::Segv(r)) => return Err(Sig::Segv(r)),
+                        Some(FaultOutcome::Bus(r)) => return Err(Sig::Bus(r)),
+                        Some(FaultOutcome::OutOfMemory) => return Err(Sig::Oom),
+                        Some(FaultOutcome::KernelFixup(crate::fault::Unresolved::Segv(r))) => {
+                            return Err(Sig::Segv(r))
+                        }
+                        Some(other) => panic!("unexpected fault outcome {other:?}"),
+                    }
+                }
+            }
+        }
+        panic!("fault loop at {addr:#x}");
+    }
+
+    /// A user-mode read.
+    pub fn read(&mut self, s: usize, addr: u32) -> Result<u8, Sig> {
+        self.access(s, addr, None, Mode::User)
+    }
+
+    /// A user-mode write.
+    pub fn write(&mut self, s: usize, addr: u32, b: u8) -> Result<(), Sig> {
+        self.access(s, addr, Some(b), Mode::User).map(drop)
+    }
+
+    /// Reads (and maybe writes) the byte at physical `pa`.
+    pub(super) fn byte(&self, pa: PhysAddr, write: Option<u8>) -> u8 {
+        let word = PhysAddr::new(pa.as_u32() & !3);
+        let shift = 8 * (pa.as_u32() & 3);
+        let v = self.m.read_phys(word);
+        if let Some(b) = write {
+            self.m.write_phys(word, (v & !(0xFF << shift)) | (u32::from(b) << shift));
+        }
+        (v >> shift) as u8
+    }
+
+    /// The entry mapping `addr` in `s` (read straight from RAM, no TLB effect).
+    pub fn pte(&self, s: usize, addr: u32) -> Pte {
+        paging::read(&self.direct(s), pg(addr & !(PAGE_SIZE - 1)))
+    }
+
+    /// The frame mapped at `addr` in `s`.
+    pub fn frame(&self, s: usize, addr: u32) -> Option<Frame> {
+        self.pte(s, addr).frame()
+    }
+
+    pub(super) fn direct(&self, s: usize) -> DirectTables<'m> {
+        DirectTables { machine: self.m, pd: self.space(s).pd() }
+    }
+
+    /// The counters of `s`.
+    pub fn stats(&self, s: usize) -> MSpaceStats {
+        self.space(s).stats()
+    }
+
+    /// Checks every space and recomputes every data frame's reference count exactly: one per
+    /// mapping in any space plus one per page-cache entry.
+    pub fn check_all(&self) {
+        let zero = self.phys.zero_page();
+        let mut expected: BTreeMap<Frame, u32> = BTreeMap::new();
+        // Frames mapped by private areas: (mappings, all of them copy-on-write).
+        let mut private: BTreeMap<Frame, (u32, bool)> = BTreeMap::new();
+        for (s, space) in self.spaces.iter().enumerate() {
+            let Some(space) = space else { continue };
+            let tables = self.direct(s);
+            if let Err(e) = space.check_consistency(&tables, &self.phys) {
+                panic!("space {s}: {e}");
+            }
+            for pdi in 0..KERNEL_PD_FIRST {
+                if !tables.read_pde(pdi).is_present() {
+                    continue;
+                }
+                for pti in 0..crate::addr::ENTRIES {
+                    let pte = tables.read_pte(pdi, pti);
+                    let Some(frame) = pte.frame() else { continue };
+                    let addr = VirtAddr::from_indices(pdi, pti, 0);
+                    let vma = space.search(addr).expect("checked: inside an area");
+                    if frame != zero && !matches!(vma.backing, Backing::Physical { .. }) {
+                        *expected.entry(frame).or_default() += 1;
+                        if !vma.flags.is_shared() {
+                            let e = private.entry(frame).or_insert((0, true));
+                            e.0 += 1;
+                            e.1 &= pte.flags().contains(crate::pte::PteFlags::COW);
+                        }
+                    }
+                }
+            }
+        }
+        for frame in self.phys.cache_frames() {
+            *expected.entry(frame).or_default() += 1;
+        }
+        assert_eq!(&expected, self.phys.refcounts(), "reference counts");
+        for (frame, (mappings, all_cow)) in private {
+            assert!(mappings == 1 || all_cow, "{frame:?} is shared privately without COW");
+        }
+    }
+
+    /// Destroys every space, empties the page cache and checks that every frame came back.
+    pub fn finish(mut self) {
+        for s in 0..self.spaces.len() {
+            if self.spaces[s].is_some() {
+                self.destroy(s);
+            }
+        }
+        self.phys.evict_cache();
+        assert!(self.phys.refcounts().is_empty(), "leaked frames: {:?}", self.phys.refcounts());
+        assert_eq!(self.phys.free_count(), self.baseline, "pool frames leaked");
+        assert!(self.phys.zero_page_is_clean(), "the zero frame was written");
+    }
+}
+

@@ -1,0 +1,68 @@
+//! `munmap`: removing every mapping of a range.
+
+use core::fmt;
+
+use super::flush::SpaceFlush;
+use super::pages::Pages;
+use super::phys::PhysOps;
+use super::range::{RangeError, Span};
+use super::MSpace;
+use crate::addr::Page;
+use crate::errno::Errno;
+use crate::paging::TableAccess;
+
+/// Why [`MSpace::unmap`] refused; nothing was changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnmapError {
+    /// The range is empty, wraps, or leaves the space's bounds.
+    Range(RangeError),
+}
+
+impl MSpace {
+    /// Removes everything in `[start, start + pages)`: splits the areas straddling either end,
+    /// drops the frame reference of every resident page (a frame is freed when its last
+    /// reference goes; device frames and the zero frame are never freed), frees the page tables
+    /// that become empty, and returns every unmapped page to flush. Holes are not an error.
+    pub fn unmap(
+        &mut self,
+        start: Page,
+        pages: u32,
+        tables: &mut dyn TableAccess,
+        phys: &mut dyn PhysOps,
+    ) -> Result<SpaceFlush, UnmapError> {
+        let span = self.nonempty_span(start, pages).map_err(UnmapError::Range)?;
+        let mut flush = SpaceFlush::new();
+        self.unmap_span(span, tables, phys, &mut flush);
+        Ok(flush)
+    }
+
+    /// Removes the areas and pages of `span` (shared with `map` and `brk`).
+    pub(super) fn unmap_span(
+        &mut self,
+        span: Span,
+        tables: &mut dyn TableAccess,
+        phys: &mut dyn PhysOps,
+        flush: &mut SpaceFlush,
+    ) {
+        let removed = self.tree.remove_range(span.start, span.end);
+        let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
+        for vma in &removed {
+            pages.clear(vma, vma.start(), vma.end_page(), phys, flush);
+        }
+    }
+}
+
+/// `EINVAL`, like `munmap`.
+impl From<UnmapError> for Errno {
+    fn from(_: UnmapError) -> Self {
+        Errno::EINVAL
+    }
+}
+
+impl fmt::Display for UnmapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnmapError::Range(e) => write!(f, "munmap: {e}"),
+        }
+    }
+}
