@@ -33,10 +33,25 @@ pub fn line() -> &'static str {
     }
 }
 
+/// The kernel's part of the command line (before a ` -- `).
+fn kernel_part() -> &'static str {
+    let l = line();
+    match l.find(" -- ") {
+        Some(i) => &l[..i],
+        None => l.strip_suffix(" --").unwrap_or(l),
+    }
+}
+
+/// What follows ` -- `: arguments for init.
+pub fn init_args() -> &'static str {
+    let l = line();
+    l.find(" -- ").map_or("", |i| &l[i + 4..])
+}
+
 /// The value of `key`: `Some("")` for a bare `key`, `None` if absent. The last one wins.
 pub fn get(key: &str) -> Option<&'static str> {
     let mut found = None;
-    for word in line().split_ascii_whitespace() {
+    for word in kernel_part().split_ascii_whitespace() {
         match word.split_once('=') {
             Some((k, v)) if k == key => found = Some(v),
             None if word == key => found = Some(""),

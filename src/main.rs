@@ -15,11 +15,16 @@ pub mod arch;
 pub mod boot;
 pub mod cmdline;
 pub mod console;
+pub mod fs;
 pub mod ktest;
 pub mod mm;
 pub mod panic;
+pub mod proc;
 pub mod symbols;
 pub mod sync;
+pub mod syscall;
+pub mod system;
+pub mod trace;
 
 use core::arch::global_asm;
 
@@ -40,6 +45,10 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     info.log_summary();
     symbols::init(info);
     mm::init(info);
+    mm::phys::init();
+    fs::initrd::init();
+    trace::init();
+    proc::sched::init();
 
     arch::pic::init();
     arch::pit::init(arch::pit::HZ);
@@ -48,8 +57,22 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     if cfg!(feature = "ktest") {
         ktest::run(cmdline::get("ktest"));
     }
-    log::info!("boot complete; idling");
-    loop {
-        arch::cpu::halt();
+    start_init();
+    proc::sched::idle_loop()
+}
+
+/// Starts the first process: `init=PATH` on the command line (default `/bin/sh`), with the
+/// words after ` -- ` as its arguments. If it cannot start, says why and powers off.
+fn start_init() {
+    let path = cmdline::get("init").filter(|p| !p.is_empty()).unwrap_or("/bin/sh");
+    let extra = cmdline::init_args();
+    let mut args: alloc::vec::Vec<&[u8]> = alloc::vec![path.as_bytes()];
+    args.extend(extra.split_ascii_whitespace().map(str::as_bytes));
+    match proc::spawn_init(path, &args) {
+        Ok(pid) => log::info!("started init (pid {pid}): {path} {extra}"),
+        Err(e) => {
+            crate::kprintln!("cannot start init '{path}': {e}");
+            system::power_off(127);
+        }
     }
 }

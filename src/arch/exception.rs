@@ -162,9 +162,25 @@ fn describe_address(addr: u32) -> &'static str {
     }
 }
 
-/// Handles an exception that has no resolution: a report and a panic for the kernel.
+/// Handles an exception other than a page fault: in user mode the process dies of the
+/// signal Linux would send (#GP — privileged instructions, bad segment loads — is SIGSEGV);
+/// in kernel mode it is a bug: a report and a panic.
 pub fn handle(frame: &mut TrapFrame) {
-    let cr2 = if frame.vector as usize == PAGE_FAULT { cpu::cr2() } else { 0 };
+    let vector = frame.vector as usize;
+    if frame.from_user() {
+        use crate::proc::signals::{fatal_exception, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
+        let sig = match vector {
+            0 | 16 | 19 => SIGFPE,
+            1 | 3 | 4 => SIGTRAP,
+            6 => SIGILL,
+            5 | 10 | 11 | 12 | 13 | 14 => SIGSEGV,
+            17 => SIGBUS,
+            _ => SIGSEGV,
+        };
+        let (mnemonic, name) = name(vector);
+        fatal_exception(frame, format_args!("{mnemonic} {name} (error code {:#x})", frame.error_code), sig);
+    }
+    let cr2 = if vector == PAGE_FAULT { cpu::cr2() } else { 0 };
     oops(frame, cr2, None)
 }
 

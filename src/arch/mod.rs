@@ -12,3 +12,4 @@ pub mod pit;
 pub mod trap;
 pub mod stack_guard;
 pub mod paging;
+pub mod usercopy;

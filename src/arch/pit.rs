@@ -26,7 +26,8 @@ pub fn init(hz: u32) {
 
 /// Called on every timer interrupt.
 pub fn tick() {
-    TICKS.fetch_add(1, Ordering::Relaxed);
+    let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
+    crate::proc::sched::on_tick(now);
 }
 
 /// Timer ticks since boot.

@@ -57,10 +57,11 @@ pub static BREAKPOINTS: AtomicU32 = AtomicU32::new(0);
 #[no_mangle]
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     match frame.vector as usize {
-        exception::BREAKPOINT => {
+        exception::BREAKPOINT if !frame.from_user() => {
             BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
             log::debug!("breakpoint at {:#010x}", frame.eip.wrapping_sub(1));
         }
+        exception::PAGE_FAULT => crate::mm::fault::handle(frame),
         v if v < 32 => exception::handle(frame),
         v @ 32..=47 => {
             let irq = (v - 32) as u8;
@@ -73,6 +74,10 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             }
             pic::end_of_interrupt(irq);
         }
+        super::idt::SYSCALL => crate::syscall::dispatch(frame),
         v => log::warn!("unexpected trap vector {v}"),
+    }
+    if frame.from_user() {
+        crate::proc::on_return_to_user(frame);
     }
 }

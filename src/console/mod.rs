@@ -1,5 +1,6 @@
 //! The serial console: output for logs, reports and tests; input for the shell.
 
+pub mod input;
 pub mod logger;
 pub mod serial;
 

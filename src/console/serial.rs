@@ -59,6 +59,13 @@ pub fn print(args: fmt::Arguments<'_>) {
     }
 }
 
+/// Writes raw bytes (newlines become CR LF).
+pub fn write_bytes(bytes: &[u8]) {
+    if let Some(port) = PORT.lock().as_mut() {
+        port.write_bytes(bytes);
+    }
+}
+
 /// A received byte, if one is waiting.
 pub fn try_read() -> Option<u8> {
     PORT.lock().as_mut().and_then(Serial::try_read)

@@ -3,12 +3,15 @@
 //!
 //! The layout of the address space is in `vmcore::layout` (and docs/memory-layout.md).
 
+pub mod aspace;
 pub mod bump;
 pub mod directory;
+pub mod fault;
 pub mod frames;
 pub mod heap;
 pub mod kspace;
 pub mod modules;
+pub mod phys;
 pub mod setup;
 pub mod tempmap;
 pub mod usage;

@@ -1,0 +1,92 @@
+//! `/proc`: files generated when opened, in Linux's formats.
+//!
+//! - `/proc/meminfo` — `MemTotal`, `MemFree`, `MemAvailable`, `Shared`... Our `MemFree` counts
+//!   free frames plus the kernel heap's free bytes (heap pages are kept once mapped, so a heap
+//!   that grew is not memory lost): it comes back exactly when every object a test made is
+//!   freed, which is what the ring-3 leak checks compare.
+//! - `/proc/self/maps`, `/proc/PID/maps` — the address space in `/proc/PID/maps` format.
+//! - `/proc/ps` — one line per process: pid, parent, state, name (the shell's `ps`).
+
+use super::Node;
+use crate::mm::{frames, heap};
+use crate::proc::sched;
+use crate::proc::task::{Pid, State};
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt::Write;
+use vmcore::errno::Errno;
+
+/// Free memory in KiB as `MemFree` reports it.
+pub fn mem_free_kib() -> u64 {
+    let c = frames::counters();
+    let h = heap::stats();
+    c.free as u64 * 4 + (h.size - h.used) as u64 / 1024
+}
+
+fn meminfo() -> String {
+    let c = frames::counters();
+    let h = heap::stats();
+    let mut s = String::new();
+    let mut line = |name: &str, kib: u64| {
+        let _ = writeln!(s, "{:<16}{:>8} kB", alloc::format!("{name}:"), kib);
+    };
+    line("MemTotal", (c.total - c.reserved) as u64 * 4);
+    line("MemFree", mem_free_kib());
+    line("MemAvailable", mem_free_kib());
+    line("Shmem", c.shared as u64 * 4);
+    line("KernelHeap", h.size as u64 / 1024);
+    line("KernelHeapUsed", h.used as u64 / 1024);
+    line("PageCache", crate::mm::phys::cached_frames() as u64 * 4);
+    s
+}
+
+fn maps(pid: Pid) -> Result<String, Errno> {
+    let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
+    let aspace = task.inner.lock().aspace.clone();
+    let mut s = String::new();
+    if let Some(a) = aspace {
+        let _ = a.write_maps(&mut s);
+    }
+    Ok(s)
+}
+
+fn ps() -> String {
+    let mut s = String::from("  PID  PPID STATE    NAME\n");
+    let tasks: Vec<_> = sched::with(|s| s.tasks.values().cloned().collect());
+    for t in tasks.iter().filter(|t| t.pid != 0) {
+        let inner = t.inner.lock();
+        let state = match inner.state {
+            State::Runnable => "run",
+            State::Sleeping { .. } => "sleep",
+            State::Waiting => "wait",
+            State::Zombie => "zombie",
+        };
+        let _ = writeln!(s, "{:>5} {:>5} {:<8} {}", t.pid, inner.parent, state, inner.name);
+    }
+    s
+}
+
+/// Resolves a path under `/proc`.
+pub fn lookup(path: &str) -> Result<Node, Errno> {
+    let rest = path.strip_prefix("/proc").unwrap_or("").trim_matches('/');
+    let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    let me = sched::current_pid();
+    let pid_of = |p: &str| -> Result<Pid, Errno> {
+        if p == "self" { Ok(me) } else { p.parse::<Pid>().map_err(|_| Errno::ENOENT) }
+    };
+    match parts.as_slice() {
+        [] => {
+            let mut names: Vec<String> = ["meminfo", "ps", "self"].iter().map(|s| s.to_string()).collect();
+            names.extend(sched::with(|s| s.pids()).into_iter().filter(|&p| p != 0).map(|p| p.to_string()));
+            Ok(Node::Dir(names))
+        }
+        ["meminfo"] => Ok(Node::Generated(meminfo().into_bytes())),
+        ["ps"] => Ok(Node::Generated(ps().into_bytes())),
+        [p] => {
+            let pid = pid_of(p)?;
+            sched::with(|s| s.tasks.contains_key(&pid)).then(|| Node::Dir(alloc::vec!["maps".to_string()])).ok_or(Errno::ENOENT)
+        }
+        [p, "maps"] => Ok(Node::Generated(maps(pid_of(p)?)?.into_bytes())),
+        _ => Err(Errno::ENOENT),
+    }
+}

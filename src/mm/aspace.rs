@@ -1,0 +1,318 @@
+//! A process's address space in the kernel: a `vmcore::mspace::MSpace` with its page directory,
+//! behind a read/write lock, shared through `Arc` (the last user sweeps it).
+//!
+//! Every operation picks the right way to reach the page tables: the recursive window of the
+//! active directory when this space is loaded in CR3 (and then executes the TLB flush the
+//! operation returns), or the external slot 1022 when editing a space that is not active (the
+//! flush is then unnecessary: loading CR3 later drops every non-global entry).
+
+use super::directory::{self, External};
+use super::phys::KernelPhys;
+use crate::arch::paging::{self, WindowTables};
+use alloc::sync::Arc;
+use core::fmt;
+use vmcore::addr::{Frame, Page, VirtAddr};
+use vmcore::errno::Errno;
+use vmcore::fault::Fault;
+use vmcore::mspace::{
+    CloneError, FaultOutcome, LockError, MSpace, MSpaceStats, MapRequest, PopulateError, SpaceFlush,
+};
+use vmcore::paging::TableAccess;
+use vmcore::vma::{VmFlags, Vma};
+
+/// Pages up to which a flush is done page by page; beyond, CR3 is reloaded.
+const FLUSH_PAGES_MAX: u32 = 32;
+
+/// One address space.
+pub struct AddressSpace {
+    pd: Frame,
+    space: spin::RwLock<MSpace>,
+    /// mlockall(MCL_FUTURE): later mappings are LOCKED.
+    lock_future: core::sync::atomic::AtomicBool,
+}
+
+impl fmt::Debug for AddressSpace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AddressSpace(pd {:?})", self.pd)
+    }
+}
+
+fn execute(flush: SpaceFlush) {
+    paging::flush_plan(flush.plan(FLUSH_PAGES_MAX));
+}
+
+impl AddressSpace {
+    /// A new, empty address space sharing the kernel half.
+    pub fn new() -> Result<Arc<Self>, Errno> {
+        let pd = directory::create().ok_or(Errno::ENOMEM)?;
+        Ok(Arc::new(AddressSpace {
+            pd,
+            space: spin::RwLock::new(MSpace::new(pd)),
+            lock_future: core::sync::atomic::AtomicBool::new(false),
+        }))
+    }
+
+    /// Whether mlockall(MCL_FUTURE) is in force.
+    pub fn lock_future(&self) -> bool {
+        self.lock_future.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sets or clears mlockall(MCL_FUTURE).
+    pub fn set_lock_future(&self, on: bool) {
+        self.lock_future.store(on, core::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The page directory.
+    pub fn pd(&self) -> Frame {
+        self.pd
+    }
+
+    /// Whether this space is loaded in CR3.
+    pub fn is_active(&self) -> bool {
+        paging::active_pd() == self.pd
+    }
+
+    /// Runs `op` on the space with its page tables; executes or drops the returned flush as
+    /// the window requires.
+    pub fn edit<R>(&self, op: impl FnOnce(&mut MSpace, &mut dyn TableAccess, &mut KernelPhys) -> (R, Option<SpaceFlush>)) -> R {
+        let mut space = self.space.write();
+        let mut phys = KernelPhys;
+        if self.is_active() {
+            // SAFETY: the space's write lock serialises edits of its user tables; the kernel
+            // half is not touched by MSpace operations.
+            let mut tables = unsafe { WindowTables::own() };
+            let (r, flush) = op(&mut space, &mut tables, &mut phys);
+            if let Some(f) = flush {
+                execute(f);
+            }
+            r
+        } else {
+            let mut ext = External::install(self.pd);
+            let mut tables = ext.tables();
+            let (r, flush) = op(&mut space, &mut tables, &mut phys);
+            if let Some(f) = flush {
+                f.ignore();
+            }
+            r
+        }
+    }
+
+    /// Reads the space (VMAs, stats, maps text).
+    pub fn read<R>(&self, op: impl FnOnce(&MSpace) -> R) -> R {
+        op(&self.space.read())
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> MSpaceStats {
+        self.read(MSpace::stats)
+    }
+
+    /// Maps an area; returns its first page.
+    pub fn map(&self, req: MapRequest) -> Result<Page, Errno> {
+        self.edit(|s, t, p| match s.map(req, t, p) {
+            Ok((page, flush)) => (Ok(page), Some(flush)),
+            Err(e) => (Err(Errno::from(e)), None),
+        })
+    }
+
+    /// Unmaps a range (holes are fine).
+    pub fn unmap(&self, start: Page, pages: u32) -> Result<(), Errno> {
+        self.edit(|s, t, p| match s.unmap(start, pages, t, p) {
+            Ok(flush) => (Ok(()), Some(flush)),
+            Err(e) => (Err(Errno::from(e)), None),
+        })
+    }
+
+    /// Changes the protection of a range.
+    pub fn protect(&self, start: Page, pages: u32, prot: VmFlags) -> Result<(), Errno> {
+        self.edit(|s, t, p| match s.protect(start, pages, prot, t, p) {
+            Ok(flush) => (Ok(()), Some(flush)),
+            Err(e) => (Err(Errno::from(e)), None),
+        })
+    }
+
+    /// Faults in every page of a range (MAP_POPULATE).
+    pub fn populate(&self, start: Page, pages: u32, write: bool) -> Result<(), Errno> {
+        self.edit(|s, t, p| match s.populate(start, pages, write, t, p) {
+            Ok(flush) => (Ok(()), Some(flush)),
+            Err(e) => {
+                let errno = Errno::from(&e);
+                match e {
+                    PopulateError::OutOfMemory { flush, .. } => (Err(errno), Some(flush)),
+                    _ => (Err(errno), None),
+                }
+            }
+        })
+    }
+
+    /// mlock: populates and marks LOCKED.
+    pub fn lock(&self, start: Page, pages: u32) -> Result<(), Errno> {
+        self.edit(|s, t, p| match s.lock(start, pages, t, p) {
+            Ok(flush) => (Ok(()), Some(flush)),
+            Err(e) => {
+                let errno = Errno::from(&e);
+                match e {
+                    LockError::OutOfMemory { flush, .. } => (Err(errno), Some(flush)),
+                    _ => (Err(errno), None),
+                }
+            }
+        })
+    }
+
+    /// munlock.
+    pub fn unlock(&self, start: Page, pages: u32) -> Result<(), Errno> {
+        self.space.write().unlock(start, pages).map_err(Errno::from)
+    }
+
+    /// madvise(MADV_DONTNEED).
+    pub fn dontneed(&self, start: Page, pages: u32) -> Result<(), Errno> {
+        self.edit(|s, t, p| match s.madvise_dontneed(start, pages, t, p) {
+            Ok(flush) => (Ok(()), Some(flush)),
+            Err(e) => (Err(Errno::from(e)), None),
+        })
+    }
+
+    /// Sets up the brk heap at `start`.
+    pub fn init_heap(&self, start: Page) -> Result<(), Errno> {
+        self.space.write().init_heap(start).map_err(Errno::from)
+    }
+
+    /// brk: moves the break; returns the break in effect afterwards (unchanged on failure,
+    /// like Linux).
+    pub fn set_brk(&self, new: VirtAddr) -> VirtAddr {
+        self.edit(|s, t, p| {
+            let flush = s.set_brk(new, t, p).ok();
+            let brk = s.heap().map_or(VirtAddr::new(0), |h| h.brk);
+            (brk, flush)
+        })
+    }
+
+    /// Merges adjacent areas and drops empty page tables.
+    pub fn scavenge(&self) -> usize {
+        self.edit(|s, t, p| {
+            let (merged, flush) = s.scavenge(t, p);
+            (merged, Some(flush))
+        })
+    }
+
+    /// Resolves a page fault on this (active) space.
+    pub fn fault(&self, fault: &Fault) -> FaultOutcome {
+        debug_assert!(self.is_active(), "fault on an inactive address space");
+        let mut space = self.space.write();
+        // SAFETY: the space is active and its write lock is held.
+        let mut tables = unsafe { WindowTables::own() };
+        space.handle_fault(fault, &mut tables, &mut KernelPhys)
+    }
+
+    /// fork: a copy-on-write clone of this (active) space.
+    pub fn clone_space(&self) -> Result<Arc<AddressSpace>, Errno> {
+        assert!(self.is_active(), "fork clones the active address space");
+        let child = AddressSpace::new()?;
+        let mut parent = self.space.write();
+        let mut child_space = child.space.write();
+        // SAFETY: the parent is active and write-locked.
+        let mut parent_tables = unsafe { WindowTables::own() };
+        let mut ext = External::install(child.pd);
+        let mut child_tables = ext.tables();
+        let result = parent.clone_into(&mut parent_tables, &mut child_space, &mut child_tables, &mut KernelPhys);
+        drop(ext);
+        drop(child_space);
+        match result {
+            Ok(flush) => {
+                execute(flush);
+                Ok(child)
+            }
+            Err(e) => {
+                let errno = Errno::from(&e);
+                if let CloneError::OutOfMemory { flush } = e {
+                    execute(flush);
+                }
+                // Dropping the half-built child sweeps it and frees its directory.
+                drop(child);
+                Err(errno)
+            }
+        }
+    }
+
+    /// The VMA containing `addr`, copied out.
+    pub fn vma_at(&self, addr: VirtAddr) -> Option<Vma> {
+        self.read(|s| s.search(addr).cloned())
+    }
+
+    /// Checks that the whole user range may be accessed (`write` or read) according to the
+    /// VMAs, before kernel code copies: ring 0 would otherwise read PROT_NONE pages that are
+    /// still resident.
+    pub fn check_access(&self, addr: u32, len: u32, write: bool) -> Result<(), Errno> {
+        if len == 0 {
+            return Ok(());
+        }
+        let end = addr.checked_add(len).ok_or(Errno::EFAULT)?;
+        let access = if write { vmcore::vma::Access::Write } else { vmcore::vma::Access::Read };
+        self.read(|s| {
+            let mut at = addr;
+            while at < end {
+                match s.search(VirtAddr::new(at)) {
+                    Some(v) if v.allows(access) => at = v.end().as_u32().max(at + 1),
+                    Some(_) => return Err(Errno::EFAULT),
+                    // A hole: a growable stack above may still cover it; let the fault decide.
+                    None => return Ok(()),
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Writes `data` at user address `addr` of this space (active or not), faulting the pages
+    /// in as a write would: used to place the start-up stack of a new program.
+    pub fn poke(&self, addr: VirtAddr, data: &[u8]) -> Result<(), Errno> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let first = Page::containing(addr);
+        let last = Page::containing(VirtAddr::new(addr.as_u32() + data.len() as u32 - 1));
+        let pages = last.number() - first.number() + 1;
+        self.populate(first, pages, true)?;
+        self.edit(|_, t, _| {
+            let mut done = 0usize;
+            while done < data.len() {
+                let at = addr.as_u32() + done as u32;
+                let (phys, _) = vmcore::paging::translate(&*t, VirtAddr::new(at)).expect("invariant: populated");
+                let off = (at % vmcore::addr::PAGE_SIZE) as usize;
+                let n = (vmcore::addr::PAGE_SIZE as usize - off).min(data.len() - done);
+                let mut map = super::tempmap::TempMap::new(Frame::containing(phys));
+                map.bytes()[off..off + n].copy_from_slice(&data[done..done + n]);
+                done += n;
+            }
+            ((), None)
+        });
+        Ok(())
+    }
+
+    /// Writes the `/proc/PID/maps` text.
+    pub fn write_maps(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        let space = self.space.read();
+        let mut adapter = Adapter(out);
+        space.display(&mut adapter)
+    }
+}
+
+struct Adapter<'a>(&'a mut dyn fmt::Write);
+
+impl fmt::Write for Adapter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.write_str(s)
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        assert!(!self.is_active(), "the last reference to the active address space dropped");
+        {
+            let mut space = self.space.write();
+            let mut ext = External::install(self.pd);
+            let mut tables = ext.tables();
+            space.sweep(&mut tables, &mut KernelPhys).ignore();
+        }
+        directory::destroy(self.pd);
+    }
+}

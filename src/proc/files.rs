@@ -1,0 +1,66 @@
+//! A process's open files: a table of file descriptors.
+
+use crate::fs::file::OpenFile;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use vmcore::errno::Errno;
+
+/// Most descriptors a process may have open.
+pub const MAX_FDS: usize = 64;
+
+/// File descriptors 0.. of one process.
+#[derive(Clone, Default)]
+pub struct FdTable {
+    slots: Vec<Option<Arc<OpenFile>>>,
+}
+
+impl FdTable {
+    /// An empty table.
+    pub const fn new() -> Self {
+        Self { slots: Vec::new() }
+    }
+
+    /// A table with the console on 0, 1 and 2.
+    pub fn with_console() -> Self {
+        let console = Arc::new(OpenFile::console());
+        let mut t = Self::new();
+        for _ in 0..3 {
+            t.slots.push(Some(console.clone()));
+        }
+        t
+    }
+
+    /// Installs `file` at the lowest free descriptor.
+    pub fn install(&mut self, file: Arc<OpenFile>) -> Result<u32, Errno> {
+        if let Some(i) = self.slots.iter().position(Option::is_none) {
+            self.slots[i] = Some(file);
+            return Ok(i as u32);
+        }
+        if self.slots.len() >= MAX_FDS {
+            return Err(Errno::EMFILE);
+        }
+        self.slots.push(Some(file));
+        Ok(self.slots.len() as u32 - 1)
+    }
+
+    /// The file at `fd`.
+    pub fn get(&self, fd: u32) -> Result<Arc<OpenFile>, Errno> {
+        self.slots.get(fd as usize).and_then(Clone::clone).ok_or(Errno::EBADF)
+    }
+
+    /// Closes `fd`.
+    pub fn close(&mut self, fd: u32) -> Result<(), Errno> {
+        match self.slots.get_mut(fd as usize) {
+            Some(slot @ Some(_)) => {
+                *slot = None;
+                Ok(())
+            }
+            _ => Err(Errno::EBADF),
+        }
+    }
+
+    /// Closes everything.
+    pub fn clear(&mut self) {
+        self.slots.clear();
+    }
+}

@@ -1,0 +1,252 @@
+//! Processes: creation (the first program, fork, execve), exit and reaping, and the checks on
+//! every return to user mode (a pending kill, the end of the time slice).
+
+pub mod exec;
+pub mod files;
+pub mod sched;
+pub mod signals;
+pub mod switch;
+pub mod task;
+
+use crate::arch::trap::TrapFrame;
+use crate::mm::aspace::AddressSpace;
+use alloc::string::String;
+use alloc::sync::Arc;
+use files::FdTable;
+use task::{Pid, State, Task};
+use vmcore::errno::Errno;
+
+/// How a process ended, encoded for `wait4` as Linux does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitStatus {
+    /// `exit(code)`.
+    Exited(u8),
+    /// Killed by a signal.
+    Signaled(u32),
+}
+
+impl WaitStatus {
+    /// The Linux encoding: `code << 8` for an exit, the signal number for a kill.
+    pub fn encode(self) -> u32 {
+        match self {
+            WaitStatus::Exited(code) => (code as u32) << 8,
+            WaitStatus::Signaled(sig) => sig & 0x7f,
+        }
+    }
+}
+
+/// The pid of init, the first process; orphans are re-parented to it.
+pub const INIT_PID: Pid = 1;
+
+/// Starts the first process from `path` with `args` (argv[0] included).
+pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
+    let aspace = AddressSpace::new()?;
+    let pid = sched::with(|s| s.alloc_pid());
+    let image = exec::load(&aspace, path, args, &[b"HOME=/", b"PATH=/bin:/"])?;
+    let name = exec::basename(path);
+    let task = Arc::new(Task::new(pid, 0, name, aspace, FdTable::with_console()).map_err(|_| Errno::ENOMEM)?);
+    let frame = switch::user_frame(image.entry, image.sp);
+    // SAFETY: the task's kernel stack is fresh and owned by it; it is not queued yet.
+    unsafe {
+        let esp = switch::prepare_stack(task.kstack_top(), &frame);
+        task.set_saved_esp(esp);
+    }
+    sched::with(|s| s.add(task));
+    Ok(pid)
+}
+
+/// fork: a copy of the current process whose `fork` returns 0.
+pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
+    let parent = sched::current();
+    let (aspace, files, name) = {
+        let inner = parent.inner.lock();
+        (inner.aspace.clone().ok_or(Errno::EINVAL)?, inner.files.clone(), inner.name.clone())
+    };
+    let child_space = aspace.clone_space()?;
+    drop(aspace);
+    let pid = sched::with(|s| s.alloc_pid());
+    let child = match Task::new(pid, parent.pid, name, child_space, files) {
+        Ok(t) => Arc::new(t),
+        // The child's address space is dropped (swept) with the error.
+        Err(_) => return Err(Errno::EAGAIN),
+    };
+    let mut child_frame = *frame;
+    child_frame.eax = 0;
+    // SAFETY: the child's kernel stack is fresh and owned by it; it is not queued yet.
+    unsafe {
+        let esp = switch::prepare_stack(child.kstack_top(), &child_frame);
+        child.set_saved_esp(esp);
+    }
+    drop(parent);
+    sched::with(|s| s.add(child));
+    Ok(pid)
+}
+
+/// Ends the current process. Never returns: the task becomes a zombie until its parent reaps
+/// it (init's exit powers the machine off).
+pub fn exit_current(status: WaitStatus) -> ! {
+    let task = sched::current();
+    let pid = task.pid;
+    if pid == INIT_PID {
+        drop(task);
+        init_exited(status);
+    }
+    let (aspace, files) = {
+        let mut inner = task.inner.lock();
+        (inner.aspace.take(), core::mem::take(&mut inner.files))
+    };
+    drop(files);
+    if let Some(a) = aspace {
+        if a.is_active() {
+            // SAFETY: the kernel directory maps everything the kernel needs.
+            unsafe { crate::arch::paging::load_cr3(sched::kernel_pd()) };
+        }
+        drop(a); // the last reference sweeps the space and frees its directory
+    }
+    sched::with(|s| {
+        let mut wake_init = false;
+        for t in s.tasks.values() {
+            let mut inner = t.inner.lock();
+            if inner.parent == pid && t.pid != pid {
+                inner.parent = INIT_PID;
+                wake_init |= inner.state == State::Zombie;
+            }
+        }
+        let parent = {
+            let mut inner = task.inner.lock();
+            inner.state = State::Zombie;
+            inner.wait_status = status.encode();
+            inner.pending_kill = None;
+            inner.parent
+        };
+        for p in [parent, INIT_PID] {
+            let waiting = s.tasks.get(&p).is_some_and(|t| t.inner.lock().state == State::Waiting);
+            if waiting && (p == parent || wake_init) {
+                s.make_runnable(p);
+            }
+        }
+    });
+    drop(task);
+    sched::schedule();
+    unreachable!("a zombie was scheduled");
+}
+
+fn init_exited(status: WaitStatus) -> ! {
+    let code = match status {
+        WaitStatus::Exited(c) => {
+            crate::kprintln!("init exited with status {c}; powering off");
+            c.min(99)
+        }
+        WaitStatus::Signaled(sig) => {
+            crate::kprintln!("init killed by {}; powering off", signals::name(sig));
+            (100 + sig).min(127) as u8
+        }
+    };
+    crate::system::power_off(code)
+}
+
+/// What `wait4` found.
+pub enum Reaped {
+    /// A zombie child was reaped: its pid and wait status.
+    Child(Pid, u32),
+    /// WNOHANG and no child has exited.
+    NotYet,
+}
+
+/// WNOHANG option of wait4.
+pub const WNOHANG: u32 = 1;
+
+/// Waits for a child (`pid` -1 for any) to exit and reaps it.
+pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
+    loop {
+        let found = sched::with(|s| {
+            let me = s.current();
+            let mut any = false;
+            let mut zombie = None;
+            for t in s.tasks.values() {
+                let inner = t.inner.lock();
+                if inner.parent != me.pid || t.pid == me.pid || t.pid == 0 {
+                    continue;
+                }
+                if pid > 0 && t.pid != pid as u32 {
+                    continue;
+                }
+                any = true;
+                if inner.state == State::Zombie {
+                    zombie = Some((t.pid, inner.wait_status));
+                    break;
+                }
+            }
+            if !any {
+                return Err(Errno::ECHILD);
+            }
+            if let Some((cpid, status)) = zombie {
+                let task = s.tasks.remove(&cpid);
+                return Ok(Some((cpid, status, task)));
+            }
+            if options & WNOHANG == 0 {
+                me.inner.lock().state = State::Waiting;
+            }
+            Ok(None)
+        })?;
+        match found {
+            Some((cpid, status, task)) => {
+                drop(task); // frees the child's kernel stack
+                return Ok(Reaped::Child(cpid, status));
+            }
+            None if options & WNOHANG != 0 => return Ok(Reaped::NotYet),
+            None => {
+                sched::schedule();
+                if signals::kill_pending() {
+                    return Err(Errno::EINTR);
+                }
+            }
+        }
+    }
+}
+
+/// Sends `sig` to `pid` (0 only checks that it exists). Every signal terminates.
+pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
+    if sig > signals::SIGMAX {
+        return Err(Errno::EINVAL);
+    }
+    sched::with(|s| {
+        let task = s.tasks.get(&pid).filter(|t| t.pid != 0).cloned().ok_or(Errno::ESRCH)?;
+        if sig == 0 {
+            return Ok(());
+        }
+        let wake = {
+            let mut inner = task.inner.lock();
+            if inner.state == State::Zombie {
+                return Ok(());
+            }
+            inner.pending_kill.get_or_insert(sig);
+            matches!(inner.state, State::Sleeping { .. } | State::Waiting)
+        };
+        if wake {
+            s.make_runnable(pid);
+        }
+        Ok(())
+    })
+}
+
+/// Called before every return to ring 3: dies of a pending signal, or yields the CPU when
+/// the time slice is over.
+pub fn on_return_to_user(_frame: &mut TrapFrame) {
+    let pending = sched::current().inner.lock().pending_kill;
+    if let Some(sig) = pending {
+        exit_current(WaitStatus::Signaled(sig));
+    }
+    if sched::quantum_expired() {
+        sched::schedule();
+        let pending = sched::current().inner.lock().pending_kill;
+        if let Some(sig) = pending {
+            exit_current(WaitStatus::Signaled(sig));
+        }
+    }
+}
+
+/// The current task's name.
+pub fn current_name() -> String {
+    sched::current().inner.lock().name.clone()
+}

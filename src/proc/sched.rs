@@ -1,0 +1,222 @@
+//! The scheduler: round robin over runnable tasks, preempted by the timer when a task has used
+//! its quantum in user mode; the idle task (pid 0, the boot context) runs when nothing else can.
+//!
+//! Tasks live in one table behind an interrupt-safe lock. A context switch happens with
+//! interrupts off and with **no lock held**: `schedule` picks the next task under the lock,
+//! releases it, then switches (asserted: a lock held across a switch would deadlock the next
+//! task that takes it).
+
+use super::task::{Pid, State, Task};
+use crate::arch::cpu::IrqGuard;
+use crate::arch::{gdt, paging};
+use crate::sync::IrqMutex;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use vmcore::addr::Frame;
+
+/// Timer ticks a task may run in user mode before it is preempted.
+pub const QUANTUM_TICKS: u64 = 2;
+
+/// The task table and run queue.
+pub struct Scheduler {
+    /// Every task that exists (zombies included), by pid.
+    pub tasks: BTreeMap<Pid, Arc<Task>>,
+    run_queue: VecDeque<Pid>,
+    current: Pid,
+    next_pid: Pid,
+}
+
+static SCHED: IrqMutex<Scheduler> =
+    IrqMutex::new(Scheduler { tasks: BTreeMap::new(), run_queue: VecDeque::new(), current: 0, next_pid: 1 });
+
+/// The kernel's own page directory (what the idle task and exiting tasks run on).
+static KERNEL_PD: AtomicU32 = AtomicU32::new(0);
+/// Tick at which the current task's quantum ends.
+static QUANTUM_END: AtomicU64 = AtomicU64::new(0);
+/// Context switches so far.
+pub static SWITCHES: AtomicU64 = AtomicU64::new(0);
+
+/// Makes the boot context the idle task.
+pub fn init() {
+    KERNEL_PD.store(paging::active_pd().number(), Ordering::SeqCst);
+    let mut s = SCHED.lock();
+    s.tasks.insert(0, Arc::new(Task::idle()));
+    s.current = 0;
+}
+
+/// The kernel's page directory.
+pub fn kernel_pd() -> Frame {
+    Frame::from_number(KERNEL_PD.load(Ordering::SeqCst))
+}
+
+/// Runs `op` on the scheduler under its lock.
+pub fn with<R>(op: impl FnOnce(&mut Scheduler) -> R) -> R {
+    op(&mut SCHED.lock())
+}
+
+impl Scheduler {
+    /// A fresh pid.
+    pub fn alloc_pid(&mut self) -> Pid {
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        pid
+    }
+
+    /// The running task.
+    pub fn current(&self) -> Arc<Task> {
+        self.tasks.get(&self.current).cloned().expect("invariant: the current task is in the table")
+    }
+
+    /// Adds a new runnable task and queues it.
+    pub fn add(&mut self, task: Arc<Task>) {
+        let pid = task.pid;
+        self.tasks.insert(pid, task);
+        self.make_runnable(pid);
+    }
+
+    /// Marks `pid` runnable and queues it (no-op if it is already).
+    pub fn make_runnable(&mut self, pid: Pid) {
+        let Some(task) = self.tasks.get(&pid) else { return };
+        let mut inner = task.inner.lock();
+        if inner.state == State::Zombie {
+            return;
+        }
+        inner.state = State::Runnable;
+        if !inner.queued && pid != self.current && pid != 0 {
+            inner.queued = true;
+            self.run_queue.push_back(pid);
+        }
+    }
+
+    /// Wakes sleepers whose time has come.
+    fn wake_sleepers(&mut self, now: u64) {
+        let due: alloc::vec::Vec<Pid> = self
+            .tasks
+            .values()
+            .filter(|t| matches!(t.inner.lock().state, State::Sleeping { until } if until <= now))
+            .map(|t| t.pid)
+            .collect();
+        for pid in due {
+            self.make_runnable(pid);
+        }
+    }
+
+    /// Picks the task to run next; updates `current`.
+    fn pick_next(&mut self) -> Pid {
+        let cur = self.current;
+        if cur != 0 {
+            if let Some(task) = self.tasks.get(&cur) {
+                let mut inner = task.inner.lock();
+                if inner.state == State::Runnable && !inner.queued {
+                    inner.queued = true;
+                    self.run_queue.push_back(cur);
+                }
+            }
+        }
+        let next = loop {
+            match self.run_queue.pop_front() {
+                None => {
+                    // Give back what a burst of runnable tasks made the queue grow to, so the
+                    // kernel heap returns to its baseline (the leak checks compare it).
+                    if self.run_queue.capacity() > 64 {
+                        self.run_queue.shrink_to(16);
+                    }
+                    break 0;
+                }
+                Some(pid) => {
+                    let Some(task) = self.tasks.get(&pid) else { continue };
+                    let mut inner = task.inner.lock();
+                    inner.queued = false;
+                    if inner.state == State::Runnable {
+                        break pid;
+                    }
+                }
+            }
+        };
+        self.current = next;
+        next
+    }
+
+    /// Pids of every task, in order.
+    pub fn pids(&self) -> alloc::vec::Vec<Pid> {
+        self.tasks.keys().copied().collect()
+    }
+}
+
+/// The running task.
+pub fn current() -> Arc<Task> {
+    SCHED.lock().current()
+}
+
+/// The running task's pid.
+pub fn current_pid() -> Pid {
+    SCHED.lock().current
+}
+
+/// Gives the CPU to the next runnable task (or keeps it if there is none). Returns when this
+/// task is scheduled again.
+pub fn schedule() {
+    let _irq = IrqGuard::new();
+    let (save, next_esp, next_top, next_pd) = {
+        let mut s = SCHED.lock();
+        let prev = s.current;
+        let next = s.pick_next();
+        if next == prev {
+            return;
+        }
+        let prev_task = s.tasks.get(&prev).cloned().expect("invariant: previous task exists");
+        let next_task = s.tasks.get(&next).cloned().expect("invariant: next task exists");
+        let pd = next_task.inner.lock().aspace.as_ref().map(|a| a.pd()).unwrap_or_else(kernel_pd);
+        // SAFETY: `saved_esp` is only read here, with interrupts off.
+        let next_esp = unsafe { *next_task.saved_esp_ptr() };
+        (prev_task.saved_esp_ptr(), next_esp, next_task.kstack_top(), pd)
+        // Both Arcs drop here: a zombie's stack must hold no references when it never resumes.
+        // The tasks stay alive in the table until reaped, so the raw pointer stays valid.
+    };
+    debug_assert!(!SCHED.is_locked(), "scheduler lock held across a context switch");
+    if next_top != 0 {
+        gdt::set_kernel_stack(next_top);
+    }
+    if paging::active_pd() != next_pd {
+        // SAFETY: every task's directory shares the kernel half.
+        unsafe { paging::load_cr3(next_pd) };
+    }
+    QUANTUM_END.store(crate::arch::pit::ticks() + QUANTUM_TICKS, Ordering::Relaxed);
+    SWITCHES.fetch_add(1, Ordering::Relaxed);
+    // SAFETY: interrupts are off, no lock is held, `save` points into a task kept alive by the
+    // table, `next_esp` was saved by a previous switch or prepared for a new task.
+    unsafe { super::switch::switch(save, next_esp) };
+}
+
+/// Called on every timer tick: wakes sleepers.
+pub fn on_tick(now: u64) {
+    if let Some(mut s) = SCHED.try_lock() {
+        s.wake_sleepers(now);
+    }
+}
+
+/// Whether the running task has used up its quantum.
+pub fn quantum_expired() -> bool {
+    crate::arch::pit::ticks() >= QUANTUM_END.load(Ordering::Relaxed)
+}
+
+/// Puts the current task to sleep in `state` and switches away; returns when woken.
+pub fn block(state: State) {
+    {
+        let s = SCHED.lock();
+        let cur = s.current();
+        cur.inner.lock().state = state;
+    }
+    schedule();
+}
+
+/// The idle loop: run whatever is runnable, halt otherwise.
+pub fn idle_loop() -> ! {
+    loop {
+        schedule();
+        // Interrupts on and halt atomically (sti's one-instruction shadow covers hlt).
+        // SAFETY: enabling interrupts and halting until the next one.
+        unsafe { core::arch::asm!("sti", "hlt", options(nomem, nostack)) };
+    }
+}

@@ -1,0 +1,116 @@
+//! Signals, as far as we have them: every signal's action is the default one — terminate —
+//! and the kernel kills a process for a bad access (SIGSEGV), a file page past the end of the
+//! file (SIGBUS), an unservable fault (SIGKILL), or an exception (SIGILL, SIGFPE, SIGTRAP).
+//! A killed process gets a one-paragraph report on the serial console.
+
+use super::sched;
+use crate::arch::trap::TrapFrame;
+use crate::kprintln;
+use vmcore::addr::VirtAddr;
+use vmcore::fault::{Access, Fault};
+
+/// Hangup.
+pub const SIGHUP: u32 = 1;
+/// Illegal instruction.
+pub const SIGILL: u32 = 4;
+/// Trace/breakpoint trap.
+pub const SIGTRAP: u32 = 5;
+/// Bus error: access past the end of a mapped file.
+pub const SIGBUS: u32 = 7;
+/// Arithmetic exception.
+pub const SIGFPE: u32 = 8;
+/// Kill (cannot be caught).
+pub const SIGKILL: u32 = 9;
+/// Invalid memory reference.
+pub const SIGSEGV: u32 = 11;
+/// Termination request.
+pub const SIGTERM: u32 = 15;
+/// Highest signal number accepted by `kill`.
+pub const SIGMAX: u32 = 64;
+
+/// The signal's name.
+pub fn name(sig: u32) -> &'static str {
+    match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        _ => "signal",
+    }
+}
+
+/// Marks `sig` pending for the current task: it dies on its way back to user mode.
+pub fn kill_current(sig: u32) {
+    let task = sched::current();
+    let mut inner = task.inner.lock();
+    inner.pending_kill.get_or_insert(sig);
+}
+
+/// Whether the current task has a fatal signal pending (blocking calls return EINTR).
+pub fn kill_pending() -> bool {
+    sched::current().inner.lock().pending_kill.is_some()
+}
+
+/// Kills the current process for a fault it cannot survive, after the report.
+/// `reason` is formatted straight into the report: nothing on this path may own heap memory,
+/// since the function never returns to drop it.
+pub fn fatal_fault(frame: &TrapFrame, addr: u32, fault: &Fault, reason: core::fmt::Arguments<'_>, sig: u32) -> ! {
+    let (pid, name) = {
+        let task = sched::current();
+        let inner = task.inner.lock();
+        (task.pid, inner.name.clone())
+    };
+    let access = match fault.access {
+        Access::Read => "read",
+        Access::Write => "write",
+        Access::Exec => "instruction fetch",
+    };
+    let vma = {
+        let task = sched::current();
+        let aspace = task.inner.lock().aspace.clone();
+        aspace.and_then(|a| a.vma_at(VirtAddr::new(addr)))
+    };
+    let mut vma_text = alloc::string::String::new();
+    match &vma {
+        Some(v) => {
+            let _ = vmcore::maps::write_maps_line(&mut vma_text, v);
+        }
+        None => vma_text.push_str("no mapping\n"),
+    }
+    kprintln!(
+        "[{pid} {name}] killed by {}: {access} at {addr:#010x}, EIP {:#010x} (user mode), reason: {reason}; VMA: {}",
+        self::name(sig),
+        frame.eip,
+        vma_text.trim_end()
+    );
+    drop(name);
+    drop(vma);
+    drop(vma_text);
+    super::exit_current(super::WaitStatus::Signaled(sig))
+}
+
+/// Kills the current process for an exception other than a page fault.
+pub fn fatal_exception(frame: &TrapFrame, what: core::fmt::Arguments<'_>, sig: u32) -> ! {
+    let (pid, name) = {
+        let task = sched::current();
+        let inner = task.inner.lock();
+        (task.pid, inner.name.clone())
+    };
+    kprintln!(
+        "[{pid} {name}] killed by {}: {what} at EIP {:#010x} (user mode), ESP {:#010x}",
+        self::name(sig),
+        frame.eip,
+        frame.user_esp
+    );
+    drop(name);
+    super::exit_current(super::WaitStatus::Signaled(sig))
+}

@@ -1,0 +1,135 @@
+//! A task: one process (a user address space plus a kernel stack), or the idle task.
+
+use super::files::FdTable;
+use crate::mm::aspace::AddressSpace;
+use crate::mm::vmalloc::{KernelStack, VmallocError};
+use alloc::string::String;
+use alloc::sync::Arc;
+use core::cell::UnsafeCell;
+
+/// A process id.
+pub type Pid = u32;
+
+/// Kernel stack size of every task.
+pub const KSTACK_SIZE: usize = 16 * 1024;
+
+/// What a task is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Running or ready to run.
+    Runnable,
+    /// Waiting until the timer reaches `until` ticks (or a signal).
+    Sleeping {
+        /// Tick at which to wake.
+        until: u64,
+    },
+    /// Waiting for a child to change state.
+    Waiting,
+    /// Exited; waiting to be reaped by its parent.
+    Zombie,
+}
+
+/// The mutable part of a task.
+pub struct TaskInner {
+    /// Parent's pid (1 after re-parenting to init).
+    pub parent: Pid,
+    /// Name shown by `ps` and in reports: the program's file name.
+    pub name: String,
+    /// Scheduling state.
+    pub state: State,
+    /// The user address space (none for the idle task).
+    pub aspace: Option<Arc<AddressSpace>>,
+    /// Open files.
+    pub files: FdTable,
+    /// Wait status once a zombie (Linux encoding).
+    pub wait_status: u32,
+    /// A signal that will terminate the task at its next return to user mode.
+    pub pending_kill: Option<u32>,
+    /// Whether the task is in the run queue.
+    pub queued: bool,
+}
+
+/// A schedulable task.
+pub struct Task {
+    /// Its process id.
+    pub pid: Pid,
+    /// Everything that changes, behind a lock that is never held across a switch.
+    pub inner: spin::Mutex<TaskInner>,
+    /// The kernel stack pointer saved while switched out (touched only by the scheduler with
+    /// interrupts off).
+    saved_esp: UnsafeCell<u32>,
+    /// The kernel stack (none for the idle task, which runs on the boot stack).
+    kstack: Option<KernelStack>,
+}
+
+// SAFETY: `saved_esp` is only accessed by the scheduler on our single CPU with interrupts
+// off; everything else is behind the mutex.
+unsafe impl Sync for Task {}
+// SAFETY: as above.
+unsafe impl Send for Task {}
+
+impl Task {
+    /// The idle task (pid 0), which is the boot context itself.
+    pub fn idle() -> Self {
+        Task {
+            pid: 0,
+            inner: spin::Mutex::new(TaskInner {
+                parent: 0,
+                name: String::from("idle"),
+                state: State::Runnable,
+                aspace: None,
+                files: FdTable::new(),
+                wait_status: 0,
+                pending_kill: None,
+                queued: false,
+            }),
+            saved_esp: UnsafeCell::new(0),
+            kstack: None,
+        }
+    }
+
+    /// A new task with a fresh kernel stack; not yet runnable.
+    pub fn new(pid: Pid, parent: Pid, name: String, aspace: Arc<AddressSpace>, files: FdTable) -> Result<Self, VmallocError> {
+        let kstack = KernelStack::new(KSTACK_SIZE, "process kernel stack")?;
+        Ok(Task {
+            pid,
+            inner: spin::Mutex::new(TaskInner {
+                parent,
+                name,
+                state: State::Runnable,
+                aspace: Some(aspace),
+                files,
+                wait_status: 0,
+                pending_kill: None,
+                queued: false,
+            }),
+            saved_esp: UnsafeCell::new(0),
+            kstack: Some(kstack),
+        })
+    }
+
+    /// Top of the kernel stack (what the TSS's esp0 must be while this task runs).
+    pub fn kstack_top(&self) -> u32 {
+        self.kstack.as_ref().map_or(0, KernelStack::top)
+    }
+
+    /// Where the scheduler saves this task's stack pointer.
+    pub fn saved_esp_ptr(&self) -> *mut u32 {
+        self.saved_esp.get()
+    }
+
+    /// Sets the stack pointer to resume at (a freshly prepared stack).
+    ///
+    /// # Safety
+    /// The task must not be running or queued yet.
+    pub unsafe fn set_saved_esp(&self, esp: u32) {
+        // SAFETY: nobody else reads it before the task is queued.
+        unsafe { *self.saved_esp.get() = esp };
+    }
+
+    /// The user trap frame at the top of the kernel stack (valid while the task is in a
+    /// system call or interrupt from ring 3).
+    pub fn user_frame_addr(&self) -> u32 {
+        self.kstack_top() - core::mem::size_of::<crate::arch::trap::TrapFrame>() as u32
+    }
+}

@@ -1,0 +1,110 @@
+//! Process system calls: exit, fork, execve, wait4/waitpid, getpid/getppid, kill, sched_yield,
+//! nanosleep.
+
+use super::uptr::UserPtr;
+use super::SysResult;
+use crate::arch::trap::TrapFrame;
+use crate::mm::aspace::AddressSpace;
+use crate::proc::{self, exec, sched, signals, task::State, Reaped, WaitStatus};
+use alloc::vec::Vec;
+use vmcore::errno::Errno;
+
+pub use crate::proc::current_name;
+
+/// exit / exit_group: ends the process with `code & 0xff`.
+pub fn exit(code: i32) -> SysResult {
+    proc::exit_current(WaitStatus::Exited(code as u8))
+}
+
+/// fork.
+pub fn fork(frame: &mut TrapFrame) -> SysResult {
+    proc::fork(frame)
+}
+
+/// execve: replaces the program; on failure the old one carries on.
+pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: &mut TrapFrame) -> SysResult {
+    let path = path.read_path()?;
+    let args = exec::read_string_array(argv)?;
+    let env = exec::read_string_array(envp)?;
+    let arg_refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+    let env_refs: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
+    let fresh = AddressSpace::new()?;
+    let image = exec::load(&fresh, &path, &arg_refs, &env_refs)?;
+    let task = sched::current();
+    let old = {
+        let mut inner = task.inner.lock();
+        inner.name = exec::basename(&path);
+        inner.aspace.replace(fresh.clone())
+    };
+    // SAFETY: the new directory shares the kernel half; the old space stays alive until after
+    // the switch.
+    unsafe { crate::arch::paging::load_cr3(fresh.pd()) };
+    drop(old);
+    drop(fresh);
+    *frame = proc::switch::user_frame(image.entry, image.sp);
+    Ok(0)
+}
+
+/// wait4 / waitpid.
+pub fn wait4(pid: i32, status: UserPtr<u32>, options: u32, _rusage: u32) -> SysResult {
+    if options & !(proc::WNOHANG | 2 | 8 | 0x4000_0000 | 0x8000_0000 | 0x2000_0000) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if pid == 0 || pid < -1 {
+        // Process groups are not implemented: every process is in init's group.
+        return wait4(-1, status, options, _rusage);
+    }
+    match proc::wait(pid, options)? {
+        Reaped::NotYet => Ok(0),
+        Reaped::Child(cpid, st) => {
+            // Linux reaps first, then reports a bad status pointer.
+            if !status.is_null() {
+                status.write(st)?;
+            }
+            Ok(cpid)
+        }
+    }
+}
+
+/// getpid.
+pub fn getpid() -> SysResult {
+    Ok(sched::current_pid())
+}
+
+/// getppid.
+pub fn getppid() -> SysResult {
+    Ok(sched::current().inner.lock().parent)
+}
+
+/// kill: every signal terminates (no handlers yet).
+pub fn kill(pid: i32, sig: u32) -> SysResult {
+    if pid <= 0 {
+        return Err(if pid == 0 || pid == -1 { Errno::EPERM } else { Errno::ESRCH });
+    }
+    proc::kill(pid as u32, sig)?;
+    Ok(0)
+}
+
+/// sched_yield.
+pub fn sched_yield() -> SysResult {
+    sched::schedule();
+    Ok(0)
+}
+
+/// nanosleep: sleeps at least the requested time (rounded up to timer ticks).
+pub fn nanosleep(req: UserPtr<[u32; 2]>, _rem: UserPtr<[u32; 2]>) -> SysResult {
+    let [sec, nsec] = req.read()?;
+    if nsec >= 1_000_000_000 || (sec as i32) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let ms = sec as u64 * 1000 + (nsec as u64).div_ceil(1_000_000);
+    let ticks = ms.div_ceil(1000 / crate::arch::pit::HZ as u64);
+    let until = crate::arch::pit::ticks() + ticks.max(if ms > 0 { 1 } else { 0 });
+    while crate::arch::pit::ticks() < until {
+        sched::block(State::Sleeping { until });
+        if signals::kill_pending() {
+            return Err(Errno::EINTR);
+        }
+    }
+    Ok(0)
+}

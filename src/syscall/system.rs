@@ -1,0 +1,41 @@
+//! System-wide calls: uname and reboot.
+
+use super::uptr::UserPtr;
+use super::SysResult;
+use vmcore::errno::Errno;
+
+const LINUX_REBOOT_MAGIC1: u32 = 0xfee1_dead;
+const LINUX_REBOOT_MAGIC2: [u32; 4] = [672_274_793, 85_072_278, 369_367_448, 537_993_216];
+const LINUX_REBOOT_CMD_POWER_OFF: u32 = 0x4321_fedc;
+const LINUX_REBOOT_CMD_HALT: u32 = 0xcdef_0123;
+const LINUX_REBOOT_CMD_RESTART: u32 = 0x0123_4567;
+
+/// Our kernel's name in `uname` (anything but "Linux": programs use it to tell the kernels apart).
+pub const SYSNAME: &str = "vmkernel";
+
+/// uname: six 65-byte fields.
+pub fn uname(buf: UserPtr<[u8; 390]>) -> SysResult {
+    let mut u = [0u8; 390];
+    let fields: [&str; 6] = [SYSNAME, "qemu", env!("CARGO_PKG_VERSION"), "#1", "i686", "(none)"];
+    for (i, f) in fields.iter().enumerate() {
+        u[i * 65..i * 65 + f.len()].copy_from_slice(f.as_bytes());
+    }
+    buf.write(u)?;
+    Ok(0)
+}
+
+/// reboot: RB_POWER_OFF and RB_HALT power QEMU off, RB_AUTOBOOT restarts (QEMU with
+/// `-no-reboot` exits).
+pub fn reboot(magic1: u32, magic2: u32, cmd: u32) -> SysResult {
+    if magic1 != LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2.contains(&magic2) {
+        return Err(Errno::EINVAL);
+    }
+    match cmd {
+        LINUX_REBOOT_CMD_POWER_OFF | LINUX_REBOOT_CMD_HALT => {
+            crate::kprintln!("reboot: power off requested by pid {}", crate::proc::sched::current_pid());
+            crate::system::power_off(0)
+        }
+        LINUX_REBOOT_CMD_RESTART => crate::system::restart(),
+        _ => Err(Errno::EINVAL),
+    }
+}
