@@ -15,10 +15,13 @@ BUILD      := build
 TARGET_DIR := target/i686-kernel/$(if $(filter debug,$(PROFILE)),debug,$(PROFILE))
 CARGO_PROFILE := $(if $(filter debug,$(PROFILE)),,--profile $(PROFILE))
 KERNEL_SRC := $(shell find src boot vmcore/src -type f) Cargo.toml vmcore/Cargo.toml linker.ld build.rs i686-kernel.json
+USER_SRC   := $(shell find user -type f -not -name '*.md') 
+USER_PROGS := sh hello echo cat vmtest notelf
+INITRD     := $(BUILD)/initrd.cpio
 
 export QEMU_FLAGS
 
-.PHONY: all setup kernel iso run debug test test-host test-kernel symbolize clippy clean bench-mm
+.PHONY: all setup kernel user iso run debug test test-host test-kernel test-ring3 boot-elf symbolize clippy clean bench-mm
 
 all: iso
 
@@ -38,30 +41,47 @@ $(BUILD)/ktest/kernel.elf: $(KERNEL_SRC) | setup
 %.sym: %.elf
 	tools/mksyms.sh $< $@
 
+# User programs (user/, Linux i386 ABI) and the initrd holding them in /bin.
+$(BUILD)/user/.stamp: $(USER_SRC) | setup
+	CARGO_TARGET_DIR=$(CURDIR)/target/user user/build.sh $(BUILD)/user
+	@touch $@
+
+user: $(BUILD)/user/.stamp
+
+$(INITRD): $(BUILD)/user/.stamp tools/mkinitrd.sh
+	tools/mkinitrd.sh $@ $(addprefix $(BUILD)/user/,$(USER_PROGS))
+
 kernel: $(BUILD)/kernel.elf
 
-$(BUILD)/kernel.iso: $(BUILD)/kernel.elf $(BUILD)/kernel.sym tools/mkiso.sh
-	tools/mkiso.sh $@ $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(TIMEOUT) "$(CMDLINE)"
+$(BUILD)/kernel.iso: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) tools/mkiso.sh
+	tools/mkiso.sh $@ $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(TIMEOUT) "$(CMDLINE)" $(INITRD) initrd
 
 iso: $(BUILD)/kernel.iso
 
 # Always rebuild the ISO for run/debug so CMDLINE and TIMEOUT changes take effect.
-run: $(BUILD)/kernel.elf $(BUILD)/kernel.sym
-	tools/mkiso.sh $(BUILD)/kernel.iso $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(TIMEOUT) "$(CMDLINE)"
+run: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
+	tools/mkiso.sh $(BUILD)/kernel.iso $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(TIMEOUT) "$(CMDLINE)" $(INITRD) initrd
 	@echo "=== QEMU: serial console below; quit with Ctrl-A x"
 	qemu-system-i386 -cdrom $(BUILD)/kernel.iso -boot d -display none -serial mon:stdio \
 		-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_FLAGS)
 
-debug: $(BUILD)/kernel.elf $(BUILD)/kernel.sym
-	tools/mkiso.sh $(BUILD)/kernel.iso $(BUILD)/kernel.elf $(BUILD)/kernel.sym 0 "$(CMDLINE)"
+debug: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
+	tools/mkiso.sh $(BUILD)/kernel.iso $(BUILD)/kernel.elf $(BUILD)/kernel.sym 0 "$(CMDLINE)" $(INITRD) initrd
 	@printf 'file %s\ntarget remote localhost:1234\nset disassembly-flavor intel\nbreak kmain\n' \
 		"$(abspath $(BUILD)/kernel.elf)" > $(BUILD)/gdbinit
 	@echo "=== QEMU waits for gdb on :1234. In another terminal: gdb -x $(BUILD)/gdbinit"
 	qemu-system-i386 -cdrom $(BUILD)/kernel.iso -boot d -display none -serial mon:stdio \
 		-no-reboot -s -S $(QEMU_FLAGS)
 
-test: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym
+test: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
 	BUILD=$(BUILD) tools/test.sh
+
+test-ring3: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
+	tools/ringtest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ringtest
+
+# Boots any static i386 ELF as init: make boot-elf ELF=path/to/prog ARGS="a b"
+boot-elf: $(BUILD)/kernel.elf $(BUILD)/kernel.sym
+	tools/boot-elf.sh $(ELF) $(ARGS)
 
 test-host:
 	cargo test

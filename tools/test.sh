@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test.sh — the whole test run behind `make test`: the host tests of the hardware-free crate,
-# then the kernel suite under QEMU (tools/ktest.sh). Ends with the line "N passed, N failed"
+# then the kernel suite under QEMU (tools/ktest.sh), then the ring-3 suite (tools/ringtest.sh). Ends with the line "N passed, N failed"
 # summed over both and exits non-zero on any failure.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +25,15 @@ if read -r p f < "$build/ktest/counts"; then
     passed=$((passed + p)); failed=$((failed + f))
 else
     echo "kernel tests produced no counts"
+    failed=$((failed + 1))
+fi
+
+echo "=== ring-3 tests (QEMU, user programs)"
+"$here/ringtest.sh" "$build/kernel.elf" "$build/kernel.sym" "$build/initrd.cpio" "$build/ringtest"
+if read -r p f < "$build/ringtest/counts"; then
+    passed=$((passed + p)); failed=$((failed + f))
+else
+    echo "ring-3 tests produced no counts"
     failed=$((failed + 1))
 fi
 
