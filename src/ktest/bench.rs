@@ -34,8 +34,72 @@ fn measure(mut op: impl FnMut()) -> Vec<u64> {
     samples
 }
 
+fn per_page(name: &str, total: u64, pages: u32) {
+    kprintln!("bench {name}: {} guest instructions per page ({} pages, {} in all)", total / pages as u64, pages, total);
+}
+
+fn touch_all(base: u32, pages: u32) {
+    for i in 0..pages {
+        // SAFETY: a user page of the active benchmark space; the fault handler maps it.
+        unsafe { ((base + i * 4096) as *mut u8).write_volatile(1) };
+    }
+}
+
+/// Address-space figures: demand-zero write faults, copy-on-write breaks, fork's clone.
+fn mspace() {
+    use crate::mm::aspace::AddressSpace;
+    use crate::mm::testing::Session;
+    use vmcore::mspace::MapRequest;
+    use vmcore::vma::VmFlags;
+    let base = 0x4000_0000u32;
+    let rw = VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE;
+    let map = |space: &AddressSpace, pages: u32| {
+        space.map(MapRequest::anonymous(pages, rw).fixed(Page::new(VirtAddr::new(base)))).expect("map");
+    };
+
+    // Demand-zero write faults (kernel-mode touches go through the same handler).
+    let space = AddressSpace::new().expect("space");
+    map(&space, 1024);
+    let session = Session::new(&space);
+    let t0 = rdtsc();
+    touch_all(base, 1024);
+    per_page("demand-zero write fault", rdtsc() - t0, 1024);
+
+    // COW break with copy: the child keeps its reference, so every parent write copies.
+    let child = space.clone_space().expect("clone");
+    let t0 = rdtsc();
+    touch_all(base, 1024);
+    per_page("COW break with copy", rdtsc() - t0, 1024);
+    drop(session);
+    drop(child);
+    drop(space);
+
+    // fork's clone of 4096 resident private pages.
+    let space = AddressSpace::new().expect("space");
+    map(&space, 4096);
+    let session = Session::new(&space);
+    touch_all(base, 4096);
+    let t0 = rdtsc();
+    let child = space.clone_space().expect("clone");
+    per_page("clone of resident private pages", rdtsc() - t0, 4096);
+    drop(session);
+    drop(child);
+    drop(space);
+}
+
 /// Runs every benchmark and prints its figures.
 pub fn run() {
+    let f = frames::alloc().expect("frame");
+    let g = frames::alloc().expect("frame");
+    report("zero a frame (temporary mapping)", measure(|| crate::mm::tempmap::zero_frame(f)));
+    report("copy a frame (two temporary mappings)", measure(|| crate::mm::tempmap::copy_frame(f, g)));
+    report("current task's address space", measure(|| {
+        let a = crate::proc::sched::current().inner.lock().aspace.clone();
+        core::hint::black_box(a);
+    }));
+    frames::free(f);
+    frames::free(g);
+    mspace();
     kprintln!("bench: figures are guest instructions when QEMU runs with -icount shift=0");
     let empty = measure(|| {});
     report("empty (rdtsc overhead)", empty);

@@ -13,6 +13,7 @@ pub mod kspace;
 pub mod modules;
 pub mod phys;
 pub mod setup;
+pub mod testing;
 pub mod tempmap;
 pub mod usage;
 pub mod vmalloc;

@@ -84,6 +84,11 @@ impl PhysOps for KernelPhys {
         if frames::refcount(frame) == 1 {
             if let Some(key) = cache.by_frame.remove(&frame) {
                 cache.by_key.remove(&key);
+                if cache.by_key.is_empty() {
+                    // An empty BTreeMap keeps its root node; give it back too.
+                    cache.by_key = BTreeMap::new();
+                    cache.by_frame = BTreeMap::new();
+                }
                 drop(cache);
                 frames::free(frame);
                 return true;

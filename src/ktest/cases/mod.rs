@@ -4,5 +4,6 @@ mod faults;
 mod foundation;
 mod frames;
 mod heap;
+mod mspace;
 mod paging;
 mod vmalloc;

@@ -12,7 +12,8 @@ ktest!(fn vmalloc_maps_guards_frees_and_reuses() {
     let b = vmalloc::vmalloc(5000, "test b").expect("vmalloc b");
     check_eq!(a.len(), 3 * PAGE_SIZE as usize);
     check_eq!(b.len(), 2 * PAGE_SIZE as usize);
-    let (sa, sb) = (a.start().as_u32(), b.start().as_u32());
+    let sa = a.start().as_u32();
+    check_eq!(b.start().as_u32(), a.end().as_u32() + PAGE_SIZE, "b does not follow a's guard page");
     check!(sa >= VMALLOC_START && b.end().as_u32() <= VMALLOC_END, "outside the vmalloc range");
     check!(a.as_slice().iter().all(|&x| x == 0), "vmalloc memory not zeroed");
     a.as_mut_slice().fill(0x5A);
