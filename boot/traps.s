@@ -36,6 +36,11 @@ trap_stub_\vec:
 .global trap_common
 trap_common:
     pusha
+    # Close user-memory access (EFLAGS.AC, SMAP) for the handler; iret restores the
+    # interrupted code's flags. pushf/popf works on every CPU, stac/clac only with SMAP.
+    pushfl
+    andl $~0x40000, (%esp)
+    popfl
     push %ds
     push %es
     push %fs

@@ -44,6 +44,7 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     log::info!("kernel {} booting", env!("CARGO_PKG_VERSION"));
     info.log_summary();
     symbols::init(info);
+    arch::protect::init();
     mm::init(info);
     mm::phys::init();
     fs::initrd::init();

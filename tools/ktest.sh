@@ -15,12 +15,16 @@ passed=0 failed=0
 
 # shellcheck disable=SC2086
 "$here/mkiso.sh" "$out/ktest.iso" "$elf" "$sym" 0 "ktest ${KTEST_CMDLINE:-log=info}" ${KTEST_MODULES:-}
-# The main suite runs once per RAM size: the smallest, QEMU's default and the most a non-PAE
-# i386 kernel uses well.
-for mem in ${KTEST_MEMS:-128M 32M 3G}; do
-    echo "--- kernel suite with -m $mem"
-    log="$out/ktest-$mem.log"
-    QEMU_MEM=$mem "$here/qemu.sh" "$out/ktest.iso" "$log" "$limit" ${QEMU_FLAGS:-}
+# The main suite runs once per configuration: RAM sizes from the smallest to the most a non-PAE
+# i386 kernel uses well, and once on `-cpu max` (SMEP and SMAP on). A configuration is
+# MEM or MEM:CPU.
+for conf in ${KTEST_CONFIGS:-128M 32M 3G 128M:max}; do
+    mem=${conf%%:*}
+    cpu=""; [ "$conf" != "$mem" ] && cpu="-cpu ${conf#*:}"
+    echo "--- kernel suite with -m $mem $cpu"
+    log="$out/ktest-${conf/:/-}.log"
+    # shellcheck disable=SC2086
+    QEMU_MEM=$mem "$here/qemu.sh" "$out/ktest.iso" "$log" "$limit" $cpu ${QEMU_FLAGS:-}
     status=$?
     p=$(grep -c '^test .* \.\.\. ok' "$log")
     f=$(grep -c '^test .* \.\.\. FAILED' "$log")
@@ -38,7 +42,9 @@ for name in $cases; do
     # shellcheck disable=SC2086
     "$here/mkiso.sh" "$out/fault.iso" "$elf" "$sym" 0 "ktest=$name log=info" ${KTEST_MODULES:-}
     echo "--- fault case $name"
-    "$here/qemu.sh" "$out/fault.iso" "$log" "$limit" ${QEMU_FLAGS:-} >/dev/null
+    # Fault cases run on -cpu max so the SMEP/SMAP cases have the features to trip.
+    # shellcheck disable=SC2086
+    "$here/qemu.sh" "$out/fault.iso" "$log" "$limit" ${FAULT_QEMU_FLAGS:--cpu max} ${QEMU_FLAGS:-} >/dev/null
     expect=$(sed -n 's/^ktest: fault case .* expects a report containing: //p' "$log" | head -n 1)
     report=$(grep -v '^ktest: fault case' "$log" | grep -F -m1 -- "$expect")
     if [ -n "$expect" ] && [ -n "$report" ] && grep -q '^KERNEL PANIC' "$log" \

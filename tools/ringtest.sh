@@ -10,20 +10,23 @@ mkdir -p "$out"
 passed=0 failed=0
 
 "$here/mkiso.sh" "$out/vmtest.iso" "$elf" "$sym" 0 "log=info init=/bin/vmtest -- --kernel=ours --strict-leaks" "$initrd" initrd
-for mem in ${RINGTEST_MEMS:-128M}; do
-    echo "--- ring-3 suite (vmtest) with -m $mem"
-    log="$out/vmtest-$mem.log"
+# Configurations MEM or MEM:CPU; `-cpu max` runs every user copy under SMAP and SMEP.
+for conf in ${RINGTEST_CONFIGS:-128M 128M:max}; do
+    mem=${conf%%:*}
+    cpu=""; [ "$conf" != "$mem" ] && cpu="-cpu ${conf#*:}"
+    echo "--- ring-3 suite (vmtest) with -m $mem $cpu"
+    log="$out/vmtest-${conf/:/-}.log"
     # shellcheck disable=SC2086
-    QEMU_MEM=$mem "$here/qemu.sh" "$out/vmtest.iso" "$log" "${RINGTEST_TIMEOUT:-600}" ${QEMU_FLAGS:-}
+    QEMU_MEM=$mem "$here/qemu.sh" "$out/vmtest.iso" "$log" "${RINGTEST_TIMEOUT:-600}" $cpu ${QEMU_FLAGS:-}
     status=$?
     p=$(grep -c '^test .* \.\.\. ok' "$log")
     f=$(grep -c '^test .* \.\.\. FAILED' "$log")
     passed=$((passed + p)); failed=$((failed + f))
     if ! grep -q '^init exited with status' "$log" || [ "$status" -eq 124 ]; then
-        echo "test vmtest-$mem ... FAILED (the suite did not finish: QEMU status $status)"
+        echo "test vmtest-$conf ... FAILED (the suite did not finish: QEMU status $status)"
         failed=$((failed + 1))
     elif grep -q '^KERNEL PANIC' "$log"; then
-        echo "test vmtest-$mem ... FAILED (kernel panic)"
+        echo "test vmtest-$conf ... FAILED (kernel panic)"
         failed=$((failed + 1))
     fi
 done

@@ -13,3 +13,4 @@ pub mod trap;
 pub mod stack_guard;
 pub mod paging;
 pub mod usercopy;
+pub mod protect;

@@ -61,7 +61,10 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
             log::debug!("breakpoint at {:#010x}", frame.eip.wrapping_sub(1));
         }
-        exception::PAGE_FAULT => crate::mm::fault::handle(frame),
+        exception::PAGE_FAULT => {
+            super::protect::check_kernel_fault(frame, super::cpu::cr2());
+            crate::mm::fault::handle(frame)
+        }
         v if v < 32 => exception::handle(frame),
         v @ 32..=47 => {
             let irq = (v - 32) as u8;

@@ -6,7 +6,8 @@
 //! paging, copy-on-write, stack growth), and the instruction restarts; if the fault cannot be
 //! resolved, the handler moves EIP to the fixup, which returns the number of bytes left
 //! uncopied. The caller checks the range (no wrap, below `USER_END`) before copying, so a user
-//! pointer can never make the kernel touch its own memory.
+//! pointer can never make the kernel touch its own memory. Under SMAP these routines are the
+//! only kernel code that opens access to user pages (`stac` … `clac`).
 
 use core::arch::global_asm;
 use vmcore::layout::USER_END;
@@ -77,6 +78,7 @@ pub fn copy_from_user(dst: &mut [u8], src: u32) -> Result<(), Fault> {
     if !range_ok(src, len) {
         return Err(Fault);
     }
+    let _open = super::protect::UserAccess::open();
     // SAFETY: `dst` is a valid kernel buffer; the user range was checked to lie below
     // USER_END, and faults on it are resolved or fixed up (see the module doc).
     let left = unsafe { copy_user_raw(dst.as_mut_ptr(), src as *const u8, len) };
@@ -89,6 +91,7 @@ pub fn copy_to_user(dst: u32, src: &[u8]) -> Result<(), Fault> {
     if !range_ok(dst, len) {
         return Err(Fault);
     }
+    let _open = super::protect::UserAccess::open();
     // SAFETY: as in `copy_from_user`, with the roles swapped.
     let left = unsafe { copy_user_raw(dst as *mut u8, src.as_ptr(), len) };
     if left == 0 { Ok(()) } else { Err(Fault) }
@@ -99,6 +102,7 @@ pub fn fill_user(dst: u32, byte: u8, len: u32) -> Result<(), Fault> {
     if !range_ok(dst, len) {
         return Err(Fault);
     }
+    let _open = super::protect::UserAccess::open();
     // SAFETY: as in `copy_to_user`.
     let left = unsafe { fill_user_raw(dst as *mut u8, byte as u32, len) };
     if left == 0 { Ok(()) } else { Err(Fault) }

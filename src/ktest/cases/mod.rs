@@ -6,4 +6,5 @@ mod frames;
 mod heap;
 mod mspace;
 mod paging;
+mod protect;
 mod vmalloc;

@@ -1,6 +1,7 @@
 //! Address spaces on real page tables, driven from kernel mode: kernel code touching user
 //! addresses goes through the same page-fault path as a process would.
 
+use crate::arch::protect::UserAccess;
 use crate::arch::usercopy;
 use crate::mm::aspace::AddressSpace;
 use crate::mm::{frames, phys, testing};
@@ -21,11 +22,13 @@ fn page(n: u32) -> Page {
 }
 
 fn read(addr: u32) -> u8 {
+    let _open = UserAccess::open();
     // SAFETY: a user address of the active test space; faults resolve through the handler.
     unsafe { (addr as *const u8).read_volatile() }
 }
 
 fn write(addr: u32, v: u8) {
+    let _open = UserAccess::open();
     // SAFETY: as in `read`.
     unsafe { (addr as *mut u8).write_volatile(v) }
 }
