@@ -16,7 +16,7 @@ TARGET_DIR := target/i686-kernel/$(if $(filter debug,$(PROFILE)),debug,$(PROFILE
 CARGO_PROFILE := $(if $(filter debug,$(PROFILE)),,--profile $(PROFILE))
 KERNEL_SRC := $(shell find src boot vmcore/src -type f) Cargo.toml vmcore/Cargo.toml linker.ld build.rs i686-kernel.json
 USER_SRC   := $(shell find user -type f -not -name '*.md') 
-USER_PROGS := sh hello echo cat vmtest notelf
+USER_PROGS := sh hello echo cat vmtest privtest notelf
 INITRD     := $(BUILD)/initrd.cpio
 
 export QEMU_FLAGS

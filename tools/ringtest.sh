@@ -9,27 +9,36 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 passed=0 failed=0
 
-"$here/mkiso.sh" "$out/vmtest.iso" "$elf" "$sym" 0 "log=info init=/bin/vmtest -- --kernel=ours --strict-leaks" "$initrd" initrd
-# Configurations MEM or MEM:CPU; `-cpu max` runs every user copy under SMAP and SMEP.
-for conf in ${RINGTEST_CONFIGS:-128M 128M:max}; do
-    mem=${conf%%:*}
-    cpu=""; [ "$conf" != "$mem" ] && cpu="-cpu ${conf#*:}"
-    echo "--- ring-3 suite (vmtest) with -m $mem $cpu"
-    log="$out/vmtest-${conf/:/-}.log"
-    # shellcheck disable=SC2086
-    QEMU_MEM=$mem "$here/qemu.sh" "$out/vmtest.iso" "$log" "${RINGTEST_TIMEOUT:-600}" $cpu ${QEMU_FLAGS:-}
-    status=$?
-    p=$(grep -c '^test .* \.\.\. ok' "$log")
-    f=$(grep -c '^test .* \.\.\. FAILED' "$log")
-    passed=$((passed + p)); failed=$((failed + f))
-    if ! grep -q '^init exited with status' "$log" || [ "$status" -eq 124 ]; then
-        echo "test vmtest-$conf ... FAILED (the suite did not finish: QEMU status $status)"
-        failed=$((failed + 1))
-    elif grep -q '^KERNEL PANIC' "$log"; then
-        echo "test vmtest-$conf ... FAILED (kernel panic)"
-        failed=$((failed + 1))
-    fi
-done
+# Each suite is a program booted as init that prints "test NAME ... ok|FAILED" lines and ends
+# with "N passed, N failed"; it runs in every configuration (MEM or MEM:CPU — `-cpu max` runs
+# every user copy under SMAP and SMEP).
+run_suite() { # NAME INIT-COMMAND
+    local name=$1 init=$2
+    "$here/mkiso.sh" "$out/$name.iso" "$elf" "$sym" 0 "log=info init=$init" "$initrd" initrd
+    for conf in ${RINGTEST_CONFIGS:-128M 128M:max}; do
+        local mem=${conf%%:*} cpu=""
+        [ "$conf" != "$mem" ] && cpu="-cpu ${conf#*:}"
+        echo "--- ring-3 suite $name with -m $mem $cpu"
+        local log="$out/$name-${conf/:/-}.log"
+        # shellcheck disable=SC2086
+        QEMU_MEM=$mem "$here/qemu.sh" "$out/$name.iso" "$log" "${RINGTEST_TIMEOUT:-600}" $cpu ${QEMU_FLAGS:-}
+        local status=$?
+        local p f
+        p=$(grep -c '^test .* \.\.\. ok' "$log")
+        f=$(grep -c '^test .* \.\.\. FAILED' "$log")
+        passed=$((passed + p)); failed=$((failed + f))
+        if ! grep -q '^init exited with status' "$log" || [ "$status" -eq 124 ]; then
+            echo "test $name-$conf ... FAILED (the suite did not finish: QEMU status $status)"
+            failed=$((failed + 1))
+        elif grep -q '^KERNEL PANIC' "$log"; then
+            echo "test $name-$conf ... FAILED (kernel panic)"
+            failed=$((failed + 1))
+        fi
+    done
+}
+
+run_suite vmtest "/bin/vmtest -- --kernel=ours --strict-leaks"
+run_suite privtest "/bin/privtest"
 
 echo "--- boot-any-ELF: a hand-assembled static i386 program"
 work=$(mktemp -d)
