@@ -7,6 +7,7 @@
 #![no_std]
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
+#![feature(allocator_api)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 extern crate alloc;
@@ -49,6 +50,7 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     mm::phys::init();
     fs::initrd::init();
     trace::init();
+    mm::inject::init();
     proc::sched::init();
 
     arch::pic::init();

@@ -40,6 +40,38 @@ run_suite() { # NAME INIT-COMMAND
 run_suite vmtest "/bin/vmtest -- --kernel=ours --strict-leaks"
 run_suite privtest "/bin/privtest"
 
+# Allocation-failure injection: the suite again with every Nth frame allocation (or fallible
+# kmalloc) of its processes failing. Cases may fail — that is the point — but the kernel must
+# not panic, every case must still pass its leak check (no "leaked"), MemFree must come back
+# exactly once vmtest and the orphans of its killed runner are gone (the shell, as init, kills
+# and reaps them), and a fresh process must still start afterwards.
+# The same commands run before both `free`s, so the shell's own memory is the same at both.
+printf '\nhello warm-up\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours --strict-leaks\nkill 9 -1\nwait\nfree\nhello after-injection\nexit\n' > "$out/inject.in"
+for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_alloc=397 failslab=3 failslab=11}; do
+    name="inject_${inj/=/_}"
+    echo "--- $name: ring-3 suite under $inj"
+    "$here/mkiso.sh" "$out/inject.iso" "$elf" "$sym" 0 "log=warn $inj fail_filter=vmtest init=/bin/sh" "$initrd" initrd
+    log="$out/$name.log"
+    STDIN="$out/inject.in" QEMU_MEM=128M "$here/qemu.sh" "$out/inject.iso" "$log" "${RINGTEST_TIMEOUT:-600}" ${QEMU_FLAGS:-} > /dev/null
+    free=$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' "$log" | tr '\n' ' ')
+    read -r before after _ <<< "$free"
+    why=""
+    grep -q '^KERNEL PANIC' "$log" && why="kernel panic"
+    [ -z "$why" ] && grep -q '^test .*leaked' "$log" && why="leak: $(grep -m1 '^test .*leaked' "$log")"
+    [ -z "$why" ] && { [ -n "$before" ] && [ "$before" = "$after" ] || why="MemFree $before -> $after kB"; }
+    [ -z "$why" ] && ! grep -q '^argv\[1\] = "after-injection"' "$log" && why="no fresh process afterwards"
+    [ -z "$why" ] && ! grep -q '^init exited with status 0' "$log" && why="the shell did not exit cleanly"
+    cases=$(grep -c '^test .* \.\.\. ' "$log")
+    broke=$(grep -c '^test .* \.\.\. FAILED' "$log")
+    if [ -z "$why" ]; then
+        echo "test $name ... ok ($cases cases ran, $broke failed under injection, MemFree back to $after kB)"
+        passed=$((passed + 1))
+    else
+        echo "test $name ... FAILED ($why; serial log: $log)"
+        failed=$((failed + 1))
+    fi
+done
+
 echo "--- boot-any-ELF: a hand-assembled static i386 program"
 work=$(mktemp -d)
 if as --32 "$here/examples/hello32.s" -o "$work/hello32.o" && ld -m elf_i386 -static "$work/hello32.o" -o "$work/hello32"; then

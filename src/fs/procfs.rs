@@ -51,17 +51,18 @@ fn maps(pid: Pid) -> Result<String, Errno> {
 }
 
 fn ps() -> String {
-    let mut s = String::from("  PID  PPID STATE    NAME\n");
+    let now = crate::arch::pit::ticks();
+    let mut s = String::from("  PID  PPID STATE        NAME\n");
     let tasks: Vec<_> = sched::with(|s| s.tasks.values().cloned().collect());
     for t in tasks.iter().filter(|t| t.pid != 0) {
         let inner = t.inner.lock();
         let state = match inner.state {
-            State::Runnable => "run",
-            State::Sleeping { .. } => "sleep",
-            State::Waiting => "wait",
-            State::Zombie => "zombie",
+            State::Runnable => String::from("run"),
+            State::Sleeping { until } => alloc::format!("sleep({}ms)", until.saturating_sub(now) * 1000 / crate::arch::pit::HZ as u64),
+            State::Waiting => String::from("wait"),
+            State::Zombie => String::from("zombie"),
         };
-        let _ = writeln!(s, "{:>5} {:>5} {:<8} {}", t.pid, inner.parent, state, inner.name);
+        let _ = writeln!(s, "{:>5} {:>5} {:<12} {}", t.pid, inner.parent, state, inner.name);
     }
     s
 }

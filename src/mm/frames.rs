@@ -23,8 +23,11 @@ fn with<R>(op: impl FnOnce(&mut FrameAllocator<'static>) -> R) -> R {
 }
 
 /// Allocates a frame (reference count 1); its contents are undefined. `None` when RAM is full
-/// (or when failure injection says so).
+/// (or when failure injection says so: `fail_page_alloc=N`).
 pub fn alloc() -> Option<Frame> {
+    if super::inject::fail_frame() {
+        return None;
+    }
     with(|f| f.alloc())
 }
 
@@ -35,8 +38,19 @@ pub fn alloc_zeroed() -> Option<Frame> {
     Some(frame)
 }
 
+/// Allocates a zeroed frame for the kernel's own mappings (heap growth, vmalloc), which failure
+/// injection leaves alone: their callers cannot fail gracefully.
+pub fn alloc_zeroed_for_kernel() -> Option<Frame> {
+    let frame = with(|f| f.alloc())?;
+    super::tempmap::zero_frame(frame);
+    Some(frame)
+}
+
 /// Allocates `count` physically contiguous frames aligned to `align` frames.
 pub fn alloc_contiguous(count: u32, align: u32) -> Option<Frame> {
+    if super::inject::fail_frame() {
+        return None;
+    }
     with(|f| f.alloc_contiguous(count, align))
 }
 

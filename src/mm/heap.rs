@@ -89,6 +89,9 @@ impl State {
 // disjoint, correctly aligned blocks from mapped memory only.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if super::inject::fail_slab() {
+            return core::ptr::null_mut();
+        }
         let mut st = self.state.lock();
         if let Ok(p) = st.heap.allocate_first_fit(layout) {
             return p.as_ptr();

@@ -116,7 +116,7 @@ pub fn map_fresh(start: VirtAddr, count: u32) -> Result<(), KMapError> {
     let first = Page::new(start);
     for i in 0..count {
         let page = first.checked_add(i).ok_or(KMapError::NotKernel(start))?;
-        let result = match frames::alloc_zeroed() {
+        let result = match frames::alloc_zeroed_for_kernel() {
             Some(frame) => map(page, frame, true).inspect_err(|_| frames::free(frame)),
             None => Err(KMapError::OutOfFrames),
         };

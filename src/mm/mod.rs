@@ -9,6 +9,7 @@ pub mod directory;
 pub mod fault;
 pub mod frames;
 pub mod heap;
+pub mod inject;
 pub mod kspace;
 pub mod modules;
 pub mod phys;

@@ -39,6 +39,7 @@ impl FdTable {
         if self.slots.len() >= MAX_FDS {
             return Err(Errno::EMFILE);
         }
+        crate::mm::inject::fallible(|| self.slots.try_reserve(1)).map_err(|_| Errno::ENOMEM)?;
         self.slots.push(Some(file));
         Ok(self.slots.len() as u32 - 1)
     }

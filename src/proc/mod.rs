@@ -44,7 +44,8 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let pid = sched::with(|s| s.alloc_pid());
     let image = exec::load(&aspace, path, args, &[b"HOME=/", b"PATH=/bin:/"])?;
     let name = exec::basename(path);
-    let task = Arc::new(Task::new(pid, 0, name, aspace, FdTable::with_console()).map_err(|_| Errno::ENOMEM)?);
+    let task = Task::new(pid, 0, name, aspace, FdTable::with_console()).map_err(|_| Errno::ENOMEM)?;
+    let task = crate::mm::inject::fallible(|| Arc::try_new(task)).map_err(|_| Errno::ENOMEM)?;
     let frame = switch::user_frame(image.entry, image.sp);
     // SAFETY: the task's kernel stack is fresh and owned by it; it is not queued yet.
     unsafe {
@@ -65,11 +66,9 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     let child_space = aspace.clone_space()?;
     drop(aspace);
     let pid = sched::with(|s| s.alloc_pid());
-    let child = match Task::new(pid, parent.pid, name, child_space, files) {
-        Ok(t) => Arc::new(t),
-        // The child's address space is dropped (swept) with the error.
-        Err(_) => return Err(Errno::EAGAIN),
-    };
+    // On failure the child's address space is dropped (swept) with the error.
+    let child = Task::new(pid, parent.pid, name, child_space, files).map_err(|_| Errno::EAGAIN)?;
+    let child = crate::mm::inject::fallible(|| Arc::try_new(child)).map_err(|_| Errno::ENOMEM)?;
     let mut child_frame = *frame;
     child_frame.eax = 0;
     // SAFETY: the child's kernel stack is fresh and owned by it; it is not queued yet.

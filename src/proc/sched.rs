@@ -91,10 +91,12 @@ impl Scheduler {
 
     /// Wakes sleepers whose time has come.
     fn wake_sleepers(&mut self, now: u64) {
+        // try_lock: this runs in the timer interrupt, which may have interrupted the holder of a
+        // task's lock; such a task is simply looked at again on the next tick.
         let due: alloc::vec::Vec<Pid> = self
             .tasks
             .values()
-            .filter(|t| matches!(t.inner.lock().state, State::Sleeping { until } if until <= now))
+            .filter(|t| t.inner.try_lock().is_some_and(|i| matches!(i.state, State::Sleeping { until } if until <= now)))
             .map(|t| t.pid)
             .collect();
         for pid in due {
@@ -147,6 +149,13 @@ impl Scheduler {
 /// The running task.
 pub fn current() -> Arc<Task> {
     SCHED.lock().current()
+}
+
+/// The running task, unless the scheduler is busy (for code that must never block on it,
+/// like failure injection inside the frame allocator).
+pub fn try_current() -> Option<Arc<Task>> {
+    let s = SCHED.try_lock()?;
+    s.tasks.get(&s.current).cloned()
 }
 
 /// The running task's pid.

@@ -15,7 +15,7 @@ fn file(fd: u32) -> Result<Arc<OpenFile>, Errno> {
 pub fn open(path: UserPtr<u8>, flags: u32, _mode: u32) -> SysResult {
     let path = path.read_path()?;
     let node = crate::fs::lookup(&path)?;
-    let file = Arc::new(OpenFile::open(node, flags)?);
+    let file = crate::mm::inject::fallible(|| Arc::try_new(OpenFile::open(node, flags)?).map_err(|_| Errno::ENOMEM))?;
     sched::current().inner.lock().files.install(file)
 }
 

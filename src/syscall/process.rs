@@ -76,13 +76,25 @@ pub fn getppid() -> SysResult {
     Ok(sched::current().inner.lock().parent)
 }
 
-/// kill: every signal terminates (no handlers yet).
+/// kill: every signal terminates (no handlers yet). `pid` -1 signals every process except
+/// init and the caller, as Linux does; process groups (0, < -1) are not implemented.
 pub fn kill(pid: i32, sig: u32) -> SysResult {
-    if pid <= 0 {
-        return Err(if pid == 0 || pid == -1 { Errno::EPERM } else { Errno::ESRCH });
+    match pid {
+        -1 => {
+            let me = sched::current_pid();
+            let targets: Vec<u32> = sched::with(|s| s.pids()).into_iter().filter(|&p| p > proc::INIT_PID && p != me).collect();
+            let mut any = false;
+            for p in targets {
+                any |= proc::kill(p, sig).is_ok();
+            }
+            if any { Ok(0) } else { Err(Errno::ESRCH) }
+        }
+        p if p <= 0 => Err(Errno::EINVAL),
+        p => {
+            proc::kill(p as u32, sig)?;
+            Ok(0)
+        }
     }
-    proc::kill(pid as u32, sig)?;
-    Ok(0)
 }
 
 /// sched_yield.

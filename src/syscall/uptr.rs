@@ -97,7 +97,9 @@ impl UserPtr<u8> {
             // is still read.
             let chunk = (PAGE_SIZE - addr % PAGE_SIZE) as usize;
             check_areas(addr, chunk as u32, false)?;
-            let mut buf = alloc::vec![0u8; chunk];
+            let mut buf = Vec::new();
+            crate::mm::inject::fallible(|| buf.try_reserve_exact(chunk)).map_err(|_| Errno::ENOMEM)?;
+            buf.resize(chunk, 0);
             usercopy::copy_from_user(&mut buf, addr).map_err(|_| Errno::EFAULT)?;
             if let Some(n) = buf.iter().position(|&b| b == 0) {
                 out.extend_from_slice(&buf[..n]);

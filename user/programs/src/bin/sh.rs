@@ -184,6 +184,8 @@ fn help() {
     println!("  maps [pid]       /proc/PID/maps (default: the shell's own, /proc/self/maps)");
     println!("  free             /proc/meminfo");
     println!("  ps               processes (/proc/ps, or the /proc/PID directories)");
+    println!("  wait             wait until every child (and orphan adopted as init) has ended");
+    println!("  kill SIG PID     send signal SIG (a number) to PID; PID -1 means everyone else");
     println!("  exit [status]    leave the shell");
     println!("  poweroff         reboot(RB_POWER_OFF) (never on a Linux host unless pid 1)");
     println!("anything else runs a program: NAME is looked up in $PATH (default /bin:/),");
@@ -263,6 +265,35 @@ fn run(words: &[&[u8]], path_var: &[u8], envp: &[*const u8]) -> Option<i32> {
     }
 }
 
+/// A pid argument: a decimal number, possibly negative.
+fn parse_pid(w: &[u8]) -> Option<i32> {
+    match w.strip_prefix(b"-") {
+        Some(rest) => rt::fs::parse_usize(rest).map(|n| -(n as i32)),
+        None => rt::fs::parse_usize(w).map(|n| n as i32),
+    }
+}
+
+/// Waits for every child, including orphans re-parented to us when we run as init.
+fn wait_all() {
+    loop {
+        match sys::waitpid(-1, 0) {
+            Ok((pid, status)) => println!("sh: pid {}: {}", pid, WaitStatus(status)),
+            Err(Errno::EINTR) => continue,
+            Err(_) => return,
+        }
+    }
+}
+
+/// Reaps children that have already ended (as init, orphans end up ours), without blocking.
+fn reap_zombies() {
+    const WNOHANG: usize = 1;
+    while let Ok((pid, _)) = sys::waitpid(-1, WNOHANG) {
+        if pid == 0 {
+            break;
+        }
+    }
+}
+
 fn main(args: Args) -> i32 {
     let path_var = args.getenv(b"PATH").unwrap_or(DEFAULT_PATH);
     let mut envp: Vec<*const u8> = Vec::new();
@@ -281,6 +312,7 @@ fn main(args: Args) -> i32 {
     let mut line = [0u8; MAX_LINE];
     let mut last_was_cr = false;
     loop {
+        reap_zombies();
         out(b"$ ");
         let len = match read_line(&mut line, &mut last_was_cr) {
             Line::Eof => return 0,
@@ -318,6 +350,19 @@ fn main(args: Args) -> i32 {
             b"poweroff" => poweroff(),
             b"free" => cat_builtin("free", c"/proc/meminfo"),
             b"ps" => ps(),
+            b"wait" => wait_all(),
+            b"kill" => {
+                let sig = words.get(1).and_then(|w| rt::fs::parse_usize(w));
+                let pid = words.get(2).and_then(|w| parse_pid(w));
+                match (sig, pid) {
+                    (Some(sig), Some(pid)) => {
+                        if let Err(e) = sys::kill(pid, sig as i32) {
+                            eprintln!("kill: {}", e);
+                        }
+                    }
+                    _ => eprintln!("usage: kill SIGNAL PID   (PID -1: every process but init and the shell)"),
+                }
+            }
             b"maps" => {
                 let pid = words.get(1).copied().unwrap_or(b"self");
                 match CBuf::<64>::from_parts(&[b"/proc/", pid, b"/maps"]) {
