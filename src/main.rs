@@ -51,6 +51,7 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     fs::initrd::init();
     trace::init();
     mm::inject::init();
+    mm::selfcheck::init();
     proc::sched::init();
 
     arch::pic::init();

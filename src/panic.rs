@@ -34,6 +34,10 @@ pub fn die(message: fmt::Arguments<'_>, with_backtrace: bool) -> ! {
         let _ = backtrace::write(&mut out, die as *const () as u32, ebp);
     }
     crate::ktest::on_panic();
+    if crate::cmdline::get("panic") == Some("poweroff") {
+        let _ = writeln!(out, "powering off (panic=poweroff).");
+        crate::system::power_off(crate::system::PANIC_EXIT_CODE);
+    }
     let _ = writeln!(out, "kernel halted.");
     cpu::halt_forever()
 }

@@ -6,6 +6,11 @@
 
 use crate::arch::cpu::IrqGuard;
 use core::ops::{Deref, DerefMut};
+use core::sync::atomic::{AtomicU32, Ordering};
+
+/// Interrupt-safe locks held right now (one CPU). The scheduler asserts it is zero at a
+/// context switch: a lock held across a switch would deadlock the next task that takes it.
+pub static HELD: AtomicU32 = AtomicU32::new(0);
 
 /// A spin mutex that keeps interrupts disabled while held.
 pub struct IrqMutex<T> {
@@ -28,13 +33,17 @@ impl<T> IrqMutex<T> {
     /// Disables interrupts and takes the lock.
     pub fn lock(&self) -> IrqMutexGuard<'_, T> {
         let irq = IrqGuard::new();
-        IrqMutexGuard { guard: self.inner.lock(), _irq: irq }
+        let guard = self.inner.lock();
+        HELD.fetch_add(1, Ordering::Relaxed);
+        IrqMutexGuard { guard, _irq: irq }
     }
 
     /// Takes the lock if it is free.
     pub fn try_lock(&self) -> Option<IrqMutexGuard<'_, T>> {
         let irq = IrqGuard::new();
-        self.inner.try_lock().map(|guard| IrqMutexGuard { guard, _irq: irq })
+        let guard = self.inner.try_lock()?;
+        HELD.fetch_add(1, Ordering::Relaxed);
+        Some(IrqMutexGuard { guard, _irq: irq })
     }
 
     /// Whether the lock is held right now.
@@ -50,6 +59,12 @@ impl<T> IrqMutex<T> {
     pub unsafe fn force_unlock(&self) {
         // SAFETY: the caller guarantees no guard of this lock is used again.
         unsafe { self.inner.force_unlock() }
+    }
+}
+
+impl<T> Drop for IrqMutexGuard<'_, T> {
+    fn drop(&mut self) {
+        HELD.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -2,6 +2,9 @@
 
 use crate::arch::cpu;
 
+/// The exit code a panic powers off with under `panic=poweroff` (QEMU then exits with 253).
+pub const PANIC_EXIT_CODE: u8 = 126;
+
 /// Powers off. Under QEMU with `isa-debug-exit` (how `make test` and the tools boot) QEMU
 /// exits with status `(code << 1) | 1`, so the host sees `code`; otherwise ACPI power-off
 /// (QEMU's PIIX4 and Q35 power-management ports); otherwise halt.

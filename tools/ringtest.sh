@@ -10,11 +10,12 @@ mkdir -p "$out"
 passed=0 failed=0
 
 # Each suite is a program booted as init that prints "test NAME ... ok|FAILED" lines and ends
-# with "N passed, N failed"; it runs in every configuration (MEM or MEM:CPU — `-cpu max` runs
+# with "N passed, N failed", with the kernel's self-checks on (poisoned frees, a consistency walk
+# of every address space after each case) and panic=poweroff; it runs in every configuration (MEM or MEM:CPU — `-cpu max` runs
 # every user copy under SMAP and SMEP).
 run_suite() { # NAME INIT-COMMAND
     local name=$1 init=$2
-    "$here/mkiso.sh" "$out/$name.iso" "$elf" "$sym" 0 "log=info init=$init" "$initrd" initrd
+    "$here/mkiso.sh" "$out/$name.iso" "$elf" "$sym" 0 "log=info selfcheck panic=poweroff init=$init" "$initrd" initrd
     for conf in ${RINGTEST_CONFIGS:-128M 128M:max}; do
         local mem=${conf%%:*} cpu=""
         [ "$conf" != "$mem" ] && cpu="-cpu ${conf#*:}"
@@ -50,7 +51,7 @@ printf '\nhello warm-up\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours --strict-le
 for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_alloc=397 failslab=3 failslab=11}; do
     name="inject_${inj/=/_}"
     echo "--- $name: ring-3 suite under $inj"
-    "$here/mkiso.sh" "$out/inject.iso" "$elf" "$sym" 0 "log=warn $inj fail_filter=vmtest init=/bin/sh" "$initrd" initrd
+    "$here/mkiso.sh" "$out/inject.iso" "$elf" "$sym" 0 "log=warn $inj fail_filter=vmtest selfcheck panic=poweroff init=/bin/sh" "$initrd" initrd
     log="$out/$name.log"
     STDIN="$out/inject.in" QEMU_MEM=128M "$here/qemu.sh" "$out/inject.iso" "$log" "${RINGTEST_TIMEOUT:-600}" ${QEMU_FLAGS:-} > /dev/null
     free=$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' "$log" | tr '\n' ' ')

@@ -24,6 +24,9 @@ pub fn mem_free_kib() -> u64 {
 }
 
 fn meminfo() -> String {
+    if crate::mm::selfcheck::enabled() {
+        crate::mm::selfcheck::verify_all();
+    }
     let c = frames::counters();
     let h = heap::stats();
     let mut s = String::new();

@@ -59,8 +59,18 @@ pub fn inc_ref(frame: Frame) -> u32 {
     with(|f| f.inc_ref(frame)).unwrap_or_else(|e| panic!("frame reference: {e}"))
 }
 
+/// Fills a frame that is about to be freed with the poison byte (self-checks only).
+fn poison(frame: Frame) {
+    if super::selfcheck::enabled() {
+        super::tempmap::TempMap::new(frame).bytes().fill(super::selfcheck::POISON);
+    }
+}
+
 /// Drops a reference; the frame is freed when none is left. Returns whether it was freed.
 pub fn dec_ref(frame: Frame) -> bool {
+    if super::selfcheck::enabled() && refcount(frame) == 1 {
+        poison(frame);
+    }
     match with(|f| f.dec_ref(frame)) {
         Ok(DecRef::Freed) => true,
         Ok(DecRef::StillShared(_)) => false,
@@ -70,12 +80,20 @@ pub fn dec_ref(frame: Frame) -> bool {
 
 /// Frees a frame that has exactly one reference.
 pub fn free(frame: Frame) {
+    if super::selfcheck::enabled() && with(|f| f.refcount(frame)) == Ok(1) {
+        poison(frame);
+    }
     with(|f| f.free(frame)).unwrap_or_else(|e| panic!("frame free: {e}"))
 }
 
 /// The reference count of an allocated frame (0 if free).
 pub fn refcount(frame: Frame) -> u32 {
     with(|f| f.refcount(frame)).unwrap_or_else(|e| panic!("frame refcount: {e}"))
+}
+
+/// A frame's state (free, used with its count, reserved); `None` beyond the managed range.
+pub fn state(frame: Frame) -> Option<vmcore::frames::FrameState> {
+    with(|f| f.state(frame))
 }
 
 /// The allocator's counters.

@@ -117,6 +117,10 @@ unsafe impl GlobalAlloc for KernelHeap {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let ptr = NonNull::new(ptr).expect("invariant: dealloc of a null pointer");
+        if super::selfcheck::enabled() {
+            // SAFETY: the block is ours until deallocated below: `layout.size()` bytes at `ptr`.
+            unsafe { core::ptr::write_bytes(ptr.as_ptr(), super::selfcheck::POISON, layout.size()) };
+        }
         // SAFETY: the caller passes a block this allocator returned with the same layout.
         unsafe { self.state.lock().heap.deallocate(ptr, layout) };
     }

@@ -13,6 +13,7 @@ pub mod inject;
 pub mod kspace;
 pub mod modules;
 pub mod phys;
+pub mod selfcheck;
 pub mod setup;
 pub mod testing;
 pub mod tempmap;

@@ -43,6 +43,11 @@ pub fn cached_frames() -> usize {
     CACHE.lock().by_key.len()
 }
 
+/// The frames the page cache holds a reference to (for the self-check).
+pub fn cached_frame_list() -> alloc::vec::Vec<Frame> {
+    CACHE.lock().by_frame.keys().copied().collect()
+}
+
 /// The kernel's `PhysOps`: stateless, every call goes to the global allocators.
 pub struct KernelPhys;
 

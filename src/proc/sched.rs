@@ -183,7 +183,11 @@ pub fn schedule() {
         // Both Arcs drop here: a zombie's stack must hold no references when it never resumes.
         // The tasks stay alive in the table until reaped, so the raw pointer stays valid.
     };
-    debug_assert!(!SCHED.is_locked(), "scheduler lock held across a context switch");
+    assert_eq!(
+        crate::sync::HELD.load(Ordering::Relaxed),
+        0,
+        "an interrupt-safe lock is held across a context switch"
+    );
     if next_top != 0 {
         gdt::set_kernel_stack(next_top);
     }
