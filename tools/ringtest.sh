@@ -73,6 +73,24 @@ for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_all
     fi
 done
 
+# Fork storm and memory exhaustion: processes fork and touch memory until fork or a fault
+# fails; they die as on Linux (ENOMEM/EAGAIN, SIGKILL), the shell still answers, and once they
+# are gone every frame is back.
+printf '\nhello warm-up\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours fork_storm\nvmtest --kernel=ours oom_kill\nhello still-answering\nkill 9 -1\nwait\nfree\nexit\n' > "$out/storm.in"
+echo "--- storm: fork storm and memory exhaustion under the shell"
+"$here/mkiso.sh" "$out/storm.iso" "$elf" "$sym" 0 "log=warn panic=poweroff init=/bin/sh" "$initrd" initrd
+STDIN="$out/storm.in" QEMU_MEM=64M "$here/qemu.sh" "$out/storm.iso" "$out/storm.log" "${RINGTEST_TIMEOUT:-600}" ${QEMU_FLAGS:-} > /dev/null
+read -r before after _ <<< "$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' "$out/storm.log" | tr '\n' ' ')"
+ok_lines=$(grep -c '^test .* \.\.\. ok' "$out/storm.log")
+if ! grep -q '^KERNEL PANIC' "$out/storm.log" && [ "$ok_lines" -eq 2 ] && [ -n "$before" ] && [ "$before" = "$after" ] \
+    && grep -q '^argv\[1\] = "still-answering"' "$out/storm.log"; then
+    echo "test fork_storm_and_oom_under_the_shell ... ok (MemFree back to $after kB)"
+    passed=$((passed + 1))
+else
+    echo "test fork_storm_and_oom_under_the_shell ... FAILED (cases ok: $ok_lines/2, MemFree $before -> $after kB; log: $out/storm.log)"
+    failed=$((failed + 1))
+fi
+
 echo "--- boot-any-ELF: a hand-assembled static i386 program"
 work=$(mktemp -d)
 if as --32 "$here/examples/hello32.s" -o "$work/hello32.o" && ld -m elf_i386 -static "$work/hello32.o" -o "$work/hello32"; then

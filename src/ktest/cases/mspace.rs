@@ -283,3 +283,21 @@ ktest!(fn copy_routines_return_efault_for_bad_user_ranges() {
     drop(space);
     Ok(())
 });
+
+ktest!(fn a_physical_mapping_shows_device_memory_and_is_never_freed() {
+    // The VGA text buffer: reserved by the memory map, never handed out by the allocator.
+    let vga = vmcore::addr::PhysAddr::new(0xB8000);
+    let space = new_space();
+    let flags = rw() | VmFlags::SHARED | VmFlags::MAYSHARE | VmFlags::IO | VmFlags::PFNMAP;
+    space.map(MapRequest::anonymous(1, flags).backed_by(Backing::Physical { base: vga }).fixed(page(0))).expect("map");
+    let before = frames::counters();
+    let session = testing::Session::new(&space);
+    write(BASE, b'K');
+    check_eq!(read(BASE), b'K');
+    check_eq!(frame_at(BASE), Some(Frame::new(vga)), "not mapped to the device frame");
+    check_eq!(space.stats().s_size, 1);
+    drop(session);
+    drop(space);
+    check_eq!(frames::counters().reserved, before.reserved, "device frame changed hands");
+    Ok(())
+});
