@@ -72,40 +72,35 @@ pub fn range_ok(addr: u32, len: u32) -> bool {
     }
 }
 
-/// Copies `dst.len()` bytes from user address `src`.
-pub fn copy_from_user(dst: &mut [u8], src: u32) -> Result<(), Fault> {
-    let len = dst.len() as u32;
-    if !range_ok(src, len) {
+/// Runs one raw user-memory operation on `[user, user + len)`: checks the range, opens user
+/// access (SMAP) around it, and turns bytes left undone into a fault.
+fn guarded(user: u32, len: u32, op: impl FnOnce() -> u32) -> Result<(), Fault> {
+    if !range_ok(user, len) {
         return Err(Fault);
     }
     let _open = super::protect::UserAccess::open();
-    // SAFETY: `dst` is a valid kernel buffer; the user range was checked to lie below
-    // USER_END, and faults on it are resolved or fixed up (see the module doc).
-    let left = unsafe { copy_user_raw(dst.as_mut_ptr(), src as *const u8, len) };
-    if left == 0 { Ok(()) } else { Err(Fault) }
+    if op() == 0 { Ok(()) } else { Err(Fault) }
+}
+
+/// Copies `dst.len()` bytes from user address `src`.
+pub fn copy_from_user(dst: &mut [u8], src: u32) -> Result<(), Fault> {
+    let len = dst.len() as u32;
+    // SAFETY: `dst` is a valid kernel buffer; the user range is checked to lie below
+    // USER_END first, and faults on it are resolved or fixed up (see the module doc).
+    guarded(src, len, || unsafe { copy_user_raw(dst.as_mut_ptr(), src as *const u8, len) })
 }
 
 /// Copies `src` to user address `dst`.
 pub fn copy_to_user(dst: u32, src: &[u8]) -> Result<(), Fault> {
     let len = src.len() as u32;
-    if !range_ok(dst, len) {
-        return Err(Fault);
-    }
-    let _open = super::protect::UserAccess::open();
     // SAFETY: as in `copy_from_user`, with the roles swapped.
-    let left = unsafe { copy_user_raw(dst as *mut u8, src.as_ptr(), len) };
-    if left == 0 { Ok(()) } else { Err(Fault) }
+    guarded(dst, len, || unsafe { copy_user_raw(dst as *mut u8, src.as_ptr(), len) })
 }
 
 /// Writes `len` copies of `byte` at user address `dst`.
 pub fn fill_user(dst: u32, byte: u8, len: u32) -> Result<(), Fault> {
-    if !range_ok(dst, len) {
-        return Err(Fault);
-    }
-    let _open = super::protect::UserAccess::open();
     // SAFETY: as in `copy_to_user`.
-    let left = unsafe { fill_user_raw(dst as *mut u8, byte as u32, len) };
-    if left == 0 { Ok(()) } else { Err(Fault) }
+    guarded(dst, len, || unsafe { fill_user_raw(dst as *mut u8, byte as u32, len) })
 }
 
 /// The fixup address for a faulting kernel instruction, if it is one of the user-copy
