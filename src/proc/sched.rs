@@ -172,6 +172,9 @@ pub fn schedule() {
         let prev = s.current;
         let next = s.pick_next();
         if next == prev {
+            // Keep running, with a fresh time slice (otherwise every return to user mode of a
+            // lone task would come back here).
+            QUANTUM_END.store(crate::arch::pit::ticks() + QUANTUM_TICKS, Ordering::Relaxed);
             return;
         }
         let prev_task = s.tasks.get(&prev).cloned().expect("invariant: previous task exists");
