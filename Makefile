@@ -108,7 +108,7 @@ bench-mm: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym
 
 # Benchmarks side by side with Linux i386 (docs/benchmarks.md). The benchmark is the static
 # user program `bench` (user/programs/src/bin/bench.rs); `make test` builds it but never runs it.
-.PHONY: bench bench-linux test-linux bench-bin
+.PHONY: bench bench-linux test-linux bench-bin bench-profile
 bench-bin: $(BUILD)/user/.stamp
 	@test -x $(BUILD)/user/bench || { echo "user/build.sh did not produce bench"; exit 1; }
 test: bench-bin
@@ -124,3 +124,7 @@ bench-linux: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
 # The ring-3 suite's binaries on that Linux kernel (linit as /init): "N passed, N failed".
 test-linux: setup $(BUILD)/user/.stamp
 	tools/linux-test.sh $(BUILD)/user $(BUILD)/test-linux
+
+# Where our kernel's instructions go in one workload: make bench-profile W=W4 [BENCH_ARGS=--quick]
+bench-profile: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
+	tools/bench-profile.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/debug/bench $(BUILD)/bench-profile $(or $(W),W4) $(BENCH_ARGS)

@@ -23,7 +23,9 @@
 //!
 //! Run as pid 1 (init) it powers the machine off at the end with `reboot(RB_POWER_OFF)` (Linux
 //! must never see init exit); run as any other pid (e.g. on a host Linux) it just exits 0.
-//! Options: `--quick` (1 repetition, small sizes: a smoke test, figures meaningless).
+//! Options: `--quick` (1 repetition, small sizes: a smoke test, figures meaningless);
+//! `--only=W1,W3` (run only those workloads; each is bracketed by calls of the never-inlined
+//! `profile_mark`, which `tools/bench-profile.sh` uses to cut its instruction trace).
 #![no_std]
 #![no_main]
 
@@ -55,6 +57,11 @@ fn main(args: Args) -> i32 {
     println!("bench: first-line tsc={}", first);
 
     let quick = args.iter().any(|a| a == b"--quick");
+    let only = args.iter().find(|a| a.starts_with(b"--only=")).map(|a| &a[7..]);
+    let run = |w: &[u8]| match only {
+        None => true,
+        Some(list) => list.split(|&b| b == b',').any(|x| x == w),
+    };
     let sz = if quick {
         Sizes { reps: 1, w1: MIB, w2_scale: 16, w3: MIB, w4: 100 }
     } else {
@@ -68,38 +75,53 @@ fn main(args: Args) -> i32 {
 
     // W1: demand-zero faults.
     let mut w1 = [[0u64; 3]; REPS];
-    for r in w1.iter_mut().take(sz.reps) {
-        *r = demand_zero(sz.w1);
+    if run(b"W1") {
+        profile_mark();
+        for r in w1.iter_mut().take(sz.reps) {
+            *r = demand_zero(sz.w1);
+        }
+        profile_mark();
     }
 
     // W2: fork + exit + wait with N MiB touched.
     let mut w2 = [[0u64; REPS]; W2_MIBS.len()];
     for (i, &mib) in W2_MIBS.iter().enumerate() {
+        if !run(b"W2") && !(run(b"W2@64") && mib == 64) {
+            continue;
+        }
         let len = mib * MIB / sz.w2_scale;
         let region = Region::new(len);
         for r in w2[i].iter_mut().take(sz.reps) {
             region.touch();
+            profile_mark();
             *r = fork_exit_wait();
+            profile_mark();
         }
         drop(region);
     }
 
     // W3: COW break of every page in the child.
     let mut w3 = [0u64; REPS];
-    {
+    if run(b"W3") {
         let region = Region::new(sz.w3);
         for r in w3.iter_mut().take(sz.reps) {
             region.touch();
+            profile_mark();
             *r = fork_cow_wait(&region);
+            profile_mark();
         }
     }
 
     // W4: map churn.
     let mut w4 = [0u64; REPS];
-    for r in w4.iter_mut().take(sz.reps) {
-        let t0 = rt::rdtsc();
-        churn(sz.w4);
-        *r = rt::rdtsc() - t0;
+    if run(b"W4") {
+        profile_mark();
+        for r in w4.iter_mut().take(sz.reps) {
+            let t0 = rt::rdtsc();
+            churn(sz.w4);
+            *r = rt::rdtsc() - t0;
+        }
+        profile_mark();
     }
 
     // Everything timed is done: print.
@@ -114,7 +136,8 @@ fn main(args: Args) -> i32 {
         Err(e) => println!("bench: uname failed: {}", e),
     }
     let pages = |len: usize| len / PAGE;
-    for (rep, r) in w1.iter().take(sz.reps).enumerate() {
+    let reps = |w: &[u8]| if run(w) { sz.reps } else { 0 };
+    for (rep, r) in w1.iter().take(reps(b"W1")).enumerate() {
         println!(
             "bench-raw W1 rep={} pages={} mmap={} touch={} munmap={}",
             rep,
@@ -125,7 +148,8 @@ fn main(args: Args) -> i32 {
         );
     }
     for (i, &mib) in W2_MIBS.iter().enumerate() {
-        for (rep, v) in w2[i].iter().take(sz.reps).enumerate() {
+        let n = if run(b"W2") || (run(b"W2@64") && mib == 64) { sz.reps } else { 0 };
+        for (rep, v) in w2[i].iter().take(n).enumerate() {
             println!(
                 "bench-raw W2 mib={} rep={} pages={} fork_exit_wait={}",
                 mib,
@@ -135,7 +159,7 @@ fn main(args: Args) -> i32 {
             );
         }
     }
-    for (rep, v) in w3.iter().take(sz.reps).enumerate() {
+    for (rep, v) in w3.iter().take(reps(b"W3")).enumerate() {
         println!(
             "bench-raw W3 rep={} pages={} fork_cow_exit_wait={}",
             rep,
@@ -143,7 +167,7 @@ fn main(args: Args) -> i32 {
             v
         );
     }
-    for (rep, v) in w4.iter().take(sz.reps).enumerate() {
+    for (rep, v) in w4.iter().take(reps(b"W4")).enumerate() {
         println!("bench-raw W4 rep={} iters={} total={}", rep, sz.w4, v);
     }
     println!("bench: done");
@@ -155,6 +179,14 @@ fn main(args: Args) -> i32 {
         }
     }
     0
+}
+
+/// Brackets a profiled workload: an address `tools/bench-profile.sh` finds in the symbols.
+#[inline(never)]
+#[no_mangle]
+pub extern "C" fn profile_mark() {
+    // SAFETY: an empty asm statement; it only keeps the function from being merged away.
+    unsafe { core::arch::asm!("nop", options(nomem, nostack)) };
 }
 
 /// A private anonymous read-write mapping, unmapped on drop.
