@@ -94,9 +94,9 @@ END {
     if ("ours" in HAVE && !("ours" in DONE)) print "WARNING: our kernel's run did not finish (no 'bench: done')"
     if ("linux" in HAVE && !("linux" in DONE)) print "WARNING: the Linux run did not finish (no 'bench: done')"
     if (both) {
-        printf "%-43s %29s %29s %8s %10s  %s\n", "row (guest instructions; median [min-max])", "ours", "Linux", "ours/Lx", "target", "ours vs target"
+        printf "%-43s %29s %29s %8s %12s  %s\n", "row (guest instructions; median [min-max])", "ours", "Linux", "ours/Lx", "target", "ours vs target"
     } else if ("ours" in HAVE) {
-        printf "%-43s %12s %12s %12s %10s  %s\n", "row (guest instructions)", "median", "min", "max", "target", "vs target"
+        printf "%-43s %12s %12s %12s %12s  %s\n", "row (guest instructions)", "median", "min", "max", "target", "vs target"
     }
     for (i = 1; i <= nr; i++) {
         key = R[i]
@@ -111,9 +111,9 @@ END {
             cl = !nl ? "-" : (nl == 1 ? num(ml, key) : num(ml, key) " [" num(ll, key) "-" num(hl, key) "]")
             ratio = (no && nl && ml != 0) ? sprintf("%.2f", mo / ml) : "-"
             if (key == "w5entry" && nl) cl = "~" cl
-            printf "%-43s %29s %29s %8s %10s  %s\n", L[i], co, cl, ratio, tgt, verdict
+            printf "%-43s %29s %29s %8s %12s  %s\n", L[i], co, cl, ratio, tgt, verdict
         } else if (no) {
-            printf "%-43s %12s %12s %12s %10s  %s\n", L[i], num(mo, key), num(lo, key), num(ho, key), tgt, verdict
+            printf "%-43s %12s %12s %12s %12s  %s\n", L[i], num(mo, key), num(lo, key), num(ho, key), tgt, verdict
         }
     }
     if ("noise" in HAVE) {

@@ -24,8 +24,9 @@
 //! Run as pid 1 (init) it powers the machine off at the end with `reboot(RB_POWER_OFF)` (Linux
 //! must never see init exit); run as any other pid (e.g. on a host Linux) it just exits 0.
 //! Options: `--quick` (1 repetition, small sizes: a smoke test, figures meaningless);
-//! `--only=W1,W3` (run only those workloads; each is bracketed by calls of the never-inlined
-//! `profile_mark`, which `tools/bench-profile.sh` uses to cut its instruction trace).
+//! `--reps=N` (1..5 repetitions); `--only=W1,W3` (run only those workloads; each repetition
+//! is bracketed by calls of the never-inlined `profile_mark`, which `tools/bench-profile.sh`
+//! uses to cut its instruction trace).
 #![no_std]
 #![no_main]
 
@@ -62,11 +63,19 @@ fn main(args: Args) -> i32 {
         None => true,
         Some(list) => list.split(|&b| b == b',').any(|x| x == w),
     };
-    let sz = if quick {
+    let reps_arg = args
+        .iter()
+        .find(|a| a.starts_with(b"--reps="))
+        .and_then(|a| rt::fs::parse_usize(&a[7..]))
+        .map(|n| n.clamp(1, REPS));
+    let mut sz = if quick {
         Sizes { reps: 1, w1: MIB, w2_scale: 16, w3: MIB, w4: 100 }
     } else {
         Sizes { reps: REPS, w1: W1_BYTES, w2_scale: 1, w3: W3_BYTES, w4: W4_ITERS }
     };
+    if let Some(n) = reps_arg {
+        sz.reps = n;
+    }
 
     // Warm-up (untimed): the first fork, wait and mmap of the process touch stack pages,
     // kernel caches and page tables that later repetitions find ready.
@@ -76,11 +85,11 @@ fn main(args: Args) -> i32 {
     // W1: demand-zero faults.
     let mut w1 = [[0u64; 3]; REPS];
     if run(b"W1") {
-        profile_mark();
         for r in w1.iter_mut().take(sz.reps) {
+            profile_mark();
             *r = demand_zero(sz.w1);
+            profile_mark();
         }
-        profile_mark();
     }
 
     // W2: fork + exit + wait with N MiB touched.
@@ -115,13 +124,13 @@ fn main(args: Args) -> i32 {
     // W4: map churn.
     let mut w4 = [0u64; REPS];
     if run(b"W4") {
-        profile_mark();
         for r in w4.iter_mut().take(sz.reps) {
+            profile_mark();
             let t0 = rt::rdtsc();
             churn(sz.w4);
             *r = rt::rdtsc() - t0;
+            profile_mark();
         }
-        profile_mark();
     }
 
     // Everything timed is done: print.
