@@ -37,7 +37,10 @@ function commas(x,   s, neg, out) {
     while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
     return (neg ? "-" : "") s out
 }
-function num(x, key) { return (key ~ /host/) ? sprintf("%.2f s", x) : commas(x) }
+function num(x, key) {
+    if (key ~ /host/) return sprintf("%.2f s", x)
+    return (x < 100 && x != int(x)) ? sprintf("%.2f", x) : commas(x)
+}
 # statistics of series (k, key) into S_MED, S_MIN, S_MAX; returns the count
 function stats(k, key,   n, i, j, a, t) {
     n = N[k, key]; if (n == 0) return 0
@@ -109,7 +112,7 @@ END {
             nl = stats("linux", key); ml = S_MED; ll = S_MIN; hl = S_MAX
             co = !no ? "-" : (no == 1 ? num(mo, key) : num(mo, key) " [" num(lo, key) "-" num(ho, key) "]")
             cl = !nl ? "-" : (nl == 1 ? num(ml, key) : num(ml, key) " [" num(ll, key) "-" num(hl, key) "]")
-            ratio = (no && nl && ml != 0) ? sprintf("%.2f", mo / ml) : "-"
+            ratio = (no && nl && ml != 0) ? sprintf(mo / ml < 0.01 ? "%.1e" : "%.2f", mo / ml) : "-"
             if (key == "w5entry" && nl) cl = "~" cl
             printf "%-43s %29s %29s %8s %12s  %s\n", L[i], co, cl, ratio, tgt, verdict
         } else if (no) {
