@@ -105,3 +105,26 @@ clean:
 bench-mm: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym
 	tools/mkiso.sh $(BUILD)/ktest/bench.iso $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym 0 "ktest=bench log=warn"
 	tools/qemu.sh $(BUILD)/ktest/bench.iso $(BUILD)/ktest/bench.log 120 -icount shift=0 $(QEMU_FLAGS) | grep '^bench'
+
+# Benchmarks side by side with Linux i386 (docs/benchmarks.md). The benchmark is the static
+# user program `bench` (user/programs/src/bin/bench.rs); `make test` builds it but never runs it.
+.PHONY: bench bench-linux test-linux bench-bin bench-profile
+bench-bin: $(BUILD)/user/.stamp
+	@test -x $(BUILD)/user/bench || { echo "user/build.sh did not produce bench"; exit 1; }
+test: bench-bin
+
+# Our kernel with bench as init: -icount shift=0 (guest instructions) plus one plain-TCG run.
+bench: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
+	tools/bench.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/bench $(BUILD)/bench
+
+# The same binary as /init of Debian's 32-bit Linux (downloaded once, cached), same QEMU flags.
+bench-linux: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
+	tools/bench.sh --linux $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/bench $(BUILD)/bench
+
+# The ring-3 suite's binaries on that Linux kernel (linit as /init): "N passed, N failed".
+test-linux: setup $(BUILD)/user/.stamp
+	tools/linux-test.sh $(BUILD)/user $(BUILD)/test-linux
+
+# Where our kernel's instructions go in one workload: make bench-profile W=W4 [BENCH_ARGS=--quick]
+bench-profile: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
+	tools/bench-profile.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/debug/bench $(BUILD)/bench-profile $(or $(W),W4) $(BENCH_ARGS)

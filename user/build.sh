@@ -14,6 +14,7 @@ export RUSTUP_AUTO_INSTALL=0
 PROGRAMS="sh hello echo cat vmtest privtest"
 
 cd "$here"
+PROGRAMS="$PROGRAMS bench linit"   # benchmarks (bench.rs) and the suite's runner as init (linit.rs)
 cargo +nightly build --release \
     --target "$here/i686-user.json" -Zjson-target-spec \
     -Zbuild-std=core,compiler_builtins,alloc -Zbuild-std-features=compiler-builtins-mem \
