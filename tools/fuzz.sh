@@ -38,9 +38,10 @@ log="$out/fuzz.log"
 : > "$log"
 start=$(date +%s)
 # QEMU runs in its own process group so it can be stopped as soon as the kernel halts (a panic
-# or oops stops the kernel but not QEMU).
+# or oops stops the kernel but not QEMU); stdbuf makes qemu.sh's filters line-buffered, so the
+# log shows the panic when it happens.
 # shellcheck disable=SC2086
-setsid "$here/qemu.sh" "$out/fuzz.iso" "$log.raw" "$limit" ${QEMU_FLAGS:-} > /dev/null &
+setsid stdbuf -oL "$here/qemu.sh" "$out/fuzz.iso" "$log.raw" "$limit" ${QEMU_FLAGS:-} > /dev/null &
 qpid=$!
 # The console, streamed until QEMU ends (tail --pid).
 if [ "${FUZZ_QUIET:-0}" = 1 ]; then

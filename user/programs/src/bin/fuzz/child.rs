@@ -582,7 +582,6 @@ impl<'w> Fz<'w> {
             } else {
                 self.len(old)
             };
-            let new_len = self.len(old);
             let flags = match self.rng.below(10) {
                 0..=2 => 0,
                 3..=5 => 1,
@@ -590,7 +589,25 @@ impl<'w> Fz<'w> {
                 8 => self.rng.pick(&[2, 4, 5, 7]),
                 _ => self.rng.u32(),
             };
-            let new_addr = self.addr();
+            // The target: often near the old range (overlapping moves) or another of ours.
+            let new_addr = match self.rng.below(10) {
+                0..=3 => self.own_addr(),
+                4 | 5 => {
+                    let k = self.rng.below(16) * PG;
+                    if self.rng.chance(1, 2) { old.wrapping_add(k) } else { old.wrapping_sub(k) }
+                }
+                _ => self.addr(),
+            };
+            // The new length: near the old one, or from the pool relative to the target (so
+            // ranges ending exactly at or past 2^32 or the end of user space come up).
+            let new_len = match self.rng.below(10) {
+                0..=2 => {
+                    let k = self.rng.below(16) * PG;
+                    if self.rng.chance(1, 2) { old_len.wrapping_add(k) } else { old_len.wrapping_sub(k) }
+                }
+                3..=6 => self.len(new_addr),
+                _ => self.len(old),
+            };
             // The old range is what moves, shrinks or grows (growth only into free space).
             if !self.w.may_destroy(old, old_len) {
                 continue;
@@ -674,8 +691,44 @@ impl<'w> Fz<'w> {
         }
     }
 
+    /// `/proc/PID/maps` (or `/proc/PID`) of one of our children (maybe exiting or gone) or
+    /// of our parent, built in `buf`.
+    fn proc_path(&mut self, buf: &mut [u8; 32]) -> u32 {
+        let pid = match self.kid_pid(false) {
+            Some(p) if self.rng.chance(3, 4) => p,
+            _ => self.call(nr::GETPPID, [0; 6]),
+        };
+        let mut digits = [0u8; 10];
+        let (mut n, mut v) = (0, pid);
+        loop {
+            digits[n] = b'0' + (v % 10) as u8;
+            n += 1;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        let mut len = 0;
+        for &b in b"/proc/" {
+            buf[len] = b;
+            len += 1;
+        }
+        for i in (0..n).rev() {
+            buf[len] = digits[i];
+            len += 1;
+        }
+        let tail: &[u8] = if self.rng.chance(3, 4) { b"/maps" } else { b"" };
+        for &b in tail {
+            buf[len] = b;
+            len += 1;
+        }
+        buf[len] = 0;
+        buf.as_ptr() as u32
+    }
+
     fn op_open(&mut self) {
-        let path = self.path();
+        let mut pbuf = [0u8; 32];
+        let path = if self.rng.chance(1, 8) { self.proc_path(&mut pbuf) } else { self.path() };
         let mut flags = match self.rng.below(8) {
             0..=3 => 0,
             4 => self.rng.pick(&[1, 2, 3]),
@@ -688,6 +741,7 @@ impl<'w> Fz<'w> {
         }
         let mode = self.rng.u32();
         let r = self.call(nr::OPEN, [path, flags, mode, 0, 0, 0]);
+        core::hint::black_box(&pbuf);
         if !is_err(r) && (r as usize) < FDS {
             self.fds[r as usize] = Kind::File;
         }
@@ -1162,6 +1216,12 @@ impl<'w> Fz<'w> {
             let r = self.call(nr::MMAP2, [0, len, 3, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
             self.track(r, len);
         }
+        // And one high up (first fit puts the others low): ranges starting there and
+        // running long reach 2^32.
+        let hint = 0x8000_0000 + self.rng.below(0x3E00) * 0x1_0000;
+        let len = PG * (1 + self.rng.below(16));
+        let r = self.call(nr::MMAP2, [hint, len, 3, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
+        self.track(r, len);
     }
 
     /// The batch child: `calls` random operations, then reap everything and exit 0.
