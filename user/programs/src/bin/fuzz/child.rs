@@ -135,6 +135,8 @@ pub struct Fz<'w> {
     seq: u32,
     /// mlockall(MCL_FUTURE) is in force.
     lock_future: bool,
+    /// The next call must fail (and why): checked by `call`.
+    must_fail: Option<&'static str>,
 }
 
 #[inline(always)]
@@ -188,6 +190,7 @@ impl<'w> Fz<'w> {
             sp: sp(),
             seq: 0,
             lock_future: false,
+            must_fail: None,
         }
     }
 
@@ -211,9 +214,21 @@ impl<'w> Fz<'w> {
             e[8].store(0xDEAD_BEEF, Relaxed); // "in progress"
             e[9].store(self.seq, Relaxed);
         }
+        let must_fail = self.must_fail.take();
         // SAFETY: the generator only passes arguments the sacred-range rules allow (module
         // doc of world.rs): the kernel cannot change or overwrite anything this code uses.
         let r = unsafe { sys::syscall6(n as usize, a[0] as usize, a[1] as usize, a[2] as usize, a[3] as usize, a[4] as usize, a[5] as usize) as u32 };
+        if let Some(why) = must_fail {
+            if !is_err(r) && st.violations.fetch_add(1, Relaxed) == 0 {
+                st.viol_call[0].store(n, Relaxed);
+                for i in 0..6 {
+                    st.viol_call[1 + i].store(a[i], Relaxed);
+                }
+                st.viol_call[7].store(r, Relaxed);
+                st.viol_why[0].store(why.as_ptr() as u32, Relaxed);
+                st.viol_why[1].store(why.len() as u32, Relaxed);
+            }
+        }
         if self.depth == 0 {
             st.ring[slot][8].store(r, Relaxed);
             st.calls.fetch_add(1, Relaxed);
@@ -222,6 +237,23 @@ impl<'w> Fz<'w> {
         }
         self.seq = self.seq.wrapping_add(1);
         r
+    }
+
+    /// Declares that the next call must fail (our kernel only: Linux's limits differ).
+    fn expect_fail(&mut self, cond: bool, why: &'static str) {
+        if cond && !self.w.linux {
+            self.must_fail = Some(why);
+        }
+    }
+
+    /// `[a, a + len)` runs past the end of user space (or wraps).
+    fn past_top(&self, a: u32, len: u64) -> bool {
+        a as u64 + len > self.w.user_top as u64
+    }
+
+    /// As `past_top`, with `len` rounded up to pages.
+    fn past_top_pages(&self, a: u32, len: u32) -> bool {
+        self.past_top(a, (len as u64 + (PG - 1) as u64) & !((PG - 1) as u64))
     }
 
     fn track(&mut self, addr: u32, len: u32) {
@@ -508,6 +540,9 @@ impl<'w> Fz<'w> {
             core::hint::black_box(&block);
             r
         } else {
+            self.expect_fail(len == 0, "mmap2 of length 0");
+            self.expect_fail(flags & MAP_FIXED != 0 && (addr % PG != 0 || self.past_top_pages(addr, len)), "MAP_FIXED range unaligned or past user space");
+            self.expect_fail(flags & 3 == 0, "mmap2 neither shared nor private");
             self.call(nr::MMAP2, [addr, len, prot, flags, fd as u32, off])
         };
         self.track(r, len);
@@ -515,12 +550,14 @@ impl<'w> Fz<'w> {
 
     fn op_munmap(&mut self) {
         let (a, l) = self.destroy_range();
+        self.expect_fail(l == 0 || a % PG != 0 || self.past_top_pages(a, l), "munmap of length 0, unaligned or past user space");
         self.call(nr::MUNMAP, [a, l, 0, 0, 0, 0]);
     }
 
     fn op_mprotect(&mut self) {
         let (a, l) = self.destroy_range();
         let p = self.prot();
+        self.expect_fail(a % PG != 0 || (l != 0 && self.past_top_pages(a, l)), "mprotect unaligned or past user space");
         self.call(nr::MPROTECT, [a, l, p, 0, 0, 0]);
     }
 
@@ -535,6 +572,7 @@ impl<'w> Fz<'w> {
         if self.w.linux && (advice == 100 || advice == 101) {
             advice = 4; // MADV_HWPOISON / SOFT_OFFLINE would hurt the host
         }
+        self.expect_fail(a % PG != 0 || (l != 0 && self.past_top_pages(a, l)), "madvise unaligned or past user space");
         self.call(nr::MADVISE, [a, l, advice, 0, 0, 0]);
     }
 
@@ -542,6 +580,7 @@ impl<'w> Fz<'w> {
         let a = self.addr();
         let l = self.len(a);
         let l = self.tame(l, lock);
+        self.expect_fail(l != 0 && self.past_top(a, l as u64), "mlock/munlock past user space");
         self.call(if lock { nr::MLOCK } else { nr::MUNLOCK }, [a, l, 0, 0, 0, 0]);
     }
 
@@ -655,6 +694,7 @@ impl<'w> Fz<'w> {
         } else {
             self.write_range()
         };
+        self.expect_fail(len != 0 && self.past_top(buf, len as u64), "read into a buffer past user space");
         self.call(nr::READ, [fd as u32, buf, len, 0, 0, 0]);
     }
 
@@ -673,6 +713,7 @@ impl<'w> Fz<'w> {
             let a = self.addr();
             (a, self.len(a))
         };
+        self.expect_fail(len != 0 && self.past_top(buf, len as u64), "write from a buffer past user space");
         self.call(nr::WRITE, [fd as u32, buf, len, 0, 0, 0]);
     }
 
@@ -776,18 +817,21 @@ impl<'w> Fz<'w> {
     fn op_fstat64(&mut self) {
         let fd = self.fd();
         let buf = self.write_target(96);
+        self.expect_fail(self.past_top(buf, 96), "fstat64 into a buffer past user space");
         self.call(nr::FSTAT64, [fd as u32, buf, 0, 0, 0, 0]);
     }
 
     fn op_getdents64(&mut self) {
         let fd = self.fd();
         let (buf, len) = self.write_range();
+        self.expect_fail(len != 0 && self.past_top(buf, len as u64), "getdents64 into a buffer past user space");
         self.call(nr::GETDENTS64, [fd as u32, buf, len, 0, 0, 0]);
     }
 
     fn op_uname(&mut self) {
         let mut u = [0u8; 390];
         let buf = if self.rng.chance(1, 3) { u.as_mut_ptr() as u32 } else { self.write_target(390) };
+        self.expect_fail(self.past_top(buf, 390), "uname into a buffer past user space");
         self.call(nr::UNAME, [buf, 0, 0, 0, 0, 0]);
         core::hint::black_box(&u);
     }
@@ -818,6 +862,7 @@ impl<'w> Fz<'w> {
             _ => self.w.kbad()[0],
         };
         let rem = if self.rng.chance(1, 2) { 0 } else { self.write_target(8) };
+        self.expect_fail(req == 0 || self.past_top(req, 8) || req >= FIX_NONE && req < FIX_NONE + PG, "nanosleep with a bad timespec pointer");
         self.call(nr::NANOSLEEP, [req, rem, 0, 0, 0, 0]);
         core::hint::black_box(&ts);
     }
@@ -837,6 +882,7 @@ impl<'w> Fz<'w> {
             m2 = 0;
         }
         let arg = self.addr();
+        self.expect_fail(true, "reboot without valid magic numbers");
         self.call(nr::REBOOT, [m1, m2, cmd, arg, 0, 0]);
     }
 
@@ -866,8 +912,13 @@ impl<'w> Fz<'w> {
                 self.call(nr::KILL, [me, 0, 0, 0, 0, 0]);
                 return;
             }
-            _ => self.rng.pick(&[i32::MAX, 0x3FFF_FFFF, 99_999_999, -0x7FFF_FFF0, i32::MIN]),
+            _ => {
+                let p = self.rng.pick(&[i32::MAX, 0x3FFF_FFFF, 99_999_999, -0x7FFF_FFF0, i32::MIN]);
+                self.expect_fail(true, "kill of a process that cannot exist");
+                p
+            }
         };
+        self.expect_fail(sig > 64, "kill with an invalid signal");
         self.call(nr::KILL, [pid as u32, sig, 0, 0, 0, 0]);
     }
 
@@ -963,6 +1014,7 @@ impl<'w> Fz<'w> {
             self.rng.pick(&[0, 13, 17, 31, 56, 100, 222, 223, 250, 285, 383, 511, big])
         };
         let junk = [self.rng.u32(), self.rng.u32(), 0, 0, 0, 0];
+        self.expect_fail(true, "a system call that does not exist");
         self.call(n, junk);
     }
 

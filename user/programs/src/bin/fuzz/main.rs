@@ -412,6 +412,30 @@ fn main(args: Args) -> i32 {
                 failed = Some(("wait", 0));
             }
         }
+        let violations = st.violations.load(Relaxed);
+        if violations > 0 && failed.is_none() {
+            let v = |i: usize| st.viol_call[i].load(Relaxed);
+            let (p, n) = (st.viol_why[0].load(Relaxed), st.viol_why[1].load(Relaxed) as usize);
+            // SAFETY: the address and length of a static string of this very program, stored by
+            // one of its processes (same image, same addresses).
+            let why = unsafe { core::slice::from_raw_parts(p as *const u8, n.min(200)) };
+            println!(
+                "fuzz: FAIL batch {} (batch seed {:#018x}): {} call(s) succeeded that must fail; the first: {}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {:#x}: {}",
+                index,
+                bseed,
+                violations,
+                v(0),
+                v(1),
+                v(2),
+                v(3),
+                v(4),
+                v(5),
+                v(6),
+                v(7),
+                Bytes(why)
+            );
+            failed = Some(("violation", 0));
+        }
         if let (Some(base), None) = (baseline, failed) {
             match settle_mem_free(base) {
                 Ok(now) if now == base => {}

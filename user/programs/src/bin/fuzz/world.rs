@@ -66,6 +66,12 @@ pub struct Stats {
     pub cur_index: AtomicU32,
     pub cur_nr: AtomicU32,
     pub cur_args: [AtomicU32; 6],
+    /// Calls that succeeded although they must fail (see `Fz::expect_fail`), by any process of
+    /// the batch; the first one: number, arguments, result, and why it must fail (address and
+    /// length of a static string of this program, the same in every process).
+    pub violations: AtomicU32,
+    pub viol_call: [AtomicU32; 8],
+    pub viol_why: [AtomicU32; 2],
     /// The batch child's last calls: (index, number, six arguments, result, sequence), a ring.
     pub ring: [[AtomicU32; 10]; RING],
 }
@@ -75,7 +81,7 @@ pub const RING: usize = 16;
 
 impl Stats {
     pub fn reset(&self) {
-        for c in [&self.calls, &self.sub_calls, &self.forks, &self.execs, &self.touches, &self.kamikaze, &self.cur_index, &self.cur_nr] {
+        for c in [&self.calls, &self.sub_calls, &self.forks, &self.execs, &self.touches, &self.kamikaze, &self.cur_index, &self.cur_nr, &self.violations] {
             c.store(0, Relaxed);
         }
         for a in &self.cur_args {
