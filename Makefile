@@ -16,12 +16,12 @@ TARGET_DIR := target/i686-kernel/$(if $(filter debug,$(PROFILE)),debug,$(PROFILE
 CARGO_PROFILE := $(if $(filter debug,$(PROFILE)),,--profile $(PROFILE))
 KERNEL_SRC := $(shell find src boot vmcore/src -type f) Cargo.toml vmcore/Cargo.toml linker.ld build.rs i686-kernel.json
 USER_SRC   := $(shell find user -type f -not -name '*.md') 
-USER_PROGS := sh hello echo cat vmtest privtest notelf
+USER_PROGS := sh hello echo cat vmtest privtest fuzz notelf
 INITRD     := $(BUILD)/initrd.cpio
 
 export QEMU_FLAGS
 
-.PHONY: all setup kernel user iso run debug test test-host test-kernel test-ring3 boot-elf symbolize clippy clean bench-mm
+.PHONY: all setup kernel user iso run debug test test-host test-kernel test-ring3 boot-elf fuzz symbolize clippy clean bench-mm
 
 all: iso
 
@@ -78,6 +78,15 @@ test: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym $(BUILD)/kernel.
 
 test-ring3: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
 	tools/ringtest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ringtest
+
+# The system-call fuzzer as init (tools/fuzz.sh, user/README.md "The fuzzer"):
+#   make fuzz [SEED=S] [N=200000] [FROM=B BATCH=K] [FUZZ_ARGS=-v] [FUZZ_CMDLINE="log=warn strace=fuzz"]
+# SEED defaults to a random one (printed); FROM=B N=K BATCH=K replays batch B of seed S alone.
+N ?= 200000
+FROM ?= 0
+BATCH ?= 1000
+fuzz: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
+	SEED="$(SEED)" N="$(N)" FROM="$(FROM)" BATCH="$(BATCH)" FUZZ_ARGS="$(FUZZ_ARGS)" FUZZ_CMDLINE="$(FUZZ_CMDLINE)" FUZZ_TIMEOUT="$(FUZZ_TIMEOUT)" tools/fuzz.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/fuzz
 
 # Boots any static i386 ELF as init: make boot-elf ELF=path/to/prog ARGS="a b"
 boot-elf: $(BUILD)/kernel.elf $(BUILD)/kernel.sym

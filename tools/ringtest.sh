@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ringtest.sh KERNEL.elf SYMBOLS.sym INITRD.cpio OUTDIR
 # The ring-3 suite: boots the kernel with /bin/vmtest as init (every case in its own forked
-# process, exact leak check through /proc/meminfo after each), then the boot-any-ELF check with
-# a hand-assembled program. Prints one line per case; writes "PASSED FAILED" to OUTDIR/counts.
+# process, exact leak check through /proc/meminfo after each), then a short run of the
+# system-call fuzzer (tools/fuzz.sh, counted as one test: fuzz_short), then the boot-any-ELF
+# check with a hand-assembled program. Prints one line per case; writes "PASSED FAILED" to OUTDIR/counts.
 set -uo pipefail
 elf=$1 sym=$2 initrd=$3 out=$4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -88,6 +89,27 @@ if ! grep -q '^KERNEL PANIC' "$out/storm.log" && [ "$ok_lines" -eq 2 ] && [ -n "
     passed=$((passed + 1))
 else
     echo "test fork_storm_and_oom_under_the_shell ... FAILED (cases ok: $ok_lines/2, MemFree $before -> $after kB; log: $out/storm.log)"
+    failed=$((failed + 1))
+fi
+
+echo "--- syscall fuzzer (short): a fixed seed, then a random one"
+# Two boots with /bin/fuzz as init (tools/fuzz.sh): RINGTEST_FUZZ_CALLS calls each (default
+# 20000), seed 1 and a fresh random seed (printed, with the command that reproduces it).
+fuzz_calls=${RINGTEST_FUZZ_CALLS:-20000}
+fuzz_seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+fuzz_ok=1 fuzz_why=""
+for s in 1 "$fuzz_seed"; do
+    if ! SEED=$s N=$fuzz_calls FUZZ_QUIET=1 FUZZ_TIMEOUT=${RINGTEST_FUZZ_TIMEOUT:-240} \
+        "$here/fuzz.sh" "$elf" "$sym" "$initrd" "$out/fuzz-seed-$s"; then
+        fuzz_ok=0
+        fuzz_why+=" seed $s failed (make fuzz SEED=$s N=$fuzz_calls; log $out/fuzz-seed-$s/fuzz.log)"
+    fi
+done
+if [ "$fuzz_ok" = 1 ]; then
+    echo "test fuzz_short ... ok (seeds 1 and $fuzz_seed, $fuzz_calls calls each)"
+    passed=$((passed + 1))
+else
+    echo "test fuzz_short ... FAILED (${fuzz_why# })"
     failed=$((failed + 1))
 fi
 

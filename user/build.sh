@@ -11,7 +11,7 @@ mkdir -p "$out/debug"
 out="$(cd "$out" && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/tmp/target-user}"
 export RUSTUP_AUTO_INSTALL=0
-PROGRAMS="sh hello echo cat vmtest privtest"
+PROGRAMS="sh hello echo cat vmtest privtest fuzz"
 
 cd "$here"
 PROGRAMS="$PROGRAMS bench linit"   # benchmarks (bench.rs) and the suite's runner as init (linit.rs)

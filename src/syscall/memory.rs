@@ -319,7 +319,10 @@ pub fn mremap(old: u32, old_len: u32, new_len: u32, flags: u32, new_addr: u32) -
     let mut req = MapRequest::anonymous(new_pages, vma.flags - VmFlags::LOCKED).backed_by(backing);
     if flags & MREMAP_FIXED != 0 {
         let target = Page::new(VirtAddr::new(new_addr));
-        let overlap = new_addr < old + old_pages * PAGE_SIZE && old < new_addr + new_pages * PAGE_SIZE;
+        // The target must lie in user space (EINVAL, as Linux); its end is computed checked:
+        // new_addr + new_len may pass 2^32.
+        let new_end = new_addr.checked_add(new_pages * PAGE_SIZE).filter(|&e| e <= USER_END).ok_or(Errno::EINVAL)?;
+        let overlap = new_addr < old + old_pages * PAGE_SIZE && old < new_end;
         if overlap {
             return Err(Errno::EINVAL);
         }

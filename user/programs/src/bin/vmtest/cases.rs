@@ -76,6 +76,7 @@ pub static CASES: &[Case] = &[
     case!(mprotect_adjacent, OK, ALL, "mprotect splits a mapping and one call across the pieces rejoins them"),
     case!(brk_mprotect_shrink, OK, ALL, "brk shrinks across an mprotect-ed range; regrown memory is zero and writable"),
     case!(mremap_grow_move, OK, ALL, "mremap grows in place, moves (MAYMOVE/FIXED) keeping contents, shrinks; errors"),
+    case!(mremap_fixed_wrap, OK, ALL, "mremap MAYMOVE|FIXED to a target ending at/past 2^32 or past user space: EINVAL, old mapping intact"),
     case!(map_fixed_replace, OK, ALL, "MAP_FIXED over part of a mapping gives zero pages there, keeps the rest"),
     case!(mmap_errors, OK, ALL, "EINVAL/EEXIST/ENOMEM/EBADF/EACCES from mmap, munmap, mprotect, madvise, mlock"),
     case!(old_mmap, OK, ALL, "old_mmap (syscall 90, struct argument) maps anonymous memory and files"),
@@ -1051,6 +1052,34 @@ fn mremap_grow_move(_ctx: &Ctx) {
         Errno::EINVAL,
         "mremap to length 0"
     );
+}
+
+/// Found by the fuzzer (seed 71, batch 37, debug kernel: "attempt to add with overflow" in
+/// mremap): with MREMAP_FIXED the kernel computed the end of the target range as
+/// `new_addr + new_len` in 32 bits for its overlap check. A target below the old mapping whose
+/// range reaches or passes 2^32 must simply fail with EINVAL, as on Linux, leaving the old
+/// mapping alone.
+fn mremap_fixed_wrap(ctx: &Ctx) {
+    // A page high up, so a target below it can run to 2^32 with a length the kernel accepts.
+    let mut a = 0;
+    for i in 0..16 {
+        let at = ctx.user_top - 0x1000_0000 - i * 0x0100_0000;
+        if let Ok(got) = map_at(at, PG, sys::PROT_READ | sys::PROT_WRITE) {
+            check_eq!(got, at, "MAP_FIXED_NOREPLACE address");
+            a = got;
+            break;
+        }
+    }
+    check!(a != 0, "no free page found high in user space");
+    fill(a, PG, 0x5A);
+    let flags = sys::MREMAP_MAYMOVE | sys::MREMAP_FIXED;
+    let t = a - 0x1000_0000;
+    err!(remap(a, PG, 0usize.wrapping_sub(t), flags, t), Errno::EINVAL, "target ending exactly at 2^32");
+    err!(remap(a, PG, 0x8000_0000, flags, t), Errno::EINVAL, "target wrapping past 2^32");
+    err!(remap(a, PG, ctx.user_top - t + PG, flags, t), Errno::EINVAL, "target past the end of user space");
+    err!(remap(a, PG, 0x7000_0000, flags, a - 0x1000), Errno::EINVAL, "overlapping target wrapping past 2^32");
+    expect_bytes(a, PG, 0x5A, "old mapping intact");
+    ok!(unmap(a, PG), "munmap");
 }
 
 fn map_fixed_replace(_ctx: &Ctx) {
