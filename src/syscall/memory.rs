@@ -331,23 +331,37 @@ pub fn mremap(old: u32, old_len: u32, new_len: u32, flags: u32, new_addr: u32) -
     let new_start = space.map(req)?;
     let copy_pages = old_pages.min(new_pages);
     let mut buf = alloc::vec![0u8; PAGE_SIZE as usize];
-    let readable = vma.flags.contains(VmFlags::READ);
-    if !readable || !vma.flags.contains(VmFlags::WRITE) {
+    let prot = vma.flags & (VmFlags::READ | VmFlags::WRITE | VmFlags::EXEC);
+    let opened = !prot.contains(VmFlags::READ | VmFlags::WRITE);
+    // A move that does not happen leaves the old range as it was: no new area, and the old
+    // range's own protection back (it was opened for reading to copy it).
+    let undo = |space: &AddressSpace| {
+        let _ = space.unmap(new_start, new_pages);
+        if opened {
+            let _ = space.protect(old_start, copy_pages, prot);
+        }
+    };
+    if opened {
         // Contents are moved through the kernel's copy routines, which honour permissions:
         // open both areas for the copy, restore afterwards.
-        space.protect(old_start, copy_pages, VmFlags::READ)?;
-        space.protect(new_start, copy_pages, VmFlags::READ | VmFlags::WRITE)?;
+        let open = space.protect(old_start, copy_pages, VmFlags::READ).and_then(|()| space.protect(new_start, copy_pages, VmFlags::READ | VmFlags::WRITE));
+        if let Err(e) = open {
+            undo(&space);
+            return Err(e);
+        }
     }
     for i in 0..copy_pages {
         let from = old_start.start().as_u32() + i * PAGE_SIZE;
         let to = new_start.start().as_u32() + i * PAGE_SIZE;
         if crate::arch::usercopy::copy_from_user(&mut buf, from).is_err() || crate::arch::usercopy::copy_to_user(to, &buf).is_err() {
-            let _ = space.unmap(new_start, new_pages);
+            // E.g. a page of a file mapping beyond the end of the file (Linux, which moves page
+            // tables instead of copying, would succeed).
+            undo(&space);
             return Err(Errno::ENOMEM);
         }
     }
-    if !readable || !vma.flags.contains(VmFlags::WRITE) {
-        space.protect(new_start, new_pages, vma.flags & (VmFlags::READ | VmFlags::WRITE | VmFlags::EXEC))?;
+    if opened {
+        space.protect(new_start, new_pages, prot)?;
     }
     space.unmap(old_start, old_pages)?;
     Ok(new_start.start().as_u32())

@@ -77,6 +77,7 @@ pub static CASES: &[Case] = &[
     case!(brk_mprotect_shrink, OK, ALL, "brk shrinks across an mprotect-ed range; regrown memory is zero and writable"),
     case!(mremap_grow_move, OK, ALL, "mremap grows in place, moves (MAYMOVE/FIXED) keeping contents, shrinks; errors"),
     case!(mremap_fixed_wrap, OK, ALL, "mremap MAYMOVE|FIXED to a target ending at/past 2^32 or past user space: EINVAL, old mapping intact"),
+    case!(mremap_keeps_prot, OK, ALL, "moving a PROT_NONE/write-only file mapping reaching past EOF: moved or refused, the old address never becomes readable"),
     case!(map_fixed_replace, OK, ALL, "MAP_FIXED over part of a mapping gives zero pages there, keeps the rest"),
     case!(mmap_errors, OK, ALL, "EINVAL/EEXIST/ENOMEM/EBADF/EACCES from mmap, munmap, mprotect, madvise, mlock"),
     case!(old_mmap, OK, ALL, "old_mmap (syscall 90, struct argument) maps anonymous memory and files"),
@@ -1080,6 +1081,55 @@ fn mremap_fixed_wrap(ctx: &Ctx) {
     err!(remap(a, PG, 0x7000_0000, flags, a - 0x1000), Errno::EINVAL, "overlapping target wrapping past 2^32");
     expect_bytes(a, PG, 0x5A, "old mapping intact");
     ok!(unmap(a, PG), "munmap");
+}
+
+/// Found by the fuzzer's author while reading what it exercised: our mremap moves a mapping by
+/// copying its pages, opening the old range for reading first when it is not readable and
+/// writable. A copy that fails (a page of a file mapping beyond EOF) made mremap return ENOMEM
+/// with the old range left PROT_READ: a PROT_NONE mapping became readable, a write-only one
+/// lost its write permission. Linux moves the page tables, so there the move succeeds; either
+/// outcome is accepted, but the old address must never be readable afterwards, and a refused
+/// move must leave the mapping as it was.
+fn mremap_keeps_prot(ctx: &Ctx) {
+    let fd = open_self(ctx);
+    let size = ok!(sys::fstat64(fd.0), "fstat64").st_size as usize;
+    let len = (size.div_ceil(PG) + 2) * PG;
+    for (prot, what) in [(sys::PROT_NONE, "PROT_NONE"), (sys::PROT_WRITE, "PROT_WRITE")] {
+        let a = ok!(mmap_raw(0, len, prot, sys::MAP_PRIVATE, fd.0, 0), "file mmap reaching past EOF");
+        let target = map(len);
+        match remap(a, len, len, sys::MREMAP_MAYMOVE | sys::MREMAP_FIXED, target) {
+            Ok(b) => {
+                check_eq!(b, target, "moved to the target");
+                expect_signal(sys::SIGSEGV, "old address after the move", || {
+                    // SAFETY: expected to fault: the old range is gone.
+                    unsafe { peek(a) };
+                });
+                if prot == sys::PROT_NONE {
+                    expect_signal(sys::SIGSEGV, "moved PROT_NONE mapping", || {
+                        // SAFETY: expected to fault: still PROT_NONE.
+                        unsafe { peek(b) };
+                    });
+                }
+                ok!(unmap(b, len), "munmap");
+            }
+            Err(e) => {
+                note!(ctx, "mremap of a {} file mapping past EOF refused: {}", what, e);
+                if prot == sys::PROT_NONE {
+                    expect_signal(sys::SIGSEGV, "PROT_NONE mapping after a refused move", || {
+                        // SAFETY: expected to fault: still PROT_NONE.
+                        unsafe { peek(a) };
+                    });
+                } else {
+                    expect_ok("write-only mapping after a refused move", || {
+                        // SAFETY: the first page is within the file and writable (private).
+                        unsafe { poke(a + 8, 0x77) };
+                    });
+                }
+                ok!(unmap(a, len), "munmap");
+                let _ = unmap(target, len);
+            }
+        }
+    }
 }
 
 fn map_fixed_replace(_ctx: &Ctx) {
