@@ -64,8 +64,14 @@ pub fn load(aspace: &Arc<AddressSpace>, path: &str, args: &[&[u8]], env: &[&[u8]
     Ok(Image { entry: plan.entry.as_u32(), sp: image.sp.as_u32() })
 }
 
-/// Reads a NULL-terminated array of string pointers from user memory.
-pub fn read_string_array(ptr: crate::syscall::uptr::UserPtr<u32>) -> Result<Vec<Vec<u8>>, Errno> {
+/// Most bytes of argument and environment strings together (NULs included) that execve reads:
+/// what the start stack can hold (`MAX_STACK_IMAGE`). Counting while reading keeps the kernel
+/// heap from holding more than that for one execve.
+pub const MAX_ARG_BYTES: usize = vmcore::exec::MAX_STACK_IMAGE;
+
+/// Reads a NULL-terminated array of string pointers from user memory. `budget` is the number
+/// of string bytes (NULs included) still allowed: E2BIG beyond, before more is copied.
+pub fn read_string_array(ptr: crate::syscall::uptr::UserPtr<u32>, budget: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
     let mut out = Vec::new();
     if ptr.is_null() {
         return Ok(out);
@@ -75,9 +81,15 @@ pub fn read_string_array(ptr: crate::syscall::uptr::UserPtr<u32>) -> Result<Vec<
         if p == 0 {
             return Ok(out);
         }
-        out.push(crate::syscall::uptr::UserPtr::<u8>::new(p).read_cstr(128 * 1024).map_err(|e| {
+        if *budget == 0 {
+            return Err(Errno::E2BIG);
+        }
+        let max = (*budget - 1).min(128 * 1024);
+        let s = crate::syscall::uptr::UserPtr::<u8>::new(p).read_cstr(max).map_err(|e| {
             if e == Errno::ENAMETOOLONG { Errno::E2BIG } else { e }
-        })?);
+        })?;
+        *budget -= s.len() + 1;
+        out.push(s);
     }
     Err(Errno::E2BIG)
 }

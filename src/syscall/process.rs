@@ -24,8 +24,9 @@ pub fn fork(frame: &mut TrapFrame) -> SysResult {
 /// execve: replaces the program; on failure the old one carries on.
 pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: &mut TrapFrame) -> SysResult {
     let path = path.read_path()?;
-    let args = exec::read_string_array(argv)?;
-    let env = exec::read_string_array(envp)?;
+    let mut budget = exec::MAX_ARG_BYTES;
+    let args = exec::read_string_array(argv, &mut budget)?;
+    let env = exec::read_string_array(envp, &mut budget)?;
     let arg_refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
     let env_refs: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
     let fresh = AddressSpace::new()?;

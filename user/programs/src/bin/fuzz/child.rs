@@ -1005,6 +1005,38 @@ impl<'w> Fz<'w> {
         core::hint::black_box((&good_argv, &bad_elem, &env, &bad_env_elem));
     }
 
+    /// execve of a path that is no program with big argument/environment arrays built in a
+    /// fresh mapping of ours: many pointers to one long string (the kernel must bound what it
+    /// copies: E2BIG or ENOENT, never its heap).
+    fn op_execve_big(&mut self) {
+        let slen: u32 = self.rng.pick(&[100, 4095, 4096, 65_536, 120 * 1024, 131_071, 131_072, 200_000]);
+        let count: u32 = self.rng.pick(&[1, 2, 16, 255, 1024, 1025, 4096]);
+        let spages = (slen + 1).div_ceil(PG);
+        let apages = ((count + 1) * 4).div_ceil(PG);
+        let total = (spages + apages) * PG;
+        let m = self.call(nr::MMAP2, [0, total, 3, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
+        if is_err(m) || !self.w.may_touch(m, total) {
+            return;
+        }
+        self.track(m, total);
+        let argv = m + spages * PG;
+        // SAFETY: a fresh private mapping of ours, outside everything this program uses.
+        unsafe {
+            for i in 0..slen / 4 {
+                poke32(m + 4 * i, 0x7979_7979);
+            }
+            poke32(m + (slen & !3), 0x7979_7979 & !(u32::MAX << (8 * (slen & 3))));
+            for i in 0..count {
+                poke32(argv + 4 * i, m);
+            }
+            poke32(argv + 4 * count, 0);
+        }
+        let envp = if self.rng.chance(1, 2) { 0 } else { argv };
+        self.expect_fail(true, "execve of a path that is no program");
+        self.call(nr::EXECVE, [b"/nonexistent/big-args\0".as_ptr() as u32, argv, envp, 0, 0, 0]);
+        self.call(nr::MUNMAP, [m, total, 0, 0, 0, 0]);
+    }
+
     fn op_unknown(&mut self) {
         let n = if self.w.linux {
             self.rng.pick(&[1000, 2000, 0xFFFF, 0x7FFF_FFFF])
@@ -1227,8 +1259,9 @@ impl<'w> Fz<'w> {
 
     /// One random operation.
     fn step(&mut self) {
-        match self.rng.below(136) {
+        match self.rng.below(137) {
             128..=135 => self.op_vm_sequence(),
+            136 => self.op_execve_big(),
             0..=13 => self.op_mmap(false),
             14..=16 => self.op_mmap(true),
             17..=26 => self.op_munmap(),

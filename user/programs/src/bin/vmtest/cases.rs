@@ -67,6 +67,7 @@ pub static CASES: &[Case] = &[
     case!(fork_storm, OK, ALL, "fork until ENOMEM/EAGAIN (Linux: stop at 64 children), kill and reap all, fork works again"),
     case!(exec_args, OK, ALL, "execve replaces the image and passes argv/envp (incl. 32 x 1 KiB arguments)"),
     case!(execve_errors, OK, ALL, "execve of a non-ELF file fails ENOEXEC, of a missing file ENOENT, and returns"),
+    case!(execve_e2big, OK, ALL, "execve with 1024 arguments of 120 KiB each (the same string) fails E2BIG, the caller intact"),
     case!(text_write, SEGV, ALL, "writing to the text segment kills with SIGSEGV"),
     case!(rodata_write, SEGV, ALL, "writing to .rodata kills with SIGSEGV"),
     case!(null_read, SEGV, ALL, "reading address 0 kills with SIGSEGV"),
@@ -813,6 +814,26 @@ fn execve_errors(ctx: &Ctx) {
     let a = map(PG);
     fill(a, PG, 1);
     expect_bytes(a, PG, 1, "memory after failed execve");
+}
+
+/// Found while extending the fuzzer to big execve argument arrays: the kernel copied every
+/// argument and environment string into its heap before checking their total size (128 KiB on
+/// our kernel, a quarter of the stack limit on Linux), so 1024 pointers to one 120 KiB string
+/// made it allocate 120 MiB and panic when the heap could not grow. It must fail with E2BIG.
+fn execve_e2big(ctx: &Ctx) {
+    let len = 120 * KIB;
+    let s = map(len + PG);
+    fill(s, len, b'x');
+    // SAFETY: inside the mapping just made; the last byte ends the string.
+    unsafe { poke(s + len, 0) };
+    let mut argv: Vec<*const u8> = Vec::new();
+    argv.resize(1024, s as *const u8);
+    argv.push(core::ptr::null());
+    let envp = [core::ptr::null()];
+    check_eq!(sys::execve(ctx.self_path.as_cstr(), &argv, &envp), Errno::E2BIG, "execve with 120 MiB of arguments");
+    // Still alive and intact.
+    expect_bytes(s, 64, b'x', "the argument string after the failed execve");
+    ok!(unmap(s, len + PG), "munmap");
 }
 
 // =============================================================================================
