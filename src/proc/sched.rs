@@ -182,7 +182,14 @@ pub fn schedule() {
         }
         let prev_task = s.tasks.get(&prev).cloned().expect("invariant: previous task exists");
         let next_task = s.tasks.get(&next).cloned().expect("invariant: next task exists");
-        let pd = next_task.inner.lock().aspace.as_ref().map(|a| a.pd()).unwrap_or_else(kernel_pd);
+        let pd = match next_task.inner.lock().aspace.as_ref() {
+            Some(space) => {
+                // Lets the page-fault handler find the space without this lock.
+                crate::mm::aspace::AddressSpace::publish_active(space);
+                space.pd()
+            }
+            None => kernel_pd(),
+        };
         // SAFETY: `saved_esp` is only read here, with interrupts off.
         let next_esp = unsafe { *next_task.saved_esp_ptr() };
         (prev_task.saved_esp_ptr(), next_esp, next_task.kstack_top(), pd)
