@@ -9,8 +9,10 @@
 use super::directory::{self, External};
 use super::phys::KernelPhys;
 use crate::arch::paging::{self, WindowTables};
+use crate::arch::cpu::IrqGuard;
 use alloc::sync::Arc;
 use core::fmt;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use vmcore::addr::{Frame, Page, VirtAddr};
 use vmcore::errno::Errno;
 use vmcore::fault::Fault;
@@ -36,6 +38,16 @@ impl fmt::Debug for AddressSpace {
         write!(f, "AddressSpace(pd {:?})", self.pd)
     }
 }
+
+/// The address space last published as loaded in CR3 ([`AddressSpace::publish_active`]), for
+/// the page-fault handler: null, or a space that has not been dropped.
+///
+/// Invariant: `Drop for AddressSpace` clears the pointer (with interrupts off) before anything
+/// of the space is torn down, and the pointer is only dereferenced with interrupts off, so on
+/// our single CPU a non-null pointer always designates a space whose drop has not begun. A
+/// stale entry (CR3 now holds another directory) is harmless: users check the space's
+/// directory against CR3, and a directory is freed only after its space is dropped.
+static ACTIVE: AtomicPtr<AddressSpace> = AtomicPtr::new(core::ptr::null_mut());
 
 fn execute(flush: SpaceFlush) {
     paging::flush_plan(flush.plan(FLUSH_PAGES_MAX));
@@ -70,6 +82,33 @@ impl AddressSpace {
     /// Whether this space is loaded in CR3.
     pub fn is_active(&self) -> bool {
         paging::active_pd() == self.pd
+    }
+
+    /// Records `space` as the space loaded in CR3 (the scheduler calls this on every switch to
+    /// a task with a space; the fault handler after finding the space the slow way), so that
+    /// [`AddressSpace::with_active`] finds it without the scheduler's lock.
+    pub fn publish_active(space: &Arc<AddressSpace>) {
+        let _irq = IrqGuard::new();
+        ACTIVE.store(Arc::as_ptr(space).cast_mut(), Ordering::Relaxed);
+    }
+
+    /// Runs `op` on the published space if it is the one loaded in CR3 (`None` otherwise:
+    /// nothing published, or CR3 was switched without publishing), with interrupts off.
+    ///
+    /// This is the page-fault handler's way to the current space: a CR3 read and a pointer
+    /// instead of the scheduler lock, the task lock and two reference-count updates.
+    pub fn with_active<R>(op: impl FnOnce(&AddressSpace) -> R) -> Option<R> {
+        let _irq = IrqGuard::new();
+        let ptr = ACTIVE.load(Ordering::Relaxed);
+        // SAFETY: by the invariant of `ACTIVE`, a non-null pointer designates a space whose
+        // drop has not begun, and with interrupts off nothing else runs on this CPU until `op`
+        // returns: the only way to a drop would be `op` itself, which gets a borrow it cannot
+        // keep (the closure's argument lifetime ends with the call) and drops no reference.
+        // (Were this reached from a fault taken between a last `Arc` release and the start of
+        // `Drop` — no code there touches user memory — the space would still be intact, and
+        // its drop would resume only after `op` returned.)
+        let space = unsafe { ptr.as_ref() }?;
+        space.is_active().then(|| op(space))
     }
 
     /// Runs `op` on the space with its page tables; executes or drops the returned flush as
@@ -198,7 +237,8 @@ impl AddressSpace {
     /// Resolves a page fault on this (active) space.
     pub fn fault(&self, fault: &Fault) -> FaultOutcome {
         debug_assert!(self.is_active(), "fault on an inactive address space");
-        let mut space = self.space.write();
+        // try_write first: the uncontended case without the spin loop.
+        let mut space = self.space.try_write().unwrap_or_else(|| self.space.write());
         // SAFETY: the space is active and its write lock is held.
         let mut tables = unsafe { WindowTables::own() };
         space.handle_fault(fault, &mut tables, &mut KernelPhys)
@@ -306,6 +346,12 @@ impl fmt::Write for Adapter<'_> {
 
 impl Drop for AddressSpace {
     fn drop(&mut self) {
+        {
+            // Retire the published pointer first (see `ACTIVE`).
+            let _irq = IrqGuard::new();
+            let me: *mut AddressSpace = self;
+            let _ = ACTIVE.compare_exchange(me, core::ptr::null_mut(), Ordering::Relaxed, Ordering::Relaxed);
+        }
         assert!(!self.is_active(), "the last reference to the active address space dropped");
         {
             let mut space = self.space.write();

@@ -6,6 +6,7 @@
 use crate::arch::exception;
 use crate::arch::trap::TrapFrame;
 use crate::arch::{cpu, paging, stack_guard, usercopy};
+use crate::mm::aspace::AddressSpace;
 use crate::proc::{sched, signals};
 use vmcore::addr::VirtAddr;
 use vmcore::fault::{Access, Fault, Mode};
@@ -47,15 +48,22 @@ pub fn handle(frame: &mut TrapFrame) {
         };
         exception::oops(frame, cr2, Some(reason));
     }
-    let aspace = sched::current().inner.lock().aspace.clone();
-    let Some(aspace) = aspace.filter(|a| a.is_active()) else {
-        if from_user {
-            signals::fatal_fault(frame, cr2, &fault, format_args!("no address space"), signals::SIGSEGV);
+    // The space loaded in CR3 owns the tables the fault is resolved in: the published one if
+    // it is that, else the current task's (then published for the next fault).
+    let outcome = match AddressSpace::with_active(|a| a.fault(&fault)) {
+        Some(outcome) => outcome,
+        None => {
+            let aspace = sched::current().inner.lock().aspace.clone();
+            let Some(aspace) = aspace.filter(|a| a.is_active()) else {
+                if from_user {
+                    signals::fatal_fault(frame, cr2, &fault, format_args!("no address space"), signals::SIGSEGV);
+                }
+                return kernel_unresolved(frame, cr2, "no user address space is active");
+            };
+            AddressSpace::publish_active(&aspace);
+            aspace.fault(&fault)
         }
-        return kernel_unresolved(frame, cr2, "no user address space is active");
     };
-    let outcome = aspace.fault(&fault);
-    drop(aspace);
     match outcome {
         FaultOutcome::Resolved(flush) => paging::flush_plan(flush.plan(32)),
         FaultOutcome::Segv(reason) if from_user => {

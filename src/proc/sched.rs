@@ -72,6 +72,13 @@ impl Scheduler {
     pub fn add(&mut self, task: Arc<Task>) {
         let pid = task.pid;
         self.tasks.insert(pid, task);
+        // Room in the run queue for every task, taken now: waking a task (kill, a timer, a
+        // child's exit) must not allocate, since it may happen with memory exhausted — e.g.
+        // killing every child of a fork storm that ran the machine out of frames.
+        let room = queue_room(self.tasks.len());
+        if self.run_queue.capacity() < room {
+            self.run_queue.reserve_exact(room - self.run_queue.len());
+        }
         self.make_runnable(pid);
     }
 
@@ -119,10 +126,12 @@ impl Scheduler {
         let next = loop {
             match self.run_queue.pop_front() {
                 None => {
-                    // Give back what a burst of runnable tasks made the queue grow to, so the
-                    // kernel heap returns to its baseline (the leak checks compare it).
-                    if self.run_queue.capacity() > 64 {
-                        self.run_queue.shrink_to(16);
+                    // Give back what a burst of tasks made the queue grow to: its capacity
+                    // depends only on the number of tasks, so the kernel heap returns exactly
+                    // to its baseline once they are gone (the leak checks compare it).
+                    let room = queue_room(self.tasks.len());
+                    if self.run_queue.capacity() > room {
+                        self.run_queue.shrink_to(room);
                     }
                     break 0;
                 }
@@ -144,6 +153,12 @@ impl Scheduler {
     pub fn pids(&self) -> alloc::vec::Vec<Pid> {
         self.tasks.keys().copied().collect()
     }
+}
+
+/// The run queue's capacity for `tasks` tasks: room for each (a task is queued at most once),
+/// as a function of the count alone.
+fn queue_room(tasks: usize) -> usize {
+    tasks.next_power_of_two().max(16)
 }
 
 /// The running task.
@@ -179,7 +194,14 @@ pub fn schedule() {
         }
         let prev_task = s.tasks.get(&prev).cloned().expect("invariant: previous task exists");
         let next_task = s.tasks.get(&next).cloned().expect("invariant: next task exists");
-        let pd = next_task.inner.lock().aspace.as_ref().map(|a| a.pd()).unwrap_or_else(kernel_pd);
+        let pd = match next_task.inner.lock().aspace.as_ref() {
+            Some(space) => {
+                // Lets the page-fault handler find the space without this lock.
+                crate::mm::aspace::AddressSpace::publish_active(space);
+                space.pd()
+            }
+            None => kernel_pd(),
+        };
         // SAFETY: `saved_esp` is only read here, with interrupts off.
         let next_esp = unsafe { *next_task.saved_esp_ptr() };
         (prev_task.saved_esp_ptr(), next_esp, next_task.kstack_top(), pd)

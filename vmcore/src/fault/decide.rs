@@ -13,6 +13,17 @@ use crate::vma::{Access, Backing, VmFlags, Vma};
 
 /// Decides what to do about `fault`, given the address space's areas and the page's state.
 pub fn decide(fault: &Fault, tree: &VmaTree, page: PageState) -> Action {
+    decide_in(fault, tree, tree.find(fault.addr), page)
+}
+
+/// [`decide`] for a caller that has already looked the faulting address up: `vma` must be
+/// `tree.find(fault.addr)` (checked in debug builds). The fault handler needs the area anyway
+/// to compute the page's state, so this saves a second search of the tree.
+pub fn decide_in(fault: &Fault, tree: &VmaTree, vma: Option<&Vma>, page: PageState) -> Action {
+    debug_assert!(
+        vma.map(Vma::start) == tree.find(fault.addr).map(Vma::start),
+        "decide_in: the area given is not the one containing the address"
+    );
     let addr = fault.addr.as_u32();
     let kernel = fault.mode == Mode::Kernel;
     // K1: kernel half. From user mode a plain SIGSEGV; from kernel mode a bug.
@@ -32,17 +43,17 @@ pub fn decide(fault: &Fault, tree: &VmaTree, page: PageState) -> Action {
         };
     }
     // K3: user half, either mode. Kernel mode turns failures into an exception fixup.
-    match (kernel, user_fault(fault, tree, page)) {
+    match (kernel, user_fault(fault, tree, vma, page)) {
         (true, Action::Segv(reason)) => Action::KernelFixup(Unresolved::Segv(reason)),
         (true, Action::Bus(reason)) => Action::KernelFixup(Unresolved::Bus(reason)),
         (_, action) => action,
     }
 }
 
-/// Rows V*: a user-half address.
-fn user_fault(fault: &Fault, tree: &VmaTree, page: PageState) -> Action {
+/// Rows V*: a user-half address; `vma` is the area containing it.
+fn user_fault(fault: &Fault, tree: &VmaTree, vma: Option<&Vma>, page: PageState) -> Action {
     // V1: in a hole — stack growth, or SIGSEGV.
-    let Some(vma) = tree.find(fault.addr) else {
+    let Some(vma) = vma else {
         return stack::grow(fault, tree);
     };
     // V2: the area forbids the access (write without WRITE, anything on PROT_NONE, exec

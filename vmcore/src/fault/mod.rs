@@ -8,7 +8,7 @@
 mod decide;
 mod stack;
 
-pub use decide::decide;
+pub use decide::{decide, decide_in};
 
 use crate::addr::{Frame, Page, VirtAddr};
 use crate::layout::{

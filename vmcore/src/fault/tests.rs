@@ -66,6 +66,19 @@ use Access::{Exec, Read, Write};
 use PageState::NotMapped;
 
 #[test]
+fn decide_in_takes_the_area_already_found() {
+    let t = space();
+    for (addr, access) in [(ANON, Write), (DATA + 0x10, Read), (STACK_START - 0x10, Write), (0x2000_0000, Read)] {
+        let f = at(addr, access, Mode::User);
+        let vma = t.find(f.addr);
+        assert_eq!(decide_in(&f, &t, vma, NotMapped), decide(&f, &t, NotMapped), "{addr:#x}");
+    }
+    let f = at(ANON, Write, Mode::User);
+    let state = present(false, true, false, 1);
+    assert_eq!(decide_in(&f, &t, t.find(f.addr), state), Action::TakeOver);
+}
+
+#[test]
 fn k1_kernel_half() {
     let t = space();
     assert_eq!(user(0xC000_0000, Read, NotMapped), Action::Segv(SegvReason::KernelAddress));

@@ -6,9 +6,10 @@ use super::phys::PhysOps;
 use super::MSpace;
 use crate::addr::{Frame, Page};
 use crate::fault::{
-    decide, Action, BusReason, Fault, KernelFaultReason, Mode, PageState, SegvReason, Unresolved,
+    decide_in, Action, BusReason, Fault, KernelFaultReason, Mode, PageState, SegvReason,
+    Unresolved,
 };
-use crate::paging::TableAccess;
+use crate::paging::{self, Slot, TableAccess};
 use crate::pte::{Pte, PteFlags};
 use crate::vma::Vma;
 
@@ -16,8 +17,10 @@ use crate::vma::Vma;
 #[must_use = "a resolved fault leaves a TLB entry to flush; a refused one a signal to send"]
 #[derive(Debug, PartialEq, Eq)]
 pub enum FaultOutcome {
-    /// The page now permits the access: execute the flush (it always names the faulting page)
-    /// and return to the faulting instruction. Also the answer for a spurious fault.
+    /// The page now permits the access: execute the flush and return to the faulting
+    /// instruction. The flush names the faulting page when its entry was present before (a
+    /// changed entry, or a spurious fault's stale TLB entry); it is empty when the page was
+    /// newly mapped, since i386 never caches a not-present entry.
     Resolved(SpaceFlush),
     /// User mode: send SIGSEGV.
     Segv(SegvReason),
@@ -47,8 +50,12 @@ pub(super) enum Step {
 impl MSpace {
     /// Handles a page fault at `fault.addr` of this space (the active one: `tables` is the own
     /// window): computes the page's state from its entry and the frame database, asks
-    /// [`decide`], and carries the action out — including growing a stack
-    /// down and deciding again.
+    /// [`decide_in`], and carries the action out — including growing a stack down and
+    /// deciding again.
+    ///
+    /// The area is looked up once and its entry read once; a page that was not present needs
+    /// no TLB flush (i386 never caches a not-present entry), so the common demand-paging
+    /// outcome is `Resolved` with an empty flush.
     pub fn handle_fault(
         &mut self,
         fault: &Fault,
@@ -57,10 +64,7 @@ impl MSpace {
     ) -> FaultOutcome {
         let mut flush = SpaceFlush::new();
         match self.resolve(fault, tables, phys, &mut flush) {
-            Step::Done => {
-                flush.add_page(Page::containing(fault.addr));
-                FaultOutcome::Resolved(flush)
-            }
+            Step::Done => FaultOutcome::Resolved(flush),
             Step::NoMemory => {
                 flush.ignore(); // nothing changed
                 FaultOutcome::OutOfMemory
@@ -80,135 +84,146 @@ impl MSpace {
         phys: &mut dyn PhysOps,
         flush: &mut SpaceFlush,
     ) -> Step {
-        let mut action = self.decide(fault, &*tables, &*phys);
-        if let Action::GrowStack { vma_start, new_start } = action {
-            if new_start < self.lower {
-                return Step::Refused(refusal(fault.mode, SegvReason::NoMapping));
-            }
-            self.tree
-                .extend_down(vma_start, new_start)
-                .expect("invariant: the decision checked the stack growth");
-            action = self.decide(fault, &*tables, &*phys);
-        }
-        self.apply(Page::containing(fault.addr), action, tables, phys, flush)
-    }
-
-    /// The decision for `fault` given the current entry.
-    fn decide(&self, fault: &Fault, tables: &dyn TableAccess, phys: &dyn PhysOps) -> Action {
-        let vma = self.tree.find(fault.addr);
+        let page = Page::containing(fault.addr);
+        let MSpace { tree, counts, resident, lower, .. } = self;
+        let vma = tree.find(fault.addr);
+        // A hole: the decision does not look at the entry.
+        let slot = vma.map(|_| paging::read_slot(&*tables, page));
+        let pte = slot.map_or(Pte::EMPTY, |s| s.entry());
+        let zero = phys.zero_page();
         let state = match vma {
-            Some(vma) => page_state(tables, Page::containing(fault.addr), vma, phys),
-            None => PageState::NotMapped, // a hole: the decision does not look at the entry
+            Some(vma) => state_of(pte, vma, zero, &*phys),
+            None => PageState::NotMapped,
         };
-        decide(fault, &self.tree, state)
-    }
-
-    /// Carries out `action` for `page`.
-    fn apply(
-        &mut self,
-        page: Page,
-        action: Action,
-        tables: &mut dyn TableAccess,
-        phys: &mut dyn PhysOps,
-        flush: &mut SpaceFlush,
-    ) -> Step {
-        let refused = match action {
+        let refused = match decide_in(fault, tree, vma, state) {
+            Action::GrowStack { vma_start, new_start } => {
+                if new_start < *lower {
+                    return Step::Refused(refusal(fault.mode, SegvReason::NoMapping));
+                }
+                tree.extend_down(vma_start, new_start)
+                    .expect("invariant: the decision checked the stack growth");
+                // Decided again: the page now lies in the stack.
+                return self.resolve(fault, tables, phys, flush);
+            }
             Action::Segv(r) => FaultOutcome::Segv(r),
             Action::Bus(r) => FaultOutcome::Bus(r),
             Action::KernelFixup(r) => FaultOutcome::KernelFixup(r),
             Action::KernelBug(r) => FaultOutcome::KernelBug(r),
-            _ => return self.execute(page, action, tables, phys, flush),
+            action => {
+                let (Some(vma), Some(slot)) = (vma, slot) else {
+                    unreachable!("invariant: a resolving action is for a page of an area");
+                };
+                let mut pages = Pages::new(tables, counts, resident);
+                let at = At { vma, slot, pte, zero };
+                return match execute(&mut pages, at, action, phys, flush) {
+                    Ok(()) => Step::Done,
+                    Err(NoMemory) => Step::NoMemory,
+                };
+            }
         };
         Step::Refused(refused)
     }
+}
 
-    /// Carries out a resolving action.
-    fn execute(
-        &mut self,
-        page: Page,
-        action: Action,
-        tables: &mut dyn TableAccess,
-        phys: &mut dyn PhysOps,
-        flush: &mut SpaceFlush,
-    ) -> Step {
-        let vma = self.tree.find(page.start()).expect("invariant: the action resolves a VMA page");
-        let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
-        let zero = phys.zero_page();
-        let fresh = |phys: &mut dyn PhysOps| phys.alloc_frame().ok_or(NoMemory);
-        let result = match action {
-            Action::MapZeroPage => map_new(&mut pages, vma, page, zero, phys),
-            Action::MapFreshZeroed { .. } => fresh(phys).and_then(|f| {
-                phys.zero_frame(f);
-                map_new(&mut pages, vma, page, f, phys)
-            }),
-            Action::FillFromFile { offset, bytes, shared, .. } => {
-                let file = vma.backing.file_object().expect("invariant: a file area");
-                let frame = if shared {
-                    phys.shared_file_frame(file, offset).ok_or(NoMemory)
-                } else {
-                    fresh(phys).inspect(|&f| phys.fill_from_file(f, &**file, offset, bytes))
-                };
-                frame.and_then(|f| map_new(&mut pages, vma, page, f, phys))
-            }
-            Action::MapPhysical { frame, .. } => map_new(&mut pages, vma, page, frame, phys),
-            Action::TakeOver => {
-                let old = pages.read(page);
-                let owned = old.with_flags(old.flags() - PteFlags::COW);
-                pages.set_flags(page, refreshed(owned, vma, zero), flush);
-                Ok(())
-            }
-            // MakeWritable: the area allows the write and the page is neither COW nor the zero
-            // frame; Spurious: the page already permits the access. Either way the entry gets
-            // exactly what the area allows (which also repairs a missing USER bit).
-            Action::MakeWritable | Action::Spurious => {
-                let old = pages.read(page);
-                pages.set_flags(page, refreshed(old, vma, zero), flush);
-                Ok(())
-            }
-            Action::CopyPage | Action::ZeroPageBreak => fresh(phys).map(|new| {
-                let old = pages.read(page);
-                let old_frame = old.frame().expect("invariant: a present page");
-                let old_kind = kind(vma, old_frame, zero);
-                if old_kind == Kind::Zero {
-                    phys.zero_frame(new);
-                } else {
-                    phys.copy_frame(old_frame, new);
+/// The faulting page: its area, its place in the tables, its entry and the zero frame, found
+/// once per fault.
+#[derive(Clone, Copy)]
+struct At<'v> {
+    vma: &'v Vma,
+    slot: Slot,
+    pte: Pte,
+    zero: Frame,
+}
+
+/// Carries out a resolving `action` for the faulting page `at`.
+fn execute(
+    pages: &mut Pages<'_>,
+    at: At<'_>,
+    action: Action,
+    phys: &mut dyn PhysOps,
+    flush: &mut SpaceFlush,
+) -> Result<(), NoMemory> {
+    let At { vma, slot, pte, zero } = at;
+    let page = slot.page();
+    let fresh = |phys: &mut dyn PhysOps| phys.alloc_frame().ok_or(NoMemory);
+    match action {
+        // A page that was not present: get its frame, then map it (one call site, so that
+        // `map_new` is inlined with the table access it writes through).
+        Action::MapZeroPage
+        | Action::MapFreshZeroed { .. }
+        | Action::FillFromFile { .. }
+        | Action::MapPhysical { .. } => {
+            let frame = match action {
+                Action::MapFreshZeroed { .. } => fresh(phys).inspect(|&f| phys.zero_frame(f)),
+                Action::FillFromFile { offset, bytes, shared, .. } => {
+                    let file = vma.backing.file_object().expect("invariant: a file area");
+                    if shared {
+                        phys.shared_file_frame(file, offset).ok_or(NoMemory)
+                    } else {
+                        fresh(phys).inspect(|&f| phys.fill_from_file(f, &**file, offset, bytes))
+                    }
                 }
-                let carried = old.flags() & SOFTWARE;
-                let entry = Pte::new(new, carried | user_flags(vma.flags, false, false));
-                let (from, to) = (account(vma, old_kind), account(vma, Kind::Counted));
-                pages.replace(page, entry, from, to, flush);
-                if old_kind == Kind::Counted {
-                    phys.dec_ref(old_frame);
-                }
-            }),
-            Action::GrowStack { .. } | Action::Segv(_) | Action::Bus(_) => {
-                unreachable!("invariant: handled by resolve/apply")
-            }
-            Action::KernelFixup(_) | Action::KernelBug(_) => {
-                unreachable!("invariant: handled by apply")
-            }
-        };
-        match result {
-            Ok(()) => Step::Done,
-            Err(NoMemory) => Step::NoMemory,
+                Action::MapPhysical { frame, .. } => Ok(frame),
+                _ => Ok(zero),
+            }?;
+            map_new(pages, at, frame, phys)
         }
+        Action::TakeOver => {
+            let owned = pte.with_flags(pte.flags() - PteFlags::COW);
+            pages.set_flags(page, refreshed(owned, vma, zero), flush);
+            Ok(())
+        }
+        // MakeWritable: the area allows the write and the page is neither COW nor the zero
+        // frame: the entry gets exactly what the area allows.
+        Action::MakeWritable => {
+            pages.set_flags(page, refreshed(pte, vma, zero), flush);
+            Ok(())
+        }
+        // Spurious: the page already permits the access, so the TLB entry that faulted is
+        // stale: flush it. The entry also gets exactly what the area allows (which repairs a
+        // missing USER bit).
+        Action::Spurious => {
+            pages.set_flags(page, refreshed(pte, vma, zero), flush);
+            flush.add_page(page);
+            Ok(())
+        }
+        Action::CopyPage | Action::ZeroPageBreak => fresh(phys).map(|new| {
+            let old_frame = pte.frame().expect("invariant: a present page");
+            let old_kind = kind(vma, old_frame, zero);
+            if old_kind == Kind::Zero {
+                phys.zero_frame(new);
+            } else {
+                phys.copy_frame(old_frame, new);
+            }
+            let carried = pte.flags() & SOFTWARE;
+            let entry = Pte::new(new, carried | user_flags(vma.flags, false, false));
+            let (from, to) = (account(vma, old_kind), account(vma, Kind::Counted));
+            pages.replace(page, entry, from, to, flush);
+            if old_kind == Kind::Counted {
+                phys.dec_ref(old_frame);
+            }
+        }),
+        Action::GrowStack { .. }
+        | Action::Segv(_)
+        | Action::Bus(_)
+        | Action::KernelFixup(_)
+        | Action::KernelBug(_) => unreachable!("invariant: handled by resolve"),
     }
 }
 
-/// Maps the not-present `page` of `vma` to `frame` (whose reference the caller holds); on
+/// Maps the not-present faulting page `at` to `frame` (whose reference the caller holds); on
 /// failure the reference is dropped again.
+#[inline]
 fn map_new(
     pages: &mut Pages<'_>,
-    vma: &Vma,
-    page: Page,
+    at: At<'_>,
     frame: Frame,
     phys: &mut dyn PhysOps,
 ) -> Result<(), NoMemory> {
-    let zero = phys.zero_page();
+    let At { vma, slot, zero, .. } = at;
     let kind = kind(vma, frame, zero);
     let flags = user_flags(vma.flags, false, kind == Kind::Zero);
-    pages.install(page, frame, flags, account(vma, kind), phys).inspect_err(|_| {
+    pages.install_at(slot, frame, flags, account(vma, kind), phys).inspect_err(|_| {
         if kind == Kind::Counted {
             phys.dec_ref(frame);
         }
@@ -222,11 +237,14 @@ pub(super) fn page_state(
     vma: &Vma,
     phys: &dyn PhysOps,
 ) -> PageState {
-    let pte = crate::paging::read(tables, page);
+    state_of(paging::read(tables, page), vma, phys.zero_page(), phys)
+}
+
+/// The state of a page of `vma` whose entry is `pte`.
+fn state_of(pte: Pte, vma: &Vma, zero: Frame, phys: &dyn PhysOps) -> PageState {
     let Some(frame) = pte.frame() else {
         return PageState::NotMapped;
     };
-    let zero = phys.zero_page();
     PageState::Present {
         writable: pte.flags().contains(PteFlags::WRITABLE),
         cow: pte.flags().contains(PteFlags::COW),

@@ -8,7 +8,9 @@ use super::flush::SpaceFlush;
 use super::phys::PhysOps;
 use super::stats::{Account, Resident};
 use crate::addr::{Frame, Page, ENTRIES};
-use crate::paging::{self, FrameSource, MapError as PteMapError, Mapper, TableAccess, TableCounts};
+use crate::paging::{
+    self, Flush, FrameSource, MapError as PteMapError, Mapper, Slot, TableAccess, TableCounts,
+};
 use crate::pte::{Pte, PteFlags};
 use crate::vma::{Backing, VmFlags, Vma};
 
@@ -125,15 +127,39 @@ impl<'a> Pages<'a> {
         account: Account,
         phys: &mut dyn PhysOps,
     ) -> Result<(), NoMemory> {
-        let had_table = self.tables.read_pde(page.pd_index()).is_present();
-        match Mapper::new(&mut *self.tables, &mut *self.counts, phys).map(page, frame, flags) {
+        let mut mapper = Mapper::new(&mut *self.tables, &mut *self.counts, phys);
+        let mapped = mapper.map_reporting_table(page, frame, flags);
+        self.installed(mapped, account)
+    }
+
+    /// [`Pages::install`] for a page whose slot the caller read from these tables, with no edit
+    /// since (see [`Mapper::map_slot`]): a page whose table exists costs one entry write.
+    #[inline]
+    pub fn install_at(
+        &mut self,
+        slot: Slot,
+        frame: Frame,
+        flags: PteFlags,
+        account: Account,
+        phys: &mut dyn PhysOps,
+    ) -> Result<(), NoMemory> {
+        let mapped = Mapper::new(&mut *self.tables, &mut *self.counts, phys).map_slot(slot, frame, flags);
+        self.installed(mapped, account)
+    }
+
+    /// Accounts for a mapping made by `install` / `install_at`.
+    #[inline]
+    fn installed(&mut self, mapped: Result<(Flush, bool), PteMapError>, account: Account) -> Result<(), NoMemory> {
+        match mapped {
             // A new entry: i386 never caches a not-present one.
-            Ok(flush) => flush.ignore(),
+            Ok((flush, linked)) => {
+                flush.ignore();
+                if linked {
+                    self.resident.table_linked();
+                }
+            }
             Err(PteMapError::TableAllocFailed) => return Err(NoMemory),
             Err(e) => panic!("invariant: a free user page can be mapped: {e}"),
-        }
-        if !had_table {
-            self.resident.table_linked();
         }
         self.resident.add(account);
         Ok(())

@@ -3,7 +3,7 @@
 use super::errors::Refusal;
 use super::{
     is_window_slot, table_flags, Flush, FlushAll, FrameSource, FreedTable, MapError, ReplaceError,
-    TableAccess, TableCounts, TableError, UnmapError, UpdateError,
+    Slot, TableAccess, TableCounts, TableError, UnmapError, UpdateError,
 };
 use crate::addr::{Frame, Page, PhysAddr, VirtAddr, ENTRIES};
 use crate::layout::KERNEL_PD_FIRST;
@@ -103,11 +103,52 @@ impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
     ///
     /// The returned [`Flush`] may be ignored on i386: the MMU never caches not-present entries.
     pub fn map(&mut self, page: Page, frame: Frame, flags: PteFlags) -> Result<Flush, MapError> {
+        self.map_reporting_table(page, frame, flags).map(|(flush, _)| flush)
+    }
+
+    /// [`Mapper::map_reporting_table`] for a page whose [`Slot`] the caller has just read from
+    /// these tables: when the slot shows a page table and an empty entry, the entry is written
+    /// without reading either again. Anything else (no table yet, a window slot, a 4 MiB page, a
+    /// present entry) takes the checked path of `map_reporting_table`.
+    ///
+    /// The slot must be current: read through this mapper's [`TableAccess`] with no edit of
+    /// that page's directory entry or table since (checked in debug builds). A stale slot could
+    /// write into a table that is no longer linked.
+    #[inline]
+    pub fn map_slot(
+        &mut self,
+        slot: Slot,
+        frame: Frame,
+        flags: PteFlags,
+    ) -> Result<(Flush, bool), MapError> {
+        let page = slot.page();
+        let pdi = page.pd_index();
+        debug_assert_eq!(super::read_slot(&*self.access, page), slot, "map_slot: a stale slot");
+        if !slot.has_table() || slot.pte != Pte::EMPTY || is_window_slot(pdi) {
+            return self.map_reporting_table(page, frame, flags);
+        }
+        self.access
+            .write_pte(pdi, page.pt_index(), Pte::new(frame, flags | PteFlags::PRESENT));
+        if pdi < KERNEL_PD_FIRST {
+            self.counts.increment(pdi);
+        }
+        Ok((Flush::new(page), false))
+    }
+
+    /// [`Mapper::map`], also saying whether a page table was created (and linked) for the page,
+    /// so that a caller keeping its own table count need not read the directory entry again.
+    pub fn map_reporting_table(
+        &mut self,
+        page: Page,
+        frame: Frame,
+        flags: PteFlags,
+    ) -> Result<(Flush, bool), MapError> {
         let (pdi, pti) = (page.pd_index(), page.pt_index());
         let pde = self
             .directory_entry(pdi)
             .map_err(|r| MapError::refused(r, page))?;
-        if !pde.is_present() {
+        let linked = !pde.is_present();
+        if linked {
             self.link_new_table(pdi).ok_or(MapError::TableAllocFailed)?;
         }
         let old = self.access.read_pte(pdi, pti);
@@ -119,7 +160,7 @@ impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
         if pdi < KERNEL_PD_FIRST {
             self.counts.increment(pdi);
         }
-        Ok(Flush::new(page))
+        Ok((Flush::new(page), linked))
     }
 
     /// Removes the mapping of `page`; frees its user page table if that was the last entry.

@@ -80,14 +80,50 @@ pub const fn is_window_slot(pdi: usize) -> bool {
 /// The entry mapping `page`: [`Pte::EMPTY`] if its directory entry is not present, the
 /// directory entry itself if that maps a 4 MiB page (HUGE set).
 pub fn read<A: TableAccess + ?Sized>(access: &A, page: Page) -> Pte {
-    let pde = access.read_pde(page.pd_index());
-    if !pde.is_present() {
-        Pte::EMPTY
-    } else if pde.flags().contains(PteFlags::HUGE) {
-        pde
-    } else {
-        access.read_pte(page.pd_index(), page.pt_index())
+    read_slot(access, page).entry()
+}
+
+/// Where one page stands in the tables: its directory entry and, when that links a page table,
+/// its own entry. Read once with [`read_slot`] and handed to [`Mapper::map_slot`], it spares
+/// the mapper reading both again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    page: Page,
+    pde: Pte,
+    /// The page-table entry; [`Pte::EMPTY`] when there is no table.
+    pte: Pte,
+}
+
+impl Slot {
+    /// The page.
+    pub const fn page(&self) -> Page {
+        self.page
     }
+
+    /// The entry mapping the page, as [`read`] returns it.
+    pub fn entry(&self) -> Pte {
+        if self.pde.is_present() && self.pde.flags().contains(PteFlags::HUGE) {
+            self.pde
+        } else {
+            self.pte
+        }
+    }
+
+    /// Whether the directory entry links a page table (present, not a 4 MiB page).
+    pub fn has_table(&self) -> bool {
+        self.pde.is_present() && !self.pde.flags().contains(PteFlags::HUGE)
+    }
+}
+
+/// Reads `page`'s directory entry and, if it links a table, the page's entry.
+pub fn read_slot<A: TableAccess + ?Sized>(access: &A, page: Page) -> Slot {
+    let pde = access.read_pde(page.pd_index());
+    let pte = if pde.is_present() && !pde.flags().contains(PteFlags::HUGE) {
+        access.read_pte(page.pd_index(), page.pt_index())
+    } else {
+        Pte::EMPTY
+    };
+    Slot { page, pde, pte }
 }
 
 /// The physical address `addr` maps to and the flags of the entry that maps it (the page-table

@@ -41,6 +41,25 @@ fn insert_refuses_overlap() {
 }
 
 #[test]
+fn find_survives_a_stale_hint() {
+    let mut t = tree(&[(0x1000, 4, RW), (0x8000, 1, RW)]);
+    assert_eq!(t.find(VirtAddr::new(0x4fff)).unwrap().start(), p(0x1000)); // hint: 0x1000
+    // The hinted area shrinks and another one takes its old end: the hint must not answer.
+    t.remove_range(p(0x3000), p(0x5000));
+    t.insert(anon(0x4000, 1, R)).unwrap();
+    assert_eq!(t.find(VirtAddr::new(0x4fff)).unwrap().flags, R);
+    assert!(t.find(VirtAddr::new(0x3000)).is_none());
+    // The hinted area goes away altogether.
+    t.remove_range(p(0x4000), p(0x5000));
+    assert!(t.find(VirtAddr::new(0x4000)).is_none());
+    assert_eq!(t.find(VirtAddr::new(0x1000)).unwrap().start(), p(0x1000));
+    // A clone keeps answering the same.
+    let c = t.clone();
+    assert_eq!(c.find(VirtAddr::new(0x8000)).unwrap().start(), p(0x8000));
+    assert!(c.find(VirtAddr::new(0x9000)).is_none());
+}
+
+#[test]
 fn find_and_find_mut() {
     let mut t = tree(&[(0x1000, 2, RW), (0x5000, 1, RW)]);
     assert_eq!(t.find(VirtAddr::new(0x2fff)).unwrap().start(), p(0x1000));

@@ -508,3 +508,54 @@ fn kernel_tables_preallocated_once_are_shared() {
 }
 
 mod model;
+
+#[test]
+fn map_slot_agrees_with_map() {
+    for kind in KINDS {
+        let rig = Rig::new(kind);
+        let mut env = rig.env();
+        // No table yet: the checked path links one and says so.
+        let first = page(3, 7);
+        let slot = read_slot(&*env.acc, first);
+        assert!(!slot.has_table() && slot.entry() == Pte::EMPTY && slot.page() == first);
+        let (flush, linked) = env.mapper().map_slot(slot, fr(DATA), URW).expect("map_slot");
+        rig.flush(flush);
+        assert!(linked);
+        // A table and an empty entry: written directly, counted, no table linked.
+        let second = page(3, 8);
+        let slot = read_slot(&*env.acc, second);
+        assert!(slot.has_table() && slot.entry() == Pte::EMPTY);
+        let (flush, linked) = env.mapper().map_slot(slot, fr(DATA + 1), URW).expect("map_slot");
+        rig.flush(flush);
+        assert!(!linked);
+        assert_eq!(env.counts.get(3), 2);
+        assert_eq!(env.pool.outstanding(), 1);
+        assert_eq!(rig.check(second.start(), true, true), Ok(fr(DATA + 1).start()));
+        assert_eq!(no_ad(read(&*env.acc, second)), Pte::new(fr(DATA + 1), URW | PteFlags::PRESENT));
+        // A present entry: refused like `map`, nothing changes.
+        let slot = read_slot(&*env.acc, second);
+        let e = slot.entry();
+        assert_eq!(env.mapper().map_slot(slot, fr(DATA + 2), URW), Err(MapError::AlreadyMapped(second, e)));
+        // A window slot: refused like `map`.
+        let w = page(SELF_SLOT, 3);
+        let slot = read_slot(&*env.acc, w);
+        assert_eq!(env.mapper().map_slot(slot, fr(DATA), URW), Err(MapError::WindowSlot(w)));
+        assert_eq!(env.counts.get(3), 2);
+        env.unmap(first);
+        env.unmap(second);
+        assert_eq!(env.pool.outstanding(), 0);
+    }
+}
+
+#[test]
+fn map_slot_refuses_a_huge_page() {
+    let rig = Rig::new(Kind::Direct);
+    let mut env = rig.env();
+    let huge = Pte::from_raw(0x0080_0000 | (PteFlags::PRESENT | PteFlags::HUGE).bits());
+    rig.m.write_entry(fr(OWN_PD), 4, huge);
+    let p = page(4, 5);
+    let slot = read_slot(&*env.acc, p);
+    assert!(!slot.has_table());
+    assert_eq!(slot.entry(), huge);
+    assert_eq!(env.mapper().map_slot(slot, fr(DATA), URW), Err(MapError::HugePage(p)));
+}
