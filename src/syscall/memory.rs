@@ -18,6 +18,23 @@ fn current_space() -> Result<Arc<AddressSpace>, Errno> {
     sched::current().inner.lock().aspace.clone().ok_or(Errno::EINVAL)
 }
 
+/// Most areas one address space may have, like Linux's `vm.max_map_count` (65,530), scaled
+/// down on small machines so that one process cannot fill the kernel heap with area nodes:
+/// one area per 4 frames of RAM.
+fn max_map_count() -> usize {
+    let frames = crate::mm::frames::counters().total as usize;
+    (frames / 4).clamp(1024, 65_530)
+}
+
+/// ENOMEM when an operation that may add up to two areas (a split at each end) would pass the
+/// limit, as Linux refuses mmap/mprotect/munmap at `max_map_count`.
+fn check_map_count(space: &AddressSpace) -> Result<(), Errno> {
+    if space.read(|s| s.tree().len()) + 2 > max_map_count() {
+        return Err(Errno::ENOMEM);
+    }
+    Ok(())
+}
+
 /// Page count of a byte length, rounded up; ENOMEM when it cannot be a user range.
 fn pages_of(len: u32) -> Result<u32, Errno> {
     let pages = len.div_ceil(PAGE_SIZE);
@@ -111,6 +128,7 @@ pub fn mmap(addr: u32, len: u32, prot: u32, flags: u32, fd: i32, offset: u64) ->
         vm |= VmFlags::GROWSDOWN;
     }
     let space = current_space()?;
+    check_map_count(&space)?;
     if flags & MAP_LOCKED != 0 || space_locks_future(&space) {
         vm |= VmFlags::LOCKED;
     }
@@ -148,7 +166,15 @@ pub fn munmap(addr: u32, len: u32) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let (start, pages) = user_range(addr, len)?;
-    current_space()?.unmap(start, pages)?;
+    let space = current_space()?;
+    // Only a hole punched inside one area adds one; at the limit that alone is refused, so a
+    // process can always give memory back.
+    let end = start.start().as_u32() + pages * PAGE_SIZE;
+    let inside = |a: u32| space.vma_at(VirtAddr::new(a)).is_some_and(|v| v.start_addr().as_u32() < a);
+    if inside(start.start().as_u32()) && end < USER_END && inside(end) {
+        check_map_count(&space)?;
+    }
+    space.unmap(start, pages)?;
     Ok(0)
 }
 
@@ -162,7 +188,9 @@ pub fn mprotect(addr: u32, len: u32, prot: u32) -> SysResult {
         return Ok(0);
     }
     let (start, pages) = user_range(addr, len).map_err(|_| Errno::ENOMEM)?;
-    current_space()?.protect(start, pages, vm)?;
+    let space = current_space()?;
+    check_map_count(&space)?;
+    space.protect(start, pages, vm)?;
     Ok(0)
 }
 
@@ -265,6 +293,7 @@ pub fn mremap(old: u32, old_len: u32, new_len: u32, flags: u32, new_addr: u32) -
     let (old_start, old_pages) = user_range(old, old_len.max(1)).map_err(|_| Errno::EFAULT)?;
     let new_pages = pages_of(new_len)?;
     let space = current_space()?;
+    check_map_count(&space)?;
     let vma = space.vma_at(old_start.start()).ok_or(Errno::EFAULT)?;
     if old_start.number() + old_pages > vma.end_page().number() {
         return Err(Errno::EFAULT);

@@ -75,6 +75,7 @@ pub static CASES: &[Case] = &[
     case!(prot_none_read, SEGV, ALL, "reading a PROT_NONE page kills with SIGSEGV"),
     case!(munmap_hole, SEGV, ALL, "munmap of the middle page: both sides still work, the hole kills"),
     case!(mprotect_adjacent, OK, ALL, "mprotect splits a mapping and one call across the pieces rejoins them"),
+    case!(map_count_limit, OK, ALL, "splitting one mapping into ever more areas ends in ENOMEM (max_map_count), never a kernel panic; munmap still frees it"),
     case!(brk_mprotect_shrink, OK, ALL, "brk shrinks across an mprotect-ed range; regrown memory is zero and writable"),
     case!(mremap_grow_move, OK, ALL, "mremap grows in place, moves (MAYMOVE/FIXED) keeping contents, shrinks; errors"),
     case!(mremap_fixed_wrap, OK, ALL, "mremap MAYMOVE|FIXED to a target ending at/past 2^32 or past user space: EINVAL, old mapping intact"),
@@ -895,6 +896,26 @@ fn munmap_hole(_ctx: &Ctx) {
     expect_bytes(a + 2 * PG, PG, 0x63, "right side rewritten");
     // SAFETY: expected to fault: the hole.
     unsafe { peek(a + PG + 100) };
+}
+
+/// Regression for the fuzzer's finding: areas cost kernel memory, so their number per process
+/// is limited (Linux: vm.max_map_count, 65,530) and mprotect splits end in ENOMEM.
+fn map_count_limit(_ctx: &Ctx) {
+    const PAGES: usize = 140_000; // enough for 70,000 areas, more than any limit
+    let a = map(PAGES * PG);
+    let mut enomem_at = None;
+    for i in 0..PAGES / 2 {
+        match protect(a + (2 * i + 1) * PG, PG, sys::PROT_READ) {
+            Ok(()) => {}
+            Err(Errno::ENOMEM) => {
+                enomem_at = Some(i);
+                break;
+            }
+            Err(e) => check!(false, "mprotect split {}: unexpected {}", i, e),
+        }
+    }
+    check!(enomem_at.is_some(), "{} splits and no ENOMEM", PAGES / 2);
+    ok!(unmap(a, PAGES * PG), "munmap of the whole split mapping");
 }
 
 fn mprotect_adjacent(_ctx: &Ctx) {
