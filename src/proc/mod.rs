@@ -180,7 +180,7 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
                 return Err(Errno::ECHILD);
             }
             if let Some((cpid, status)) = zombie {
-                let task = s.tasks.remove(&cpid);
+                let task = s.remove(cpid);
                 return Ok(Some((cpid, status, task)));
             }
             if options & WNOHANG == 0 {

@@ -149,6 +149,17 @@ impl Scheduler {
         next
     }
 
+    /// Removes a reaped task from the table (the caller drops it outside the lock), shrinking
+    /// the run queue's reserved room with the task count.
+    pub fn remove(&mut self, pid: Pid) -> Option<Arc<Task>> {
+        let task = self.tasks.remove(&pid)?;
+        let room = queue_room(self.tasks.len());
+        if self.run_queue.capacity() > room && self.run_queue.len() <= room {
+            self.run_queue.shrink_to(room);
+        }
+        Some(task)
+    }
+
     /// Pids of every task, in order.
     pub fn pids(&self) -> alloc::vec::Vec<Pid> {
         self.tasks.keys().copied().collect()
