@@ -59,6 +59,22 @@ pub fn inc_ref(frame: Frame) -> u32 {
     with(|f| f.inc_ref(frame)).unwrap_or_else(|e| panic!("frame reference: {e}"))
 }
 
+/// Adds a reference to each of `frames` under one acquisition of the allocator lock (`fork`
+/// sharing a batch of pages). Panics like [`inc_ref`] on a frame that cannot take one.
+pub fn inc_refs(frames: &[Frame]) {
+    let failed = with(|f| {
+        for &frame in frames {
+            if let Err(e) = f.inc_ref(frame) {
+                return Err(e);
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = failed {
+        panic!("frame reference: {e}");
+    }
+}
+
 /// Fills a frame that is about to be freed with the poison byte (self-checks only).
 fn poison(frame: Frame) {
     if super::selfcheck::enabled() {

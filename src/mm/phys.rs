@@ -80,6 +80,9 @@ impl PhysOps for KernelPhys {
     fn inc_ref(&mut self, frame: Frame) -> u32 {
         frames::inc_ref(frame)
     }
+    fn inc_refs(&mut self, batch: &[Frame]) {
+        frames::inc_refs(batch)
+    }
     fn dec_ref(&mut self, frame: Frame) -> bool {
         if frames::dec_ref(frame) {
             return true;

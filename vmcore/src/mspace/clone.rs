@@ -3,15 +3,14 @@
 use core::fmt;
 
 use super::flush::SpaceFlush;
-use super::pages::{account, kind, next, refreshed, user_flags, Kind, NoMemory, Pages, SOFTWARE};
+use super::pages::{account, next, user_flags, Kind, NoMemory, Pages, DECIDED, SOFTWARE};
 use super::phys::PhysOps;
-use super::stats::Account;
+use super::stats::{Account, Resident};
 use super::MSpace;
-use crate::addr::Page;
+use crate::addr::{Frame, Page, ENTRIES};
 use crate::errno::Errno;
-use crate::paging::TableAccess;
-use crate::pte::{Pte, PteFlags};
-use crate::vma::{VmFlags, Vma};
+use crate::paging::{Filler, MapError as PteMapError, TableAccess, TableEntries};
+use crate::vma::{Backing, VmFlags, Vma};
 
 /// Why [`MSpace::clone_into`] failed.
 #[derive(Debug, PartialEq, Eq)]
@@ -47,11 +46,14 @@ impl MSpace {
     /// * physical: the child maps the same device frames (never counted).
     ///
     /// `LOCKED` is not inherited (like Linux). The bounds and the heap state are copied.
-    pub fn clone_into(
+    ///
+    /// Generic over the two table accesses so that the per-page entry reads and writes of the
+    /// copy are direct calls (the kernel passes its window accessor for both).
+    pub fn clone_into<P: TableAccess, C: TableAccess + ?Sized>(
         &mut self,
-        parent_tables: &mut dyn TableAccess,
+        parent_tables: &mut P,
         child: &mut MSpace,
-        child_tables: &mut dyn TableAccess,
+        child_tables: &mut C,
         phys: &mut dyn PhysOps,
     ) -> Result<SpaceFlush, CloneError> {
         if !child.is_empty() {
@@ -68,17 +70,22 @@ impl MSpace {
     }
 
     /// Copies every area and its resident pages.
-    fn clone_areas(
+    fn clone_areas<P: TableAccess, C: TableAccess + ?Sized>(
         &mut self,
-        parent_tables: &mut dyn TableAccess,
+        parent_tables: &mut P,
         child: &mut MSpace,
-        child_tables: &mut dyn TableAccess,
+        child_tables: &mut C,
         phys: &mut dyn PhysOps,
         flush: &mut SpaceFlush,
     ) -> Result<(), NoMemory> {
-        let mut parent = Pages::new(parent_tables, &mut self.counts, &mut self.resident);
-        let mut kid = Pages::new(child_tables, &mut child.counts, &mut child.resident);
-        for vma in self.tree.iter() {
+        let MSpace { tree, counts, resident, .. } = self;
+        let mut kid = Kid {
+            filler: Filler::new(child_tables, &mut child.counts),
+            resident: &mut child.resident,
+            refs: RefBatch::new(),
+        };
+        let mut copied = Ok(());
+        for vma in tree.iter() {
             if vma.flags.contains(VmFlags::DONTCOPY) {
                 continue;
             }
@@ -89,16 +96,53 @@ impl MSpace {
                 continue;
             }
             if vma.flags.is_shared() && vma.backing.is_anonymous() {
-                fill_shared(&mut parent, vma, phys)?;
+                let mut parent = Pages::new(parent_tables, &mut *counts, &mut *resident);
+                copied = fill_shared(&mut parent, vma, phys);
             }
-            let mut from = vma.start();
-            while let Some((page, pte)) = parent.next_present(from, vma.end_page()) {
-                share_page(&mut parent, &mut kid, vma, page, pte, phys, flush)?;
-                from = next(page);
+            copied = copied.and_then(|()| copy_area(&mut *parent_tables, &mut kid, vma, phys, flush));
+            if copied.is_err() {
+                break;
             }
         }
-        Ok(())
+        // Every page the child maps holds its reference, failure or not.
+        kid.refs.flush(phys);
+        copied
     }
+}
+
+/// Frames gaining a reference, handed to [`PhysOps::inc_refs`] in batches.
+struct RefBatch {
+    frames: [Frame; 64],
+    len: usize,
+}
+
+impl RefBatch {
+    fn new() -> Self {
+        RefBatch { frames: [Frame::from_number(0); 64], len: 0 }
+    }
+
+    fn push(&mut self, frame: Frame, phys: &mut dyn PhysOps) {
+        self.frames[self.len % 64] = frame;
+        self.len += 1;
+        if self.len == self.frames.len() {
+            self.flush(phys);
+        }
+    }
+
+    fn flush(&mut self, phys: &mut dyn PhysOps) {
+        if self.len > 0 {
+            phys.inc_refs(&self.frames[..self.len]);
+            self.len = 0;
+        }
+    }
+}
+
+/// The child's side of a clone: its tables, filled in increasing page order, its counters, and
+/// the references its pages take.
+struct Kid<'a, C: TableAccess + ?Sized> {
+    filler: Filler<'a, C>,
+    resident: &'a mut Resident,
+    refs: RefBatch,
 }
 
 /// Gives every untouched page of the shared anonymous `vma` a zeroed frame.
@@ -118,29 +162,103 @@ fn fill_shared(parent: &mut Pages<'_>, vma: &Vma, phys: &mut dyn PhysOps) -> Res
     Ok(())
 }
 
-/// Maps the parent's present `page` into the child (see [`MSpace::clone_into`] for the rules).
-/// On failure nothing changed for this page.
-fn share_page(
-    parent: &mut Pages<'_>,
-    kid: &mut Pages<'_>,
+/// Maps every present page of the parent's `vma` into the child (see [`MSpace::clone_into`] for
+/// the rules), walking each of the parent's page tables once. On failure the pages copied so
+/// far stay copied (with their references once the batch is flushed); nothing changed for the
+/// page that failed.
+fn copy_area<P: TableAccess + ?Sized, C: TableAccess + ?Sized>(
+    parent_tables: &mut P,
+    kid: &mut Kid<'_, C>,
     vma: &Vma,
-    page: Page,
-    pte: Pte,
     phys: &mut dyn PhysOps,
     flush: &mut SpaceFlush,
 ) -> Result<(), NoMemory> {
-    let zero = phys.zero_page();
-    let frame = pte.frame().expect("invariant: a present entry");
-    let kind = kind(vma, frame, zero);
-    let cow = kind == Kind::Counted && !vma.flags.is_shared();
-    let flags = (pte.flags() & SOFTWARE) | user_flags(vma.flags, cow, kind == Kind::Zero);
-    kid.install(page, frame, flags, account(vma, kind), phys)?;
-    if kind == Kind::Counted {
-        phys.inc_ref(frame);
+    // One loop per kind of area, so that the per-page work has no branch on the area.
+    let device = matches!(vma.backing, Backing::Physical { .. });
+    match (device, vma.flags.is_shared()) {
+        (false, false) => copy_pages::<P, C, false, false>(parent_tables, kid, vma, phys, flush),
+        (false, true) => copy_pages::<P, C, false, true>(parent_tables, kid, vma, phys, flush),
+        (true, false) => copy_pages::<P, C, true, false>(parent_tables, kid, vma, phys, flush),
+        (true, true) => copy_pages::<P, C, true, true>(parent_tables, kid, vma, phys, flush),
     }
-    if cow {
-        let marked = pte.with_flags(pte.flags() | PteFlags::COW);
-        parent.set_flags(page, refreshed(marked, vma, zero), flush);
+}
+
+/// [`copy_area`] for an area that is (`DEVICE`) or is not physical, and is (`SHARED`) or is
+/// not shared.
+fn copy_pages<P, C, const DEVICE: bool, const SHARED: bool>(
+    parent_tables: &mut P,
+    kid: &mut Kid<'_, C>,
+    vma: &Vma,
+    phys: &mut dyn PhysOps,
+    flush: &mut SpaceFlush,
+) -> Result<(), NoMemory>
+where
+    P: TableAccess + ?Sized,
+    C: TableAccess + ?Sized,
+{
+    let Kid { filler, resident, refs } = kid;
+    let zero = phys.zero_page();
+    let (device, shared) = (DEVICE, SHARED);
+    // The child's entry flags (besides the parent entry's software bits) for a data frame and
+    // for an uncounted one (the zero frame, a device frame); the parent's for a page made
+    // copy-on-write.
+    let counted = user_flags(vma.flags, !shared, false);
+    let uncounted = user_flags(vma.flags, false, !device);
+    let parent_cow = user_flags(vma.flags, true, false);
+    let uncounted_account = account(vma, if device { Kind::Device } else { Kind::Zero });
+    let per_table = ENTRIES as u32;
+    let (mut n, end) = (vma.start().number(), vma.end_page().number());
+    while n < end {
+        let pdi = (n / per_table) as usize;
+        let table_end = ((n / per_table + 1) * per_table).min(end);
+        if let Some(mut table) = TableEntries::open(&mut *parent_tables, pdi) {
+            // Whether the child's run in this table has started; data frames mapped; whether
+            // a parent entry was made copy-on-write.
+            let mut started = false;
+            let mut data = 0;
+            let mut stale = false;
+            for m in n..table_end {
+                let pti = (m % per_table) as usize;
+                let pte = table.read(pti);
+                let Some(frame) = pte.frame() else { continue };
+                let is_data = !device && frame != zero;
+                let flags = (pte.flags() & SOFTWARE) | if is_data { counted } else { uncounted };
+                if started {
+                    filler.extend(pti, frame, flags);
+                } else {
+                    match filler.start(Page::from_number(m), frame, flags, &mut *phys) {
+                        Ok(linked) => {
+                            if linked {
+                                resident.table_linked();
+                            }
+                            started = true;
+                        }
+                        Err(PteMapError::TableAllocFailed) => return Err(NoMemory),
+                        Err(e) => panic!("invariant: the child's page is free: {e}"),
+                    }
+                }
+                if !is_data {
+                    resident.add(uncounted_account);
+                    continue;
+                }
+                data += 1;
+                refs.push(frame, phys);
+                if !shared {
+                    let cow = (pte.flags() - DECIDED) | parent_cow;
+                    if let Some(f) = table.set_flags(pti, pte, cow) {
+                        f.ignore(); // covered by the span below
+                        stale = true;
+                    }
+                }
+            }
+            resident.add_many(account(vma, Kind::Counted), data);
+            // The flush is a span: the ends of the run cover every page made copy-on-write.
+            if stale {
+                flush.add_page(Page::from_number(n));
+                flush.add_page(Page::from_number(table_end - 1));
+            }
+        }
+        n = table_end;
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use crate::vma::{Backing, VmFlags, Vma};
 
 /// The flags an operation decides; the others (ACCESSED, DIRTY, the software bits 10 and 11)
 /// survive every rewrite of a present entry.
-const DECIDED: PteFlags = PteFlags::PRESENT
+pub(super) const DECIDED: PteFlags = PteFlags::PRESENT
     .union(PteFlags::USER)
     .union(PteFlags::WRITABLE)
     .union(PteFlags::COW)

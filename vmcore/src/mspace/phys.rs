@@ -38,6 +38,15 @@ pub trait PhysOps: FrameSource {
     /// Adds a reference to an allocated data frame; returns the new count.
     fn inc_ref(&mut self, frame: Frame) -> u32;
 
+    /// Adds a reference to each of `frames` (allocated data frames; a frame may appear more
+    /// than once). `fork` hands them over in batches, so that the kernel can take its
+    /// allocator lock once per batch instead of once per page.
+    fn inc_refs(&mut self, frames: &[Frame]) {
+        for &frame in frames {
+            self.inc_ref(frame);
+        }
+    }
+
     /// Drops a reference; returns whether that freed the frame.
     fn dec_ref(&mut self, frame: Frame) -> bool;
 

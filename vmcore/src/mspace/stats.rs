@@ -74,6 +74,13 @@ impl Resident {
         }
     }
 
+    /// `n` more resident pages.
+    pub fn add_many(&mut self, account: Account, n: u32) {
+        if let Some(c) = self.slot(account) {
+            *c += n;
+        }
+    }
+
     /// One more page table.
     pub fn table_linked(&mut self) {
         self.tables += 1;

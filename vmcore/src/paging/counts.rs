@@ -60,6 +60,15 @@ impl TableCounts {
         *c += 1;
     }
 
+    /// Counts `n` more present entries in user table `pdi`.
+    pub(super) fn add(&mut self, pdi: usize, n: u16) {
+        let c = &mut self.counts[pdi];
+        *c = c
+            .checked_add(n)
+            .filter(|&c| usize::from(c) <= ENTRIES)
+            .unwrap_or_else(|| panic!("invariant: table {pdi} has at most 1024 entries"));
+    }
+
     /// Counts one present entry less in user table `pdi`; returns how many remain.
     pub(super) fn decrement(&mut self, pdi: usize) -> u16 {
         let c = &mut self.counts[pdi];
@@ -106,6 +115,25 @@ mod tests {
         assert_eq!(c.decrement(3), 0);
         c.reset(700);
         assert_eq!(c, TableCounts::default());
+    }
+
+    #[test]
+    fn adding_runs() {
+        let mut c = TableCounts::new();
+        c.add(5, 0);
+        assert_eq!(c.tables_in_use(), 0);
+        c.add(5, 1000);
+        c.increment(5);
+        c.add(5, 23);
+        assert_eq!(c.get(5), 1024);
+    }
+
+    #[test]
+    #[should_panic(expected = "at most 1024")]
+    fn adding_past_a_full_table_is_a_bug() {
+        let mut c = TableCounts::new();
+        c.add(5, 1024);
+        c.add(5, 1);
     }
 
     #[test]

@@ -20,6 +20,7 @@
 
 mod counts;
 mod errors;
+mod fill;
 mod flush;
 mod mapper;
 #[cfg(test)]
@@ -27,6 +28,7 @@ mod tests;
 
 pub use counts::TableCounts;
 pub use errors::{MapError, ReplaceError, TableError, UnmapError, UpdateError};
+pub use fill::{Filler, TableEntries};
 pub use flush::{Flush, FlushAll, FlushBatch, FlushPlan, FreedTable};
 pub use mapper::{Mapper, Unmapped};
 

@@ -559,3 +559,106 @@ fn map_slot_refuses_a_huge_page() {
     assert_eq!(slot.entry(), huge);
     assert_eq!(env.mapper().map_slot(slot, fr(DATA), URW), Err(MapError::HugePage(p)));
 }
+
+#[test]
+fn filler_maps_runs_in_increasing_order() {
+    for kind in KINDS {
+        let rig = Rig::new(kind);
+        let mut env = rig.env();
+        let Env { acc, counts, pool, .. } = &mut env;
+        {
+            let mut filler = Filler::new(&mut **acc, counts);
+            // A run in table 2: the first page links the table, the others are plain writes.
+            assert_eq!(filler.start(page(2, 5), fr(DATA), URW, &mut *pool), Ok(true));
+            filler.extend(6, fr(DATA + 1), URW);
+            filler.extend(9, fr(DATA + 2), URW);
+            // The next run, in table 3.
+            assert_eq!(filler.start(page(3, 0), fr(DATA + 3), PteFlags::USER, &mut *pool), Ok(true));
+            filler.extend(1023, fr(DATA + 4), URW);
+        } // dropping the filler counts the open run
+        assert_eq!((counts.get(2), counts.get(3), pool.outstanding()), (3, 2, 2));
+        for (p, f) in [(page(2, 5), DATA), (page(2, 6), DATA + 1), (page(2, 9), DATA + 2), (page(3, 1023), DATA + 4)] {
+            assert_eq!(rig.check(p.start(), true, true), Ok(fr(f).start()));
+        }
+        assert_eq!(no_ad(read(&**acc, page(3, 0))), Pte::new(fr(DATA + 3), PteFlags::USER | PteFlags::PRESENT));
+        assert_eq!(read(&**acc, page(2, 7)), Pte::EMPTY);
+        for p in [page(2, 5), page(2, 6), page(2, 9), page(3, 0), page(3, 1023)] {
+            env.unmap(p);
+        }
+        assert_eq!(env.pool.outstanding(), 0);
+    }
+}
+
+/// Starts a filler's run at page (2, 5), then does `more`.
+fn fill_from_2_5(more: impl FnOnce(&mut Filler<'_, dyn TableAccess + '_>, &mut SimPool<'_>)) {
+    let rig = Rig::new(Kind::Direct);
+    let mut env = rig.env();
+    let Env { acc, counts, pool, .. } = &mut env;
+    let mut filler = Filler::new(&mut **acc, counts);
+    filler.start(page(2, 5), fr(DATA), URW, &mut *pool).unwrap();
+    more(&mut filler, pool);
+}
+
+#[test]
+#[should_panic(expected = "increasing order")]
+fn filler_refuses_to_go_back() {
+    fill_from_2_5(|filler, _| filler.extend(5, fr(DATA + 1), URW));
+}
+
+#[test]
+#[should_panic(expected = "increasing order")]
+fn filler_refuses_an_earlier_run() {
+    fill_from_2_5(|filler, pool| {
+        filler.extend(8, fr(DATA + 1), URW);
+        let _ = filler.start(page(2, 7), fr(DATA + 2), URW, pool);
+    });
+}
+
+#[test]
+#[should_panic(expected = "empty user half")]
+fn filler_needs_an_empty_user_half() {
+    let rig = Rig::new(Kind::Direct);
+    let mut env = rig.env();
+    env.map(page(1, 1), fr(DATA), URW);
+    let Env { acc, counts, .. } = &mut env;
+    let _ = Filler::new(&mut **acc, counts);
+}
+
+#[test]
+fn filler_reports_a_missing_table_frame() {
+    let rig = Rig::new(Kind::Direct);
+    let mut acc = DirectTables { machine: &rig.m, pd: fr(OWN_PD) };
+    let (mut counts, mut pool) = (TableCounts::new(), SimPool::new(&rig.m, []));
+    let mut filler = Filler::new(&mut acc, &mut counts);
+    assert_eq!(filler.start(page(1, 0), fr(DATA), URW, &mut pool), Err(MapError::TableAllocFailed));
+    drop(filler);
+    assert_eq!(counts.get(1), 0);
+}
+
+#[test]
+fn table_entries_read_and_reflag_in_place() {
+    for kind in KINDS {
+        let rig = Rig::new(kind);
+        let mut env = rig.env();
+        env.map(page(4, 2), fr(DATA), URW);
+        rig.check(page(4, 2).start(), true, true).unwrap(); // cache a writable translation
+        assert!(TableEntries::open(&mut *env.acc, 5).is_none(), "no table");
+        assert!(TableEntries::open(&mut *env.acc, SELF_SLOT).is_none(), "a window slot");
+        let mut table = TableEntries::open(&mut *env.acc, 4).expect("a table");
+        assert_eq!(table.read(3), Pte::EMPTY);
+        let old = table.read(2);
+        assert_eq!(table.set_flags(2, old, old.flags()), None, "unchanged");
+        let ro = (old.flags() - PteFlags::WRITABLE) | PteFlags::COW;
+        let flush = table.set_flags(2, old, ro).expect("changed");
+        assert_eq!(table.read(2), old.with_flags(ro));
+        assert_eq!(flush.page(), page(4, 2));
+        if kind != Kind::External {
+            // The token is needed: the TLB still allows the write until it is executed.
+            assert!(rig.check(page(4, 2).start(), true, true).is_ok());
+        }
+        rig.flush(Flush::new(page(4, 2)));
+        assert!(rig.check(page(4, 2).start(), true, true).is_err());
+        assert_eq!(env.counts.get(4), 1);
+        env.unmap(page(4, 2));
+    }
+}
