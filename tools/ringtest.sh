@@ -80,7 +80,7 @@ done
 printf '\nhello warm-up\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours fork_storm\nvmtest --kernel=ours oom_kill\nhello still-answering\nkill 9 -1\nwait\nfree\nexit\n' > "$out/storm.in"
 echo "--- storm: fork storm and memory exhaustion under the shell"
 "$here/mkiso.sh" "$out/storm.iso" "$elf" "$sym" 0 "log=warn panic=poweroff init=/bin/sh" "$initrd" initrd
-STDIN="$out/storm.in" QEMU_MEM=64M "$here/qemu.sh" "$out/storm.iso" "$out/storm.log" "${RINGTEST_TIMEOUT:-600}" ${QEMU_FLAGS:-} > /dev/null
+STDIN="$out/storm.in" QEMU_MEM=128M "$here/qemu.sh" "$out/storm.iso" "$out/storm.log" "${RINGTEST_TIMEOUT:-600}" ${QEMU_FLAGS:-} > /dev/null
 read -r before after _ <<< "$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' "$out/storm.log" | tr '\n' ' ')"
 ok_lines=$(grep -c '^test .* \.\.\. ok' "$out/storm.log")
 if ! grep -q '^KERNEL PANIC' "$out/storm.log" && [ "$ok_lines" -eq 2 ] && [ -n "$before" ] && [ "$before" = "$after" ] \
