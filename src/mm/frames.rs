@@ -25,6 +25,16 @@ fn with<R>(op: impl FnOnce(&mut FrameAllocator<'static>) -> R) -> R {
 /// Allocates a frame (reference count 1); its contents are undefined. `None` when RAM is full
 /// (or when failure injection says so: `fail_page_alloc=N`).
 pub fn alloc() -> Option<Frame> {
+    if super::inject::frames_injected() {
+        return alloc_injected();
+    }
+    with(|f| f.alloc())
+}
+
+/// `alloc` with failure injection on (kept out of line: the hot path stays lean).
+#[cold]
+#[inline(never)]
+fn alloc_injected() -> Option<Frame> {
     if super::inject::fail_frame() {
         return None;
     }
@@ -96,7 +106,18 @@ pub fn dec_ref(frame: Frame) -> bool {
 
 /// Frees a frame that has exactly one reference.
 pub fn free(frame: Frame) {
-    if super::selfcheck::enabled() && with(|f| f.refcount(frame)) == Ok(1) {
+    if super::selfcheck::enabled() {
+        return free_poisoned(frame);
+    }
+    with(|f| f.free(frame)).unwrap_or_else(|e| panic!("frame free: {e}"))
+}
+
+/// `free` with self-checks on: the frame is poisoned first (out of line: the hot path stays
+/// lean).
+#[cold]
+#[inline(never)]
+fn free_poisoned(frame: Frame) {
+    if with(|f| f.refcount(frame)) == Ok(1) {
         poison(frame);
     }
     with(|f| f.free(frame)).unwrap_or_else(|e| panic!("frame free: {e}"))

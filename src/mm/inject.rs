@@ -46,6 +46,8 @@ fn applies() -> bool {
     }
 }
 
+#[cold]
+#[inline(never)]
 fn tick(every: &AtomicU32, count: &AtomicU32, which: usize) -> bool {
     let n = every.load(Ordering::Relaxed);
     if n == 0 || !applies() {
@@ -58,12 +60,21 @@ fn tick(every: &AtomicU32, count: &AtomicU32, which: usize) -> bool {
     false
 }
 
-/// Whether this frame allocation should fail.
+/// Whether frame-allocation failures are being injected at all.
+#[inline(always)]
+pub fn frames_injected() -> bool {
+    PAGE_EVERY.load(Ordering::Relaxed) != 0
+}
+
+/// Whether this frame allocation should fail. Off (the usual case) costs one load: this sits
+/// on the frame allocator's hot path.
+#[inline(always)]
 pub fn fail_frame() -> bool {
-    tick(&PAGE_EVERY, &PAGE_COUNT, 0)
+    PAGE_EVERY.load(Ordering::Relaxed) != 0 && tick(&PAGE_EVERY, &PAGE_COUNT, 0)
 }
 
 /// Whether this heap allocation should fail (only inside [`fallible`]).
+#[inline(always)]
 pub fn fail_slab() -> bool {
     IN_FALLIBLE.load(Ordering::Relaxed) && tick(&SLAB_EVERY, &SLAB_COUNT, 1)
 }

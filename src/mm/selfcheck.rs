@@ -36,6 +36,7 @@ pub fn init() {
 }
 
 /// Whether self-checks are on.
+#[inline(always)]
 pub fn enabled() -> bool {
     ON.load(Ordering::Relaxed)
 }
