@@ -64,6 +64,10 @@ fn mspace() {
     let t0 = rdtsc();
     touch_all(base, 1024);
     per_page("demand-zero write fault", rdtsc() - t0, 1024);
+    // The fault handler's way to the space (published by the first fault above).
+    report("fault handler's current space (published pointer, CR3 check)", measure(|| {
+        core::hint::black_box(AddressSpace::with_active(|a| a.pd()));
+    }));
 
     // COW break with copy: the child keeps its reference, so every parent write copies.
     let child = space.clone_space().expect("clone");
@@ -72,6 +76,19 @@ fn mspace() {
     per_page("COW break with copy", rdtsc() - t0, 1024);
     drop(session);
     drop(child);
+    drop(space);
+
+    let space = AddressSpace::new().expect("space");
+    map(&space, 1024);
+    let session = Session::new(&space);
+
+    // fork's fixed cost: a clone of a space with one area and no resident page.
+    let t0 = rdtsc();
+    let child = space.clone_space().expect("clone");
+    let fixed = rdtsc() - t0;
+    drop(child);
+    kprintln!("bench clone of a space without resident pages: {fixed} guest instructions");
+    drop(session);
     drop(space);
 
     // fork's clone of 4096 resident private pages.

@@ -62,7 +62,7 @@ impl FrameSource for KernelPhys {
 
 impl PhysOps for KernelPhys {
     fn alloc_frame(&mut self) -> Option<Frame> {
-        frames::alloc()
+        frames::alloc_uncontended()
     }
     fn zero_frame(&mut self, frame: Frame) {
         zero_frame(frame)

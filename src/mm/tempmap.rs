@@ -1,7 +1,7 @@
 //! Temporary mappings of single frames at the two fixed spots 0xFF7FE000 and 0xFF7FF000.
 //!
 //! [`TempMap`] maps a frame on creation and unmaps it (with `invlpg`) on drop, like
-//! SerenityOS's quickmap. Interrupts stay off while a spot is in use, so nothing can preempt the
+//! SerenityOS's quickmap; since a free spot is never present, mapping one needs no flush. Interrupts stay off while a spot is in use, so nothing can preempt the
 //! holder; two spots allow copying one frame into another.
 
 use crate::arch::cpu::IrqGuard;
@@ -39,7 +39,8 @@ impl TempMap {
         // SAFETY: the spot's PTE lives in the kernel table of slot 1021, which exists from early
         // boot in every directory; holding the spot's lock makes this entry ours.
         unsafe { spot_pte_addr(spot).write_volatile(pte.to_raw()) };
-        invlpg(Page::new(VirtAddr::new(TEMP_SPOTS[spot])));
+        // No invlpg: a free spot's entry is not present (zero from boot, cleared and
+        // invalidated by `drop`), and i386 never caches a not-present entry.
         TempMap { spot, frame, _lock: lock, _irq: irq }
     }
 
