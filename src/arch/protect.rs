@@ -33,6 +33,12 @@ pub fn init() {
     );
 }
 
+/// Whether SMEP or SMAP is on (one check on the page-fault path).
+#[inline(always)]
+pub fn active() -> bool {
+    SMEP.load(Ordering::Relaxed) || SMAP.load(Ordering::Relaxed)
+}
+
 /// Whether SMEP is on.
 pub fn smep() -> bool {
     SMEP.load(Ordering::Relaxed)
@@ -69,9 +75,11 @@ impl Drop for UserAccess {
     }
 }
 
-/// Reports a page fault that SMEP or SMAP caught in kernel mode as an oops naming it: the
+/// Reports a page fault that SMEP or SMAP caught in kernel mode (out of line: only called
+/// when one of them is on) as an oops naming it: the
 /// kernel fetched an instruction from a user page, or touched user memory outside the copy
 /// routines (EFLAGS.AC clear).
+#[inline(never)]
 pub fn check_kernel_fault(frame: &super::trap::TrapFrame, cr2: u32) {
     use vmcore::layout::{USER_END, USER_START};
     if frame.from_user() || !(USER_START..USER_END).contains(&cr2) {

@@ -62,7 +62,9 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             log::debug!("breakpoint at {:#010x}", frame.eip.wrapping_sub(1));
         }
         exception::PAGE_FAULT => {
-            super::protect::check_kernel_fault(frame, super::cpu::cr2());
+            if super::protect::active() {
+                super::protect::check_kernel_fault(frame, super::cpu::cr2());
+            }
             crate::mm::fault::handle(frame)
         }
         v if v < 32 => exception::handle(frame),
