@@ -1,20 +1,19 @@
 //! The TLB work an address-space operation leaves behind.
 
 use crate::addr::Page;
-use crate::paging::{Flush, FlushPlan};
+use crate::paging::{Flush, FlushBatch, FlushPlan};
 
 /// User pages whose cached translations are stale after an operation.
 ///
-/// Collects the span from the lowest to the highest stale page (like
-/// [`FlushBatch`](crate::paging::FlushBatch)), or "everything" after a sweep. The kernel turns
-/// it into a [`FlushPlan`] with [`SpaceFlush::plan`] when the space is active on this CPU, or
-/// calls [`SpaceFlush::ignore`] when the space was edited through the external window (see the
-/// [module documentation](super)).
+/// A [`FlushBatch`] (the span from the lowest to the highest stale page), or "everything" after
+/// a sweep. The kernel turns it into a [`FlushPlan`] with [`SpaceFlush::plan`] when the space is
+/// active on this CPU, or calls [`SpaceFlush::ignore`] when the space was edited through the
+/// external window (see the [module documentation](super)).
 #[must_use = "the TLB may hold stale user translations: execute .plan() or call .ignore()"]
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SpaceFlush {
-    /// Lowest and highest stale page.
-    span: Option<(Page, Page)>,
+    /// The stale pages.
+    batch: FlushBatch,
     /// Every user translation is stale.
     all: bool,
 }
@@ -22,31 +21,28 @@ pub struct SpaceFlush {
 impl SpaceFlush {
     /// Nothing to flush.
     pub const fn new() -> Self {
-        SpaceFlush { span: None, all: false }
+        SpaceFlush { batch: FlushBatch::new(), all: false }
     }
 
     /// Every user translation is stale (after a sweep).
     pub const fn everything() -> Self {
-        SpaceFlush { span: None, all: true }
+        SpaceFlush { batch: FlushBatch::new(), all: true }
     }
 
     /// Adds a mapper token.
     pub fn add(&mut self, flush: Flush) {
-        self.add_page(flush.page());
+        self.batch.add(flush);
     }
 
     /// Adds one stale page.
     pub fn add_page(&mut self, page: Page) {
-        self.span = Some(match self.span {
-            None => (page, page),
-            Some((lo, hi)) => (lo.min(page), hi.max(page)),
-        });
+        self.batch.add_page(page);
     }
 
     /// Adds everything `other` names.
     pub fn merge(&mut self, other: SpaceFlush) {
         self.all |= other.all;
-        if let Some((lo, hi)) = other.span {
+        if let Some((lo, hi)) = other.batch.span() {
             self.add_page(lo);
             self.add_page(hi);
         }
@@ -54,7 +50,7 @@ impl SpaceFlush {
 
     /// Whether nothing is stale.
     pub fn is_empty(&self) -> bool {
-        !self.all && self.span.is_none()
+        !self.all && self.batch.span().is_none()
     }
 
     /// Whether every user translation is stale.
@@ -67,13 +63,13 @@ impl SpaceFlush {
         if self.all {
             None
         } else {
-            self.span
+            self.batch.span()
         }
     }
 
     /// Whether `page` is covered.
     pub fn covers(&self, page: Page) -> bool {
-        self.all || self.span.is_some_and(|(lo, hi)| lo <= page && page <= hi)
+        self.all || self.batch.span().is_some_and(|(lo, hi)| lo <= page && page <= hi)
     }
 
     /// The plan for the active space: page by page if the span covers at most `max_pages`
@@ -82,17 +78,7 @@ impl SpaceFlush {
         if self.all {
             return FlushPlan::All;
         }
-        match self.span {
-            None => FlushPlan::Nothing,
-            Some((lo, hi)) => {
-                let count = hi.number() - lo.number() + 1;
-                if count <= max_pages {
-                    FlushPlan::Pages { first: lo, count }
-                } else {
-                    FlushPlan::All
-                }
-            }
-        }
+        self.batch.plan(max_pages)
     }
 
     /// Drops the flush on purpose: the space was edited through the external window, so this

@@ -92,7 +92,7 @@ pub enum FlushPlan {
 /// It tracks the span from the lowest to the highest page added; if that span is short the
 /// plan invalidates it page by page, otherwise it flushes everything.
 #[must_use = "the collected pages still need to be flushed: call .plan()"]
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct FlushBatch {
     /// Lowest and highest page added, `None` if empty.
     span: Option<(Page, Page)>,
@@ -115,6 +115,11 @@ impl FlushBatch {
             None => (page, page),
             Some((lo, hi)) => (lo.min(page), hi.max(page)),
         });
+    }
+
+    /// Lowest and highest page added, `None` if empty.
+    pub fn span(&self) -> Option<(Page, Page)> {
+        self.span
     }
 
     /// The plan: page by page if the span covers at most `max_pages` pages, else everything.
