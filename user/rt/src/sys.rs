@@ -346,6 +346,27 @@ pub fn waitpid(pid: i32, options: usize) -> Result<(u32, i32), Errno> {
     Ok((ret as u32, status))
 }
 
+/// Waits for child `pid` (retrying EINTR), then kills and reaps its watchdog child `dog` if
+/// there is one. Returns the child's wait status and whether the watchdog had already fired
+/// (a watchdog that exits normally is one that timed out and killed the child).
+pub fn wait_with_watchdog(pid: u32, dog: Option<u32>) -> (Result<i32, Errno>, bool) {
+    let status = loop {
+        match waitpid(pid as i32, 0) {
+            Ok((_, s)) => break Ok(s),
+            Err(Errno::EINTR) => continue,
+            Err(e) => break Err(e),
+        }
+    };
+    let mut timed_out = false;
+    if let Some(d) = dog {
+        let _ = kill(d as i32, SIGKILL);
+        if let Ok((_, ws)) = waitpid(d as i32, 0) {
+            timed_out = wifexited(ws);
+        }
+    }
+    (status, timed_out)
+}
+
 /// `wait4(pid, &status, options, NULL)`: returns `(pid, status)`.
 pub fn wait4(pid: i32, options: usize) -> Result<(u32, i32), Errno> {
     let mut status: i32 = 0;

@@ -126,20 +126,7 @@ fn run_batch(w: &World, opts: &Opts, index: u64, calls: u32) -> End {
         Err(_) => None,
     };
     prefault_stack();
-    let status = loop {
-        match sys::waitpid(pid as i32, 0) {
-            Ok((_, s)) => break Ok(s),
-            Err(Errno::EINTR) => continue,
-            Err(e) => break Err(e),
-        }
-    };
-    let mut timed_out = false;
-    if let Some(d) = watchdog {
-        let _ = sys::kill(d as i32, sys::SIGKILL);
-        if let Ok((_, ws)) = sys::waitpid(d as i32, 0) {
-            timed_out = sys::wifexited(ws);
-        }
-    }
+    let (status, timed_out) = sys::wait_with_watchdog(pid, watchdog);
     let status = match status {
         Ok(s) => s,
         Err(e) => return End::WaitFailed(e),

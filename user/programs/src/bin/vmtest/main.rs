@@ -340,20 +340,7 @@ fn run_one(case: &Case, ctx: &Ctx, opts: &Opts) -> Verdict {
     } else {
         None
     };
-    let status = loop {
-        match sys::waitpid(pid as i32, 0) {
-            Ok((_, s)) => break Ok(s),
-            Err(Errno::EINTR) => continue,
-            Err(e) => break Err(e),
-        }
-    };
-    let mut timed_out = false;
-    if let Some(w) = watchdog {
-        let _ = sys::kill(w as i32, sys::SIGKILL);
-        if let Ok((_, ws)) = sys::waitpid(w as i32, 0) {
-            timed_out = sys::wifexited(ws);
-        }
-    }
+    let (status, timed_out) = sys::wait_with_watchdog(pid, watchdog);
     let status = match status {
         Ok(s) => s,
         Err(e) => return Verdict::WaitFailed(e),
