@@ -115,7 +115,7 @@ pub fn exit_current(status: WaitStatus) -> ! {
             let mut inner = task.inner.lock();
             inner.state = State::Zombie;
             inner.wait_status = status.encode();
-            inner.pending_kill = None;
+            signals::clear_pending(&mut inner.pending_kill);
             inner.parent
         };
         for p in [parent, INIT_PID] {
@@ -219,7 +219,7 @@ pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
             if inner.state == State::Zombie {
                 return Ok(());
             }
-            inner.pending_kill.get_or_insert(sig);
+            signals::set_pending(&mut inner.pending_kill, sig);
             matches!(inner.state, State::Sleeping { .. } | State::Waiting)
         };
         if wake {
@@ -230,18 +230,23 @@ pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
 }
 
 /// Called before every return to ring 3: dies of a pending signal, or yields the CPU when
-/// the time slice is over.
+/// the time slice is over. Both checks are one load each in the usual case.
 pub fn on_return_to_user(_frame: &mut TrapFrame) {
+    die_if_killed();
+    if sched::quantum_expired() {
+        sched::schedule();
+        die_if_killed();
+    }
+}
+
+/// Exits the current task if it has a fatal signal pending.
+fn die_if_killed() {
+    if !signals::any_pending() {
+        return;
+    }
     let pending = sched::current().inner.lock().pending_kill;
     if let Some(sig) = pending {
         exit_current(WaitStatus::Signaled(sig));
-    }
-    if sched::quantum_expired() {
-        sched::schedule();
-        let pending = sched::current().inner.lock().pending_kill;
-        if let Some(sig) = pending {
-            exit_current(WaitStatus::Signaled(sig));
-        }
     }
 }
 

@@ -6,6 +6,7 @@
 use super::sched;
 use crate::arch::trap::TrapFrame;
 use crate::kprintln;
+use core::sync::atomic::{AtomicU32, Ordering};
 use vmcore::addr::VirtAddr;
 use vmcore::fault::{Access, Fault};
 
@@ -48,16 +49,41 @@ pub fn name(sig: u32) -> &'static str {
     }
 }
 
+/// How many tasks have a fatal signal pending: lets every return to user mode skip looking
+/// at the current task in the usual case of none.
+static PENDING: AtomicU32 = AtomicU32::new(0);
+
+/// Makes `sig` pending in `slot` (a task's `pending_kill`), counting it if none was.
+pub fn set_pending(slot: &mut Option<u32>, sig: u32) {
+    if slot.is_none() {
+        *slot = Some(sig);
+        PENDING.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Clears `slot` (the task is exiting), uncounting what it held.
+pub fn clear_pending(slot: &mut Option<u32>) {
+    if slot.take().is_some() {
+        PENDING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Whether any task at all has a fatal signal pending.
+#[inline(always)]
+pub fn any_pending() -> bool {
+    PENDING.load(Ordering::Relaxed) != 0
+}
+
 /// Marks `sig` pending for the current task: it dies on its way back to user mode.
 pub fn kill_current(sig: u32) {
     let task = sched::current();
     let mut inner = task.inner.lock();
-    inner.pending_kill.get_or_insert(sig);
+    set_pending(&mut inner.pending_kill, sig);
 }
 
 /// Whether the current task has a fatal signal pending (blocking calls return EINTR).
 pub fn kill_pending() -> bool {
-    sched::current().inner.lock().pending_kill.is_some()
+    any_pending() && sched::current().inner.lock().pending_kill.is_some()
 }
 
 /// Kills the current process for a fault it cannot survive, after the report.
