@@ -42,6 +42,11 @@ run_suite() { # NAME INIT-COMMAND
 run_suite vmtest "/bin/vmtest -- --kernel=ours --strict-leaks"
 run_suite privtest "/bin/privtest"
 
+# The MemFree values (kB) of every `free` the shell printed in LOG, on one line.
+memfree_values() {
+    sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' "$1" | tr '\n' ' '
+}
+
 # Allocation-failure injection: the suite again with every Nth frame allocation (or fallible
 # kmalloc) of its processes failing. Cases may fail — that is the point — but the kernel must
 # not panic, every case must still pass its leak check (no "leaked"), MemFree must come back
@@ -55,8 +60,7 @@ for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_all
     "$here/mkiso.sh" "$out/inject.iso" "$elf" "$sym" 0 "log=warn $inj fail_filter=vmtest selfcheck panic=poweroff init=/bin/sh" "$initrd" initrd
     log="$out/$name.log"
     STDIN="$out/inject.in" QEMU_MEM=128M "$here/qemu.sh" "$out/inject.iso" "$log" "${RINGTEST_TIMEOUT:-600}" ${QEMU_FLAGS:-} > /dev/null
-    free=$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' "$log" | tr '\n' ' ')
-    read -r before after _ <<< "$free"
+    read -r before after _ <<< "$(memfree_values "$log")"
     why=""
     grep -q '^KERNEL PANIC' "$log" && why="kernel panic"
     [ -z "$why" ] && grep -q '^test .*leaked' "$log" && why="leak: $(grep -m1 '^test .*leaked' "$log")"
@@ -81,7 +85,7 @@ printf '\nhello warm-up\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours fork_storm\
 echo "--- storm: fork storm and memory exhaustion under the shell"
 "$here/mkiso.sh" "$out/storm.iso" "$elf" "$sym" 0 "log=warn panic=poweroff init=/bin/sh" "$initrd" initrd
 STDIN="$out/storm.in" QEMU_MEM=128M "$here/qemu.sh" "$out/storm.iso" "$out/storm.log" "${RINGTEST_TIMEOUT:-600}" ${QEMU_FLAGS:-} > /dev/null
-read -r before after _ <<< "$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' "$out/storm.log" | tr '\n' ' ')"
+read -r before after _ <<< "$(memfree_values "$out/storm.log")"
 ok_lines=$(grep -c '^test .* \.\.\. ok' "$out/storm.log")
 if ! grep -q '^KERNEL PANIC' "$out/storm.log" && [ "$ok_lines" -eq 2 ] && [ -n "$before" ] && [ "$before" = "$after" ] \
     && grep -q '^argv\[1\] = "still-answering"' "$out/storm.log"; then
