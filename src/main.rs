@@ -12,20 +12,21 @@
 
 extern crate alloc;
 
-pub mod arch;
-pub mod boot;
-pub mod cmdline;
-pub mod console;
-pub mod fs;
-pub mod ktest;
-pub mod mm;
-pub mod panic;
-pub mod proc;
-pub mod symbols;
-pub mod sync;
-pub mod syscall;
-pub mod system;
-pub mod trace;
+mod arch;
+mod boot;
+mod cmdline;
+mod console;
+mod fs;
+mod ktest;
+mod mm;
+mod panic;
+mod proc;
+mod symbols;
+mod sync;
+mod syscall;
+mod system;
+mod trace;
+mod trap;
 
 use core::arch::global_asm;
 

@@ -5,7 +5,7 @@
 //! `[3 sh] mmap2(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x40000000`.
 //! Calls that do not return (exit, a successful execve's old image) print their arguments first.
 
-use crate::proc::{current_name, sched};
+use crate::proc::{self, current_name};
 use crate::syscall::uptr::UserPtr;
 use alloc::string::String;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -46,7 +46,7 @@ pub fn before(nr: u32, args: &[u32; 6]) -> Option<String> {
     if !wanted(&name) {
         return None;
     }
-    let mut line = alloc::format!("[{} {}] ", sched::current_pid(), name);
+    let mut line = alloc::format!("[{} {}] ", proc::current_pid(), name);
     let _ = format_call(&mut line, nr, args, &mut read_str);
     if matches!(nr, vmcore::syscall_abi::SYS_EXIT | vmcore::syscall_abi::SYS_EXIT_GROUP) {
         crate::kprintln!("{line} = ?");

@@ -1,9 +1,13 @@
-//! CPU exceptions: names, decoded error codes and the oops report.
+//! CPU exceptions: names, decoded error codes, what an exception means in the kernel's
+//! vocabulary ([`ExceptionKind`], [`PageFaultErrorCode`] → [`Fault`]) and the oops report.
+//! Nothing here decides a signal: that is the process layer's business.
 
 use super::trap::TrapFrame;
 use super::{backtrace, cpu};
 use crate::console::serial;
 use core::fmt::{self, Write};
+use vmcore::addr::VirtAddr;
+use vmcore::fault::{Access, Fault, Mode};
 
 /// Vector of the breakpoint exception (int3).
 pub const BREAKPOINT: usize = 3;
@@ -56,19 +60,87 @@ pub fn name(vector: usize) -> (&'static str, &'static str) {
     NAMES.get(vector).copied().unwrap_or(("---", "Unknown"))
 }
 
-/// The page-fault error code in words.
-pub struct PageFaultCode(pub u32);
+/// An exception taken in user mode, classified: what the process layer chooses a signal by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExceptionKind {
+    /// #DE, #MF, #XM: integer divide error, x87 or SIMD floating-point error.
+    Arithmetic,
+    /// #DB, #BP, #OF: debug trap, breakpoint, `into` overflow.
+    Trap,
+    /// #UD: invalid opcode.
+    InvalidOpcode,
+    /// #AC: alignment check.
+    Alignment,
+    /// #BR, #TS, #NP, #SS, #GP and anything else: a protection or segment violation
+    /// (privileged instructions, bad segment loads).
+    Protection,
+}
 
-impl fmt::Display for PageFaultCode {
+impl ExceptionKind {
+    /// The kind of exception `vector` (a page fault is not classified here: see
+    /// [`PageFaultErrorCode`]).
+    pub const fn of(vector: usize) -> Self {
+        match vector {
+            0 | 16 | 19 => ExceptionKind::Arithmetic,
+            1 | 3 | 4 => ExceptionKind::Trap,
+            6 => ExceptionKind::InvalidOpcode,
+            17 => ExceptionKind::Alignment,
+            _ => ExceptionKind::Protection,
+        }
+    }
+}
+
+bitflags::bitflags! {
+    /// The page-fault error code the CPU pushes (Intel SDM vol. 3, 4.7).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct PageFaultErrorCode: u32 {
+        /// A protection violation on a present page (clear: the page was not present).
+        const PROTECTION = 1 << 0;
+        /// The access was a write.
+        const WRITE = 1 << 1;
+        /// The access came from ring 3.
+        const USER = 1 << 2;
+        /// A reserved bit was set in a paging entry.
+        const RESERVED = 1 << 3;
+        /// The access was an instruction fetch.
+        const FETCH = 1 << 4;
+    }
+}
+
+impl PageFaultErrorCode {
+    /// The error code of a trap frame (bits the CPU may add later are kept out).
+    pub const fn of(frame: &TrapFrame) -> Self {
+        Self::from_bits_truncate(frame.error_code)
+    }
+
+    /// The fault at `cr2` in the kernel's vocabulary.
+    pub fn fault(self, cr2: u32) -> Fault {
+        let access = if self.contains(Self::FETCH) {
+            Access::Exec
+        } else if self.contains(Self::WRITE) {
+            Access::Write
+        } else {
+            Access::Read
+        };
+        Fault {
+            addr: VirtAddr::new(cr2),
+            access,
+            mode: if self.contains(Self::USER) { Mode::User } else { Mode::Kernel },
+            present: self.contains(Self::PROTECTION),
+        }
+    }
+}
+
+impl fmt::Display for PageFaultErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = self.0;
-        f.write_str(if c & 1 != 0 { "protection violation" } else { "page not present" })?;
-        f.write_str(if c & 2 != 0 { ", write" } else { ", read" })?;
-        f.write_str(if c & 4 != 0 { ", user mode" } else { ", kernel mode" })?;
-        if c & 8 != 0 {
+        let has = |bit| self.contains(bit);
+        f.write_str(if has(Self::PROTECTION) { "protection violation" } else { "page not present" })?;
+        f.write_str(if has(Self::WRITE) { ", write" } else { ", read" })?;
+        f.write_str(if has(Self::USER) { ", user mode" } else { ", kernel mode" })?;
+        if has(Self::RESERVED) {
             f.write_str(", reserved bit set")?;
         }
-        if c & 16 != 0 {
+        if has(Self::FETCH) {
             f.write_str(", instruction fetch")?;
         }
         Ok(())
@@ -125,7 +197,7 @@ pub fn write_report(w: &mut dyn Write, frame: &TrapFrame, cr2: u32) -> fmt::Resu
     let mode = if frame.from_user() { "user" } else { "kernel" };
     writeln!(w, "!!! {mnemonic} {name} (vector {vector}) in {mode} mode")?;
     if vector == PAGE_FAULT {
-        writeln!(w, "    error code {:#06x}: {}", frame.error_code, PageFaultCode(frame.error_code))?;
+        writeln!(w, "    error code {:#06x}: {}", frame.error_code, PageFaultErrorCode::of(frame))?;
         writeln!(w, "    CR2 {:#010x}{}", cr2, describe_address(cr2))?;
     } else if matches!(vector, 10..=13) {
         writeln!(w, "    error code {:#06x}: {}", frame.error_code, SelectorCode(frame.error_code))?;
@@ -162,25 +234,15 @@ fn describe_address(addr: u32) -> &'static str {
     }
 }
 
-/// Handles an exception other than a page fault: in user mode the process dies of the
-/// signal Linux would send (#GP — privileged instructions, bad segment loads — is SIGSEGV);
-/// in kernel mode it is a bug: a report and a panic.
-pub fn handle(frame: &mut TrapFrame) {
-    let vector = frame.vector as usize;
-    if frame.from_user() {
-        use crate::proc::signals::{fatal_exception, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
-        let sig = match vector {
-            0 | 16 | 19 => SIGFPE,
-            1 | 3 | 4 => SIGTRAP,
-            6 => SIGILL,
-            5 | 10 | 11 | 12 | 13 | 14 => SIGSEGV,
-            17 => SIGBUS,
-            _ => SIGSEGV,
-        };
-        let (mnemonic, name) = name(vector);
-        fatal_exception(frame, format_args!("{mnemonic} {name} (error code {:#x})", frame.error_code), sig);
-    }
-    let cr2 = if vector == PAGE_FAULT { cpu::cr2() } else { 0 };
+/// A breakpoint (int3) in kernel code: counted and logged; execution goes on.
+pub fn kernel_breakpoint(frame: &TrapFrame) {
+    super::trap::BREAKPOINTS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    log::debug!("breakpoint at {:#010x}", frame.eip.wrapping_sub(1));
+}
+
+/// An exception in kernel mode other than a page fault: a bug, reported as an oops.
+pub fn kernel_exception(frame: &TrapFrame) -> ! {
+    let cr2 = if frame.vector as usize == PAGE_FAULT { cpu::cr2() } else { 0 };
     oops(frame, cr2, None)
 }
 

@@ -11,7 +11,7 @@
 use core::arch::asm;
 use vmcore::addr::{Frame, Page};
 use vmcore::layout::Window;
-use vmcore::paging::{Flush, FlushAll, FlushPlan, TableAccess};
+use vmcore::paging::{Flush, FlushPlan, TableAccess};
 use vmcore::pte::Pte;
 
 /// Page-table access through one of the recursive windows of the active directory.
@@ -36,11 +36,6 @@ impl WindowTables {
     /// and the caller must hold the external-slot lock.
     pub const unsafe fn external() -> Self {
         Self { window: Window::External }
-    }
-
-    /// Which window this goes through.
-    pub fn window(&self) -> Window {
-        self.window
     }
 }
 
@@ -85,29 +80,9 @@ pub fn flush_all() {
     unsafe { x86::controlregs::cr3_write(x86::controlregs::cr3()) };
 }
 
-/// Flushes the whole TLB, global entries included (toggles CR4.PGE).
-pub fn flush_global() {
-    // SAFETY: clearing and restoring PGE flushes all TLB entries; nothing else changes.
-    unsafe {
-        let cr4 = x86::controlregs::cr4();
-        if cr4.contains(x86::controlregs::Cr4::CR4_ENABLE_GLOBAL_PAGES) {
-            x86::controlregs::cr4_write(cr4 - x86::controlregs::Cr4::CR4_ENABLE_GLOBAL_PAGES);
-            x86::controlregs::cr4_write(cr4);
-        } else {
-            flush_all();
-        }
-    }
-}
-
 /// Performs a single-page flush token of the active directory.
 pub fn flush(token: Flush) {
     invlpg(token.page());
-}
-
-/// Performs a flush-everything token.
-pub fn flush_everything(token: FlushAll) {
-    token.ignore();
-    flush_all();
 }
 
 /// Performs a batch plan.

@@ -33,13 +33,6 @@ pub fn init() {
     }
 }
 
-/// Unmasks one IRQ line.
-pub fn unmask(irq: u8) {
-    let (port, bit) = if irq < 8 { (MASTER_DATA, irq) } else { (SLAVE_DATA, irq - 8) };
-    // SAFETY: read-modify-write of the PIC's mask register.
-    unsafe { outb(port, inb(port) & !(1 << bit)) };
-}
-
 fn in_service(cmd_port: u16) -> u8 {
     // SAFETY: OCW3 "read ISR" followed by a read of the same port.
     unsafe {

@@ -1,6 +1,9 @@
-//! The programmable interval timer: channel 0 drives IRQ 0 at [`HZ`] and counts ticks.
+//! The programmable interval timer: channel 0 drives IRQ 0 at [`HZ`] and counts ticks. What a
+//! tick means to the rest of the kernel (waking sleepers) is a hook registered with
+//! [`set_tick_hook`]: arch does not call up.
 
 use core::sync::atomic::{AtomicU64, Ordering};
+use spin::Once;
 use x86::io::outb;
 
 /// Timer interrupts per second.
@@ -12,6 +15,14 @@ const COMMAND: u16 = 0x43;
 const MODE_RATE: u8 = 0b0011_0100;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
+/// Called on every tick with the tick count, in the timer interrupt.
+static TICK_HOOK: Once<fn(u64)> = Once::new();
+
+/// Registers what runs on every timer tick (once, at boot; it runs in interrupt context, so it
+/// must neither block nor allocate).
+pub fn set_tick_hook(hook: fn(u64)) {
+    TICK_HOOK.call_once(|| hook);
+}
 
 /// Programs channel 0 for `hz` interrupts per second.
 pub fn init(hz: u32) {
@@ -27,7 +38,9 @@ pub fn init(hz: u32) {
 /// Called on every timer interrupt.
 pub fn tick() {
     let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
-    crate::proc::sched::on_tick(now);
+    if let Some(hook) = TICK_HOOK.get() {
+        hook(now);
+    }
 }
 
 /// Timer ticks since boot.

@@ -85,8 +85,8 @@ pub fn check_kernel_fault(frame: &super::trap::TrapFrame, cr2: u32) {
     if frame.from_user() || !(USER_START..USER_END).contains(&cr2) {
         return;
     }
-    const PF_FETCH: u32 = 16;
-    if smep() && frame.error_code & PF_FETCH != 0 {
+    let code = super::exception::PageFaultErrorCode::of(frame);
+    if smep() && code.contains(super::exception::PageFaultErrorCode::FETCH) {
         super::exception::oops(frame, cr2, Some("SMEP: the kernel executed a user page"));
     }
     if smap() && frame.eflags & EFLAGS_AC == 0 && super::usercopy::fixup_for(frame.eip).is_none() {

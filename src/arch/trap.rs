@@ -1,7 +1,7 @@
-//! The common trap entry: the register frame the stubs build and the dispatch on the vector.
+//! The register frame the trap stubs build (`boot/traps.s`). The dispatch on the vector is not
+//! arch's: it is the one place that knows every subsystem, `crate::trap`.
 
-use super::{exception, pic, pit};
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::AtomicU32;
 
 /// The registers saved on entry to any interrupt, exception or system call; the layout matches
 /// `trap_common` in `boot/traps.s`.
@@ -52,37 +52,3 @@ impl TrapFrame {
 
 /// How many breakpoints (int3) have been handled.
 pub static BREAKPOINTS: AtomicU32 = AtomicU32::new(0);
-
-/// Called by `trap_common` for every vector.
-#[no_mangle]
-extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
-    match frame.vector as usize {
-        exception::BREAKPOINT if !frame.from_user() => {
-            BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
-            log::debug!("breakpoint at {:#010x}", frame.eip.wrapping_sub(1));
-        }
-        exception::PAGE_FAULT => {
-            if super::protect::active() {
-                super::protect::check_kernel_fault(frame, super::cpu::cr2());
-            }
-            crate::mm::fault::handle(frame)
-        }
-        v if v < 32 => exception::handle(frame),
-        v @ 32..=47 => {
-            let irq = (v - 32) as u8;
-            if pic::is_spurious(irq) {
-                return;
-            }
-            match irq {
-                0 => pit::tick(),
-                _ => log::warn!("unexpected IRQ {irq}"),
-            }
-            pic::end_of_interrupt(irq);
-        }
-        super::idt::SYSCALL => crate::syscall::dispatch(frame),
-        v => log::warn!("unexpected trap vector {v}"),
-    }
-    if frame.from_user() {
-        crate::proc::on_return_to_user(frame);
-    }
-}

@@ -31,31 +31,15 @@ global_asm!(
         pop %esi
         ret
 
-    .global fill_user_raw
-    // u32 fill_user_raw(u8 *dst, u8 byte, u32 len): bytes NOT written.
-    fill_user_raw:
-        push %edi
-        mov 8(%esp), %edi
-        mov 12(%esp), %eax
-        mov 16(%esp), %ecx
-    fill_user_insn:
-        rep stosb
-    fill_user_done:
-        mov %ecx, %eax
-        pop %edi
-        ret
-
     .section .extable, "a"
     .balign 4
     .long copy_user_insn, copy_user_done
-    .long fill_user_insn, fill_user_done
     "#,
     options(att_syntax)
 );
 
 extern "C" {
     fn copy_user_raw(dst: *mut u8, src: *const u8, len: u32) -> u32;
-    fn fill_user_raw(dst: *mut u8, byte: u32, len: u32) -> u32;
     static __extable_start: u8;
     static __extable_end: u8;
 }
@@ -95,12 +79,6 @@ pub fn copy_to_user(dst: u32, src: &[u8]) -> Result<(), Fault> {
     let len = src.len() as u32;
     // SAFETY: as in `copy_from_user`, with the roles swapped.
     guarded(dst, len, || unsafe { copy_user_raw(dst as *mut u8, src.as_ptr(), len) })
-}
-
-/// Writes `len` copies of `byte` at user address `dst`.
-pub fn fill_user(dst: u32, byte: u8, len: u32) -> Result<(), Fault> {
-    // SAFETY: as in `copy_to_user`.
-    guarded(dst, len, || unsafe { fill_user_raw(dst as *mut u8, byte as u32, len) })
 }
 
 /// The fixup address for a faulting kernel instruction, if it is one of the user-copy

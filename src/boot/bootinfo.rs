@@ -131,6 +131,7 @@ impl BootInfo {
 
 static INFO: Once<BootInfo> = Once::new();
 
+#[cfg(feature = "ktest")]
 /// The boot information (after [`parse`]).
 pub fn get() -> &'static BootInfo {
     INFO.get().expect("invariant: boot information parsed in kmain")

@@ -25,7 +25,7 @@ pub fn mem_free_kib() -> u64 {
 
 fn meminfo() -> String {
     if crate::mm::selfcheck::enabled() {
-        crate::mm::selfcheck::verify_all();
+        crate::mm::selfcheck::verify_all(&crate::proc::address_spaces());
     }
     let c = frames::counters();
     let h = heap::stats();
@@ -74,7 +74,7 @@ fn ps() -> String {
 pub fn lookup(path: &str) -> Result<Node, Errno> {
     let rest = path.strip_prefix("/proc").unwrap_or("").trim_matches('/');
     let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
-    let me = sched::current_pid();
+    let me = crate::proc::current_pid();
     let pid_of = |p: &str| -> Result<Pid, Errno> {
         if p == "self" { Ok(me) } else { p.parse::<Pid>().map_err(|_| Errno::ENOENT) }
     };

@@ -48,7 +48,7 @@ fn touch_all(base: u32, pages: u32) {
 /// Address-space figures: demand-zero write faults, copy-on-write breaks, fork's clone.
 fn mspace() {
     use crate::mm::aspace::AddressSpace;
-    use crate::mm::testing::Session;
+    use crate::ktest::session::Session;
     use vmcore::mspace::MapRequest;
     use vmcore::vma::VmFlags;
     let base = 0x4000_0000u32;
@@ -111,7 +111,7 @@ pub fn run() {
     report("zero a frame (temporary mapping)", measure(|| crate::mm::tempmap::zero_frame(f)));
     report("copy a frame (two temporary mappings)", measure(|| crate::mm::tempmap::copy_frame(f, g)));
     report("current task's address space", measure(|| {
-        let a = crate::proc::sched::current().inner.lock().aspace.clone();
+        let a = crate::proc::current_aspace();
         core::hint::black_box(a);
     }));
     frames::free(f);

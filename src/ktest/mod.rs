@@ -15,6 +15,9 @@
 mod bench;
 #[cfg(feature = "ktest")]
 mod cases;
+#[cfg(feature = "ktest")]
+pub mod session;
+mod usage;
 
 use crate::arch::cpu::{self, qemu};
 use crate::kprintln;
@@ -149,21 +152,21 @@ fn run_all() -> ! {
     kprintln!("ktest: running {} cases", all.iter().filter(|c| c.expect_fault.is_none()).count());
     for case in all.iter().filter(|c| c.expect_fault.is_none()) {
         CURRENT.store(case as *const TestCase as *mut TestCase, Ordering::SeqCst);
-        let before = crate::mm::usage::snapshot();
+        let before = usage::snapshot();
         let start = cpu::rdtsc();
         let mut result = (case.func)();
         let cycles = cpu::rdtsc() - start;
         if result.is_ok() {
-            result = crate::mm::usage::check_unchanged(&before);
+            result = usage::check_unchanged(&before);
         }
         match result {
             Ok(()) => {
                 PASSED.fetch_add(1, Ordering::SeqCst);
                 kprintln!("test {} ... ok ({} kcycles)", case.short_name(), cycles / 1000);
             }
-            Err(_) => {
+            Err(failure) => {
                 FAILED.fetch_add(1, Ordering::SeqCst);
-                kprintln!("test {} ... FAILED", case.short_name());
+                kprintln!("test {} ... FAILED (check at {}:{})", case.short_name(), failure.file, failure.line);
             }
         }
     }

@@ -17,7 +17,7 @@ use vmcore::addr::{Frame, Page, VirtAddr};
 use vmcore::errno::Errno;
 use vmcore::fault::Fault;
 use vmcore::mspace::{
-    CloneError, FaultOutcome, LockError, MSpace, MSpaceStats, MapRequest, PopulateError, SpaceFlush,
+    CloneError, FaultOutcome, LockError, MSpace, MapRequest, PopulateError, SpaceFlush,
 };
 use vmcore::paging::TableAccess;
 use vmcore::vma::{VmFlags, Vma};
@@ -39,18 +39,33 @@ impl fmt::Debug for AddressSpace {
     }
 }
 
-/// The address space last published as loaded in CR3 ([`AddressSpace::publish_active`]), for
-/// the page-fault handler: null, or a space that has not been dropped.
+/// The address space loaded in CR3, published by [`AddressSpace::activate`] for the page-fault
+/// handler: null (the kernel's directory is loaded), or a space that has not been dropped.
 ///
-/// Invariant: `Drop for AddressSpace` clears the pointer (with interrupts off) before anything
-/// of the space is torn down, and the pointer is only dereferenced with interrupts off, so on
-/// our single CPU a non-null pointer always designates a space whose drop has not begun. A
-/// stale entry (CR3 now holds another directory) is harmless: users check the space's
-/// directory against CR3, and a directory is freed only after its space is dropped.
+/// Invariant: every load of CR3 goes through [`AddressSpace::activate`] or [`activate_kernel`],
+/// which keep this pointer equal to the space loaded (null for the kernel's directory), and
+/// `Drop for AddressSpace` asserts its space is not the active one. The pointer is only
+/// dereferenced with interrupts off, so a non-null pointer designates a live space.
+///
+/// Per CPU once there are several: this becomes a field of the per-CPU area, next to the
+/// current task, and nothing else changes (`activate` is always called on the CPU it affects).
 static ACTIVE: AtomicPtr<AddressSpace> = AtomicPtr::new(core::ptr::null_mut());
 
-fn execute(flush: SpaceFlush) {
+/// Executes the TLB flush an operation on the active space returned.
+pub fn flush_tlb(flush: SpaceFlush) {
     paging::flush_plan(flush.plan(FLUSH_PAGES_MAX));
+}
+
+/// Loads the kernel's own directory (no user address space active), as the idle task and an
+/// exiting task run.
+pub fn activate_kernel() {
+    let _irq = IrqGuard::new();
+    ACTIVE.store(core::ptr::null_mut(), Ordering::Relaxed);
+    let pd = directory::kernel();
+    if paging::active_pd() != pd {
+        // SAFETY: the kernel's directory maps everything the kernel needs.
+        unsafe { paging::load_cr3(pd) };
+    }
 }
 
 impl AddressSpace {
@@ -84,31 +99,32 @@ impl AddressSpace {
         paging::active_pd() == self.pd
     }
 
-    /// Records `space` as the space loaded in CR3 (the scheduler calls this on every switch to
-    /// a task with a space; the fault handler after finding the space the slow way), so that
-    /// [`AddressSpace::with_active`] finds it without the scheduler's lock.
-    pub fn publish_active(space: &Arc<AddressSpace>) {
+    /// Loads this space in CR3 (unless it already is) and publishes it for the page-fault
+    /// handler ([`AddressSpace::with_active`]): the one way a user address space becomes the
+    /// CPU's (Asterinas's `VmSpace::activate`). The caller keeps a reference to the space for as
+    /// long as it stays active (the running task's `aspace`).
+    pub fn activate(self: &Arc<Self>) {
         let _irq = IrqGuard::new();
-        ACTIVE.store(Arc::as_ptr(space).cast_mut(), Ordering::Relaxed);
+        ACTIVE.store(Arc::as_ptr(self).cast_mut(), Ordering::Relaxed);
+        if !self.is_active() {
+            // SAFETY: every space's directory shares the kernel half; the caller keeps the
+            // space (and so its directory) alive while it is loaded.
+            unsafe { paging::load_cr3(self.pd) };
+        }
     }
 
-    /// Runs `op` on the published space if it is the one loaded in CR3 (`None` otherwise:
-    /// nothing published, or CR3 was switched without publishing), with interrupts off.
-    ///
-    /// This is the page-fault handler's way to the current space: a CR3 read and a pointer
-    /// instead of the scheduler lock, the task lock and two reference-count updates.
+    /// Runs `op` on the active space (`None` when the kernel's directory is loaded), with
+    /// interrupts off: the page-fault handler's way to the current space, a pointer instead of
+    /// the scheduler lock, the task lock and two reference-count updates.
     pub fn with_active<R>(op: impl FnOnce(&AddressSpace) -> R) -> Option<R> {
         let _irq = IrqGuard::new();
         let ptr = ACTIVE.load(Ordering::Relaxed);
-        // SAFETY: by the invariant of `ACTIVE`, a non-null pointer designates a space whose
-        // drop has not begun, and with interrupts off nothing else runs on this CPU until `op`
-        // returns: the only way to a drop would be `op` itself, which gets a borrow it cannot
-        // keep (the closure's argument lifetime ends with the call) and drops no reference.
-        // (Were this reached from a fault taken between a last `Arc` release and the start of
-        // `Drop` — no code there touches user memory — the space would still be intact, and
-        // its drop would resume only after `op` returned.)
+        // SAFETY: by the invariant of `ACTIVE`, a non-null pointer designates the space loaded
+        // in CR3, which its activator keeps alive; with interrupts off nothing else runs on
+        // this CPU until `op` returns, and `op` gets a borrow it cannot keep.
         let space = unsafe { ptr.as_ref() }?;
-        space.is_active().then(|| op(space))
+        debug_assert!(space.is_active(), "the published space is not the one in CR3");
+        Some(op(space))
     }
 
     /// Runs `op` on the space with its page tables; executes or drops the returned flush as
@@ -122,7 +138,7 @@ impl AddressSpace {
             let mut tables = unsafe { WindowTables::own() };
             let (r, flush) = op(&mut space, &mut tables, &mut phys);
             if let Some(f) = flush {
-                execute(f);
+                flush_tlb(f);
             }
             r
         } else {
@@ -141,8 +157,9 @@ impl AddressSpace {
         op(&self.space.read())
     }
 
+    #[cfg(feature = "ktest")]
     /// The counters.
-    pub fn stats(&self) -> MSpaceStats {
+    pub fn stats(&self) -> vmcore::mspace::MSpaceStats {
         self.read(MSpace::stats)
     }
 
@@ -259,13 +276,13 @@ impl AddressSpace {
         drop(child_space);
         match result {
             Ok(flush) => {
-                execute(flush);
+                flush_tlb(flush);
                 Ok(child)
             }
             Err(e) => {
                 let errno = Errno::from(&e);
                 if let CloneError::OutOfMemory { flush } = e {
-                    execute(flush);
+                    flush_tlb(flush);
                 }
                 // Dropping the half-built child sweeps it and frees its directory.
                 drop(child);
@@ -346,13 +363,11 @@ impl fmt::Write for Adapter<'_> {
 
 impl Drop for AddressSpace {
     fn drop(&mut self) {
-        {
-            // Retire the published pointer first (see `ACTIVE`).
-            let _irq = IrqGuard::new();
-            let me: *mut AddressSpace = self;
-            let _ = ACTIVE.compare_exchange(me, core::ptr::null_mut(), Ordering::Relaxed, Ordering::Relaxed);
-        }
-        assert!(!self.is_active(), "the last reference to the active address space dropped");
+        let me: *mut AddressSpace = self;
+        assert!(
+            !self.is_active() && ACTIVE.load(Ordering::Relaxed) != me,
+            "the last reference to the active address space dropped"
+        );
         {
             let mut space = self.space.write();
             let mut ext = External::install(self.pd);

@@ -1,12 +1,13 @@
 //! Page directories: creating one that shares the kernel half, editing one that is not active
-//! through the external slot 1022, and switching to one.
+//! through the external slot 1022, and the kernel's own directory.
 
 use super::frames;
 use super::tempmap::TempMap;
 use crate::arch::paging::{self, WindowTables};
 use crate::sync::IrqMutex;
+use core::sync::atomic::{AtomicU32, Ordering};
 use vmcore::addr::Frame;
-use vmcore::layout::{Window, EXT_SLOT, KERNEL_PD_FIRST, KERNEL_PD_LAST_SHARED, SELF_SLOT};
+use vmcore::layout::{EXT_SLOT, KERNEL_PD_FIRST, KERNEL_PD_LAST_SHARED, SELF_SLOT};
 use vmcore::paging::TableAccess;
 use vmcore::pte::{Pte, PteFlags};
 
@@ -38,7 +39,6 @@ static EXTERNAL: IrqMutex<()> = IrqMutex::new(());
 /// A directory installed in slot 1022 of the active one, for editing while it is not active.
 /// Removed (and the window flushed) on drop. One at a time, with interrupts off meanwhile.
 pub struct External {
-    pd: Frame,
     _lock: crate::sync::IrqMutexGuard<'static, ()>,
 }
 
@@ -52,12 +52,7 @@ impl External {
         own.write_pde(EXT_SLOT, Pte::new(pd, PteFlags::PRESENT | PteFlags::WRITABLE));
         // Every page of the 0xFF800000 window may hold a translation of a previous directory.
         paging::flush_all();
-        External { pd, _lock: lock }
-    }
-
-    /// The installed directory.
-    pub fn pd(&self) -> Frame {
-        self.pd
+        External { _lock: lock }
     }
 
     /// Access to the installed directory's tables.
@@ -66,11 +61,6 @@ impl External {
         // long as `self` lives (the returned accessor must not outlive it; callers use it
         // locally).
         unsafe { WindowTables::external() }
-    }
-
-    /// Which window the tables are reached through.
-    pub fn window(&self) -> Window {
-        Window::External
     }
 }
 
@@ -83,11 +73,16 @@ impl Drop for External {
     }
 }
 
-/// Switches the CPU to `pd`.
-///
-/// # Safety
-/// `pd` must come from [`create`] (or be the kernel's directory) and stay alive while active.
-pub unsafe fn switch_to(pd: Frame) {
-    // SAFETY: the caller guarantees a directory with the shared kernel half.
-    unsafe { paging::load_cr3(pd) };
+/// The kernel's own directory, built at boot: what the CPU runs on when no user address space
+/// is active (the idle task, a task that is exiting).
+static KERNEL_PD: AtomicU32 = AtomicU32::new(0);
+
+/// Records the kernel's directory (once, at boot).
+pub fn set_kernel(pd: Frame) {
+    KERNEL_PD.store(pd.number(), Ordering::Relaxed);
+}
+
+/// The kernel's directory.
+pub fn kernel() -> Frame {
+    Frame::from_number(KERNEL_PD.load(Ordering::Relaxed))
 }

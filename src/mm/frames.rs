@@ -66,6 +66,7 @@ pub fn alloc_zeroed_for_kernel() -> Option<Frame> {
     Some(frame)
 }
 
+#[cfg(feature = "ktest")]
 /// Allocates `count` physically contiguous frames aligned to `align` frames.
 pub fn alloc_contiguous(count: u32, align: u32) -> Option<Frame> {
     if super::inject::fail_frame() {
@@ -149,14 +150,11 @@ pub fn counters() -> FrameCounters {
     guard.as_ref().map(|f| f.counters()).unwrap_or_default()
 }
 
-/// Whether the allocator is up.
-pub fn ready() -> bool {
-    FRAMES.lock().is_some()
-}
-
+#[cfg(feature = "ktest")]
 /// The frame source for user page tables: zeroed frames from the allocator.
 pub struct TableFrames;
 
+#[cfg(feature = "ktest")]
 impl vmcore::paging::FrameSource for TableFrames {
     fn alloc_table(&mut self) -> Option<Frame> {
         alloc_zeroed()

@@ -34,16 +34,21 @@ pub fn init() {
     }
 }
 
+/// Whether injection applies to the running task: set by the scheduler on every switch and by
+/// exec ([`switched_to`]), so the allocators never ask the scheduler.
+static APPLIES: AtomicBool = AtomicBool::new(false);
+
+/// Told by the process layer whenever the running task changes (a context switch) or renames
+/// itself (exec): `pid` 0 is the kernel itself, never injected. One load when injection is off.
+#[inline(always)]
+pub fn switched_to(pid: u32, name: &str) {
+    if PAGE_EVERY.load(Ordering::Relaxed) != 0 || SLAB_EVERY.load(Ordering::Relaxed) != 0 {
+        APPLIES.store(pid != 0 && FILTER.get().is_none_or(|f| f.as_deref().is_none_or(|f| f == name)), Ordering::Relaxed);
+    }
+}
+
 fn applies() -> bool {
-    let task = crate::proc::sched::try_current();
-    let Some(task) = task else { return false };
-    if task.pid == 0 {
-        return false;
-    }
-    match FILTER.get() {
-        Some(Some(name)) => task.inner.try_lock().is_some_and(|i| i.name == *name),
-        _ => true,
-    }
+    APPLIES.load(Ordering::Relaxed)
 }
 
 #[cold]

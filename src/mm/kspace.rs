@@ -8,10 +8,10 @@ use super::frames;
 use crate::arch::paging::{self, WindowTables};
 use crate::sync::IrqMutex;
 use spin::Once;
-use vmcore::addr::{Frame, Page, PhysAddr, VirtAddr};
+use vmcore::addr::{Frame, Page, VirtAddr};
 use vmcore::layout::KERNEL_BASE;
 use vmcore::paging::{FrameSource, MapError, Mapper, TableCounts, UnmapError};
-use vmcore::pte::{Pte, PteFlags};
+use vmcore::pte::PteFlags;
 
 struct KernelSpace {
     counts: TableCounts,
@@ -101,14 +101,10 @@ pub fn unmap(page: Page) -> Option<Frame> {
     })
 }
 
+#[cfg(feature = "ktest")]
 /// Where `addr` maps to, and the entry's flags.
-pub fn translate(addr: VirtAddr) -> Option<(PhysAddr, PteFlags)> {
+pub fn translate(addr: VirtAddr) -> Option<(vmcore::addr::PhysAddr, PteFlags)> {
     with(|m, _| m.translate(addr))
-}
-
-/// The entry mapping `page`.
-pub fn read(page: Page) -> Pte {
-    with(|m, _| m.read(page))
 }
 
 /// Maps `count` fresh zeroed frames from `start` on; on failure nothing stays mapped.

@@ -6,7 +6,6 @@
 pub mod aspace;
 pub mod bump;
 pub mod directory;
-pub mod fault;
 pub mod frames;
 pub mod heap;
 pub mod inject;
@@ -15,9 +14,7 @@ pub mod modules;
 pub mod phys;
 pub mod selfcheck;
 pub mod setup;
-pub mod testing;
 pub mod tempmap;
-pub mod usage;
 pub mod vmalloc;
 
 use crate::boot::bootinfo::BootInfo;
@@ -26,7 +23,9 @@ use crate::boot::bootinfo::BootInfo;
 /// modules remapped where they can be read.
 pub fn init(info: &BootInfo) {
     let layout = setup::init(info);
+    directory::set_kernel(layout.pd);
     heap::init(layout.heap_start);
+    crate::arch::stack_guard::set_guard_lookup(vmalloc::guard_owner);
     let df_stack = vmalloc::KernelStack::new(16 * 1024, "double-fault stack").expect("boot: double-fault stack");
     crate::arch::doublefault::set_stack(df_stack.leak());
     modules::init(info);

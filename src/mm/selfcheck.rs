@@ -58,15 +58,13 @@ fn count_mappings(tables: &dyn TableAccess, zero: Frame, counts: &mut BTreeMap<F
     }
 }
 
-/// Walks every address space; panics on the first inconsistency.
-pub fn verify_all() {
-    let spaces: Vec<(u32, Arc<AddressSpace>)> = crate::proc::sched::with(|s| {
-        s.tasks.values().filter_map(|t| t.inner.lock().aspace.clone().map(|a| (t.pid, a))).collect()
-    });
+/// Walks `spaces` — every address space there is, each with the pid of a task using it — and
+/// panics on the first inconsistency.
+pub fn verify_all(spaces: &[(u32, Arc<AddressSpace>)]) {
     let zero = super::phys::zero_page();
     let mut counts: BTreeMap<Frame, u32> = BTreeMap::new();
     let mut seen: Vec<Frame> = Vec::new();
-    for (pid, space) in &spaces {
+    for (pid, space) in spaces {
         // Threads would share a space; count each space once.
         if seen.contains(&space.pd()) {
             continue;
@@ -94,5 +92,4 @@ pub fn verify_all() {
             ),
         }
     }
-    drop(spaces);
 }

@@ -43,8 +43,6 @@ pub struct KernelLayout {
     pub frame_db: VirtAddr,
     /// First byte of the kernel heap (after the frame database).
     pub heap_start: VirtAddr,
-    /// Frames managed by the allocator.
-    pub nframes: u32,
     /// Frames used for kernel page tables and the frame database.
     pub boot_frames: u32,
     /// Whether kernel pages are global.
@@ -198,5 +196,5 @@ pub fn init(info: &BootInfo) -> KernelLayout {
     let boot_frames = bump.count();
     super::frames::install(alloc);
     super::kspace::init(counts, global);
-    KernelLayout { pd, frame_db, heap_start, nframes, boot_frames, global }
+    KernelLayout { pd, frame_db, heap_start, boot_frames, global }
 }

@@ -15,7 +15,6 @@ static SPOTS: [spin::Mutex<()>; 2] = [spin::Mutex::new(()), spin::Mutex::new(())
 /// A frame mapped at one of the temporary spots; unmapped on drop.
 pub struct TempMap {
     spot: usize,
-    frame: Frame,
     // Drop order: the PTE is cleared in `drop`, then the spot is released, then interrupts
     // come back.
     _lock: spin::MutexGuard<'static, ()>,
@@ -41,12 +40,7 @@ impl TempMap {
         unsafe { spot_pte_addr(spot).write_volatile(pte.to_raw()) };
         // No invlpg: a free spot's entry is not present (zero from boot, cleared and
         // invalidated by `drop`), and i386 never caches a not-present entry.
-        TempMap { spot, frame, _lock: lock, _irq: irq }
-    }
-
-    /// The frame mapped.
-    pub fn frame(&self) -> Frame {
-        self.frame
+        TempMap { spot, _lock: lock, _irq: irq }
     }
 
     /// The virtual address the frame is mapped at.

@@ -8,6 +8,7 @@
 //! device memory) can be mapped too with [`vmap_phys`]; their frames are not freed.
 
 use super::kspace;
+use crate::arch::stack_guard::GuardPage;
 use crate::sync::IrqMutex;
 use alloc::collections::BTreeMap;
 use core::fmt;
@@ -53,6 +54,7 @@ pub struct VmArea {
 }
 
 impl VmArea {
+#[cfg(feature = "ktest")]
     /// First address.
     pub fn start(&self) -> VirtAddr {
         self.start
@@ -65,20 +67,18 @@ impl VmArea {
     pub fn len(&self) -> usize {
         (self.pages * PAGE_SIZE) as usize
     }
-    /// Whether the area is empty (never: vmalloc refuses empty requests).
-    pub fn is_empty(&self) -> bool {
-        self.pages == 0
-    }
     /// Pointer to the first byte.
     pub fn as_mut_ptr(&self) -> *mut u8 {
         self.start.as_u32() as *mut u8
     }
+#[cfg(feature = "ktest")]
     /// The area's bytes.
     pub fn as_slice(&self) -> &[u8] {
         // SAFETY: the whole range is mapped for as long as `self` lives and is used only
         // through this handle.
         unsafe { core::slice::from_raw_parts(self.as_mut_ptr(), self.len()) }
     }
+#[cfg(feature = "ktest")]
     /// The area's bytes, writable.
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         // SAFETY: as in `as_slice`; `&mut self` makes the access exclusive.
@@ -157,26 +157,6 @@ pub fn vmap_phys(start: PhysAddr, bytes: usize, writable: bool, label: &'static 
     Ok(VmArea { start: virt, pages })
 }
 
-/// A guard page that was hit: the areas on either side of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GuardPage {
-    /// The area that ends at this guard page (an overrun past its end).
-    pub after: Option<&'static str>,
-    /// The area that starts right above it (a stack overflowing downwards).
-    pub below: Option<&'static str>,
-}
-
-impl fmt::Display for GuardPage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.after, self.below) {
-            (Some(a), Some(b)) => write!(f, "guard page between '{a}' and '{b}'"),
-            (Some(a), None) => write!(f, "guard page after '{a}'"),
-            (None, Some(b)) => write!(f, "guard page below '{b}'"),
-            (None, None) => f.write_str("guard page"),
-        }
-    }
-}
-
 /// The guard page containing `addr`, if it is one. Never blocks: called from the double-fault
 /// task, it gives up if the area list is locked.
 pub fn guard_owner(addr: u32) -> Option<GuardPage> {
@@ -191,15 +171,11 @@ pub fn guard_owner(addr: u32) -> Option<GuardPage> {
     (below.is_some() || after.is_some()).then_some(GuardPage { after, below })
 }
 
+#[cfg(feature = "ktest")]
 /// (areas, pages mapped) in the vmalloc range.
 pub fn stats() -> (usize, u32) {
     let areas = AREAS.lock();
     (areas.len(), areas.values().map(|a| a.pages).sum())
-}
-
-/// Frames a vmalloc area of `bytes` costs (for the leak accounting of tests).
-pub fn frames_for(bytes: usize) -> u32 {
-    bytes.div_ceil(PAGE_SIZE as usize) as u32
 }
 
 /// A kernel stack: a vmalloc area with guard pages; the stack grows down from [`top`](Self::top).
@@ -215,10 +191,6 @@ impl KernelStack {
     /// The initial stack pointer (one past the highest byte).
     pub fn top(&self) -> u32 {
         self.area.end().as_u32()
-    }
-    /// The lowest byte.
-    pub fn bottom(&self) -> u32 {
-        self.area.start().as_u32()
     }
     /// Keeps the stack for the kernel's lifetime, returning its top.
     pub fn leak(self) -> u32 {

@@ -59,9 +59,4 @@ impl FdTable {
             _ => Err(Errno::EBADF),
         }
     }
-
-    /// Closes everything.
-    pub fn clear(&mut self) {
-        self.slots.clear();
-    }
 }

@@ -1,5 +1,10 @@
 //! Processes: creation (the first program, fork, execve), exit and reaping, and the checks on
 //! every return to user mode (a pending kill, the end of the time slice).
+//!
+//! The rest of the kernel reaches the running task only through [`current`] and its space
+//! through [`current_aspace`] (Linux's `current` and `current->mm`); the page-fault handler
+//! reaches the space loaded in CR3 through [`AddressSpace::with_active`]. Both are per CPU in
+//! meaning: with several CPUs they read a per-CPU area, and their callers do not change.
 
 pub mod exec;
 pub mod files;
@@ -56,9 +61,37 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     Ok(pid)
 }
 
+/// The running task.
+pub fn current() -> Arc<Task> {
+    sched::current()
+}
+
+/// The running task's pid.
+pub fn current_pid() -> Pid {
+    sched::current_pid()
+}
+
+/// The running task's address space (none for the idle task).
+pub fn current_aspace() -> Option<Arc<AddressSpace>> {
+    current().inner.lock().aspace.clone()
+}
+
+/// Every task's address space with the task's pid (for the self-checks' consistency walk).
+pub fn address_spaces() -> alloc::vec::Vec<(Pid, Arc<AddressSpace>)> {
+    sched::with(|s| s.tasks.values().filter_map(|t| t.inner.lock().aspace.clone().map(|a| (t.pid, a))).collect())
+}
+
+/// Free frames below which fork fails (EAGAIN) instead of taking the last ones: the processes
+/// that already exist keep room for their next faults (a parent's copy-on-write break right
+/// after the fork), as Linux keeps its min watermark out of reach of ordinary allocations.
+pub const FORK_RESERVE_FRAMES: u32 = 64;
+
 /// fork: a copy of the current process whose `fork` returns 0.
 pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
-    let parent = sched::current();
+    if crate::mm::frames::counters().free < FORK_RESERVE_FRAMES {
+        return Err(Errno::EAGAIN);
+    }
+    let parent = current();
     let (aspace, files, name) = {
         let inner = parent.inner.lock();
         (inner.aspace.clone().ok_or(Errno::EINVAL)?, inner.files.clone(), inner.name.clone())
@@ -84,7 +117,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
 /// Ends the current process. Never returns: the task becomes a zombie until its parent reaps
 /// it (init's exit powers the machine off).
 pub fn exit_current(status: WaitStatus) -> ! {
-    let task = sched::current();
+    let task = current();
     let pid = task.pid;
     if pid == INIT_PID {
         drop(task);
@@ -97,8 +130,7 @@ pub fn exit_current(status: WaitStatus) -> ! {
     drop(files);
     if let Some(a) = aspace {
         if a.is_active() {
-            // SAFETY: the kernel directory maps everything the kernel needs.
-            unsafe { crate::arch::paging::load_cr3(sched::kernel_pd()) };
+            crate::mm::aspace::activate_kernel();
         }
         drop(a); // the last reference sweeps the space and frees its directory
     }
@@ -244,7 +276,7 @@ fn die_if_killed() {
     if !signals::any_pending() {
         return;
     }
-    let pending = sched::current().inner.lock().pending_kill;
+    let pending = current().inner.lock().pending_kill;
     if let Some(sig) = pending {
         exit_current(WaitStatus::Signaled(sig));
     }
@@ -252,5 +284,5 @@ fn die_if_killed() {
 
 /// The current task's name.
 pub fn current_name() -> String {
-    sched::current().inner.lock().name.clone()
+    current().inner.lock().name.clone()
 }

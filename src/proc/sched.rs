@@ -8,12 +8,12 @@
 
 use super::task::{Pid, State, Task};
 use crate::arch::cpu::IrqGuard;
-use crate::arch::{gdt, paging};
+use crate::arch::gdt;
+use crate::mm::aspace;
 use crate::sync::IrqMutex;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use vmcore::addr::Frame;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Timer ticks a task may run in user mode before it is preempted.
 pub const QUANTUM_TICKS: u64 = 2;
@@ -30,24 +30,17 @@ pub struct Scheduler {
 static SCHED: IrqMutex<Scheduler> =
     IrqMutex::new(Scheduler { tasks: BTreeMap::new(), run_queue: VecDeque::new(), current: 0, next_pid: 1 });
 
-/// The kernel's own page directory (what the idle task and exiting tasks run on).
-static KERNEL_PD: AtomicU32 = AtomicU32::new(0);
 /// Tick at which the current task's quantum ends.
 static QUANTUM_END: AtomicU64 = AtomicU64::new(0);
 /// Context switches so far.
 pub static SWITCHES: AtomicU64 = AtomicU64::new(0);
 
-/// Makes the boot context the idle task.
+/// Makes the boot context the idle task and hooks the scheduler to the timer.
 pub fn init() {
-    KERNEL_PD.store(paging::active_pd().number(), Ordering::SeqCst);
     let mut s = SCHED.lock();
     s.tasks.insert(0, Arc::new(Task::idle()));
     s.current = 0;
-}
-
-/// The kernel's page directory.
-pub fn kernel_pd() -> Frame {
-    Frame::from_number(KERNEL_PD.load(Ordering::SeqCst))
+    crate::arch::pit::set_tick_hook(on_tick);
 }
 
 /// Runs `op` on the scheduler under its lock.
@@ -172,20 +165,13 @@ fn queue_room(tasks: usize) -> usize {
     tasks.next_power_of_two().max(16)
 }
 
-/// The running task.
-pub fn current() -> Arc<Task> {
+/// The running task (outside `proc`: [`crate::proc::current`]).
+pub(super) fn current() -> Arc<Task> {
     SCHED.lock().current()
 }
 
-/// The running task, unless the scheduler is busy (for code that must never block on it,
-/// like failure injection inside the frame allocator).
-pub fn try_current() -> Option<Arc<Task>> {
-    let s = SCHED.try_lock()?;
-    s.tasks.get(&s.current).cloned()
-}
-
-/// The running task's pid.
-pub fn current_pid() -> Pid {
+/// The running task's pid (outside `proc`: [`crate::proc::current_pid`]).
+pub(super) fn current_pid() -> Pid {
     SCHED.lock().current
 }
 
@@ -193,7 +179,7 @@ pub fn current_pid() -> Pid {
 /// task is scheduled again.
 pub fn schedule() {
     let _irq = IrqGuard::new();
-    let (save, next_esp, next_top, next_pd) = {
+    let (save, next_esp, next_top) = {
         let mut s = SCHED.lock();
         let prev = s.current;
         let next = s.pick_next();
@@ -205,17 +191,18 @@ pub fn schedule() {
         }
         let prev_task = s.tasks.get(&prev).cloned().expect("invariant: previous task exists");
         let next_task = s.tasks.get(&next).cloned().expect("invariant: next task exists");
-        let pd = match next_task.inner.lock().aspace.as_ref() {
-            Some(space) => {
-                // Lets the page-fault handler find the space without this lock.
-                crate::mm::aspace::AddressSpace::publish_active(space);
-                space.pd()
+        {
+            let inner = next_task.inner.lock();
+            // Every task keeps its space alive while it runs, so the switch can load it now.
+            match inner.aspace.as_ref() {
+                Some(space) => space.activate(),
+                None => aspace::activate_kernel(),
             }
-            None => kernel_pd(),
-        };
+            crate::mm::inject::switched_to(next, &inner.name);
+        }
         // SAFETY: `saved_esp` is only read here, with interrupts off.
         let next_esp = unsafe { *next_task.saved_esp_ptr() };
-        (prev_task.saved_esp_ptr(), next_esp, next_task.kstack_top(), pd)
+        (prev_task.saved_esp_ptr(), next_esp, next_task.kstack_top())
         // Both Arcs drop here: a zombie's stack must hold no references when it never resumes.
         // The tasks stay alive in the table until reaped, so the raw pointer stays valid.
     };
@@ -227,10 +214,6 @@ pub fn schedule() {
     if next_top != 0 {
         gdt::set_kernel_stack(next_top);
     }
-    if paging::active_pd() != next_pd {
-        // SAFETY: every task's directory shares the kernel half.
-        unsafe { paging::load_cr3(next_pd) };
-    }
     QUANTUM_END.store(crate::arch::pit::ticks() + QUANTUM_TICKS, Ordering::Relaxed);
     SWITCHES.fetch_add(1, Ordering::Relaxed);
     // SAFETY: interrupts are off, no lock is held, `save` points into a task kept alive by the
@@ -238,8 +221,8 @@ pub fn schedule() {
     unsafe { super::switch::switch(save, next_esp) };
 }
 
-/// Called on every timer tick: wakes sleepers.
-pub fn on_tick(now: u64) {
+/// Runs on every timer tick (the timer's hook): wakes sleepers.
+fn on_tick(now: u64) {
     if let Some(mut s) = SCHED.try_lock() {
         s.wake_sleepers(now);
     }

@@ -3,12 +3,12 @@
 //! file (SIGBUS), an unservable fault (SIGKILL), or an exception (SIGILL, SIGFPE, SIGTRAP).
 //! A killed process gets a one-paragraph report on the serial console.
 
-use super::sched;
+use crate::arch::exception::ExceptionKind;
 use crate::arch::trap::TrapFrame;
 use crate::kprintln;
 use core::sync::atomic::{AtomicU32, Ordering};
 use vmcore::addr::VirtAddr;
-use vmcore::fault::{Access, Fault};
+use vmcore::fault::{Access, Fault, Refusal};
 
 /// Hangup.
 pub const SIGHUP: u32 = 1;
@@ -76,14 +76,14 @@ pub fn any_pending() -> bool {
 
 /// Marks `sig` pending for the current task: it dies on its way back to user mode.
 pub fn kill_current(sig: u32) {
-    let task = sched::current();
+    let task = super::current();
     let mut inner = task.inner.lock();
     set_pending(&mut inner.pending_kill, sig);
 }
 
 /// Whether the current task has a fatal signal pending (blocking calls return EINTR).
 pub fn kill_pending() -> bool {
-    any_pending() && sched::current().inner.lock().pending_kill.is_some()
+    any_pending() && super::current().inner.lock().pending_kill.is_some()
 }
 
 /// Kills the current process for a fault it cannot survive, after the report.
@@ -91,7 +91,7 @@ pub fn kill_pending() -> bool {
 /// since the function never returns to drop it.
 pub fn fatal_fault(frame: &TrapFrame, addr: u32, fault: &Fault, reason: core::fmt::Arguments<'_>, sig: u32) -> ! {
     let (pid, name) = {
-        let task = sched::current();
+        let task = super::current();
         let inner = task.inner.lock();
         (task.pid, inner.name.clone())
     };
@@ -100,11 +100,7 @@ pub fn fatal_fault(frame: &TrapFrame, addr: u32, fault: &Fault, reason: core::fm
         Access::Write => "write",
         Access::Exec => "instruction fetch",
     };
-    let vma = {
-        let task = sched::current();
-        let aspace = task.inner.lock().aspace.clone();
-        aspace.and_then(|a| a.vma_at(VirtAddr::new(addr)))
-    };
+    let vma = super::current_aspace().and_then(|a| a.vma_at(VirtAddr::new(addr)));
     let mut vma_text = alloc::string::String::new();
     match &vma {
         Some(v) => {
@@ -124,10 +120,30 @@ pub fn fatal_fault(frame: &TrapFrame, addr: u32, fault: &Fault, reason: core::fm
     super::exit_current(super::WaitStatus::Signaled(sig))
 }
 
+/// The signal Linux sends for a refused user-mode page fault.
+pub fn for_refusal(refusal: &Refusal) -> u32 {
+    match refusal {
+        Refusal::Bus(_) => SIGBUS,
+        Refusal::Segv(_) | Refusal::KernelBug(_) => SIGSEGV,
+    }
+}
+
+/// The signal for an exception other than a page fault taken in user mode (#GP — privileged
+/// instructions, bad segment loads — is SIGSEGV).
+pub fn for_exception(kind: ExceptionKind) -> u32 {
+    match kind {
+        ExceptionKind::Arithmetic => SIGFPE,
+        ExceptionKind::Trap => SIGTRAP,
+        ExceptionKind::InvalidOpcode => SIGILL,
+        ExceptionKind::Alignment => SIGBUS,
+        ExceptionKind::Protection => SIGSEGV,
+    }
+}
+
 /// Kills the current process for an exception other than a page fault.
 pub fn fatal_exception(frame: &TrapFrame, what: core::fmt::Arguments<'_>, sig: u32) -> ! {
     let (pid, name) = {
-        let task = sched::current();
+        let task = super::current();
         let inner = task.inner.lock();
         (task.pid, inner.name.clone())
     };

@@ -126,10 +126,4 @@ impl Task {
         // SAFETY: nobody else reads it before the task is queued.
         unsafe { *self.saved_esp.get() = esp };
     }
-
-    /// The user trap frame at the top of the kernel stack (valid while the task is in a
-    /// system call or interrupt from ring 3).
-    pub fn user_frame_addr(&self) -> u32 {
-        self.kstack_top() - core::mem::size_of::<crate::arch::trap::TrapFrame>() as u32
-    }
 }

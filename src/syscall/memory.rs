@@ -5,7 +5,7 @@
 use super::uptr::UserPtr;
 use super::SysResult;
 use crate::mm::aspace::AddressSpace;
-use crate::proc::sched;
+use crate::proc;
 use alloc::sync::Arc;
 use vmcore::addr::{Page, VirtAddr, PAGE_SIZE};
 use vmcore::errno::Errno;
@@ -15,7 +15,7 @@ use vmcore::syscall_abi::flags::*;
 use vmcore::vma::{Backing, FileObject, VmFlags};
 
 fn current_space() -> Result<Arc<AddressSpace>, Errno> {
-    sched::current().inner.lock().aspace.clone().ok_or(Errno::EINVAL)
+    proc::current_aspace().ok_or(Errno::EINVAL)
 }
 
 /// Most areas one address space may have, like Linux's `vm.max_map_count` (65,530), scaled
@@ -106,7 +106,7 @@ pub fn mmap(addr: u32, len: u32, prot: u32, flags: u32, fd: i32, offset: u64) ->
     let backing = if flags & MAP_ANONYMOUS != 0 {
         Backing::Anonymous
     } else {
-        let file = sched::current().inner.lock().files.get(fd as u32)?;
+        let file = proc::current().inner.lock().files.get(fd as u32)?;
         if !file.readable {
             return Err(Errno::EACCES);
         }

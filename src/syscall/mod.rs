@@ -17,7 +17,7 @@ mod system;
 pub mod uptr;
 
 use crate::arch::trap::TrapFrame;
-use crate::proc::sched;
+use crate::proc;
 use core::sync::atomic::{AtomicU32, Ordering};
 use vmcore::errno::Errno;
 
@@ -27,12 +27,11 @@ pub type SysResult = Result<u32, Errno>;
 /// The six argument words, EBX..EBP.
 pub type Args = [u32; 6];
 
-/// One system call: its Linux number, name and adapter.
+/// One system call: its Linux number and adapter (its name and strace signature are
+/// `vmcore::syscall_abi`'s).
 pub struct Syscall {
     /// Linux i386 number.
     pub nr: u32,
-    /// Name (for traces).
-    pub name: &'static str,
     /// Adapter from raw words to the typed handler. Gets the trap frame for the few calls that
     /// need the caller's registers (fork, execve).
     pub call: fn(&Args, &mut TrapFrame) -> SysResult,
@@ -42,39 +41,39 @@ use vmcore::syscall_abi as nr;
 
 /// Every system call we implement.
 pub static TABLE: &[Syscall] = &[
-    Syscall { nr: nr::SYS_EXIT, name: "exit", call: |a, _| process::exit(a[0] as i32) },
-    Syscall { nr: nr::SYS_FORK, name: "fork", call: |_, f| process::fork(f) },
-    Syscall { nr: nr::SYS_READ, name: "read", call: |a, _| file::read(a[0], uptr::UserBuf::new(a[1], a[2])) },
-    Syscall { nr: nr::SYS_WRITE, name: "write", call: |a, _| file::write(a[0], uptr::UserBuf::new(a[1], a[2])) },
-    Syscall { nr: nr::SYS_OPEN, name: "open", call: |a, _| file::open(uptr::UserPtr::new(a[0]), a[1], a[2]) },
-    Syscall { nr: nr::SYS_CLOSE, name: "close", call: |a, _| file::close(a[0]) },
-    Syscall { nr: nr::SYS_WAITPID, name: "waitpid", call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], 0) },
-    Syscall { nr: nr::SYS_EXECVE, name: "execve", call: |a, f| process::execve(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2]), f) },
-    Syscall { nr: nr::SYS_LSEEK, name: "lseek", call: |a, _| file::lseek(a[0], a[1] as i32, a[2]) },
-    Syscall { nr: nr::SYS_GETPID, name: "getpid", call: |_, _| process::getpid() },
-    Syscall { nr: nr::SYS_KILL, name: "kill", call: |a, _| process::kill(a[0] as i32, a[1]) },
-    Syscall { nr: nr::SYS_BRK, name: "brk", call: |a, _| memory::brk(a[0]) },
-    Syscall { nr: nr::SYS_GETPPID, name: "getppid", call: |_, _| process::getppid() },
-    Syscall { nr: nr::SYS_REBOOT, name: "reboot", call: |a, _| system::reboot(a[0], a[1], a[2]) },
-    Syscall { nr: nr::SYS_MMAP, name: "mmap", call: |a, _| memory::old_mmap(uptr::UserPtr::new(a[0])) },
-    Syscall { nr: nr::SYS_MUNMAP, name: "munmap", call: |a, _| memory::munmap(a[0], a[1]) },
-    Syscall { nr: nr::SYS_WAIT4, name: "wait4", call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3]) },
-    Syscall { nr: nr::SYS_UNAME, name: "uname", call: |a, _| system::uname(uptr::UserPtr::new(a[0])) },
-    Syscall { nr: nr::SYS_MPROTECT, name: "mprotect", call: |a, _| memory::mprotect(a[0], a[1], a[2]) },
-    Syscall { nr: nr::SYS_MLOCK, name: "mlock", call: |a, _| memory::mlock(a[0], a[1]) },
-    Syscall { nr: nr::SYS_MUNLOCK, name: "munlock", call: |a, _| memory::munlock(a[0], a[1]) },
-    Syscall { nr: nr::SYS_MLOCKALL, name: "mlockall", call: |a, _| memory::mlockall(a[0]) },
-    Syscall { nr: nr::SYS_MUNLOCKALL, name: "munlockall", call: |_, _| memory::munlockall() },
-    Syscall { nr: nr::SYS_SCHED_YIELD, name: "sched_yield", call: |_, _| process::sched_yield() },
-    Syscall { nr: nr::SYS_NANOSLEEP, name: "nanosleep", call: |a, _| process::nanosleep(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
-    Syscall { nr: nr::SYS_MREMAP, name: "mremap", call: |a, _| memory::mremap(a[0], a[1], a[2], a[3], a[4]) },
-    Syscall { nr: nr::SYS_MMAP2, name: "mmap2", call: |a, _| memory::mmap(a[0], a[1], a[2], a[3], a[4] as i32, a[5] as u64 * 4096) },
-    Syscall { nr: nr::SYS_FSTAT64, name: "fstat64", call: |a, _| file::fstat64(a[0], uptr::UserPtr::new(a[1])) },
-    Syscall { nr: nr::SYS_GETUID32, name: "getuid32", call: |_, _| Ok(0) },
-    Syscall { nr: nr::SYS_GETUID, name: "getuid", call: |_, _| Ok(0) },
-    Syscall { nr: nr::SYS_MADVISE, name: "madvise", call: |a, _| memory::madvise(a[0], a[1], a[2]) },
-    Syscall { nr: nr::SYS_GETDENTS64, name: "getdents64", call: |a, _| file::getdents64(a[0], uptr::UserBuf::new(a[1], a[2])) },
-    Syscall { nr: nr::SYS_EXIT_GROUP, name: "exit_group", call: |a, _| process::exit(a[0] as i32) },
+    Syscall { nr: nr::SYS_EXIT, call: |a, _| process::exit(a[0] as i32) },
+    Syscall { nr: nr::SYS_FORK, call: |_, f| process::fork(f) },
+    Syscall { nr: nr::SYS_READ, call: |a, _| file::read(a[0], uptr::UserBuf::new(a[1], a[2])) },
+    Syscall { nr: nr::SYS_WRITE, call: |a, _| file::write(a[0], uptr::UserBuf::new(a[1], a[2])) },
+    Syscall { nr: nr::SYS_OPEN, call: |a, _| file::open(uptr::UserPtr::new(a[0]), a[1], a[2]) },
+    Syscall { nr: nr::SYS_CLOSE, call: |a, _| file::close(a[0]) },
+    Syscall { nr: nr::SYS_WAITPID, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], 0) },
+    Syscall { nr: nr::SYS_EXECVE, call: |a, f| process::execve(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2]), f) },
+    Syscall { nr: nr::SYS_LSEEK, call: |a, _| file::lseek(a[0], a[1] as i32, a[2]) },
+    Syscall { nr: nr::SYS_GETPID, call: |_, _| process::getpid() },
+    Syscall { nr: nr::SYS_KILL, call: |a, _| process::kill(a[0] as i32, a[1]) },
+    Syscall { nr: nr::SYS_BRK, call: |a, _| memory::brk(a[0]) },
+    Syscall { nr: nr::SYS_GETPPID, call: |_, _| process::getppid() },
+    Syscall { nr: nr::SYS_REBOOT, call: |a, _| system::reboot(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_MMAP, call: |a, _| memory::old_mmap(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_MUNMAP, call: |a, _| memory::munmap(a[0], a[1]) },
+    Syscall { nr: nr::SYS_WAIT4, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3]) },
+    Syscall { nr: nr::SYS_UNAME, call: |a, _| system::uname(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_MPROTECT, call: |a, _| memory::mprotect(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_MLOCK, call: |a, _| memory::mlock(a[0], a[1]) },
+    Syscall { nr: nr::SYS_MUNLOCK, call: |a, _| memory::munlock(a[0], a[1]) },
+    Syscall { nr: nr::SYS_MLOCKALL, call: |a, _| memory::mlockall(a[0]) },
+    Syscall { nr: nr::SYS_MUNLOCKALL, call: |_, _| memory::munlockall() },
+    Syscall { nr: nr::SYS_SCHED_YIELD, call: |_, _| process::sched_yield() },
+    Syscall { nr: nr::SYS_NANOSLEEP, call: |a, _| process::nanosleep(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_MREMAP, call: |a, _| memory::mremap(a[0], a[1], a[2], a[3], a[4]) },
+    Syscall { nr: nr::SYS_MMAP2, call: |a, _| memory::mmap(a[0], a[1], a[2], a[3], a[4] as i32, a[5] as u64 * 4096) },
+    Syscall { nr: nr::SYS_FSTAT64, call: |a, _| file::fstat64(a[0], uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_GETUID32, call: |_, _| Ok(0) },
+    Syscall { nr: nr::SYS_GETUID, call: |_, _| Ok(0) },
+    Syscall { nr: nr::SYS_MADVISE, call: |a, _| memory::madvise(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_GETDENTS64, call: |a, _| file::getdents64(a[0], uptr::UserBuf::new(a[1], a[2])) },
+    Syscall { nr: nr::SYS_EXIT_GROUP, call: |a, _| process::exit(a[0] as i32) },
 ];
 
 /// Bit per syscall number below 512 already reported as unknown.
@@ -84,7 +83,7 @@ fn report_unknown(number: u32) {
     let (word, bit) = ((number as usize / 32) % 16, 1u32 << (number % 32));
     if number >= 512 || UNKNOWN_SEEN[word].fetch_or(bit, Ordering::Relaxed) & bit == 0 {
         let name = vmcore::syscall_abi::name(number).unwrap_or("?");
-        log::warn!("[{} {}] unimplemented system call {number} ({name}): -ENOSYS", sched::current_pid(), process::current_name());
+        log::warn!("[{} {}] unimplemented system call {number} ({name}): -ENOSYS", proc::current_pid(), process::current_name());
     }
 }
 

@@ -31,15 +31,15 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let env_refs: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
     let fresh = AddressSpace::new()?;
     let image = exec::load(&fresh, &path, &arg_refs, &env_refs)?;
-    let task = sched::current();
+    let task = proc::current();
     let old = {
         let mut inner = task.inner.lock();
         inner.name = exec::basename(&path);
         inner.aspace.replace(fresh.clone())
     };
-    // SAFETY: the new directory shares the kernel half; the old space stays alive until after
-    // the switch.
-    unsafe { crate::arch::paging::load_cr3(fresh.pd()) };
+    // The old space stays alive until the new one is loaded.
+    fresh.activate();
+    crate::mm::inject::switched_to(task.pid, &task.inner.lock().name);
     drop(old);
     drop(fresh);
     *frame = proc::switch::user_frame(image.entry, image.sp);
@@ -69,12 +69,12 @@ pub fn wait4(pid: i32, status: UserPtr<u32>, options: u32, _rusage: u32) -> SysR
 
 /// getpid.
 pub fn getpid() -> SysResult {
-    Ok(sched::current_pid())
+    Ok(proc::current_pid())
 }
 
 /// getppid.
 pub fn getppid() -> SysResult {
-    Ok(sched::current().inner.lock().parent)
+    Ok(proc::current().inner.lock().parent)
 }
 
 /// kill: every signal terminates (no handlers yet). `pid` -1 signals every process except
@@ -82,7 +82,7 @@ pub fn getppid() -> SysResult {
 pub fn kill(pid: i32, sig: u32) -> SysResult {
     match pid {
         -1 => {
-            let me = sched::current_pid();
+            let me = proc::current_pid();
             let targets: Vec<u32> = sched::with(|s| s.pids()).into_iter().filter(|&p| p > proc::INIT_PID && p != me).collect();
             let mut any = false;
             for p in targets {

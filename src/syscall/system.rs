@@ -32,7 +32,7 @@ pub fn reboot(magic1: u32, magic2: u32, cmd: u32) -> SysResult {
     }
     match cmd {
         LINUX_REBOOT_CMD_POWER_OFF | LINUX_REBOOT_CMD_HALT => {
-            crate::kprintln!("reboot: power off requested by pid {}", crate::proc::sched::current_pid());
+            crate::kprintln!("reboot: power off requested by pid {}", crate::proc::current_pid());
             crate::system::power_off(0)
         }
         LINUX_REBOOT_CMD_RESTART => crate::system::restart(),

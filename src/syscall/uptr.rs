@@ -43,10 +43,6 @@ impl<T> UserPtr<T> {
     pub const fn new(addr: u32) -> Self {
         Self { addr, _t: PhantomData }
     }
-    /// The raw address.
-    pub const fn addr(self) -> u32 {
-        self.addr
-    }
     /// Whether it is NULL.
     pub const fn is_null(self) -> bool {
         self.addr == 0
@@ -61,8 +57,7 @@ impl<T> UserPtr<T> {
 /// Whether the current process's areas allow the access (PROT_NONE pages stay resident but
 /// must not be readable by the kernel on the process's behalf).
 fn check_areas(addr: u32, len: u32, write: bool) -> Result<(), Errno> {
-    let aspace = crate::proc::sched::current().inner.lock().aspace.clone();
-    match aspace {
+    match crate::proc::current_aspace() {
         Some(a) => a.check_access(addr, len, write),
         None => Ok(()),
     }
@@ -131,10 +126,6 @@ impl UserBuf {
     /// Wraps a raw address and length (checked on every access).
     pub const fn new(addr: u32, len: u32) -> Self {
         Self { addr, len }
-    }
-    /// The start address.
-    pub const fn addr(self) -> u32 {
-        self.addr
     }
     /// The length in bytes.
     pub const fn len(self) -> u32 {

@@ -4,7 +4,8 @@
 use crate::arch::protect::UserAccess;
 use crate::arch::usercopy;
 use crate::mm::aspace::AddressSpace;
-use crate::mm::{frames, phys, testing};
+use crate::ktest::session as testing;
+use crate::mm::{frames, phys};
 use crate::{check, check_eq, ktest};
 use alloc::sync::Arc;
 use vmcore::addr::{Frame, Page, VirtAddr, PAGE_SIZE};

@@ -79,14 +79,14 @@ ktest!(fn a_second_directory_built_through_the_external_slot_runs() {
     check!(!crate::arch::backtrace::is_mapped(0x0040_0000));
     // SAFETY: `pd` came from `directory::create` and shares the kernel half; we switch back
     // before it is destroyed.
-    unsafe { directory::switch_to(pd) };
+    unsafe { paging::load_cr3(pd) };
     let open = crate::arch::protect::UserAccess::open();
     // SAFETY: the new directory maps this page readable (a supervisor read of a user page,
     // with user access opened for SMAP).
     let seen = unsafe { (0x0040_0000 as *const u32).read_volatile() };
     drop(open);
     // SAFETY: back to the kernel directory.
-    unsafe { directory::switch_to(kernel_pd) };
+    unsafe { paging::load_cr3(kernel_pd) };
     check_eq!(seen, 0x5EC0_4D00);
     {
         let mut ext = External::install(pd);

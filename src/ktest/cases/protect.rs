@@ -5,7 +5,7 @@
 use crate::arch::protect;
 use crate::arch::usercopy;
 use crate::mm::aspace::AddressSpace;
-use crate::mm::testing;
+use crate::ktest::session as testing;
 use crate::{check, check_eq, ktest};
 use vmcore::addr::{Page, VirtAddr};
 use vmcore::mspace::MapRequest;

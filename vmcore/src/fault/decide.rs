@@ -2,11 +2,10 @@
 //!
 //! Checks run top to bottom; the first row that matches decides. Rows K* classify the address,
 //! V* find the area, P* handle a present page, N* a missing one. A kernel-mode fault on a user
-//! address goes through the same rows as a user fault; only an unresolvable outcome differs
-//! (`KernelFixup` instead of a signal).
+//! address goes through the same rows as a user fault, refusals included; what a refusal then
+//! means (a signal, or the exception fixup) is the mode's business ([`Refusal::wants_fixup`]).
 
-use super::Unresolved;
-use super::{stack, Action, BusReason, Fault, KernelFaultReason, Mode, PageState, SegvReason};
+use super::{stack, Action, BusReason, Fault, KernelFaultReason, Mode, PageState, Refusal, SegvReason};
 use crate::layout::{USER_END, USER_START};
 use crate::tree::VmaTree;
 use crate::vma::{Access, Backing, VmFlags, Vma};
@@ -28,26 +27,22 @@ pub fn decide_in(fault: &Fault, tree: &VmaTree, vma: Option<&Vma>, page: PageSta
     let kernel = fault.mode == Mode::Kernel;
     // K1: kernel half. From user mode a plain SIGSEGV; from kernel mode a bug.
     if addr >= USER_END {
-        return if kernel {
-            Action::KernelBug(KernelFaultReason::KernelAddress { present: fault.present })
+        return Action::Refuse(if kernel {
+            Refusal::KernelBug(KernelFaultReason::KernelAddress { present: fault.present })
         } else {
-            Action::Segv(SegvReason::KernelAddress)
-        };
+            Refusal::Segv(SegvReason::KernelAddress)
+        });
     }
     // K2: the never-mapped null area below USER_START.
     if addr < USER_START {
-        return if kernel {
-            Action::KernelBug(KernelFaultReason::NullDeref)
+        return Action::Refuse(if kernel {
+            Refusal::KernelBug(KernelFaultReason::NullDeref)
         } else {
-            Action::Segv(SegvReason::NullPage)
-        };
+            Refusal::Segv(SegvReason::NullPage)
+        });
     }
-    // K3: user half, either mode. Kernel mode turns failures into an exception fixup.
-    match (kernel, user_fault(fault, tree, vma, page)) {
-        (true, Action::Segv(reason)) => Action::KernelFixup(Unresolved::Segv(reason)),
-        (true, Action::Bus(reason)) => Action::KernelFixup(Unresolved::Bus(reason)),
-        (_, action) => action,
-    }
+    // K3: user half, either mode.
+    user_fault(fault, tree, vma, page)
 }
 
 /// Rows V*: a user-half address; `vma` is the area containing it.
@@ -59,7 +54,7 @@ fn user_fault(fault: &Fault, tree: &VmaTree, vma: Option<&Vma>, page: PageState)
     // V2: the area forbids the access (write without WRITE, anything on PROT_NONE, exec
     //     without EXEC).
     if !vma.allows(fault.access) {
-        return Action::Segv(SegvReason::AccessDenied { access: fault.access, flags: vma.flags });
+        return Action::Refuse(Refusal::Segv(SegvReason::AccessDenied { access: fault.access, flags: vma.flags }));
     }
     match page {
         PageState::Present { writable, cow, zero_page, refcount } => {
@@ -115,10 +110,10 @@ fn not_present(fault: &Fault, vma: &Vma) -> Action {
             let pos = vma.file_position(fault.addr).expect("invariant: a file area");
             // N2: inside the file data but wholly past EOF: SIGBUS, like Linux.
             if pos.past_eof {
-                return Action::Bus(BusReason::PastEndOfFile {
+                return Action::Refuse(Refusal::Bus(BusReason::PastEndOfFile {
                     offset: pos.offset,
                     size: file.size(),
-                });
+                }));
             }
             // N3: private page wholly in the zero tail (bss): treat as anonymous (N6/N7).
             if pos.bytes == 0 && !shared {

@@ -113,24 +113,43 @@ pub enum Action {
     /// Nothing to do: the page already permits the access (another thread fixed it, or a stale
     /// TLB entry). Flush the TLB entry and return.
     Spurious,
-    /// User mode: send SIGSEGV.
+    /// The access is refused: a signal for user mode, the exception fixup or an oops for
+    /// kernel mode ([`Refusal::wants_fixup`]).
+    Refuse(Refusal),
+}
+
+/// Why a fault cannot be resolved. The mode of the fault decides what follows: from user
+/// mode, a signal (`Segv` → SIGSEGV, `Bus` → SIGBUS); from kernel mode, see
+/// [`Refusal::wants_fixup`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// What a user access gets as SIGSEGV.
     Segv(SegvReason),
-    /// User mode: send SIGBUS.
+    /// What a user access gets as SIGBUS.
     Bus(BusReason),
-    /// Kernel mode touching user memory that cannot be resolved: apply the exception fixup
-    /// of the faulting instruction (the copy routine returns `EFAULT`); oops if there is none.
-    KernelFixup(Unresolved),
-    /// Kernel-mode fault that user memory does not explain: oops (but see
-    /// [`Action::wants_fixup`] for `NullDeref`).
+    /// A kernel-mode fault that user memory does not explain.
     KernelBug(KernelFaultReason),
 }
 
-impl Action {
-    /// Whether the kernel should look for an exception fixup before oopsing: for
-    /// `KernelFixup`, and for `KernelBug(NullDeref)` because a copy routine given a null user
-    /// pointer faults below `USER_START` too.
+/// The reason alone, as kill reports and oopses print it (`AccessDenied { .. }`).
+impl core::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Refusal::Segv(r) => write!(f, "{r:?}"),
+            Refusal::Bus(r) => write!(f, "{r:?}"),
+            Refusal::KernelBug(r) => write!(f, "{r:?}"),
+        }
+    }
+}
+
+impl Refusal {
+    /// **The fixup rule**, for a refused *kernel-mode* fault: whether the faulting instruction's
+    /// exception fixup may end it. That is every refusal of a user-half access (the copy
+    /// routines' faults: the copy returns `EFAULT`) and a null-pointer fault (a copy routine
+    /// given a null user pointer faults below `USER_START`); a fault on a kernel address is
+    /// always a kernel bug. Where the faulting instruction has no fixup, it is a bug (oops).
     pub const fn wants_fixup(&self) -> bool {
-        matches!(self, Action::KernelFixup(_) | Action::KernelBug(KernelFaultReason::NullDeref))
+        !matches!(self, Refusal::KernelBug(KernelFaultReason::KernelAddress { .. }))
     }
 }
 
@@ -176,15 +195,6 @@ pub enum BusReason {
         /// File size.
         size: u64,
     },
-}
-
-/// An unresolvable kernel-mode access to user memory (see [`Action::KernelFixup`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unresolved {
-    /// What a user access would have got as SIGSEGV.
-    Segv(SegvReason),
-    /// What a user access would have got as SIGBUS.
-    Bus(BusReason),
 }
 
 /// Why a kernel-mode fault is a kernel bug.

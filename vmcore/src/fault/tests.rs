@@ -78,25 +78,30 @@ fn decide_in_takes_the_area_already_found() {
     assert_eq!(decide_in(&f, &t, t.find(f.addr), state), Action::TakeOver);
 }
 
+/// The fixup rule applied to a decision: a refusal the copy routines' fixup may end.
+fn fixable(a: Action) -> bool {
+    matches!(a, Action::Refuse(r) if r.wants_fixup())
+}
+
 #[test]
 fn k1_kernel_half() {
     let t = space();
-    assert_eq!(user(0xC000_0000, Read, NotMapped), Action::Segv(SegvReason::KernelAddress));
+    assert_eq!(user(0xC000_0000, Read, NotMapped), Action::Refuse(Refusal::Segv(SegvReason::KernelAddress)));
     let f = Fault { present: true, ..at(0xD000_1000, Write, Mode::Kernel) };
     assert_eq!(
         decide(&f, &t, NotMapped),
-        Action::KernelBug(KernelFaultReason::KernelAddress { present: true })
+        Action::Refuse(Refusal::KernelBug(KernelFaultReason::KernelAddress { present: true }))
     );
-    assert!(!decide(&f, &t, NotMapped).wants_fixup());
+    assert!(!fixable(decide(&f, &t, NotMapped)));
 }
 
 #[test]
 fn k2_null_area() {
-    assert_eq!(user(0, Read, NotMapped), Action::Segv(SegvReason::NullPage));
-    assert_eq!(user(USER_START - 1, Write, NotMapped), Action::Segv(SegvReason::NullPage));
+    assert_eq!(user(0, Read, NotMapped), Action::Refuse(Refusal::Segv(SegvReason::NullPage)));
+    assert_eq!(user(USER_START - 1, Write, NotMapped), Action::Refuse(Refusal::Segv(SegvReason::NullPage)));
     let a = decide(&at(0x10, Read, Mode::Kernel), &space(), NotMapped);
-    assert_eq!(a, Action::KernelBug(KernelFaultReason::NullDeref));
-    assert!(a.wants_fixup());
+    assert_eq!(a, Action::Refuse(Refusal::KernelBug(KernelFaultReason::NullDeref)));
+    assert!(fixable(a));
 }
 
 #[test]
@@ -112,20 +117,20 @@ fn k3_kernel_mode_on_user_memory_resolves_like_user() {
 fn k3_kernel_mode_failures_become_fixups() {
     let t = space();
     let a = decide(&at(0x0045_0000, Read, Mode::Kernel), &t, NotMapped);
-    assert_eq!(a, Action::KernelFixup(Unresolved::Segv(SegvReason::NoMapping)));
+    assert_eq!(a, Action::Refuse(Refusal::Segv(SegvReason::NoMapping)));
     // Far below the stack: the area above is the stack, which may not grow that far.
     let a = decide(&at(0x2000_0000, Read, Mode::Kernel), &t, NotMapped);
-    assert_eq!(a, Action::KernelFixup(Unresolved::Segv(SegvReason::StackLimit)));
-    assert!(a.wants_fixup());
+    assert_eq!(a, Action::Refuse(Refusal::Segv(SegvReason::StackLimit)));
+    assert!(fixable(a));
     let a = decide(&at(RO, Write, Mode::Kernel), &t, NotMapped);
-    assert!(matches!(a, Action::KernelFixup(Unresolved::Segv(SegvReason::AccessDenied { .. }))));
+    assert!(matches!(a, Action::Refuse(Refusal::Segv(SegvReason::AccessDenied { .. }))));
     let a = decide(&at(SHORT + PAGE_SIZE, Read, Mode::Kernel), &t, NotMapped);
-    assert!(matches!(a, Action::KernelFixup(Unresolved::Bus(_))));
+    assert!(matches!(a, Action::Refuse(Refusal::Bus(_))));
 }
 
 #[test]
 fn v2_area_forbids_access() {
-    let denied = |access, flags| Action::Segv(SegvReason::AccessDenied { access, flags });
+    let denied = |access, flags| Action::Refuse(Refusal::Segv(SegvReason::AccessDenied { access, flags }));
     assert_eq!(user(RO + 8, Write, NotMapped), denied(Write, R));
     assert_eq!(user(RO, Write, present(false, false, false, 1)), denied(Write, R));
     assert_eq!(user(NONE, Read, NotMapped), denied(Read, VmFlags::MAYREAD));
@@ -188,7 +193,7 @@ fn n1_physical() {
 #[test]
 fn n2_past_end_of_file_is_sigbus() {
     let a = user(SHORT + PAGE_SIZE, Read, NotMapped);
-    assert_eq!(a, Action::Bus(BusReason::PastEndOfFile { offset: 0x1000, size: 0x800 }));
+    assert_eq!(a, Action::Refuse(Refusal::Bus(BusReason::PastEndOfFile { offset: 0x1000, size: 0x800 })));
 }
 
 #[test]
@@ -224,15 +229,15 @@ fn n7_private_anonymous_read() {
 
 #[test]
 fn g1_hole_without_stack_above() {
-    assert_eq!(user(0x0045_0000, Read, NotMapped), Action::Segv(SegvReason::NoMapping));
+    assert_eq!(user(0x0045_0000, Read, NotMapped), Action::Refuse(Refusal::Segv(SegvReason::NoMapping)));
     // The area above is not a stack.
-    assert_eq!(user(ANON - 0x10, Write, NotMapped), Action::Segv(SegvReason::NoMapping));
+    assert_eq!(user(ANON - 0x10, Write, NotMapped), Action::Refuse(Refusal::Segv(SegvReason::NoMapping)));
 }
 
 #[test]
 fn g2_stack_forbids_access() {
     let a = user(STACK_START - 4, Exec, NotMapped);
-    assert_eq!(a, Action::Segv(SegvReason::AccessDenied { access: Exec, flags: STACK }));
+    assert_eq!(a, Action::Refuse(Refusal::Segv(SegvReason::AccessDenied { access: Exec, flags: STACK })));
 }
 
 #[test]
@@ -241,7 +246,7 @@ fn g3_stack_limit() {
     let a = user(lowest, Write, NotMapped);
     assert_eq!(a, Action::GrowStack { vma_start: page(STACK_START), new_start: page(lowest) });
     let a = user(lowest - 1, Write, NotMapped);
-    assert_eq!(a, Action::Segv(SegvReason::StackLimit));
+    assert_eq!(a, Action::Refuse(Refusal::Segv(SegvReason::StackLimit)));
 }
 
 #[test]
@@ -252,7 +257,7 @@ fn g4_guard_gap() {
     let fault = |a| decide(&at(a, Write, Mode::User), &t, NotMapped);
     let ok = below_end + STACK_GUARD_GAP;
     assert_eq!(fault(ok), Action::GrowStack { vma_start: page(STACK_START), new_start: page(ok) });
-    assert_eq!(fault(ok - 1), Action::Segv(SegvReason::GuardGap));
+    assert_eq!(fault(ok - 1), Action::Refuse(Refusal::Segv(SegvReason::GuardGap)));
     // A PROT_NONE area or another stack below does not count.
     let mut t = space();
     add(&mut t, below_end - PAGE_SIZE, 1, VmFlags::MAYREAD, Backing::Anonymous);

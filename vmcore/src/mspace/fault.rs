@@ -5,10 +5,7 @@ use super::pages::{account, kind, refreshed, user_flags, Kind, NoMemory, Pages, 
 use super::phys::PhysOps;
 use super::MSpace;
 use crate::addr::{Frame, Page};
-use crate::fault::{
-    decide_in, Action, BusReason, Fault, KernelFaultReason, Mode, PageState, SegvReason,
-    Unresolved,
-};
+use crate::fault::{decide_in, Action, Fault, PageState, Refusal, SegvReason};
 use crate::paging::{self, Slot, TableAccess};
 use crate::pte::{Pte, PteFlags};
 use crate::vma::Vma;
@@ -22,16 +19,9 @@ pub enum FaultOutcome {
     /// changed entry, or a spurious fault's stale TLB entry); it is empty when the page was
     /// newly mapped, since i386 never caches a not-present entry.
     Resolved(SpaceFlush),
-    /// User mode: send SIGSEGV.
-    Segv(SegvReason),
-    /// User mode: send SIGBUS.
-    Bus(BusReason),
-    /// Kernel mode on user memory that cannot be resolved: apply the exception fixup of the
-    /// faulting instruction (the copy routine returns `EFAULT`), oops without one.
-    KernelFixup(Unresolved),
-    /// Kernel-mode fault user memory does not explain: oops (see
-    /// [`Action::wants_fixup`] for the null-pointer case).
-    KernelBug(KernelFaultReason),
+    /// The access is refused; nothing changed. User mode: the signal the refusal names; kernel
+    /// mode: the exception fixup or an oops, by [`Refusal::wants_fixup`].
+    Refused(Refusal),
     /// No frame (or page-table frame) was available: nothing changed; the kernel kills the
     /// process with SIGKILL, like Linux's out-of-memory path for a page fault.
     OutOfMemory,
@@ -44,7 +34,7 @@ pub(super) enum Step {
     /// Out of memory; nothing changed for this page.
     NoMemory,
     /// The decision refused the access.
-    Refused(FaultOutcome),
+    Refused(Refusal),
 }
 
 impl MSpace {
@@ -69,9 +59,9 @@ impl MSpace {
                 flush.ignore(); // nothing changed
                 FaultOutcome::OutOfMemory
             }
-            Step::Refused(outcome) => {
+            Step::Refused(refusal) => {
                 flush.ignore(); // nothing changed
-                outcome
+                FaultOutcome::Refused(refusal)
             }
         }
     }
@@ -95,33 +85,29 @@ impl MSpace {
             Some(vma) => state_of(pte, vma, zero, &*phys),
             None => PageState::NotMapped,
         };
-        let refused = match decide_in(fault, tree, vma, state) {
+        match decide_in(fault, tree, vma, state) {
             Action::GrowStack { vma_start, new_start } => {
                 if new_start < *lower {
-                    return Step::Refused(refusal(fault.mode, SegvReason::NoMapping));
+                    return Step::Refused(Refusal::Segv(SegvReason::NoMapping));
                 }
                 tree.extend_down(vma_start, new_start)
                     .expect("invariant: the decision checked the stack growth");
                 // Decided again: the page now lies in the stack.
-                return self.resolve(fault, tables, phys, flush);
+                self.resolve(fault, tables, phys, flush)
             }
-            Action::Segv(r) => FaultOutcome::Segv(r),
-            Action::Bus(r) => FaultOutcome::Bus(r),
-            Action::KernelFixup(r) => FaultOutcome::KernelFixup(r),
-            Action::KernelBug(r) => FaultOutcome::KernelBug(r),
+            Action::Refuse(refusal) => Step::Refused(refusal),
             action => {
                 let (Some(vma), Some(slot)) = (vma, slot) else {
                     unreachable!("invariant: a resolving action is for a page of an area");
                 };
                 let mut pages = Pages::new(tables, counts, resident);
                 let at = At { vma, slot, pte, zero };
-                return match execute(&mut pages, at, action, phys, flush) {
+                match execute(&mut pages, at, action, phys, flush) {
                     Ok(()) => Step::Done,
                     Err(NoMemory) => Step::NoMemory,
-                };
+                }
             }
-        };
-        Step::Refused(refused)
+        }
     }
 }
 
@@ -203,11 +189,7 @@ fn execute(
                 phys.dec_ref(old_frame);
             }
         }),
-        Action::GrowStack { .. }
-        | Action::Segv(_)
-        | Action::Bus(_)
-        | Action::KernelFixup(_)
-        | Action::KernelBug(_) => unreachable!("invariant: handled by resolve"),
+        Action::GrowStack { .. } | Action::Refuse(_) => unreachable!("invariant: handled by resolve"),
     }
 }
 
@@ -253,13 +235,5 @@ fn state_of(pte: Pte, vma: &Vma, zero: Frame, phys: &dyn PhysOps) -> PageState {
             Kind::Counted => phys.refcount(frame),
             Kind::Zero | Kind::Device => 0,
         },
-    }
-}
-
-/// The refusal for `reason` in `mode`.
-fn refusal(mode: Mode, reason: SegvReason) -> FaultOutcome {
-    match mode {
-        Mode::User => FaultOutcome::Segv(reason),
-        Mode::Kernel => FaultOutcome::KernelFixup(Unresolved::Segv(reason)),
     }
 }

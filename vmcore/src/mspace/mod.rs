@@ -81,7 +81,9 @@
 //! * Faults from ring 0 on user addresses (copy routines) go through
 //!   [`MSpace::handle_fault`] with [`Mode::Kernel`](crate::fault::Mode::Kernel): they are
 //!   resolved like user faults (demand paging, copy-on-write, stack growth) and refused with
-//!   [`FaultOutcome::KernelFixup`]. [`FaultOutcome::OutOfMemory`] means SIGKILL.
+//!   the same [`FaultOutcome::Refused`], which the kernel turns into the copy routine's
+//!   exception fixup ([`Refusal::wants_fixup`](crate::fault::Refusal::wants_fixup)).
+//!   [`FaultOutcome::OutOfMemory`] means SIGKILL.
 //! * Device frames of [`Backing::Physical`](crate::vma::Backing::Physical) areas are never
 //!   reference counted: they must not be frames the allocator hands out.
 //! * Call [`MSpace::sweep`] before dropping an `MSpace`, then free the directory frame.

@@ -22,12 +22,9 @@ impl<'m> World<'m> {
                     });
                     match outcome {
                         None => continue,
-                        Some(FaultOutcome::Segv(r)) => return Err(Sig::Segv(r)),
-                        Some(FaultOutcome::Bus(r)) => return Err(Sig::Bus(r)),
+                        Some(FaultOutcome::Refused(crate::fault::Refusal::Segv(r))) => return Err(Sig::Segv(r)),
+                        Some(FaultOutcome::Refused(crate::fault::Refusal::Bus(r))) => return Err(Sig::Bus(r)),
                         Some(FaultOutcome::OutOfMemory) => return Err(Sig::Oom),
-                        Some(FaultOutcome::KernelFixup(crate::fault::Unresolved::Segv(r))) => {
-                            return Err(Sig::Segv(r))
-                        }
                         Some(other) => panic!("unexpected fault outcome {other:?}"),
                     }
                 }

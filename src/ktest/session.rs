@@ -2,29 +2,22 @@
 //! running (idle) task, as if a process were running, so that kernel code touching user
 //! addresses goes through the real page-fault path.
 
-use super::aspace::AddressSpace;
-use crate::arch::paging;
-use crate::proc::sched;
+use crate::mm::aspace::{self, AddressSpace};
 use alloc::sync::Arc;
 
 /// Makes `space` current (the running task's space, loaded in CR3); returns the previous one.
 pub fn activate(space: &Arc<AddressSpace>) -> Option<Arc<AddressSpace>> {
-    let task = sched::current();
-    let prev = task.inner.lock().aspace.replace(space.clone());
-    // SAFETY: every address space shares the kernel half.
-    unsafe { paging::load_cr3(space.pd()) };
+    let prev = crate::proc::current().inner.lock().aspace.replace(space.clone());
+    space.activate();
     prev
 }
 
 /// Returns the running task to the kernel's directory and no address space.
 pub fn deactivate() {
-    // SAFETY: the kernel's directory maps everything the kernel needs.
-    unsafe { paging::load_cr3(sched::kernel_pd()) };
-    let task = sched::current();
-    let prev = task.inner.lock().aspace.take();
+    aspace::activate_kernel();
+    let prev = crate::proc::current().inner.lock().aspace.take();
     drop(prev);
 }
-
 /// Keeps a space active for a test; deactivates on drop, so a test that fails early does not
 /// leave its space loaded for the next one.
 pub struct Session(());

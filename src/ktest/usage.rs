@@ -13,13 +13,13 @@ pub struct Usage {
 
 /// The current usage.
 pub fn snapshot() -> Usage {
-    let heap = super::heap::stats();
+    let heap = crate::mm::heap::stats();
     let heap_pages = (heap.size / vmcore::addr::PAGE_SIZE as usize) as u32;
-    Usage { frames_used: super::frames::counters().used - heap_pages, heap_used: heap.used }
+    Usage { frames_used: crate::mm::frames::counters().used - heap_pages, heap_used: heap.used }
 }
 
 /// Fails (with a printed explanation) unless usage is exactly what it was at `before`.
-pub fn check_unchanged(before: &Usage) -> crate::ktest::TestResult {
+pub fn check_unchanged(before: &Usage) -> super::TestResult {
     let after = snapshot();
     crate::check_eq!(after, *before, "(memory leaked or freed twice by this test)");
     Ok(())

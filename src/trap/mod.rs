@@ -1,0 +1,54 @@
+//! Trap dispatch: where every interrupt, exception and system call lands after the stubs of
+//! `boot/traps.s` have built a [`TrapFrame`]. This is the one place that knows every subsystem:
+//! arch decodes the hardware (vectors, error codes, the PIC), and this module hands each event
+//! to its owner — page faults to memory management ([`page_fault`]), other exceptions to the
+//! process layer (a signal) or to arch's oops, the timer to arch's tick (whose hook the
+//! scheduler registered), `int 0x80` to the system-call dispatcher — and runs the process
+//! layer's checks before every return to ring 3.
+//!
+//! The layering rule this keeps: `arch` imports nothing from `mm`, `proc`, `syscall` or `fs`.
+
+mod page_fault;
+
+use crate::arch::exception::{self, ExceptionKind};
+use crate::arch::trap::TrapFrame;
+use crate::arch::{idt, pic, pit};
+use crate::proc::{self, signals};
+
+/// Called by `trap_common` for every vector.
+#[no_mangle]
+extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+    match frame.vector as usize {
+        exception::BREAKPOINT if !frame.from_user() => exception::kernel_breakpoint(frame),
+        exception::PAGE_FAULT => page_fault::handle(frame),
+        v if v < 32 => cpu_exception(frame),
+        v @ 32..=47 => {
+            let irq = (v - 32) as u8;
+            if pic::is_spurious(irq) {
+                return;
+            }
+            match irq {
+                0 => pit::tick(),
+                _ => log::warn!("unexpected IRQ {irq}"),
+            }
+            pic::end_of_interrupt(irq);
+        }
+        idt::SYSCALL => crate::syscall::dispatch(frame),
+        v => log::warn!("unexpected trap vector {v}"),
+    }
+    if frame.from_user() {
+        proc::on_return_to_user(frame);
+    }
+}
+
+/// An exception other than a page fault: in user mode the process dies of the signal Linux
+/// would send; in kernel mode it is a bug, reported by an oops.
+fn cpu_exception(frame: &mut TrapFrame) {
+    if !frame.from_user() {
+        exception::kernel_exception(frame);
+    }
+    let vector = frame.vector as usize;
+    let sig = signals::for_exception(ExceptionKind::of(vector));
+    let (mnemonic, name) = exception::name(vector);
+    signals::fatal_exception(frame, format_args!("{mnemonic} {name} (error code {:#x})", frame.error_code), sig);
+}

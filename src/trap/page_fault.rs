@@ -1,0 +1,80 @@
+//! The page fault (vector 14), from CR2 to an answer. Arch decodes the error code into a
+//! [`Fault`](vmcore::fault::Fault); the space loaded in CR3 resolves it (vmcore's decision
+//! table, carried out on its page tables) into one of three outcomes:
+//!
+//! - **resolved**: the TLB flush it names is executed and the instruction runs again;
+//! - **refused**: from user mode, the process dies of the signal the refusal names (SIGSEGV,
+//!   SIGBUS); from kernel mode, the faulting instruction's exception fixup makes the copy
+//!   routine return EFAULT where [`Refusal::wants_fixup`] allows it, and anything else is an
+//!   oops;
+//! - **out of memory**: SIGKILL, as Linux's out-of-memory path for a fault.
+//!
+//! docs/fault-path.md walks this path from the trap stub to the PTE write.
+
+use crate::arch::exception::{self, PageFaultErrorCode};
+use crate::arch::trap::TrapFrame;
+use crate::arch::{cpu, protect, stack_guard, usercopy};
+use crate::mm::aspace::{self, AddressSpace};
+use crate::proc::signals;
+use vmcore::fault::Refusal;
+use vmcore::layout::KERNEL_BASE;
+use vmcore::mspace::FaultOutcome;
+
+/// Handles vector 14.
+pub fn handle(frame: &mut TrapFrame) {
+    let cr2 = cpu::cr2();
+    if protect::active() {
+        protect::check_kernel_fault(frame, cr2);
+    }
+    let fault = PageFaultErrorCode::of(frame).fault(cr2);
+    let from_user = frame.from_user();
+    if !from_user && cr2 >= KERNEL_BASE {
+        let reason = match stack_guard::guard_hit(cr2, frame.interrupted_esp()) {
+            Some(_) => "kernel stack overflow (guard page)",
+            None => "kernel-mode access to an unmapped or protected kernel address",
+        };
+        exception::oops(frame, cr2, Some(reason));
+    }
+    let Some(outcome) = AddressSpace::with_active(|a| a.fault(&fault)) else {
+        if from_user {
+            signals::fatal_fault(frame, cr2, &fault, format_args!("no address space"), signals::SIGSEGV);
+        }
+        return fixup_or_oops(frame, cr2, "no user address space is active");
+    };
+    match outcome {
+        FaultOutcome::Resolved(flush) => aspace::flush_tlb(flush),
+        FaultOutcome::Refused(refusal) if from_user => {
+            signals::fatal_fault(frame, cr2, &fault, format_args!("{refusal}"), signals::for_refusal(&refusal))
+        }
+        FaultOutcome::Refused(refusal) => kernel_refused(frame, cr2, refusal),
+        FaultOutcome::OutOfMemory if from_user => {
+            signals::fatal_fault(frame, cr2, &fault, format_args!("out of memory"), signals::SIGKILL)
+        }
+        FaultOutcome::OutOfMemory => {
+            // A copy routine could not get a frame: the copy fails with EFAULT, and the
+            // process is killed on its way back to user mode, as Linux's OOM path would.
+            signals::kill_current(signals::SIGKILL);
+            fixup_or_oops(frame, cr2, "out of memory in a user copy")
+        }
+    }
+}
+
+/// A refused kernel-mode fault: the fixup rule, or an oops naming the refusal.
+fn kernel_refused(frame: &mut TrapFrame, cr2: u32, refusal: Refusal) {
+    if refusal.wants_fixup() {
+        if let Some(fixup) = usercopy::fixup_for(frame.eip) {
+            frame.eip = fixup;
+            return;
+        }
+    }
+    exception::oops(frame, cr2, Some(&alloc::format!("{refusal}")))
+}
+
+/// A kernel-mode fault on user memory that could not be served: a user-copy instruction gets
+/// its fixup (the copy returns EFAULT); anything else is a kernel bug.
+fn fixup_or_oops(frame: &mut TrapFrame, cr2: u32, why: &str) {
+    match usercopy::fixup_for(frame.eip) {
+        Some(fixup) => frame.eip = fixup,
+        None => exception::oops(frame, cr2, Some(why)),
+    }
+}
