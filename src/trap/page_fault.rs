@@ -16,7 +16,7 @@ use crate::arch::trap::TrapFrame;
 use crate::arch::{cpu, protect, stack_guard, usercopy};
 use crate::mm::aspace::{self, AddressSpace};
 use crate::proc::signals;
-use vmcore::fault::Refusal;
+use vmcore::fault::{Fault, Refusal};
 use vmcore::layout::KERNEL_BASE;
 use vmcore::mspace::FaultOutcome;
 
@@ -43,12 +43,24 @@ pub fn handle(frame: &mut TrapFrame) {
     };
     match outcome {
         FaultOutcome::Resolved(flush) => aspace::flush_tlb(flush),
+        unresolved => not_resolved(frame, cr2, &fault, unresolved),
+    }
+}
+
+/// A fault the space refused or could not serve (out of line: the resolved case is the hot
+/// one).
+#[cold]
+#[inline(never)]
+fn not_resolved(frame: &mut TrapFrame, cr2: u32, fault: &Fault, outcome: FaultOutcome) {
+    let from_user = frame.from_user();
+    match outcome {
+        FaultOutcome::Resolved(flush) => aspace::flush_tlb(flush),
         FaultOutcome::Refused(refusal) if from_user => {
-            signals::fatal_fault(frame, cr2, &fault, format_args!("{refusal}"), signals::for_refusal(&refusal))
+            signals::fatal_fault(frame, cr2, fault, format_args!("{refusal}"), signals::for_refusal(&refusal))
         }
         FaultOutcome::Refused(refusal) => kernel_refused(frame, cr2, refusal),
         FaultOutcome::OutOfMemory if from_user => {
-            signals::fatal_fault(frame, cr2, &fault, format_args!("out of memory"), signals::SIGKILL)
+            signals::fatal_fault(frame, cr2, fault, format_args!("out of memory"), signals::SIGKILL)
         }
         FaultOutcome::OutOfMemory => {
             // A copy routine could not get a frame: the copy fails with EFAULT, and the

@@ -63,6 +63,7 @@ pub enum PageState {
 /// `ZeroPageBreak` or `MakeWritable` it flushes the TLB entry and returns to the faulting
 /// instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)] // its own tag: no niche in `Refusal`'s, so the fault path's matches test one byte
 pub enum Action {
     /// Map the one shared zero frame read-only (a later write faults into `ZeroPageBreak`).
     MapZeroPage,
