@@ -10,42 +10,7 @@ use crate::rng::Rng;
 use crate::world::*;
 use core::arch::asm;
 use core::sync::atomic::Ordering::Relaxed;
-use rt::sys;
-
-/// i386 system-call numbers (the ones our kernel implements, plus a few it does not).
-pub mod nr {
-    pub const FORK: u32 = 2;
-    pub const READ: u32 = 3;
-    pub const WRITE: u32 = 4;
-    pub const OPEN: u32 = 5;
-    pub const CLOSE: u32 = 6;
-    pub const WAITPID: u32 = 7;
-    pub const EXECVE: u32 = 11;
-    pub const LSEEK: u32 = 19;
-    pub const GETPID: u32 = 20;
-    pub const GETUID: u32 = 24;
-    pub const KILL: u32 = 37;
-    pub const BRK: u32 = 45;
-    pub const GETPPID: u32 = 64;
-    pub const REBOOT: u32 = 88;
-    pub const MMAP: u32 = 90;
-    pub const MUNMAP: u32 = 91;
-    pub const WAIT4: u32 = 114;
-    pub const UNAME: u32 = 122;
-    pub const MPROTECT: u32 = 125;
-    pub const MLOCK: u32 = 150;
-    pub const MUNLOCK: u32 = 151;
-    pub const MLOCKALL: u32 = 152;
-    pub const MUNLOCKALL: u32 = 153;
-    pub const SCHED_YIELD: u32 = 158;
-    pub const NANOSLEEP: u32 = 162;
-    pub const MREMAP: u32 = 163;
-    pub const MMAP2: u32 = 192;
-    pub const FSTAT64: u32 = 197;
-    pub const GETUID32: u32 = 199;
-    pub const MADVISE: u32 = 219;
-    pub const GETDENTS64: u32 = 220;
-}
+use rt::sys::{self, nr};
 
 const MAPS: usize = 32;
 const KIDS: usize = 16;
@@ -217,7 +182,7 @@ impl<'w> Fz<'w> {
         let must_fail = self.must_fail.take();
         // SAFETY: the generator only passes arguments the sacred-range rules allow (module
         // doc of world.rs): the kernel cannot change or overwrite anything this code uses.
-        let r = unsafe { sys::syscall6(n as usize, a[0] as usize, a[1] as usize, a[2] as usize, a[3] as usize, a[4] as usize, a[5] as usize) as u32 };
+        let r = unsafe { sys::syscall6(n, a[0] as usize, a[1] as usize, a[2] as usize, a[3] as usize, a[4] as usize, a[5] as usize) as u32 };
         if let Some(why) = must_fail {
             if !is_err(r) && st.violations.fetch_add(1, Relaxed) == 0 {
                 st.viol_call[0].store(n, Relaxed);
@@ -536,14 +501,14 @@ impl<'w> Fz<'w> {
                 2 => self.rng.pick(&[FIX_NONE, FIX_NONE + PG - 8, FIX_RO2 + PG - 8, 0xFFFF_FFF0]),
                 _ => block.as_ptr() as u32,
             };
-            let r = self.call(nr::MMAP, [p, 0, 0, 0, 0, 0]);
+            let r = self.call(nr::SYS_MMAP, [p, 0, 0, 0, 0, 0]);
             core::hint::black_box(&block);
             r
         } else {
             self.expect_fail(len == 0, "mmap2 of length 0");
             self.expect_fail(flags & MAP_FIXED != 0 && (addr % PG != 0 || self.past_top_pages(addr, len)), "MAP_FIXED range unaligned or past user space");
             self.expect_fail(flags & 3 == 0, "mmap2 neither shared nor private");
-            self.call(nr::MMAP2, [addr, len, prot, flags, fd as u32, off])
+            self.call(nr::SYS_MMAP2, [addr, len, prot, flags, fd as u32, off])
         };
         self.track(r, len);
     }
@@ -551,14 +516,14 @@ impl<'w> Fz<'w> {
     fn op_munmap(&mut self) {
         let (a, l) = self.destroy_range();
         self.expect_fail(l == 0 || a % PG != 0 || self.past_top_pages(a, l), "munmap of length 0, unaligned or past user space");
-        self.call(nr::MUNMAP, [a, l, 0, 0, 0, 0]);
+        self.call(nr::SYS_MUNMAP, [a, l, 0, 0, 0, 0]);
     }
 
     fn op_mprotect(&mut self) {
         let (a, l) = self.destroy_range();
         let p = self.prot();
         self.expect_fail(a % PG != 0 || (l != 0 && self.past_top_pages(a, l)), "mprotect unaligned or past user space");
-        self.call(nr::MPROTECT, [a, l, p, 0, 0, 0]);
+        self.call(nr::SYS_MPROTECT, [a, l, p, 0, 0, 0]);
     }
 
     fn op_madvise(&mut self) {
@@ -573,7 +538,7 @@ impl<'w> Fz<'w> {
             advice = 4; // MADV_HWPOISON / SOFT_OFFLINE would hurt the host
         }
         self.expect_fail(a % PG != 0 || (l != 0 && self.past_top_pages(a, l)), "madvise unaligned or past user space");
-        self.call(nr::MADVISE, [a, l, advice, 0, 0, 0]);
+        self.call(nr::SYS_MADVISE, [a, l, advice, 0, 0, 0]);
     }
 
     fn op_mlock(&mut self, lock: bool) {
@@ -581,12 +546,12 @@ impl<'w> Fz<'w> {
         let l = self.len(a);
         let l = self.tame(l, lock);
         self.expect_fail(l != 0 && self.past_top(a, l as u64), "mlock/munlock past user space");
-        self.call(if lock { nr::MLOCK } else { nr::MUNLOCK }, [a, l, 0, 0, 0, 0]);
+        self.call(if lock { nr::SYS_MLOCK } else { nr::SYS_MUNLOCK }, [a, l, 0, 0, 0, 0]);
     }
 
     fn op_mlockall(&mut self) {
         if self.rng.chance(1, 2) {
-            if !is_err(self.call(nr::MUNLOCKALL, [0; 6])) {
+            if !is_err(self.call(nr::SYS_MUNLOCKALL, [0; 6])) {
                 self.lock_future = false;
             }
         } else {
@@ -596,7 +561,7 @@ impl<'w> Fz<'w> {
             } else {
                 self.rng.pick(&[2, 4, 6, 0, 8, 0xFFFF_FFFF, 0x10])
             };
-            if !is_err(self.call(nr::MLOCKALL, [f, 0, 0, 0, 0, 0])) {
+            if !is_err(self.call(nr::SYS_MLOCKALL, [f, 0, 0, 0, 0, 0])) {
                 self.lock_future = f & 2 != 0;
             }
         }
@@ -654,11 +619,11 @@ impl<'w> Fz<'w> {
             if flags & 2 != 0 && !self.w.may_destroy(new_addr, new_len) {
                 continue;
             }
-            let r = self.call(nr::MREMAP, [old, old_len, new_len, flags, new_addr, 0]);
+            let r = self.call(nr::SYS_MREMAP, [old, old_len, new_len, flags, new_addr, 0]);
             self.track(r, new_len);
             return;
         }
-        self.call(nr::MREMAP, [0, PG, PG, 0, 0, 0]);
+        self.call(nr::SYS_MREMAP, [0, PG, PG, 0, 0, 0]);
     }
 
     fn op_brk(&mut self) {
@@ -674,7 +639,7 @@ impl<'w> Fz<'w> {
             13 => self.rng.pick(&[IMAGE_START, self.w.rw.0, hs.wrapping_sub(PG), FIX, FIX_END]),
             _ => self.rng.u32(),
         };
-        let r = self.call(nr::BRK, [v, 0, 0, 0, 0, 0]);
+        let r = self.call(nr::SYS_BRK, [v, 0, 0, 0, 0, 0]);
         if !is_err(r) && r >= hs {
             self.brk = r;
         }
@@ -695,7 +660,7 @@ impl<'w> Fz<'w> {
             self.write_range()
         };
         self.expect_fail(len != 0 && self.past_top(buf, len as u64), "read into a buffer past user space");
-        self.call(nr::READ, [fd as u32, buf, len, 0, 0, 0]);
+        self.call(nr::SYS_READ, [fd as u32, buf, len, 0, 0, 0]);
     }
 
     fn op_write(&mut self) {
@@ -714,7 +679,7 @@ impl<'w> Fz<'w> {
             (a, self.len(a))
         };
         self.expect_fail(len != 0 && self.past_top(buf, len as u64), "write from a buffer past user space");
-        self.call(nr::WRITE, [fd as u32, buf, len, 0, 0, 0]);
+        self.call(nr::SYS_WRITE, [fd as u32, buf, len, 0, 0, 0]);
     }
 
     fn path(&mut self) -> u32 {
@@ -737,7 +702,7 @@ impl<'w> Fz<'w> {
     fn proc_path(&mut self, buf: &mut [u8; 32]) -> u32 {
         let pid = match self.kid_pid(false) {
             Some(p) if self.rng.chance(3, 4) => p,
-            _ => self.call(nr::GETPPID, [0; 6]),
+            _ => self.call(nr::SYS_GETPPID, [0; 6]),
         };
         let mut digits = [0u8; 10];
         let (mut n, mut v) = (0, pid);
@@ -781,7 +746,7 @@ impl<'w> Fz<'w> {
             flags &= !(3 | 0o100 | 0o1000 | 0o2000 | 0o20000000);
         }
         let mode = self.rng.u32();
-        let r = self.call(nr::OPEN, [path, flags, mode, 0, 0, 0]);
+        let r = self.call(nr::SYS_OPEN, [path, flags, mode, 0, 0, 0]);
         core::hint::black_box(&pbuf);
         if !is_err(r) && (r as usize) < FDS {
             self.fds[r as usize] = Kind::File;
@@ -793,7 +758,7 @@ impl<'w> Fz<'w> {
         if self.w.linux && fd == self.probe_fd && self.rng.chance(1, 2) {
             return;
         }
-        let r = self.call(nr::CLOSE, [fd as u32, 0, 0, 0, 0, 0]);
+        let r = self.call(nr::SYS_CLOSE, [fd as u32, 0, 0, 0, 0, 0]);
         if !is_err(r) && (0..FDS as i32).contains(&fd) {
             self.fds[fd as usize] = Kind::Closed;
             if fd == self.probe_fd {
@@ -811,33 +776,33 @@ impl<'w> Fz<'w> {
         let off = self.rng.pick(&[0, 1, 0xFFFF_FFFF, 4096, 0x7FFF_FFFF, 0x8000_0000, 100]);
         let off = if self.rng.chance(1, 4) { self.rng.u32() } else { off };
         let whence = if self.rng.chance(3, 4) { self.rng.below(3) } else { self.rng.pick(&[3, 4, 5, 0xFFFF_FFFF]) };
-        self.call(nr::LSEEK, [fd as u32, off, whence, 0, 0, 0]);
+        self.call(nr::SYS_LSEEK, [fd as u32, off, whence, 0, 0, 0]);
     }
 
     fn op_fstat64(&mut self) {
         let fd = self.fd();
         let buf = self.write_target(96);
         self.expect_fail(self.past_top(buf, 96), "fstat64 into a buffer past user space");
-        self.call(nr::FSTAT64, [fd as u32, buf, 0, 0, 0, 0]);
+        self.call(nr::SYS_FSTAT64, [fd as u32, buf, 0, 0, 0, 0]);
     }
 
     fn op_getdents64(&mut self) {
         let fd = self.fd();
         let (buf, len) = self.write_range();
         self.expect_fail(len != 0 && self.past_top(buf, len as u64), "getdents64 into a buffer past user space");
-        self.call(nr::GETDENTS64, [fd as u32, buf, len, 0, 0, 0]);
+        self.call(nr::SYS_GETDENTS64, [fd as u32, buf, len, 0, 0, 0]);
     }
 
     fn op_uname(&mut self) {
         let mut u = [0u8; 390];
         let buf = if self.rng.chance(1, 3) { u.as_mut_ptr() as u32 } else { self.write_target(390) };
         self.expect_fail(self.past_top(buf, 390), "uname into a buffer past user space");
-        self.call(nr::UNAME, [buf, 0, 0, 0, 0, 0]);
+        self.call(nr::SYS_UNAME, [buf, 0, 0, 0, 0, 0]);
         core::hint::black_box(&u);
     }
 
     fn op_simple(&mut self) {
-        let n = self.rng.pick(&[nr::GETPID, nr::GETPPID, nr::GETUID, nr::GETUID32, nr::SCHED_YIELD]);
+        let n = self.rng.pick(&[nr::SYS_GETPID, nr::SYS_GETPPID, nr::SYS_GETUID, nr::SYS_GETUID32, nr::SYS_SCHED_YIELD]);
         let junk = [self.rng.u32(), self.rng.u32(), self.rng.u32(), 0, 0, 0];
         self.call(n, junk);
     }
@@ -863,7 +828,7 @@ impl<'w> Fz<'w> {
         };
         let rem = if self.rng.chance(1, 2) { 0 } else { self.write_target(8) };
         self.expect_fail(req == 0 || self.past_top(req, 8) || req >= FIX_NONE && req < FIX_NONE + PG, "nanosleep with a bad timespec pointer");
-        self.call(nr::NANOSLEEP, [req, rem, 0, 0, 0, 0]);
+        self.call(nr::SYS_NANOSLEEP, [req, rem, 0, 0, 0, 0]);
         core::hint::black_box(&ts);
     }
 
@@ -883,7 +848,7 @@ impl<'w> Fz<'w> {
         }
         let arg = self.addr();
         self.expect_fail(true, "reboot without valid magic numbers");
-        self.call(nr::REBOOT, [m1, m2, cmd, arg, 0, 0]);
+        self.call(nr::SYS_REBOOT, [m1, m2, cmd, arg, 0, 0]);
     }
 
     fn kid_pid(&mut self, alive_only: bool) -> Option<u32> {
@@ -908,8 +873,8 @@ impl<'w> Fz<'w> {
             },
             4 => {
                 // Ourselves: only the existence check (dying on purpose is `kamikaze`).
-                let me = self.call(nr::GETPID, [0; 6]);
-                self.call(nr::KILL, [me, 0, 0, 0, 0, 0]);
+                let me = self.call(nr::SYS_GETPID, [0; 6]);
+                self.call(nr::SYS_KILL, [me, 0, 0, 0, 0, 0]);
                 return;
             }
             _ => {
@@ -919,7 +884,7 @@ impl<'w> Fz<'w> {
             }
         };
         self.expect_fail(sig > 64, "kill with an invalid signal");
-        self.call(nr::KILL, [pid as u32, sig, 0, 0, 0, 0]);
+        self.call(nr::SYS_KILL, [pid as u32, sig, 0, 0, 0, 0]);
     }
 
     fn mark_reaped(&mut self, pid: u32) {
@@ -955,10 +920,10 @@ impl<'w> Fz<'w> {
             _ => &mut status as *mut u32 as u32,
         };
         let r = if self.rng.chance(1, 2) {
-            self.call(nr::WAITPID, [pid as u32, st_ptr, options, 0, 0, 0])
+            self.call(nr::SYS_WAITPID, [pid as u32, st_ptr, options, 0, 0, 0])
         } else {
             let rusage = if self.rng.chance(1, 2) { 0 } else { self.write_target(72) };
-            self.call(nr::WAIT4, [pid as u32, st_ptr, options, rusage, 0, 0])
+            self.call(nr::SYS_WAIT4, [pid as u32, st_ptr, options, rusage, 0, 0])
         };
         core::hint::black_box(&status);
         if !is_err(r) && r != 0 {
@@ -1001,7 +966,7 @@ impl<'w> Fz<'w> {
             4 => (LONG_PATH.as_ptr() as u32, good_argv.as_ptr() as u32, 0),
             _ => (me, self.rng.pick(&bad_arrays), self.rng.pick(&bad_arrays)),
         };
-        self.call(nr::EXECVE, [path, argv, envp, 0, 0, 0]);
+        self.call(nr::SYS_EXECVE, [path, argv, envp, 0, 0, 0]);
         core::hint::black_box((&good_argv, &bad_elem, &env, &bad_env_elem));
     }
 
@@ -1014,7 +979,7 @@ impl<'w> Fz<'w> {
         let spages = (slen + 1).div_ceil(PG);
         let apages = ((count + 1) * 4).div_ceil(PG);
         let total = (spages + apages) * PG;
-        let m = self.call(nr::MMAP2, [0, total, 3, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
+        let m = self.call(nr::SYS_MMAP2, [0, total, 3, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
         if is_err(m) || !self.w.may_touch(m, total) {
             return;
         }
@@ -1033,8 +998,8 @@ impl<'w> Fz<'w> {
         }
         let envp = if self.rng.chance(1, 2) { 0 } else { argv };
         self.expect_fail(true, "execve of a path that is no program");
-        self.call(nr::EXECVE, [b"/nonexistent/big-args\0".as_ptr() as u32, argv, envp, 0, 0, 0]);
-        self.call(nr::MUNMAP, [m, total, 0, 0, 0, 0]);
+        self.call(nr::SYS_EXECVE, [b"/nonexistent/big-args\0".as_ptr() as u32, argv, envp, 0, 0, 0]);
+        self.call(nr::SYS_MUNMAP, [m, total, 0, 0, 0, 0]);
     }
 
     fn op_unknown(&mut self) {
@@ -1054,7 +1019,7 @@ impl<'w> Fz<'w> {
     /// the page in); true if the page is now present and writable.
     fn probe(&mut self, addr: u32) -> bool {
         if self.probe_fd < 0 {
-            let r = self.call(nr::OPEN, [self.w.self_ptr(), 0, 0, 0, 0, 0]);
+            let r = self.call(nr::SYS_OPEN, [self.w.self_ptr(), 0, 0, 0, 0, 0]);
             if is_err(r) {
                 return false;
             }
@@ -1063,8 +1028,8 @@ impl<'w> Fz<'w> {
                 self.fds[r as usize] = Kind::File;
             }
         }
-        self.call(nr::LSEEK, [self.probe_fd as u32, 0, 0, 0, 0, 0]);
-        self.call(nr::READ, [self.probe_fd as u32, addr, 4, 0, 0, 0]) == 4
+        self.call(nr::SYS_LSEEK, [self.probe_fd as u32, 0, 0, 0, 0, 0]);
+        self.call(nr::SYS_READ, [self.probe_fd as u32, addr, 4, 0, 0, 0]) == 4
     }
 
     /// Touches our own memory from user mode, after the kernel proved it writable.
@@ -1099,7 +1064,7 @@ impl<'w> Fz<'w> {
         if alive >= ALIVE_MAX {
             // Reap one first (children end quickly).
             if let Some(p) = self.kid_pid(true) {
-                let r = self.call(nr::WAITPID, [p, 0, 0, 0, 0, 0]);
+                let r = self.call(nr::SYS_WAITPID, [p, 0, 0, 0, 0, 0]);
                 if !is_err(r) {
                     self.mark_reaped(r);
                 }
@@ -1107,7 +1072,7 @@ impl<'w> Fz<'w> {
             return;
         }
         self.forks_left -= 1;
-        let r = self.call(nr::FORK, [0; 6]);
+        let r = self.call(nr::SYS_FORK, [0; 6]);
         if r == 0 {
             self.rng = self.rng.derive(1);
             self.depth += 1;
@@ -1130,7 +1095,7 @@ impl<'w> Fz<'w> {
         let pages = 1 + self.rng.below(32);
         let mut len = pages * PG;
         let flags = if self.rng.chance(1, 6) { MAP_SHARED | MAP_ANONYMOUS } else { MAP_PRIVATE | MAP_ANONYMOUS };
-        let mut a = self.call(nr::MMAP2, [0, len, 3, flags, u32::MAX, 0]);
+        let mut a = self.call(nr::SYS_MMAP2, [0, len, 3, flags, u32::MAX, 0]);
         if is_err(a) || !self.w.may_destroy(a, len) {
             return;
         }
@@ -1147,10 +1112,10 @@ impl<'w> Fz<'w> {
             match self.rng.below(11) {
                 0 => {
                     let prot = self.rng.pick(&[0, 1, 3, 3, 5, 7]);
-                    self.call(nr::MPROTECT, [sub, sub_len, prot, 0, 0, 0]);
+                    self.call(nr::SYS_MPROTECT, [sub, sub_len, prot, 0, 0, 0]);
                 }
                 1 => {
-                    self.call(nr::MUNMAP, [sub, sub_len, 0, 0, 0, 0]);
+                    self.call(nr::SYS_MUNMAP, [sub, sub_len, 0, 0, 0, 0]);
                 }
                 2 | 3 => {
                     let new_len = match self.rng.below(4) {
@@ -1160,7 +1125,7 @@ impl<'w> Fz<'w> {
                         _ => PG * (1 + self.rng.below(64)),
                     };
                     let flags = if self.rng.chance(1, 4) { 0 } else { 1 };
-                    let r = self.call(nr::MREMAP, [a, len, new_len, flags, 0, 0]);
+                    let r = self.call(nr::SYS_MREMAP, [a, len, new_len, flags, 0, 0]);
                     if !is_err(r) && self.w.may_destroy(r, new_len) {
                         a = r;
                         len = new_len;
@@ -1169,10 +1134,10 @@ impl<'w> Fz<'w> {
                 }
                 4 => self.vm_fork(a, len),
                 5 => {
-                    self.call(nr::MADVISE, [sub, sub_len, 4, 0, 0, 0]);
+                    self.call(nr::SYS_MADVISE, [sub, sub_len, 4, 0, 0, 0]);
                 }
                 6 => {
-                    let n = if self.rng.chance(1, 2) { nr::MLOCK } else { nr::MUNLOCK };
+                    let n = if self.rng.chance(1, 2) { nr::SYS_MLOCK } else { nr::SYS_MUNLOCK };
                     self.call(n, [sub, sub_len, 0, 0, 0, 0]);
                 }
                 7 | 8 => {
@@ -1182,7 +1147,7 @@ impl<'w> Fz<'w> {
                 9 => {
                     let k = self.rng.below(8) * PG;
                     let v = if self.rng.chance(1, 2) { self.brk.wrapping_add(k) } else { self.brk.wrapping_sub(k) };
-                    let r = self.call(nr::BRK, [v, 0, 0, 0, 0, 0]);
+                    let r = self.call(nr::SYS_BRK, [v, 0, 0, 0, 0, 0]);
                     if !is_err(r) && r >= self.w.heap_start {
                         self.brk = r;
                     }
@@ -1192,13 +1157,13 @@ impl<'w> Fz<'w> {
                     if self.probe_fd >= 0 {
                         let prot = self.rng.pick(&[1, 3, 5]);
                         let pgoff = self.rng.below(4);
-                        self.call(nr::MMAP2, [sub, sub_len, prot, MAP_PRIVATE | MAP_FIXED, self.probe_fd as u32, pgoff]);
+                        self.call(nr::SYS_MMAP2, [sub, sub_len, prot, MAP_PRIVATE | MAP_FIXED, self.probe_fd as u32, pgoff]);
                     }
                 }
             }
         }
         if self.rng.chance(2, 3) {
-            self.call(nr::MUNMAP, [a, len, 0, 0, 0, 0]);
+            self.call(nr::SYS_MUNMAP, [a, len, 0, 0, 0, 0]);
         }
     }
 
@@ -1210,7 +1175,7 @@ impl<'w> Fz<'w> {
             return;
         }
         self.forks_left -= 1;
-        let r = self.call(nr::FORK, [0; 6]);
+        let r = self.call(nr::SYS_FORK, [0; 6]);
         if r == 0 {
             self.rng = self.rng.derive(3);
             self.depth += 1;
@@ -1236,9 +1201,9 @@ impl<'w> Fz<'w> {
                 if self.rng.chance(1, 8) {
                     let half = (len / 2) & !(PG - 1);
                     match self.rng.below(3) {
-                        0 => self.call(nr::MPROTECT, [a, half.max(PG), 1, 0, 0, 0]),
-                        1 => self.call(nr::MUNMAP, [a + half, PG, 0, 0, 0, 0]),
-                        _ => self.call(nr::MREMAP, [a, len, len + PG, 1, 0, 0]),
+                        0 => self.call(nr::SYS_MPROTECT, [a, half.max(PG), 1, 0, 0, 0]),
+                        1 => self.call(nr::SYS_MUNMAP, [a + half, PG, 0, 0, 0, 0]),
+                        _ => self.call(nr::SYS_MREMAP, [a, len, len + PG, 1, 0, 0]),
                     };
                 }
             }
@@ -1253,7 +1218,7 @@ impl<'w> Fz<'w> {
             self.touch_at(p);
         }
         let mut status = 0u32;
-        self.call(nr::WAITPID, [r, &mut status as *mut u32 as u32, 0, 0, 0, 0]);
+        self.call(nr::SYS_WAITPID, [r, &mut status as *mut u32 as u32, 0, 0, 0, 0]);
         core::hint::black_box(&status);
     }
 
@@ -1298,14 +1263,14 @@ impl<'w> Fz<'w> {
     /// Seeds the pools with a few mappings of our own.
     fn prologue(&mut self) {
         for len in [PG, 8 * PG, 64 * PG] {
-            let r = self.call(nr::MMAP2, [0, len, 3, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
+            let r = self.call(nr::SYS_MMAP2, [0, len, 3, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
             self.track(r, len);
         }
         // And one high up (first fit puts the others low): ranges starting there and
         // running long reach 2^32.
         let hint = 0x8000_0000 + self.rng.below(0x3E00) * 0x1_0000;
         let len = PG * (1 + self.rng.below(16));
-        let r = self.call(nr::MMAP2, [hint, len, 3, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
+        let r = self.call(nr::SYS_MMAP2, [hint, len, 3, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
         self.track(r, len);
     }
 
@@ -1383,7 +1348,7 @@ impl<'w> Fz<'w> {
                 let env = [ENV_A.as_ptr() as u32, 0];
                 st.execs.fetch_add(1, Relaxed);
                 let envp = if self.rng.chance(1, 2) { env.as_ptr() as u32 } else { 0 };
-                self.call(nr::EXECVE, [me, argv.as_ptr() as u32, envp, 0, 0, 0]);
+                self.call(nr::SYS_EXECVE, [me, argv.as_ptr() as u32, envp, 0, 0, 0]);
                 core::hint::black_box((&argv, &env));
             }
             17 => {}
@@ -1411,22 +1376,22 @@ impl<'w> Fz<'w> {
                     core::hint::black_box(peek32(self.w.kbad()[0]));
                 }
                 2 => {
-                    let me = self.call(nr::GETPID, [0; 6]);
+                    let me = self.call(nr::SYS_GETPID, [0; 6]);
                     let sig = self.rng.pick(&[9, 15, 11, 1, 2]);
-                    self.call(nr::KILL, [me, sig, 0, 0, 0, 0]);
+                    self.call(nr::SYS_KILL, [me, sig, 0, 0, 0, 0]);
                 }
                 3 => {
-                    self.call(nr::MUNMAP, [text.0, text.1, 0, 0, 0, 0]);
+                    self.call(nr::SYS_MUNMAP, [text.0, text.1, 0, 0, 0, 0]);
                 }
                 4 => {
-                    self.call(nr::MUNMAP, [stack_page.wrapping_sub(16 * PG), 32 * PG, 0, 0, 0, 0]);
+                    self.call(nr::SYS_MUNMAP, [stack_page.wrapping_sub(16 * PG), 32 * PG, 0, 0, 0, 0]);
                 }
                 5 => {
                     let prot = self.rng.pick(&[0, 1]);
-                    self.call(nr::MPROTECT, [stack_page.wrapping_sub(4 * PG), 8 * PG, prot, 0, 0, 0]);
+                    self.call(nr::SYS_MPROTECT, [stack_page.wrapping_sub(4 * PG), 8 * PG, prot, 0, 0, 0]);
                 }
                 6 => {
-                    self.call(nr::MPROTECT, [text.0, text.1, 0, 0, 0, 0]);
+                    self.call(nr::SYS_MPROTECT, [text.0, text.1, 0, 0, 0, 0]);
                 }
                 7 => asm!("ud2"),
                 8 => asm!("int3"),
@@ -1437,7 +1402,7 @@ impl<'w> Fz<'w> {
                 10 => {
                     let me = self.w.self_ptr();
                     let argv = [me, EXIT_NOW.as_ptr() as u32, 0];
-                    self.call(nr::EXECVE, [me, argv.as_ptr() as u32, 0, 0, 0, 0]);
+                    self.call(nr::SYS_EXECVE, [me, argv.as_ptr() as u32, 0, 0, 0, 0]);
                     core::hint::black_box(&argv);
                 }
                 11 => {

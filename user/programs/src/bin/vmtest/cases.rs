@@ -217,7 +217,7 @@ fn sbrk_freed_faults(_ctx: &Ctx) {
     // xv6 "rwsbrk": the kernel must not use the freed pages for a syscall either.
     if let Some(fd) = copying_fd() {
         // SAFETY: write only reads the buffer; the kernel must reject the unmapped range.
-        let r = res(unsafe { syscall3(nr::WRITE, fd as usize, base + PG, 2 * PG) });
+        let r = res(unsafe { syscall3(nr::SYS_WRITE, fd as usize, base + PG, 2 * PG) });
         err!(r, Errno::EFAULT, "write() from freed brk memory");
     }
     // SAFETY: expected to fault (the case expects SIGSEGV).
@@ -289,7 +289,7 @@ fn syscall_lazy_page(ctx: &Ctx) {
     ok!(sys::lseek(fd.0, 0, sys::SEEK_SET), "lseek");
     // SAFETY: [a, a + 4 pages) is our fresh mapping; the kernel writes 512 bytes there.
     let n = ok!(
-        res(unsafe { syscall3(nr::READ, fd.0 as usize, a + PG - 100, 512) }),
+        res(unsafe { syscall3(nr::SYS_READ, fd.0 as usize, a + PG - 100, 512) }),
         "read into lazy pages"
     );
     check_eq!(n, 512, "read count");
@@ -304,12 +304,12 @@ fn syscall_lazy_page(ctx: &Ctx) {
     }
     // SAFETY: uname writes 390 bytes into our mapping.
     ok!(
-        res(unsafe { syscall1(nr::UNAME, a + 3 * PG - 200) }),
+        res(unsafe { syscall1(nr::SYS_UNAME, a + 3 * PG - 200) }),
         "uname into a lazy page"
     );
     // SAFETY: fstat64 writes 96 bytes into our mapping.
     ok!(
-        res(unsafe { syscall2(nr::FSTAT64, fd.0 as usize, a + 2 * PG - 48) }),
+        res(unsafe { syscall2(nr::SYS_FSTAT64, fd.0 as usize, a + 2 * PG - 48) }),
         "fstat64 into a lazy page"
     );
     // Untouched brk pages.
@@ -319,7 +319,7 @@ fn syscall_lazy_page(ctx: &Ctx) {
     ok!(sys::lseek(fd.0, 0, sys::SEEK_SET), "lseek");
     // SAFETY: the two brk pages are ours; the kernel writes 512 bytes across their boundary.
     let n = ok!(
-        res(unsafe { syscall3(nr::READ, fd.0 as usize, base + PG - 256, 512) }),
+        res(unsafe { syscall3(nr::SYS_READ, fd.0 as usize, base + PG - 256, 512) }),
         "read into lazy brk pages"
     );
     check_eq!(n, 512, "read count");
@@ -528,7 +528,7 @@ fn cow_read_syscall(ctx: &Ctx) {
     let pid = spawn(|| {
         let fd = open_self(ctx); // own descriptor, so the parent's offset does not matter
                                  // SAFETY: [at, at+8000) is inside our 3-page mapping.
-        let n = res(unsafe { syscall3(nr::READ, fd.0 as usize, at, 8000) });
+        let n = res(unsafe { syscall3(nr::SYS_READ, fd.0 as usize, at, 8000) });
         if n != Ok(8000) {
             eprintln!("    child read: {:?}", n);
             return 1;
@@ -556,7 +556,7 @@ fn cow_read_syscall(ctx: &Ctx) {
     });
     let fd = open_self(ctx);
     // SAFETY: as above.
-    let n = res(unsafe { syscall3(nr::READ, fd.0 as usize, at, 8000) });
+    let n = res(unsafe { syscall3(nr::SYS_READ, fd.0 as usize, at, 8000) });
     check_eq!(n, Ok(8000), "parent read");
     wait_ok(pid, "child must still see 0x5A after the parent's read()");
     for (i, &b) in expect.iter().enumerate() {
@@ -570,7 +570,7 @@ fn cow_read_syscall(ctx: &Ctx) {
     let pid = spawn(|| {
         let fd = open_self(ctx);
         // SAFETY: inside DATA_SEG, which is accessed only through raw addresses here.
-        let n = res(unsafe { syscall3(nr::READ, fd.0 as usize, data + 10, 100) });
+        let n = res(unsafe { syscall3(nr::SYS_READ, fd.0 as usize, data + 10, 100) });
         if n != Ok(100) {
             return 1;
         }
@@ -1628,7 +1628,7 @@ fn efault_write(ctx: &Ctx) {
             continue;
         }
         // SAFETY: write only reads; the kernel must reject the range.
-        let r = res(unsafe { syscall3(nr::WRITE, 1, addr, len) });
+        let r = res(unsafe { syscall3(nr::SYS_WRITE, 1, addr, len) });
         err!(r, Errno::EFAULT, "write(1, {})", what);
     }
     // ...the others only for a file that really copies the data (not /dev/null).
@@ -1641,7 +1641,7 @@ fn efault_write(ctx: &Ctx) {
     };
     // SAFETY: write only reads; NULL is not mapped.
     err!(
-        res(unsafe { syscall3(nr::WRITE, fd as usize, 0, 16) }),
+        res(unsafe { syscall3(nr::SYS_WRITE, fd as usize, 0, 16) }),
         Errno::EFAULT,
         "write(NULL)"
     );
@@ -1653,7 +1653,7 @@ fn efault_write(ctx: &Ctx) {
         unsafe { poke(start + i, b) };
     }
     // SAFETY: write only reads; the second page is unmapped.
-    let r = res(unsafe { syscall3(nr::WRITE, fd as usize, start, msg.len() + 100) });
+    let r = res(unsafe { syscall3(nr::SYS_WRITE, fd as usize, start, msg.len() + 100) });
     match r {
         Err(Errno::EFAULT) => note!(ctx, "half-valid write: EFAULT"),
         Ok(n) if n > 0 && n <= msg.len() => note!(ctx, "half-valid write: short write of {}", n),
@@ -1667,11 +1667,11 @@ fn efault_write(ctx: &Ctx) {
         ),
     }
     // SAFETY: write only reads.
-    let r = res(unsafe { syscall3(nr::WRITE, fd as usize, a + PG, 16) });
+    let r = res(unsafe { syscall3(nr::SYS_WRITE, fd as usize, a + PG, 16) });
     err!(r, Errno::EFAULT, "write from the unmapped page");
     let p = ok!(sys::mmap_anon(PG, sys::PROT_NONE, 0), "PROT_NONE page");
     // SAFETY: write only reads; the page is PROT_NONE.
-    let r = res(unsafe { syscall3(nr::WRITE, fd as usize, p, 16) });
+    let r = res(unsafe { syscall3(nr::SYS_WRITE, fd as usize, p, 16) });
     err!(r, Errno::EFAULT, "write from a PROT_NONE page");
 }
 
@@ -1683,7 +1683,7 @@ fn efault_read(ctx: &Ctx) {
         ok!(sys::lseek(fd.0, 0, sys::SEEK_SET), "lseek");
         // SAFETY: the kernel must reject or stop at the bad part; the good parts are memory
         // this case owns and only reads through raw addresses.
-        res(unsafe { syscall3(nr::READ, fd.0 as usize, addr, len) })
+        res(unsafe { syscall3(nr::SYS_READ, fd.0 as usize, addr, len) })
     };
     for (addr, len, what) in bad_ranges(ctx) {
         err!(rd(addr, len), Errno::EFAULT, "read into {}", what);
@@ -1738,31 +1738,31 @@ fn efault_misc(ctx: &Ctx) {
     unsafe {
         for p in bad_ptrs {
             err!(
-                res(syscall3(nr::OPEN, p, 0, 0)),
+                res(syscall3(nr::SYS_OPEN, p, 0, 0)),
                 Errno::EFAULT,
                 "open({:#x})",
                 p
             );
             err!(
-                res(syscall3(nr::EXECVE, p, 0, 0)),
+                res(syscall3(nr::SYS_EXECVE, p, 0, 0)),
                 Errno::EFAULT,
                 "execve({:#x}, ..)",
                 p
             );
             err!(
-                res(syscall2(nr::NANOSLEEP, p, 0)),
+                res(syscall2(nr::SYS_NANOSLEEP, p, 0)),
                 Errno::EFAULT,
                 "nanosleep({:#x})",
                 p
             );
             err!(
-                res(syscall1(nr::UNAME, p)),
+                res(syscall1(nr::SYS_UNAME, p)),
                 Errno::EFAULT,
                 "uname({:#x})",
                 p
             );
             err!(
-                res(syscall1(nr::MMAP, p)),
+                res(syscall1(nr::SYS_MMAP, p)),
                 Errno::EFAULT,
                 "old_mmap({:#x})",
                 p
@@ -1772,7 +1772,7 @@ fn efault_misc(ctx: &Ctx) {
         let a = half_valid();
         fill(a + PG - 8, 8, b'x');
         err!(
-            res(syscall3(nr::OPEN, a + PG - 8, 0, 0)),
+            res(syscall3(nr::SYS_OPEN, a + PG - 8, 0, 0)),
             Errno::EFAULT,
             "open(path without NUL before an unmapped page)"
         );
@@ -1782,7 +1782,7 @@ fn efault_misc(ctx: &Ctx) {
         let empty = [core::ptr::null::<u8>()];
         err!(
             res(syscall3(
-                nr::EXECVE,
+                nr::SYS_EXECVE,
                 selfp,
                 KERNEL_BASE,
                 empty.as_ptr() as usize
@@ -1792,7 +1792,7 @@ fn efault_misc(ctx: &Ctx) {
         );
         err!(
             res(syscall3(
-                nr::EXECVE,
+                nr::SYS_EXECVE,
                 selfp,
                 bad_str_argv.as_ptr() as usize,
                 empty.as_ptr() as usize
@@ -1802,7 +1802,7 @@ fn efault_misc(ctx: &Ctx) {
         );
         err!(
             res(syscall3(
-                nr::EXECVE,
+                nr::SYS_EXECVE,
                 selfp,
                 good_argv.as_ptr() as usize,
                 KERNEL_BASE
@@ -1812,7 +1812,7 @@ fn efault_misc(ctx: &Ctx) {
         );
         err!(
             res(syscall3(
-                nr::EXECVE,
+                nr::SYS_EXECVE,
                 selfp,
                 good_argv.as_ptr() as usize,
                 bad_str_argv.as_ptr() as usize
@@ -1823,7 +1823,7 @@ fn efault_misc(ctx: &Ctx) {
         core::ptr::write_volatile((a + PG - 4) as *mut usize, selfp);
         err!(
             res(syscall3(
-                nr::EXECVE,
+                nr::SYS_EXECVE,
                 selfp,
                 a + PG - 4,
                 empty.as_ptr() as usize
@@ -1834,19 +1834,19 @@ fn efault_misc(ctx: &Ctx) {
         let fd = open_self(ctx);
         for p in bad_ptrs {
             err!(
-                res(syscall2(nr::FSTAT64, fd.0 as usize, p)),
+                res(syscall2(nr::SYS_FSTAT64, fd.0 as usize, p)),
                 Errno::EFAULT,
                 "fstat64(fd, {:#x})",
                 p
             );
         }
         err!(
-            res(syscall2(nr::FSTAT64, fd.0 as usize, a + PG - 48)),
+            res(syscall2(nr::SYS_FSTAT64, fd.0 as usize, a + PG - 48)),
             Errno::EFAULT,
             "fstat64 into a half-valid buffer"
         );
         let m = map(PG);
-        match res(syscall3(nr::MINCORE, m, PG, KERNEL_BASE)) {
+        match res(syscall3(nr::SYS_MINCORE, m, PG, KERNEL_BASE)) {
             Err(Errno::EFAULT) => {}
             Err(Errno::ENOSYS) if !ctx.linux => {}
             other => crate::util::fail(
@@ -1867,7 +1867,7 @@ fn wait4_bad_status(_ctx: &Ctx) {
     for bad in [KERNEL_BASE, 0xFFFF_F000] {
         let pid2 = spawn(|| 8);
         // SAFETY: the kernel must reject the status pointer.
-        let r = res(unsafe { syscall4(nr::WAIT4, pid2 as usize, bad, 0, 0) });
+        let r = res(unsafe { syscall4(nr::SYS_WAIT4, pid2 as usize, bad, 0, 0) });
         err!(r, Errno::EFAULT, "wait4 with status {:#x}", bad);
         // Linux reaps the child before it fails to store the status.
         err!(
@@ -1877,7 +1877,7 @@ fn wait4_bad_status(_ctx: &Ctx) {
         );
     }
     // SAFETY: the kernel must reject the status pointer.
-    let r = res(unsafe { syscall3(nr::WAITPID, pid as usize, KERNEL_BASE, 0) });
+    let r = res(unsafe { syscall3(nr::SYS_WAITPID, pid as usize, KERNEL_BASE, 0) });
     err!(r, Errno::EFAULT, "waitpid with a bad status pointer");
     err!(
         sys::waitpid(-1, sys::WNOHANG),
