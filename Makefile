@@ -14,8 +14,8 @@ TIMEOUT    ?= 1
 BUILD      := build
 TARGET_DIR := target/i686-kernel/$(if $(filter debug,$(PROFILE)),debug,$(PROFILE))
 CARGO_PROFILE := $(if $(filter debug,$(PROFILE)),,--profile $(PROFILE))
-KERNEL_SRC := $(shell find src boot vmcore/src -type f) Cargo.toml vmcore/Cargo.toml linker.ld build.rs i686-kernel.json
-USER_SRC   := $(shell find user -type f -not -name '*.md') 
+KERNEL_SRC := $(shell find src boot vmcore/src abi/src -type f) Cargo.toml vmcore/Cargo.toml abi/Cargo.toml linker.ld build.rs i686-kernel.json
+USER_SRC   := $(shell find user abi/src -type f -not -name '*.md') abi/Cargo.toml
 USER_PROGS := sh hello echo cat vmtest privtest fuzz notelf
 INITRD     := $(BUILD)/initrd.cpio
 
@@ -103,7 +103,7 @@ symbolize: $(BUILD)/kernel.elf
 	@tools/symbolize.sh $(BUILD)/kernel.elf $(ADDRS)
 
 clippy:
-	cargo clippy -p vmcore --all-targets
+	cargo clippy -p vmcore -p abi --all-targets
 	cargo kclippy
 
 clean:

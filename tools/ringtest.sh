@@ -52,8 +52,11 @@ memfree_values() {
 # not panic, every case must still pass its leak check (no "leaked"), MemFree must come back
 # exactly once vmtest and the orphans of its killed runner are gone (the shell, as init, kills
 # and reaps them), and a fresh process must still start afterwards.
-# The same commands run before both `free`s, so the shell's own memory is the same at both.
-printf '\nhello warm-up\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours --strict-leaks\nkill 9 -1\nwait\nfree\nhello after-injection\nexit\n' > "$out/inject.in"
+# The same commands run before both `free`s, so the shell's own memory is the same at both;
+# the warm-up also has a child that fails (`cat` of a missing file), since vmtest fails under
+# injection and the shell's report of a failed child touches pages of its own (code, rodata)
+# that a successful one does not.
+printf '\nhello warm-up\ncat /nonexistent\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours --strict-leaks\nkill 9 -1\nwait\nfree\nhello after-injection\nexit\n' > "$out/inject.in"
 for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_alloc=397 failslab=3 failslab=11}; do
     name="inject_${inj/=/_}"
     echo "--- $name: ring-3 suite under $inj"

@@ -10,43 +10,14 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use vmcore::addr::VirtAddr;
 use vmcore::fault::{Access, Fault, Refusal};
 
-/// Hangup.
-pub const SIGHUP: u32 = 1;
-/// Illegal instruction.
-pub const SIGILL: u32 = 4;
-/// Trace/breakpoint trap.
-pub const SIGTRAP: u32 = 5;
-/// Bus error: access past the end of a mapped file.
-pub const SIGBUS: u32 = 7;
-/// Arithmetic exception.
-pub const SIGFPE: u32 = 8;
-/// Kill (cannot be caught).
-pub const SIGKILL: u32 = 9;
-/// Invalid memory reference.
-pub const SIGSEGV: u32 = 11;
-/// Termination request.
-pub const SIGTERM: u32 = 15;
+/// Signal numbers (`SIGSEGV`, ...) and names, shared with user space (the `abi` crate).
+pub use vmcore::signal::*;
 /// Highest signal number accepted by `kill`.
-pub const SIGMAX: u32 = 64;
+pub const SIGMAX: u32 = SIGRTMAX;
 
-/// The signal's name.
+/// The signal's name (`"SIGSEGV"`), `"signal"` for a number that is none.
 pub fn name(sig: u32) -> &'static str {
-    match sig {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        3 => "SIGQUIT",
-        4 => "SIGILL",
-        5 => "SIGTRAP",
-        6 => "SIGABRT",
-        7 => "SIGBUS",
-        8 => "SIGFPE",
-        9 => "SIGKILL",
-        11 => "SIGSEGV",
-        13 => "SIGPIPE",
-        14 => "SIGALRM",
-        15 => "SIGTERM",
-        _ => "signal",
-    }
+    vmcore::signal::name(sig).unwrap_or("signal")
 }
 
 /// How many tasks have a fatal signal pending: lets every return to user mode skip looking

@@ -27,5 +27,6 @@ pub mod errno;
 pub mod cpio;
 pub mod exec;
 pub mod syscall_abi;
+pub use abi::signal;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;

@@ -97,7 +97,7 @@ pub fn read_to_end(fd: i32) -> Result<Vec<u8>, Errno> {
         // the `k` bytes it reports before set_len exposes them.
         let k = unsafe {
             let p = v.as_mut_ptr().add(len);
-            Errno::from_ret(sys::syscall3(sys::nr::READ, fd as usize, p as usize, spare))
+            Errno::from_ret(sys::syscall3(sys::nr::SYS_READ, fd as usize, p as usize, spare))
         };
         match k {
             Ok(0) => return Ok(v),

@@ -20,6 +20,8 @@ pub mod start;
 pub mod sys;
 
 pub use errno::Errno;
+/// The ABI's numbers and names as the kernel defines them (`rt::abi::signal::SIGRTMAX` ...).
+pub use abi;
 pub use start::Args;
 pub use sys::rdtsc;
 

@@ -9,43 +9,9 @@ use crate::errno::Errno;
 use core::arch::asm;
 use core::ffi::CStr;
 
-/// System-call numbers (arch/x86/entry/syscalls/syscall_32.tbl).
-pub mod nr {
-    pub const EXIT: usize = 1;
-    pub const FORK: usize = 2;
-    pub const READ: usize = 3;
-    pub const WRITE: usize = 4;
-    pub const OPEN: usize = 5;
-    pub const CLOSE: usize = 6;
-    pub const WAITPID: usize = 7;
-    pub const EXECVE: usize = 11;
-    pub const LSEEK: usize = 19;
-    pub const GETPID: usize = 20;
-    pub const KILL: usize = 37;
-    pub const BRK: usize = 45;
-    pub const GETPPID: usize = 64;
-    pub const REBOOT: usize = 88;
-    /// `old_mmap`: one argument, a pointer to six `u32`s (offset in bytes).
-    pub const MMAP: usize = 90;
-    pub const MUNMAP: usize = 91;
-    pub const WAIT4: usize = 114;
-    pub const UNAME: usize = 122;
-    pub const MPROTECT: usize = 125;
-    pub const MLOCK: usize = 150;
-    pub const MUNLOCK: usize = 151;
-    pub const MLOCKALL: usize = 152;
-    pub const MUNLOCKALL: usize = 153;
-    pub const SCHED_YIELD: usize = 158;
-    pub const NANOSLEEP: usize = 162;
-    pub const MREMAP: usize = 163;
-    /// `mmap2`: six register arguments, offset in 4096-byte pages.
-    pub const MMAP2: usize = 192;
-    pub const FSTAT64: usize = 197;
-    pub const MINCORE: usize = 218;
-    pub const MADVISE: usize = 219;
-    pub const GETDENTS64: usize = 220;
-    pub const EXIT_GROUP: usize = 252;
-}
+/// System-call numbers (`nr::SYS_MMAP2`) and names (`nr::name(192)`): the kernel's own table
+/// (the `abi` crate), so the two sides cannot disagree.
+pub use abi::syscall as nr;
 
 pub const PAGE_SIZE: usize = 4096;
 
@@ -98,45 +64,20 @@ pub const SEEK_END: usize = 2;
 pub const WNOHANG: usize = 1;
 pub const WUNTRACED: usize = 2;
 
-// signals
-pub const SIGHUP: i32 = 1;
-pub const SIGINT: i32 = 2;
-pub const SIGQUIT: i32 = 3;
-pub const SIGILL: i32 = 4;
-pub const SIGTRAP: i32 = 5;
-pub const SIGABRT: i32 = 6;
-pub const SIGBUS: i32 = 7;
-pub const SIGFPE: i32 = 8;
-pub const SIGKILL: i32 = 9;
-pub const SIGUSR1: i32 = 10;
-pub const SIGSEGV: i32 = 11;
-pub const SIGUSR2: i32 = 12;
-pub const SIGPIPE: i32 = 13;
-pub const SIGALRM: i32 = 14;
-pub const SIGTERM: i32 = 15;
-pub const SIGCHLD: i32 = 17;
+// signals: `SIGHUP`..`SIGSYS` as `i32` (libc's type), from the kernel's table (the `abi` crate)
+macro_rules! signals {
+    ($($name:ident = $nr:literal, $text:literal;)*) => {
+        $(
+            #[doc = concat!($text, ".")]
+            pub const $name: i32 = $nr;
+        )*
+    };
+}
+abi::signal_table!(signals);
 
-/// Name of a signal number (`"SIGSEGV"`), or `None`.
+/// Name of a signal number (`"SIGSEGV"`, `"SIGRT_2"` for 34), or `None` outside 1..=64.
 pub fn signal_name(sig: i32) -> Option<&'static str> {
-    Some(match sig {
-        SIGHUP => "SIGHUP",
-        SIGINT => "SIGINT",
-        SIGQUIT => "SIGQUIT",
-        SIGILL => "SIGILL",
-        SIGTRAP => "SIGTRAP",
-        SIGABRT => "SIGABRT",
-        SIGBUS => "SIGBUS",
-        SIGFPE => "SIGFPE",
-        SIGKILL => "SIGKILL",
-        SIGUSR1 => "SIGUSR1",
-        SIGSEGV => "SIGSEGV",
-        SIGUSR2 => "SIGUSR2",
-        SIGPIPE => "SIGPIPE",
-        SIGALRM => "SIGALRM",
-        SIGTERM => "SIGTERM",
-        SIGCHLD => "SIGCHLD",
-        _ => return None,
-    })
+    u32::try_from(sig).ok().and_then(abi::signal::name)
 }
 
 // reboot
@@ -176,41 +117,41 @@ pub const fn wcoredump(status: i32) -> bool {
 /// # Safety
 /// The caller guarantees the call has no memory effect Rust does not expect (see each syscall).
 #[inline(always)]
-pub unsafe fn syscall0(n: usize) -> usize {
+pub unsafe fn syscall0(n: u32) -> usize {
     let ret: usize;
     // SAFETY: `int 0x80` only touches EAX here; memory effects are the caller's contract.
-    unsafe { asm!("int 0x80", inlateout("eax") n => ret) };
+    unsafe { asm!("int 0x80", inlateout("eax") n as usize => ret) };
     ret
 }
 
 /// # Safety
 /// As [`syscall0`].
 #[inline(always)]
-pub unsafe fn syscall1(n: usize, a1: usize) -> usize {
+pub unsafe fn syscall1(n: u32, a1: usize) -> usize {
     let ret: usize;
     // SAFETY: argument in EBX; the caller answers for what the kernel does with it.
-    unsafe { asm!("int 0x80", inlateout("eax") n => ret, in("ebx") a1) };
+    unsafe { asm!("int 0x80", inlateout("eax") n as usize => ret, in("ebx") a1) };
     ret
 }
 
 /// # Safety
 /// As [`syscall0`].
 #[inline(always)]
-pub unsafe fn syscall2(n: usize, a1: usize, a2: usize) -> usize {
+pub unsafe fn syscall2(n: u32, a1: usize, a2: usize) -> usize {
     let ret: usize;
     // SAFETY: arguments in EBX, ECX; the caller answers for their meaning.
-    unsafe { asm!("int 0x80", inlateout("eax") n => ret, in("ebx") a1, in("ecx") a2) };
+    unsafe { asm!("int 0x80", inlateout("eax") n as usize => ret, in("ebx") a1, in("ecx") a2) };
     ret
 }
 
 /// # Safety
 /// As [`syscall0`].
 #[inline(always)]
-pub unsafe fn syscall3(n: usize, a1: usize, a2: usize, a3: usize) -> usize {
+pub unsafe fn syscall3(n: u32, a1: usize, a2: usize, a3: usize) -> usize {
     let ret: usize;
     // SAFETY: arguments in EBX, ECX, EDX; the caller answers for their meaning.
     unsafe {
-        asm!("int 0x80", inlateout("eax") n => ret, in("ebx") a1, in("ecx") a2, in("edx") a3)
+        asm!("int 0x80", inlateout("eax") n as usize => ret, in("ebx") a1, in("ecx") a2, in("edx") a3)
     };
     ret
 }
@@ -218,7 +159,7 @@ pub unsafe fn syscall3(n: usize, a1: usize, a2: usize, a3: usize) -> usize {
 /// # Safety
 /// As [`syscall0`].
 #[inline(always)]
-pub unsafe fn syscall4(n: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> usize {
+pub unsafe fn syscall4(n: u32, a1: usize, a2: usize, a3: usize, a4: usize) -> usize {
     // SAFETY: forwarded; argument 5 and 6 are unused by the kernel for this call.
     unsafe { syscall6(n, a1, a2, a3, a4, 0, 0) }
 }
@@ -226,7 +167,7 @@ pub unsafe fn syscall4(n: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> 
 /// # Safety
 /// As [`syscall0`].
 #[inline(always)]
-pub unsafe fn syscall5(n: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize) -> usize {
+pub unsafe fn syscall5(n: u32, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize) -> usize {
     // SAFETY: forwarded; argument 6 is unused by the kernel for this call.
     unsafe { syscall6(n, a1, a2, a3, a4, a5, 0) }
 }
@@ -235,7 +176,7 @@ pub unsafe fn syscall5(n: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5:
 /// As [`syscall0`].
 #[inline(always)]
 pub unsafe fn syscall6(
-    n: usize,
+    n: u32,
     a1: usize,
     a2: usize,
     a3: usize,
@@ -259,7 +200,7 @@ pub unsafe fn syscall6(
             "int 0x80",
             "pop esi",
             "pop ebp",
-            inlateout("eax") n => ret,
+            inlateout("eax") n as usize => ret,
             in("ebx") a1,
             in("ecx") a2,
             in("edx") a3,
@@ -280,14 +221,14 @@ fn r(ret: usize) -> Result<usize, Errno> {
 /// `exit(2)`: ends this thread (= process here) with `code & 0xff`.
 pub fn exit(code: i32) -> ! {
     // SAFETY: exit never returns and touches no user memory.
-    unsafe { syscall1(nr::EXIT, code as usize) };
+    unsafe { syscall1(nr::SYS_EXIT, code as usize) };
     unreachable_loop()
 }
 
 /// `exit_group(2)`: ends the process with `code & 0xff`.
 pub fn exit_group(code: i32) -> ! {
     // SAFETY: exit_group never returns and touches no user memory.
-    unsafe { syscall1(nr::EXIT_GROUP, code as usize) };
+    unsafe { syscall1(nr::SYS_EXIT_GROUP, code as usize) };
     // Fall back to plain exit if exit_group were missing.
     exit(code)
 }
@@ -308,7 +249,7 @@ pub enum Fork {
 /// the whole address space.
 pub fn fork() -> Result<Fork, Errno> {
     // SAFETY: fork duplicates the process; no memory is written in this one.
-    let pid = r(unsafe { syscall0(nr::FORK) })?;
+    let pid = r(unsafe { syscall0(nr::SYS_FORK) })?;
     Ok(if pid == 0 {
         Fork::Child
     } else {
@@ -318,17 +259,17 @@ pub fn fork() -> Result<Fork, Errno> {
 
 pub fn getpid() -> u32 {
     // SAFETY: no memory effects.
-    unsafe { syscall0(nr::GETPID) as u32 }
+    unsafe { syscall0(nr::SYS_GETPID) as u32 }
 }
 
 pub fn getppid() -> u32 {
     // SAFETY: no memory effects.
-    unsafe { syscall0(nr::GETPPID) as u32 }
+    unsafe { syscall0(nr::SYS_GETPPID) as u32 }
 }
 
 pub fn kill(pid: i32, sig: i32) -> Result<(), Errno> {
     // SAFETY: no memory effects on this process (unless it signals itself, which is fine).
-    r(unsafe { syscall2(nr::KILL, pid as usize, sig as usize) }).map(|_| ())
+    r(unsafe { syscall2(nr::SYS_KILL, pid as usize, sig as usize) }).map(|_| ())
 }
 
 /// `waitpid(pid, &status, options)`: returns `(pid, status)`.
@@ -337,7 +278,7 @@ pub fn waitpid(pid: i32, options: usize) -> Result<(u32, i32), Errno> {
     // SAFETY: the kernel writes one i32 into `status`, which is live and writable.
     let ret = r(unsafe {
         syscall3(
-            nr::WAITPID,
+            nr::SYS_WAITPID,
             pid as usize,
             &mut status as *mut i32 as usize,
             options,
@@ -373,7 +314,7 @@ pub fn wait4(pid: i32, options: usize) -> Result<(u32, i32), Errno> {
     // SAFETY: the kernel writes one i32 into `status`; rusage is NULL.
     let ret = r(unsafe {
         syscall4(
-            nr::WAIT4,
+            nr::SYS_WAIT4,
             pid as usize,
             &mut status as *mut i32 as usize,
             options,
@@ -393,7 +334,7 @@ pub fn execve(path: &CStr, argv: &[*const u8], envp: &[*const u8]) -> Errno {
     // kernel only reads them). On success this process image is replaced.
     let ret = unsafe {
         syscall3(
-            nr::EXECVE,
+            nr::SYS_EXECVE,
             path.as_ptr() as usize,
             argv.as_ptr() as usize,
             envp.as_ptr() as usize,
@@ -407,7 +348,7 @@ pub fn execve(path: &CStr, argv: &[*const u8], envp: &[*const u8]) -> Errno {
 
 pub fn sched_yield() {
     // SAFETY: no memory effects.
-    unsafe { syscall0(nr::SCHED_YIELD) };
+    unsafe { syscall0(nr::SYS_SCHED_YIELD) };
 }
 
 /// `struct timespec` with i386's 32-bit `time_t`.
@@ -425,7 +366,7 @@ pub fn nanosleep(sec: u32, nsec: u32) -> Result<(), Errno> {
         tv_nsec: nsec as i32,
     };
     // SAFETY: the kernel reads `ts`; rem is NULL.
-    r(unsafe { syscall2(nr::NANOSLEEP, &ts as *const Timespec as usize, 0) }).map(|_| ())
+    r(unsafe { syscall2(nr::SYS_NANOSLEEP, &ts as *const Timespec as usize, 0) }).map(|_| ())
 }
 
 pub fn sleep_ms(ms: u32) {
@@ -435,7 +376,7 @@ pub fn sleep_ms(ms: u32) {
 /// `reboot(MAGIC1, MAGIC2, cmd, NULL)`. Only returns on failure (e.g. `EPERM`).
 pub fn reboot(cmd: usize) -> Result<(), Errno> {
     // SAFETY: no user memory is passed (arg is NULL).
-    r(unsafe { syscall4(nr::REBOOT, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, cmd, 0) }).map(|_| ())
+    r(unsafe { syscall4(nr::SYS_REBOOT, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, cmd, 0) }).map(|_| ())
 }
 
 /// `struct new_utsname` (syscall 122 on i386).
@@ -465,7 +406,7 @@ pub fn uname() -> Result<Utsname, Errno> {
         domainname: [0; 65],
     };
     // SAFETY: the kernel writes at most size_of::<Utsname>() bytes into `u`.
-    r(unsafe { syscall1(nr::UNAME, &mut u as *mut Utsname as usize) })?;
+    r(unsafe { syscall1(nr::SYS_UNAME, &mut u as *mut Utsname as usize) })?;
     Ok(u)
 }
 
@@ -474,12 +415,12 @@ pub fn uname() -> Result<Utsname, Errno> {
 
 pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most buf.len() bytes into `buf`.
-    r(unsafe { syscall3(nr::READ, fd as usize, buf.as_mut_ptr() as usize, buf.len()) })
+    r(unsafe { syscall3(nr::SYS_READ, fd as usize, buf.as_mut_ptr() as usize, buf.len()) })
 }
 
 pub fn write(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel reads at most buf.len() bytes from `buf`.
-    r(unsafe { syscall3(nr::WRITE, fd as usize, buf.as_ptr() as usize, buf.len()) })
+    r(unsafe { syscall3(nr::SYS_WRITE, fd as usize, buf.as_ptr() as usize, buf.len()) })
 }
 
 /// Writes all of `buf`, retrying short writes.
@@ -497,18 +438,18 @@ pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), Errno> {
 
 pub fn open(path: &CStr, flags: usize, mode: usize) -> Result<i32, Errno> {
     // SAFETY: the kernel reads the NUL-terminated path.
-    r(unsafe { syscall3(nr::OPEN, path.as_ptr() as usize, flags, mode) }).map(|fd| fd as i32)
+    r(unsafe { syscall3(nr::SYS_OPEN, path.as_ptr() as usize, flags, mode) }).map(|fd| fd as i32)
 }
 
 pub fn close(fd: i32) -> Result<(), Errno> {
     // SAFETY: no memory effects.
-    r(unsafe { syscall1(nr::CLOSE, fd as usize) }).map(|_| ())
+    r(unsafe { syscall1(nr::SYS_CLOSE, fd as usize) }).map(|_| ())
 }
 
 /// `lseek` (32-bit offsets).
 pub fn lseek(fd: i32, off: isize, whence: usize) -> Result<usize, Errno> {
     // SAFETY: no memory effects.
-    r(unsafe { syscall3(nr::LSEEK, fd as usize, off as usize, whence) })
+    r(unsafe { syscall3(nr::SYS_LSEEK, fd as usize, off as usize, whence) })
 }
 
 /// i386 `struct stat64` (96 bytes; 64-bit members are 4-byte aligned in the i386 ABI).
@@ -545,7 +486,7 @@ pub fn fstat64(fd: i32) -> Result<Stat64, Errno> {
     // SAFETY: Stat64 is plain old data; all-zero is a valid value.
     let mut st: Stat64 = unsafe { core::mem::zeroed() };
     // SAFETY: the kernel writes 96 bytes into `st`.
-    r(unsafe { syscall2(nr::FSTAT64, fd as usize, &mut st as *mut Stat64 as usize) })?;
+    r(unsafe { syscall2(nr::SYS_FSTAT64, fd as usize, &mut st as *mut Stat64 as usize) })?;
     Ok(st)
 }
 
@@ -554,7 +495,7 @@ pub fn getdents64(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most buf.len() bytes into `buf`.
     r(unsafe {
         syscall3(
-            nr::GETDENTS64,
+            nr::SYS_GETDENTS64,
             fd as usize,
             buf.as_mut_ptr() as usize,
             buf.len(),
@@ -588,7 +529,7 @@ pub fn dirents(buf: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
 pub fn brk(addr: usize) -> usize {
     // SAFETY: growing maps fresh memory, shrinking unmaps memory above the break; this runtime's
     // allocator does not use brk, so no Rust object lives there unless the program put it there.
-    unsafe { syscall1(nr::BRK, addr) }
+    unsafe { syscall1(nr::SYS_BRK, addr) }
 }
 
 /// `mmap2(addr, len, prot, flags, fd, pgoff)`.
@@ -605,7 +546,7 @@ pub unsafe fn mmap2(
     pgoff: usize,
 ) -> Result<usize, Errno> {
     // SAFETY: as documented for the caller.
-    r(unsafe { syscall6(nr::MMAP2, addr, len, prot, flags, fd as usize, pgoff) })
+    r(unsafe { syscall6(nr::SYS_MMAP2, addr, len, prot, flags, fd as usize, pgoff) })
 }
 
 /// `old_mmap(&args)` (syscall 90: one pointer to six u32s, offset in bytes).
@@ -622,7 +563,7 @@ pub unsafe fn old_mmap(
 ) -> Result<usize, Errno> {
     let args: [usize; 6] = [addr, len, prot, flags, fd as usize, offset];
     // SAFETY: the kernel reads the 24-byte argument block; the rest is the caller's contract.
-    r(unsafe { syscall1(nr::MMAP, args.as_ptr() as usize) })
+    r(unsafe { syscall1(nr::SYS_MMAP, args.as_ptr() as usize) })
 }
 
 /// Anonymous private read-write mapping anywhere (safe: never replaces anything).
@@ -647,14 +588,14 @@ pub fn mmap_anon(len: usize, prot: usize, extra_flags: usize) -> Result<usize, E
 /// No live Rust object may be in the range.
 pub unsafe fn munmap(addr: usize, len: usize) -> Result<(), Errno> {
     // SAFETY: the caller's contract.
-    r(unsafe { syscall2(nr::MUNMAP, addr, len) }).map(|_| ())
+    r(unsafe { syscall2(nr::SYS_MUNMAP, addr, len) }).map(|_| ())
 }
 
 /// # Safety
 /// Removing write/read access under a live Rust object makes later accesses fault.
 pub unsafe fn mprotect(addr: usize, len: usize, prot: usize) -> Result<(), Errno> {
     // SAFETY: the caller's contract.
-    r(unsafe { syscall3(nr::MPROTECT, addr, len, prot) }).map(|_| ())
+    r(unsafe { syscall3(nr::SYS_MPROTECT, addr, len, prot) }).map(|_| ())
 }
 
 /// # Safety
@@ -667,14 +608,14 @@ pub unsafe fn mremap(
     new_addr: usize,
 ) -> Result<usize, Errno> {
     // SAFETY: the caller's contract.
-    r(unsafe { syscall5(nr::MREMAP, old, old_len, new_len, flags, new_addr) })
+    r(unsafe { syscall5(nr::SYS_MREMAP, old, old_len, new_len, flags, new_addr) })
 }
 
 /// # Safety
 /// `MADV_DONTNEED` discards the contents of private anonymous memory.
 pub unsafe fn madvise(addr: usize, len: usize, advice: usize) -> Result<(), Errno> {
     // SAFETY: the caller's contract.
-    r(unsafe { syscall3(nr::MADVISE, addr, len, advice) }).map(|_| ())
+    r(unsafe { syscall3(nr::SYS_MADVISE, addr, len, advice) }).map(|_| ())
 }
 
 /// `mincore(addr, len, vec)`: one byte per page, bit 0 = resident.
@@ -683,27 +624,27 @@ pub fn mincore(addr: usize, len: usize, vec: &mut [u8]) -> Result<(), Errno> {
         return Err(Errno::EINVAL);
     }
     // SAFETY: the kernel writes one byte per page of the range into `vec`, which is big enough.
-    r(unsafe { syscall3(nr::MINCORE, addr, len, vec.as_mut_ptr() as usize) }).map(|_| ())
+    r(unsafe { syscall3(nr::SYS_MINCORE, addr, len, vec.as_mut_ptr() as usize) }).map(|_| ())
 }
 
 pub fn mlock(addr: usize, len: usize) -> Result<(), Errno> {
     // SAFETY: locking only populates/pins memory; contents are unchanged.
-    r(unsafe { syscall2(nr::MLOCK, addr, len) }).map(|_| ())
+    r(unsafe { syscall2(nr::SYS_MLOCK, addr, len) }).map(|_| ())
 }
 
 pub fn munlock(addr: usize, len: usize) -> Result<(), Errno> {
     // SAFETY: no effect on contents.
-    r(unsafe { syscall2(nr::MUNLOCK, addr, len) }).map(|_| ())
+    r(unsafe { syscall2(nr::SYS_MUNLOCK, addr, len) }).map(|_| ())
 }
 
 pub fn mlockall(flags: usize) -> Result<(), Errno> {
     // SAFETY: no effect on contents.
-    r(unsafe { syscall1(nr::MLOCKALL, flags) }).map(|_| ())
+    r(unsafe { syscall1(nr::SYS_MLOCKALL, flags) }).map(|_| ())
 }
 
 pub fn munlockall() -> Result<(), Errno> {
     // SAFETY: no effect on contents.
-    r(unsafe { syscall0(nr::MUNLOCKALL) }).map(|_| ())
+    r(unsafe { syscall0(nr::SYS_MUNLOCKALL) }).map(|_| ())
 }
 
 /// Reads the time-stamp counter.

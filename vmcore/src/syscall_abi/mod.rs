@@ -5,8 +5,11 @@
 //! EDX, ESI, EDI, EBP; the result comes back in EAX, `-errno` on failure
 //! ([`Errno::as_neg`](crate::errno::Errno::as_neg)).
 //!
-//! The table lists the calls the kernel implements or that static i386 programs (glibc, musl,
-//! busybox) make at start-up; which ones are implemented is the dispatcher's business.
+//! The numbers, names and strace signatures live in one table in the `abi` crate
+//! (`abi::syscall_table!`), shared with the user programs; this module re-exports the `SYS_*`
+//! constants, [`SYSCALLS`] and [`name`], and builds its formatter from the same rows. Which
+//! calls are implemented is the dispatcher's business.
+//!
 //! [`format_syscall`] prints a call like strace: `mmap2(NULL, 4096, PROT_READ|PROT_WRITE,
 //! MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x40000000`.
 
@@ -14,6 +17,7 @@ pub mod flags;
 mod strace;
 mod xlat;
 
+pub use abi::syscall::*;
 pub use strace::{format_call, format_result, format_syscall};
 
 use strace::{Arg, Ret};
@@ -26,16 +30,9 @@ struct Signature {
     ret: Ret,
 }
 
-macro_rules! syscalls {
+/// `signature(nr)`: how to print call `nr`, built from the one system-call table.
+macro_rules! signatures {
     ($($konst:ident = $nr:literal, $name:literal, [$($arg:ident),*], $ret:ident;)*) => {
-        $(
-            #[doc = concat!("`", $name, "`.")]
-            pub const $konst: u32 = $nr;
-        )*
-
-        /// Every known call as `(number, name)`, in increasing number order.
-        pub const SYSCALLS: &[(u32, &str)] = &[$(($nr, $name)),*];
-
         /// How to print call `nr`, `None` if unknown.
         fn signature(nr: u32) -> Option<Signature> {
             match nr {
@@ -46,76 +43,7 @@ macro_rules! syscalls {
     };
 }
 
-syscalls! {
-    SYS_EXIT = 1, "exit", [Int], NoReturn;
-    SYS_FORK = 2, "fork", [], Int;
-    SYS_READ = 3, "read", [Int, Ptr, UInt], Int;
-    SYS_WRITE = 4, "write", [Int, Ptr, UInt], Int;
-    SYS_OPEN = 5, "open", [Path, OpenFlags, Mode], Int;
-    SYS_CLOSE = 6, "close", [Int], Int;
-    SYS_WAITPID = 7, "waitpid", [Int, Ptr, WaitOptions], Int;
-    SYS_UNLINK = 10, "unlink", [Path], Int;
-    SYS_EXECVE = 11, "execve", [Path, Ptr, Ptr], Int;
-    SYS_CHDIR = 12, "chdir", [Path], Int;
-    SYS_TIME = 13, "time", [Ptr], Int;
-    SYS_LSEEK = 19, "lseek", [Int, Int, Whence], Int;
-    SYS_GETPID = 20, "getpid", [], Int;
-    SYS_GETUID = 24, "getuid", [], Int;
-    SYS_ACCESS = 33, "access", [Path, AccessMode], Int;
-    SYS_KILL = 37, "kill", [Int, Signal], Int;
-    SYS_MKDIR = 39, "mkdir", [Path, Mode], Int;
-    SYS_RMDIR = 40, "rmdir", [Path], Int;
-    SYS_DUP = 41, "dup", [Int], Int;
-    SYS_PIPE = 42, "pipe", [Ptr], Int;
-    SYS_BRK = 45, "brk", [Ptr], Hex;
-    SYS_GETGID = 47, "getgid", [], Int;
-    SYS_GETEUID = 49, "geteuid", [], Int;
-    SYS_GETEGID = 50, "getegid", [], Int;
-    SYS_IOCTL = 54, "ioctl", [Int, Hex, Hex], Int;
-    SYS_DUP2 = 63, "dup2", [Int, Int], Int;
-    SYS_GETPPID = 64, "getppid", [], Int;
-    SYS_REBOOT = 88, "reboot", [RebootMagic, RebootMagic, RebootCmd, Path], Int;
-    SYS_MMAP = 90, "mmap", [Ptr], Hex;
-    SYS_MUNMAP = 91, "munmap", [Ptr, UInt], Int;
-    SYS_WAIT4 = 114, "wait4", [Int, Ptr, WaitOptions, Ptr], Int;
-    SYS_UNAME = 122, "uname", [Ptr], Int;
-    SYS_MPROTECT = 125, "mprotect", [Ptr, UInt, Prot], Int;
-    SYS_LLSEEK = 140, "_llseek", [Int, UInt, UInt, Ptr, Whence], Int;
-    SYS_READV = 145, "readv", [Int, Ptr, UInt], Int;
-    SYS_WRITEV = 146, "writev", [Int, Ptr, UInt], Int;
-    SYS_MLOCK = 150, "mlock", [Ptr, UInt], Int;
-    SYS_MUNLOCK = 151, "munlock", [Ptr, UInt], Int;
-    SYS_MLOCKALL = 152, "mlockall", [MclFlags], Int;
-    SYS_MUNLOCKALL = 153, "munlockall", [], Int;
-    SYS_SCHED_YIELD = 158, "sched_yield", [], Int;
-    SYS_NANOSLEEP = 162, "nanosleep", [Ptr, Ptr], Int;
-    SYS_MREMAP = 163, "mremap", [Ptr, UInt, UInt, MremapFlags, Ptr], Hex;
-    SYS_RT_SIGACTION = 174, "rt_sigaction", [Signal, Ptr, Ptr, UInt], Int;
-    SYS_RT_SIGPROCMASK = 175, "rt_sigprocmask", [SigHow, Ptr, Ptr, UInt], Int;
-    SYS_GETCWD = 183, "getcwd", [Ptr, UInt], Int;
-    SYS_VFORK = 190, "vfork", [], Int;
-    SYS_MMAP2 = 192, "mmap2", [Ptr, UInt, Prot, MapFlags, Int, PageOffset], Hex;
-    SYS_STAT64 = 195, "stat64", [Path, Ptr], Int;
-    SYS_LSTAT64 = 196, "lstat64", [Path, Ptr], Int;
-    SYS_FSTAT64 = 197, "fstat64", [Int, Ptr], Int;
-    SYS_GETUID32 = 199, "getuid32", [], Int;
-    SYS_GETGID32 = 200, "getgid32", [], Int;
-    SYS_GETEUID32 = 201, "geteuid32", [], Int;
-    SYS_GETEGID32 = 202, "getegid32", [], Int;
-    SYS_MADVISE = 219, "madvise", [Ptr, UInt, Advice], Int;
-    SYS_GETDENTS64 = 220, "getdents64", [Int, Ptr, UInt], Int;
-    SYS_FCNTL64 = 221, "fcntl64", [Int, Int, Hex], Int;
-    SYS_GETTID = 224, "gettid", [], Int;
-    SYS_SET_THREAD_AREA = 243, "set_thread_area", [Ptr], Int;
-    SYS_EXIT_GROUP = 252, "exit_group", [Int], NoReturn;
-    SYS_SET_TID_ADDRESS = 258, "set_tid_address", [Ptr], Int;
-    SYS_CLOCK_GETTIME = 265, "clock_gettime", [Clock, Ptr], Int;
-}
-
-/// The name of call `nr` (`"mmap2"` for 192), `None` if unknown.
-pub fn name(nr: u32) -> Option<&'static str> {
-    signature(nr).map(|s| s.name)
-}
+abi::syscall_table!(signatures);
 
 #[cfg(test)]
 mod tests;

@@ -175,36 +175,6 @@ fn unknown_calls_and_errors() {
     );
 }
 
-#[test]
-fn name_table() {
-    assert_eq!(name(192), Some("mmap2"));
-    assert_eq!(name(SYS_EXIT_GROUP), Some("exit_group"));
-    assert_eq!(name(SYS_GETUID32), Some("getuid32"));
-    assert_eq!(name(0), None);
-    assert!(SYSCALLS.windows(2).all(|w| w[0].0 < w[1].0));
-    for &(nr, n) in SYSCALLS {
-        assert_eq!(name(nr), Some(n));
-    }
-    let expected = [
-        (1, "exit"),
-        (2, "fork"),
-        (11, "execve"),
-        (45, "brk"),
-        (90, "mmap"),
-        (91, "munmap"),
-        (114, "wait4"),
-        (125, "mprotect"),
-        (163, "mremap"),
-        (197, "fstat64"),
-        (219, "madvise"),
-        (252, "exit_group"),
-        (88, "reboot"),
-    ];
-    for (nr, n) in expected {
-        assert_eq!(name(nr), Some(n));
-    }
-}
-
 proptest! {
     #[test]
     fn formatting_never_panics(nr in 0u32..400, args in any::<[u32; 6]>(), result in any::<i32>(), text in ".{0,20}") {

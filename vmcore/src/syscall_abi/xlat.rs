@@ -163,41 +163,6 @@ pub(super) const REBOOT_CMD_NAMES: Xlat = &[
     (0x4558_4543, "LINUX_REBOOT_CMD_KEXEC"),
 ];
 
-/// Signal names 1..=31 (i386 numbering).
-pub(super) const SIGNAL_NAMES: [&str; 31] = [
-    "SIGHUP",
-    "SIGINT",
-    "SIGQUIT",
-    "SIGILL",
-    "SIGTRAP",
-    "SIGABRT",
-    "SIGBUS",
-    "SIGFPE",
-    "SIGKILL",
-    "SIGUSR1",
-    "SIGSEGV",
-    "SIGUSR2",
-    "SIGPIPE",
-    "SIGALRM",
-    "SIGTERM",
-    "SIGSTKFLT",
-    "SIGCHLD",
-    "SIGCONT",
-    "SIGSTOP",
-    "SIGTSTP",
-    "SIGTTIN",
-    "SIGTTOU",
-    "SIGURG",
-    "SIGXCPU",
-    "SIGXFSZ",
-    "SIGVTALRM",
-    "SIGPROF",
-    "SIGWINCH",
-    "SIGIO",
-    "SIGPWR",
-    "SIGSYS",
-];
-
 /// The name of `value` in `table`.
 pub(super) fn lookup(table: Xlat, value: u32) -> Option<&'static str> {
     table.iter().find(|&&(v, _)| v == value).map(|&(_, name)| name)
@@ -255,10 +220,8 @@ pub(super) fn write_enum(
 
 /// Writes a signal number: `SIGTERM`, `SIGRTMIN`, `SIGRT_3`, or the number.
 pub(super) fn write_signal(w: &mut dyn fmt::Write, sig: u32) -> fmt::Result {
-    match sig {
-        1..=31 => w.write_str(SIGNAL_NAMES[sig as usize - 1]),
-        32 => w.write_str("SIGRTMIN"),
-        33..=64 => write!(w, "SIGRT_{}", sig - 32),
-        _ => write!(w, "{}", sig as i32),
+    match crate::signal::name(sig) {
+        Some(name) => w.write_str(name),
+        None => write!(w, "{}", sig as i32),
     }
 }

@@ -273,7 +273,7 @@ fn demand_zero(len: usize) -> [u64; 3] {
 #[inline(always)]
 fn raw_fork() -> u32 {
     // SAFETY: fork duplicates the process; this one is single-threaded.
-    let pid = unsafe { syscall0(nr::FORK) };
+    let pid = unsafe { syscall0(nr::SYS_FORK) };
     match Errno::from_ret(pid) {
         Ok(pid) => pid as u32,
         Err(e) => fail("fork", e),
@@ -284,7 +284,7 @@ fn raw_fork() -> u32 {
 #[inline(always)]
 fn raw_exit(code: usize) -> ! {
     // SAFETY: exit_group does not return.
-    unsafe { syscall1(nr::EXIT_GROUP, code) };
+    unsafe { syscall1(nr::SYS_EXIT_GROUP, code) };
     sys::exit(code as i32)
 }
 
@@ -295,7 +295,7 @@ fn raw_wait(pid: u32) -> i32 {
     loop {
         // SAFETY: the kernel writes one i32 into `status`.
         let r = unsafe {
-            syscall4(nr::WAIT4, pid as usize, &mut status as *mut i32 as usize, 0, 0)
+            syscall4(nr::SYS_WAIT4, pid as usize, &mut status as *mut i32 as usize, 0, 0)
         };
         match Errno::from_ret(r) {
             Ok(_) => return status,

@@ -21,13 +21,10 @@
 
 use core::ffi::CStr;
 use rt::prelude::*;
-use rt::sys::{syscall2, syscall5};
+use rt::sys::{nr, syscall2, syscall5};
 use rt::WaitStatus;
 
 rt::entry!(main);
-
-const MKDIR: usize = 39;
-const MOUNT: usize = 21;
 
 /// What a check expects of its child.
 #[derive(Clone, Copy)]
@@ -136,7 +133,7 @@ fn main(_args: Args) -> i32 {
 /// provides /proc itself).
 fn mount_proc() {
     // SAFETY: the kernel only reads the NUL-terminated path.
-    let r = unsafe { syscall2(MKDIR, c"/proc".as_ptr() as usize, 0o555) };
+    let r = unsafe { syscall2(nr::SYS_MKDIR, c"/proc".as_ptr() as usize, 0o555) };
     match Errno::from_ret(r) {
         Ok(_) | Err(Errno::EEXIST) => {}
         Err(Errno::ENOSYS) => {}
@@ -145,7 +142,7 @@ fn mount_proc() {
     // SAFETY: the kernel only reads the three NUL-terminated strings; data is NULL.
     let r = unsafe {
         syscall5(
-            MOUNT,
+            nr::SYS_MOUNT,
             c"proc".as_ptr() as usize,
             c"/proc".as_ptr() as usize,
             c"proc".as_ptr() as usize,

@@ -3,7 +3,7 @@
 //! fixtures and the shared statistics page — and the fixture pages that give the pools their
 //! read-only, PROT_NONE and unmapped addresses.
 //!
-//! Rules the generator keeps (see `child.rs`):
+//! Rules the generator keeps (see `child/`):
 //! * calls that destroy or change mappings (munmap, mprotect, madvise, mremap, MAP_FIXED) never
 //!   touch a sacred range — unless, on our kernel, the range runs past the end of user space
 //!   (or wraps), which the kernel must reject as a whole before changing anything;

@@ -30,7 +30,7 @@ extern crate alloc;
 mod cases;
 mod util;
 
-use cases::{Case, Expect, Runs, CASES, SELFTESTS};
+use cases::{Case, Expect, Runs, SELFTESTS};
 use rt::fs::{parse_usize, CBuf};
 use rt::prelude::*;
 use rt::WaitStatus;
@@ -96,7 +96,7 @@ fn main(args: Args) -> i32 {
         }
     }
     if list {
-        for c in CASES {
+        for c in cases::all() {
             let only = match c.runs {
                 Runs::Everywhere => "",
                 Runs::OurKernelOnly(_) => " [our kernel only]",
@@ -162,11 +162,10 @@ fn main(args: Args) -> i32 {
     // Select the cases.
     let mut selected: Vec<&'static Case> = Vec::new();
     if names.is_empty() {
-        selected.extend(CASES.iter());
+        selected.extend(cases::all());
     } else {
         for n in &names {
-            match CASES
-                .iter()
+            match cases::all()
                 .chain(SELFTESTS)
                 .find(|c| c.name.as_bytes() == *n)
             {

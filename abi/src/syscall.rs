@@ -1,0 +1,150 @@
+//! System-call numbers (`arch/x86/entry/syscalls/syscall_32.tbl`) and names.
+//!
+//! A system call is `int 0x80` with the number in EAX and up to six arguments in EBX, ECX,
+//! EDX, ESI, EDI, EBP; the result comes back in EAX, `-errno` on failure.
+//!
+//! The table lists the calls the kernel implements, the ones static i386 programs (glibc,
+//! musl, busybox) make at start-up, and the ones the user programs make; which ones are
+//! implemented is the kernel dispatcher's business.
+
+/// The system-call table: invokes `$cb!` with one row per call, in increasing number order:
+///
+/// ```text
+/// SYS_MMAP2 = 192, "mmap2", [Ptr, UInt, Prot, MapFlags, Int, PageOffset], Hex;
+/// ```
+///
+/// constant name, number, name, then how strace prints each argument and the result. The
+/// bracketed words are the variants of `vmcore::syscall_abi`'s `Arg` and `Ret` (that crate
+/// builds its formatter from this same table); everyone else ignores them.
+///
+/// Adding a call is one row here; this module then has its `SYS_*` constant and name.
+#[macro_export]
+macro_rules! syscall_table {
+    ($cb:ident) => {
+        $cb! {
+            SYS_EXIT = 1, "exit", [Int], NoReturn;
+            SYS_FORK = 2, "fork", [], Int;
+            SYS_READ = 3, "read", [Int, Ptr, UInt], Int;
+            SYS_WRITE = 4, "write", [Int, Ptr, UInt], Int;
+            SYS_OPEN = 5, "open", [Path, OpenFlags, Mode], Int;
+            SYS_CLOSE = 6, "close", [Int], Int;
+            SYS_WAITPID = 7, "waitpid", [Int, Ptr, WaitOptions], Int;
+            SYS_UNLINK = 10, "unlink", [Path], Int;
+            SYS_EXECVE = 11, "execve", [Path, Ptr, Ptr], Int;
+            SYS_CHDIR = 12, "chdir", [Path], Int;
+            SYS_TIME = 13, "time", [Ptr], Int;
+            SYS_LSEEK = 19, "lseek", [Int, Int, Whence], Int;
+            SYS_GETPID = 20, "getpid", [], Int;
+            SYS_MOUNT = 21, "mount", [Path, Path, Path, Hex, Ptr], Int;
+            SYS_GETUID = 24, "getuid", [], Int;
+            SYS_ACCESS = 33, "access", [Path, AccessMode], Int;
+            SYS_KILL = 37, "kill", [Int, Signal], Int;
+            SYS_MKDIR = 39, "mkdir", [Path, Mode], Int;
+            SYS_RMDIR = 40, "rmdir", [Path], Int;
+            SYS_DUP = 41, "dup", [Int], Int;
+            SYS_PIPE = 42, "pipe", [Ptr], Int;
+            SYS_BRK = 45, "brk", [Ptr], Hex;
+            SYS_GETGID = 47, "getgid", [], Int;
+            SYS_GETEUID = 49, "geteuid", [], Int;
+            SYS_GETEGID = 50, "getegid", [], Int;
+            SYS_IOCTL = 54, "ioctl", [Int, Hex, Hex], Int;
+            SYS_DUP2 = 63, "dup2", [Int, Int], Int;
+            SYS_GETPPID = 64, "getppid", [], Int;
+            SYS_REBOOT = 88, "reboot", [RebootMagic, RebootMagic, RebootCmd, Path], Int;
+            SYS_MMAP = 90, "mmap", [Ptr], Hex;
+            SYS_MUNMAP = 91, "munmap", [Ptr, UInt], Int;
+            SYS_WAIT4 = 114, "wait4", [Int, Ptr, WaitOptions, Ptr], Int;
+            SYS_UNAME = 122, "uname", [Ptr], Int;
+            SYS_MPROTECT = 125, "mprotect", [Ptr, UInt, Prot], Int;
+            SYS_LLSEEK = 140, "_llseek", [Int, UInt, UInt, Ptr, Whence], Int;
+            SYS_READV = 145, "readv", [Int, Ptr, UInt], Int;
+            SYS_WRITEV = 146, "writev", [Int, Ptr, UInt], Int;
+            SYS_MLOCK = 150, "mlock", [Ptr, UInt], Int;
+            SYS_MUNLOCK = 151, "munlock", [Ptr, UInt], Int;
+            SYS_MLOCKALL = 152, "mlockall", [MclFlags], Int;
+            SYS_MUNLOCKALL = 153, "munlockall", [], Int;
+            SYS_SCHED_YIELD = 158, "sched_yield", [], Int;
+            SYS_NANOSLEEP = 162, "nanosleep", [Ptr, Ptr], Int;
+            SYS_MREMAP = 163, "mremap", [Ptr, UInt, UInt, MremapFlags, Ptr], Hex;
+            SYS_RT_SIGACTION = 174, "rt_sigaction", [Signal, Ptr, Ptr, UInt], Int;
+            SYS_RT_SIGPROCMASK = 175, "rt_sigprocmask", [SigHow, Ptr, Ptr, UInt], Int;
+            SYS_GETCWD = 183, "getcwd", [Ptr, UInt], Int;
+            SYS_VFORK = 190, "vfork", [], Int;
+            SYS_MMAP2 = 192, "mmap2", [Ptr, UInt, Prot, MapFlags, Int, PageOffset], Hex;
+            SYS_STAT64 = 195, "stat64", [Path, Ptr], Int;
+            SYS_LSTAT64 = 196, "lstat64", [Path, Ptr], Int;
+            SYS_FSTAT64 = 197, "fstat64", [Int, Ptr], Int;
+            SYS_GETUID32 = 199, "getuid32", [], Int;
+            SYS_GETGID32 = 200, "getgid32", [], Int;
+            SYS_GETEUID32 = 201, "geteuid32", [], Int;
+            SYS_GETEGID32 = 202, "getegid32", [], Int;
+            SYS_MINCORE = 218, "mincore", [Ptr, UInt, Ptr], Int;
+            SYS_MADVISE = 219, "madvise", [Ptr, UInt, Advice], Int;
+            SYS_GETDENTS64 = 220, "getdents64", [Int, Ptr, UInt], Int;
+            SYS_FCNTL64 = 221, "fcntl64", [Int, Int, Hex], Int;
+            SYS_GETTID = 224, "gettid", [], Int;
+            SYS_SET_THREAD_AREA = 243, "set_thread_area", [Ptr], Int;
+            SYS_EXIT_GROUP = 252, "exit_group", [Int], NoReturn;
+            SYS_SET_TID_ADDRESS = 258, "set_tid_address", [Ptr], Int;
+            SYS_CLOCK_GETTIME = 265, "clock_gettime", [Clock, Ptr], Int;
+        }
+    };
+}
+
+macro_rules! numbers {
+    ($($konst:ident = $nr:literal, $name:literal, [$($arg:ident),*], $ret:ident;)*) => {
+        $(
+            #[doc = concat!("`", $name, "`.")]
+            pub const $konst: u32 = $nr;
+        )*
+
+        /// Every known call as `(number, name)`, in increasing number order.
+        pub const SYSCALLS: &[(u32, &str)] = &[$(($nr, $name)),*];
+
+        /// The name of call `nr` (`"mmap2"` for 192), `None` if unknown.
+        pub const fn name(nr: u32) -> Option<&'static str> {
+            match nr {
+                $($nr => Some($name),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+syscall_table!(numbers);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_table() {
+        assert_eq!(name(192), Some("mmap2"));
+        assert_eq!(name(SYS_EXIT_GROUP), Some("exit_group"));
+        assert_eq!(name(SYS_GETUID32), Some("getuid32"));
+        assert_eq!(name(0), None);
+        assert!(SYSCALLS.windows(2).all(|w| w[0].0 < w[1].0));
+        for &(nr, n) in SYSCALLS {
+            assert_eq!(name(nr), Some(n));
+        }
+        let expected = [
+            (1, "exit"),
+            (2, "fork"),
+            (11, "execve"),
+            (45, "brk"),
+            (90, "mmap"),
+            (91, "munmap"),
+            (114, "wait4"),
+            (125, "mprotect"),
+            (163, "mremap"),
+            (197, "fstat64"),
+            (218, "mincore"),
+            (219, "madvise"),
+            (252, "exit_group"),
+            (88, "reboot"),
+        ];
+        for (nr, n) in expected {
+            assert_eq!(name(nr), Some(n));
+        }
+    }
+}
