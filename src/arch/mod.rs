@@ -3,6 +3,7 @@
 
 pub mod backtrace;
 pub mod cpu;
+pub mod entropy;
 pub mod doublefault;
 pub mod exception;
 pub mod gdt;
