@@ -20,7 +20,9 @@
 //! The auxiliary vector holds, in Linux's order: `AT_HWCAP`, `AT_PAGESZ`, `AT_CLKTCK`,
 //! `AT_PHDR` (0 when unknown), `AT_PHENT`, `AT_PHNUM`, `AT_BASE` (0: no interpreter),
 //! `AT_FLAGS` (0), `AT_ENTRY`, `AT_UID`, `AT_EUID`, `AT_GID`, `AT_EGID`, `AT_SECURE`,
-//! `AT_RANDOM`, then `AT_EXECFN` and `AT_PLATFORM` when given, then `AT_NULL`.
+//! `AT_RANDOM`, `AT_HWCAP2`, then `AT_EXECFN` and `AT_PLATFORM` when given, then `AT_NULL`
+//! (Linux's `create_elf_tables`; `AT_SYSINFO`/`AT_SYSINFO_EHDR`, which Linux puts first when
+//! it maps a vDSO, and `AT_MINSIGSTKSZ` are not given).
 
 use alloc::vec::Vec;
 
@@ -69,6 +71,8 @@ pub const AT_CLKTCK: u32 = 17;
 pub const AT_SECURE: u32 = 23;
 /// Address of 16 random bytes.
 pub const AT_RANDOM: u32 = 25;
+/// More CPU capability bits (x86: ring-3 MWAIT, FSGSBASE; 0 here).
+pub const AT_HWCAP2: u32 = 26;
 /// Address of the executed file name.
 pub const AT_EXECFN: u32 = 31;
 
@@ -87,6 +91,8 @@ pub struct AuxInput<'a> {
     pub pagesz: u32,
     /// `AT_HWCAP`.
     pub hwcap: u32,
+    /// `AT_HWCAP2`.
+    pub hwcap2: u32,
     /// `AT_CLKTCK`.
     pub clktck: u32,
     /// `AT_UID`, `AT_EUID`, `AT_GID`, `AT_EGID`.
@@ -112,6 +118,7 @@ impl<'a> AuxInput<'a> {
             entry: plan.entry,
             pagesz: 4096,
             hwcap: 0,
+            hwcap2: 0,
             clktck: 100,
             ids: [0; 4],
             secure: false,
@@ -140,6 +147,7 @@ impl<'a> AuxInput<'a> {
             [AT_EGID, egid],
             [AT_SECURE, u32::from(self.secure)],
             [AT_RANDOM, random],
+            [AT_HWCAP2, self.hwcap2],
         ];
         v.extend(execfn.map(|a| [AT_EXECFN, a]));
         v.extend(platform.map(|a| [AT_PLATFORM, a]));
