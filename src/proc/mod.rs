@@ -8,10 +8,13 @@
 
 pub mod exec;
 pub mod files;
+pub mod robust;
+pub mod rseq;
 pub mod sched;
 pub mod signals;
 pub mod switch;
 pub mod task;
+pub mod uaddrs;
 
 use crate::arch::trap::TrapFrame;
 use crate::mm::aspace::AddressSpace;
@@ -102,6 +105,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     // On failure the child's address space is dropped (swept) with the error.
     let child = Task::new(pid, parent.pid, name, child_space, files).map_err(|_| Errno::EAGAIN)?;
     let child = crate::mm::inject::fallible(|| Arc::try_new(child)).map_err(|_| Errno::ENOMEM)?;
+    child.inner.lock().thread = parent.inner.lock().thread.for_fork_child();
     let mut child_frame = *frame;
     child_frame.eax = 0;
     // SAFETY: the child's kernel stack is fresh and owned by it; it is not queued yet.
@@ -123,6 +127,7 @@ pub fn exit_current(status: WaitStatus) -> ! {
         drop(task);
         init_exited(status);
     }
+    uaddrs::release(&task, uaddrs::Release::Exit);
     let (aspace, files) = {
         let mut inner = task.inner.lock();
         (inner.aspace.take(), core::mem::take(&mut inner.files))
@@ -263,12 +268,13 @@ pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
 
 /// Called before every return to ring 3: dies of a pending signal, or yields the CPU when
 /// the time slice is over. Both checks are one load each in the usual case.
-pub fn on_return_to_user(_frame: &mut TrapFrame) {
+pub fn on_return_to_user(frame: &mut TrapFrame) {
     die_if_killed();
     if sched::quantum_expired() {
         sched::schedule();
         die_if_killed();
     }
+    rseq::on_return_to_user(frame);
 }
 
 /// Exits the current task if it has a fatal signal pending.

@@ -199,6 +199,7 @@ pub fn schedule() {
                 None => aspace::activate_kernel(),
             }
             crate::mm::inject::switched_to(next, &inner.name);
+            super::uaddrs::switched_in(&inner.thread);
         }
         // SAFETY: `saved_esp` is only read here, with interrupts off.
         let next_esp = unsafe { *next_task.saved_esp_ptr() };

@@ -47,6 +47,9 @@ pub struct TaskInner {
     pub pending_kill: Option<u32>,
     /// Whether the task is in the run queue.
     pub queued: bool,
+    // TLS slice (issue 10): TLS slots, clear_child_tid, robust list, rseq.
+    /// Thread-local storage and the user addresses the kernel keeps for the task.
+    pub thread: super::uaddrs::ThreadState,
 }
 
 /// A schedulable task.
@@ -82,6 +85,7 @@ impl Task {
                 wait_status: 0,
                 pending_kill: None,
                 queued: false,
+                thread: Default::default(),
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: None,
@@ -102,6 +106,7 @@ impl Task {
                 wait_status: 0,
                 pending_kill: None,
                 queued: false,
+                thread: Default::default(),
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: Some(kstack),

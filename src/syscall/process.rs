@@ -32,6 +32,9 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let fresh = AddressSpace::new()?;
     let image = exec::load(&fresh, &path, &arg_refs, &env_refs)?;
     let task = proc::current();
+    // Past the point of no return: the old image's robust list, clear_child_tid, TLS and rseq
+    // go (Linux's exec_mm_release, flush_thread, rseq_execve).
+    proc::uaddrs::release(&task, proc::uaddrs::Release::Exec);
     let old = {
         let mut inner = task.inner.lock();
         inner.name = exec::basename(&path);
