@@ -68,10 +68,12 @@ mod process;
 mod protection;
 mod selftest;
 mod stack;
+mod tls;
 
 pub use cow::probe_bss;
 pub use process::probe;
 pub use selftest::SELFTESTS;
+pub use tls::probe_tls;
 
 /// The cases by area, in the order they run and `--list` shows them. Each area's file holds
 /// its table entries next to the case functions.
@@ -87,6 +89,7 @@ static AREAS: &[&[Case]] = &[
     kernel::CASES,
     bad_pointers::CASES,
     oom::CASES,
+    tls::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
