@@ -13,6 +13,7 @@ command -v xorriso >/dev/null 2>&1 || missing+=(xorriso)
 command -v mformat >/dev/null 2>&1 || missing+=(mtools)
 command -v cpio >/dev/null 2>&1 || missing+=(cpio)
 command -v nm >/dev/null 2>&1 || missing+=(binutils)
+dpkg -s gcc-multilib >/dev/null 2>&1 || missing+=(gcc-multilib)
 
 if [ ${#missing[@]} -gt 0 ]; then
     cmd="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"

@@ -171,6 +171,9 @@ pub fn rseq(addr: u32, len: u32, flags: u32, sig: u32) -> Result<(), Errno> {
         return Ok(());
     }
     super::uaddrs::with_current(|t| t.addrs.rseq = Some(Rseq { addr, sig }));
+    // Linux 6.1 (Debian's 686 build, checked) leaves a registered area's rseq_cs cleared,
+    // whatever it held; a fault here is caught by the CPU-number write on the way out.
+    let _ = clear_rseq_cs(Rseq { addr, sig });
     // rseq_set_notify_resume: the CPU number is written on the way out.
     NOTIFY.store(true, Ordering::Relaxed);
     Ok(())

@@ -19,8 +19,9 @@ pub const MAX_RW_COUNT: u32 = 0x7fff_f000;
 /// Bytes generated per copy (Linux's ChaCha block).
 const BLOCK: u32 = 64;
 
-/// getrandom: fills `[buf, buf + len)`. A fault part-way returns the bytes written before it
-/// (EFAULT if none); a fatal signal pending stops a long request at a page boundary.
+/// getrandom: fills `[buf, buf + len)`. A fault part-way returns the bytes of the whole blocks
+/// written before it (EFAULT if none); a fatal signal pending stops a long request after a
+/// multiple of the page size.
 pub fn getrandom(buf: u32, len: u32, flags: u32) -> SysResult {
     if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
         || flags & (GRND_INSECURE | GRND_RANDOM) == GRND_INSECURE | GRND_RANDOM
@@ -37,16 +38,16 @@ pub fn getrandom(buf: u32, len: u32, flags: u32) -> SysResult {
     let mut done = 0u32;
     let mut block = [0u8; BLOCK as usize];
     while done < len {
-        let at = buf + done;
-        // A block never crosses a page, so a fault leaves exactly the bytes before that page.
-        let n = (len - done).min(BLOCK).min(PAGE_SIZE - at % PAGE_SIZE);
+        // Linux's get_random_bytes_user: 64-byte blocks from the start of the buffer; a block
+        // that faults counts nothing, and the call returns what the blocks before it wrote.
+        let n = (len - done).min(BLOCK);
         crate::random::fill(&mut block[..n as usize]);
-        let chunk = UserBuf::new(at, n);
+        let chunk = UserBuf::new(buf + done, n);
         if chunk.check(true).and_then(|()| chunk.write_at(0, &block[..n as usize])).is_err() {
             break;
         }
         done += n;
-        if (at + n) % PAGE_SIZE == 0 && done < len {
+        if done % PAGE_SIZE == 0 && done < len {
             if signals::kill_pending() {
                 break;
             }
