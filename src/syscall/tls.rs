@@ -50,7 +50,8 @@ pub fn set_thread_area(u_info: UserPtr<UserDesc>, frame: &mut TrapFrame) -> SysR
 
 /// get_thread_area: the fields of slot `entry_number` (6..=8, else EINVAL).
 pub fn get_thread_area(u_info: UserPtr<UserDesc>) -> SysResult {
-    let idx = u_info.read()?.entry_number;
+    // Linux reads only the entry number (the first word) before writing the whole struct.
+    let idx = UserPtr::<u32>::new(u_info.addr()).read()?;
     if !(TLS_MIN..=TLS_MAX).contains(&idx) {
         return Err(Errno::EINVAL);
     }
