@@ -71,7 +71,7 @@ pub fn exit_robust_list(head: u32, tid: Pid) {
 
 /// Linux's `handle_futex_death` for the word at `uaddr`.
 fn handle_futex_death(uaddr: u32, tid: Pid, pi: bool, pending_op: bool) -> Result<(), Fault> {
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return Err(Fault);
     }
     let uval = read(uaddr)?;

@@ -160,7 +160,7 @@ pub fn rseq(addr: u32, len: u32, flags: u32, sig: u32) -> Result<(), Errno> {
         }
         return Err(Errno::EBUSY);
     }
-    if addr % RSEQ_ALIGN != 0 || len != RSEQ_SIZE {
+    if !addr.is_multiple_of(RSEQ_ALIGN) || len != RSEQ_SIZE {
         return Err(Errno::EINVAL);
     }
     if !crate::arch::usercopy::range_ok(addr, len) {

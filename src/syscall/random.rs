@@ -47,7 +47,7 @@ pub fn getrandom(buf: u32, len: u32, flags: u32) -> SysResult {
             break;
         }
         done += n;
-        if done % PAGE_SIZE == 0 && done < len {
+        if done.is_multiple_of(PAGE_SIZE) && done < len {
             if signals::kill_pending() {
                 break;
             }
