@@ -169,7 +169,7 @@ fn init_exited(status: WaitStatus) -> ! {
             c.min(99)
         }
         WaitStatus::Signaled(sig) => {
-            crate::kprintln!("init killed by {}; powering off", signals::name(sig));
+            crate::kprintln!("init killed by {} ({sig}); powering off", signals::name(sig));
             (100 + sig).min(127) as u8
         }
     };
