@@ -20,6 +20,7 @@ use alloc::sync::Arc;
 use files::FdTable;
 use task::{Pid, State, Task};
 use vmcore::errno::Errno;
+use vmcore::syscall_abi::flags::WNOHANG;
 
 /// How a process ended, encoded for `wait4` as Linux does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,9 +184,6 @@ pub enum Reaped {
     /// WNOHANG and no child has exited.
     NotYet,
 }
-
-/// WNOHANG option of wait4.
-pub const WNOHANG: u32 = 1;
 
 /// Waits for a child (`pid` -1 for any) to exit and reaps it.
 pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
