@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,6 +114,7 @@ static void run_program(const char *dir, const char *name, unsigned timeout)
         return;
     }
     if (pid == 0) {
+        setpgid(0, 0); /* its own group: leftovers are killed when it ends */
         if (piped) {
             close(fds[0]);
             dup2(fds[1], 1);
@@ -139,12 +141,29 @@ static void run_program(const char *dir, const char *name, unsigned timeout)
         kill(pid, SIGKILL);
         _exit(0);
     }
+    setpgid(pid, pid);
+    int st = 0, dst = 0, exited = 0;
     if (piped) {
         close(fds[1]);
         static char line[8192];
         size_t len = 0;
         char buf[4096];
+        int can_poll = 1;
         for (;;) {
+            /* Once the program has ended, kill what it left behind so that the pipe's last
+             * writers go and the read ends (poll() decides; without it, plain reads). */
+            if (can_poll) {
+                struct pollfd pf = { fds[0], POLLIN, 0 };
+                int n = poll(&pf, 1, 500);
+                if (n < 0 && errno == ENOSYS)
+                    can_poll = 0;
+                if (!exited && waitpid(pid, &st, WNOHANG) == pid) {
+                    exited = 1;
+                    kill(-pid, SIGKILL);
+                }
+                if (n == 0 || (n < 0 && errno == EINTR))
+                    continue;
+            }
             ssize_t r = read(fds[0], buf, sizeof buf);
             if (r < 0 && errno == EINTR)
                 continue;
@@ -167,9 +186,9 @@ static void run_program(const char *dir, const char *name, unsigned timeout)
         }
         close(fds[0]);
     }
-    int st = 0, dst = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    while (!exited && waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
+    kill(-pid, SIGKILL);
     int fired = 0;
     if (dog > 0) {
         kill(dog, SIGKILL);

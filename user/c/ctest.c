@@ -179,9 +179,14 @@ static int run_case(const struct ctest *c)
         return 1;
     }
     if (child == 0) {
+        /* Its own process group: what it leaves behind is killed with it, and stop signals
+         * work (a group whose members all have their parents inside it, or init as parent,
+         * is orphaned, and Linux discards SIGTSTP/SIGTTIN/SIGTTOU sent to it). */
+        setpgid(0, 0);
         c->fn();
         _exit(0);
     }
+    setpgid(child, child); /* also here, so that it holds before the case runs */
     pid_t dog = fork();
     if (dog == 0) {
         struct timespec ts = { c->timeout, 0 };
@@ -207,6 +212,7 @@ static int run_case(const struct ctest *c)
             ;
         fired = WIFEXITED(dst) && WEXITSTATUS(dst) == 0;
     }
+    kill(-child, SIGKILL); /* the case's leftovers (stopped or sleeping children) */
     char how[96];
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         out("test %s ... ok\n", c->name);
