@@ -56,10 +56,11 @@ $(BUILD)/ctests/.stamp: $(C_SRC) | setup
 
 ctests: $(BUILD)/ctests/.stamp
 
-# The C tests on OUR kernel, c_run as init: "N passed, N failed, N skipped". Not part of
-# `make test` until the kernel runs glibc programs (issue 10).
+# The C tests on OUR kernel, c_run as init: "N passed, N failed, N skipped", and the verdict
+# lines that differ from the last `make test-linux`. Not part of `make test` until the kernel
+# runs glibc programs (issue 10).
 test-c: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests/.stamp
-	tools/ctest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests $(BUILD)/test-c
+	tools/ctest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests $(BUILD)/test-c $(BUILD)/test-linux/linux-test.log
 
 $(INITRD): $(BUILD)/user/.stamp tools/mkinitrd.sh
 	tools/mkinitrd.sh $@ $(addprefix $(BUILD)/user/,$(USER_PROGS))

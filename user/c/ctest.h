@@ -7,8 +7,10 @@
  *     static const struct ctest cases[] = { CASE(my_case), CASE_T(slow_case, 30) };
  *     int main(int argc, char **argv) { return CTEST_MAIN(argc, argv, cases); }
  *
- * Every case runs in its own forked child, watched by a second child (the watchdog) that kills
- * it with SIGKILL after its timeout (default 20 s): a hang fails the case, never the run. The
+ * Every case runs in its own forked child, in a process group of its own (killed as a whole
+ * when the case ends, so nothing it left behind outlives it), watched by a second child (the
+ * watchdog) that kills it with SIGKILL after its timeout (default 20 s): a hang fails the case,
+ * never the run. The
  * child's verdict: exit 0 = ok; a failed check writes its reason into a MAP_SHARED page (no
  * pipe needed) and exits 1; SKIP() exits 77 with its reason; any other end (a signal, another
  * status) fails with how it ended. The parent prints exactly one line per case,
