@@ -41,11 +41,14 @@ verdicts() { sed -n '/^c_run: kernel/,/^c_run: done/p' "$1" | grep -E '^(test |c
 if [ -n "$linux_log" ] && [ -f "$linux_log" ] && grep -q '^c_run: done' "$linux_log"; then
     verdicts "$linux_log" > "$out/linux.verdicts"
     verdicts "$log" > "$out/ours.verdicts"
+    n_linux=$(wc -l < "$out/linux.verdicts") n_ours=$(wc -l < "$out/ours.verdicts")
     if diff -u "$out/linux.verdicts" "$out/ours.verdicts" > "$out/verdicts.diff"; then
-        echo "ctest: the C tests' verdict lines are identical to Linux's ($(wc -l < "$out/ours.verdicts") lines)"
+        echo "ctest: the C tests' verdict lines are identical to Linux's ($n_ours lines)"
+    elif [ "$n_ours" -eq 0 ]; then
+        echo "ctest: no verdict lines from our kernel (Linux has $n_linux)"
     else
-        echo "ctest: verdict lines that differ from Linux's ($linux_log; - Linux, + ours):"
-        grep -E '^[-+][^-+]' "$out/verdicts.diff" | head -n 60
+        echo "ctest: verdict lines that differ from Linux's (- Linux, + ours; all in $out/verdicts.diff):"
+        grep -E '^[-+][^-+]' "$out/verdicts.diff" | head -n 40
     fi
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
