@@ -108,6 +108,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     unsafe {
         let esp = switch::prepare_stack(child.kstack_top(), &child_frame);
         child.set_saved_esp(esp);
+        child.copy_fpu_from_cpu(); // the parent's live x87/SSE registers
     }
     drop(parent);
     sched::with(|s| s.add(child));

@@ -1,8 +1,10 @@
 //! A task: one process (a user address space plus a kernel stack), or the idle task.
 
 use super::files::FdTable;
+use crate::arch::fpu::FpuArea;
 use crate::mm::aspace::AddressSpace;
 use crate::mm::vmalloc::{KernelStack, VmallocError};
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
@@ -60,6 +62,19 @@ pub struct Task {
     saved_esp: UnsafeCell<u32>,
     /// The kernel stack (none for the idle task, which runs on the boot stack).
     kstack: Option<KernelStack>,
+    // --- FPU/SSE state (issue 10, point 1) ---
+    /// The x87/SSE registers while switched out (none for the idle task): touched only by
+    /// the context switch with interrupts off, and by fork before the task is first queued.
+    fpu: Option<Box<UnsafeCell<FpuArea>>>,
+}
+
+/// Why [`Task::new`] failed.
+#[derive(Debug)]
+pub enum NewTaskError {
+    /// No kernel stack.
+    KernelStack,
+    /// No kernel heap for the FPU area.
+    OutOfMemory,
 }
 
 // SAFETY: `saved_esp` is only accessed by the scheduler on our single CPU with interrupts
@@ -85,12 +100,15 @@ impl Task {
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: None,
+            fpu: None,
         }
     }
 
-    /// A new task with a fresh kernel stack; not yet runnable.
-    pub fn new(pid: Pid, parent: Pid, name: String, aspace: Arc<AddressSpace>, files: FdTable) -> Result<Self, VmallocError> {
-        let kstack = KernelStack::new(KSTACK_SIZE, "process kernel stack")?;
+    /// A new task with a fresh kernel stack and the initial FPU state; not yet runnable.
+    pub fn new(pid: Pid, parent: Pid, name: String, aspace: Arc<AddressSpace>, files: FdTable) -> Result<Self, NewTaskError> {
+        let fpu = crate::mm::inject::fallible(|| Box::try_new(UnsafeCell::new(FpuArea::initial())))
+            .map_err(|_| NewTaskError::OutOfMemory)?;
+        let kstack = KernelStack::new(KSTACK_SIZE, "process kernel stack").map_err(|_: VmallocError| NewTaskError::KernelStack)?;
         Ok(Task {
             pid,
             inner: spin::Mutex::new(TaskInner {
@@ -105,6 +123,7 @@ impl Task {
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: Some(kstack),
+            fpu: Some(fpu),
         })
     }
 
@@ -125,5 +144,21 @@ impl Task {
     pub unsafe fn set_saved_esp(&self, esp: u32) {
         // SAFETY: nobody else reads it before the task is queued.
         unsafe { *self.saved_esp.get() = esp };
+    }
+
+    /// The saved FPU/SSE registers (null for the idle task), for the context switch.
+    pub fn fpu_area_ptr(&self) -> *mut FpuArea {
+        self.fpu.as_ref().map_or(core::ptr::null_mut(), |a| a.get())
+    }
+
+    /// Copies the running task's FPU/SSE registers into this task's area (fork).
+    ///
+    /// # Safety
+    /// This task must not be running or queued yet.
+    pub unsafe fn copy_fpu_from_cpu(&self) {
+        if let Some(a) = &self.fpu {
+            // SAFETY: nobody else touches the area of a task that was never queued.
+            crate::arch::fpu::save(unsafe { &mut *a.get() });
+        }
     }
 }
