@@ -12,9 +12,9 @@
 //! 108 bytes on a CPU without FXSR), valid while the task is switched out. **Eager
 //! switching** ([`switch`]): the context switch saves the outgoing task's registers into its
 //! area and loads the incoming task's; no CR0.TS, no #NM (docs/process-model.md says why).
-//! A new process starts from [`FpuArea::initial`] (Linux's `fpstate_init`: FCW 0x037F,
-//! MXCSR 0x1F80, all else zero); exec resets the live registers with [`load_initial`]; fork
-//! copies them with [`save`] into the child's area.
+//! A new task's area starts as a copy of its creator's registers ([`save_new`], fork's
+//! rule); the first process starts from [`FpuArea::initial`] (Linux's `fpstate_init`: FCW
+//! 0x037F, MXCSR 0x1F80, all else zero); exec resets the live registers with [`load_initial`].
 //!
 //! **Exceptions**: [`sigfpe_code`] tells the `si_code` Linux gives an arithmetic exception
 //! (#DE: `FPE_INTDIV`; #MF/#XM: decoded from FSW and FCW or MXCSR, as Linux's `math_error`),
@@ -38,6 +38,7 @@
 
 use super::cpu;
 use core::arch::asm;
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use vmcore::fpu::{self as img, FpException, FpeCode, FPSTATE_FX_SIZE, FSAVE_SIZE, FXSAVE_SIZE, LEGACY_SIZE};
 use x86::controlregs::{cr0, cr0_write, cr4, cr4_write, Cr0, Cr4};
@@ -168,6 +169,29 @@ pub fn save(area: &mut FpuArea) {
             asm!("fnsave [{0}]", "frstor [{0}]", in(reg) area.0.as_mut_ptr(), options(nostack, preserves_flags))
         };
     }
+}
+
+/// Fills a new task's uninitialised area with the registers (they keep their values): the
+/// cheap way to create a task, whose state starts as a copy of its creator's (fork's rule).
+/// No zeroing pass first: FXSAVE writes bytes 0..288 in 32-bit mode, and only the rest
+/// (XMM8-15's slots, reserved and software bytes, which FXRSTOR ignores) is zeroed.
+pub fn save_new(area: &mut MaybeUninit<FpuArea>) -> &mut FpuArea {
+    const WORDS: usize = FXSAVE_SIZE / 4;
+    let first_unsaved = if fxsr() { 288 / 4 } else { FSAVE_SIZE / 4 };
+    let words = area.as_mut_ptr() as *mut u32;
+    for i in first_unsaved..WORDS {
+        // SAFETY: `i` < 128, inside the 512-byte area.
+        unsafe { words.add(i).write(0) };
+    }
+    if fxsr() {
+        // SAFETY: as in `save` (FXSAVE writes bytes 0..288 at least).
+        unsafe { asm!("fxsave [{}]", in(reg) words, options(nostack, preserves_flags)) };
+    } else {
+        // SAFETY: as in `save` (FNSAVE writes bytes 0..108).
+        unsafe { asm!("fnsave [{0}]", "frstor [{0}]", in(reg) words, options(nostack, preserves_flags)) };
+    }
+    // SAFETY: every byte was written above, by the zeroing loop or by the save.
+    unsafe { area.assume_init_mut() }
 }
 
 /// Loads the registers from `area`.

@@ -56,6 +56,7 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     unsafe {
         let esp = switch::prepare_stack(task.kstack_top(), &frame);
         task.set_saved_esp(esp);
+        task.set_initial_fpu();
     }
     sched::with(|s| s.add(task));
     Ok(pid)
@@ -108,7 +109,6 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     unsafe {
         let esp = switch::prepare_stack(child.kstack_top(), &child_frame);
         child.set_saved_esp(esp);
-        child.copy_fpu_from_cpu(); // the parent's live x87/SSE registers
     }
     drop(parent);
     sched::with(|s| s.add(child));

@@ -104,10 +104,17 @@ impl Task {
         }
     }
 
-    /// A new task with a fresh kernel stack and the initial FPU state; not yet runnable.
+    /// A new task with a fresh kernel stack; not yet runnable. Its FPU/SSE registers are a
+    /// copy of the running task's (fork's rule; the first process resets them with
+    /// [`Task::set_initial_fpu`]).
     pub fn new(pid: Pid, parent: Pid, name: String, aspace: Arc<AddressSpace>, files: FdTable) -> Result<Self, NewTaskError> {
-        let fpu = crate::mm::inject::fallible(|| Box::try_new(UnsafeCell::new(FpuArea::initial())))
+        let mut fpu = crate::mm::inject::fallible(Box::<UnsafeCell<FpuArea>>::try_new_uninit)
             .map_err(|_| NewTaskError::OutOfMemory)?;
+        // SAFETY: UnsafeCell<FpuArea> has FpuArea's layout; `save_new` initialises the area.
+        let fpu = unsafe {
+            crate::arch::fpu::save_new(&mut *(fpu.as_mut_ptr() as *mut core::mem::MaybeUninit<FpuArea>));
+            fpu.assume_init()
+        };
         let kstack = KernelStack::new(KSTACK_SIZE, "process kernel stack").map_err(|_: VmallocError| NewTaskError::KernelStack)?;
         Ok(Task {
             pid,
@@ -151,14 +158,14 @@ impl Task {
         self.fpu.as_ref().map_or(core::ptr::null_mut(), |a| a.get())
     }
 
-    /// Copies the running task's FPU/SSE registers into this task's area (fork).
+    /// Gives this task the initial FPU/SSE state (the first process).
     ///
     /// # Safety
     /// This task must not be running or queued yet.
-    pub unsafe fn copy_fpu_from_cpu(&self) {
+    pub unsafe fn set_initial_fpu(&self) {
         if let Some(a) = &self.fpu {
             // SAFETY: nobody else touches the area of a task that was never queued.
-            crate::arch::fpu::save(unsafe { &mut *a.get() });
+            unsafe { *a.get() = FpuArea::initial() };
         }
     }
 }
