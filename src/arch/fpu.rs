@@ -149,12 +149,15 @@ pub fn init() {
         MXCSR_MASK.store(img::fx_mxcsr_mask(&probe.0), Ordering::Relaxed);
     }
     load_initial();
-    log::info!(
-        "fpu: {}, SSE {}, MXCSR mask {:#x}, eager switching",
-        if has_fxsr { "FXSAVE" } else { "FSAVE" },
-        if has_sse { "on" } else { "not available" },
-        MXCSR_MASK.load(Ordering::Relaxed)
-    );
+    if has_fxsr {
+        log::info!(
+            "fpu: FXSAVE, SSE {}, MXCSR mask {:#x}, eager switching",
+            if has_sse { "on" } else { "not available" },
+            MXCSR_MASK.load(Ordering::Relaxed)
+        );
+    } else {
+        log::info!("fpu: FSAVE (no FXSR), eager switching");
+    }
 }
 
 /// Saves the registers into `area`; they keep their values.
@@ -202,8 +205,11 @@ pub fn load(area: &FpuArea) {
         // so FXRSTOR cannot fault.
         unsafe { asm!("fxrstor [{}]", in(reg) area.0.as_ptr(), options(nostack, preserves_flags, readonly)) };
     } else {
-        // SAFETY: FRSTOR reads 108 bytes of `area`; it raises no exception itself.
-        unsafe { asm!("frstor [{}]", in(reg) area.0.as_ptr(), options(nostack, preserves_flags, readonly)) };
+        // SAFETY: FRSTOR reads 108 bytes of `area`. It is a waiting instruction, so FNINIT
+        // first clears whatever error the registers held pending (it would be #MF in the
+        // kernel); the error pending in `area`, if any, is raised at the task's next FPU
+        // instruction, as with FXRSTOR.
+        unsafe { asm!("fninit", "frstor [{}]", in(reg) area.0.as_ptr(), options(nostack, preserves_flags, readonly)) };
     }
 }
 

@@ -12,7 +12,7 @@ use core::arch::asm;
 const FPE: Expect = Expect::Signal(sys::SIGFPE);
 
 pub(super) static CASES: &[Case] = &[
-    case!(fpu_isolation, OK, ALL, "x87 and SSE registers, FCW and MXCSR of a parent and its child stay their own across 300 sched_yield switches"),
+    case!(fpu_isolation, OK, ALL, "x87 and SSE registers, FCW and MXCSR of a parent and its child stay their own across 300 sched_yield switches (x87 only on a CPU without SSE)"),
     case!(fpu_fork_inherits, OK, ALL, "fork copies FCW, MXCSR, an x87 register and an XMM register set before it"),
     case!(fpu_exec_resets, OK, ALL, "execve starts the new image with FCW 0x037F, MXCSR 0x1F80, empty x87 stack, zero XMM registers"),
     case!(fpu_masked_quiet, OK, ALL, "masked divide by zero (x87 and SSE, the defaults) gives infinity and a flag, no signal"),
@@ -131,11 +131,46 @@ fn load_for(who: u32, i: u32) -> Load {
     }
 }
 
+/// [`across_syscall`] for a CPU without SSE: FCW and the x87 registers only.
+fn x87_across_syscall(nr: u32, l: &Load, o: &mut Back) -> u32 {
+    let ret: u32;
+    // SAFETY: as in `across_syscall`, without the SSE instructions.
+    unsafe {
+        asm!(
+            "fldcw word ptr [{l} + 144]",
+            "fld qword ptr [{l} + 128]",
+            "fld qword ptr [{l} + 136]",
+            "int 0x80",
+            "fmul st, st(1)",
+            "fstp qword ptr [{o} + 144]",
+            "fstp qword ptr [{o} + 152]",
+            "fnstcw word ptr [{o} + 160]",
+            l = in(reg) l as *const Load,
+            o = in(reg) o as *mut Back,
+            inlateout("eax") nr => ret,
+        );
+    }
+    ret
+}
+
+/// Whether CPUID reports SSE (which the kernel then enables, as Linux does).
+fn has_sse() -> bool {
+    cpuid(1)[3] & (1 << 25) != 0
+}
+
 /// Loads, yields, checks: `rounds` times. Exits 1 (via check) at the first difference.
 fn isolation_rounds(who: u32, rounds: u32) {
+    let sse = has_sse();
     for i in 0..rounds {
         let l = load_for(who, i);
         let mut o = Back::default();
+        if !sse {
+            let r = x87_across_syscall(nr::SYS_SCHED_YIELD, &l, &mut o);
+            check_eq!(r, 0, "sched_yield");
+            check!(o.prod == l.a * l.b && o.a == l.a, "process {} round {}: x87 {} {}", who, i, o.prod as u32, o.a as u32);
+            check_eq!(o.fcw, l.fcw, "process {} round {}: FCW", who, i);
+            continue;
+        }
         let r = across_syscall(nr::SYS_SCHED_YIELD, &l, &mut o);
         check_eq!(r, 0, "sched_yield");
         check!(o.xmm == l.xmm, "process {} round {}: XMM registers changed across the switch", who, i);
@@ -157,25 +192,28 @@ fn fpu_isolation(_ctx: &Ctx) {
     wait_ok(child, "the child's rounds");
 }
 
-/// The x87 control word, x87 status word and MXCSR.
+/// The x87 control word, x87 status word and MXCSR (0x1F80 without SSE).
 fn control() -> (u16, u16, u32) {
-    let (mut cw, mut sw, mut mx) = (0u16, 0u16, 0u32);
-    // SAFETY: stores into three locals.
+    let (mut cw, mut sw, mut mx) = (0u16, 0u16, 0x1f80u32);
+    // SAFETY: stores into locals.
     unsafe {
-        asm!(
-            "fnstcw word ptr [{}]",
-            "fnstsw word ptr [{}]",
-            "stmxcsr dword ptr [{}]",
-            in(reg) &mut cw, in(reg) &mut sw, in(reg) &mut mx,
-        );
+        asm!("fnstcw word ptr [{}]", "fnstsw word ptr [{}]", in(reg) &mut cw, in(reg) &mut sw);
+        if has_sse() {
+            asm!("stmxcsr dword ptr [{}]", in(reg) &mut mx);
+        }
     }
     (cw, sw, mx)
 }
 
-/// Sets the x87 control word and MXCSR.
+/// Sets the x87 control word and MXCSR (without SSE: only the control word).
 fn set_control(cw: u16, mx: u32) {
-    // SAFETY: loads two valid control values (MXCSR without reserved bits).
-    unsafe { asm!("fldcw word ptr [{}]", "ldmxcsr dword ptr [{}]", in(reg) &cw, in(reg) &mx) };
+    // SAFETY: loads valid control values (MXCSR without reserved bits).
+    unsafe {
+        asm!("fldcw word ptr [{}]", in(reg) &cw);
+        if has_sse() {
+            asm!("ldmxcsr dword ptr [{}]", in(reg) &mx);
+        }
+    }
 }
 
 const PATTERN: [u32; 4] = [0x1234_5678, 0x9abc_def0, 0x0f1e_2d3c, 0x4b5a_6978];
