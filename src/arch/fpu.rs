@@ -27,8 +27,11 @@
 //!   112-byte FSAVE-format header (converted from the FXSAVE image; `status` at 0x6c = FSW,
 //!   `magic` at 0x6e = 0x0000) followed by the 512-byte FXSAVE image, [`fpstate_size`] = 624
 //!   bytes; without FXSR the FSAVE image and `status`, 112 bytes. The registers are unchanged.
-//!   Copy the first [`fpstate_size`] bytes to the user stack (Linux aligns the frame's fpstate
-//!   to 64 bytes) and point `sigcontext.fpstate` at it.
+//!   Copy the first [`fpstate_size`] bytes to the user stack and point `sigcontext.fpstate`
+//!   at it. Linux 6.1-686 puts the FXSAVE part on a 64-byte boundary, so `fpstate` ≡ 16
+//!   (mod 64), and the software bytes at 0x70 + 464 read magic1 0x46505853, extended_size
+//!   628, xfeatures 0, xstate_size 512 (checked against a dump from that kernel: vmcore's
+//!   `signal_frame_matches_linux`). The handler then sees FCW 0x037F and MXCSR 0x1F80.
 //! - Then [`load_initial`] before entering the handler (Linux's `fpu__clear_user_states`).
 //! - [`restore_fpstate`]`(&SigFpState)` on `sigreturn` (`sigcontext.fpstate` not NULL): loads
 //!   what the frame holds the way Linux i386's `__fpu_restore_sig` does — the FXSAVE image

@@ -466,6 +466,29 @@ mod tests {
         assert_eq!(back[fx::TWD], 0x80);
     }
 
+    /// The frame Linux 6.1-686 wrote (QEMU's default CPU: FXSR, no XSAVE) for a SIGUSR1
+    /// raised with FCW 0x027F, MXCSR 0x1D80 and 1.0 loaded (a glibc program dumping
+    /// `uc_mcontext.fpregs`): the header and the software bytes, byte for byte.
+    #[test]
+    fn signal_frame_matches_linux() {
+        let mut f = image(7, [Some(ONE), None, None, None, None, None, None, None]);
+        put16(&mut f, fx::CWD, 0x027f);
+        put32(&mut f, fx::MXCSR, 0x1d80);
+        put32(&mut f, fx::MXCSR_MASK, 0xffff);
+        let mut out = [0u8; FPSTATE_FX_SIZE];
+        fxsave_to_fpstate(&f, &mut out);
+        let mut head = [0u8; LEGACY_SIZE];
+        head[..12].copy_from_slice(&[0x7f, 0x02, 0xff, 0xff, 0x00, 0x38, 0xff, 0xff, 0xff, 0x3f, 0xff, 0xff]);
+        head[28..38].copy_from_slice(&ONE);
+        head[0x6c..0x70].copy_from_slice(&[0x00, 0x38, 0x00, 0x00]);
+        assert_eq!(&out[..LEGACY_SIZE], &head[..]);
+        assert_eq!(&out[112..120], &[0x7f, 0x02, 0x00, 0x38, 0x80, 0x00, 0x00, 0x00]);
+        assert_eq!(&out[112 + 24..112 + 32], &[0x80, 0x1d, 0, 0, 0xff, 0xff, 0, 0]);
+        let sw: [u8; 24] = [0x53, 0x58, 0x50, 0x46, 0x74, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x02, 0, 0, 0, 0, 0, 0];
+        assert_eq!(&out[112 + 464..112 + 488], &sw);
+        assert!(out[112 + 488..].iter().all(|&b| b == 0));
+    }
+
     #[test]
     fn fsave_frame_keeps_the_image() {
         let mut s = [0u8; FSAVE_SIZE];
