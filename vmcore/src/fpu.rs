@@ -385,7 +385,7 @@ mod tests {
         assert_eq!(simd(0x1790), Some(FpeCode::FltUnd));
         assert_eq!(simd(0x1e82), Some(FpeCode::FltUnd)); // DE
         assert_eq!(simd(0x0fa0), Some(FpeCode::FltRes));
-        assert_eq!(simd(0x0000 | 0x3f), Some(FpeCode::FltInv));
+        assert_eq!(simd(0x3f), Some(FpeCode::FltInv)); // every mask clear
         assert_eq!(FpeCode::FltDiv.si_code(), 3);
         assert_eq!(FpeCode::FltDiv.name(), "FPE_FLTDIV");
         assert_eq!(FpeCode::IntDiv.si_code(), 1);
@@ -415,7 +415,7 @@ mod tests {
         assert_eq!(twd_fxsr_to_i387(&f), 0xffff_3fff);
         let f = image(5, [Some(ONE), Some([0; 10]), Some(NAN), None, None, None, None, None]);
         // Physical 5 = ST0 valid (0), 6 = ST1 zero (1), 7 = ST2 special (2).
-        assert_eq!(twd_fxsr_to_i387(&f), 0xffff_0000 | 0x03ff | (0 << 10) | (1 << 12) | (2 << 14));
+        assert_eq!(twd_fxsr_to_i387(&f), 0xffff_0000 | 0x03ff | (1 << 12) | (2 << 14)); // physical 5: 0 (valid)
         let f = image(0, [Some(DENORMAL), Some(UNNORMAL), None, None, None, None, None, None]);
         assert_eq!(twd_fxsr_to_i387(&f), 0xffff_fff0 | 2 | (2 << 2));
         assert_eq!(twd_i387_to_fxsr(0xffff), 0);
