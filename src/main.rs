@@ -48,6 +48,7 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     info.log_summary();
     symbols::init(info);
     arch::protect::init();
+    arch::fpu::init();
     mm::init(info);
     mm::phys::init();
     fs::initrd::init();

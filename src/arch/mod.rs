@@ -5,6 +5,7 @@ pub mod backtrace;
 pub mod cpu;
 pub mod doublefault;
 pub mod exception;
+pub mod fpu;
 pub mod gdt;
 pub mod idt;
 pub mod pic;

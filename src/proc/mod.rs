@@ -57,6 +57,7 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     unsafe {
         let esp = switch::prepare_stack(task.kstack_top(), &frame);
         task.set_saved_esp(esp);
+        task.set_initial_fpu();
     }
     sched::with(|s| s.add(task));
     Ok(pid)

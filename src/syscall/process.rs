@@ -43,6 +43,7 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     crate::mm::inject::switched_to(task.pid, &task.inner.lock().name);
     drop(old);
     drop(fresh);
+    crate::arch::fpu::load_initial(); // Linux's fpu_flush_thread: FCW 0x037F, MXCSR 0x1F80
     *frame = proc::switch::user_frame(image.entry, image.sp);
     Ok(0)
 }

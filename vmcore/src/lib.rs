@@ -26,6 +26,7 @@ pub mod mspace;
 pub mod errno;
 pub mod cpio;
 pub mod exec;
+pub mod fpu;
 pub mod syscall_abi;
 pub use abi::signal;
 #[cfg(any(test, feature = "sim"))]

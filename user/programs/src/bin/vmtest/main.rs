@@ -61,6 +61,9 @@ fn main(args: Args) -> i32 {
     if args.get(1) == Some(b"--probe-bss") {
         return cases::probe_bss(); // first, before anything writes .bss
     }
+    if args.get(1) == Some(b"--probe-fpu") {
+        return cases::probe_fpu(); // first, before anything could touch the registers
+    }
     if args.get(1) == Some(b"--probe") {
         return cases::probe(&args);
     }

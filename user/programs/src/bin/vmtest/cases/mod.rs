@@ -59,6 +59,7 @@ macro_rules! case {
 mod bad_pointers;
 mod brk;
 mod cow;
+mod fpu;
 mod kernel;
 mod madvise_mlock;
 mod mmap;
@@ -70,6 +71,7 @@ mod selftest;
 mod stack;
 
 pub use cow::probe_bss;
+pub use fpu::probe_fpu;
 pub use process::probe;
 pub use selftest::SELFTESTS;
 
@@ -87,6 +89,7 @@ static AREAS: &[&[Case]] = &[
     kernel::CASES,
     bad_pointers::CASES,
     oom::CASES,
+    fpu::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
