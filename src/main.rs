@@ -41,7 +41,6 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     kprintln!("boot-tsc: {}", arch::cpu::rdtsc()); // kernel entry for `make bench` (W5); UART init before it: 117 instructions
     arch::gdt::init();
     arch::idt::init();
-    tls_slice_enable_sse();
 
     let info = boot::bootinfo::parse(magic, mbi_phys);
     cmdline::init(info.cmdline());
@@ -50,6 +49,7 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     info.log_summary();
     symbols::init(info);
     arch::protect::init();
+    arch::fpu::init();
     mm::init(info);
     mm::phys::init();
     fs::initrd::init();
@@ -87,20 +87,3 @@ fn start_init() {
     }
 }
 
-/// TEMPORARY (TLS slice, issue 10): glibc's string functions use SSE2, which needs
-/// CR4.OSFXSR. The FPU work enables this properly (with per-task state) in src/arch; this
-/// hunk lets glibc programs run meanwhile and goes away at that merge.
-fn tls_slice_enable_sse() {
-    use x86::controlregs::{cr0, cr0_write, cr4, cr4_write, Cr0, Cr4};
-    let (_, _, _, edx) = arch::cpu::cpuid(1, 0);
-    if edx & (1 << 24) == 0 || edx & (1 << 25) == 0 {
-        return; // no FXSR or no SSE
-    }
-    // SAFETY: boot, one CPU; MP/NE/OSFXSR/OSXMMEXCPT only change how FPU and SSE
-    // instructions behave, and the kernel (soft-float) uses none.
-    unsafe {
-        cr0_write((cr0() | Cr0::CR0_MONITOR_COPROCESSOR | Cr0::CR0_NUMERIC_ERROR) - Cr0::CR0_EMULATE_COPROCESSOR - Cr0::CR0_TASK_SWITCHED);
-        cr4_write(cr4() | Cr4::CR4_ENABLE_SSE | Cr4::CR4_UNMASKED_SSE);
-        core::arch::asm!("fninit", options(nomem, nostack));
-    }
-}

@@ -122,19 +122,36 @@ fi
 
 echo "--- boot-any-ELF: a hand-assembled static i386 program"
 work=$(mktemp -d)
-if as --32 "$here/examples/hello32.s" -o "$work/hello32.o" && ld -m elf_i386 -static "$work/hello32.o" -o "$work/hello32"; then
-    KERNEL=$elf SYMS=$sym TIMEOUT=60 "$here/boot-elf.sh" "$work/hello32" one two > "$out/boot-elf.log" 2>&1
-    status=$?
-    cat "$out/boot-elf.log"
-    if [ "$status" -eq 42 ] && grep -q 'argc=3' "$out/boot-elf.log"; then
-        echo "test boot_elf_returns_exit_status ... ok (status 42)"
+# boot_example TEST SOURCE WANT_STATUS WANT_TEXT [ARGS...]: assembles tools/examples/SOURCE,
+# boots it with boot-elf.sh and checks the status it reports (and WANT_TEXT in the console).
+boot_example() {
+    local test=$1 src=$2 want=$3 text=$4 name=${2%.s}
+    shift 4
+    if ! { as --32 "$here/examples/$src" -o "$work/$name.o" && ld -m elf_i386 -static "$work/$name.o" -o "$work/$name"; }; then
+        echo "test $test ... FAILED (could not assemble $src)"
+        failed=$((failed + 1))
+        return
+    fi
+    KERNEL=$elf SYMS=$sym TIMEOUT=60 "$here/boot-elf.sh" "$work/$name" "$@" > "$out/boot-elf-$name.log" 2>&1
+    local status=$?
+    cat "$out/boot-elf-$name.log"
+    if [ "$status" -eq "$want" ] && grep -q -- "$text" "$out/boot-elf-$name.log"; then
+        echo "test $test ... ok (status $status)"
         passed=$((passed + 1))
     else
-        echo "test boot_elf_returns_exit_status ... FAILED (status $status, expected 42 and argc=3)"
+        echo "test $test ... FAILED (status $status, expected $want and '$text')"
         failed=$((failed + 1))
     fi
+}
+boot_example boot_elf_returns_exit_status hello32.s 42 'argc=3' one two
+boot_example boot_elf_full_exit_status exit250.s 250 'init exited with status 250'
+KERNEL=$elf SYMS=$sym "$here/boot-elf.sh" "$work/no-such-program" > "$out/boot-elf-missing.log" 2>&1
+status=$?
+if [ "$status" -ne 0 ] && grep -q 'no such file' "$out/boot-elf-missing.log"; then
+    echo "test boot_elf_missing_program_fails ... ok (status $status)"
+    passed=$((passed + 1))
 else
-    echo "test boot_elf_returns_exit_status ... FAILED (could not assemble the example)"
+    echo "test boot_elf_missing_program_fails ... FAILED (status $status; output: $(head -c 200 "$out/boot-elf-missing.log"))"
     failed=$((failed + 1))
 fi
 

@@ -23,6 +23,7 @@ use alloc::sync::Arc;
 use files::FdTable;
 use task::{Pid, State, Task};
 use vmcore::errno::Errno;
+use vmcore::syscall_abi::flags::WNOHANG;
 
 /// How a process ended, encoded for `wait4` as Linux does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +60,7 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     unsafe {
         let esp = switch::prepare_stack(task.kstack_top(), &frame);
         task.set_saved_esp(esp);
+        task.set_initial_fpu();
     }
     sched::with(|s| s.add(task));
     Ok(pid)
@@ -174,7 +176,7 @@ fn init_exited(status: WaitStatus) -> ! {
             c.min(99)
         }
         WaitStatus::Signaled(sig) => {
-            crate::kprintln!("init killed by {}; powering off", signals::name(sig));
+            crate::kprintln!("init killed by {} ({sig}); powering off", signals::name(sig));
             (100 + sig).min(127) as u8
         }
     };
@@ -188,9 +190,6 @@ pub enum Reaped {
     /// WNOHANG and no child has exited.
     NotYet,
 }
-
-/// WNOHANG option of wait4.
-pub const WNOHANG: u32 = 1;
 
 /// Waits for a child (`pid` -1 for any) to exit and reaps it.
 pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {

@@ -59,6 +59,7 @@ macro_rules! case {
 mod bad_pointers;
 mod brk;
 mod cow;
+mod fpu;
 mod kernel;
 mod madvise_mlock;
 mod mmap;
@@ -71,6 +72,7 @@ mod stack;
 mod tls;
 
 pub use cow::probe_bss;
+pub use fpu::probe_fpu;
 pub use process::probe;
 pub use selftest::SELFTESTS;
 pub use tls::probe_tls;
@@ -89,6 +91,7 @@ static AREAS: &[&[Case]] = &[
     kernel::CASES,
     bad_pointers::CASES,
     oom::CASES,
+    fpu::CASES,
     tls::CASES,
 ];
 
