@@ -129,6 +129,34 @@ macro_rules! flag_table {
                 __WCLONE = 0x8000_0000;
             }
 
+            /// `clone` flag bits (the low byte, `CSIGNAL`, is the exit signal).
+            CLONE_NAMES {
+                CLONE_VM = 0x100, "share the address space";
+                CLONE_FS = 0x200;
+                CLONE_FILES = 0x400, "share the file-descriptor table";
+                CLONE_SIGHAND = 0x800, "share the signal dispositions";
+                CLONE_PIDFD = 0x1000;
+                CLONE_PTRACE = 0x2000;
+                CLONE_VFORK = 0x4000, "the parent sleeps until the child execs or exits";
+                CLONE_PARENT = 0x8000, "the child is the caller's sibling";
+                CLONE_THREAD = 0x1_0000, "same thread group";
+                CLONE_NEWNS = 0x2_0000;
+                CLONE_SYSVSEM = 0x4_0000;
+                CLONE_SETTLS = 0x8_0000, "install a TLS descriptor (`struct user_desc`)";
+                CLONE_PARENT_SETTID = 0x10_0000;
+                CLONE_CHILD_CLEARTID = 0x20_0000;
+                CLONE_DETACHED = 0x40_0000;
+                CLONE_UNTRACED = 0x80_0000;
+                CLONE_CHILD_SETTID = 0x100_0000;
+                CLONE_NEWCGROUP = 0x200_0000;
+                CLONE_NEWUTS = 0x400_0000;
+                CLONE_NEWIPC = 0x800_0000;
+                CLONE_NEWUSER = 0x1000_0000;
+                CLONE_NEWPID = 0x2000_0000;
+                CLONE_NEWNET = 0x4000_0000;
+                CLONE_IO = 0x8000_0000;
+            }
+
             /// `MREMAP_*` bits.
             MREMAP_NAMES {
                 MREMAP_MAYMOVE = 1;
@@ -264,6 +292,20 @@ pub const MAP_TYPE: u32 = 0xf;
 /// `WUNTRACED`: the traditional name of [`WSTOPPED`].
 pub const WUNTRACED: u32 = WSTOPPED;
 
+/// The exit-signal byte of `clone`'s flags (`CSIGNAL`).
+pub const CSIGNAL: u32 = 0xff;
+/// `CLONE_NEWTIME`: a new time namespace, a bit inside `CSIGNAL` (so `clone3` only).
+pub const CLONE_NEWTIME: u32 = 0x80;
+/// `clone3` only (bit 32 of its 64-bit flags): reset the child's handlers to the default.
+pub const CLONE_CLEAR_SIGHAND: u64 = 1 << 32;
+/// `clone3` only (bit 33): start the child in the cgroup `clone_args.cgroup` names.
+pub const CLONE_INTO_CGROUP: u64 = 1 << 33;
+/// `sizeof(struct clone_args)` of its first version (`CLONE_ARGS_SIZE_VER0`): `clone3` refuses
+/// anything shorter.
+pub const CLONE_ARGS_SIZE_VER0: u32 = 64;
+/// `sizeof(struct clone_args)` in Linux 6.1 (`CLONE_ARGS_SIZE_VER2`, with `cgroup`).
+pub const CLONE_ARGS_SIZE_VER2: u32 = 88;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,6 +320,7 @@ mod tests {
         SEEK_NAMES,
         ACCESS_NAMES,
         WAIT_NAMES,
+        CLONE_NAMES,
         MREMAP_NAMES,
         MCL_NAMES,
         MADV_NAMES,

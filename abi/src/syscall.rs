@@ -54,6 +54,7 @@ macro_rules! syscall_table {
             SYS_MMAP = 90, "mmap", [Ptr], Hex;
             SYS_MUNMAP = 91, "munmap", [Ptr, UInt], Int;
             SYS_WAIT4 = 114, "wait4", [Int, Ptr, WaitOptions, Ptr], Int;
+            SYS_CLONE = 120, "clone", [Hex, Ptr, Ptr, Ptr, Ptr], Int;
             SYS_UNAME = 122, "uname", [Ptr], Int;
             SYS_MPROTECT = 125, "mprotect", [Ptr, UInt, Prot], Int;
             SYS_LLSEEK = 140, "_llseek", [Int, UInt, UInt, Ptr, Whence], Int;
@@ -92,6 +93,7 @@ macro_rules! syscall_table {
             SYS_GET_ROBUST_LIST = 312, "get_robust_list", [Int, Ptr, Ptr], Int;
             SYS_GETRANDOM = 355, "getrandom", [Ptr, UInt, Hex], Int;
             SYS_RSEQ = 386, "rseq", [Ptr, UInt, Hex, Hex], Int;
+            SYS_CLONE3 = 435, "clone3", [Ptr, UInt], Int;
         }
     };
 }

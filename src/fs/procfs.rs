@@ -57,7 +57,7 @@ fn ps() -> String {
     let now = crate::arch::pit::ticks();
     let mut s = String::from("  PID  PPID STATE        NAME\n");
     let tasks: Vec<_> = sched::with(|s| s.tasks.values().cloned().collect());
-    for t in tasks.iter().filter(|t| t.pid != 0) {
+    for t in tasks.iter().filter(|t| t.pid() != 0) {
         let inner = t.inner.lock();
         let state = match inner.state {
             State::Runnable => String::from("run"),
@@ -65,7 +65,7 @@ fn ps() -> String {
             State::Waiting => String::from("wait"),
             State::Zombie => String::from("zombie"),
         };
-        let _ = writeln!(s, "{:>5} {:>5} {:<12} {}", t.pid, inner.parent, state, inner.name);
+        let _ = writeln!(s, "{:>5} {:>5} {:<12} {}", t.pid(), inner.parent, state, inner.name);
     }
     s
 }

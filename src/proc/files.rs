@@ -1,4 +1,4 @@
-//! A process's open files: a table of file descriptors.
+//! A process's open files: a table of file descriptors, shared under `CLONE_FILES`.
 
 use crate::fs::file::OpenFile;
 use alloc::sync::Arc;
@@ -30,6 +30,14 @@ impl FdTable {
         t
     }
 
+    /// A copy of the table (the open files shared), its memory allocated fallibly.
+    pub fn try_clone(&self) -> Result<FdTable, Errno> {
+        let mut slots = Vec::new();
+        crate::mm::inject::fallible(|| slots.try_reserve_exact(self.slots.len())).map_err(|_| Errno::ENOMEM)?;
+        slots.extend(self.slots.iter().cloned());
+        Ok(FdTable { slots })
+    }
+
     /// Installs `file` at the lowest free descriptor.
     pub fn install(&mut self, file: Arc<OpenFile>) -> Result<u32, Errno> {
         if let Some(i) = self.slots.iter().position(Option::is_none) {
@@ -58,5 +66,40 @@ impl FdTable {
             }
             _ => Err(Errno::EBADF),
         }
+    }
+}
+
+/// A descriptor table as tasks hold it: shared by the tasks of a `clone(CLONE_FILES)` family
+/// (Linux's `files_struct`), copied by `fork` and by `clone` without `CLONE_FILES`.
+#[derive(Default)]
+pub struct Files {
+    table: spin::Mutex<FdTable>,
+}
+
+impl Files {
+    /// `table` as a shareable table.
+    pub fn new(table: FdTable) -> Result<Arc<Files>, Errno> {
+        crate::mm::inject::fallible(|| Arc::try_new(Files { table: spin::Mutex::new(table) })).map_err(|_| Errno::ENOMEM)
+    }
+
+    /// A copy whose slots share the open files (descriptions), as after fork.
+    pub fn try_copy(&self) -> Result<Arc<Files>, Errno> {
+        let table = self.table.lock().try_clone()?;
+        Files::new(table)
+    }
+
+    /// The file at `fd`.
+    pub fn get(&self, fd: u32) -> Result<Arc<OpenFile>, Errno> {
+        self.table.lock().get(fd)
+    }
+
+    /// Installs `file` at the lowest free descriptor.
+    pub fn install(&self, file: Arc<OpenFile>) -> Result<u32, Errno> {
+        self.table.lock().install(file)
+    }
+
+    /// Closes `fd`.
+    pub fn close(&self, fd: u32) -> Result<(), Errno> {
+        self.table.lock().close(fd)
     }
 }

@@ -25,10 +25,13 @@ pub struct Scheduler {
     run_queue: VecDeque<Pid>,
     current: Pid,
     next_pid: Pid,
+    /// An exited non-leader thread whose stack may still be in use: released by the next
+    /// [`release_dead`] (0: none).
+    dead: Pid,
 }
 
 static SCHED: IrqMutex<Scheduler> =
-    IrqMutex::new(Scheduler { tasks: BTreeMap::new(), run_queue: VecDeque::new(), current: 0, next_pid: 1 });
+    IrqMutex::new(Scheduler { tasks: BTreeMap::new(), run_queue: VecDeque::new(), current: 0, next_pid: 1, dead: 0 });
 
 /// Tick at which the current task's quantum ends.
 static QUANTUM_END: AtomicU64 = AtomicU64::new(0);
@@ -63,7 +66,7 @@ impl Scheduler {
 
     /// Adds a new runnable task and queues it.
     pub fn add(&mut self, task: Arc<Task>) {
-        let pid = task.pid;
+        let pid = task.pid();
         self.tasks.insert(pid, task);
         // Room in the run queue for every task, taken now: waking a task (kill, a timer, a
         // child's exit) must not allocate, since it may happen with memory exhausted — e.g.
@@ -97,7 +100,7 @@ impl Scheduler {
             .tasks
             .values()
             .filter(|t| t.inner.try_lock().is_some_and(|i| matches!(i.state, State::Sleeping { until } if until <= now)))
-            .map(|t| t.pid)
+            .map(|t| t.pid())
             .collect();
         for pid in due {
             self.make_runnable(pid);
@@ -153,6 +156,30 @@ impl Scheduler {
         Some(task)
     }
 
+    /// Marks the exiting thread `pid` (not a group leader) for release by the next
+    /// [`release_dead`], once it no longer runs on its stack.
+    pub fn set_dead(&mut self, pid: Pid) {
+        debug_assert_eq!(self.dead, 0, "release_dead runs before an exit marks another");
+        self.dead = pid;
+    }
+
+    /// `de_thread`'s tid exchange: the current task `task`, the last live thread of its group,
+    /// takes over the leader's tid and exit signal; the old leader (a zombie) leaves the table
+    /// and is returned for the caller to drop outside the lock.
+    pub fn take_over_leader(&mut self, task: &Arc<Task>) -> Option<Arc<Task>> {
+        let tgid = task.tgid();
+        let old_tid = task.pid();
+        let leader = self.remove(tgid);
+        let signal = leader.as_ref().map_or(vmcore::signal::SIGCHLD, |l| l.exit_signal());
+        let me = self.tasks.remove(&old_tid).expect("invariant: the current task is in the table");
+        me.take_over(tgid, signal);
+        self.tasks.insert(tgid, me);
+        if self.current == old_tid {
+            self.current = tgid;
+        }
+        leader
+    }
+
     /// Pids of every task, in order.
     pub fn pids(&self) -> alloc::vec::Vec<Pid> {
         self.tasks.keys().copied().collect()
@@ -175,9 +202,24 @@ pub(super) fn current_pid() -> Pid {
     SCHED.lock().current
 }
 
+/// Frees the exited thread marked by [`Scheduler::set_dead`], unless it is the running task
+/// (called at the start of `schedule`, of a thread's exit and after a reap).
+pub fn release_dead() {
+    let task = {
+        let mut s = SCHED.lock();
+        if s.dead == 0 || s.dead == s.current {
+            return;
+        }
+        let pid = core::mem::take(&mut s.dead);
+        s.remove(pid)
+    };
+    drop(task); // frees its kernel stack, outside the scheduler's lock
+}
+
 /// Gives the CPU to the next runnable task (or keeps it if there is none). Returns when this
 /// task is scheduled again.
 pub fn schedule() {
+    release_dead();
     let _irq = IrqGuard::new();
     let (save, next_esp, next_top) = {
         let mut s = SCHED.lock();

@@ -64,7 +64,7 @@ pub fn fatal_fault(frame: &TrapFrame, addr: u32, fault: &Fault, reason: core::fm
     let (pid, name) = {
         let task = super::current();
         let inner = task.inner.lock();
-        (task.pid, inner.name.clone())
+        (task.pid(), inner.name.clone())
     };
     let access = match fault.access {
         Access::Read => "read",
@@ -116,7 +116,7 @@ pub fn fatal_exception(frame: &TrapFrame, what: core::fmt::Arguments<'_>, sig: u
     let (pid, name) = {
         let task = super::current();
         let inner = task.inner.lock();
-        (task.pid, inner.name.clone())
+        (task.pid(), inner.name.clone())
     };
     kprintln!(
         "[{pid} {name}] killed by {}: {what} at EIP {:#010x} (user mode), ESP {:#010x}",

@@ -28,6 +28,13 @@ global_asm!(
         pop %ebx
         pop %ebp
         ret
+
+    // A new clone child with CLONE_CHILD_SETTID enters here: the tid is written in its own
+    // memory, then it leaves through trap_return with the frame above.
+    .global clone_child_entry
+    clone_child_entry:
+        call clone_child_tail
+        jmp trap_return
     "#,
     options(att_syntax)
 );
@@ -35,6 +42,16 @@ global_asm!(
 extern "C" {
     fn switch_context(save_esp: *mut u32, new_esp: u32);
     fn trap_return();
+    fn clone_child_entry();
+}
+
+/// Where a new task starts in the kernel on its first switch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// Straight to `trap_return` and ring 3.
+    User,
+    /// Through `clone_child_tail` (`CLONE_CHILD_SETTID`), then `trap_return`.
+    CloneChild,
 }
 
 /// Saves the current context into `*save` and resumes the one saved at `next`.
@@ -80,10 +97,23 @@ pub fn user_frame(eip: u32, esp: u32) -> TrapFrame {
 /// # Safety
 /// `[stack_top - 128, stack_top)` must be writable memory owned by the new task.
 pub unsafe fn prepare_stack(stack_top: u32, frame: &TrapFrame) -> u32 {
+    // SAFETY: the caller's guarantee.
+    unsafe { prepare_stack_for(stack_top, frame, Entry::User) }
+}
+
+/// [`prepare_stack`] with the kernel entry point of the new task.
+///
+/// # Safety
+/// As [`prepare_stack`].
+pub unsafe fn prepare_stack_for(stack_top: u32, frame: &TrapFrame, entry: Entry) -> u32 {
+    let ret = match entry {
+        Entry::User => trap_return as *const () as u32,
+        Entry::CloneChild => clone_child_entry as *const () as u32,
+    };
     let frame_size = core::mem::size_of::<TrapFrame>() as u32;
     let frame_at = stack_top - frame_size;
     // Below the frame: the return address for `switch_context`'s `ret`, then its four pops.
-    let words: [u32; 5] = [0, 0, 0, 0, trap_return as *const () as u32];
+    let words: [u32; 5] = [0, 0, 0, 0, ret];
     let sp = frame_at - 4 * words.len() as u32;
     // SAFETY: the caller owns the stack; both writes stay inside its top 128 bytes.
     unsafe {

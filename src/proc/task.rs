@@ -1,6 +1,9 @@
-//! A task: one process (a user address space plus a kernel stack), or the idle task.
+//! A task: one thread (a kernel stack and its registers) of a thread group, or the idle task.
+//! What threads may share hangs off it: the address space (`CLONE_VM`), the descriptor table
+//! (`CLONE_FILES`), the group (`CLONE_THREAD`).
 
-use super::files::FdTable;
+use super::files::Files;
+use super::group::ThreadGroup;
 use crate::arch::fpu::FpuArea;
 use crate::mm::aspace::AddressSpace;
 use crate::mm::vmalloc::{KernelStack, VmallocError};
@@ -8,8 +11,9 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU32, Ordering};
 
-/// A process id.
+/// A process or thread id (a pid is the tid of a group's leader).
 pub type Pid = u32;
 
 /// Kernel stack size of every task.
@@ -33,16 +37,20 @@ pub enum State {
 
 /// The mutable part of a task.
 pub struct TaskInner {
-    /// Parent's pid (1 after re-parenting to init).
+    /// The parent process's tgid (1 after re-parenting to init); the same in every thread of
+    /// a group.
     pub parent: Pid,
     /// Name shown by `ps` and in reports: the program's file name.
     pub name: String,
     /// Scheduling state.
     pub state: State,
-    /// The user address space (none for the idle task).
+    /// The user address space (none for the idle task and once exited), shared under
+    /// `CLONE_VM`: every task holding it is one of its users, and the last one's drop sweeps.
     pub aspace: Option<Arc<AddressSpace>>,
-    /// Open files.
-    pub files: FdTable,
+    /// Open files (none for the idle task and once exited), shared under `CLONE_FILES`.
+    pub files: Option<Arc<Files>>,
+    /// A `CLONE_VFORK` child's parent thread, sleeping until this task execs or exits.
+    pub vfork_parent: Option<Pid>,
     /// Wait status once a zombie (Linux encoding).
     pub wait_status: u32,
     /// A signal that will terminate the task at its next return to user mode.
@@ -56,8 +64,15 @@ pub struct TaskInner {
 
 /// A schedulable task.
 pub struct Task {
-    /// Its process id.
-    pub pid: Pid,
+    /// Its tid: the table's key. It changes only when an `execve` by a non-leader thread
+    /// takes over the leader's (`de_thread`).
+    pid: AtomicU32,
+    /// Its thread group, fixed for life.
+    pub group: Arc<ThreadGroup>,
+    /// The signal the parent gets when this (leader) task's group ends: SIGCHLD, another
+    /// signal or 0 (a "clone child", seen by `wait4` only with `__WCLONE`/`__WALL`); 0 for
+    /// `CLONE_THREAD` children (Linux's -1).
+    exit_signal: AtomicU32,
     /// Everything that changes, behind a lock that is never held across a switch.
     pub inner: spin::Mutex<TaskInner>,
     /// The kernel stack pointer saved while switched out (touched only by the scheduler with
@@ -69,6 +84,25 @@ pub struct Task {
     /// The x87/SSE registers while switched out (none for the idle task): touched only by
     /// the context switch with interrupts off, and by fork before the task is first queued.
     fpu: Option<Box<UnsafeCell<FpuArea>>>,
+}
+
+/// Who a new task is: its tid, its group, its parent, its exit signal.
+pub struct TaskIds {
+    /// Its tid.
+    pub tid: Pid,
+    /// Its thread group (a new one for a new process).
+    pub group: Arc<ThreadGroup>,
+    /// The parent process's tgid.
+    pub parent: Pid,
+    /// What the parent gets when the group ends (0: nothing).
+    pub exit_signal: u32,
+}
+
+impl TaskIds {
+    /// The leader of a new process `tid` whose parent is `parent` and gets SIGCHLD.
+    pub fn process(tid: Pid, parent: Pid) -> Result<TaskIds, vmcore::errno::Errno> {
+        Ok(TaskIds { tid, group: ThreadGroup::new(tid)?, parent, exit_signal: vmcore::signal::SIGCHLD })
+    }
 }
 
 /// Why [`Task::new`] failed.
@@ -90,13 +124,16 @@ impl Task {
     /// The idle task (pid 0), which is the boot context itself.
     pub fn idle() -> Self {
         Task {
-            pid: 0,
+            pid: AtomicU32::new(0),
+            group: ThreadGroup::new(0).expect("a heap at boot"),
+            exit_signal: AtomicU32::new(0),
             inner: spin::Mutex::new(TaskInner {
                 parent: 0,
                 name: String::from("idle"),
                 state: State::Runnable,
                 aspace: None,
-                files: FdTable::new(),
+                files: None,
+                vfork_parent: None,
                 wait_status: 0,
                 pending_kill: None,
                 queued: false,
@@ -111,7 +148,7 @@ impl Task {
     /// A new task with a fresh kernel stack; not yet runnable. Its FPU/SSE registers are a
     /// copy of the running task's (fork's rule; the first process resets them with
     /// [`Task::set_initial_fpu`]).
-    pub fn new(pid: Pid, parent: Pid, name: String, aspace: Arc<AddressSpace>, files: FdTable) -> Result<Self, NewTaskError> {
+    pub fn new(ids: TaskIds, name: String, aspace: Arc<AddressSpace>, files: Arc<Files>) -> Result<Self, NewTaskError> {
         let mut fpu = crate::mm::inject::fallible(Box::<UnsafeCell<FpuArea>>::try_new_uninit)
             .map_err(|_| NewTaskError::OutOfMemory)?;
         // SAFETY: UnsafeCell<FpuArea> has FpuArea's layout; `save_new` initialises the area.
@@ -121,13 +158,16 @@ impl Task {
         };
         let kstack = KernelStack::new(KSTACK_SIZE, "process kernel stack").map_err(|_: VmallocError| NewTaskError::KernelStack)?;
         Ok(Task {
-            pid,
+            pid: AtomicU32::new(ids.tid),
+            group: ids.group,
+            exit_signal: AtomicU32::new(ids.exit_signal),
             inner: spin::Mutex::new(TaskInner {
-                parent,
+                parent: ids.parent,
                 name,
                 state: State::Runnable,
                 aspace: Some(aspace),
-                files,
+                files: Some(files),
+                vfork_parent: None,
                 wait_status: 0,
                 pending_kill: None,
                 queued: false,
@@ -137,6 +177,33 @@ impl Task {
             kstack: Some(kstack),
             fpu: Some(fpu),
         })
+    }
+
+    /// Its tid.
+    pub fn pid(&self) -> Pid {
+        self.pid.load(Ordering::Relaxed)
+    }
+
+    /// Its process id: the group's tgid.
+    pub fn tgid(&self) -> Pid {
+        self.group.tgid
+    }
+
+    /// Whether it leads its thread group.
+    pub fn is_leader(&self) -> bool {
+        self.pid() == self.group.tgid
+    }
+
+    /// The signal its parent gets when its group ends (0: none).
+    pub fn exit_signal(&self) -> u32 {
+        self.exit_signal.load(Ordering::Relaxed)
+    }
+
+    /// Takes over the group leader's tid and exit signal (`de_thread`; the scheduler re-keys
+    /// its table under its lock).
+    pub(super) fn take_over(&self, tid: Pid, exit_signal: u32) {
+        self.pid.store(tid, Ordering::Relaxed);
+        self.exit_signal.store(exit_signal, Ordering::Relaxed);
     }
 
     /// Top of the kernel stack (what the TSS's esp0 must be while this task runs).
@@ -161,6 +228,11 @@ impl Task {
     /// The saved FPU/SSE registers (null for the idle task), for the context switch.
     pub fn fpu_area_ptr(&self) -> *mut FpuArea {
         self.fpu.as_ref().map_or(core::ptr::null_mut(), |a| a.get())
+    }
+
+    /// Its open files (EBADF once it exited).
+    pub fn files(&self) -> Result<Arc<Files>, vmcore::errno::Errno> {
+        self.inner.lock().files.clone().ok_or(vmcore::errno::Errno::EBADF)
     }
 
     /// Gives this task the initial FPU/SSE state (the first process).

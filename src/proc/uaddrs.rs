@@ -23,6 +23,8 @@ pub struct UserAddrs {
     pub robust_list: u32,
     /// The registered rseq area.
     pub rseq: Option<Rseq>,
+    /// `CLONE_CHILD_SETTID`'s word, written with the tid on the child's first run (0: none).
+    pub set_child_tid: u32,
 }
 
 /// The per-task state of this module, a field of [`TaskInner`](super::task::TaskInner).
@@ -35,10 +37,12 @@ pub struct ThreadState {
 }
 
 impl ThreadState {
-    /// What a child made by fork starts with (Linux's `copy_thread` and `rseq_fork` without
-    /// `CLONE_VM`; `futex_init_task` and no `CLONE_CHILD_CLEARTID`).
-    pub fn for_fork_child(&self) -> ThreadState {
-        ThreadState { tls: self.tls, addrs: UserAddrs { rseq: self.addrs.rseq, ..UserAddrs::default() } }
+    /// What a child made by `clone` starts with (Linux's `copy_thread`, `futex_init_task`):
+    /// the TLS slots; the rseq registration only without `CLONE_VM` (`vm`), as Linux's
+    /// `rseq_fork`; no robust list; `clear_child_tid` only by `CLONE_CHILD_CLEARTID`.
+    pub fn for_clone_child(&self, vm: bool) -> ThreadState {
+        let rseq = if vm { None } else { self.addrs.rseq };
+        ThreadState { tls: self.tls, addrs: UserAddrs { rseq, ..UserAddrs::default() } }
     }
 }
 
@@ -80,7 +84,7 @@ pub fn release(task: &Task, why: Release) {
         rseq::note_switch_in(false);
     }
     if addrs.robust_list != 0 {
-        super::robust::exit_robust_list(addrs.robust_list, task.pid);
+        super::robust::exit_robust_list(addrs.robust_list, task.pid());
     }
     if addrs.clear_child_tid != 0 && shared_space(task) {
         // Linux ignores a bad pointer here ("tough luck").
@@ -89,9 +93,10 @@ pub fn release(task: &Task, why: Release) {
     }
 }
 
-/// Whether another task uses the current task's address space (Linux's `mm_users > 1`).
-/// Without `CLONE_VM` nobody shares one; the threads work replaces this with the space's
-/// users count.
+/// Whether another task uses the current task's address space (Linux's `mm_users > 1`):
+/// every task holding the space is one of its users (`CLONE_VM` threads, a vfork child);
+/// a caller of `current_aspace` holding it for a moment counts too, as a temporary
+/// `mmget` does in Linux, which makes the write and wake harmless extras.
 fn shared_space(task: &Task) -> bool {
     task.inner.lock().aspace.as_ref().is_some_and(|a| alloc::sync::Arc::strong_count(a) > 1)
 }

@@ -8,7 +8,7 @@ use alloc::sync::Arc;
 use vmcore::errno::Errno;
 
 fn file(fd: u32) -> Result<Arc<OpenFile>, Errno> {
-    proc::current().inner.lock().files.get(fd)
+    proc::current().files()?.get(fd)
 }
 
 /// open: initrd files and directories, `/proc` files; everything is read-only.
@@ -16,12 +16,12 @@ pub fn open(path: UserPtr<u8>, flags: u32, _mode: u32) -> SysResult {
     let path = path.read_path()?;
     let node = crate::fs::lookup(&path)?;
     let file = crate::mm::inject::fallible(|| Arc::try_new(OpenFile::open(node, flags)?).map_err(|_| Errno::ENOMEM))?;
-    proc::current().inner.lock().files.install(file)
+    proc::current().files()?.install(file)
 }
 
 /// close.
 pub fn close(fd: u32) -> SysResult {
-    proc::current().inner.lock().files.close(fd)?;
+    proc::current().files()?.close(fd)?;
     Ok(0)
 }
 

@@ -106,7 +106,7 @@ pub fn mmap(addr: u32, len: u32, prot: u32, flags: u32, fd: i32, offset: u64) ->
     let backing = if flags & MAP_ANONYMOUS != 0 {
         Backing::Anonymous
     } else {
-        let file = proc::current().inner.lock().files.get(fd as u32)?;
+        let file = proc::current().files()?.get(fd as u32)?;
         if !file.readable {
             return Err(Errno::EACCES);
         }

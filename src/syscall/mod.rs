@@ -10,6 +10,7 @@
 //! With `strace` on the kernel command line (or `strace=NAME` for one program) every call is
 //! printed on the serial console in strace's format.
 
+mod clone;
 mod file;
 mod memory;
 mod process;
@@ -45,7 +46,7 @@ use vmcore::syscall_abi as nr;
 /// Every system call we implement.
 pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_EXIT, call: |a, _| process::exit(a[0] as i32) },
-    Syscall { nr: nr::SYS_FORK, call: |_, f| process::fork(f) },
+    Syscall { nr: nr::SYS_FORK, call: |_, f| clone::fork(f) },
     Syscall { nr: nr::SYS_READ, call: |a, _| file::read(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_WRITE, call: |a, _| file::write(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_OPEN, call: |a, _| file::open(uptr::UserPtr::new(a[0]), a[1], a[2]) },
@@ -76,7 +77,11 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_GETUID, call: |_, _| Ok(0) },
     Syscall { nr: nr::SYS_MADVISE, call: |a, _| memory::madvise(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_GETDENTS64, call: |a, _| file::getdents64(a[0], uptr::UserBuf::new(a[1], a[2])) },
-    Syscall { nr: nr::SYS_EXIT_GROUP, call: |a, _| process::exit(a[0] as i32) },
+    Syscall { nr: nr::SYS_EXIT_GROUP, call: |a, _| process::exit_group(a[0] as i32) },
+    // Threads slice (issue 10): clone and its relatives.
+    Syscall { nr: nr::SYS_CLONE, call: |a, f| clone::clone(a[0], a[1], a[2], a[3], a[4], f) },
+    Syscall { nr: nr::SYS_VFORK, call: |_, f| clone::vfork(f) },
+    Syscall { nr: nr::SYS_CLONE3, call: |a, f| clone::clone3(a[0], a[1], f) },
     // TLS slice (issue 10): thread-local storage, glibc's start-up calls, getrandom.
     Syscall { nr: nr::SYS_GETTID, call: |_, _| thread::gettid() },
     Syscall { nr: nr::SYS_SET_THREAD_AREA, call: |a, f| tls::set_thread_area(uptr::UserPtr::new(a[0]), f) },

@@ -12,14 +12,14 @@ use vmcore::syscall_abi::flags::{WCONTINUED, WNOHANG, WUNTRACED, __WALL, __WCLON
 
 pub use crate::proc::current_name;
 
-/// exit / exit_group: ends the process with `code & 0xff`.
+/// exit: ends the calling thread with `code & 0xff` (the process, if it was the last).
 pub fn exit(code: i32) -> SysResult {
-    proc::exit_current(WaitStatus::Exited(code as u8))
+    proc::exit_thread(WaitStatus::Exited(code as u8))
 }
 
-/// fork.
-pub fn fork(frame: &mut TrapFrame) -> SysResult {
-    proc::fork(frame)
+/// exit_group: ends every thread of the process with `code & 0xff`.
+pub fn exit_group(code: i32) -> SysResult {
+    proc::exit_current(WaitStatus::Exited(code as u8))
 }
 
 /// execve: replaces the program; on failure the old one carries on.
@@ -32,10 +32,13 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let env_refs: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
     let fresh = AddressSpace::new()?;
     let image = exec::load(&fresh, &path, &arg_refs, &env_refs)?;
+    // The other threads end first; a non-leader caller becomes the leader (Linux's de_thread).
+    proc::de_thread()?;
     let task = proc::current();
     // Past the point of no return: the old image's robust list, clear_child_tid, TLS and rseq
     // go (Linux's exec_mm_release, flush_thread, rseq_execve).
     proc::uaddrs::release(&task, proc::uaddrs::Release::Exec);
+    proc::clone::vfork_release(&task);
     let old = {
         let mut inner = task.inner.lock();
         inner.name = exec::basename(&path);
@@ -43,7 +46,7 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     };
     // The old space stays alive until the new one is loaded.
     fresh.activate();
-    crate::mm::inject::switched_to(task.pid, &task.inner.lock().name);
+    crate::mm::inject::switched_to(task.pid(), &task.inner.lock().name);
     drop(old);
     drop(fresh);
     crate::arch::fpu::load_initial(); // Linux's fpu_flush_thread: FCW 0x037F, MXCSR 0x1F80
@@ -72,9 +75,9 @@ pub fn wait4(pid: i32, status: UserPtr<u32>, options: u32, _rusage: u32) -> SysR
     }
 }
 
-/// getpid.
+/// getpid: the thread group's id.
 pub fn getpid() -> SysResult {
-    Ok(proc::current_pid())
+    Ok(proc::current().tgid())
 }
 
 /// getppid.
@@ -82,13 +85,16 @@ pub fn getppid() -> SysResult {
     Ok(proc::current().inner.lock().parent)
 }
 
-/// kill: every signal terminates (no handlers yet). `pid` -1 signals every process except
-/// init and the caller, as Linux does; process groups (0, < -1) are not implemented.
+/// kill: every signal terminates (no handlers yet), every thread of the process. `pid` -1
+/// signals every process except init and the caller, as Linux does; process groups (0, < -1)
+/// are not implemented.
 pub fn kill(pid: i32, sig: u32) -> SysResult {
     match pid {
         -1 => {
-            let me = proc::current_pid();
-            let targets: Vec<u32> = sched::with(|s| s.pids()).into_iter().filter(|&p| p > proc::INIT_PID && p != me).collect();
+            let me = proc::current().tgid();
+            let targets: Vec<u32> = sched::with(|s| {
+                s.tasks.values().filter(|t| t.is_leader() && t.pid() > proc::INIT_PID && t.tgid() != me).map(|t| t.pid()).collect()
+            });
             let mut any = false;
             for p in targets {
                 any |= proc::kill(p, sig).is_ok();

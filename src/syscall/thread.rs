@@ -6,7 +6,7 @@ use super::SysResult;
 use crate::proc::{self, robust, rseq, sched, uaddrs};
 use vmcore::errno::Errno;
 
-/// gettid: the task's id (one thread per process: its pid).
+/// gettid: the calling thread's id.
 pub fn gettid() -> SysResult {
     Ok(proc::current_pid())
 }
@@ -33,7 +33,7 @@ pub fn get_robust_list(pid: i32, head_ptr: UserPtr<u32>, len_ptr: UserPtr<u32>) 
     let head = if pid == 0 {
         uaddrs::with_current(|t| t.addrs.robust_list)
     } else {
-        let task = u32::try_from(pid).ok().and_then(|p| sched::with(|s| s.tasks.get(&p).filter(|t| t.pid != 0).cloned()));
+        let task = u32::try_from(pid).ok().and_then(|p| sched::with(|s| s.tasks.get(&p).filter(|t| t.pid() != 0).cloned()));
         let task = task.ok_or(Errno::ESRCH)?;
         let head = task.inner.lock().thread.addrs.robust_list;
         head

@@ -67,6 +67,9 @@ fn main(args: Args) -> i32 {
     if args.get(1) == Some(b"--probe-tls") {
         return cases::probe_tls();
     }
+    if args.get(1) == Some(b"--probe-ids") {
+        return cases::probe_ids(&args);
+    }
     if args.get(1) == Some(b"--probe") {
         return cases::probe(&args);
     }

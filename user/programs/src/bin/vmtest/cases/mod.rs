@@ -69,12 +69,14 @@ mod process;
 mod protection;
 mod selftest;
 mod stack;
+mod threads;
 mod tls;
 
 pub use cow::probe_bss;
 pub use fpu::probe_fpu;
 pub use process::probe;
 pub use selftest::SELFTESTS;
+pub use threads::probe_ids;
 pub use tls::probe_tls;
 
 /// The cases by area, in the order they run and `--list` shows them. Each area's file holds
@@ -93,6 +95,7 @@ static AREAS: &[&[Case]] = &[
     oom::CASES,
     fpu::CASES,
     tls::CASES,
+    threads::CASES,
 ];
 
 /// Every case (not the self-tests), in order.

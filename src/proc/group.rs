@@ -1,0 +1,79 @@
+//! Thread groups: the tasks one `clone(CLONE_THREAD)` family shares — one process to the rest
+//! of the world (Linux's `signal_struct` plus the group leader's process fields).
+//!
+//! Every task belongs to exactly one group for life. `getpid` returns the group's `tgid`, the
+//! leader's tid (`gettid`). The group ends when its last live thread exits: only then is the
+//! leader — a zombie since it exited, if it did first — reported to the parent by `wait4`
+//! (Linux's `delay_group_leader`), with the group's exit status when `exit_group` or a fatal
+//! signal ended it, else the leader's own. Non-leader threads are released as soon as they
+//! exit (Linux's autoreap of `exit_signal == -1`).
+
+use super::task::Pid;
+use super::WaitStatus;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU32, Ordering};
+use vmcore::errno::Errno;
+
+/// One thread group.
+pub struct ThreadGroup {
+    /// The leader's tid; `getpid` returns it.
+    pub tgid: Pid,
+    /// Threads that have not exited yet (Linux's `signal->live`).
+    live: AtomicU32,
+    /// Set once `exit_group` or a fatal signal ends the group (Linux's `SIGNAL_GROUP_EXIT`
+    /// and `group_exit_code`): every thread then dies with this status.
+    exit: spin::Mutex<Option<WaitStatus>>,
+    /// The thread running `execve`'s `de_thread` (0: none): the other threads' deaths it
+    /// causes are single-thread exits, not a group exit (Linux's `group_exec_task`).
+    exec_task: AtomicU32,
+}
+
+impl ThreadGroup {
+    /// A new group led by `tgid`, with that one live thread.
+    pub fn new(tgid: Pid) -> Result<Arc<ThreadGroup>, Errno> {
+        let group = ThreadGroup {
+            tgid,
+            live: AtomicU32::new(1),
+            exit: spin::Mutex::new(None),
+            exec_task: AtomicU32::new(0),
+        };
+        crate::mm::inject::fallible(|| Arc::try_new(group)).map_err(|_| Errno::EAGAIN)
+    }
+
+    /// Live threads.
+    pub fn live(&self) -> u32 {
+        self.live.load(Ordering::Relaxed)
+    }
+
+    /// One more live thread (a `CLONE_THREAD` child about to be queued).
+    pub(super) fn add_thread(&self) {
+        self.live.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One thread exited; returns whether it was the last.
+    pub(super) fn thread_exited(&self) -> bool {
+        self.live.fetch_sub(1, Ordering::Relaxed) == 1
+    }
+
+    /// Starts a group exit with `status`, or adopts the one already under way (a racing
+    /// second `exit_group` or fatal signal: Linux's `do_group_exit`). Returns the status
+    /// every thread dies with.
+    pub(super) fn start_exit(&self, status: WaitStatus) -> WaitStatus {
+        *self.exit.lock().get_or_insert(status)
+    }
+
+    /// The group exit's status, if one is under way.
+    pub fn exit_status(&self) -> Option<WaitStatus> {
+        *self.exit.lock()
+    }
+
+    /// The tid running `de_thread` (0: none).
+    pub(super) fn exec_task(&self) -> Pid {
+        self.exec_task.load(Ordering::Relaxed)
+    }
+
+    /// Marks (`tid`) or unmarks (0) a `de_thread` in progress.
+    pub(super) fn set_exec_task(&self, tid: Pid) {
+        self.exec_task.store(tid, Ordering::Relaxed);
+    }
+}
