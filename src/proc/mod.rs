@@ -123,22 +123,37 @@ pub fn exit_current(status: WaitStatus) -> ! {
 /// terminates), waking the sleepers.
 fn kill_threads(task: &Task, sig: u32) {
     let me = task.pid();
-    sched::with(|s| {
-        let mut wake = alloc::vec::Vec::new();
-        for t in s.tasks.values().filter(|t| Arc::ptr_eq(&t.group, &task.group) && t.pid() != me) {
-            let mut inner = t.inner.lock();
+    sched::with(|s| signal_group(s, task.tgid(), sig, me));
+}
+
+/// Makes the fatal `sig` pending for every live thread of group `tgid` but `except`, and
+/// wakes those that sleep. Allocates nothing (it runs on the way to freeing memory).
+fn signal_group(s: &mut sched::Scheduler, tgid: Pid, sig: u32, except: Pid) {
+    let mut at = tgid;
+    while let Some(pid) = next_thread(s, tgid, at) {
+        at = pid + 1;
+        if pid == except {
+            continue;
+        }
+        let wake = {
+            let mut inner = s.tasks[&pid].inner.lock();
             if inner.state == State::Zombie {
                 continue;
             }
             signals::set_pending(&mut inner.pending_kill, sig);
-            if matches!(inner.state, State::Sleeping { .. } | State::Waiting) && wake.try_reserve(1).is_ok() {
-                wake.push(t.pid());
-            }
-        }
-        for pid in wake {
+            matches!(inner.state, State::Sleeping { .. } | State::Waiting)
+        };
+        if wake {
             s.make_runnable(pid);
         }
-    });
+    }
+}
+
+/// The first thread of group `tgid` whose tid is `at` or above. Every thread's tid is at
+/// least its group's tgid (threads are made after their leader, and `de_thread` gives the
+/// survivor the tgid), so walking up from the tgid visits the whole group.
+fn next_thread(s: &sched::Scheduler, tgid: Pid, at: Pid) -> Option<Pid> {
+    s.tasks.range(at..).find(|(_, t)| t.tgid() == tgid).map(|(&p, _)| p)
 }
 
 /// Ends the current thread (`exit`, or a thread's share of a group exit; Linux's
@@ -233,18 +248,10 @@ fn group_ended(s: &mut sched::Scheduler, tgid: Pid, parent: Pid) {
 /// Wakes every thread of process `tgid` sleeping in `wait4`.
 fn wake_waiters(s: &mut sched::Scheduler, tgid: Pid) {
     let mut at = tgid;
-    // The group's threads, found by walking the table from the leader's tid up (threads of a
-    // group are made after it; a de_thread leaves the leader's tid to the survivor).
-    loop {
-        let next = s.tasks.range(at..).find(|(_, t)| t.tgid() == tgid).map(|(&p, t)| (p, t.inner.lock().state == State::Waiting));
-        match next {
-            Some((p, waiting)) => {
-                if waiting {
-                    s.make_runnable(p);
-                }
-                at = p + 1;
-            }
-            None => break,
+    while let Some(pid) = next_thread(s, tgid, at) {
+        at = pid + 1;
+        if s.tasks[&pid].inner.lock().state == State::Waiting {
+            s.make_runnable(pid);
         }
     }
 }
@@ -339,22 +346,7 @@ pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
     if sig == 0 || task.group.live() == 0 {
         return Ok(());
     }
-    sched::with(|s| {
-        let mut wake = alloc::vec::Vec::new();
-        for t in s.tasks.values().filter(|t| Arc::ptr_eq(&t.group, &task.group)) {
-            let mut inner = t.inner.lock();
-            if inner.state == State::Zombie {
-                continue;
-            }
-            signals::set_pending(&mut inner.pending_kill, sig);
-            if matches!(inner.state, State::Sleeping { .. } | State::Waiting) && wake.try_reserve(1).is_ok() {
-                wake.push(t.pid());
-            }
-        }
-        for p in wake {
-            s.make_runnable(p);
-        }
-    });
+    sched::with(|s| signal_group(s, task.tgid(), sig, 0));
     Ok(())
 }
 
