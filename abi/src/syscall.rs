@@ -36,6 +36,7 @@ macro_rules! syscall_table {
             SYS_LSEEK = 19, "lseek", [Int, Int, Whence], Int;
             SYS_GETPID = 20, "getpid", [], Int;
             SYS_MOUNT = 21, "mount", [Path, Path, Path, Hex, Ptr], Int;
+            SYS_SETUID = 23, "setuid", [Int], Int;
             SYS_GETUID = 24, "getuid", [], Int;
             SYS_ACCESS = 33, "access", [Path, AccessMode], Int;
             SYS_KILL = 37, "kill", [Int, Signal], Int;
@@ -44,18 +45,27 @@ macro_rules! syscall_table {
             SYS_DUP = 41, "dup", [Int], Int;
             SYS_PIPE = 42, "pipe", [Ptr], Int;
             SYS_BRK = 45, "brk", [Ptr], Hex;
+            SYS_SETGID = 46, "setgid", [Int], Int;
             SYS_GETGID = 47, "getgid", [], Int;
             SYS_GETEUID = 49, "geteuid", [], Int;
             SYS_GETEGID = 50, "getegid", [], Int;
             SYS_IOCTL = 54, "ioctl", [Int, Hex, Hex], Int;
             SYS_DUP2 = 63, "dup2", [Int, Int], Int;
             SYS_GETPPID = 64, "getppid", [], Int;
+            SYS_SETREUID = 70, "setreuid", [Int, Int], Int;
+            SYS_SETREGID = 71, "setregid", [Int, Int], Int;
+            SYS_SETRLIMIT = 75, "setrlimit", [Int, Ptr], Int;
+            SYS_GETRLIMIT = 76, "getrlimit", [Int, Ptr], Int;
+            SYS_GETGROUPS = 80, "getgroups", [Int, Ptr], Int;
+            SYS_SETGROUPS = 81, "setgroups", [Int, Ptr], Int;
             SYS_REBOOT = 88, "reboot", [RebootMagic, RebootMagic, RebootCmd, Path], Int;
             SYS_MMAP = 90, "mmap", [Ptr], Hex;
             SYS_MUNMAP = 91, "munmap", [Ptr, UInt], Int;
             SYS_WAIT4 = 114, "wait4", [Int, Ptr, WaitOptions, Ptr], Int;
             SYS_UNAME = 122, "uname", [Ptr], Int;
             SYS_MPROTECT = 125, "mprotect", [Ptr, UInt, Prot], Int;
+            SYS_SETFSUID = 138, "setfsuid", [Int], Int;
+            SYS_SETFSGID = 139, "setfsgid", [Int], Int;
             SYS_LLSEEK = 140, "_llseek", [Int, UInt, UInt, Ptr, Whence], Int;
             SYS_READV = 145, "readv", [Int, Ptr, UInt], Int;
             SYS_WRITEV = 146, "writev", [Int, Ptr, UInt], Int;
@@ -66,10 +76,15 @@ macro_rules! syscall_table {
             SYS_SCHED_YIELD = 158, "sched_yield", [], Int;
             SYS_NANOSLEEP = 162, "nanosleep", [Ptr, Ptr], Int;
             SYS_MREMAP = 163, "mremap", [Ptr, UInt, UInt, MremapFlags, Ptr], Hex;
+            SYS_SETRESUID = 164, "setresuid", [Int, Int, Int], Int;
+            SYS_GETRESUID = 165, "getresuid", [Ptr, Ptr, Ptr], Int;
+            SYS_SETRESGID = 170, "setresgid", [Int, Int, Int], Int;
+            SYS_GETRESGID = 171, "getresgid", [Ptr, Ptr, Ptr], Int;
             SYS_RT_SIGACTION = 174, "rt_sigaction", [Signal, Ptr, Ptr, UInt], Int;
             SYS_RT_SIGPROCMASK = 175, "rt_sigprocmask", [SigHow, Ptr, Ptr, UInt], Int;
             SYS_GETCWD = 183, "getcwd", [Ptr, UInt], Int;
             SYS_VFORK = 190, "vfork", [], Int;
+            SYS_UGETRLIMIT = 191, "ugetrlimit", [Int, Ptr], Int;
             SYS_MMAP2 = 192, "mmap2", [Ptr, UInt, Prot, MapFlags, Int, PageOffset], Hex;
             SYS_STAT64 = 195, "stat64", [Path, Ptr], Int;
             SYS_LSTAT64 = 196, "lstat64", [Path, Ptr], Int;
@@ -78,6 +93,18 @@ macro_rules! syscall_table {
             SYS_GETGID32 = 200, "getgid32", [], Int;
             SYS_GETEUID32 = 201, "geteuid32", [], Int;
             SYS_GETEGID32 = 202, "getegid32", [], Int;
+            SYS_SETREUID32 = 203, "setreuid32", [Int, Int], Int;
+            SYS_SETREGID32 = 204, "setregid32", [Int, Int], Int;
+            SYS_GETGROUPS32 = 205, "getgroups32", [Int, Ptr], Int;
+            SYS_SETGROUPS32 = 206, "setgroups32", [Int, Ptr], Int;
+            SYS_SETRESUID32 = 208, "setresuid32", [Int, Int, Int], Int;
+            SYS_GETRESUID32 = 209, "getresuid32", [Ptr, Ptr, Ptr], Int;
+            SYS_SETRESGID32 = 210, "setresgid32", [Int, Int, Int], Int;
+            SYS_GETRESGID32 = 211, "getresgid32", [Ptr, Ptr, Ptr], Int;
+            SYS_SETUID32 = 213, "setuid32", [Int], Int;
+            SYS_SETGID32 = 214, "setgid32", [Int], Int;
+            SYS_SETFSUID32 = 215, "setfsuid32", [Int], Int;
+            SYS_SETFSGID32 = 216, "setfsgid32", [Int], Int;
             SYS_MINCORE = 218, "mincore", [Ptr, UInt, Ptr], Int;
             SYS_MADVISE = 219, "madvise", [Ptr, UInt, Advice], Int;
             SYS_GETDENTS64 = 220, "getdents64", [Int, Ptr, UInt], Int;
@@ -87,6 +114,7 @@ macro_rules! syscall_table {
             SYS_EXIT_GROUP = 252, "exit_group", [Int], NoReturn;
             SYS_SET_TID_ADDRESS = 258, "set_tid_address", [Ptr], Int;
             SYS_CLOCK_GETTIME = 265, "clock_gettime", [Clock, Ptr], Int;
+            SYS_PRLIMIT64 = 340, "prlimit64", [Int, Int, Ptr, Ptr], Int;
         }
     };
 }

@@ -86,6 +86,9 @@ pub enum MapError {
     PhysicalPastTop,
     /// No free range is large enough (`ENOMEM`).
     NoSpace,
+    /// The space would pass its `RLIMIT_AS` or `RLIMIT_DATA` (`ENOMEM`, Linux's
+    /// `may_expand_vm`).
+    LimitExceeded,
 }
 
 impl MSpace {
@@ -125,6 +128,12 @@ impl MSpace {
         } else {
             self.tree.find_gap(pages, addr, self.lower, self.upper).ok_or(MapError::NoSpace)?
         };
+        // The limits: what a fixed mapping replaces does not count (Linux counts every page
+        // of the range, whatever its kind).
+        let freed = if fixed { self.pages_in(start, pages, |_| true) } else { 0 };
+        if !self.may_expand(flags, pages, freed) {
+            return Err(MapError::LimitExceeded);
+        }
         let vma = Vma::new(start, pages, flags, backing).map_err(MapError::from)?.with_name(name);
         let span = Span { start, end: vma.end_page() };
         let mut flush = SpaceFlush::new();
@@ -157,7 +166,7 @@ impl From<MapError> for Errno {
     fn from(e: MapError) -> Self {
         match e {
             MapError::NotPermitted { .. } => Errno::EACCES,
-            MapError::NoSpace => Errno::ENOMEM,
+            MapError::NoSpace | MapError::LimitExceeded => Errno::ENOMEM,
             _ => Errno::EINVAL,
         }
     }
@@ -173,6 +182,7 @@ impl fmt::Display for MapError {
             MapError::Unaligned => f.write_str("mmap: unaligned file offset or physical base"),
             MapError::PhysicalPastTop => f.write_str("mmap: physical range past 4 GiB"),
             MapError::NoSpace => f.write_str("mmap: no free range large enough"),
+            MapError::LimitExceeded => f.write_str("mmap: beyond RLIMIT_AS or RLIMIT_DATA"),
         }
     }
 }
