@@ -6,8 +6,10 @@
 //! reaches the space loaded in CR3 through [`AddressSpace::with_active`]. Both are per CPU in
 //! meaning: with several CPUs they read a per-CPU area, and their callers do not change.
 
+pub mod cred;
 pub mod exec;
 pub mod files;
+pub mod limits;
 pub mod sched;
 pub mod signals;
 pub mod switch;
@@ -92,6 +94,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
         return Err(Errno::EAGAIN);
     }
     let parent = current();
+    limits::check_nproc(&parent)?;
     let (aspace, files, name) = {
         let inner = parent.inner.lock();
         (inner.aspace.clone().ok_or(Errno::EINVAL)?, inner.files.clone(), inner.name.clone())
@@ -102,6 +105,8 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     // On failure the child's address space is dropped (swept) with the error.
     let child = Task::new(pid, parent.pid, name, child_space, files).map_err(|_| Errno::EAGAIN)?;
     let child = crate::mm::inject::fallible(|| Arc::try_new(child)).map_err(|_| Errno::ENOMEM)?;
+    *child.cred.lock() = parent.cred.lock().clone();
+    *child.limits.lock() = *parent.limits.lock();
     let mut child_frame = *frame;
     child_frame.eax = 0;
     // SAFETY: the child's kernel stack is fresh and owned by it; it is not queued yet.

@@ -1,6 +1,8 @@
 //! A task: one process (a user address space plus a kernel stack), or the idle task.
 
+use super::cred::Cred;
 use super::files::FdTable;
+use super::limits::RLimits;
 use crate::mm::aspace::AddressSpace;
 use crate::mm::vmalloc::{KernelStack, VmallocError};
 use alloc::string::String;
@@ -60,6 +62,11 @@ pub struct Task {
     saved_esp: UnsafeCell<u32>,
     /// The kernel stack (none for the idle task, which runs on the boot stack).
     kstack: Option<KernelStack>,
+    // Credentials and limits (issue 10, point 7).
+    /// Credentials: shared with the parent until changed, then replaced whole.
+    pub cred: spin::Mutex<Arc<Cred>>,
+    /// Resource limits, process-wide (one task is one process today).
+    pub limits: spin::Mutex<RLimits>,
 }
 
 // SAFETY: `saved_esp` is only accessed by the scheduler on our single CPU with interrupts
@@ -85,6 +92,8 @@ impl Task {
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: None,
+            cred: spin::Mutex::new(Cred::root()),
+            limits: spin::Mutex::new(RLimits::init_defaults()),
         }
     }
 
@@ -105,6 +114,8 @@ impl Task {
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: Some(kstack),
+            cred: spin::Mutex::new(Cred::root()),
+            limits: spin::Mutex::new(RLimits::init_defaults()),
         })
     }
 

@@ -30,6 +30,9 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let arg_refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
     let env_refs: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
     let fresh = AddressSpace::new()?;
+    // The new image grows within the process's limits (kept across exec).
+    let vm_limits = proc::limits::of(&proc::current()).vm();
+    fresh.edit(|s, _, _| (s.set_limits(vm_limits), None));
     let image = exec::load(&fresh, &path, &arg_refs, &env_refs)?;
     let task = proc::current();
     let old = {
