@@ -59,7 +59,9 @@ macro_rules! case {
 mod bad_pointers;
 mod brk;
 mod cow;
+mod creds;
 mod kernel;
+mod limits;
 mod madvise_mlock;
 mod mmap;
 mod mremap;
@@ -87,6 +89,8 @@ static AREAS: &[&[Case]] = &[
     kernel::CASES,
     bad_pointers::CASES,
     oom::CASES,
+    creds::CASES,
+    limits::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
