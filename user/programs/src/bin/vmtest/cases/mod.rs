@@ -72,6 +72,7 @@ mod selftest;
 mod stack;
 
 pub use cow::probe_bss;
+pub use limits::probe_limits;
 pub use process::probe;
 pub use selftest::SELFTESTS;
 
