@@ -16,10 +16,11 @@ use vmcore::errno::Errno;
 /// [`RLimits::set`](crate::proc::limits::RLimits::set)) and returns the old value. A change of
 /// a limit the VM enforces reaches the task's address space at once.
 fn do_prlimit(task: &Task, resource: u32, new: Option<RLimit>) -> Result<RLimit, Errno> {
+    let me = cred::current(); // before the limits lock: it takes the scheduler's
     let (old, vm) = {
         let mut limits = task.limits.lock();
         let old = match new {
-            Some(n) => limits.set(resource, n, &cred::current())?,
+            Some(n) => limits.set(resource, n, &me)?,
             None => limits.get(resource)?,
         };
         (old, limits.vm())

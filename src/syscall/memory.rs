@@ -359,7 +359,7 @@ pub fn mremap(old: u32, old_len: u32, new_len: u32, flags: u32, new_addr: u32) -
         }
         _ => Backing::Anonymous,
     };
-    let mut req = MapRequest::anonymous(new_pages, vma.flags - VmFlags::LOCKED).backed_by(backing);
+    let mut req = MapRequest::anonymous(new_pages, vma.flags - VmFlags::LOCKED).backed_by(backing).replacing(old_pages);
     if flags & MREMAP_FIXED != 0 {
         let target = Page::new(VirtAddr::new(new_addr));
         // The target must lie in user space (EINVAL, as Linux); its end is computed checked:

@@ -28,6 +28,10 @@ pub struct MapRequest {
     pub backing: Backing,
     /// The `/proc/PID/maps` name of a non-file area.
     pub name: VmaName,
+    /// Pages elsewhere that this mapping replaces (mremap's move unmaps the old range right
+    /// after): they do not count against `RLIMIT_AS`/`RLIMIT_DATA`, as Linux checks only the
+    /// growth of a moved area.
+    pub replacing: u32,
 }
 
 impl MapRequest {
@@ -40,7 +44,13 @@ impl MapRequest {
             flags,
             backing: Backing::Anonymous,
             name: VmaName::None,
+            replacing: 0,
         }
+    }
+
+    /// The same request, replacing `pages` pages elsewhere (see [`MapRequest::replacing`]).
+    pub fn replacing(self, pages: u32) -> Self {
+        MapRequest { replacing: pages, ..self }
     }
 
     /// The same request with `backing`.
@@ -111,7 +121,7 @@ impl MSpace {
         tables: &mut dyn TableAccess,
         phys: &mut dyn PhysOps,
     ) -> Result<(Page, SpaceFlush), MapError> {
-        let MapRequest { addr, fixed, pages, flags, backing, name } = req;
+        let MapRequest { addr, fixed, pages, flags, backing, name, replacing } = req;
         if pages == 0 {
             return Err(MapError::Range(RangeError::Empty));
         }
@@ -130,7 +140,7 @@ impl MSpace {
         };
         // The limits: what a fixed mapping replaces does not count (Linux counts every page
         // of the range, whatever its kind).
-        let freed = if fixed { self.pages_in(start, pages, |_| true) } else { 0 };
+        let freed = if fixed { self.pages_in(start, pages, |_| true) } else { 0 }.saturating_add(replacing);
         if !self.may_expand(flags, pages, freed) {
             return Err(MapError::LimitExceeded);
         }

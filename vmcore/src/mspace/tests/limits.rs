@@ -42,6 +42,9 @@ fn rlimit_as_counts_every_area() {
     // MAP_FIXED over existing pages: only the growth counts.
     w.map(s, MapRequest::anonymous(4, RW).fixed(pg(A))).unwrap();
     assert_eq!(w.map(s, MapRequest::anonymous(11, RW).fixed(pg(A))), Err(MapError::LimitExceeded));
+    // A move (mremap) counts only its growth: the replaced pages go away after it.
+    assert_eq!(w.map(s, MapRequest::anonymous(6, RW)), Err(MapError::LimitExceeded));
+    w.map(s, MapRequest::anonymous(6, RW).replacing(6)).unwrap();
     // A limit that is not a page multiple rounds down.
     set(&mut w, s, limits(17 * P - 1, RLIM_INFINITY));
     assert_eq!(w.map(s, MapRequest::anonymous(1, RO)), Err(MapError::LimitExceeded));
@@ -138,5 +141,26 @@ fn locked_pages_count_locked_areas_and_their_overlap_with_a_range() {
     w.unlock(s, A, 10).unwrap();
     w.unlock(s, A + 20 * P, 4).unwrap();
     assert_eq!(w.space(s).locked_pages(), 0);
+    w.finish();
+}
+
+#[test]
+fn mprotect_making_private_memory_writable_counts_against_rlimit_data() {
+    let m = Machine::new(NFRAMES);
+    let mut w = World::new(&m);
+    let s = w.create();
+    set(&mut w, s, limits(RLIM_INFINITY, 8 * P));
+    w.map_at(s, A, 6, RW);
+    w.map_at(s, A + 0x10_0000, 4, RO);
+    let shared = RO | VmFlags::SHARED | VmFlags::MAYSHARE;
+    w.map(s, MapRequest::anonymous(20, shared).fixed(pg(A + 0x20_0000))).unwrap();
+    assert_eq!(w.protect(s, A + 0x10_0000, 4, VmFlags::READ | VmFlags::WRITE), Err(ProtectError::LimitExceeded));
+    assert_eq!(Errno::from(ProtectError::LimitExceeded), Errno::ENOMEM);
+    assert_eq!(w.space(s).data_pages(), 6, "nothing changed");
+    w.protect(s, A + 0x10_0000, 2, VmFlags::READ | VmFlags::WRITE).unwrap();
+    assert_eq!(w.space(s).data_pages(), 8);
+    // Already data, or shared: no growth of data.
+    w.protect(s, A, 6, VmFlags::READ | VmFlags::WRITE).unwrap();
+    w.protect(s, A + 0x20_0000, 20, VmFlags::READ | VmFlags::WRITE).unwrap();
     w.finish();
 }

@@ -199,7 +199,18 @@ const RW: usize = sys::PROT_READ | sys::PROT_WRITE;
 
 fn rlimit_as(_ctx: &Ctx) {
     let pid = spawn(|| {
+        // A free 41 MiB range to move into, and a 40 MiB area to move.
+        let to = ok!(anon(41 << 20, sys::PROT_NONE, sys::MAP_PRIVATE), "41 MiB probe");
+        let from = ok!(anon(40 << 20, RW, sys::MAP_PRIVATE), "40 MiB");
+        ok!(unmap(to, 41 << 20), "munmap probe");
         setrl_ok(RLIMIT_AS, 64 << 20, 64 << 20);
+        err!(remap(from, 40 << 20, 100 << 20, sys::MREMAP_MAYMOVE, 0), Errno::ENOMEM, "mremap growing past RLIMIT_AS");
+        let moved = ok!(
+            remap(from, 40 << 20, 41 << 20, sys::MREMAP_MAYMOVE | sys::MREMAP_FIXED, to),
+            "mremap moving 40 MiB to 41 MiB: only the growth counts"
+        );
+        check_eq!(moved, to, "moved to");
+        ok!(unmap(moved, 41 << 20), "munmap");
         err!(anon(128 << 20, RW, sys::MAP_PRIVATE), Errno::ENOMEM, "128 MiB under a 64 MiB RLIMIT_AS");
         err!(anon(128 << 20, sys::PROT_NONE, sys::MAP_PRIVATE), Errno::ENOMEM, "PROT_NONE counts too");
         let a = ok!(anon(1 << 20, RW, sys::MAP_PRIVATE), "1 MiB");
@@ -222,6 +233,8 @@ fn rlimit_data(_ctx: &Ctx) {
         check_eq!(sys::brk(b + (1 << 20)), b + (1 << 20), "brk 1 MiB");
         err!(anon(32 << 20, RW, sys::MAP_PRIVATE), Errno::ENOMEM, "private writable 32 MiB");
         let r = ok!(anon(32 << 20, sys::PROT_READ, sys::MAP_PRIVATE), "read-only 32 MiB is not data");
+        err!(protect(r, 32 << 20, RW), Errno::ENOMEM, "mprotect making 32 MiB private memory writable");
+        ok!(protect(r, 1 << 20, RW), "mprotect of 1 MiB");
         let s = ok!(anon(32 << 20, RW, sys::MAP_SHARED), "shared 32 MiB is not data");
         ok!(unmap(r, 32 << 20), "munmap");
         ok!(unmap(s, 32 << 20), "munmap");
