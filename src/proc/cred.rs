@@ -88,12 +88,38 @@ pub fn current() -> Arc<Cred> {
 /// Installs `new` as the running task's credentials (Linux's `commit_creds`).
 pub fn commit(new: Cred) -> Result<(), Errno> {
     let new = crate::mm::inject::fallible(|| Arc::try_new(new)).map_err(|_| Errno::ENOMEM)?;
-    let old = core::mem::replace(&mut *super::current().cred.lock(), new);
-    drop(old); // outside the lock
+    install(new);
     Ok(())
 }
 
 /// `task`'s credentials.
 pub fn of(task: &Task) -> Arc<Cred> {
     task.cred.lock().clone()
+}
+
+/// The credentials exec gives the new image (Linux's `cap_bprm_creds_from_file` for a file
+/// without set-id bits): the saved and fs ids become the effective ones. `None` when nothing
+/// changes. Allocated before exec's point of no return; [`install`] it after.
+pub fn for_exec() -> Result<Option<Arc<Cred>>, Errno> {
+    let old = current();
+    if old.suid == old.euid && old.fsuid == old.euid && old.sgid == old.egid && old.fsgid == old.egid {
+        return Ok(None);
+    }
+    let mut new = old.prepare()?;
+    (new.suid, new.fsuid, new.sgid, new.fsgid) = (old.euid, old.euid, old.egid, old.egid);
+    crate::mm::inject::fallible(|| Arc::try_new(new)).map(Some).map_err(|_| Errno::ENOMEM)
+}
+
+/// Installs credentials prepared earlier as the running task's.
+pub fn install(new: Arc<Cred>) {
+    let old = core::mem::replace(&mut *super::current().cred.lock(), new);
+    drop(old); // outside the lock
+}
+
+/// Whether a process with `sender`'s credentials may signal one with `target`'s (Linux's
+/// `kill_ok_by_cred`): the sender's real or effective uid is the target's real or saved uid,
+/// or the sender holds `CAP_KILL`.
+pub fn may_signal(sender: &Cred, target: &Cred) -> bool {
+    let theirs = [target.uid, target.suid];
+    sender.capable() || theirs.contains(&sender.euid) || theirs.contains(&sender.uid)
 }

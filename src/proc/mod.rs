@@ -248,6 +248,12 @@ pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
     }
     sched::with(|s| {
         let task = s.tasks.get(&pid).filter(|t| t.pid != 0).cloned().ok_or(Errno::ESRCH)?;
+        // One lock at a time: the target may be the caller.
+        let mine = s.current().cred.lock().clone();
+        let theirs = task.cred.lock().clone();
+        if !cred::may_signal(&mine, &theirs) {
+            return Err(Errno::EPERM);
+        }
         if sig == 0 {
             return Ok(());
         }

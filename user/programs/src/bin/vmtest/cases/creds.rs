@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) static CASES: &[Case] = &[
     case!(cred_root_defaults, OK, ALL, "a process starts as root: every id 0 in the 16- and 32-bit calls, no supplementary groups"),
-    case!(cred_setuid_drops_all, OK, ALL, "setuid(1000) as root sets every uid; then setuid(0), setgid(0) and setgroups are EPERM, setuid(-1) EINVAL"),
+    case!(cred_setuid_drops_all, OK, ALL, "setuid(1000) as root sets every uid; then setuid(0), setgid(0), setgroups and kill of root's processes are EPERM, setuid(-1) EINVAL"),
     case!(cred_setres_rules, OK, ALL, "setresuid/setreuid/setfsuid keep or change each id by Linux's rules (saved uid, EPERM without euid 0)"),
     case!(cred_groups, OK, ALL, "setgroups sorts, getgroups returns the count (EINVAL when too small); 16-bit calls truncate and report 65534"),
 ];
@@ -67,6 +67,16 @@ fn cred_setuid_drops_all(_ctx: &Ctx) {
         ok!(call(nr::SYS_SETGID32, &[100]), "setgid32 to the own gid");
         err!(call(nr::SYS_SETGROUPS32, &[0, 0]), Errno::EPERM, "setgroups32 without root");
         err!(call(nr::SYS_SETRESUID32, &[NONE, 0, NONE]), Errno::EPERM, "setresuid32(-1, 0, -1)");
+        // Signals: only to processes whose real or saved uid is ours.
+        err!(sys::kill(1, 0), Errno::EPERM, "kill(init, 0) as uid 1000");
+        err!(sys::kill(sys::getppid() as i32, 0), Errno::EPERM, "kill(root's process, 0)");
+        let own = spawn(|| loop {
+            sys::sleep_ms(1000);
+        });
+        ok!(sys::kill(own as i32, 0), "kill(own child, 0)");
+        ok!(sys::kill(-1, 0), "kill(-1, 0): the refused targets do not fail it");
+        ok!(sys::kill(own as i32, sys::SIGKILL), "kill(own child, SIGKILL)");
+        check!(sys::wifsignaled(wait(own)), "the child was killed");
         0
     });
     wait_ok(pid, "setuid child");

@@ -7,7 +7,7 @@ pub(super) static CASES: &[Case] = &[
     case!(rlimit_defaults, OK, ALL, "init's limits are Linux 6.1's (STACK 8M/inf, CORE 0/inf, NOFILE 1024/4096, MEMLOCK 8M, MSGQUEUE 819200, NPROC = SIGPENDING) in all three get calls"),
     case!(rlimit_set_rules, OK, ALL, "setrlimit/prlimit64: EINVAL soft > hard or bad resource, EPERM raising hard without root or NOFILE above nr_open, 64-bit infinity, ESRCH, EPERM on another user's process"),
     case!(rlimit_fork_keeps, OK, ALL, "a forked child (and its child) keeps lowered limits"),
-    case!(rlimit_exec_keeps, OK, ALL, "execve keeps the limits (RLIMIT_AS binds the new image) and the credentials"),
+    case!(rlimit_exec_keeps, OK, ALL, "execve keeps the limits (RLIMIT_AS binds the new image) and the ids, the saved ids becoming the effective ones"),
     case!(rlimit_as, OK, ALL, "RLIMIT_AS: a big mmap fails ENOMEM (PROT_NONE too), brk cannot grow past it, a small mmap works"),
     case!(rlimit_data, OK, ALL, "RLIMIT_DATA: brk and private writable mmap fail past it, read-only and shared mappings do not count"),
     case!(rlimit_stack, OK, ALL, "RLIMIT_STACK: 1 MiB of recursion works under 4 MiB and kills with SIGSEGV under 256 KiB"),
@@ -369,9 +369,17 @@ pub fn probe_limits() -> i32 {
     if anon(128 << 20, RW, sys::MAP_PRIVATE) != Err(Errno::ENOMEM) {
         return 3; // the new image's space must enforce the process's RLIMIT_AS
     }
-    // SAFETY: no arguments.
-    if unsafe { syscall1(nr::SYS_GETUID32, 0) } != 1000 || unsafe { syscall1(nr::SYS_GETEUID32, 0) } != 1000 {
+    // Exec of a file without set-id bits: the saved ids become the effective ones.
+    let mut ids = [0u32; 6];
+    let p = ids.as_mut_ptr() as usize;
+    // SAFETY: the kernel writes three words each into `ids`.
+    let (u, g) = unsafe { (syscall3(nr::SYS_GETRESUID32, p, p + 4, p + 8), syscall3(nr::SYS_GETRESGID32, p + 12, p + 16, p + 20)) };
+    if u != 0 || g != 0 || ids != [1000, 1001, 1001, 2000, 2001, 2001] {
         return 4;
+    }
+    // SAFETY: an integer argument; setfsuid(-1) only reports the fs uid.
+    if unsafe { syscall1(nr::SYS_SETFSUID32, usize::MAX) } != 1001 {
+        return 5;
     }
     44
 }
@@ -380,7 +388,10 @@ fn rlimit_exec_keeps(ctx: &Ctx) {
     let pid = spawn(|| {
         setrl_ok(RLIMIT_CORE, 40960, 81920);
         setrl_ok(RLIMIT_AS, 64 << 20, 64 << 20);
-        ok!(res(unsafe_setuid(1000)), "setuid(1000)");
+        // SAFETY: integer arguments.
+        ok!(res(unsafe { syscall3(nr::SYS_SETRESGID32, 2000, 2001, 2002) }), "setresgid32");
+        // SAFETY: integer arguments.
+        ok!(res(unsafe { syscall3(nr::SYS_SETRESUID32, 1000, 1001, 1002) }), "setresuid32");
         let argv = [c"vmtest".as_ptr() as *const u8, c"--probe-limits".as_ptr() as *const u8, core::ptr::null()];
         let envp = [core::ptr::null()];
         let e = sys::execve(ctx.self_path.as_cstr(), &argv, &envp);
