@@ -6,10 +6,12 @@
 //! reaches the space loaded in CR3 through [`AddressSpace::with_active`]. Both are per CPU in
 //! meaning: with several CPUs they read a per-CPU area, and their callers do not change.
 
+pub mod cred;
 pub mod exec;
 pub mod files;
 pub mod robust;
 pub mod rseq;
+pub mod limits;
 pub mod sched;
 pub mod signals;
 pub mod switch;
@@ -97,6 +99,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
         return Err(Errno::EAGAIN);
     }
     let parent = current();
+    limits::check_nproc(&parent)?;
     let (aspace, files, name) = {
         let inner = parent.inner.lock();
         (inner.aspace.clone().ok_or(Errno::EINVAL)?, inner.files.clone(), inner.name.clone())
@@ -108,6 +111,8 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     let child = Task::new(pid, parent.pid, name, child_space, files).map_err(|_| Errno::EAGAIN)?;
     let child = crate::mm::inject::fallible(|| Arc::try_new(child)).map_err(|_| Errno::ENOMEM)?;
     child.inner.lock().thread = parent.inner.lock().thread.for_fork_child();
+    *child.cred.lock() = parent.cred.lock().clone();
+    *child.limits.lock() = *parent.limits.lock();
     let mut child_frame = *frame;
     child_frame.eax = 0;
     // SAFETY: the child's kernel stack is fresh and owned by it; it is not queued yet.
@@ -247,6 +252,12 @@ pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
     }
     sched::with(|s| {
         let task = s.tasks.get(&pid).filter(|t| t.pid != 0).cloned().ok_or(Errno::ESRCH)?;
+        // One lock at a time: the target may be the caller.
+        let mine = s.current().cred.lock().clone();
+        let theirs = task.cred.lock().clone();
+        if !cred::may_signal(&mine, &theirs) {
+            return Err(Errno::EPERM);
+        }
         if sig == 0 {
             return Ok(());
         }

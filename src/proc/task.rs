@@ -1,7 +1,9 @@
 //! A task: one process (a user address space plus a kernel stack), or the idle task.
 
+use super::cred::Cred;
 use super::files::FdTable;
 use crate::arch::fpu::FpuArea;
+use super::limits::RLimits;
 use crate::mm::aspace::AddressSpace;
 use crate::mm::vmalloc::{KernelStack, VmallocError};
 use alloc::boxed::Box;
@@ -65,6 +67,11 @@ pub struct Task {
     saved_esp: UnsafeCell<u32>,
     /// The kernel stack (none for the idle task, which runs on the boot stack).
     kstack: Option<KernelStack>,
+    // Credentials and limits (issue 10, point 7).
+    /// Credentials: shared with the parent until changed, then replaced whole.
+    pub cred: spin::Mutex<Arc<Cred>>,
+    /// Resource limits, process-wide (one task is one process today).
+    pub limits: spin::Mutex<RLimits>,
     // --- FPU/SSE state (issue 10, point 1) ---
     /// The x87/SSE registers while switched out (none for the idle task): touched only by
     /// the context switch with interrupts off, and by fork before the task is first queued.
@@ -105,6 +112,8 @@ impl Task {
             saved_esp: UnsafeCell::new(0),
             kstack: None,
             fpu: None,
+            cred: spin::Mutex::new(Cred::root()),
+            limits: spin::Mutex::new(RLimits::init_defaults()),
         }
     }
 
@@ -136,6 +145,8 @@ impl Task {
             saved_esp: UnsafeCell::new(0),
             kstack: Some(kstack),
             fpu: Some(fpu),
+            cred: spin::Mutex::new(Cred::root()),
+            limits: spin::Mutex::new(RLimits::init_defaults()),
         })
     }
 

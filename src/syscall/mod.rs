@@ -10,7 +10,9 @@
 //! With `strace` on the kernel command line (or `strace=NAME` for one program) every call is
 //! printed on the serial console in strace's format.
 
+mod cred;
 mod file;
+mod limits;
 mod memory;
 mod process;
 mod random;
@@ -72,8 +74,6 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_MREMAP, call: |a, _| memory::mremap(a[0], a[1], a[2], a[3], a[4]) },
     Syscall { nr: nr::SYS_MMAP2, call: |a, _| memory::mmap(a[0], a[1], a[2], a[3], a[4] as i32, a[5] as u64 * 4096) },
     Syscall { nr: nr::SYS_FSTAT64, call: |a, _| file::fstat64(a[0], uptr::UserPtr::new(a[1])) },
-    Syscall { nr: nr::SYS_GETUID32, call: |_, _| Ok(0) },
-    Syscall { nr: nr::SYS_GETUID, call: |_, _| Ok(0) },
     Syscall { nr: nr::SYS_MADVISE, call: |a, _| memory::madvise(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_GETDENTS64, call: |a, _| file::getdents64(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_EXIT_GROUP, call: |a, _| process::exit(a[0] as i32) },
@@ -86,7 +86,46 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_GET_ROBUST_LIST, call: |a, _| thread::get_robust_list(a[0] as i32, uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2])) },
     Syscall { nr: nr::SYS_GETRANDOM, call: |a, _| random::getrandom(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_RSEQ, call: |a, _| thread::rseq(a[0], a[1], a[2], a[3]) },
+    // Credentials and resource limits (issue 10, point 7).
+    Syscall { nr: nr::SYS_SETUID, call: |a, _| cred::setuid(Old16, a[0]) },
+    Syscall { nr: nr::SYS_GETUID, call: |_, _| cred::get_id(Old16, Which::Uid) },
+    Syscall { nr: nr::SYS_SETGID, call: |a, _| cred::setgid(Old16, a[0]) },
+    Syscall { nr: nr::SYS_GETGID, call: |_, _| cred::get_id(Old16, Which::Gid) },
+    Syscall { nr: nr::SYS_GETEUID, call: |_, _| cred::get_id(Old16, Which::Euid) },
+    Syscall { nr: nr::SYS_GETEGID, call: |_, _| cred::get_id(Old16, Which::Egid) },
+    Syscall { nr: nr::SYS_SETREUID, call: |a, _| cred::setreuid(Old16, a[0], a[1]) },
+    Syscall { nr: nr::SYS_SETREGID, call: |a, _| cred::setregid(Old16, a[0], a[1]) },
+    Syscall { nr: nr::SYS_SETRLIMIT, call: |a, _| limits::setrlimit(a[0], uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_GETRLIMIT, call: |a, _| limits::old_getrlimit(a[0], uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_GETGROUPS, call: |a, _| cred::getgroups(Old16, a[0] as i32, a[1]) },
+    Syscall { nr: nr::SYS_SETGROUPS, call: |a, _| cred::setgroups(Old16, a[0] as i32, a[1]) },
+    Syscall { nr: nr::SYS_SETFSUID, call: |a, _| cred::setfsuid(Old16, a[0]) },
+    Syscall { nr: nr::SYS_SETFSGID, call: |a, _| cred::setfsgid(Old16, a[0]) },
+    Syscall { nr: nr::SYS_SETRESUID, call: |a, _| cred::setresuid(Old16, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_GETRESUID, call: |a, _| cred::getresuid(Old16, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_SETRESGID, call: |a, _| cred::setresgid(Old16, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_GETRESGID, call: |a, _| cred::getresgid(Old16, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_UGETRLIMIT, call: |a, _| limits::ugetrlimit(a[0], uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_GETUID32, call: |_, _| cred::get_id(Full, Which::Uid) },
+    Syscall { nr: nr::SYS_GETGID32, call: |_, _| cred::get_id(Full, Which::Gid) },
+    Syscall { nr: nr::SYS_GETEUID32, call: |_, _| cred::get_id(Full, Which::Euid) },
+    Syscall { nr: nr::SYS_GETEGID32, call: |_, _| cred::get_id(Full, Which::Egid) },
+    Syscall { nr: nr::SYS_SETREUID32, call: |a, _| cred::setreuid(Full, a[0], a[1]) },
+    Syscall { nr: nr::SYS_SETREGID32, call: |a, _| cred::setregid(Full, a[0], a[1]) },
+    Syscall { nr: nr::SYS_GETGROUPS32, call: |a, _| cred::getgroups(Full, a[0] as i32, a[1]) },
+    Syscall { nr: nr::SYS_SETGROUPS32, call: |a, _| cred::setgroups(Full, a[0] as i32, a[1]) },
+    Syscall { nr: nr::SYS_SETRESUID32, call: |a, _| cred::setresuid(Full, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_GETRESUID32, call: |a, _| cred::getresuid(Full, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_SETRESGID32, call: |a, _| cred::setresgid(Full, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_GETRESGID32, call: |a, _| cred::getresgid(Full, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_SETUID32, call: |a, _| cred::setuid(Full, a[0]) },
+    Syscall { nr: nr::SYS_SETGID32, call: |a, _| cred::setgid(Full, a[0]) },
+    Syscall { nr: nr::SYS_SETFSUID32, call: |a, _| cred::setfsuid(Full, a[0]) },
+    Syscall { nr: nr::SYS_SETFSGID32, call: |a, _| cred::setfsgid(Full, a[0]) },
+    Syscall { nr: nr::SYS_PRLIMIT64, call: |a, _| limits::prlimit64(a[0] as i32, a[1], uptr::UserPtr::new(a[2]), uptr::UserPtr::new(a[3])) },
 ];
+
+use cred::{Which, Width::{Full, Old16}};
 
 /// Bit per syscall number below 512 already reported as unknown.
 static UNKNOWN_SEEN: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];

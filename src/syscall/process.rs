@@ -31,7 +31,11 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let arg_refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
     let env_refs: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
     let fresh = AddressSpace::new()?;
+    // The new image grows within the process's limits (kept across exec).
+    let vm_limits = proc::limits::of(&proc::current()).vm();
+    fresh.edit(|s, _, _| (s.set_limits(vm_limits), None));
     let image = exec::load(&fresh, &path, &arg_refs, &env_refs)?;
+    let cred = proc::cred::for_exec()?;
     let task = proc::current();
     // Past the point of no return: the old image's robust list, clear_child_tid, TLS and rseq
     // go (Linux's exec_mm_release, flush_thread, rseq_execve).
@@ -41,6 +45,9 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
         inner.name = exec::basename(&path);
         inner.aspace.replace(fresh.clone())
     };
+    if let Some(cred) = cred {
+        proc::cred::install(cred);
+    }
     // The old space stays alive until the new one is loaded.
     fresh.activate();
     crate::mm::inject::switched_to(task.pid, &task.inner.lock().name);
@@ -89,11 +96,16 @@ pub fn kill(pid: i32, sig: u32) -> SysResult {
         -1 => {
             let me = proc::current_pid();
             let targets: Vec<u32> = sched::with(|s| s.pids()).into_iter().filter(|&p| p > proc::INIT_PID && p != me).collect();
-            let mut any = false;
+            // Linux: targets the caller may not signal count but do not fail the call.
+            let (mut found, mut ret) = (false, Ok(0));
             for p in targets {
-                any |= proc::kill(p, sig).is_ok();
+                match proc::kill(p, sig) {
+                    Err(Errno::ESRCH) => {}
+                    Err(Errno::EPERM) => found = true,
+                    r => (found, ret) = (true, r.map(|()| 0)),
+                }
             }
-            if any { Ok(0) } else { Err(Errno::ESRCH) }
+            if found { ret } else { Err(Errno::ESRCH) }
         }
         p if p <= 0 => Err(Errno::EINVAL),
         p => {

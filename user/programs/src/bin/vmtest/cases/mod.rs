@@ -60,7 +60,9 @@ mod bad_pointers;
 mod brk;
 mod cow;
 mod fpu;
+mod creds;
 mod kernel;
+mod limits;
 mod madvise_mlock;
 mod mmap;
 mod mremap;
@@ -73,6 +75,7 @@ mod tls;
 
 pub use cow::probe_bss;
 pub use fpu::probe_fpu;
+pub use limits::probe_limits;
 pub use process::probe;
 pub use selftest::SELFTESTS;
 pub use tls::probe_tls;
@@ -93,6 +96,8 @@ static AREAS: &[&[Case]] = &[
     oom::CASES,
     fpu::CASES,
     tls::CASES,
+    creds::CASES,
+    limits::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
