@@ -18,9 +18,9 @@ pub const KSTACK_SIZE: usize = 16 * 1024;
 pub enum State {
     /// Running or ready to run.
     Runnable,
-    /// Waiting until the timer reaches `until` ticks (or a signal).
+    /// Waiting for a timer in the timer queue (`proc::timer`) or a signal.
     Sleeping {
-        /// Tick at which to wake.
+        /// Tick at which the timer fires (`u64::MAX`: no timer, only a signal wakes it).
         until: u64,
     },
     /// Waiting for a child to change state.
@@ -60,6 +60,9 @@ pub struct Task {
     saved_esp: UnsafeCell<u32>,
     /// The kernel stack (none for the idle task, which runs on the boot stack).
     kstack: Option<KernelStack>,
+    // Clocks and timers slice:
+    /// CPU time, faults, context switches, peak memory, CPU and real-time timers.
+    pub usage: super::usage::TaskUsage,
 }
 
 // SAFETY: `saved_esp` is only accessed by the scheduler on our single CPU with interrupts
@@ -85,6 +88,7 @@ impl Task {
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: None,
+            usage: super::usage::TaskUsage::new(),
         }
     }
 
@@ -105,6 +109,7 @@ impl Task {
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: Some(kstack),
+            usage: super::usage::TaskUsage::new(),
         })
     }
 

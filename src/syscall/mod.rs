@@ -14,6 +14,7 @@ mod file;
 mod memory;
 mod process;
 mod system;
+mod time;
 pub mod uptr;
 
 use crate::arch::trap::TrapFrame;
@@ -47,7 +48,7 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_WRITE, call: |a, _| file::write(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_OPEN, call: |a, _| file::open(uptr::UserPtr::new(a[0]), a[1], a[2]) },
     Syscall { nr: nr::SYS_CLOSE, call: |a, _| file::close(a[0]) },
-    Syscall { nr: nr::SYS_WAITPID, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], 0) },
+    Syscall { nr: nr::SYS_WAITPID, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], uptr::UserPtr::new(0)) },
     Syscall { nr: nr::SYS_EXECVE, call: |a, f| process::execve(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2]), f) },
     Syscall { nr: nr::SYS_LSEEK, call: |a, _| file::lseek(a[0], a[1] as i32, a[2]) },
     Syscall { nr: nr::SYS_GETPID, call: |_, _| process::getpid() },
@@ -57,7 +58,7 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_REBOOT, call: |a, _| system::reboot(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_MMAP, call: |a, _| memory::old_mmap(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_MUNMAP, call: |a, _| memory::munmap(a[0], a[1]) },
-    Syscall { nr: nr::SYS_WAIT4, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3]) },
+    Syscall { nr: nr::SYS_WAIT4, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], uptr::UserPtr::new(a[3])) },
     Syscall { nr: nr::SYS_UNAME, call: |a, _| system::uname(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_MPROTECT, call: |a, _| memory::mprotect(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_MLOCK, call: |a, _| memory::mlock(a[0], a[1]) },
@@ -65,7 +66,6 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_MLOCKALL, call: |a, _| memory::mlockall(a[0]) },
     Syscall { nr: nr::SYS_MUNLOCKALL, call: |_, _| memory::munlockall() },
     Syscall { nr: nr::SYS_SCHED_YIELD, call: |_, _| process::sched_yield() },
-    Syscall { nr: nr::SYS_NANOSLEEP, call: |a, _| process::nanosleep(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
     Syscall { nr: nr::SYS_MREMAP, call: |a, _| memory::mremap(a[0], a[1], a[2], a[3], a[4]) },
     Syscall { nr: nr::SYS_MMAP2, call: |a, _| memory::mmap(a[0], a[1], a[2], a[3], a[4] as i32, a[5] as u64 * 4096) },
     Syscall { nr: nr::SYS_FSTAT64, call: |a, _| file::fstat64(a[0], uptr::UserPtr::new(a[1])) },
@@ -74,6 +74,21 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_MADVISE, call: |a, _| memory::madvise(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_GETDENTS64, call: |a, _| file::getdents64(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_EXIT_GROUP, call: |a, _| process::exit(a[0] as i32) },
+    // Clocks, timers and resource usage (issue 10, point 6):
+    Syscall { nr: nr::SYS_TIME, call: |a, _| time::time(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_ALARM, call: |a, _| time::alarm(a[0]) },
+    Syscall { nr: nr::SYS_TIMES, call: |a, _| time::times(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_GETRUSAGE, call: |a, _| time::getrusage(a[0] as i32, uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_GETTIMEOFDAY, call: |a, _| time::gettimeofday(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_SETITIMER, call: |a, _| time::setitimer(a[0], uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2])) },
+    Syscall { nr: nr::SYS_GETITIMER, call: |a, _| time::getitimer(a[0], uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_NANOSLEEP, call: |a, _| time::nanosleep(a[0], a[1]) },
+    Syscall { nr: nr::SYS_CLOCK_GETTIME, call: |a, _| time::clock_gettime(a[0] as i32, a[1], time::Layout::Old32) },
+    Syscall { nr: nr::SYS_CLOCK_GETRES, call: |a, _| time::clock_getres(a[0] as i32, a[1], time::Layout::Old32) },
+    Syscall { nr: nr::SYS_CLOCK_NANOSLEEP, call: |a, _| time::clock_nanosleep(a[0] as i32, a[1], a[2], a[3], time::Layout::Old32) },
+    Syscall { nr: nr::SYS_CLOCK_GETTIME64, call: |a, _| time::clock_gettime(a[0] as i32, a[1], time::Layout::Time64) },
+    Syscall { nr: nr::SYS_CLOCK_GETRES_TIME64, call: |a, _| time::clock_getres(a[0] as i32, a[1], time::Layout::Time64) },
+    Syscall { nr: nr::SYS_CLOCK_NANOSLEEP_TIME64, call: |a, _| time::clock_nanosleep(a[0] as i32, a[1], a[2], a[3], time::Layout::Time64) },
 ];
 
 /// Bit per syscall number below 512 already reported as unknown.

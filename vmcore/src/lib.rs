@@ -27,6 +27,7 @@ pub mod errno;
 pub mod cpio;
 pub mod exec;
 pub mod syscall_abi;
+pub mod time;
 pub use abi::signal;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
