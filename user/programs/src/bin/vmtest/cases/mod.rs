@@ -68,6 +68,7 @@ mod process;
 mod protection;
 mod selftest;
 mod stack;
+mod time;
 
 pub use cow::probe_bss;
 pub use process::probe;
@@ -87,6 +88,7 @@ static AREAS: &[&[Case]] = &[
     kernel::CASES,
     bad_pointers::CASES,
     oom::CASES,
+    time::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
