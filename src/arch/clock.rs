@@ -27,8 +27,9 @@ static TICKS: AtomicU64 = AtomicU64::new(0);
 static LAST_TSC: AtomicU64 = AtomicU64::new(0);
 /// The TSC at tick `CAL_FROM_TICK`.
 static CAL_TSC: AtomicU64 = AtomicU64::new(0);
-/// The interpolation's cycles per tick and multiplier (0: not yet measured).
+/// The interpolation's cycles per tick (0: not yet measured) and multiplier.
 static CYCLES_PER_TICK: AtomicU64 = AtomicU64::new(0);
+static MULT: AtomicU64 = AtomicU64::new(0);
 /// Realtime minus monotonic, in nanoseconds.
 static REALTIME_OFFSET: AtomicI64 = AtomicI64::new(0);
 
@@ -41,7 +42,11 @@ pub fn on_tick(ticks: u64) {
         CAL_TSC.store(tsc, Ordering::Relaxed);
     } else if ticks > CAL_FROM_TICK && (ticks - CAL_FROM_TICK) % CAL_TICKS == 0 {
         let cycles = tsc.wrapping_sub(CAL_TSC.load(Ordering::Relaxed)) / (ticks - CAL_FROM_TICK);
-        CYCLES_PER_TICK.store(cycles, Ordering::Relaxed);
+        if let Some(interp) = TickInterp::new(cycles, TICK_NS) {
+            // Readers run with interrupts off: they see both stores or neither.
+            CYCLES_PER_TICK.store(interp.cycles_per_tick(), Ordering::Relaxed);
+            MULT.store(interp.mult(), Ordering::Relaxed);
+        }
     }
 }
 
@@ -50,7 +55,8 @@ pub fn monotonic_ns() -> u64 {
     let _irq = IrqGuard::new();
     let ticks = TICKS.load(Ordering::Relaxed);
     let since = rdtsc().wrapping_sub(LAST_TSC.load(Ordering::Relaxed));
-    let extra = TickInterp::new(CYCLES_PER_TICK.load(Ordering::Relaxed), TICK_NS).map_or(0, |i| i.ns(since));
+    let interp = TickInterp::from_parts(CYCLES_PER_TICK.load(Ordering::Relaxed), MULT.load(Ordering::Relaxed), TICK_NS);
+    let extra = interp.map_or(0, |i| i.ns(since));
     ticks * TICK_NS + extra
 }
 

@@ -91,6 +91,25 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_CLOCK_NANOSLEEP_TIME64, call: |a, _| time::clock_nanosleep(a[0] as i32, a[1], a[2], a[3], time::Layout::Time64) },
 ];
 
+/// Numbers the dispatcher indexes directly (every Linux i386 call is below this).
+const MAX_NR: usize = 512;
+
+/// `TABLE`'s position of each number (`u16::MAX`: not implemented), built at compile time,
+/// so finding a handler is one load however long the table grows (a linear search over 47
+/// entries cost about 150 instructions per call).
+static BY_NUMBER: [u16; MAX_NR] = {
+    let mut index = [u16::MAX; MAX_NR];
+    let mut i = 0;
+    while i < TABLE.len() {
+        let nr = TABLE[i].nr as usize;
+        assert!(nr < MAX_NR, "a system-call number beyond the dispatch index");
+        assert!(index[nr] == u16::MAX, "a system-call number in TABLE twice");
+        index[nr] = i as u16;
+        i += 1;
+    }
+    index
+};
+
 /// Bit per syscall number below 512 already reported as unknown.
 static UNKNOWN_SEEN: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];
 
@@ -106,7 +125,10 @@ fn report_unknown(number: u32) {
 pub fn dispatch(frame: &mut TrapFrame) {
     let number = frame.eax;
     let args: Args = [frame.ebx, frame.ecx, frame.edx, frame.esi, frame.edi, frame.ebp];
-    let entry = TABLE.iter().find(|s| s.nr == number);
+    let entry = match BY_NUMBER.get(number as usize) {
+        Some(&i) if i != u16::MAX => Some(&TABLE[i as usize]),
+        _ => None,
+    };
     let traced = if crate::trace::enabled() { crate::trace::before(number, &args) } else { None };
     let result = match entry {
         Some(s) => (s.call)(&args, frame),

@@ -168,6 +168,17 @@ impl TickInterp {
     pub fn cycles_per_tick(&self) -> u64 {
         self.cycles_per_tick
     }
+
+    /// The multiplier (what [`TickInterp::from_parts`] takes back).
+    pub fn mult(&self) -> u64 {
+        self.mult
+    }
+
+    /// Rebuilds an interpolation from its rate and multiplier (computed once by [`Self::new`]
+    /// and stored, so a clock read needs no division); `None` if the rate is 0.
+    pub fn from_parts(cycles_per_tick: u64, mult: u64, tick_ns: u64) -> Option<Self> {
+        (cycles_per_tick != 0).then_some(Self { cycles_per_tick, mult, tick_ns })
+    }
 }
 
 /// Linux's `cputime_adjust` without its monotonic memory: splits the precise run time `rtime`
@@ -180,7 +191,13 @@ pub fn split_runtime(rtime: u64, utime: u64, stime: u64) -> (u64, u64) {
     if utime == 0 {
         return (0, rtime);
     }
-    let s = (rtime as u128 * stime as u128 / (utime as u128 + stime as u128)) as u64;
+    let total = utime.saturating_add(stime);
+    // u64 arithmetic when the product fits (it does for the first hours of CPU time): a
+    // 128-bit division is a long library routine on i386, and a reap computes this.
+    let s = match rtime.checked_mul(stime) {
+        Some(p) => p / total,
+        None => (rtime as u128 * stime as u128 / total as u128) as u64,
+    };
     (rtime - s, s)
 }
 
@@ -252,6 +269,8 @@ mod tests {
             }
         }
         assert_eq!(TickInterp::new(0, tick), None);
+        let i = TickInterp::new(12_345, tick).unwrap();
+        assert_eq!(TickInterp::from_parts(i.cycles_per_tick(), i.mult(), tick), Some(i));
     }
 
     #[test]
