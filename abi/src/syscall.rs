@@ -54,6 +54,7 @@ macro_rules! syscall_table {
             SYS_GETPPID = 64, "getppid", [], Int;
             SYS_GETRUSAGE = 77, "getrusage", [Int, Ptr], Int;
             SYS_GETTIMEOFDAY = 78, "gettimeofday", [Ptr, Ptr], Int;
+            SYS_SETTIMEOFDAY = 79, "settimeofday", [Ptr, Ptr], Int;
             SYS_REBOOT = 88, "reboot", [RebootMagic, RebootMagic, RebootCmd, Path], Int;
             SYS_MMAP = 90, "mmap", [Ptr], Hex;
             SYS_MUNMAP = 91, "munmap", [Ptr, UInt], Int;
@@ -92,10 +93,12 @@ macro_rules! syscall_table {
             SYS_SET_THREAD_AREA = 243, "set_thread_area", [Ptr], Int;
             SYS_EXIT_GROUP = 252, "exit_group", [Int], NoReturn;
             SYS_SET_TID_ADDRESS = 258, "set_tid_address", [Ptr], Int;
+            SYS_CLOCK_SETTIME = 264, "clock_settime", [Clock, Ptr], Int;
             SYS_CLOCK_GETTIME = 265, "clock_gettime", [Clock, Ptr], Int;
             SYS_CLOCK_GETRES = 266, "clock_getres", [Clock, Ptr], Int;
             SYS_CLOCK_NANOSLEEP = 267, "clock_nanosleep", [Clock, Hex, Ptr, Ptr], Int;
             SYS_CLOCK_GETTIME64 = 403, "clock_gettime64", [Clock, Ptr], Int;
+            SYS_CLOCK_SETTIME64 = 404, "clock_settime64", [Clock, Ptr], Int;
             SYS_CLOCK_GETRES_TIME64 = 406, "clock_getres_time64", [Clock, Ptr], Int;
             SYS_CLOCK_NANOSLEEP_TIME64 = 407, "clock_nanosleep_time64", [Clock, Hex, Ptr, Ptr], Int;
         }

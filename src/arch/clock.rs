@@ -17,9 +17,11 @@ use vmcore::time::TickInterp;
 /// Nanoseconds per timer tick.
 pub const TICK_NS: u64 = 1_000_000_000 / super::pit::HZ as u64;
 /// The tick at which the TSC rate measurement starts (the first may be partial).
-const CAL_FROM_TICK: u64 = 2;
-/// Ticks over which the first rate is measured; re-measured every this many ticks after.
-const CAL_TICKS: u64 = 8;
+const CAL_FROM_TICK: u64 = 1;
+/// Ticks over which the first rate is measured (init starts about then), then every
+/// [`RECAL_TICKS`] the rate is re-measured as the average since `CAL_FROM_TICK`.
+const CAL_TICKS: u64 = 2;
+const RECAL_TICKS: u64 = 8;
 
 /// The tick count as of the last tick (a copy of the PIT's, taken with `LAST_TSC`).
 static TICKS: AtomicU64 = AtomicU64::new(0);
@@ -40,7 +42,7 @@ pub fn on_tick(ticks: u64) {
     TICKS.store(ticks, Ordering::Relaxed);
     if ticks == CAL_FROM_TICK {
         CAL_TSC.store(tsc, Ordering::Relaxed);
-    } else if ticks > CAL_FROM_TICK && (ticks - CAL_FROM_TICK) % CAL_TICKS == 0 {
+    } else if ticks == CAL_FROM_TICK + CAL_TICKS || (ticks > CAL_FROM_TICK && (ticks - CAL_FROM_TICK) % RECAL_TICKS == 0) {
         let cycles = tsc.wrapping_sub(CAL_TSC.load(Ordering::Relaxed)) / (ticks - CAL_FROM_TICK);
         if let Some(interp) = TickInterp::new(cycles, TICK_NS) {
             // Readers run with interrupts off: they see both stores or neither.

@@ -89,6 +89,9 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_CLOCK_GETTIME64, call: |a, _| time::clock_gettime(a[0] as i32, a[1], time::Layout::Time64) },
     Syscall { nr: nr::SYS_CLOCK_GETRES_TIME64, call: |a, _| time::clock_getres(a[0] as i32, a[1], time::Layout::Time64) },
     Syscall { nr: nr::SYS_CLOCK_NANOSLEEP_TIME64, call: |a, _| time::clock_nanosleep(a[0] as i32, a[1], a[2], a[3], time::Layout::Time64) },
+    Syscall { nr: nr::SYS_SETTIMEOFDAY, call: |a, _| time::settimeofday(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_CLOCK_SETTIME, call: |a, _| time::clock_settime(a[0] as i32, a[1], time::Layout::Old32) },
+    Syscall { nr: nr::SYS_CLOCK_SETTIME64, call: |a, _| time::clock_settime(a[0] as i32, a[1], time::Layout::Time64) },
 ];
 
 /// Numbers the dispatcher indexes directly (every Linux i386 call is below this).

@@ -1,5 +1,5 @@
 //! Clocks, sleeps, timers and resource usage: clock_gettime(64), clock_getres(_time64),
-//! gettimeofday, time, times, nanosleep, clock_nanosleep(_time64), alarm, setitimer,
+//! clock_settime(64), gettimeofday, settimeofday, time, times, nanosleep, clock_nanosleep(_time64), alarm, setitimer,
 //! getitimer, getrusage, and wait4's rusage.
 //!
 //! The clocks: CLOCK_REALTIME (and _COARSE, TAI, REALTIME_ALARM) is the RTC's time at boot plus
@@ -16,6 +16,7 @@ use crate::proc::timer::{self, Woke};
 use crate::proc::usage::Usage;
 use crate::proc::{self, sched};
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicI32, Ordering};
 use vmcore::errno::Errno;
 use vmcore::time::{split_ns, timespec_ns, NSEC_PER_SEC};
 
@@ -180,14 +181,75 @@ pub fn clock_getres(id: i32, tp: u32, layout: Layout) -> SysResult {
     Ok(0)
 }
 
-/// gettimeofday (78): the timezone, if asked for, is UTC (zeroes).
+/// gettimeofday (78): the timezone, if asked for, is what settimeofday set (zeroes at boot).
 pub fn gettimeofday(tv: UserPtr<[i32; 2]>, tz: UserPtr<[i32; 2]>) -> SysResult {
     if !tv.is_null() {
         let ns = clock::realtime_ns();
         tv.write([ns.div_euclid(NSEC_PER_SEC as i64) as i32, (ns.rem_euclid(NSEC_PER_SEC as i64) / 1000) as i32])?;
     }
     if !tz.is_null() {
-        tz.write([0, 0])?;
+        tz.write([SYS_TZ[0].load(Ordering::Relaxed), SYS_TZ[1].load(Ordering::Relaxed)])?;
+    }
+    Ok(0)
+}
+
+/// Largest seconds Linux's `timespec64_valid_settod` accepts (KTIME_SEC_MAX minus 30 years).
+const SETTOD_SEC_MAX: i64 = i64::MAX / NSEC_PER_SEC as i64 - 30 * 365 * 86_400;
+
+/// Sets CLOCK_REALTIME to `sec`.`nsec` (Linux's `do_sys_settimeofday64` checks; everyone is
+/// root here, so no EPERM yet). Sleepers with an absolute CLOCK_REALTIME deadline keep the
+/// monotonic deadline it stood for (Linux would re-evaluate them).
+fn set_realtime(sec: i64, nsec: i64) -> Result<(), Errno> {
+    if !(0..=SETTOD_SEC_MAX).contains(&sec) || !(0..NSEC_PER_SEC as i64).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    clock::set_realtime_ns(sec * NSEC_PER_SEC as i64 + nsec);
+    Ok(())
+}
+
+/// clock_settime (264) and clock_settime64 (404): only CLOCK_REALTIME can be set (EINVAL for
+/// the clocks Linux has no setter for, CLOCK_PROCESS/THREAD_CPUTIME_ID included; EPERM for the
+/// CPU clocks of `clock_getcpuclockid` ids), in Linux's order.
+pub fn clock_settime(id: i32, tp: u32, layout: Layout) -> SysResult {
+    let clock = Clock::of(id)?;
+    match clock {
+        Clock::Realtime { coarse: false } if id == CLOCK_REALTIME => {}
+        // clock_getcpuclockid ids (Linux's clock_posix_cpu): "you can never reset a CPU clock".
+        Clock::ProcessCpu(pid) | Clock::ThreadCpu(pid) | Clock::CpuTick { pid, .. } if id < 0 => {
+            Clock::task(pid)?;
+            return Err(Errno::EPERM);
+        }
+        _ => return Err(Errno::EINVAL),
+    }
+    let (sec, nsec) = get_timespec(tp, layout)?;
+    set_realtime(sec, nsec)?;
+    Ok(0)
+}
+
+/// The timezone `settimeofday` last set (Linux's `sys_tz`): minutes west, DST type.
+static SYS_TZ: [AtomicI32; 2] = [AtomicI32::new(0), AtomicI32::new(0)];
+
+/// settimeofday (79), in Linux's order: copy `tv` (NULL: unchanged), refuse usec outside
+/// 0..=1e6, copy `tz`, check `tv` as a time, check `tz`'s ±15 h, set. Linux's one-time clock
+/// warp for a `tz` without `tv` (a local-time RTC) is left out: our RTC is UTC.
+pub fn settimeofday(tv: UserPtr<[i32; 2]>, tz: UserPtr<[i32; 2]>) -> SysResult {
+    let new = if tv.is_null() { None } else { Some(tv.read()?) };
+    if new.is_some_and(|[_, usec]| !(0..=1_000_000).contains(&usec)) {
+        return Err(Errno::EINVAL);
+    }
+    let zone = if tz.is_null() { None } else { Some(tz.read()?) };
+    if new.is_some_and(|[sec, usec]| sec < 0 || usec == 1_000_000) {
+        return Err(Errno::EINVAL);
+    }
+    if let Some([minuteswest, dsttime]) = zone {
+        if !(-15 * 60..=15 * 60).contains(&minuteswest) {
+            return Err(Errno::EINVAL);
+        }
+        SYS_TZ[0].store(minuteswest, Ordering::Relaxed);
+        SYS_TZ[1].store(dsttime, Ordering::Relaxed);
+    }
+    if let Some([sec, usec]) = new {
+        set_realtime(sec as i64, usec as i64 * 1000)?;
     }
     Ok(0)
 }

@@ -237,3 +237,21 @@ pub fn wait4_rusage(pid: i32, options: usize) -> Result<(u32, i32, Rusage), Errn
     })?;
     Ok((ret as u32, status, ru))
 }
+
+/// `clock_settime` (264).
+pub fn clock_settime(clock: i32, ts: Timespec) -> Result<(), Errno> {
+    // SAFETY: the kernel reads one timespec from `ts`.
+    r(unsafe { syscall2(nr::SYS_CLOCK_SETTIME, clock as usize, &ts as *const Timespec as usize) }).map(|_| ())
+}
+
+/// `clock_settime64` (404).
+pub fn clock_settime64(clock: i32, ts: Timespec64) -> Result<(), Errno> {
+    // SAFETY: the kernel reads one __kernel_timespec from `ts`.
+    r(unsafe { syscall2(nr::SYS_CLOCK_SETTIME64, clock as usize, &ts as *const Timespec64 as usize) }).map(|_| ())
+}
+
+/// `settimeofday(tv, NULL)` (79).
+pub fn settimeofday(tv: Timeval) -> Result<(), Errno> {
+    // SAFETY: the kernel reads one timeval from `tv`; tz is NULL.
+    r(unsafe { syscall2(nr::SYS_SETTIMEOFDAY, &tv as *const Timeval as usize, 0) }).map(|_| ())
+}
