@@ -38,12 +38,14 @@ macro_rules! syscall_table {
             SYS_MOUNT = 21, "mount", [Path, Path, Path, Hex, Ptr], Int;
             SYS_SETUID = 23, "setuid", [Int], Int;
             SYS_GETUID = 24, "getuid", [], Int;
+            SYS_ALARM = 27, "alarm", [UInt], Int;
             SYS_ACCESS = 33, "access", [Path, AccessMode], Int;
             SYS_KILL = 37, "kill", [Int, Signal], Int;
             SYS_MKDIR = 39, "mkdir", [Path, Mode], Int;
             SYS_RMDIR = 40, "rmdir", [Path], Int;
             SYS_DUP = 41, "dup", [Int], Int;
             SYS_PIPE = 42, "pipe", [Ptr], Int;
+            SYS_TIMES = 43, "times", [Ptr], Int;
             SYS_BRK = 45, "brk", [Ptr], Hex;
             SYS_SETGID = 46, "setgid", [Int], Int;
             SYS_GETGID = 47, "getgid", [], Int;
@@ -56,11 +58,16 @@ macro_rules! syscall_table {
             SYS_SETREGID = 71, "setregid", [Int, Int], Int;
             SYS_SETRLIMIT = 75, "setrlimit", [Int, Ptr], Int;
             SYS_GETRLIMIT = 76, "getrlimit", [Int, Ptr], Int;
+            SYS_GETRUSAGE = 77, "getrusage", [Int, Ptr], Int;
+            SYS_GETTIMEOFDAY = 78, "gettimeofday", [Ptr, Ptr], Int;
+            SYS_SETTIMEOFDAY = 79, "settimeofday", [Ptr, Ptr], Int;
             SYS_GETGROUPS = 80, "getgroups", [Int, Ptr], Int;
             SYS_SETGROUPS = 81, "setgroups", [Int, Ptr], Int;
             SYS_REBOOT = 88, "reboot", [RebootMagic, RebootMagic, RebootCmd, Path], Int;
             SYS_MMAP = 90, "mmap", [Ptr], Hex;
             SYS_MUNMAP = 91, "munmap", [Ptr, UInt], Int;
+            SYS_SETITIMER = 104, "setitimer", [Int, Ptr, Ptr], Int;
+            SYS_GETITIMER = 105, "getitimer", [Int, Ptr], Int;
             SYS_WAIT4 = 114, "wait4", [Int, Ptr, WaitOptions, Ptr], Int;
             SYS_UNAME = 122, "uname", [Ptr], Int;
             SYS_MPROTECT = 125, "mprotect", [Ptr, UInt, Prot], Int;
@@ -114,12 +121,19 @@ macro_rules! syscall_table {
             SYS_GET_THREAD_AREA = 244, "get_thread_area", [Ptr], Int;
             SYS_EXIT_GROUP = 252, "exit_group", [Int], NoReturn;
             SYS_SET_TID_ADDRESS = 258, "set_tid_address", [Ptr], Int;
+            SYS_CLOCK_SETTIME = 264, "clock_settime", [Clock, Ptr], Int;
             SYS_CLOCK_GETTIME = 265, "clock_gettime", [Clock, Ptr], Int;
+            SYS_CLOCK_GETRES = 266, "clock_getres", [Clock, Ptr], Int;
+            SYS_CLOCK_NANOSLEEP = 267, "clock_nanosleep", [Clock, Hex, Ptr, Ptr], Int;
             SYS_SET_ROBUST_LIST = 311, "set_robust_list", [Ptr, UInt], Int;
             SYS_GET_ROBUST_LIST = 312, "get_robust_list", [Int, Ptr, Ptr], Int;
             SYS_PRLIMIT64 = 340, "prlimit64", [Int, Int, Ptr, Ptr], Int;
             SYS_GETRANDOM = 355, "getrandom", [Ptr, UInt, Hex], Int;
             SYS_RSEQ = 386, "rseq", [Ptr, UInt, Hex, Hex], Int;
+            SYS_CLOCK_GETTIME64 = 403, "clock_gettime64", [Clock, Ptr], Int;
+            SYS_CLOCK_SETTIME64 = 404, "clock_settime64", [Clock, Ptr], Int;
+            SYS_CLOCK_GETRES_TIME64 = 406, "clock_getres_time64", [Clock, Ptr], Int;
+            SYS_CLOCK_NANOSLEEP_TIME64 = 407, "clock_nanosleep_time64", [Clock, Hex, Ptr, Ptr], Int;
         }
     };
 }

@@ -17,6 +17,8 @@ pub mod signals;
 pub mod switch;
 pub mod task;
 pub mod uaddrs;
+pub mod timer;
+pub mod usage;
 
 use crate::arch::trap::TrapFrame;
 use crate::mm::aspace::AddressSpace;
@@ -139,6 +141,10 @@ pub fn exit_current(status: WaitStatus) -> ! {
         let mut inner = task.inner.lock();
         (inner.aspace.take(), core::mem::take(&mut inner.files))
     };
+    timer::exit(&task);
+    if let Some(a) = &aspace {
+        task.usage.keep_peak(a);
+    }
     drop(files);
     if let Some(a) = aspace {
         if a.is_active() {
@@ -190,8 +196,9 @@ fn init_exited(status: WaitStatus) -> ! {
 
 /// What `wait4` found.
 pub enum Reaped {
-    /// A zombie child was reaped: its pid and wait status.
-    Child(Pid, u32),
+    /// A zombie child was reaped: its pid, wait status, and what it and its reaped children
+    /// used (`wait4`'s rusage).
+    Child(Pid, u32, usage::Usage),
     /// WNOHANG and no child has exited.
     NotYet,
 }
@@ -231,8 +238,9 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
         })?;
         match found {
             Some((cpid, status, task)) => {
+                let used = task.as_ref().map(|t| usage::reaped(&current(), t)).unwrap_or_default();
                 drop(task); // frees the child's kernel stack
-                return Ok(Reaped::Child(cpid, status));
+                return Ok(Reaped::Child(cpid, status, used));
             }
             None if options & WNOHANG != 0 => return Ok(Reaped::NotYet),
             None => {

@@ -22,9 +22,9 @@ pub const KSTACK_SIZE: usize = 16 * 1024;
 pub enum State {
     /// Running or ready to run.
     Runnable,
-    /// Waiting until the timer reaches `until` ticks (or a signal).
+    /// Waiting for a timer in the timer queue (`proc::timer`) or a signal.
     Sleeping {
-        /// Tick at which to wake.
+        /// Tick at which the timer fires (`u64::MAX`: no timer, only a signal wakes it).
         until: u64,
     },
     /// Waiting for a child to change state.
@@ -67,6 +67,9 @@ pub struct Task {
     saved_esp: UnsafeCell<u32>,
     /// The kernel stack (none for the idle task, which runs on the boot stack).
     kstack: Option<KernelStack>,
+    // Clocks and timers slice:
+    /// CPU time, faults, context switches, peak memory, CPU and real-time timers.
+    pub usage: super::usage::TaskUsage,
     // Credentials and limits (issue 10, point 7).
     /// Credentials: shared with the parent until changed, then replaced whole.
     pub cred: spin::Mutex<Arc<Cred>>,
@@ -114,6 +117,7 @@ impl Task {
             fpu: None,
             cred: spin::Mutex::new(Cred::root()),
             limits: spin::Mutex::new(RLimits::init_defaults()),
+            usage: super::usage::TaskUsage::new(),
         }
     }
 
@@ -147,6 +151,7 @@ impl Task {
             fpu: Some(fpu),
             cred: spin::Mutex::new(Cred::root()),
             limits: spin::Mutex::new(RLimits::init_defaults()),
+            usage: super::usage::TaskUsage::new(),
         })
     }
 

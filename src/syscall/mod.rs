@@ -19,6 +19,7 @@ mod random;
 mod system;
 mod thread;
 mod tls;
+mod time;
 pub mod uptr;
 
 use crate::arch::trap::TrapFrame;
@@ -52,7 +53,7 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_WRITE, call: |a, _| file::write(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_OPEN, call: |a, _| file::open(uptr::UserPtr::new(a[0]), a[1], a[2]) },
     Syscall { nr: nr::SYS_CLOSE, call: |a, _| file::close(a[0]) },
-    Syscall { nr: nr::SYS_WAITPID, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], 0) },
+    Syscall { nr: nr::SYS_WAITPID, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], uptr::UserPtr::new(0)) },
     Syscall { nr: nr::SYS_EXECVE, call: |a, f| process::execve(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2]), f) },
     Syscall { nr: nr::SYS_LSEEK, call: |a, _| file::lseek(a[0], a[1] as i32, a[2]) },
     Syscall { nr: nr::SYS_GETPID, call: |_, _| process::getpid() },
@@ -62,7 +63,7 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_REBOOT, call: |a, _| system::reboot(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_MMAP, call: |a, _| memory::old_mmap(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_MUNMAP, call: |a, _| memory::munmap(a[0], a[1]) },
-    Syscall { nr: nr::SYS_WAIT4, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3]) },
+    Syscall { nr: nr::SYS_WAIT4, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], uptr::UserPtr::new(a[3])) },
     Syscall { nr: nr::SYS_UNAME, call: |a, _| system::uname(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_MPROTECT, call: |a, _| memory::mprotect(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_MLOCK, call: |a, _| memory::mlock(a[0], a[1]) },
@@ -70,7 +71,6 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_MLOCKALL, call: |a, _| memory::mlockall(a[0]) },
     Syscall { nr: nr::SYS_MUNLOCKALL, call: |_, _| memory::munlockall() },
     Syscall { nr: nr::SYS_SCHED_YIELD, call: |_, _| process::sched_yield() },
-    Syscall { nr: nr::SYS_NANOSLEEP, call: |a, _| process::nanosleep(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
     Syscall { nr: nr::SYS_MREMAP, call: |a, _| memory::mremap(a[0], a[1], a[2], a[3], a[4]) },
     Syscall { nr: nr::SYS_MMAP2, call: |a, _| memory::mmap(a[0], a[1], a[2], a[3], a[4] as i32, a[5] as u64 * 4096) },
     Syscall { nr: nr::SYS_FSTAT64, call: |a, _| file::fstat64(a[0], uptr::UserPtr::new(a[1])) },
@@ -123,9 +123,46 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_SETFSUID32, call: |a, _| cred::setfsuid(Full, a[0]) },
     Syscall { nr: nr::SYS_SETFSGID32, call: |a, _| cred::setfsgid(Full, a[0]) },
     Syscall { nr: nr::SYS_PRLIMIT64, call: |a, _| limits::prlimit64(a[0] as i32, a[1], uptr::UserPtr::new(a[2]), uptr::UserPtr::new(a[3])) },
+    // Clocks, timers and resource usage (issue 10, point 6):
+    Syscall { nr: nr::SYS_TIME, call: |a, _| time::time(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_ALARM, call: |a, _| time::alarm(a[0]) },
+    Syscall { nr: nr::SYS_TIMES, call: |a, _| time::times(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_GETRUSAGE, call: |a, _| time::getrusage(a[0] as i32, uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_GETTIMEOFDAY, call: |a, _| time::gettimeofday(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_SETITIMER, call: |a, _| time::setitimer(a[0], uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2])) },
+    Syscall { nr: nr::SYS_GETITIMER, call: |a, _| time::getitimer(a[0], uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_NANOSLEEP, call: |a, _| time::nanosleep(a[0], a[1]) },
+    Syscall { nr: nr::SYS_CLOCK_GETTIME, call: |a, _| time::clock_gettime(a[0] as i32, a[1], time::Layout::Old32) },
+    Syscall { nr: nr::SYS_CLOCK_GETRES, call: |a, _| time::clock_getres(a[0] as i32, a[1], time::Layout::Old32) },
+    Syscall { nr: nr::SYS_CLOCK_NANOSLEEP, call: |a, _| time::clock_nanosleep(a[0] as i32, a[1], a[2], a[3], time::Layout::Old32) },
+    Syscall { nr: nr::SYS_CLOCK_GETTIME64, call: |a, _| time::clock_gettime(a[0] as i32, a[1], time::Layout::Time64) },
+    Syscall { nr: nr::SYS_CLOCK_GETRES_TIME64, call: |a, _| time::clock_getres(a[0] as i32, a[1], time::Layout::Time64) },
+    Syscall { nr: nr::SYS_CLOCK_NANOSLEEP_TIME64, call: |a, _| time::clock_nanosleep(a[0] as i32, a[1], a[2], a[3], time::Layout::Time64) },
+    Syscall { nr: nr::SYS_SETTIMEOFDAY, call: |a, _| time::settimeofday(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_CLOCK_SETTIME, call: |a, _| time::clock_settime(a[0] as i32, a[1], time::Layout::Old32) },
+    Syscall { nr: nr::SYS_CLOCK_SETTIME64, call: |a, _| time::clock_settime(a[0] as i32, a[1], time::Layout::Time64) },
 ];
 
 use cred::{Which, Width::{Full, Old16}};
+
+/// Numbers the dispatcher indexes directly (every Linux i386 call is below this).
+const MAX_NR: usize = 512;
+
+/// `TABLE`'s position of each number (`u16::MAX`: not implemented), built at compile time,
+/// so finding a handler is one load however long the table grows (a linear search over 47
+/// entries cost about 150 instructions per call).
+static BY_NUMBER: [u16; MAX_NR] = {
+    let mut index = [u16::MAX; MAX_NR];
+    let mut i = 0;
+    while i < TABLE.len() {
+        let nr = TABLE[i].nr as usize;
+        assert!(nr < MAX_NR, "a system-call number beyond the dispatch index");
+        assert!(index[nr] == u16::MAX, "a system-call number in TABLE twice");
+        index[nr] = i as u16;
+        i += 1;
+    }
+    index
+};
 
 /// Bit per syscall number below 512 already reported as unknown.
 static UNKNOWN_SEEN: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];
@@ -142,7 +179,10 @@ fn report_unknown(number: u32) {
 pub fn dispatch(frame: &mut TrapFrame) {
     let number = frame.eax;
     let args: Args = [frame.ebx, frame.ecx, frame.edx, frame.esi, frame.edi, frame.ebp];
-    let entry = TABLE.iter().find(|s| s.nr == number);
+    let entry = match BY_NUMBER.get(number as usize) {
+        Some(&i) if i != u16::MAX => Some(&TABLE[i as usize]),
+        _ => None,
+    };
     let traced = if crate::trace::enabled() { crate::trace::before(number, &args) } else { None };
     let result = match entry {
         Some(s) => (s.call)(&args, frame),

@@ -1,11 +1,10 @@
-//! Process system calls: exit, fork, execve, wait4/waitpid, getpid/getppid, kill, sched_yield,
-//! nanosleep.
+//! Process system calls: exit, fork, execve, wait4/waitpid, getpid/getppid, kill, sched_yield.
 
 use super::uptr::UserPtr;
 use super::SysResult;
 use crate::arch::trap::TrapFrame;
 use crate::mm::aspace::AddressSpace;
-use crate::proc::{self, exec, sched, signals, task::State, Reaped, WaitStatus};
+use crate::proc::{self, exec, sched, Reaped, WaitStatus};
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{WCONTINUED, WNOHANG, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD};
@@ -48,6 +47,9 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     if let Some(cred) = cred {
         proc::cred::install(cred);
     }
+    if let Some(old) = &old {
+        task.usage.keep_peak(old); // ru_maxrss covers every image the process ran
+    }
     // The old space stays alive until the new one is loaded.
     fresh.activate();
     crate::mm::inject::switched_to(task.pid, &task.inner.lock().name);
@@ -59,21 +61,22 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
 }
 
 /// wait4 / waitpid.
-pub fn wait4(pid: i32, status: UserPtr<u32>, options: u32, _rusage: u32) -> SysResult {
+pub fn wait4(pid: i32, status: UserPtr<u32>, options: u32, rusage: UserPtr<[u32; 18]>) -> SysResult {
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD) != 0 {
         return Err(Errno::EINVAL);
     }
     if pid == 0 || pid < -1 {
         // Process groups are not implemented: every process is in init's group.
-        return wait4(-1, status, options, _rusage);
+        return wait4(-1, status, options, rusage);
     }
     match proc::wait(pid, options)? {
         Reaped::NotYet => Ok(0),
-        Reaped::Child(cpid, st) => {
-            // Linux reaps first, then reports a bad status pointer.
+        Reaped::Child(cpid, st, used) => {
+            // Linux reaps first, then reports a bad status pointer, then a bad rusage one.
             if !status.is_null() {
                 status.write(st)?;
             }
+            super::time::put_child_rusage(rusage, &used)?;
             Ok(cpid)
         }
     }
@@ -118,23 +121,5 @@ pub fn kill(pid: i32, sig: u32) -> SysResult {
 /// sched_yield.
 pub fn sched_yield() -> SysResult {
     sched::schedule();
-    Ok(0)
-}
-
-/// nanosleep: sleeps at least the requested time (rounded up to timer ticks).
-pub fn nanosleep(req: UserPtr<[u32; 2]>, _rem: UserPtr<[u32; 2]>) -> SysResult {
-    let [sec, nsec] = req.read()?;
-    if nsec >= 1_000_000_000 || (sec as i32) < 0 {
-        return Err(Errno::EINVAL);
-    }
-    let ms = sec as u64 * 1000 + (nsec as u64).div_ceil(1_000_000);
-    let ticks = ms.div_ceil(1000 / crate::arch::pit::HZ as u64);
-    let until = crate::arch::pit::ticks() + ticks.max(if ms > 0 { 1 } else { 0 });
-    while crate::arch::pit::ticks() < until {
-        sched::block(State::Sleeping { until });
-        if signals::kill_pending() {
-            return Err(Errno::EINTR);
-        }
-    }
     Ok(0)
 }

@@ -229,6 +229,12 @@ impl MSpace {
         self.resident.stats(self.tree.total_pages())
     }
 
+    /// The most resident pages the space has had at once (Linux's `hiwater_rss`, what
+    /// `getrusage` reports as `ru_maxrss`).
+    pub fn peak_resident(&self) -> u32 {
+        self.resident.peak_rss()
+    }
+
     /// The area containing `addr` (`find_vma` for a fault or a copy from user memory).
     pub fn search(&self, addr: VirtAddr) -> Option<&Vma> {
         self.tree.find(addr)
@@ -241,7 +247,7 @@ impl MSpace {
 
     /// Whether the space holds nothing: no area, no resident page, no page table.
     pub fn is_empty(&self) -> bool {
-        self.tree.is_empty() && self.resident == Resident::default()
+        self.tree.is_empty() && self.resident.is_zero()
     }
 }
 

@@ -72,6 +72,7 @@ mod protection;
 mod selftest;
 mod stack;
 mod tls;
+mod time;
 
 pub use cow::probe_bss;
 pub use fpu::probe_fpu;
@@ -98,6 +99,7 @@ static AREAS: &[&[Case]] = &[
     tls::CASES,
     creds::CASES,
     limits::CASES,
+    time::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
