@@ -196,13 +196,19 @@ pub fn gettimeofday(tv: UserPtr<[i32; 2]>, tz: UserPtr<[i32; 2]>) -> SysResult {
 /// Largest seconds Linux's `timespec64_valid_settod` accepts (KTIME_SEC_MAX minus 30 years).
 const SETTOD_SEC_MAX: i64 = i64::MAX / NSEC_PER_SEC as i64 - 30 * 365 * 86_400;
 
-/// Sets CLOCK_REALTIME to `sec`.`nsec` (Linux's `do_sys_settimeofday64` checks; everyone is
-/// root here, so no EPERM yet). Sleepers with an absolute CLOCK_REALTIME deadline keep the
+/// Sets CLOCK_REALTIME to `sec`.`nsec` (Linux's `do_sys_settimeofday64` checks, then EPERM
+/// without root). Sleepers with an absolute CLOCK_REALTIME deadline keep the
 /// monotonic deadline it stood for (Linux would re-evaluate them).
+/// Linux's `security_settime64`: setting the clock needs CAP_SYS_TIME (euid 0 here).
+fn may_set_time() -> Result<(), Errno> {
+    if proc::cred::current().euid == 0 { Ok(()) } else { Err(Errno::EPERM) }
+}
+
 fn set_realtime(sec: i64, nsec: i64) -> Result<(), Errno> {
     if !(0..=SETTOD_SEC_MAX).contains(&sec) || !(0..NSEC_PER_SEC as i64).contains(&nsec) {
         return Err(Errno::EINVAL);
     }
+    may_set_time()?;
     clock::set_realtime_ns(sec * NSEC_PER_SEC as i64 + nsec);
     Ok(())
 }
@@ -241,6 +247,7 @@ pub fn settimeofday(tv: UserPtr<[i32; 2]>, tz: UserPtr<[i32; 2]>) -> SysResult {
     if new.is_some_and(|[sec, usec]| sec < 0 || usec == 1_000_000) {
         return Err(Errno::EINVAL);
     }
+    may_set_time()?;
     if let Some([minuteswest, dsttime]) = zone {
         if !(-15 * 60..=15 * 60).contains(&minuteswest) {
             return Err(Errno::EINVAL);

@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) static CASES: &[Case] = &[
     case!(cred_root_defaults, OK, ALL, "a process starts as root: every id 0 in the 16- and 32-bit calls, no supplementary groups"),
-    case!(cred_setuid_drops_all, OK, ALL, "setuid(1000) as root sets every uid; then setuid(0), setgid(0), setgroups and kill of root's processes are EPERM, setuid(-1) EINVAL"),
+    case!(cred_setuid_drops_all, OK, ALL, "setuid(1000) as root sets every uid; then setuid(0), setgid(0), setgroups, setting the clock and kill of root's processes are EPERM, setuid(-1) EINVAL"),
     case!(cred_setres_rules, OK, ALL, "setresuid/setreuid/setfsuid keep or change each id by Linux's rules (saved uid, EPERM without euid 0)"),
     case!(cred_groups, OK, ALL, "setgroups sorts, getgroups returns the count (EINVAL when too small); 16-bit calls truncate and report 65534"),
 ];
@@ -67,6 +67,10 @@ fn cred_setuid_drops_all(_ctx: &Ctx) {
         ok!(call(nr::SYS_SETGID32, &[100]), "setgid32 to the own gid");
         err!(call(nr::SYS_SETGROUPS32, &[0, 0]), Errno::EPERM, "setgroups32 without root");
         err!(call(nr::SYS_SETRESUID32, &[NONE, 0, NONE]), Errno::EPERM, "setresuid32(-1, 0, -1)");
+        // Setting the clock needs CAP_SYS_TIME (checked after the value, before anything moves).
+        let when = [1_700_000_000i32, 0];
+        err!(call(nr::SYS_SETTIMEOFDAY, &[when.as_ptr() as usize, 0]), Errno::EPERM, "settimeofday without root");
+        err!(call(nr::SYS_CLOCK_SETTIME, &[0, when.as_ptr() as usize]), Errno::EPERM, "clock_settime(REALTIME) without root");
         // Signals: only to processes whose real or saved uid is ours.
         err!(sys::kill(1, 0), Errno::EPERM, "kill(init, 0) as uid 1000");
         err!(sys::kill(sys::getppid() as i32, 0), Errno::EPERM, "kill(root's process, 0)");
