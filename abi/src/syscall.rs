@@ -22,6 +22,7 @@
 macro_rules! syscall_table {
     ($cb:ident) => {
         $cb! {
+            SYS_RESTART_SYSCALL = 0, "restart_syscall", [], Int;
             SYS_EXIT = 1, "exit", [Int], NoReturn;
             SYS_FORK = 2, "fork", [], Int;
             SYS_READ = 3, "read", [Int, Ptr, UInt], Int;
@@ -37,6 +38,7 @@ macro_rules! syscall_table {
             SYS_GETPID = 20, "getpid", [], Int;
             SYS_MOUNT = 21, "mount", [Path, Path, Path, Hex, Ptr], Int;
             SYS_GETUID = 24, "getuid", [], Int;
+            SYS_PAUSE = 29, "pause", [], Int;
             SYS_ACCESS = 33, "access", [Path, AccessMode], Int;
             SYS_KILL = 37, "kill", [Int, Signal], Int;
             SYS_MKDIR = 39, "mkdir", [Path, Mode], Int;
@@ -45,17 +47,22 @@ macro_rules! syscall_table {
             SYS_PIPE = 42, "pipe", [Ptr], Int;
             SYS_BRK = 45, "brk", [Ptr], Hex;
             SYS_GETGID = 47, "getgid", [], Int;
+            SYS_SIGNAL = 48, "signal", [Signal, Ptr], Hex;
             SYS_GETEUID = 49, "geteuid", [], Int;
             SYS_GETEGID = 50, "getegid", [], Int;
             SYS_IOCTL = 54, "ioctl", [Int, Hex, Hex], Int;
             SYS_DUP2 = 63, "dup2", [Int, Int], Int;
             SYS_GETPPID = 64, "getppid", [], Int;
+            SYS_SIGACTION = 67, "sigaction", [Signal, Ptr, Ptr], Int;
+            SYS_SIGSUSPEND = 72, "sigsuspend", [Int, Int, Hex], Int;
             SYS_REBOOT = 88, "reboot", [RebootMagic, RebootMagic, RebootCmd, Path], Int;
             SYS_MMAP = 90, "mmap", [Ptr], Hex;
             SYS_MUNMAP = 91, "munmap", [Ptr, UInt], Int;
             SYS_WAIT4 = 114, "wait4", [Int, Ptr, WaitOptions, Ptr], Int;
+            SYS_SIGRETURN = 119, "sigreturn", [], Int;
             SYS_UNAME = 122, "uname", [Ptr], Int;
             SYS_MPROTECT = 125, "mprotect", [Ptr, UInt, Prot], Int;
+            SYS_SIGPROCMASK = 126, "sigprocmask", [SigHow, Ptr, Ptr], Int;
             SYS_LLSEEK = 140, "_llseek", [Int, UInt, UInt, Ptr, Whence], Int;
             SYS_READV = 145, "readv", [Int, Ptr, UInt], Int;
             SYS_WRITEV = 146, "writev", [Int, Ptr, UInt], Int;
@@ -66,9 +73,15 @@ macro_rules! syscall_table {
             SYS_SCHED_YIELD = 158, "sched_yield", [], Int;
             SYS_NANOSLEEP = 162, "nanosleep", [Ptr, Ptr], Int;
             SYS_MREMAP = 163, "mremap", [Ptr, UInt, UInt, MremapFlags, Ptr], Hex;
+            SYS_RT_SIGRETURN = 173, "rt_sigreturn", [], Int;
             SYS_RT_SIGACTION = 174, "rt_sigaction", [Signal, Ptr, Ptr, UInt], Int;
             SYS_RT_SIGPROCMASK = 175, "rt_sigprocmask", [SigHow, Ptr, Ptr, UInt], Int;
+            SYS_RT_SIGPENDING = 176, "rt_sigpending", [Ptr, UInt], Int;
+            SYS_RT_SIGTIMEDWAIT = 177, "rt_sigtimedwait", [Ptr, Ptr, Ptr, UInt], Int;
+            SYS_RT_SIGQUEUEINFO = 178, "rt_sigqueueinfo", [Int, Signal, Ptr], Int;
+            SYS_RT_SIGSUSPEND = 179, "rt_sigsuspend", [Ptr, UInt], Int;
             SYS_GETCWD = 183, "getcwd", [Ptr, UInt], Int;
+            SYS_SIGALTSTACK = 186, "sigaltstack", [Ptr, Ptr], Int;
             SYS_VFORK = 190, "vfork", [], Int;
             SYS_MMAP2 = 192, "mmap2", [Ptr, UInt, Prot, MapFlags, Int, PageOffset], Hex;
             SYS_STAT64 = 195, "stat64", [Path, Ptr], Int;
@@ -83,10 +96,13 @@ macro_rules! syscall_table {
             SYS_GETDENTS64 = 220, "getdents64", [Int, Ptr, UInt], Int;
             SYS_FCNTL64 = 221, "fcntl64", [Int, Int, Hex], Int;
             SYS_GETTID = 224, "gettid", [], Int;
+            SYS_TKILL = 238, "tkill", [Int, Signal], Int;
             SYS_SET_THREAD_AREA = 243, "set_thread_area", [Ptr], Int;
             SYS_EXIT_GROUP = 252, "exit_group", [Int], NoReturn;
             SYS_SET_TID_ADDRESS = 258, "set_tid_address", [Ptr], Int;
             SYS_CLOCK_GETTIME = 265, "clock_gettime", [Clock, Ptr], Int;
+            SYS_TGKILL = 270, "tgkill", [Int, Int, Signal], Int;
+            SYS_RT_SIGTIMEDWAIT_TIME64 = 421, "rt_sigtimedwait_time64", [Ptr, Ptr, Ptr, UInt], Int;
         }
     };
 }
@@ -122,7 +138,8 @@ mod tests {
         assert_eq!(name(192), Some("mmap2"));
         assert_eq!(name(SYS_EXIT_GROUP), Some("exit_group"));
         assert_eq!(name(SYS_GETUID32), Some("getuid32"));
-        assert_eq!(name(0), None);
+        assert_eq!(name(0), Some("restart_syscall"));
+        assert_eq!(name(9999), None);
         assert!(SYSCALLS.windows(2).all(|w| w[0].0 < w[1].0));
         for &(nr, n) in SYSCALLS {
             assert_eq!(name(nr), Some(n));

@@ -14,3 +14,4 @@ pub mod stack_guard;
 pub mod paging;
 pub mod usercopy;
 pub mod protect;
+pub mod segment;

@@ -27,8 +27,8 @@ pub fn read(buf: UserBuf) -> Result<u32, Errno> {
             buf.write_at(0, &bytes[..n])?;
             return Ok(n as u32);
         }
-        if crate::proc::signals::kill_pending() {
-            return Err(Errno::EINTR);
+        if crate::proc::signals::signal_pending() {
+            return Err(Errno::ERESTARTSYS);
         }
         sched::block(State::Sleeping { until: crate::arch::pit::ticks() + 1 });
     }

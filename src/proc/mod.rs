@@ -9,7 +9,9 @@
 pub mod exec;
 pub mod files;
 pub mod sched;
+pub mod sigframe;
 pub mod signals;
+pub mod sigstate;
 pub mod switch;
 pub mod task;
 
@@ -28,6 +30,8 @@ pub enum WaitStatus {
     Exited(u8),
     /// Killed by a signal.
     Signaled(u32),
+    /// Killed by a signal, core dumped.
+    Dumped(u32),
 }
 
 impl WaitStatus {
@@ -36,6 +40,7 @@ impl WaitStatus {
         match self {
             WaitStatus::Exited(code) => (code as u32) << 8,
             WaitStatus::Signaled(sig) => sig & 0x7f,
+            WaitStatus::Dumped(sig) => (sig & 0x7f) | 0x80,
         }
     }
 }
@@ -49,7 +54,8 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let pid = sched::with(|s| s.alloc_pid());
     let image = exec::load(&aspace, path, args, &[b"HOME=/", b"PATH=/bin:/"])?;
     let name = exec::basename(path);
-    let task = Task::new(pid, 0, name, aspace, FdTable::with_console()).map_err(|_| Errno::ENOMEM)?;
+    let hand = crate::mm::inject::fallible(|| Arc::try_new(sigstate::SigHand::new())).map_err(|_| Errno::ENOMEM)?;
+    let task = Task::new(pid, 0, name, aspace, FdTable::with_console(), hand).map_err(|_| Errno::ENOMEM)?;
     let task = crate::mm::inject::fallible(|| Arc::try_new(task)).map_err(|_| Errno::ENOMEM)?;
     let frame = switch::user_frame(image.entry, image.sp);
     // SAFETY: the task's kernel stack is fresh and owned by it; it is not queued yet.
@@ -92,15 +98,20 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
         return Err(Errno::EAGAIN);
     }
     let parent = current();
-    let (aspace, files, name) = {
+    let (aspace, files, name, (hand, blocked, altstack)) = {
         let inner = parent.inner.lock();
-        (inner.aspace.clone().ok_or(Errno::EINVAL)?, inner.files.clone(), inner.name.clone())
+        (inner.aspace.clone().ok_or(Errno::EINVAL)?, inner.files.clone(), inner.name.clone(), signals::fork_state(&inner)?)
     };
     let child_space = aspace.clone_space()?;
     drop(aspace);
     let pid = sched::with(|s| s.alloc_pid());
     // On failure the child's address space is dropped (swept) with the error.
-    let child = Task::new(pid, parent.pid, name, child_space, files).map_err(|_| Errno::EAGAIN)?;
+    let child = Task::new(pid, parent.pid, name, child_space, files, hand).map_err(|_| Errno::EAGAIN)?;
+    {
+        let mut inner = child.inner.lock();
+        inner.sig.blocked = blocked;
+        inner.sig.altstack = altstack;
+    }
     let child = crate::mm::inject::fallible(|| Arc::try_new(child)).map_err(|_| Errno::ENOMEM)?;
     let mut child_frame = *frame;
     child_frame.eax = 0;
@@ -117,6 +128,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
 /// Ends the current process. Never returns: the task becomes a zombie until its parent reaps
 /// it (init's exit powers the machine off).
 pub fn exit_current(status: WaitStatus) -> ! {
+    signals::release_autoreaped();
     let task = current();
     let pid = task.pid;
     if pid == INIT_PID {
@@ -147,14 +159,17 @@ pub fn exit_current(status: WaitStatus) -> ! {
             let mut inner = task.inner.lock();
             inner.state = State::Zombie;
             inner.wait_status = status.encode();
-            signals::clear_pending(&mut inner.pending_kill);
+            signals::on_exit(&mut inner);
             inner.parent
         };
-        for p in [parent, INIT_PID] {
-            let waiting = s.tasks.get(&p).is_some_and(|t| t.inner.lock().state == State::Waiting);
-            if waiting && (p == parent || wake_init) {
-                s.make_runnable(p);
-            }
+        let (code, st) = signals::chld_code(status);
+        if signals::notify_parent(s, pid, parent, code, st) {
+            task.inner.lock().psig.autoreap = true;
+            signals::set_autoreaped(pid);
+        }
+        let waiting = s.tasks.get(&INIT_PID).is_some_and(|t| t.inner.lock().state == State::Waiting);
+        if waiting && wake_init {
+            s.make_runnable(INIT_PID);
         }
     });
     drop(task);
@@ -168,7 +183,7 @@ fn init_exited(status: WaitStatus) -> ! {
             crate::kprintln!("init exited with status {c}; powering off");
             c.min(99)
         }
-        WaitStatus::Signaled(sig) => {
+        WaitStatus::Signaled(sig) | WaitStatus::Dumped(sig) => {
             crate::kprintln!("init killed by {}; powering off", signals::name(sig));
             (100 + sig).min(127) as u8
         }
@@ -186,6 +201,10 @@ pub enum Reaped {
 
 /// WNOHANG option of wait4.
 pub const WNOHANG: u32 = 1;
+/// WUNTRACED: also report stopped children.
+pub const WUNTRACED: u32 = 2;
+/// WCONTINUED: also report continued children.
+pub const WCONTINUED: u32 = 8;
 
 /// Waits for a child (`pid` -1 for any) to exit and reaps it.
 pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
@@ -196,7 +215,7 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
             let mut zombie = None;
             for t in s.tasks.values() {
                 let inner = t.inner.lock();
-                if inner.parent != me.pid || t.pid == me.pid || t.pid == 0 {
+                if inner.parent != me.pid || t.pid == me.pid || t.pid == 0 || inner.psig.autoreap {
                     continue;
                 }
                 if pid > 0 && t.pid != pid as u32 {
@@ -210,6 +229,11 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
             }
             if !any {
                 return Err(Errno::ECHILD);
+            }
+            if zombie.is_none() {
+                if let Some(r) = take_report(s, &me, pid, options) {
+                    return Ok(Some(r));
+                }
             }
             if let Some((cpid, status)) = zombie {
                 let task = s.remove(cpid);
@@ -228,57 +252,56 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
             None if options & WNOHANG != 0 => return Ok(Reaped::NotYet),
             None => {
                 sched::schedule();
-                if signals::kill_pending() {
-                    return Err(Errno::EINTR);
+                if signals::signal_pending() {
+                    return Err(Errno::ERESTARTSYS);
                 }
             }
         }
     }
 }
 
-/// Sends `sig` to `pid` (0 only checks that it exists). Every signal terminates.
+/// Sends `sig` to process `pid` from the current process (`kill`; 0 only checks that it
+/// exists).
 pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
     if sig > signals::SIGMAX {
         return Err(Errno::EINVAL);
     }
-    sched::with(|s| {
-        let task = s.tasks.get(&pid).filter(|t| t.pid != 0).cloned().ok_or(Errno::ESRCH)?;
-        if sig == 0 {
-            return Ok(());
-        }
-        let wake = {
-            let mut inner = task.inner.lock();
-            if inner.state == State::Zombie {
-                return Ok(());
-            }
-            signals::set_pending(&mut inner.pending_kill, sig);
-            matches!(inner.state, State::Sleeping { .. } | State::Waiting)
-        };
-        if wake {
-            s.make_runnable(pid);
-        }
-        Ok(())
-    })
+    let info = sigstate::SigInfo::from_pid(sig, sigstate::SI_USER, current_pid());
+    signals::send_to(pid, info, false, true)
 }
 
-/// Called before every return to ring 3: dies of a pending signal, or yields the CPU when
-/// the time slice is over. Both checks are one load each in the usual case.
-pub fn on_return_to_user(_frame: &mut TrapFrame) {
-    die_if_killed();
+/// A stop or continue of a child of `me` that `wait4` with `WUNTRACED`/`WCONTINUED` reports
+/// (taken: reported once), as `(pid, status, None)`.
+fn take_report(s: &sched::Scheduler, me: &Task, pid: i32, options: u32) -> Option<(Pid, u32, Option<Arc<Task>>)> {
+    for t in s.tasks.values() {
+        let mut inner = t.inner.lock();
+        if inner.parent != me.pid || t.pid == me.pid || (pid > 0 && t.pid != pid as u32) {
+            continue;
+        }
+        let wanted = match inner.psig.report {
+            Some(0xffff) => options & WCONTINUED != 0,
+            Some(_) => options & WUNTRACED != 0 && inner.psig.stopped,
+            None => false,
+        };
+        if wanted {
+            return inner.psig.report.take().map(|st| (t.pid, st, None));
+        }
+    }
+    None
+}
+
+/// Called before every return to ring 3: delivers pending signals (and decides what an
+/// interrupted system call does), or yields the CPU when the time slice is over. Both checks
+/// are a load or two in the usual case.
+pub fn on_return_to_user(frame: &mut TrapFrame) {
+    if signals::any_pending() || signals::restart_requested(frame) {
+        signals::do_signal(frame);
+    }
     if sched::quantum_expired() {
         sched::schedule();
-        die_if_killed();
-    }
-}
-
-/// Exits the current task if it has a fatal signal pending.
-fn die_if_killed() {
-    if !signals::any_pending() {
-        return;
-    }
-    let pending = current().inner.lock().pending_kill;
-    if let Some(sig) = pending {
-        exit_current(WaitStatus::Signaled(sig));
+        if signals::any_pending() {
+            signals::do_signal(frame);
+        }
     }
 }
 

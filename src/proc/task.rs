@@ -1,6 +1,7 @@
 //! A task: one process (a user address space plus a kernel stack), or the idle task.
 
 use super::files::FdTable;
+use super::sigstate::{ProcSignals, SigHand, ThreadSignals};
 use crate::mm::aspace::AddressSpace;
 use crate::mm::vmalloc::{KernelStack, VmallocError};
 use alloc::string::String;
@@ -27,6 +28,8 @@ pub enum State {
     Waiting,
     /// Exited; waiting to be reaped by its parent.
     Zombie,
+    /// Stopped by a stop signal, until SIGCONT or SIGKILL.
+    Stopped,
 }
 
 /// The mutable part of a task.
@@ -43,10 +46,15 @@ pub struct TaskInner {
     pub files: FdTable,
     /// Wait status once a zombie (Linux encoding).
     pub wait_status: u32,
-    /// A signal that will terminate the task at its next return to user mode.
-    pub pending_kill: Option<u32>,
     /// Whether the task is in the run queue.
     pub queued: bool,
+    // Signals slice (issue 10, point 5).
+    /// Per-thread signal state: blocked mask, thread-directed pending set, alternate stack.
+    pub sig: ThreadSignals,
+    /// Per-process signal state (the thread group's, once there are threads).
+    pub psig: ProcSignals,
+    /// The dispositions.
+    pub sighand: Arc<SigHand>,
 }
 
 /// A schedulable task.
@@ -80,8 +88,10 @@ impl Task {
                 aspace: None,
                 files: FdTable::new(),
                 wait_status: 0,
-                pending_kill: None,
                 queued: false,
+                sig: ThreadSignals::default(),
+                psig: ProcSignals::default(),
+                sighand: Arc::new(SigHand::new()),
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: None,
@@ -89,7 +99,14 @@ impl Task {
     }
 
     /// A new task with a fresh kernel stack; not yet runnable.
-    pub fn new(pid: Pid, parent: Pid, name: String, aspace: Arc<AddressSpace>, files: FdTable) -> Result<Self, VmallocError> {
+    pub fn new(
+        pid: Pid,
+        parent: Pid,
+        name: String,
+        aspace: Arc<AddressSpace>,
+        files: FdTable,
+        sighand: Arc<SigHand>,
+    ) -> Result<Self, VmallocError> {
         let kstack = KernelStack::new(KSTACK_SIZE, "process kernel stack")?;
         Ok(Task {
             pid,
@@ -100,8 +117,10 @@ impl Task {
                 aspace: Some(aspace),
                 files,
                 wait_status: 0,
-                pending_kill: None,
                 queued: false,
+                sig: ThreadSignals::default(),
+                psig: ProcSignals::default(),
+                sighand,
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: Some(kstack),

@@ -13,6 +13,7 @@
 mod file;
 mod memory;
 mod process;
+mod signal;
 mod system;
 pub mod uptr;
 
@@ -74,6 +75,25 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_MADVISE, call: |a, _| memory::madvise(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_GETDENTS64, call: |a, _| file::getdents64(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_EXIT_GROUP, call: |a, _| process::exit(a[0] as i32) },
+    // Signals slice (issue 10, point 5).
+    Syscall { nr: nr::SYS_RESTART_SYSCALL, call: |_, _| signal::restart_syscall() },
+    Syscall { nr: nr::SYS_PAUSE, call: |_, _| signal::pause() },
+    Syscall { nr: nr::SYS_SIGNAL, call: |a, _| signal::signal(a[0], a[1]) },
+    Syscall { nr: nr::SYS_SIGACTION, call: |a, _| signal::sigaction(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_SIGSUSPEND, call: |a, _| signal::sigsuspend(a[2]) },
+    Syscall { nr: nr::SYS_SIGRETURN, call: |_, f| signal::sigreturn(f, false) },
+    Syscall { nr: nr::SYS_SIGPROCMASK, call: |a, _| signal::sigprocmask(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_RT_SIGRETURN, call: |_, f| signal::sigreturn(f, true) },
+    Syscall { nr: nr::SYS_RT_SIGACTION, call: |a, _| signal::rt_sigaction(a[0], a[1], a[2], a[3]) },
+    Syscall { nr: nr::SYS_RT_SIGPROCMASK, call: |a, _| signal::rt_sigprocmask(a[0], a[1], a[2], a[3]) },
+    Syscall { nr: nr::SYS_RT_SIGPENDING, call: |a, _| signal::rt_sigpending(a[0], a[1]) },
+    Syscall { nr: nr::SYS_RT_SIGTIMEDWAIT, call: |a, _| signal::rt_sigtimedwait(a[0], a[1], a[2], a[3], false) },
+    Syscall { nr: nr::SYS_RT_SIGQUEUEINFO, call: |a, _| signal::rt_sigqueueinfo(a[0] as i32, a[1], a[2]) },
+    Syscall { nr: nr::SYS_RT_SIGSUSPEND, call: |a, _| signal::rt_sigsuspend(a[0], a[1]) },
+    Syscall { nr: nr::SYS_SIGALTSTACK, call: |a, f| signal::sigaltstack(a[0], a[1], f) },
+    Syscall { nr: nr::SYS_TKILL, call: |a, _| signal::tkill(a[0] as i32, a[1]) },
+    Syscall { nr: nr::SYS_TGKILL, call: |a, _| signal::tgkill(a[0] as i32, a[1] as i32, a[2]) },
+    Syscall { nr: nr::SYS_RT_SIGTIMEDWAIT_TIME64, call: |a, _| signal::rt_sigtimedwait(a[0], a[1], a[2], a[3], true) },
 ];
 
 /// Bit per syscall number below 512 already reported as unknown.
@@ -91,6 +111,8 @@ fn report_unknown(number: u32) {
 pub fn dispatch(frame: &mut TrapFrame) {
     let number = frame.eax;
     let args: Args = [frame.ebx, frame.ecx, frame.edx, frame.esi, frame.edi, frame.ebp];
+    // The call number, kept for a restart decision after a signal (Linux's orig_ax).
+    frame.error_code = number;
     let entry = TABLE.iter().find(|s| s.nr == number);
     let traced = if crate::trace::enabled() { crate::trace::before(number, &args) } else { None };
     let result = match entry {

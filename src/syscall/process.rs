@@ -35,6 +35,7 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let old = {
         let mut inner = task.inner.lock();
         inner.name = exec::basename(&path);
+        signals::on_exec(&mut inner);
         inner.aspace.replace(fresh.clone())
     };
     // The old space stays alive until the new one is loaded.
@@ -113,10 +114,25 @@ pub fn nanosleep(req: UserPtr<[u32; 2]>, _rem: UserPtr<[u32; 2]>) -> SysResult {
     let ms = sec as u64 * 1000 + (nsec as u64).div_ceil(1_000_000);
     let ticks = ms.div_ceil(1000 / crate::arch::pit::HZ as u64);
     let until = crate::arch::pit::ticks() + ticks.max(if ms > 0 { 1 } else { 0 });
+    sleep_until(until, _rem)
+}
+
+/// Sleeps until tick `until`. Interrupted by a signal: writes the time left to `rem` (unless
+/// NULL) and returns ERESTART_RESTARTBLOCK — EINTR if a handler runs, else `restart_syscall`
+/// sleeps the rest (Linux's `hrtimer_nanosleep_restart`).
+pub(super) fn sleep_until(until: u64, rem: UserPtr<[u32; 2]>) -> SysResult {
     while crate::arch::pit::ticks() < until {
         sched::block(State::Sleeping { until });
-        if signals::kill_pending() {
-            return Err(Errno::EINTR);
+        if signals::signal_pending() {
+            let left_ms = until.saturating_sub(crate::arch::pit::ticks()) * (1000 / crate::arch::pit::HZ as u64);
+            if !rem.is_null() {
+                rem.write([(left_ms / 1000) as u32, (left_ms % 1000) as u32 * 1_000_000])?;
+            }
+            let task = proc::current();
+            let mut inner = task.inner.lock();
+            inner.sig.restart_until = until;
+            inner.sig.restart_rem = if rem.is_null() { 0 } else { rem.addr() };
+            return Err(Errno::ERESTART_RESTARTBLOCK);
         }
     }
     Ok(0)

@@ -10,9 +10,10 @@
 
 mod page_fault;
 
-use crate::arch::exception::{self, ExceptionKind};
+use crate::arch::exception;
 use crate::arch::trap::TrapFrame;
 use crate::arch::{idt, pic, pit};
+use crate::proc::sigstate::FaultRegs;
 use crate::proc::{self, signals};
 
 /// Called by `trap_common` for every vector.
@@ -48,7 +49,11 @@ fn cpu_exception(frame: &mut TrapFrame) {
         exception::kernel_exception(frame);
     }
     let vector = frame.vector as usize;
-    let sig = signals::for_exception(ExceptionKind::of(vector));
+    let info = signals::for_exception(vector, frame.eip);
+    let regs = FaultRegs { trapno: vector as u32, err: frame.error_code, cr2: 0 };
+    if signals::force_fault(info, regs) {
+        return; // the handler runs on the way out
+    }
     let (mnemonic, name) = exception::name(vector);
-    signals::fatal_exception(frame, format_args!("{mnemonic} {name} (error code {:#x})", frame.error_code), sig);
+    signals::fatal_exception(frame, format_args!("{mnemonic} {name} (error code {:#x})", frame.error_code), info.signo);
 }
