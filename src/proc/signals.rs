@@ -155,6 +155,9 @@ pub fn send_to(pid: Pid, info: SigInfo, thread: bool, lossy: bool) -> Result<(),
     }
     sched::with(|s| {
         let task = s.tasks.get(&pid).cloned().ok_or(Errno::ESRCH)?;
+        if task.inner.lock().psig.autoreap {
+            return Err(Errno::ESRCH); // released, only its stack waits to be freed
+        }
         if info.signo == 0 {
             return Ok(());
         }
@@ -428,7 +431,10 @@ pub fn do_signal(frame: &mut TrapFrame) {
             _ => {
                 handled = true;
                 syscall_restart(frame, Some(act.flags));
-                handle(&task, frame, &info, &act);
+                if handle(&task, frame, &info, &act).is_err() {
+                    drop(task);
+                    super::exit_current(death_status(SIGSEGV));
+                }
             }
         }
     }
@@ -443,8 +449,9 @@ pub fn do_signal(frame: &mut TrapFrame) {
 }
 
 /// Runs `act`'s handler for `info`: builds the frame, then blocks `sa_mask` and the signal
-/// itself (unless `SA_NODEFER`). A frame that cannot be written kills with SIGSEGV.
-fn handle(task: &Arc<Task>, frame: &mut TrapFrame, info: &SigInfo, act: &SigAction) {
+/// itself (unless `SA_NODEFER`). A frame that cannot be written is reported; the caller kills
+/// with SIGSEGV (Linux's `force_sigsegv`).
+fn handle(task: &Arc<Task>, frame: &mut TrapFrame, info: &SigInfo, act: &SigAction) -> Result<(), ()> {
     let (oldmask, alt, fault) = {
         let mut inner = task.inner.lock();
         let blocked = inner.sig.blocked;
@@ -463,6 +470,7 @@ fn handle(task: &Arc<Task>, frame: &mut TrapFrame, info: &SigInfo, act: &SigActi
                 inner.sig.altstack = AltStack { sp: 0, size: 0, flags: SS_DISABLE };
             }
             recalc(&mut inner);
+            Ok(())
         }
         Err(_) => {
             let (pid, name) = (task.pid, task.inner.lock().name.clone());
@@ -471,8 +479,7 @@ fn handle(task: &Arc<Task>, frame: &mut TrapFrame, info: &SigInfo, act: &SigActi
                 self::name(info.signo),
                 act.handler
             );
-            drop(name);
-            super::exit_current(death_status(SIGSEGV));
+            Err(())
         }
     }
 }

@@ -134,7 +134,7 @@ pub fn sigaction_raw(sig: i32, new: Option<&SigAction>, old: Option<&mut SigActi
 /// `SA_SIGINFO`, or SIG_DFL/SIG_IGN) with `flags` and `mask`, with the restorer glibc would
 /// use; returns the old disposition.
 pub fn sigaction(sig: i32, handler: usize, flags: u32, mask: u64) -> Result<SigAction, Errno> {
-    let restorer = if flags & SA_SIGINFO != 0 { __rt_restore_rt as usize } else { __rt_restore as usize };
+    let restorer = if flags & SA_SIGINFO != 0 { __rt_restore_rt as *const () as usize } else { __rt_restore as *const () as usize };
     let new = SigAction { handler, flags: flags | SA_RESTORER, restorer, mask };
     let mut old = SigAction::default();
     sigaction_raw(sig, Some(&new), Some(&mut old))?;

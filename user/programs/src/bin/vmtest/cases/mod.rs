@@ -67,6 +67,7 @@ mod oom;
 mod process;
 mod protection;
 mod selftest;
+mod signals;
 mod stack;
 
 pub use cow::probe_bss;
@@ -87,6 +88,7 @@ static AREAS: &[&[Case]] = &[
     kernel::CASES,
     bad_pointers::CASES,
     oom::CASES,
+    signals::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
