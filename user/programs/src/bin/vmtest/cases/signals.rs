@@ -19,6 +19,7 @@ pub(super) static CASES: &[Case] = &[
     case!(sig_chld, OK, ALL, "SIGCHLD per exit with CLD_EXITED, si_pid, si_status; default-ignored SIGCHLD/SIGWINCH; SIGCHLD SIG_IGN reaps children (ECHILD)"),
     case!(sig_forged_sigreturn, OK, ALL, "a handler that forges RPL 0 in CS and IOPL 3 in EFLAGS of its ucontext: the code resumes with user CS and IOPL 0"),
     case!(sig_kill_in_handler, OK, ALL, "SIGKILL ends a process blocked inside a signal handler"),
+    case!(sig_cpu_exceptions, OK, ALL, "SIGFPE (FPE_INTDIV) for a divide by zero, SIGILL (ILL_ILLOPN) for ud2, SIGTRAP for int3, with si_addr and the sigcontext's trapno; handlers skip the instruction through the ucontext's EIP"),
     case!(sig_blocked_fault_kills, SEGV, ALL, "a fault with SIGSEGV blocked kills with SIGSEGV (force_sig_fault)"),
     case!(sig_bad_altstack_kills, SEGV, ALL, "a handler frame that cannot be written (unmapped alternate stack) kills with SIGSEGV"),
 ];
@@ -351,6 +352,18 @@ fn wait_ok_status(pid: u32, code: i32) {
 }
 
 fn sig_stop_cont(_ctx: &Ctx) {
+    // A nanosleep stopped and continued resumes (restart_syscall) and completes.
+    let sleeper = spawn(|| match sig::nanosleep_rem(Timespec { tv_sec: 0, tv_nsec: 300_000_000 }) {
+        (Ok(()), _) => 0,
+        (Err(e), _) => e.0,
+    });
+    sys::sleep_ms(50);
+    ok!(sys::kill(sleeper as i32, sys::SIGSTOP), "SIGSTOP the sleeper");
+    let (_, st) = ok!(sys::wait4(sleeper as i32, sys::WUNTRACED), "wait4 WUNTRACED");
+    check_eq!(st, 0x137f, "sleeper stopped");
+    ok!(sys::kill(sleeper as i32, sys::SIGCONT), "SIGCONT the sleeper");
+    wait_ok_status(sleeper, 0);
+
     let child = spawn(|| loop {
         sys::sleep_ms(10);
     });
@@ -477,6 +490,66 @@ fn sig_kill_in_handler(_ctx: &Ctx) {
     ok!(sys::kill(child as i32, sys::SIGKILL), "SIGKILL");
     let s = wait(child);
     check!(sys::wifsignaled(s) && sys::wtermsig(s) == sys::SIGKILL, "child: {}", WaitStatus(s));
+}
+
+extern "C" fn skip_insn(s: i32, info: *mut SigInfo, uc: *mut u8) {
+    // SAFETY: the kernel passes a valid siginfo and ucontext.
+    let i = unsafe { *info };
+    let sc = (uc as usize + 20) as *mut u32;
+    COUNT.fetch_add(1, SeqCst);
+    INFO[0].store(s as u32, SeqCst);
+    INFO[2].store(i.code() as u32, SeqCst);
+    INFO[3].store(i.addr() as u32, SeqCst);
+    // SAFETY: the frame on our stack: trapno is word 12, eip word 14.
+    unsafe {
+        INFO[4].store(sc.add(12).read_volatile(), SeqCst);
+        let eip = sc.add(14);
+        INFO[5].store(eip.read_volatile(), SeqCst);
+        if s != sys::SIGTRAP {
+            eip.write_volatile(eip.read_volatile() + 2); // div ecx and ud2 are two bytes long
+        }
+    }
+}
+
+fn sig_cpu_exceptions(_ctx: &Ctx) {
+    reset();
+    for s in [sys::SIGFPE, sys::SIGILL, sys::SIGTRAP] {
+        install(s, skip_insn as *const () as usize, sig::SA_SIGINFO);
+    }
+    let at: usize;
+    // SAFETY: divides by zero at label 2; the handler skips the `div`.
+    unsafe {
+        core::arch::asm!(
+            "lea {at}, [2f]",
+            "xor edx, edx",
+            "mov eax, 1",
+            "xor ecx, ecx",
+            "2: div ecx",
+            at = out(reg) at, out("eax") _, out("edx") _, out("ecx") _,
+        );
+    }
+    check_eq!(COUNT.load(SeqCst), 1, "SIGFPE handler ran");
+    check_eq!(INFO[0].load(SeqCst), sys::SIGFPE as u32, "SIGFPE");
+    check_eq!(INFO[2].load(SeqCst) as i32, 1, "si_code FPE_INTDIV");
+    check_eq!(INFO[3].load(SeqCst) as usize, at, "si_addr of the div");
+    check_eq!(INFO[4].load(SeqCst), 0, "trapno of #DE");
+    check_eq!(INFO[5].load(SeqCst) as usize, at, "sigcontext EIP");
+    let at: usize;
+    // SAFETY: ud2 at label 2; the handler skips it.
+    unsafe { core::arch::asm!("lea {at}, [2f]", "2: ud2", at = out(reg) at) };
+    check_eq!(COUNT.load(SeqCst), 2, "SIGILL handler ran");
+    check_eq!(INFO[0].load(SeqCst), sys::SIGILL as u32, "SIGILL");
+    check_eq!(INFO[2].load(SeqCst) as i32, 2, "si_code ILL_ILLOPN");
+    check_eq!(INFO[3].load(SeqCst) as usize, at, "si_addr of ud2");
+    check_eq!(INFO[4].load(SeqCst), 6, "trapno of #UD");
+    let at: usize;
+    // SAFETY: int3 at label 2; the trap's EIP is after it, the handler just returns.
+    unsafe { core::arch::asm!("lea {at}, [2f]", "int3", "2:", at = out(reg) at) };
+    check_eq!(COUNT.load(SeqCst), 3, "SIGTRAP handler ran");
+    check_eq!(INFO[0].load(SeqCst), sys::SIGTRAP as u32, "SIGTRAP");
+    check_eq!(INFO[2].load(SeqCst) as i32, sig::SI_KERNEL, "si_code of int3");
+    check_eq!(INFO[4].load(SeqCst), 3, "trapno of #BP");
+    check_eq!(INFO[5].load(SeqCst) as usize, at, "EIP after int3");
 }
 
 fn sig_blocked_fault_kills(_ctx: &Ctx) {
