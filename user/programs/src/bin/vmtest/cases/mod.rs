@@ -73,6 +73,7 @@ mod stack;
 pub use cow::probe_bss;
 pub use process::probe;
 pub use selftest::SELFTESTS;
+pub use signals::probe_signals;
 
 /// The cases by area, in the order they run and `--list` shows them. Each area's file holds
 /// its table entries next to the case functions.

@@ -20,6 +20,7 @@ pub(super) static CASES: &[Case] = &[
     case!(sig_forged_sigreturn, OK, ALL, "a handler that forges RPL 0 in CS and IOPL 3 in EFLAGS of its ucontext: the code resumes with user CS and IOPL 0"),
     case!(sig_kill_in_handler, OK, ALL, "SIGKILL ends a process blocked inside a signal handler"),
     case!(sig_cpu_exceptions, OK, ALL, "SIGFPE (FPE_INTDIV) for a divide by zero, SIGILL (ILL_ILLOPN) for ud2, SIGTRAP for int3, with si_addr and the sigcontext's trapno; handlers skip the instruction through the ucontext's EIP"),
+    case!(sig_exec_resets, OK, ALL, "execve resets handled signals to SIG_DFL, keeps ignored ones, the mask and the pending set, and clears the alternate stack"),
     case!(sig_blocked_fault_kills, SEGV, ALL, "a fault with SIGSEGV blocked kills with SIGSEGV (force_sig_fault)"),
     case!(sig_bad_altstack_kills, SEGV, ALL, "a handler frame that cannot be written (unmapped alternate stack) kills with SIGSEGV"),
 ];
@@ -550,6 +551,46 @@ fn sig_cpu_exceptions(_ctx: &Ctx) {
     check_eq!(INFO[2].load(SeqCst) as i32, sig::SI_KERNEL, "si_code of int3");
     check_eq!(INFO[4].load(SeqCst), 3, "trapno of #BP");
     check_eq!(INFO[5].load(SeqCst) as usize, at, "EIP after int3");
+}
+
+/// `vmtest --probe-signals`: the image sig_exec_resets runs; exits 44 when the signal state
+/// is what execve must leave, another code naming the first difference.
+pub fn probe_signals() -> i32 {
+    let mut a = sig::SigAction::default();
+    if sig::sigaction_raw(sys::SIGUSR1, None, Some(&mut a)).is_err() || a.handler != sig::SIG_DFL || a.flags != 0 {
+        return 1;
+    }
+    if sig::sigaction_raw(sys::SIGUSR2, None, Some(&mut a)).is_err() || a.handler != sig::SIG_IGN {
+        return 2;
+    }
+    if sig::sigprocmask(sig::SIG_BLOCK, None) != Ok(sig::bit(sys::SIGTERM)) {
+        return 3;
+    }
+    if sig::sigpending() != Ok(sig::bit(sys::SIGTERM)) {
+        return 4;
+    }
+    match sig::sigaltstack(None) {
+        Ok(st) if st.flags == sig::SS_DISABLE && st.size == 0 => 44,
+        _ => 5,
+    }
+}
+
+fn sig_exec_resets(ctx: &Ctx) {
+    let pid = spawn(|| {
+        install(sys::SIGUSR1, plain as *const () as usize, sig::SA_RESTART);
+        install(sys::SIGUSR2, sig::SIG_IGN, 0);
+        let _ = sig::sigprocmask(sig::SIG_SETMASK, Some(sig::bit(sys::SIGTERM)));
+        let _ = sys::kill(sys::getpid() as i32, sys::SIGTERM);
+        let alt = map(4 * PG);
+        let _ = sig::sigaltstack(Some(&sig::Stack { sp: alt, flags: 0, size: 4 * PG }));
+        let argv = [c"vmtest".as_ptr() as *const u8, c"--probe-signals".as_ptr() as *const u8, core::ptr::null()];
+        let envp = [core::ptr::null()];
+        let e = sys::execve(ctx.self_path.as_cstr(), &argv, &envp);
+        eprintln!("    execve: {}", e);
+        99
+    });
+    let s = wait(pid);
+    check!(sys::wifexited(s) && sys::wexitstatus(s) == 44, "exec'd probe: {}", WaitStatus(s));
 }
 
 fn sig_blocked_fault_kills(_ctx: &Ctx) {
