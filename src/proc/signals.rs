@@ -303,8 +303,16 @@ pub fn for_refusal(refusal: &Refusal) -> (u32, i32) {
 
 /// The signal for an exception other than a page fault taken in user mode (#GP — privileged
 /// instructions, bad segment loads — is SIGSEGV), with Linux's `si_code` and `si_addr`:
-/// #DE FPE_INTDIV at EIP, #UD ILL_ILLOPN at EIP, #AC BUS_ADRALN, int3 and the rest SI_KERNEL.
+/// #DE FPE_INTDIV at EIP, #UD ILL_ILLOPN at EIP, #AC BUS_ADRALN, #DB TRAP_TRACE at EIP, `into`
+/// (#OF) SIGSEGV as Linux's `exc_overflow`, int3 and the rest SI_KERNEL. #MF/#XM get their
+/// `si_code` from the FPU state's decoder once it exists (SI_KERNEL until then).
 pub fn for_exception(vector: usize, eip: u32) -> SigInfo {
+    const TRAP_TRACE: i32 = 2;
+    match vector {
+        1 => return SigInfo::fault(SIGTRAP, TRAP_TRACE, eip),
+        4 => return SigInfo::fault(SIGSEGV, SI_KERNEL, 0),
+        _ => {}
+    }
     match ExceptionKind::of(vector) {
         ExceptionKind::Arithmetic => SigInfo::fault(SIGFPE, if vector == 0 { FPE_INTDIV } else { SI_KERNEL }, eip),
         ExceptionKind::Trap => SigInfo::fault(SIGTRAP, SI_KERNEL, 0),
