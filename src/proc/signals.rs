@@ -417,6 +417,10 @@ pub fn do_signal(frame: &mut TrapFrame) {
             SIG_IGN => {}
             SIG_DFL => match default_action(sig) {
                 DefaultAction::Ignore | DefaultAction::Cont => {}
+                // SIGTSTP/SIGTTIN/SIGTTOU do nothing to an orphaned process group (Linux's
+                // `is_current_pgrp_orphaned`); without process groups yet, everyone is in
+                // init's group, which is orphaned (init's parent is in no session).
+                DefaultAction::Stop if sig != SIGSTOP => {}
                 DefaultAction::Stop => stop_current(&task, sig),
                 DefaultAction::Term => {
                     drop(task);
