@@ -417,10 +417,8 @@ pub fn do_signal(frame: &mut TrapFrame) {
             SIG_IGN => {}
             SIG_DFL => match default_action(sig) {
                 DefaultAction::Ignore | DefaultAction::Cont => {}
-                // SIGTSTP/SIGTTIN/SIGTTOU do nothing to an orphaned process group (Linux's
-                // `is_current_pgrp_orphaned`); without process groups yet, everyone is in
-                // init's group, which is orphaned (init's parent is in no session).
-                DefaultAction::Stop if sig != SIGSTOP => {}
+                // SIGTSTP/SIGTTIN/SIGTTOU do nothing to an orphaned process group.
+                DefaultAction::Stop if sig != SIGSTOP && current_pgrp_orphaned() => {}
                 DefaultAction::Stop => stop_current(&task, sig),
                 DefaultAction::Term => {
                     drop(task);
@@ -494,6 +492,15 @@ fn handle(task: &Arc<Task>, frame: &mut TrapFrame, info: &SigInfo, act: &SigActi
             Err(())
         }
     }
+}
+
+/// Whether the current process's group is orphaned (Linux's `is_current_pgrp_orphaned`: no
+/// member has a parent in another group of the same session). Until process groups exist,
+/// every process is in init's group, which is orphaned (init's parent is in no session) —
+/// what Linux does for the processes of an init that never calls setpgid. The process-group
+/// code replaces this with the real test.
+fn current_pgrp_orphaned() -> bool {
+    true
 }
 
 /// Default action of a stop signal: the process stops, its parent is told (CLD_STOPPED), and
