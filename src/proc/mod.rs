@@ -240,7 +240,13 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
                 return Ok(Some((cpid, status, task)));
             }
             if options & WNOHANG == 0 {
-                me.inner.lock().state = State::Waiting;
+                // Found nothing: a signal interrupts the wait (checked after the scan, as
+                // Linux's do_wait, so a child that just changed state is reported first).
+                let mut inner = me.inner.lock();
+                if inner.sig.flagged {
+                    return Err(Errno::ERESTARTSYS);
+                }
+                inner.state = State::Waiting;
             }
             Ok(None)
         })?;
@@ -252,9 +258,6 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
             None if options & WNOHANG != 0 => return Ok(Reaped::NotYet),
             None => {
                 sched::schedule();
-                if signals::signal_pending() {
-                    return Err(Errno::ERESTARTSYS);
-                }
             }
         }
     }

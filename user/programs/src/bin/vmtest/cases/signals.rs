@@ -21,6 +21,7 @@ pub(super) static CASES: &[Case] = &[
     case!(sig_kill_in_handler, OK, ALL, "SIGKILL ends a process blocked inside a signal handler"),
     case!(sig_cpu_exceptions, OK, ALL, "SIGFPE (FPE_INTDIV) for a divide by zero, SIGILL (ILL_ILLOPN) for ud2, SIGTRAP for int3, with si_addr and the sigcontext's trapno; handlers skip the instruction through the ucontext's EIP"),
     case!(sig_exec_resets, OK, ALL, "execve resets handled signals to SIG_DFL, keeps ignored ones, the mask and the pending set, and clears the alternate stack"),
+    case!(sig_old_calls, OK, ALL, "the old calls: sigaction (67, old_sigaction layout), sigprocmask (126), sigsuspend (72), rt_sigtimedwait_time64 (421); a handler without SA_RESTORER returns through the kernel's own return path; SA_NOCLDSTOP"),
     case!(sig_blocked_fault_kills, SEGV, ALL, "a fault with SIGSEGV blocked kills with SIGSEGV (force_sig_fault)"),
     case!(sig_bad_altstack_kills, SEGV, ALL, "a handler frame that cannot be written (unmapped alternate stack) kills with SIGSEGV"),
 ];
@@ -592,6 +593,91 @@ fn sig_exec_resets(ctx: &Ctx) {
     });
     let s = wait(pid);
     check!(sys::wifexited(s) && sys::wexitstatus(s) == 44, "exec'd probe: {}", WaitStatus(s));
+}
+
+fn sig_old_calls(_ctx: &Ctx) {
+    let me = sys::getpid() as i32;
+    reset();
+    // old_sigaction: handler, mask (one word), flags, restorer.
+    let new: [usize; 4] = [plain as *const () as usize, 1 << (sys::SIGUSR2 - 1), 0, 0];
+    let mut old: [usize; 4] = [9; 4];
+    // SAFETY: the kernel reads `new` and writes `old`.
+    let r = unsafe { syscall3(nr::SYS_SIGACTION, sys::SIGUSR1 as usize, new.as_ptr() as usize, old.as_mut_ptr() as usize) };
+    check_eq!(Errno::from_ret(r), Ok(0), "sigaction (67)");
+    check_eq!(old, [0, 0, 0, 0], "old disposition in the old layout");
+    let mut now = sig::SigAction::default();
+    ok!(sig::sigaction_raw(sys::SIGUSR1, None, Some(&mut now)), "query");
+    check_eq!(now.handler, plain as *const () as usize, "handler set by sigaction (67)");
+    check_eq!(now.mask, sig::bit(sys::SIGUSR2), "mask set by sigaction (67)");
+    // No SA_RESTORER: the handler returns through what the kernel provides.
+    ok!(sys::kill(me, sys::SIGUSR1), "kill");
+    check_eq!(COUNT.load(SeqCst), 1, "handler without SA_RESTORER ran and returned");
+
+    // sigprocmask (126): one word.
+    let set: u32 = 1 << (sys::SIGUSR1 - 1);
+    let mut oset: u32 = 7;
+    // SAFETY: the kernel reads `set` and writes `oset`.
+    let r = unsafe { syscall3(nr::SYS_SIGPROCMASK, sig::SIG_BLOCK, &set as *const u32 as usize, &mut oset as *mut u32 as usize) };
+    check_eq!(Errno::from_ret(r), Ok(0), "sigprocmask (126)");
+    check_eq!(oset, 0, "old mask");
+    check_eq!(ok!(sig::sigprocmask(sig::SIG_BLOCK, None), "mask"), sig::bit(sys::SIGUSR1), "blocked by sigprocmask (126)");
+
+    // sigsuspend (72): the mask is the third argument.
+    let child = spawn(move || {
+        sys::sleep_ms(30);
+        let _ = sys::kill(me, sys::SIGUSR1);
+        0
+    });
+    // SAFETY: no memory arguments.
+    let r = unsafe { syscall3(nr::SYS_SIGSUSPEND, 0, 0, 0) };
+    check_eq!(Errno::from_ret(r), Err(Errno::EINTR), "sigsuspend (72)");
+    check_eq!(COUNT.load(SeqCst), 2, "handler ran in sigsuspend (72)");
+    check_eq!(ok!(sig::sigprocmask(sig::SIG_BLOCK, None), "mask"), sig::bit(sys::SIGUSR1), "mask restored");
+    wait_ok(child, "signalling child");
+
+    // rt_sigtimedwait_time64: a 64-bit timespec.
+    ok!(sys::kill(me, sys::SIGUSR1), "kill");
+    let set64: u64 = sig::bit(sys::SIGUSR1);
+    let ts: [i64; 2] = [1, 0];
+    let mut info = SigInfo::zeroed();
+    // SAFETY: the kernel reads `set64` and `ts`, writes `info`.
+    let r = unsafe {
+        syscall4(
+            nr::SYS_RT_SIGTIMEDWAIT_TIME64,
+            &set64 as *const u64 as usize,
+            &mut info as *mut SigInfo as usize,
+            ts.as_ptr() as usize,
+            8,
+        )
+    };
+    check_eq!(Errno::from_ret(r), Ok(sys::SIGUSR1 as usize), "rt_sigtimedwait_time64");
+    check_eq!(info.pid(), me as u32, "si_pid");
+    let ts: [i64; 2] = [0, 20_000_000];
+    // SAFETY: as above.
+    let r = unsafe { syscall4(nr::SYS_RT_SIGTIMEDWAIT_TIME64, &set64 as *const u64 as usize, 0, ts.as_ptr() as usize, 8) };
+    check_eq!(Errno::from_ret(r), Err(Errno::EAGAIN), "rt_sigtimedwait_time64 timeout");
+
+    // SA_NOCLDSTOP: no SIGCHLD for a stop; without it, CLD_STOPPED.
+    ok!(sig::sigprocmask(sig::SIG_SETMASK, Some(0)), "unblock all");
+    for (flags, want) in [(sig::SA_NOCLDSTOP, 0), (0, 1)] {
+        reset();
+        install(sys::SIGCHLD, with_info as *const () as usize, sig::SA_SIGINFO | flags);
+        let child = spawn(|| loop {
+            sys::sleep_ms(10);
+        });
+        ok!(sys::kill(child as i32, sys::SIGSTOP), "SIGSTOP");
+        let (_, st) = ok!(sys::wait4(child as i32, sys::WUNTRACED), "wait4 WUNTRACED");
+        check_eq!(st, 0x137f, "stopped");
+        sys::sleep_ms(20);
+        check_eq!(COUNT.load(SeqCst), want, "SIGCHLD for a stop (SA_NOCLDSTOP {:#x})", flags);
+        if want == 1 {
+            check_eq!(INFO[2].load(SeqCst) as i32, sig::CLD_STOPPED, "si_code CLD_STOPPED");
+            check_eq!(INFO[5].load(SeqCst) as i32, sys::SIGSTOP, "si_status of a stop");
+        }
+        ok!(sys::kill(child as i32, sys::SIGKILL), "SIGKILL");
+        let _ = wait(child);
+    }
+    install(sys::SIGCHLD, sig::SIG_DFL, 0);
 }
 
 fn sig_blocked_fault_kills(_ctx: &Ctx) {
