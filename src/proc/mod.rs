@@ -54,8 +54,8 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let pid = sched::with(|s| s.alloc_pid());
     let image = exec::load(&aspace, path, args, &[b"HOME=/", b"PATH=/bin:/"])?;
     let name = exec::basename(path);
-    let hand = crate::mm::inject::fallible(|| Arc::try_new(sigstate::SigHand::new())).map_err(|_| Errno::ENOMEM)?;
-    let task = Task::new(pid, 0, name, aspace, FdTable::with_console(), hand).map_err(|_| Errno::ENOMEM)?;
+    let sigs = signals::new_task_state(None)?;
+    let task = Task::new(pid, 0, name, aspace, FdTable::with_console(), sigs).map_err(|_| Errno::ENOMEM)?;
     let task = crate::mm::inject::fallible(|| Arc::try_new(task)).map_err(|_| Errno::ENOMEM)?;
     let frame = switch::user_frame(image.entry, image.sp);
     // SAFETY: the task's kernel stack is fresh and owned by it; it is not queued yet.
@@ -98,20 +98,15 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
         return Err(Errno::EAGAIN);
     }
     let parent = current();
-    let (aspace, files, name, (hand, blocked, altstack)) = {
+    let (aspace, files, name, sigs) = {
         let inner = parent.inner.lock();
-        (inner.aspace.clone().ok_or(Errno::EINVAL)?, inner.files.clone(), inner.name.clone(), signals::fork_state(&inner)?)
+        (inner.aspace.clone().ok_or(Errno::EINVAL)?, inner.files.clone(), inner.name.clone(), signals::new_task_state(Some(&inner))?)
     };
     let child_space = aspace.clone_space()?;
     drop(aspace);
     let pid = sched::with(|s| s.alloc_pid());
     // On failure the child's address space is dropped (swept) with the error.
-    let child = Task::new(pid, parent.pid, name, child_space, files, hand).map_err(|_| Errno::EAGAIN)?;
-    {
-        let mut inner = child.inner.lock();
-        inner.sig.blocked = blocked;
-        inner.sig.altstack = altstack;
-    }
+    let child = Task::new(pid, parent.pid, name, child_space, files, sigs).map_err(|_| Errno::EAGAIN)?;
     let child = crate::mm::inject::fallible(|| Arc::try_new(child)).map_err(|_| Errno::ENOMEM)?;
     let mut child_frame = *frame;
     child_frame.eax = 0;

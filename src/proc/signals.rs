@@ -531,12 +531,24 @@ fn stop_current(task: &Arc<Task>, sig: u32) {
 // ---------------------------------------------------------------------------------------
 // Process life cycle
 
-/// fork: the child's signal state — dispositions and mask copied, altstack kept, nothing
-/// pending (Linux's `copy_sighand` and `copy_process`).
-pub fn fork_state(parent: &TaskInner) -> Result<(Arc<SigHand>, SigSet, AltStack), Errno> {
-    let hand = parent.sighand.copy();
-    let hand = crate::mm::inject::fallible(|| Arc::try_new(hand)).map_err(|_| Errno::ENOMEM)?;
-    Ok((hand, parent.sig.blocked, parent.sig.altstack))
+/// A task's signal state: fresh (the first process: every signal at SIG_DFL), or for a fork
+/// child of `parent` — dispositions and mask copied, altstack kept, nothing pending (Linux's
+/// `copy_sighand` and `copy_process`).
+pub fn new_task_state(parent: Option<&TaskInner>) -> Result<TaskSignals, Errno> {
+    use crate::mm::inject::fallible;
+    use alloc::boxed::Box;
+    let hand = match parent {
+        Some(p) => p.sighand.copy(),
+        None => SigHand::new(),
+    };
+    let hand = fallible(|| Arc::try_new(hand)).map_err(|_| Errno::ENOMEM)?;
+    let mut sig = fallible(|| Box::try_new(ThreadSignals::default())).map_err(|_| Errno::ENOMEM)?;
+    let psig = fallible(|| Box::try_new(ProcSignals::default())).map_err(|_| Errno::ENOMEM)?;
+    if let Some(p) = parent {
+        sig.blocked = p.sig.blocked;
+        sig.altstack = p.sig.altstack;
+    }
+    Ok(TaskSignals { hand, sig, psig })
 }
 
 /// execve: handled signals back to SIG_DFL (ignored ones stay ignored), flags and masks of

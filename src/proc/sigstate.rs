@@ -6,7 +6,9 @@
 //! Linux structures mirrored: `sigset_t` (a `u64`, signal n = bit n−1), `k_sigaction`,
 //! `sigpending` (standard signals at most once, real-time ones queued), `sas_ss_*`.
 
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
+use alloc::sync::Arc;
 use vmcore::signal::*;
 
 /// A set of signals: signal n is bit n−1 (Linux's `sigset_t` on i386, two words).
@@ -354,4 +356,15 @@ pub struct ProcSignals {
     pub report: Option<u32>,
     /// Reaped at exit by nobody's `wait4` (the parent ignores SIGCHLD or set SA_NOCLDWAIT).
     pub autoreap: bool,
+}
+
+/// A new task's signal state, allocated (fallibly) before the task: the pending sets live
+/// behind boxes so the task itself stays small (fork moves it several times).
+pub struct TaskSignals {
+    /// The dispositions.
+    pub hand: Arc<SigHand>,
+    /// Per-thread state.
+    pub sig: Box<ThreadSignals>,
+    /// Per-process state.
+    pub psig: Box<ProcSignals>,
 }

@@ -1,7 +1,8 @@
 //! A task: one process (a user address space plus a kernel stack), or the idle task.
 
 use super::files::FdTable;
-use super::sigstate::{ProcSignals, SigHand, ThreadSignals};
+use super::sigstate::{ProcSignals, SigHand, TaskSignals, ThreadSignals};
+use alloc::boxed::Box;
 use crate::mm::aspace::AddressSpace;
 use crate::mm::vmalloc::{KernelStack, VmallocError};
 use alloc::string::String;
@@ -50,9 +51,9 @@ pub struct TaskInner {
     pub queued: bool,
     // Signals slice (issue 10, point 5).
     /// Per-thread signal state: blocked mask, thread-directed pending set, alternate stack.
-    pub sig: ThreadSignals,
+    pub sig: Box<ThreadSignals>,
     /// Per-process signal state (the thread group's, once there are threads).
-    pub psig: ProcSignals,
+    pub psig: Box<ProcSignals>,
     /// The dispositions.
     pub sighand: Arc<SigHand>,
 }
@@ -89,8 +90,8 @@ impl Task {
                 files: FdTable::new(),
                 wait_status: 0,
                 queued: false,
-                sig: ThreadSignals::default(),
-                psig: ProcSignals::default(),
+                sig: Box::default(),
+                psig: Box::default(),
                 sighand: Arc::new(SigHand::new()),
             }),
             saved_esp: UnsafeCell::new(0),
@@ -105,7 +106,7 @@ impl Task {
         name: String,
         aspace: Arc<AddressSpace>,
         files: FdTable,
-        sighand: Arc<SigHand>,
+        signals: TaskSignals,
     ) -> Result<Self, VmallocError> {
         let kstack = KernelStack::new(KSTACK_SIZE, "process kernel stack")?;
         Ok(Task {
@@ -118,9 +119,9 @@ impl Task {
                 files,
                 wait_status: 0,
                 queued: false,
-                sig: ThreadSignals::default(),
-                psig: ProcSignals::default(),
-                sighand,
+                sig: signals.sig,
+                psig: signals.psig,
+                sighand: signals.hand,
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: Some(kstack),
