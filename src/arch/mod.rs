@@ -18,3 +18,4 @@ pub mod paging;
 pub mod usercopy;
 pub mod protect;
 pub mod rtc;
+pub mod segment;

@@ -70,6 +70,7 @@ mod oom;
 mod process;
 mod protection;
 mod selftest;
+mod signals;
 mod stack;
 mod tls;
 mod time;
@@ -80,6 +81,7 @@ pub use limits::probe_limits;
 pub use process::probe;
 pub use selftest::SELFTESTS;
 pub use tls::probe_tls;
+pub use signals::probe_signals;
 
 /// The cases by area, in the order they run and `--list` shows them. Each area's file holds
 /// its table entries next to the case functions.
@@ -100,6 +102,7 @@ static AREAS: &[&[Case]] = &[
     creds::CASES,
     limits::CASES,
     time::CASES,
+    signals::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
