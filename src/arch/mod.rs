@@ -2,6 +2,7 @@
 //! own vocabulary here; the rest of the kernel never sees raw register layouts.
 
 pub mod backtrace;
+pub mod clock;
 pub mod cpu;
 pub mod entropy;
 pub mod doublefault;
@@ -16,3 +17,5 @@ pub mod stack_guard;
 pub mod paging;
 pub mod usercopy;
 pub mod protect;
+pub mod rtc;
+pub mod segment;

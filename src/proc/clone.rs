@@ -76,13 +76,16 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         return Err(Errno::EAGAIN);
     }
     let parent = super::current();
-    let (aspace, files, name, parent_parent, thread) = {
+    super::limits::check_nproc(&parent)?;
+    let vm = any(flags, CLONE_VM);
+    let (aspace, files, name, parent_parent, thread, sigs) = {
         let inner = parent.inner.lock();
         let aspace = inner.aspace.clone().ok_or(Errno::EINVAL)?;
         let files = inner.files.clone().ok_or(Errno::EINVAL)?;
-        (aspace, files, inner.name.clone(), inner.parent, inner.thread)
+        let drop_altstack = vm && !any(flags, CLONE_VFORK);
+        let sigs = signals::for_clone(&inner, any(flags, CLONE_SIGHAND), flags & CLONE_CLEAR_SIGHAND != 0, drop_altstack)?;
+        (aspace, files, inner.name.clone(), inner.parent, inner.thread, sigs)
     };
-    let vm = any(flags, CLONE_VM);
     let child_space = if vm { aspace } else { aspace.clone_space()? };
     let files = if any(flags, CLONE_FILES) { files } else { files.try_copy()? };
     let tid = sched::with(|s| s.alloc_pid());
@@ -90,13 +93,15 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         TaskIds { tid, group: parent.group.clone(), parent: parent_parent, exit_signal: 0 }
     } else if any(flags, CLONE_PARENT) {
         let leader_signal = sched::with(|s| s.tasks.get(&parent.tgid()).map_or(SIGCHLD_U32, |l| l.exit_signal()));
-        TaskIds { tid, group: ThreadGroup::new(tid)?, parent: parent_parent, exit_signal: leader_signal }
+        TaskIds { tid, group: ThreadGroup::new(tid, parent.group.limits_copy())?, parent: parent_parent, exit_signal: leader_signal }
     } else {
-        TaskIds { tid, group: ThreadGroup::new(tid)?, parent: parent.tgid(), exit_signal: args.exit_signal }
+        TaskIds { tid, group: ThreadGroup::new(tid, parent.group.limits_copy())?, parent: parent.tgid(), exit_signal: args.exit_signal }
     };
     // On failure the child's address space (a copy, or one user less) goes with the error.
-    let child = Task::new(ids, name, child_space, files).map_err(|_| Errno::EAGAIN)?;
+    let child = Task::new(ids, name, child_space, files, sigs).map_err(|_| Errno::EAGAIN)?;
     let child = crate::mm::inject::fallible(|| Arc::try_new(child)).map_err(|_| Errno::ENOMEM)?;
+    // Credentials are per thread, shared until one changes them (Linux's copy_creds).
+    *child.cred.lock() = parent.cred.lock().clone();
     {
         let mut inner = child.inner.lock();
         inner.thread = thread.for_clone_child(vm);
@@ -151,7 +156,7 @@ fn wait_for_vfork(parent: &Task, child: &Task) {
             }
             done
         });
-        if done || signals::kill_pending() {
+        if done || signals::fatal_pending() {
             return;
         }
         sched::schedule();

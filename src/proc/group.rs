@@ -8,6 +8,7 @@
 //! signal ended it, else the leader's own. Non-leader threads are released as soon as they
 //! exit (Linux's autoreap of `exit_signal == -1`).
 
+use super::limits::RLimits;
 use super::task::Pid;
 use super::WaitStatus;
 use alloc::sync::Arc;
@@ -26,18 +27,26 @@ pub struct ThreadGroup {
     /// The thread running `execve`'s `de_thread` (0: none): the other threads' deaths it
     /// causes are single-thread exits, not a group exit (Linux's `group_exec_task`).
     exec_task: AtomicU32,
+    /// Resource limits (Linux's `signal->rlim`): the group's, copied by fork, kept by exec.
+    pub limits: spin::Mutex<RLimits>,
 }
 
 impl ThreadGroup {
     /// A new group led by `tgid`, with that one live thread.
-    pub fn new(tgid: Pid) -> Result<Arc<ThreadGroup>, Errno> {
+    pub fn new(tgid: Pid, limits: RLimits) -> Result<Arc<ThreadGroup>, Errno> {
         let group = ThreadGroup {
             tgid,
             live: AtomicU32::new(1),
             exit: spin::Mutex::new(None),
             exec_task: AtomicU32::new(0),
+            limits: spin::Mutex::new(limits),
         };
         crate::mm::inject::fallible(|| Arc::try_new(group)).map_err(|_| Errno::EAGAIN)
+    }
+
+    /// A copy of the limits, for a new process.
+    pub fn limits_copy(&self) -> RLimits {
+        *self.limits.lock()
     }
 
     /// Live threads.

@@ -7,16 +7,22 @@
 //! meaning: with several CPUs they read a per-CPU area, and their callers do not change.
 
 pub mod clone;
+pub mod cred;
 pub mod exec;
 pub mod files;
 pub mod group;
 pub mod robust;
 pub mod rseq;
+pub mod limits;
 pub mod sched;
+pub mod sigframe;
 pub mod signals;
+pub mod sigstate;
 pub mod switch;
 pub mod task;
 pub mod uaddrs;
+pub mod timer;
+pub mod usage;
 
 use crate::arch::trap::TrapFrame;
 use crate::mm::aspace::AddressSpace;
@@ -25,7 +31,7 @@ use alloc::sync::Arc;
 use files::{FdTable, Files};
 use task::{Pid, State, Task, TaskIds};
 use vmcore::errno::Errno;
-use vmcore::syscall_abi::flags::{WNOHANG, __WALL, __WCLONE};
+use vmcore::syscall_abi::flags::{WCONTINUED, WNOHANG, WUNTRACED, __WALL, __WCLONE};
 
 /// How a process ended, encoded for `wait4` as Linux does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +40,8 @@ pub enum WaitStatus {
     Exited(u8),
     /// Killed by a signal.
     Signaled(u32),
+    /// Killed by a signal, core dumped.
+    Dumped(u32),
 }
 
 impl WaitStatus {
@@ -42,6 +50,7 @@ impl WaitStatus {
         match self {
             WaitStatus::Exited(code) => (code as u32) << 8,
             WaitStatus::Signaled(sig) => sig & 0x7f,
+            WaitStatus::Dumped(sig) => (sig & 0x7f) | 0x80,
         }
     }
 }
@@ -56,7 +65,8 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let image = exec::load(&aspace, path, args, &[b"HOME=/", b"PATH=/bin:/"])?;
     let name = exec::basename(path);
     let files = Files::new(FdTable::with_console())?;
-    let task = Task::new(TaskIds::process(pid, 0)?, name, aspace, files).map_err(|_| Errno::ENOMEM)?;
+    let sigs = signals::new_task_state(None)?;
+    let task = Task::new(TaskIds::process(pid, 0)?, name, aspace, files, sigs).map_err(|_| Errno::ENOMEM)?;
     let task = crate::mm::inject::fallible(|| Arc::try_new(task)).map_err(|_| Errno::ENOMEM)?;
     let frame = switch::user_frame(image.entry, image.sp);
     // SAFETY: the task's kernel stack is fresh and owned by it; it is not queued yet.
@@ -107,46 +117,43 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
 pub fn exit_current(status: WaitStatus) -> ! {
     let task = current();
     let group = task.group.clone();
+    // The deaths an execve's de_thread causes are single-thread exits.
+    let exec = group.exec_task();
+    if exec != 0 && exec != task.pid() {
+        drop(task);
+        drop(group);
+        exit_thread(status);
+    }
     let status = group.start_exit(status);
     if group.tgid == INIT_PID {
         drop(task);
         drop(group);
         init_exited(status);
     }
-    kill_threads(&task, signals::SIGKILL);
+    if group.live() > 1 {
+        kill_threads(&task);
+    }
     drop(task);
     drop(group);
     exit_thread(status)
 }
 
-/// Sends the fatal `sig` to every other live thread of `task`'s group (every signal
-/// terminates), waking the sleepers.
-fn kill_threads(task: &Task, sig: u32) {
+/// Sends SIGKILL to every other live thread of `task`'s group (Linux's `zap_other_threads`).
+fn kill_threads(task: &Task) {
     let me = task.pid();
-    sched::with(|s| signal_group(s, task.tgid(), sig, me));
-}
-
-/// Makes the fatal `sig` pending for every live thread of group `tgid` but `except`, and
-/// wakes those that sleep. Allocates nothing (it runs on the way to freeing memory).
-fn signal_group(s: &mut sched::Scheduler, tgid: Pid, sig: u32, except: Pid) {
-    let mut at = tgid;
-    while let Some(pid) = next_thread(s, tgid, at) {
-        at = pid + 1;
-        if pid == except {
-            continue;
-        }
-        let wake = {
-            let mut inner = s.tasks[&pid].inner.lock();
-            if inner.state == State::Zombie {
+    sched::with(|s| {
+        let tgid = task.tgid();
+        let mut at = tgid;
+        while let Some(pid) = next_thread(s, tgid, at) {
+            at = pid + 1;
+            if pid == me {
                 continue;
             }
-            signals::set_pending(&mut inner.pending_kill, sig);
-            matches!(inner.state, State::Sleeping { .. } | State::Waiting)
-        };
-        if wake {
-            s.make_runnable(pid);
+            let t = s.tasks[&pid].clone();
+            // A standard signal is never refused; a zombie is skipped.
+            let _ = signals::send_locked(s, &t, sigstate::SigInfo::from_pid(signals::SIGKILL, sigstate::SI_KERNEL, 0), true, true);
         }
-    }
+    });
 }
 
 /// The first thread of group `tgid` whose tid is `at` or above. Every thread's tid is at
@@ -161,6 +168,7 @@ fn next_thread(s: &sched::Scheduler, tgid: Pid, at: Pid) -> Option<Pid> {
 /// frees its stack); the leader stays a zombie. The last thread ends the group: its children
 /// go to init and its parent is told.
 pub fn exit_thread(status: WaitStatus) -> ! {
+    signals::release_autoreaped();
     sched::release_dead();
     let task = current();
     let pid = task.pid();
@@ -176,6 +184,10 @@ pub fn exit_thread(status: WaitStatus) -> ! {
         let mut inner = task.inner.lock();
         (inner.aspace.take(), inner.files.take())
     };
+    timer::exit(&task);
+    if let Some(a) = &aspace {
+        task.usage.keep_peak(a);
+    }
     drop(files);
     if let Some(a) = aspace {
         if a.is_active() {
@@ -189,7 +201,7 @@ pub fn exit_thread(status: WaitStatus) -> ! {
             let mut inner = task.inner.lock();
             inner.state = State::Zombie;
             inner.wait_status = status.encode();
-            signals::clear_pending(&mut inner.pending_kill);
+            signals::on_exit(&mut inner);
         }
         if !task.is_leader() {
             s.set_dead(pid);
@@ -207,16 +219,10 @@ pub fn exit_thread(status: WaitStatus) -> ! {
         if group.tgid == INIT_PID {
             return Some(group_status);
         }
-        let leader = s.tasks.get(&group.tgid).cloned();
-        let parent = match &leader {
-            Some(l) => {
-                let mut inner = l.inner.lock();
-                inner.wait_status = group_status.encode();
-                inner.parent
-            }
-            None => INIT_PID,
-        };
-        group_ended(s, group.tgid, parent);
+        if let Some(leader) = s.tasks.get(&group.tgid).cloned() {
+            leader.inner.lock().wait_status = group_status.encode();
+            group_ended(s, &leader, group_status);
+        }
         None
     });
     drop(task);
@@ -228,15 +234,35 @@ pub fn exit_thread(status: WaitStatus) -> ! {
     unreachable!("a dead task was scheduled");
 }
 
-/// The group `tgid` ended: its children go to init, and the parent's waiting threads (and
-/// init's, when a zombie came to it) are woken.
-fn group_ended(s: &mut sched::Scheduler, tgid: Pid, parent: Pid) {
+/// The group `leader` leads ended with `status`: its children go to init, and its parent is
+/// told with the leader's exit signal — SIGCHLD through `notify_parent` (which may autoreap
+/// it), another signal as is, or none — and its threads sleeping in `wait4` are woken (and
+/// init's, when a zombie came to it).
+fn group_ended(s: &mut sched::Scheduler, leader: &Arc<Task>, status: WaitStatus) {
+    let tgid = leader.tgid();
     let mut wake_init = false;
     for t in s.tasks.values() {
         let mut inner = t.inner.lock();
         if inner.parent == tgid && t.tgid() != tgid {
             inner.parent = INIT_PID;
             wake_init |= inner.state == State::Zombie && t.is_leader() && t.group.live() == 0;
+        }
+    }
+    let parent = leader.inner.lock().parent;
+    let (code, st) = signals::chld_code(status);
+    match leader.exit_signal() {
+        signals::SIGCHLD => {
+            if signals::notify_parent(s, tgid, parent, code, st) {
+                leader.inner.lock().psig.autoreap = true;
+                signals::set_autoreaped(tgid);
+            }
+        }
+        0 => {}
+        sig => {
+            if let Some(p) = s.tasks.get(&parent).cloned() {
+                let info = sigstate::SigInfo { signo: sig, code, fields: [tgid, 0, st] };
+                let _ = signals::send_locked(s, &p, info, false, true);
+            }
         }
     }
     wake_waiters(s, parent);
@@ -262,7 +288,7 @@ fn init_exited(status: WaitStatus) -> ! {
             crate::kprintln!("init exited with status {c}; powering off");
             c.min(99)
         }
-        WaitStatus::Signaled(sig) => {
+        WaitStatus::Signaled(sig) | WaitStatus::Dumped(sig) => {
             crate::kprintln!("init killed by {} ({sig}); powering off", signals::name(sig));
             (100 + sig).min(127) as u8
         }
@@ -272,8 +298,9 @@ fn init_exited(status: WaitStatus) -> ! {
 
 /// What `wait4` found.
 pub enum Reaped {
-    /// A zombie child was reaped: its pid and wait status.
-    Child(Pid, u32),
+    /// A zombie child was reaped: its pid, wait status, and what it and its reaped children
+    /// used (`wait4`'s rusage).
+    Child(Pid, u32, usage::Usage),
     /// WNOHANG and no child has exited.
     NotYet,
 }
@@ -298,7 +325,7 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
                     continue;
                 }
                 let inner = t.inner.lock();
-                if inner.parent != my_tgid || (pid > 0 && t.pid() != pid as u32) || !eligible(t.exit_signal(), options) {
+                if inner.parent != my_tgid || inner.psig.autoreap || (pid > 0 && t.pid() != pid as u32) || !eligible(t.exit_signal(), options) {
                     continue;
                 }
                 any = true;
@@ -310,44 +337,57 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
             if !any {
                 return Err(Errno::ECHILD);
             }
+            if zombie.is_none() {
+                if let Some(r) = take_report(s, &me, pid, options) {
+                    return Ok(Some(r));
+                }
+            }
             if let Some((cpid, status)) = zombie {
                 let task = s.remove(cpid);
                 return Ok(Some((cpid, status, task)));
             }
             if options & WNOHANG == 0 {
-                me.inner.lock().state = State::Waiting;
+                // Found nothing: a signal interrupts the wait (checked after the scan, as
+                // Linux's do_wait, so a child that just changed state is reported first).
+                let mut inner = me.inner.lock();
+                if inner.sig.flagged {
+                    return Err(Errno::ERESTARTSYS);
+                }
+                inner.state = State::Waiting;
             }
             Ok(None)
         })?;
         match found {
             Some((cpid, status, task)) => {
+                let used = task.as_ref().map(|t| usage::reaped(&current(), t)).unwrap_or_default();
                 drop(task); // frees the child's kernel stack
                 sched::release_dead();
-                return Ok(Reaped::Child(cpid, status));
+                return Ok(Reaped::Child(cpid, status, used));
             }
             None if options & WNOHANG != 0 => return Ok(Reaped::NotYet),
             None => {
                 sched::schedule();
-                if signals::kill_pending() {
-                    return Err(Errno::EINTR);
-                }
             }
         }
     }
 }
 
-/// Sends `sig` to the process that has a thread `pid` (0 only checks that it exists): every
-/// signal terminates, so every thread of the group gets it.
+/// Sends `sig` to process `pid` from the current process (`kill`; 0 only checks that it
+/// exists).
 pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
     if sig > signals::SIGMAX {
         return Err(Errno::EINVAL);
     }
-    let task = sched::with(|s| s.tasks.get(&pid).filter(|t| t.pid() != 0).cloned()).ok_or(Errno::ESRCH)?;
-    if sig == 0 || task.group.live() == 0 {
-        return Ok(());
+    let target = sched::with(|s| s.tasks.get(&pid).filter(|t| t.pid() != 0).cloned()).ok_or(Errno::ESRCH)?;
+    // One lock at a time: the target may be the caller.
+    let mine = current().cred.lock().clone();
+    let theirs = target.cred.lock().clone();
+    drop(target);
+    if !cred::may_signal(&mine, &theirs) {
+        return Err(Errno::EPERM);
     }
-    sched::with(|s| signal_group(s, task.tgid(), sig, 0));
-    Ok(())
+    let info = sigstate::SigInfo::from_pid(sig, sigstate::SI_USER, current_pid());
+    signals::send_to(pid, info, false, true)
 }
 
 /// execve's `de_thread`: ends every other thread of the caller's group and waits until they
@@ -364,7 +404,7 @@ pub fn de_thread() -> Result<(), Errno> {
         return Err(Errno::EAGAIN);
     }
     group.set_exec_task(task.pid());
-    kill_threads(&task, signals::SIGKILL);
+    kill_threads(&task);
     let result = loop {
         let done = sched::with(|_| {
             if group.live() == 1 {
@@ -377,7 +417,7 @@ pub fn de_thread() -> Result<(), Errno> {
             break Ok(());
         }
         sched::schedule();
-        if signals::kill_pending() || group.exit_status().is_some() {
+        if signals::fatal_pending() || group.exit_status().is_some() {
             break Err(Errno::EAGAIN);
         }
     };
@@ -390,33 +430,40 @@ pub fn de_thread() -> Result<(), Errno> {
     Ok(())
 }
 
-/// Called before every return to ring 3: dies of a pending signal, or yields the CPU when
-/// the time slice is over. Both checks are one load each in the usual case.
-pub fn on_return_to_user(frame: &mut TrapFrame) {
-    die_if_killed();
-    if sched::quantum_expired() {
-        sched::schedule();
-        die_if_killed();
+/// A stop or continue of a child of `me` that `wait4` with `WUNTRACED`/`WCONTINUED` reports
+/// (taken: reported once), as `(pid, status, None)`.
+fn take_report(s: &sched::Scheduler, me: &Task, pid: i32, options: u32) -> Option<(Pid, u32, Option<Arc<Task>>)> {
+    for t in s.tasks.values() {
+        if !t.is_leader() || t.tgid() == me.tgid() || (pid > 0 && t.pid() != pid as u32) || !eligible(t.exit_signal(), options) {
+            continue;
+        }
+        let mut inner = t.inner.lock();
+        if inner.parent != me.tgid() {
+            continue;
+        }
+        let wanted = match inner.psig.report {
+            Some(0xffff) => options & WCONTINUED != 0,
+            Some(_) => options & WUNTRACED != 0 && inner.psig.stopped,
+            None => false,
+        };
+        if wanted {
+            return inner.psig.report.take().map(|st| (t.pid(), st, None));
+        }
     }
-    rseq::on_return_to_user(frame);
+    None
 }
 
-/// Exits the current task if it has a fatal signal pending.
-fn die_if_killed() {
-    if !signals::any_pending() {
-        return;
+/// Called before every return to ring 3: yields the CPU when the time slice is over, moves an
+/// rseq critical section that was preempted to its abort handler, then delivers pending
+/// signals (and decides what an interrupted system call does). Each check is a load or two in
+/// the usual case.
+pub fn on_return_to_user(frame: &mut TrapFrame) {
+    if sched::quantum_expired() {
+        sched::schedule();
     }
-    let task = current();
-    let pending = task.inner.lock().pending_kill;
-    if let Some(sig) = pending {
-        // The other threads' deaths that an execve's de_thread causes are theirs alone.
-        let exec = task.group.exec_task();
-        let alone = exec != 0 && exec != task.pid();
-        drop(task);
-        if alone {
-            exit_thread(WaitStatus::Signaled(sig));
-        }
-        exit_current(WaitStatus::Signaled(sig));
+    rseq::on_return_to_user(frame);
+    if signals::any_pending() || signals::restart_requested(frame) {
+        signals::do_signal(frame);
     }
 }
 

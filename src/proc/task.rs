@@ -2,9 +2,12 @@
 //! What threads may share hangs off it: the address space (`CLONE_VM`), the descriptor table
 //! (`CLONE_FILES`), the group (`CLONE_THREAD`).
 
+use super::cred::Cred;
 use super::files::Files;
 use super::group::ThreadGroup;
 use crate::arch::fpu::FpuArea;
+use super::limits::RLimits;
+use super::sigstate::{ProcSignals, SigHand, TaskSignals, ThreadSignals};
 use crate::mm::aspace::AddressSpace;
 use crate::mm::vmalloc::{KernelStack, VmallocError};
 use alloc::boxed::Box;
@@ -24,15 +27,17 @@ pub const KSTACK_SIZE: usize = 16 * 1024;
 pub enum State {
     /// Running or ready to run.
     Runnable,
-    /// Waiting until the timer reaches `until` ticks (or a signal).
+    /// Waiting for a timer in the timer queue (`proc::timer`) or a signal.
     Sleeping {
-        /// Tick at which to wake.
+        /// Tick at which the timer fires (`u64::MAX`: no timer, only a signal wakes it).
         until: u64,
     },
     /// Waiting for a child to change state.
     Waiting,
     /// Exited; waiting to be reaped by its parent.
     Zombie,
+    /// Stopped by a stop signal, until SIGCONT or SIGKILL.
+    Stopped,
 }
 
 /// The mutable part of a task.
@@ -53,13 +58,18 @@ pub struct TaskInner {
     pub vfork_parent: Option<Pid>,
     /// Wait status once a zombie (Linux encoding).
     pub wait_status: u32,
-    /// A signal that will terminate the task at its next return to user mode.
-    pub pending_kill: Option<u32>,
     /// Whether the task is in the run queue.
     pub queued: bool,
     // TLS slice (issue 10): TLS slots, clear_child_tid, robust list, rseq.
     /// Thread-local storage and the user addresses the kernel keeps for the task.
     pub thread: super::uaddrs::ThreadState,
+    // Signals slice (issue 10, point 5).
+    /// Per-thread signal state: blocked mask, thread-directed pending set, alternate stack.
+    pub sig: Box<ThreadSignals>,
+    /// Per-process signal state (the thread group's, once there are threads).
+    pub psig: Box<ProcSignals>,
+    /// The dispositions.
+    pub sighand: Arc<SigHand>,
 }
 
 /// A schedulable task.
@@ -80,6 +90,12 @@ pub struct Task {
     saved_esp: UnsafeCell<u32>,
     /// The kernel stack (none for the idle task, which runs on the boot stack).
     kstack: Option<KernelStack>,
+    // Clocks and timers slice:
+    /// CPU time, faults, context switches, peak memory, CPU and real-time timers.
+    pub usage: super::usage::TaskUsage,
+    // Credentials and limits (issue 10, point 7).
+    /// Credentials: shared with the parent until changed, then replaced whole.
+    pub cred: spin::Mutex<Arc<Cred>>,
     // --- FPU/SSE state (issue 10, point 1) ---
     /// The x87/SSE registers while switched out (none for the idle task): touched only by
     /// the context switch with interrupts off, and by fork before the task is first queued.
@@ -101,7 +117,7 @@ pub struct TaskIds {
 impl TaskIds {
     /// The leader of a new process `tid` whose parent is `parent` and gets SIGCHLD.
     pub fn process(tid: Pid, parent: Pid) -> Result<TaskIds, vmcore::errno::Errno> {
-        Ok(TaskIds { tid, group: ThreadGroup::new(tid)?, parent, exit_signal: vmcore::signal::SIGCHLD })
+        Ok(TaskIds { tid, group: ThreadGroup::new(tid, RLimits::init_defaults())?, parent, exit_signal: vmcore::signal::SIGCHLD })
     }
 }
 
@@ -125,7 +141,7 @@ impl Task {
     pub fn idle() -> Self {
         Task {
             pid: AtomicU32::new(0),
-            group: ThreadGroup::new(0).expect("a heap at boot"),
+            group: ThreadGroup::new(0, RLimits::init_defaults()).expect("a heap at boot"),
             exit_signal: AtomicU32::new(0),
             inner: spin::Mutex::new(TaskInner {
                 parent: 0,
@@ -135,20 +151,24 @@ impl Task {
                 files: None,
                 vfork_parent: None,
                 wait_status: 0,
-                pending_kill: None,
                 queued: false,
                 thread: Default::default(),
+                sig: Box::default(),
+                psig: Box::default(),
+                sighand: Arc::new(SigHand::new()),
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: None,
             fpu: None,
+            cred: spin::Mutex::new(Cred::root()),
+            usage: super::usage::TaskUsage::new(),
         }
     }
 
     /// A new task with a fresh kernel stack; not yet runnable. Its FPU/SSE registers are a
     /// copy of the running task's (fork's rule; the first process resets them with
     /// [`Task::set_initial_fpu`]).
-    pub fn new(ids: TaskIds, name: String, aspace: Arc<AddressSpace>, files: Arc<Files>) -> Result<Self, NewTaskError> {
+    pub fn new(ids: TaskIds, name: String, aspace: Arc<AddressSpace>, files: Arc<Files>, signals: TaskSignals) -> Result<Self, NewTaskError> {
         let mut fpu = crate::mm::inject::fallible(Box::<UnsafeCell<FpuArea>>::try_new_uninit)
             .map_err(|_| NewTaskError::OutOfMemory)?;
         // SAFETY: UnsafeCell<FpuArea> has FpuArea's layout; `save_new` initialises the area.
@@ -169,14 +189,23 @@ impl Task {
                 files: Some(files),
                 vfork_parent: None,
                 wait_status: 0,
-                pending_kill: None,
                 queued: false,
                 thread: Default::default(),
+                sig: signals.sig,
+                psig: signals.psig,
+                sighand: signals.hand,
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: Some(kstack),
             fpu: Some(fpu),
+            cred: spin::Mutex::new(Cred::root()),
+            usage: super::usage::TaskUsage::new(),
         })
+    }
+
+    /// Its process's resource limits (shared by the thread group).
+    pub fn limits(&self) -> &spin::Mutex<RLimits> {
+        &self.group.limits
     }
 
     /// Its tid.

@@ -1,11 +1,10 @@
-//! Process system calls: exit, fork, execve, wait4/waitpid, getpid/getppid, kill, sched_yield,
-//! nanosleep.
+//! Process system calls: exit, fork, execve, wait4/waitpid, getpid/getppid, kill, sched_yield.
 
 use super::uptr::UserPtr;
 use super::SysResult;
 use crate::arch::trap::TrapFrame;
 use crate::mm::aspace::AddressSpace;
-use crate::proc::{self, exec, sched, signals, task::State, Reaped, WaitStatus};
+use crate::proc::{self, exec, sched, signals, Reaped, WaitStatus};
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{WCONTINUED, WNOHANG, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD};
@@ -31,10 +30,25 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let arg_refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
     let env_refs: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
     let fresh = AddressSpace::new()?;
+    // The new image grows within the process's limits (kept across exec).
+    let vm_limits = proc::limits::of(&proc::current()).vm();
+    fresh.edit(|s, _, _| (s.set_limits(vm_limits), None));
     let image = exec::load(&fresh, &path, &arg_refs, &env_refs)?;
+    let cred = proc::cred::for_exec()?;
     // The other threads end first; a non-leader caller becomes the leader (Linux's de_thread).
     proc::de_thread()?;
     let task = proc::current();
+    // Dispositions shared with another process (CLONE_SIGHAND without CLONE_THREAD) are
+    // unshared before exec resets them (Linux's unshare_sighand).
+    let own_hand = {
+        let shared = task.inner.lock().sighand.clone();
+        if alloc::sync::Arc::strong_count(&shared) > 2 {
+            let copy = shared.copy();
+            Some(crate::mm::inject::fallible(|| alloc::sync::Arc::try_new(copy)).map_err(|_| Errno::ENOMEM)?)
+        } else {
+            None
+        }
+    };
     // Past the point of no return: the old image's robust list, clear_child_tid, TLS and rseq
     // go (Linux's exec_mm_release, flush_thread, rseq_execve).
     proc::uaddrs::release(&task, proc::uaddrs::Release::Exec);
@@ -42,8 +56,18 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let old = {
         let mut inner = task.inner.lock();
         inner.name = exec::basename(&path);
+        if let Some(hand) = own_hand {
+            inner.sighand = hand;
+        }
+        signals::on_exec(&mut inner);
         inner.aspace.replace(fresh.clone())
     };
+    if let Some(cred) = cred {
+        proc::cred::install(cred);
+    }
+    if let Some(old) = &old {
+        task.usage.keep_peak(old); // ru_maxrss covers every image the process ran
+    }
     // The old space stays alive until the new one is loaded.
     fresh.activate();
     crate::mm::inject::switched_to(task.pid(), &task.inner.lock().name);
@@ -55,21 +79,22 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
 }
 
 /// wait4 / waitpid.
-pub fn wait4(pid: i32, status: UserPtr<u32>, options: u32, _rusage: u32) -> SysResult {
+pub fn wait4(pid: i32, status: UserPtr<u32>, options: u32, rusage: UserPtr<[u32; 18]>) -> SysResult {
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD) != 0 {
         return Err(Errno::EINVAL);
     }
     if pid == 0 || pid < -1 {
         // Process groups are not implemented: every process is in init's group.
-        return wait4(-1, status, options, _rusage);
+        return wait4(-1, status, options, rusage);
     }
     match proc::wait(pid, options)? {
         Reaped::NotYet => Ok(0),
-        Reaped::Child(cpid, st) => {
-            // Linux reaps first, then reports a bad status pointer.
+        Reaped::Child(cpid, st, used) => {
+            // Linux reaps first, then reports a bad status pointer, then a bad rusage one.
             if !status.is_null() {
                 status.write(st)?;
             }
+            super::time::put_child_rusage(rusage, &used)?;
             Ok(cpid)
         }
     }
@@ -95,11 +120,16 @@ pub fn kill(pid: i32, sig: u32) -> SysResult {
             let targets: Vec<u32> = sched::with(|s| {
                 s.tasks.values().filter(|t| t.is_leader() && t.pid() > proc::INIT_PID && t.tgid() != me).map(|t| t.pid()).collect()
             });
-            let mut any = false;
+            // Linux: targets the caller may not signal count but do not fail the call.
+            let (mut found, mut ret) = (false, Ok(0));
             for p in targets {
-                any |= proc::kill(p, sig).is_ok();
+                match proc::kill(p, sig) {
+                    Err(Errno::ESRCH) => {}
+                    Err(Errno::EPERM) => found = true,
+                    r => (found, ret) = (true, r.map(|()| 0)),
+                }
             }
-            if any { Ok(0) } else { Err(Errno::ESRCH) }
+            if found { ret } else { Err(Errno::ESRCH) }
         }
         p if p <= 0 => Err(Errno::EINVAL),
         p => {
@@ -112,23 +142,5 @@ pub fn kill(pid: i32, sig: u32) -> SysResult {
 /// sched_yield.
 pub fn sched_yield() -> SysResult {
     sched::schedule();
-    Ok(0)
-}
-
-/// nanosleep: sleeps at least the requested time (rounded up to timer ticks).
-pub fn nanosleep(req: UserPtr<[u32; 2]>, _rem: UserPtr<[u32; 2]>) -> SysResult {
-    let [sec, nsec] = req.read()?;
-    if nsec >= 1_000_000_000 || (sec as i32) < 0 {
-        return Err(Errno::EINVAL);
-    }
-    let ms = sec as u64 * 1000 + (nsec as u64).div_ceil(1_000_000);
-    let ticks = ms.div_ceil(1000 / crate::arch::pit::HZ as u64);
-    let until = crate::arch::pit::ticks() + ticks.max(if ms > 0 { 1 } else { 0 });
-    while crate::arch::pit::ticks() < until {
-        sched::block(State::Sleeping { until });
-        if signals::kill_pending() {
-            return Err(Errno::EINTR);
-        }
-    }
     Ok(0)
 }

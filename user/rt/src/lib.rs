@@ -16,9 +16,11 @@ pub mod errno;
 pub mod fs;
 pub mod heap;
 pub mod io;
+pub mod signal;
 pub mod start;
 pub mod sys;
 pub mod thread;
+pub mod time;
 
 pub use errno::Errno;
 /// The ABI's numbers and names as the kernel defines them (`rt::abi::signal::SIGRTMAX` ...).

@@ -60,7 +60,9 @@ mod bad_pointers;
 mod brk;
 mod cow;
 mod fpu;
+mod creds;
 mod kernel;
+mod limits;
 mod madvise_mlock;
 mod mmap;
 mod mremap;
@@ -68,16 +70,20 @@ mod oom;
 mod process;
 mod protection;
 mod selftest;
+mod signals;
 mod stack;
 mod threads;
 mod tls;
+mod time;
 
 pub use cow::probe_bss;
 pub use fpu::probe_fpu;
+pub use limits::probe_limits;
 pub use process::probe;
 pub use selftest::SELFTESTS;
 pub use threads::probe_ids;
 pub use tls::probe_tls;
+pub use signals::probe_signals;
 
 /// The cases by area, in the order they run and `--list` shows them. Each area's file holds
 /// its table entries next to the case functions.
@@ -95,6 +101,10 @@ static AREAS: &[&[Case]] = &[
     oom::CASES,
     fpu::CASES,
     tls::CASES,
+    creds::CASES,
+    limits::CASES,
+    time::CASES,
+    signals::CASES,
     threads::CASES,
 ];
 
