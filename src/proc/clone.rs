@@ -11,7 +11,6 @@ use super::task::{Pid, State, Task, TaskIds};
 use super::{sched, signals, switch, uaddrs};
 use crate::arch::trap::TrapFrame;
 use crate::syscall::uptr::UserPtr;
-use alloc::sync::Arc;
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::*;
 
@@ -93,13 +92,15 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         TaskIds { tid, group: parent.group.clone(), parent: parent_parent, exit_signal: 0 }
     } else if any(flags, CLONE_PARENT) {
         let leader_signal = sched::with(|s| s.tasks.get(&parent.tgid()).map_or(SIGCHLD_U32, |l| l.exit_signal()));
-        TaskIds { tid, group: ThreadGroup::new(tid, parent.group.limits_copy())?, parent: parent_parent, exit_signal: leader_signal }
+        TaskIds { tid, group: ThreadGroup::new(tid, &parent.group.limits.lock())?, parent: parent_parent, exit_signal: leader_signal }
     } else {
-        TaskIds { tid, group: ThreadGroup::new(tid, parent.group.limits_copy())?, parent: parent.tgid(), exit_signal: args.exit_signal }
+        TaskIds { tid, group: ThreadGroup::new(tid, &parent.group.limits.lock())?, parent: parent.tgid(), exit_signal: args.exit_signal }
     };
     // On failure the child's address space (a copy, or one user less) goes with the error.
-    let child = Task::new(ids, name, child_space, files, sigs).map_err(|_| Errno::EAGAIN)?;
-    let child = crate::mm::inject::fallible(|| Arc::try_new(child)).map_err(|_| Errno::ENOMEM)?;
+    let child = Task::new(ids, name, child_space, files, sigs).map_err(|e| match e {
+        super::task::NewTaskError::KernelStack => Errno::EAGAIN,
+        super::task::NewTaskError::OutOfMemory => Errno::ENOMEM,
+    })?;
     // Credentials are per thread, shared until one changes them (Linux's copy_creds).
     *child.cred.lock() = parent.cred.lock().clone();
     {

@@ -33,20 +33,18 @@ pub struct ThreadGroup {
 
 impl ThreadGroup {
     /// A new group led by `tgid`, with that one live thread.
-    pub fn new(tgid: Pid, limits: RLimits) -> Result<Arc<ThreadGroup>, Errno> {
-        let group = ThreadGroup {
+    pub fn new(tgid: Pid, limits: &RLimits) -> Result<Arc<ThreadGroup>, Errno> {
+        let mut arc = crate::mm::inject::fallible(Arc::<ThreadGroup>::try_new_uninit).map_err(|_| Errno::EAGAIN)?;
+        let slot = Arc::get_mut(&mut arc).expect("invariant: a fresh Arc is unique");
+        slot.write(ThreadGroup {
             tgid,
             live: AtomicU32::new(1),
             exit: spin::Mutex::new(None),
             exec_task: AtomicU32::new(0),
-            limits: spin::Mutex::new(limits),
-        };
-        crate::mm::inject::fallible(|| Arc::try_new(group)).map_err(|_| Errno::EAGAIN)
-    }
-
-    /// A copy of the limits, for a new process.
-    pub fn limits_copy(&self) -> RLimits {
-        *self.limits.lock()
+            limits: spin::Mutex::new(*limits),
+        });
+        // SAFETY: written just above.
+        Ok(unsafe { arc.assume_init() })
     }
 
     /// Live threads.

@@ -67,7 +67,6 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let files = Files::new(FdTable::with_console())?;
     let sigs = signals::new_task_state(None)?;
     let task = Task::new(TaskIds::process(pid, 0)?, name, aspace, files, sigs).map_err(|_| Errno::ENOMEM)?;
-    let task = crate::mm::inject::fallible(|| Arc::try_new(task)).map_err(|_| Errno::ENOMEM)?;
     let frame = switch::user_frame(image.entry, image.sp);
     // SAFETY: the task's kernel stack is fresh and owned by it; it is not queued yet.
     unsafe {
@@ -265,7 +264,11 @@ fn group_ended(s: &mut sched::Scheduler, leader: &Arc<Task>, status: WaitStatus)
             }
         }
     }
-    wake_waiters(s, parent);
+    // notify_parent woke the parent's leader: enough when it is the parent's only thread.
+    let lone_leader = s.tasks.get(&parent).is_some_and(|p| p.group.live() == 1 && p.inner.lock().state != State::Zombie);
+    if !lone_leader || leader.exit_signal() != signals::SIGCHLD {
+        wake_waiters(s, parent);
+    }
     if wake_init && parent != INIT_PID {
         wake_waiters(s, INIT_PID);
     }

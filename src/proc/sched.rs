@@ -13,7 +13,7 @@ use crate::mm::aspace;
 use crate::sync::IrqMutex;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// Timer ticks a task may run in user mode before it is preempted.
 pub const QUANTUM_TICKS: u64 = 2;
@@ -25,13 +25,14 @@ pub struct Scheduler {
     run_queue: VecDeque<Pid>,
     current: Pid,
     next_pid: Pid,
-    /// An exited non-leader thread whose stack may still be in use: released by the next
-    /// [`release_dead`] (0: none).
-    dead: Pid,
 }
 
+/// An exited non-leader thread whose stack may still be in use: released by the next
+/// [`release_dead`] (0: none). An atomic, so that `schedule` tests it with one load.
+static DEAD: AtomicU32 = AtomicU32::new(0);
+
 static SCHED: IrqMutex<Scheduler> =
-    IrqMutex::new(Scheduler { tasks: BTreeMap::new(), run_queue: VecDeque::new(), current: 0, next_pid: 1, dead: 0 });
+    IrqMutex::new(Scheduler { tasks: BTreeMap::new(), run_queue: VecDeque::new(), current: 0, next_pid: 1 });
 
 /// Tick at which the current task's quantum ends.
 static QUANTUM_END: AtomicU64 = AtomicU64::new(0);
@@ -159,8 +160,8 @@ impl Scheduler {
     /// Marks the exiting thread `pid` (not a group leader) for release by the next
     /// [`release_dead`], once it no longer runs on its stack.
     pub fn set_dead(&mut self, pid: Pid) {
-        debug_assert_eq!(self.dead, 0, "release_dead runs before an exit marks another");
-        self.dead = pid;
+        debug_assert_eq!(DEAD.load(Ordering::Relaxed), 0, "release_dead runs before an exit marks another");
+        DEAD.store(pid, Ordering::Relaxed);
     }
 
     /// `de_thread`'s tid exchange: the current task `task`, the last live thread of its group,
@@ -205,12 +206,16 @@ pub(super) fn current_pid() -> Pid {
 /// Frees the exited thread marked by [`Scheduler::set_dead`], unless it is the running task
 /// (called at the start of `schedule`, of a thread's exit and after a reap).
 pub fn release_dead() {
+    if DEAD.load(Ordering::Relaxed) == 0 {
+        return;
+    }
     let task = {
         let mut s = SCHED.lock();
-        if s.dead == 0 || s.dead == s.current {
+        let pid = DEAD.load(Ordering::Relaxed);
+        if pid == s.current {
             return;
         }
-        let pid = core::mem::take(&mut s.dead);
+        DEAD.store(0, Ordering::Relaxed);
         s.remove(pid)
     };
     drop(task); // frees its kernel stack, outside the scheduler's lock

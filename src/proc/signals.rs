@@ -600,7 +600,7 @@ pub fn for_clone(parent: &TaskInner, share_hand: bool, clear_hand: bool, drop_al
     let hand = if share_hand {
         parent.sighand.clone()
     } else {
-        let copy = parent.sighand.copy();
+        let copy = parent.sighand.try_copy_arc().map_err(|_| Errno::ENOMEM)?;
         if clear_hand {
             for a in copy.actions.lock().iter_mut() {
                 if a.handler != SIG_IGN {
@@ -608,7 +608,7 @@ pub fn for_clone(parent: &TaskInner, share_hand: bool, clear_hand: bool, drop_al
                 }
             }
         }
-        fallible(|| Arc::try_new(copy)).map_err(|_| Errno::ENOMEM)?
+        copy
     };
     let mut sig = fallible(|| Box::try_new(ThreadSignals::default())).map_err(|_| Errno::ENOMEM)?;
     let psig = fallible(|| Box::try_new(ProcSignals::default())).map_err(|_| Errno::ENOMEM)?;

@@ -148,6 +148,18 @@ impl SigHand {
         SigHand { actions: spin::Mutex::new(*self.actions.lock()) }
     }
 
+    /// A copy in a new `Arc`, the 1.3 KiB of dispositions copied once, straight into the heap
+    /// block (fork's path: building it on the stack first moved it three times).
+    pub fn try_copy_arc(&self) -> Result<Arc<SigHand>, core::alloc::AllocError> {
+        let mut arc = crate::mm::inject::fallible(Arc::<SigHand>::try_new_uninit)?;
+        let slot = Arc::get_mut(&mut arc).expect("invariant: a fresh Arc is unique");
+        let actions = self.actions.lock();
+        slot.write(SigHand { actions: spin::Mutex::new(*actions) });
+        drop(actions);
+        // SAFETY: written just above.
+        Ok(unsafe { arc.assume_init() })
+    }
+
     /// Signal `sig`'s disposition.
     pub fn get(&self, sig: u32) -> SigAction {
         self.actions.lock()[sig as usize - 1]

@@ -117,7 +117,7 @@ pub struct TaskIds {
 impl TaskIds {
     /// The leader of a new process `tid` whose parent is `parent` and gets SIGCHLD.
     pub fn process(tid: Pid, parent: Pid) -> Result<TaskIds, vmcore::errno::Errno> {
-        Ok(TaskIds { tid, group: ThreadGroup::new(tid, RLimits::init_defaults())?, parent, exit_signal: vmcore::signal::SIGCHLD })
+        Ok(TaskIds { tid, group: ThreadGroup::new(tid, &RLimits::init_defaults())?, parent, exit_signal: vmcore::signal::SIGCHLD })
     }
 }
 
@@ -141,7 +141,7 @@ impl Task {
     pub fn idle() -> Self {
         Task {
             pid: AtomicU32::new(0),
-            group: ThreadGroup::new(0, RLimits::init_defaults()).expect("a heap at boot"),
+            group: ThreadGroup::new(0, &RLimits::init_defaults()).expect("a heap at boot"),
             exit_signal: AtomicU32::new(0),
             inner: spin::Mutex::new(TaskInner {
                 parent: 0,
@@ -168,7 +168,8 @@ impl Task {
     /// A new task with a fresh kernel stack; not yet runnable. Its FPU/SSE registers are a
     /// copy of the running task's (fork's rule; the first process resets them with
     /// [`Task::set_initial_fpu`]).
-    pub fn new(ids: TaskIds, name: String, aspace: Arc<AddressSpace>, files: Arc<Files>, signals: TaskSignals) -> Result<Self, NewTaskError> {
+    /// Built straight into its `Arc` (a `Task` is a few hundred bytes: each move is a copy).
+    pub fn new(ids: TaskIds, name: String, aspace: Arc<AddressSpace>, files: Arc<Files>, signals: TaskSignals) -> Result<Arc<Self>, NewTaskError> {
         let mut fpu = crate::mm::inject::fallible(Box::<UnsafeCell<FpuArea>>::try_new_uninit)
             .map_err(|_| NewTaskError::OutOfMemory)?;
         // SAFETY: UnsafeCell<FpuArea> has FpuArea's layout; `save_new` initialises the area.
@@ -177,7 +178,9 @@ impl Task {
             fpu.assume_init()
         };
         let kstack = KernelStack::new(KSTACK_SIZE, "process kernel stack").map_err(|_: VmallocError| NewTaskError::KernelStack)?;
-        Ok(Task {
+        let mut arc = crate::mm::inject::fallible(Arc::<Task>::try_new_uninit).map_err(|_| NewTaskError::OutOfMemory)?;
+        let slot = Arc::get_mut(&mut arc).expect("invariant: a fresh Arc is unique");
+        slot.write(Task {
             pid: AtomicU32::new(ids.tid),
             group: ids.group,
             exit_signal: AtomicU32::new(ids.exit_signal),
@@ -200,7 +203,9 @@ impl Task {
             fpu: Some(fpu),
             cred: spin::Mutex::new(Cred::root()),
             usage: super::usage::TaskUsage::new(),
-        })
+        });
+        // SAFETY: written just above.
+        Ok(unsafe { arc.assume_init() })
     }
 
     /// Its process's resource limits (shared by the thread group).
