@@ -177,8 +177,7 @@ fn wait_skips_threads(_ctx: &Ctx) {
         t.join();
         0
     });
-    spin_until_nonzero(word(page + 4));
-    let tid = word(page + 4).load(SeqCst);
+    let tid = await_word(word(page + 4), pid);
     check!(tid != pid, "the thread has its own tid");
     err!(sys::waitpid(tid as i32, sys::WNOHANG), Errno::ECHILD, "waitpid(tid of a child's thread)");
     err!(sys::wait4(tid as i32, sys::__WALL | sys::WNOHANG), Errno::ECHILD, "wait4(tid, __WALL)");
@@ -187,6 +186,24 @@ fn wait_skips_threads(_ctx: &Ctx) {
     check_eq!(got, pid, "the process is reported");
     check_eq!(s, 0, "its status");
     err!(sys::waitpid(-1, sys::WNOHANG), Errno::ECHILD, "nothing else to report");
+}
+
+/// Waits until child `pid` publishes a non-zero word at `w`; fails the case if the child ends
+/// first (under allocation-failure injection its clone may fail).
+#[track_caller]
+fn await_word(w: &AtomicU32, pid: u32) -> u32 {
+    loop {
+        let v = w.load(SeqCst);
+        if v != 0 {
+            return v;
+        }
+        if let Ok((got, st)) = sys::waitpid(pid as i32, sys::WNOHANG) {
+            if got == pid {
+                fail(core::panic::Location::caller(), format_args!("child {} ended before publishing: {}", pid, WaitStatus(st)));
+            }
+        }
+        sys::sched_yield();
+    }
 }
 
 fn spin_until_nonzero(w: &AtomicU32) {
@@ -207,8 +224,7 @@ fn kill_targets_group(_ctx: &Ctx) {
             let _t = start(publish_and_sleep, page);
             sleep_forever()
         });
-        spin_until_nonzero(word(page + 4));
-        let tid = word(page + 4).load(SeqCst);
+        let tid = await_word(word(page + 4), pid);
         let target = if by_tid { tid } else { pid };
         let sig = if by_tid { sys::SIGKILL } else { sys::SIGTERM };
         ok!(sys::kill(target as i32, sig), "kill");
@@ -415,7 +431,10 @@ fn threads_64(_ctx: &Ctx) {
 }
 
 extern "C" fn maps_a_page(_: usize) -> i32 {
-    let Ok(p) = sys::mmap_anon(PG, sys::PROT_READ | sys::PROT_WRITE, 0) else { return 1 };
+    let Ok(p) = sys::mmap_anon(PG, sys::PROT_READ | sys::PROT_WRITE, 0) else {
+        A.store(u32::MAX, SeqCst); // tell the leader (out of memory under failure injection)
+        return 1;
+    };
     // SAFETY: our fresh page.
     unsafe { (p as *mut u32).write_volatile(0x5a5a_1234) };
     A.store(p as u32, SeqCst);
@@ -431,6 +450,7 @@ fn thread_mmap_seen(_ctx: &Ctx) {
     let t = start(maps_a_page, 0);
     spin_until_nonzero(&A);
     let p = A.load(SeqCst) as usize;
+    check!(p != u32::MAX as usize, "the thread's mmap failed");
     // SAFETY: the thread's page, mapped in our shared address space.
     check_eq!(unsafe { (p as *const u32).read_volatile() }, 0x5a5a_1234, "the thread's mapping and write");
     ok!(unmap(p, PG), "munmap of the thread's mapping");
@@ -448,7 +468,7 @@ extern "C" fn execs_probe(pid_text: usize) -> i32 {
     let envp: [*const u8; 1] = [core::ptr::null()];
     // SAFETY: valid strings and arrays (the leader never frees them: it sleeps).
     unsafe { syscall3(nr::SYS_EXECVE, path as usize, argv.as_ptr() as usize, envp.as_ptr() as usize) };
-    99
+    sys::exit_group(99) // the other threads sleep forever
 }
 
 fn exec_from_thread(ctx: &Ctx) {
