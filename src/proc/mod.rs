@@ -389,7 +389,7 @@ pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
     if !cred::may_signal(&mine, &theirs) {
         return Err(Errno::EPERM);
     }
-    let info = sigstate::SigInfo::from_pid(sig, sigstate::SI_USER, current_pid());
+    let info = sigstate::SigInfo::from_pid(sig, sigstate::SI_USER, current().tgid());
     signals::send_to(pid, info, false, true)
 }
 

@@ -338,18 +338,19 @@ pub fn tkill(tid: i32, sig: u32) -> SysResult {
     if tid <= 0 || sig > SIGRTMAX {
         return Err(Errno::EINVAL);
     }
-    let info = SigInfo::from_pid(sig, SI_TKILL, proc::current_pid());
+    // si_pid is the sender's process id (Linux's task_tgid_vnr).
+    let info = SigInfo::from_pid(sig, SI_TKILL, proc::current().tgid());
     signals::send_to(tid as u32, info, true, true)?;
     Ok(0)
 }
 
-/// tgkill (270): to thread `tid` of thread group `tgid` (each process is one thread yet, so
-/// `tid` must be `tgid`).
+/// tgkill (270): to thread `tid`, which must belong to thread group `tgid` (ESRCH otherwise).
 pub fn tgkill(tgid: i32, tid: i32, sig: u32) -> SysResult {
     if tgid <= 0 || tid <= 0 || sig > SIGRTMAX {
         return Err(Errno::EINVAL);
     }
-    if tgid != tid {
+    let in_group = sched::with(|s| s.tasks.get(&(tid as u32)).is_some_and(|t| t.tgid() == tgid as u32));
+    if !in_group {
         return Err(Errno::ESRCH);
     }
     tkill(tid, sig)

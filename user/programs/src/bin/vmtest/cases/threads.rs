@@ -22,6 +22,7 @@ pub(super) static CASES: &[Case] = &[
     case!(clone3_args, OK, ALL, "clone3: size below 64 EINVAL, above a page or with a non-zero tail E2BIG, bad flags/exit signal/stack EINVAL, EFAULT; a fork by clone3 works"),
     case!(threads_64, OK, ALL, "64 short-lived threads, 8 at a time, each counted once; nothing leaks"),
     case!(thread_mmap_seen, OK, ALL, "a mapping one thread makes is seen by another, and its munmap too"),
+    case!(tgkill_targets_thread, OK, ALL, "tgkill(pid, tid) runs the handler on that thread; a tid of another process or none is ESRCH; kill(pid) of a process whose leader blocks the signal is taken by a thread that does not"),
     case!(exec_from_thread, OK, ALL, "execve in a non-leader thread ends the other threads; the new image has the process's pid as pid and tid"),
 ];
 
@@ -508,4 +509,41 @@ pub fn probe_ids(args: &Args) -> i32 {
         eprintln!("    probe-ids: pid {} tid {}, want {}", pid, tid, want);
         41
     }
+}
+
+static HANDLED_BY: AtomicU32 = AtomicU32::new(0);
+
+extern "C" fn note_tid(_: i32) {
+    HANDLED_BY.store(gettid(), SeqCst);
+}
+
+extern "C" fn waits_for_signal(_: usize) -> i32 {
+    A.store(gettid(), SeqCst);
+    while HANDLED_BY.load(SeqCst) == 0 {
+        sys::sched_yield();
+    }
+    0
+}
+
+fn tgkill_targets_thread(_ctx: &Ctx) {
+    let me = sys::getpid() as i32;
+    ok!(rt::signal::sigaction(sys::SIGUSR1, note_tid as *const () as usize, 0, 0), "sigaction");
+    let t = start(waits_for_signal, 0);
+    spin_until_nonzero(&A);
+    err!(rt::signal::tgkill(me, 0x3fff_0000, sys::SIGUSR1), Errno::ESRCH, "tgkill of no such tid");
+    err!(rt::signal::tgkill(sys::getppid() as i32, t.tid as i32, sys::SIGUSR1), Errno::ESRCH, "tgkill with another tgid");
+    ok!(rt::signal::tgkill(me, t.tid as i32, sys::SIGUSR1), "tgkill");
+    let tid = t.tid;
+    t.join();
+    check_eq!(HANDLED_BY.load(SeqCst), tid, "the handler ran on the target thread");
+    // A process-directed signal the leader blocks goes to a thread that does not.
+    HANDLED_BY.store(0, SeqCst);
+    A.store(0, SeqCst);
+    let t = start(waits_for_signal, 0);
+    spin_until_nonzero(&A);
+    ok!(rt::signal::sigprocmask(rt::signal::SIG_BLOCK, Some(rt::signal::bit(sys::SIGUSR1))), "block in the leader");
+    ok!(sys::kill(me, sys::SIGUSR1), "kill(pid)");
+    let tid = t.tid;
+    t.join();
+    check_eq!(HANDLED_BY.load(SeqCst), tid, "the unblocked thread took the signal");
 }
