@@ -324,7 +324,6 @@ pub fn for_refusal(refusal: &Refusal) -> (u32, i32) {
 /// (#OF) SIGSEGV as Linux's `exc_overflow`, #NP/#SS SIGBUS, int3 and the rest SI_KERNEL. #MF/#XM
 /// get their `si_code` from the FPU state's decoder (the caller's: `arch::fpu::sigfpe_code`).
 pub fn for_exception(vector: usize, eip: u32) -> SigInfo {
-    const TRAP_TRACE: i32 = 2;
     match vector {
         1 => return SigInfo::fault(SIGTRAP, TRAP_TRACE, eip),
         4 => return SigInfo::fault(SIGSEGV, SI_KERNEL, 0),

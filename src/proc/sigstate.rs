@@ -27,59 +27,10 @@ pub const SYNCHRONOUS: SigSet =
 /// Signals whose default action stops the process.
 pub const STOP_SIGNALS: SigSet = sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU);
 
-/// `sa_handler` values.
-pub const SIG_DFL: u32 = 0;
-/// Ignore the signal.
-pub const SIG_IGN: u32 = 1;
-
-/// `sa_flags` bits (Linux i386 values).
-pub const SA_NOCLDSTOP: u32 = 0x0000_0001;
-/// Children do not become zombies.
-pub const SA_NOCLDWAIT: u32 = 0x0000_0002;
-/// Three-argument handler with siginfo and ucontext.
-pub const SA_SIGINFO: u32 = 0x0000_0004;
-/// `sa_restorer` is valid.
-pub const SA_RESTORER: u32 = 0x0400_0000;
-/// Run on the alternate stack.
-pub const SA_ONSTACK: u32 = 0x0800_0000;
-/// Restart interrupted system calls.
-pub const SA_RESTART: u32 = 0x1000_0000;
-/// Do not block the signal in its own handler.
-pub const SA_NODEFER: u32 = 0x4000_0000;
-/// Reset to SIG_DFL on delivery.
-pub const SA_RESETHAND: u32 = 0x8000_0000;
-
-/// `si_code` values.
-pub const SI_USER: i32 = 0;
-/// Sent by the kernel.
-pub const SI_KERNEL: i32 = 0x80;
-/// Sent by `tkill`/`tgkill`.
-pub const SI_TKILL: i32 = -6;
-/// SIGCHLD codes.
-pub const CLD_EXITED: i32 = 1;
-/// Child killed.
-pub const CLD_KILLED: i32 = 2;
-/// Child killed, dumped core.
-pub const CLD_DUMPED: i32 = 3;
-/// Child stopped.
-pub const CLD_STOPPED: i32 = 5;
-/// Child continued.
-pub const CLD_CONTINUED: i32 = 6;
-/// SIGBUS: misaligned access.
-pub const BUS_ADRALN: i32 = 1;
-/// SIGBUS: nonexistent physical address (past the end of a file).
-pub const BUS_ADRERR: i32 = 2;
-/// SIGILL: illegal opcode.
-pub const ILL_ILLOPN: i32 = 2;
-
-/// `sigaltstack` flags.
-pub const SS_ONSTACK: u32 = 1;
-/// The alternate stack is disabled.
-pub const SS_DISABLE: u32 = 2;
-/// Disarm the alternate stack while a handler runs on it.
-pub const SS_AUTODISARM: u32 = 1 << 31;
-/// Smallest alternate stack (i386 `MINSIGSTKSZ`).
-pub const MINSIGSTKSZ: u32 = 2048;
+pub use vmcore::signal::{
+    MINSIGSTKSZ, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTORER, SA_SIGINFO, SIG_DFL, SIG_IGN,
+    SI_KERNEL, SI_TKILL, SI_USER, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK,
+};
 
 /// What a signal does by default (Linux's `SIG_KERNEL_*_MASK` families).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

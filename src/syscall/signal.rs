@@ -249,9 +249,8 @@ pub fn rt_sigtimedwait(these: u32, uinfo: u32, uts: u32, size: u32, time64: bool
         if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
             return Err(Errno::EINVAL);
         }
-        let ms = (sec as u64).saturating_mul(1000).saturating_add((nsec as u64).div_ceil(1_000_000));
-        let ticks = ms.div_ceil(1000 / crate::arch::pit::HZ as u64);
-        Some(crate::arch::pit::ticks().saturating_add(ticks))
+        let ns = (sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64);
+        Some(crate::arch::clock::monotonic_ns().saturating_add(ns))
     };
     loop {
         if let Some(info) = take_from(set) {
@@ -262,7 +261,7 @@ pub fn rt_sigtimedwait(these: u32, uinfo: u32, uts: u32, size: u32, time64: bool
             }
             return Ok(info.signo);
         }
-        if deadline.is_some_and(|d| crate::arch::pit::ticks() >= d) {
+        if deadline.is_some_and(|d| crate::arch::clock::monotonic_ns() >= d) {
             return Err(Errno::EAGAIN);
         }
         if signals::signal_pending() {
@@ -278,7 +277,9 @@ pub fn rt_sigtimedwait(these: u32, uinfo: u32, uts: u32, size: u32, time64: bool
             (inner.sig.pending.set | inner.psig.shared.set) & set != 0
         };
         if !pending_now {
-            sched::block(State::Sleeping { until: deadline.unwrap_or(u64::MAX) });
+            // Woken by an awaited signal (blocked, so not "pending" for signal_pending) or the
+            // deadline: the loop looks again.
+            crate::proc::timer::block_until(proc::current_pid(), deadline.unwrap_or(u64::MAX))?;
         }
         proc::current().inner.lock().sig.waiting_for = 0;
     }
