@@ -9,6 +9,8 @@
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
+use core::mem::MaybeUninit;
+use vmcore::errno::Errno;
 use vmcore::signal::*;
 
 /// A set of signals: signal n is bit n−1 (Linux's `sigset_t` on i386, two words).
@@ -82,32 +84,52 @@ impl SigAction {
     }
 }
 
-/// The 64 dispositions (Linux's `sighand_struct`).
+/// The 64 dispositions, signal n's at index n−1.
+pub type Actions = [SigAction; 64];
+
+/// The dispositions (Linux's `sighand_struct`). Linux copies the table at fork; here a fork's
+/// copy shares it until either side changes a disposition (copy on write), so fork does not
+/// copy 1.3 KiB that exec usually replaces anyway.
 pub struct SigHand {
-    /// Signal n's disposition at index n−1.
-    pub actions: spin::Mutex<[SigAction; 64]>,
+    actions: spin::Mutex<Arc<Actions>>,
 }
 
 impl SigHand {
-    /// Every signal at SIG_DFL.
-    pub fn new() -> Self {
-        SigHand { actions: spin::Mutex::new([SigAction::default(); 64]) }
+    /// Every signal at SIG_DFL (the first process; `ENOMEM` without heap).
+    pub fn new() -> Result<Self, Errno> {
+        let table = crate::mm::inject::fallible(|| Arc::try_new([SigAction::default(); 64])).map_err(|_| Errno::ENOMEM)?;
+        Ok(SigHand { actions: spin::Mutex::new(table) })
     }
 
-    /// A copy (fork).
+    /// Fork's copy: the same table until one side changes it.
     pub fn copy(&self) -> Self {
-        SigHand { actions: spin::Mutex::new(*self.actions.lock()) }
+        SigHand { actions: spin::Mutex::new(self.actions.lock().clone()) }
     }
 
     /// Signal `sig`'s disposition.
     pub fn get(&self, sig: u32) -> SigAction {
         self.actions.lock()[sig as usize - 1]
     }
-}
 
-impl Default for SigHand {
-    fn default() -> Self {
-        Self::new()
+    /// A snapshot of every disposition.
+    pub fn all(&self) -> Arc<Actions> {
+        self.actions.lock().clone()
+    }
+
+    /// Changes dispositions: `op` runs on a table of this `SigHand`'s own, copied first if a
+    /// fork still shares it (`ENOMEM` if that copy cannot be made; nothing changed then).
+    pub fn modify<R>(&self, op: impl FnOnce(&mut Actions) -> R) -> Result<R, Errno> {
+        let mut table = self.actions.lock();
+        if Arc::get_mut(&mut table).is_none() {
+            let own = crate::mm::inject::fallible(|| Arc::try_new(**table)).map_err(|_| Errno::ENOMEM)?;
+            *table = own;
+        }
+        Ok(op(Arc::get_mut(&mut table).expect("invariant: the table was made this SigHand's own")))
+    }
+
+    /// Installs `table` (exec's reset, prepared before exec's point of no return).
+    pub fn replace(&self, table: Arc<Actions>) {
+        *self.actions.lock() = table;
     }
 }
 
@@ -160,12 +182,19 @@ pub enum QueueError {
 /// A pending set (Linux's `struct sigpending`): standard signals at most once with their
 /// information inline (no allocation, so they can be raised with memory exhausted),
 /// real-time ones queued in order.
-#[derive(Default)]
 pub struct SigPending {
     /// Which signals are pending.
     pub set: SigSet,
-    std: [SigInfo; 32],
+    /// Standard signal n's information at index n; only the slots whose bit is in `set` are
+    /// written (not zeroing 640 bytes per set keeps fork cheap).
+    std: [MaybeUninit<SigInfo>; 32],
     rt: VecDeque<SigInfo>,
+}
+
+impl Default for SigPending {
+    fn default() -> Self {
+        SigPending { set: 0, std: [MaybeUninit::uninit(); 32], rt: VecDeque::new() }
+    }
 }
 
 impl SigPending {
@@ -176,7 +205,7 @@ impl SigPending {
         let sig = info.signo;
         if sig < SIGRTMIN {
             if self.set & sigbit(sig) == 0 {
-                self.std[sig as usize] = info;
+                self.std[sig as usize].write(info);
                 self.set |= sigbit(sig);
             }
             return Ok(());
@@ -195,8 +224,11 @@ impl SigPending {
     /// Removes one instance of `sig` (pending) and returns its information.
     pub fn take(&mut self, sig: u32) -> SigInfo {
         if sig < SIGRTMIN {
+            assert!(self.set & sigbit(sig) != 0, "invariant: only a pending signal is taken");
             self.set &= !sigbit(sig);
-            return self.std[sig as usize];
+            // SAFETY: `sig`'s bit was in `set` (checked), and `add` wrote its slot when it set
+            // the bit.
+            return unsafe { self.std[sig as usize].assume_init_read() };
         }
         let info = match self.rt.iter().position(|i| i.signo == sig) {
             Some(n) => self.rt.remove(n).expect("invariant: position is in the queue"),

@@ -36,13 +36,14 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let image = exec::load(&fresh, &path, &arg_refs, &env_refs)?;
     let cred = proc::cred::for_exec()?;
     let task = proc::current();
+    let dispositions = signals::exec_dispositions(&task.inner.lock())?;
     // Past the point of no return: the old image's robust list, clear_child_tid, TLS and rseq
     // go (Linux's exec_mm_release, flush_thread, rseq_execve).
     proc::uaddrs::release(&task, proc::uaddrs::Release::Exec);
     let old = {
         let mut inner = task.inner.lock();
         inner.name = exec::basename(&path);
-        signals::on_exec(&mut inner);
+        signals::on_exec(&mut inner, dispositions);
         inner.aspace.replace(fresh.clone())
     };
     if let Some(cred) = cred {

@@ -50,16 +50,11 @@ fn do_sigaction(sig: u32, new: Option<SigAction>) -> Result<SigAction, Errno> {
     }
     let task = proc::current();
     let mut inner = task.inner.lock();
-    let hand = inner.sighand.clone();
-    let old = {
-        let mut actions = hand.actions.lock();
-        let old = actions[sig as usize - 1];
-        if let Some(mut n) = new {
-            n.mask &= !UNBLOCKABLE;
-            actions[sig as usize - 1] = n;
-        }
-        old
-    };
+    let old = inner.sighand.get(sig);
+    if let Some(mut n) = new {
+        n.mask &= !UNBLOCKABLE;
+        inner.sighand.modify(|actions| actions[sig as usize - 1] = n)?;
+    }
     if new.is_some_and(|n| n.ignores(sig)) {
         inner.sig.pending.flush(sigbit(sig));
         inner.psig.shared.flush(sigbit(sig));
