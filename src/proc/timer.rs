@@ -299,7 +299,7 @@ pub fn now() -> u64 {
 }
 
 /// Timers pending (the kernel tests).
-#[allow(dead_code)]
+#[cfg(feature = "ktest")]
 pub fn pending() -> usize {
     QUEUE.lock().timers.len()
 }
