@@ -83,10 +83,12 @@ macro_rules! syscall_table {
             SYS_GETDENTS64 = 220, "getdents64", [Int, Ptr, UInt], Int;
             SYS_FCNTL64 = 221, "fcntl64", [Int, Int, Hex], Int;
             SYS_GETTID = 224, "gettid", [], Int;
+            SYS_FUTEX = 240, "futex", [Ptr, Hex, UInt, Ptr, Ptr, Hex], Int;
             SYS_SET_THREAD_AREA = 243, "set_thread_area", [Ptr], Int;
             SYS_EXIT_GROUP = 252, "exit_group", [Int], NoReturn;
             SYS_SET_TID_ADDRESS = 258, "set_tid_address", [Ptr], Int;
             SYS_CLOCK_GETTIME = 265, "clock_gettime", [Clock, Ptr], Int;
+            SYS_FUTEX_TIME64 = 422, "futex_time64", [Ptr, Hex, UInt, Ptr, Ptr, Hex], Int;
         }
     };
 }

@@ -13,4 +13,5 @@ pub mod trap;
 pub mod stack_guard;
 pub mod paging;
 pub mod usercopy;
+pub mod useratomic;
 pub mod protect;
