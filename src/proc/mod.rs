@@ -8,6 +8,7 @@
 
 pub mod exec;
 pub mod files;
+pub mod futex;
 pub mod sched;
 pub mod signals;
 pub mod switch;

@@ -11,6 +11,7 @@
 //! printed on the serial console in strace's format.
 
 mod file;
+mod futex;
 mod memory;
 mod process;
 mod system;
@@ -74,6 +75,9 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_MADVISE, call: |a, _| memory::madvise(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_GETDENTS64, call: |a, _| file::getdents64(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_EXIT_GROUP, call: |a, _| process::exit(a[0] as i32) },
+    // futex slice (issue 10, point 4):
+    Syscall { nr: nr::SYS_FUTEX, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Old32) },
+    Syscall { nr: nr::SYS_FUTEX_TIME64, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Time64) },
 ];
 
 /// Bit per syscall number below 512 already reported as unknown.
