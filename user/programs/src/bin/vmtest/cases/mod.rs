@@ -59,6 +59,7 @@ macro_rules! case {
 mod bad_pointers;
 mod brk;
 mod cow;
+mod futex;
 mod kernel;
 mod madvise_mlock;
 mod mmap;
@@ -87,6 +88,7 @@ static AREAS: &[&[Case]] = &[
     kernel::CASES,
     bad_pointers::CASES,
     oom::CASES,
+    futex::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
