@@ -528,6 +528,14 @@ pub fn wake(addr: u32, shared: bool, nr_wake: i32, bitset: u32) -> Result<u32, F
     Ok(take_waiters(&mut bucket, key, bitset, nr_wake).wake_all())
 }
 
+/// The exit path's wake (`CLONE_CHILD_CLEARTID`, robust lists): wakes up to `n` waiters of
+/// the word at `addr` under its **shared** key, as Linux's `mm_release` and
+/// `handle_futex_death` do (glibc waits on a thread's tid with a shared wait). Call while the
+/// exiting task still has its address space.
+pub fn futex_wake(addr: u32, n: i32) -> Result<u32, FutexError> {
+    wake(addr, true, n, MATCH_ANY)
+}
+
 /// Unlinks up to `nr` (at least one) waiters on `key` whose bitset meets `bitset`.
 fn take_waiters(bucket: &mut Bucket, key: FutexKey, bitset: u32, nr: i32) -> Chain {
     let mut count = 0i64;
