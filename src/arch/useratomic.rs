@@ -77,7 +77,7 @@ pub fn without_faults<R>(op: impl FnOnce() -> R) -> R {
 /// Atomically replaces the user word at `addr` with `new` if it holds `old`; returns the value
 /// it held (equal to `old` exactly when the exchange happened). `addr` must be 4-byte aligned.
 pub fn cmpxchg_u32(addr: u32, old: u32, new: u32) -> Result<u32, Fault> {
-    if addr % 4 != 0 || !super::usercopy::range_ok(addr, 4) {
+    if !addr.is_multiple_of(4) || !super::usercopy::range_ok(addr, 4) {
         return Err(Fault);
     }
     let mut found = 0u32;

@@ -354,7 +354,7 @@ fn space() -> Result<Arc<AddressSpace>, FutexError> {
 /// user space; a shared key also needs the word's area to allow `usage` (a shared anonymous
 /// page is faulted in for its frame).
 fn key_of(space: &AddressSpace, addr: u32, shared: bool, usage: Use) -> Result<FutexKey, FutexError> {
-    if addr % 4 != 0 {
+    if !addr.is_multiple_of(4) {
         return Err(FutexError::Invalid);
     }
     if !usercopy::range_ok(addr, 4) {
