@@ -15,13 +15,14 @@ BUILD      := build
 TARGET_DIR := target/i686-kernel/$(if $(filter debug,$(PROFILE)),debug,$(PROFILE))
 CARGO_PROFILE := $(if $(filter debug,$(PROFILE)),,--profile $(PROFILE))
 KERNEL_SRC := $(shell find src boot vmcore/src abi/src -type f) Cargo.toml vmcore/Cargo.toml abi/Cargo.toml linker.ld build.rs i686-kernel.json
-USER_SRC   := $(shell find user abi/src -type f -not -name '*.md') abi/Cargo.toml
+USER_SRC   := $(shell find user abi/src -type f -not -name '*.md' -not -path 'user/c/*') abi/Cargo.toml
+C_SRC      := $(wildcard user/c/*.c user/c/*.h) user/c/build.sh
 USER_PROGS := sh hello echo cat vmtest privtest fuzz notelf
 INITRD     := $(BUILD)/initrd.cpio
 
 export QEMU_FLAGS
 
-.PHONY: all setup kernel user iso run debug test test-host test-kernel test-ring3 boot-elf fuzz symbolize clippy clean bench-mm
+.PHONY: all setup kernel user ctests iso run debug test test-host test-kernel test-ring3 test-c boot-elf fuzz symbolize clippy clean bench-mm
 
 all: iso
 
@@ -47,6 +48,19 @@ $(BUILD)/user/.stamp: $(USER_SRC) | setup
 	@touch $@
 
 user: $(BUILD)/user/.stamp
+
+# The glibc C tests (user/c/, gcc -m32 -static): build/ctests/{c_run,c_basic,...}.
+$(BUILD)/ctests/.stamp: $(C_SRC) | setup
+	user/c/build.sh $(BUILD)/ctests
+	@touch $@
+
+ctests: $(BUILD)/ctests/.stamp
+
+# The C tests on OUR kernel, c_run as init: "N passed, N failed, N skipped", and the verdict
+# lines that differ from the last `make test-linux`. Not part of `make test` until the kernel
+# runs glibc programs (issue 10).
+test-c: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests/.stamp
+	tools/ctest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests $(BUILD)/test-c $(BUILD)/test-linux/linux-test.log
 
 $(INITRD): $(BUILD)/user/.stamp tools/mkinitrd.sh
 	tools/mkinitrd.sh $@ $(addprefix $(BUILD)/user/,$(USER_PROGS))
@@ -130,9 +144,10 @@ bench: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
 bench-linux: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
 	tools/bench.sh --linux $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/bench $(BUILD)/bench
 
-# The ring-3 suite's binaries on that Linux kernel (linit as /init): "N passed, N failed".
-test-linux: setup $(BUILD)/user/.stamp
-	tools/linux-test.sh $(BUILD)/user $(BUILD)/test-linux
+# The ring-3 suite's binaries and the glibc C tests on that Linux kernel (linit as /init):
+# "N passed, N failed, N skipped".
+test-linux: setup $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp
+	tools/linux-test.sh $(BUILD)/user $(BUILD)/test-linux $(BUILD)/ctests
 
 # Where our kernel's instructions go in one workload: make bench-profile W=W4 [BENCH_ARGS=--quick]
 bench-profile: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym

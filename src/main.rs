@@ -21,6 +21,7 @@ mod ktest;
 mod mm;
 mod panic;
 mod proc;
+mod random;
 mod symbols;
 mod sync;
 mod syscall;
@@ -48,12 +49,15 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     info.log_summary();
     symbols::init(info);
     arch::protect::init();
+    arch::fpu::init();
     mm::init(info);
     mm::phys::init();
     fs::initrd::init();
     trace::init();
     mm::inject::init();
     mm::selfcheck::init();
+    let seed = random::init();
+    log::info!("random: seeded from {seed:?}");
     proc::sched::init();
 
     arch::pic::init();
@@ -82,3 +86,4 @@ fn start_init() {
         }
     }
 }
+

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# linux-test.sh USERDIR OUTDIR — the ring-3 suite's binaries on Debian's 32-bit Linux kernel
+# linux-test.sh USERDIR OUTDIR [CTESTDIR] — the ring-3 suite's binaries on Debian's 32-bit Linux kernel
 # (tools/linux-kernel.sh; downloaded once, then cached), in the same QEMU as our kernel.
 #
 # The initramfs holds linit (user/programs/src/bin/linit.rs) as /init and vmtest, notelf,
@@ -7,18 +7,24 @@
 # mounts /proc, runs vmtest (every case, with --force so that the "our kernel only" oom_kill
 # runs too: the OOM killer here is the guest's; without --strict-leaks, whose exact MemFree
 # accounting is our kernel's: reported as skipped), the runner self-checks and the small
-# programs, then powers off. Every `test ... ok/FAILED` line of the console counts; a run that does not reach
-# "linit: done" or panics counts as one more failure. Last line: "N passed, N failed, N skipped".
+# programs, then — with CTESTDIR (user/c/build.sh's output) — the glibc C tests through
+# /bin/c_run, then powers off. Every `test ... ok/FAILED/skipped` line of the console counts; a
+# run that does not reach "linit: done" (and "c_run: done" with the C tests) or panics counts as
+# one more failure. Last line: "N passed, N failed, N skipped".
 #   LINUX_TEST_MEM (default 256M), LINUX_TEST_TIMEOUT (s, default 900), QEMU_FLAGS.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-user=${1:?usage: linux-test.sh USERDIR OUTDIR} out=${2:?usage: linux-test.sh USERDIR OUTDIR}
+user=${1:?usage: linux-test.sh USERDIR OUTDIR [CTESTDIR]} out=${2:?usage: linux-test.sh USERDIR OUTDIR [CTESTDIR]}
+ctests=${3:-}
 mkdir -p "$out"
 log=$out/linux-test.log
 
 vmlinuz=$("$here/linux-kernel.sh") || { echo "linux-test: no Linux kernel"; echo "0 passed, 1 failed"; exit 1; }
 files=()
 for p in vmtest notelf hello echo cat sh; do files+=("$user/$p"); done
+if [ -n "$ctests" ]; then
+    for p in c_run c_basic c_threads c_signals c_limits c_time c_ids; do files+=("$ctests/$p"); done
+fi
 if as --32 "$here/examples/hello32.s" -o "$out/hello32.o" && ld -m elf_i386 -static "$out/hello32.o" -o "$out/hello32"; then
     files+=("$out/hello32")
 fi
@@ -37,6 +43,9 @@ failed=$(grep -c '^test .* \.\.\. FAILED' "$log")
 skipped=$(grep -c '^test .* \.\.\. skipped' "$log")
 if ! grep -q '^linit: done' "$log"; then
     echo "test linux_run_completed ... FAILED (no 'linit: done'; QEMU status $status)"
+    failed=$((failed + 1))
+elif [ -n "$ctests" ] && ! grep -q '^c_run: done' "$log"; then
+    echo "test linux_run_completed ... FAILED (the C tests did not finish: no 'c_run: done')"
     failed=$((failed + 1))
 elif grep -q 'Kernel panic' "$log"; then
     echo "test linux_run_completed ... FAILED (kernel panic)"

@@ -154,5 +154,23 @@ else
     echo "test boot_elf_missing_program_fails ... FAILED (status $status; output: $(head -c 200 "$out/boot-elf-missing.log"))"
     failed=$((failed + 1))
 fi
+
+echo "--- boot-any-ELF: a static glibc program (tools/examples/glibc-hello.c)"
+if gcc -m32 -static -O2 "$here/examples/glibc-hello.c" -o "$work/glibc-hello" 2> "$out/glibc-hello.cc.log"; then
+    KERNEL=$elf SYMS=$sym TIMEOUT=60 "$here/boot-elf.sh" "$work/glibc-hello" one > "$out/glibc-hello.log" 2>&1
+    status=$?
+    cat "$out/glibc-hello.log"
+    if [ "$status" -eq 3 ] && grep -q 'hello from glibc: argc=2 arg=one tls=42 close(-1)=-1 EBADF' "$out/glibc-hello.log"; then
+        echo "test boot_elf_glibc_static ... ok (status 3)"
+        passed=$((passed + 1))
+    else
+        echo "test boot_elf_glibc_static ... FAILED (status $status, expected 3 and the hello line)"
+        failed=$((failed + 1))
+    fi
+else
+    cat "$out/glibc-hello.cc.log"
+    echo "test boot_elf_glibc_static ... FAILED (gcc -m32 -static failed: is gcc-multilib installed?)"
+    failed=$((failed + 1))
+fi
 rm -rf "$work"
 echo "$passed $failed" > "$out/counts"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and booting the kernel needs, and only what is missing:
 # the nightly toolchain's rust-src component and the Debian packages for QEMU, GRUB and ISO
-# making. Idempotent; never updates the toolchain. Not root and something missing: prints the
-# exact command to run and fails.
+# making, and gcc-multilib for the glibc C tests (user/c/). Idempotent; never updates the
+# toolchain. Not root and something missing: prints the exact command to run and fails.
 set -euo pipefail
 
 missing=()
@@ -13,6 +13,11 @@ command -v xorriso >/dev/null 2>&1 || missing+=(xorriso)
 command -v mformat >/dev/null 2>&1 || missing+=(mtools)
 command -v cpio >/dev/null 2>&1 || missing+=(cpio)
 command -v nm >/dev/null 2>&1 || missing+=(binutils)
+# The glibc C tests (user/c/) are built with `gcc -m32 -static`: gcc-multilib brings the i386
+# glibc (static libc.a, crt files) and gcc's 32-bit support. Checked by linking a static program.
+if ! printf 'int main(void){return 0;}\n' | gcc -m32 -static -x c - -o /dev/null >/dev/null 2>&1; then
+    missing+=(gcc-multilib)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
     cmd="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"

@@ -80,6 +80,25 @@ macro_rules! numbers {
 
 signal_table!(numbers);
 
+// --- si_code values of SIGFPE (asm-generic/siginfo.h), added with the FPU state. ---
+
+/// SIGFPE: integer divide by zero (#DE).
+pub const FPE_INTDIV: i32 = 1;
+/// SIGFPE: integer overflow.
+pub const FPE_INTOVF: i32 = 2;
+/// SIGFPE: floating-point divide by zero.
+pub const FPE_FLTDIV: i32 = 3;
+/// SIGFPE: floating-point overflow.
+pub const FPE_FLTOVF: i32 = 4;
+/// SIGFPE: floating-point underflow (or a denormal operand).
+pub const FPE_FLTUND: i32 = 5;
+/// SIGFPE: floating-point inexact result.
+pub const FPE_FLTRES: i32 = 6;
+/// SIGFPE: invalid floating-point operation (includes x87 stack faults).
+pub const FPE_FLTINV: i32 = 7;
+/// SIGFPE: subscript out of range.
+pub const FPE_FLTSUB: i32 = 8;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,9 +85,14 @@ macro_rules! syscall_table {
             SYS_GETTID = 224, "gettid", [], Int;
             SYS_FUTEX = 240, "futex", [Ptr, Hex, UInt, Ptr, Ptr, Hex], Int;
             SYS_SET_THREAD_AREA = 243, "set_thread_area", [Ptr], Int;
+            SYS_GET_THREAD_AREA = 244, "get_thread_area", [Ptr], Int;
             SYS_EXIT_GROUP = 252, "exit_group", [Int], NoReturn;
             SYS_SET_TID_ADDRESS = 258, "set_tid_address", [Ptr], Int;
             SYS_CLOCK_GETTIME = 265, "clock_gettime", [Clock, Ptr], Int;
+            SYS_SET_ROBUST_LIST = 311, "set_robust_list", [Ptr, UInt], Int;
+            SYS_GET_ROBUST_LIST = 312, "get_robust_list", [Int, Ptr, Ptr], Int;
+            SYS_GETRANDOM = 355, "getrandom", [Ptr, UInt, Hex], Int;
+            SYS_RSEQ = 386, "rseq", [Ptr, UInt, Hex, Hex], Int;
             SYS_FUTEX_TIME64 = 422, "futex_time64", [Ptr, Hex, UInt, Ptr, Ptr, Hex], Int;
         }
     };

@@ -65,14 +65,16 @@ pub fn name(vector: usize) -> (&'static str, &'static str) {
 pub enum ExceptionKind {
     /// #DE, #MF, #XM: integer divide error, x87 or SIMD floating-point error.
     Arithmetic,
-    /// #DB, #BP, #OF: debug trap, breakpoint, `into` overflow.
+    /// #DB, #BP: debug trap, breakpoint.
     Trap,
     /// #UD: invalid opcode.
     InvalidOpcode,
     /// #AC: alignment check.
     Alignment,
-    /// #BR, #TS, #NP, #SS, #GP and anything else: a protection or segment violation
-    /// (privileged instructions, bad segment loads).
+    /// #NP, #SS: a segment (or the stack segment) not present or over its limit.
+    SegmentNotPresent,
+    /// #OF, #BR, #TS, #GP and anything else: an `into` overflow, a `bound` range, a
+    /// protection violation (privileged instructions, bad segment loads).
     Protection,
 }
 
@@ -82,8 +84,9 @@ impl ExceptionKind {
     pub const fn of(vector: usize) -> Self {
         match vector {
             0 | 16 | 19 => ExceptionKind::Arithmetic,
-            1 | 3 | 4 => ExceptionKind::Trap,
+            1 | 3 => ExceptionKind::Trap,
             6 => ExceptionKind::InvalidOpcode,
+            11 | 12 => ExceptionKind::SegmentNotPresent,
             17 => ExceptionKind::Alignment,
             _ => ExceptionKind::Protection,
         }

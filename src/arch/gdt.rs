@@ -3,6 +3,8 @@
 //! Flat 4 GiB segments for ring 0 and ring 3, the main TSS (its `esp0` is the kernel stack the
 //! CPU switches to on an interrupt from ring 3) and a second TSS for the double-fault task, which
 //! runs on its own stack so that a kernel stack overflow is reported instead of triple-faulting.
+//! Entries 6..=8 are the running task's three TLS slots (Linux's `GDT_ENTRY_TLS_MIN` = 6, so
+//! glibc's `%gs = 0x33` means the same on both kernels), rewritten on every switch.
 
 use core::cell::UnsafeCell;
 use core::mem::size_of;
@@ -25,10 +27,15 @@ pub const USER_CS: u16 = 0x1B;
 pub const USER_DS: u16 = 0x23;
 /// Main TSS selector.
 pub const TSS_SEL: u16 = 0x28;
-/// Double-fault TSS selector (target of the IDT task gate for vector 8).
-pub const DF_TSS_SEL: u16 = 0x30;
+/// Double-fault TSS selector (target of the IDT task gate for vector 8): index 9, after the
+/// TLS slots 6..=8.
+pub const DF_TSS_SEL: u16 = 0x48;
+/// GDT index of the first TLS slot.
+pub const TLS_MIN: usize = 6;
+/// Number of TLS slots.
+pub const TLS_ENTRIES: usize = 3;
 
-const GDT_ENTRIES: usize = 7;
+const GDT_ENTRIES: usize = 10;
 
 /// A task-state segment the CPU reads and writes behind our back.
 #[repr(C, align(128))]
@@ -54,7 +61,15 @@ pub static TSS: TssCell = TssCell::new();
 /// The double-fault task's TSS.
 pub static DF_TSS: TssCell = TssCell::new();
 
-static GDT: Once<[Descriptor; GDT_ENTRIES]> = Once::new();
+/// The GDT: built once at boot; afterwards only the TLS slots change ([`load_tls`]).
+#[repr(C, align(8))]
+struct GdtCell(UnsafeCell<[Descriptor; GDT_ENTRIES]>);
+
+// SAFETY: one CPU; the table is written at boot and, for the TLS slots, with interrupts off.
+unsafe impl Sync for GdtCell {}
+
+static GDT: GdtCell = GdtCell(UnsafeCell::new([Descriptor::NULL; GDT_ENTRIES]));
+static GDT_BUILT: Once<()> = Once::new();
 
 fn flat_code(ring: Ring) -> Descriptor {
     DescriptorBuilder::code_descriptor(0, 0xFFFFF, CodeSegmentType::ExecuteRead)
@@ -93,18 +108,24 @@ pub fn init() {
         // with IOPL 0 can use no port at all.
         tss.iobp_offset = size_of::<TaskStateSegment>() as u16;
     }
-    let gdt = GDT.call_once(|| {
-        [
+    GDT_BUILT.call_once(|| {
+        let table = [
             Descriptor::default(),
             flat_code(Ring::Ring0),
             flat_data(Ring::Ring0),
             flat_code(Ring::Ring3),
             flat_data(Ring::Ring3),
             tss_descriptor(&TSS),
+            Descriptor::NULL,
+            Descriptor::NULL,
+            Descriptor::NULL,
             tss_descriptor(&DF_TSS),
-        ]
+        ];
+        // SAFETY: boot, one CPU, interrupts off: nothing reads the GDT while it is filled.
+        unsafe { GDT.0.get().write(table) };
     });
-    let ptr = DescriptorTablePointer::new_from_slice(gdt);
+    // SAFETY: the table is initialised above and lives forever.
+    let ptr = DescriptorTablePointer::new_from_slice(unsafe { &*GDT.0.get() });
     // SAFETY: the GDT is a static that lives forever; the selectors below index valid flat
     // segments, so reloading them keeps every address meaning the same thing.
     unsafe {
@@ -125,4 +146,17 @@ pub fn set_kernel_stack(esp0: u32) {
     // SAFETY: a single aligned 32-bit store into the TSS; the CPU reads it only on a ring
     // transition, which cannot happen in the middle of this store.
     unsafe { core::ptr::addr_of_mut!((*TSS.as_ptr()).esp0).write_volatile(esp0) };
+}
+
+/// Loads a task's three TLS descriptors (raw 8-byte GDT descriptors, 0 for a free slot) into
+/// slots 6..=8 (Linux's `load_TLS`). A segment register that selects one is refreshed when it
+/// is next loaded — on the way back to ring 3, `trap_return` pops the user's selectors.
+pub fn load_tls(tls: &[u64; TLS_ENTRIES]) {
+    let _irq = super::cpu::IrqGuard::new();
+    let base = GDT.0.get() as *mut u64;
+    for (i, d) in tls.iter().enumerate() {
+        // SAFETY: TLS_MIN + i < GDT_ENTRIES; one aligned 64-bit store per slot, with interrupts
+        // off on our one CPU. Kernel code never uses these selectors.
+        unsafe { base.add(TLS_MIN + i).write_volatile(*d) };
+    }
 }

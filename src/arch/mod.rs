@@ -3,8 +3,10 @@
 
 pub mod backtrace;
 pub mod cpu;
+pub mod entropy;
 pub mod doublefault;
 pub mod exception;
+pub mod fpu;
 pub mod gdt;
 pub mod idt;
 pub mod pic;

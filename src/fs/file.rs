@@ -7,6 +7,10 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
+use vmcore::syscall_abi::flags::{
+    O_ACCMODE, O_CREAT, O_DIRECTORY, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END,
+    SEEK_SET,
+};
 use vmcore::vma::FileObject;
 
 /// What an open file reads from.
@@ -31,15 +35,6 @@ pub struct OpenFile {
     pub writable: bool,
     offset: spin::Mutex<u64>,
 }
-
-/// Open access modes (O_ACCMODE bits).
-pub const O_ACCMODE: u32 = 3;
-const O_RDONLY: u32 = 0;
-const O_WRONLY: u32 = 1;
-const O_RDWR: u32 = 2;
-const O_CREAT: u32 = 0x40;
-const O_TRUNC: u32 = 0x200;
-const O_DIRECTORY: u32 = 0x10000;
 
 impl OpenFile {
     /// The console, readable and writable.
@@ -125,7 +120,7 @@ impl OpenFile {
         }
     }
 
-    /// Moves the offset (`SEEK_SET` 0, `SEEK_CUR` 1, `SEEK_END` 2).
+    /// Moves the offset (`SEEK_SET`, `SEEK_CUR`, `SEEK_END`).
     pub fn lseek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
         let size = match &self.kind {
             Kind::Console => return Err(Errno::ESPIPE),
@@ -134,9 +129,9 @@ impl OpenFile {
         };
         let mut off = self.offset.lock();
         let base = match whence {
-            0 => 0i64,
-            1 => *off as i64,
-            2 => size as i64,
+            SEEK_SET => 0i64,
+            SEEK_CUR => *off as i64,
+            SEEK_END => size as i64,
             _ => return Err(Errno::EINVAL),
         };
         let new = base.checked_add(offset).filter(|&n| n >= 0).ok_or(Errno::EINVAL)?;

@@ -52,11 +52,10 @@ pub fn load(aspace: &Arc<AddressSpace>, path: &str, args: &[&[u8]], env: &[&[u8]
     aspace.init_heap(Page::containing(plan.brk_start.align_up(PAGE_SIZE).ok_or(Errno::ENOEXEC)?))?;
 
     let mut random = [0u8; 16];
-    let seed = cpu::rdtsc();
-    for (i, b) in random.iter_mut().enumerate() {
-        *b = (seed.rotate_left(i as u32 * 5) as u8) ^ (i as u8).wrapping_mul(151);
-    }
+    crate::random::fill(&mut random);
     let mut aux = AuxInput::from_plan(&plan, random);
+    // Linux's ELF_HWCAP on i386: CPUID leaf 1's EDX.
+    aux.hwcap = cpu::cpuid(1, 0).3;
     aux.execfn = Some(path.as_bytes());
     aux.platform = Some(b"i686");
     let image = build_stack(VirtAddr::new(USER_END), args, env, &aux).map_err(Errno::from)?;

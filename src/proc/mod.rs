@@ -9,10 +9,13 @@
 pub mod exec;
 pub mod files;
 pub mod futex;
+pub mod robust;
+pub mod rseq;
 pub mod sched;
 pub mod signals;
 pub mod switch;
 pub mod task;
+pub mod uaddrs;
 
 use crate::arch::trap::TrapFrame;
 use crate::mm::aspace::AddressSpace;
@@ -21,6 +24,7 @@ use alloc::sync::Arc;
 use files::FdTable;
 use task::{Pid, State, Task};
 use vmcore::errno::Errno;
+use vmcore::syscall_abi::flags::WNOHANG;
 
 /// How a process ended, encoded for `wait4` as Linux does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +61,7 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     unsafe {
         let esp = switch::prepare_stack(task.kstack_top(), &frame);
         task.set_saved_esp(esp);
+        task.set_initial_fpu();
     }
     sched::with(|s| s.add(task));
     Ok(pid)
@@ -103,6 +108,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     // On failure the child's address space is dropped (swept) with the error.
     let child = Task::new(pid, parent.pid, name, child_space, files).map_err(|_| Errno::EAGAIN)?;
     let child = crate::mm::inject::fallible(|| Arc::try_new(child)).map_err(|_| Errno::ENOMEM)?;
+    child.inner.lock().thread = parent.inner.lock().thread.for_fork_child();
     let mut child_frame = *frame;
     child_frame.eax = 0;
     // SAFETY: the child's kernel stack is fresh and owned by it; it is not queued yet.
@@ -124,6 +130,7 @@ pub fn exit_current(status: WaitStatus) -> ! {
         drop(task);
         init_exited(status);
     }
+    uaddrs::release(&task, uaddrs::Release::Exit);
     let (aspace, files) = {
         let mut inner = task.inner.lock();
         (inner.aspace.take(), core::mem::take(&mut inner.files))
@@ -184,9 +191,6 @@ pub enum Reaped {
     /// WNOHANG and no child has exited.
     NotYet,
 }
-
-/// WNOHANG option of wait4.
-pub const WNOHANG: u32 = 1;
 
 /// Waits for a child (`pid` -1 for any) to exit and reaps it.
 pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
@@ -264,12 +268,13 @@ pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
 
 /// Called before every return to ring 3: dies of a pending signal, or yields the CPU when
 /// the time slice is over. Both checks are one load each in the usual case.
-pub fn on_return_to_user(_frame: &mut TrapFrame) {
+pub fn on_return_to_user(frame: &mut TrapFrame) {
     die_if_killed();
     if sched::quantum_expired() {
         sched::schedule();
         die_if_killed();
     }
+    rseq::on_return_to_user(frame);
 }
 
 /// Exits the current task if it has a fatal signal pending.

@@ -199,9 +199,15 @@ pub fn schedule() {
                 None => aspace::activate_kernel(),
             }
             crate::mm::inject::switched_to(next, &inner.name);
+            super::uaddrs::switched_in(&inner.thread);
         }
         // SAFETY: `saved_esp` is only read here, with interrupts off.
         let next_esp = unsafe { *next_task.saved_esp_ptr() };
+        // Eager FPU switching: the outgoing task's x87/SSE registers into its area, the
+        // incoming task's out of its own (the kernel is soft-float: nothing touches them
+        // before the switch).
+        // SAFETY: interrupts are off; both areas belong to tasks held here and by the table.
+        unsafe { crate::arch::fpu::switch(prev_task.fpu_area_ptr(), next_task.fpu_area_ptr()) };
         (prev_task.saved_esp_ptr(), next_esp, next_task.kstack_top())
         // Both Arcs drop here: a zombie's stack must hold no references when it never resumes.
         // The tasks stay alive in the table until reaped, so the raw pointer stays valid.

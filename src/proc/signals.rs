@@ -106,7 +106,7 @@ pub fn for_exception(kind: ExceptionKind) -> u32 {
         ExceptionKind::Arithmetic => SIGFPE,
         ExceptionKind::Trap => SIGTRAP,
         ExceptionKind::InvalidOpcode => SIGILL,
-        ExceptionKind::Alignment => SIGBUS,
+        ExceptionKind::Alignment | ExceptionKind::SegmentNotPresent => SIGBUS,
         ExceptionKind::Protection => SIGSEGV,
     }
 }

@@ -1,8 +1,10 @@
 //! A task: one process (a user address space plus a kernel stack), or the idle task.
 
 use super::files::FdTable;
+use crate::arch::fpu::FpuArea;
 use crate::mm::aspace::AddressSpace;
 use crate::mm::vmalloc::{KernelStack, VmallocError};
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
@@ -47,6 +49,9 @@ pub struct TaskInner {
     pub pending_kill: Option<u32>,
     /// Whether the task is in the run queue.
     pub queued: bool,
+    // TLS slice (issue 10): TLS slots, clear_child_tid, robust list, rseq.
+    /// Thread-local storage and the user addresses the kernel keeps for the task.
+    pub thread: super::uaddrs::ThreadState,
 }
 
 /// A schedulable task.
@@ -60,6 +65,19 @@ pub struct Task {
     saved_esp: UnsafeCell<u32>,
     /// The kernel stack (none for the idle task, which runs on the boot stack).
     kstack: Option<KernelStack>,
+    // --- FPU/SSE state (issue 10, point 1) ---
+    /// The x87/SSE registers while switched out (none for the idle task): touched only by
+    /// the context switch with interrupts off, and by fork before the task is first queued.
+    fpu: Option<Box<UnsafeCell<FpuArea>>>,
+}
+
+/// Why [`Task::new`] failed.
+#[derive(Debug)]
+pub enum NewTaskError {
+    /// No kernel stack.
+    KernelStack,
+    /// No kernel heap for the FPU area.
+    OutOfMemory,
 }
 
 // SAFETY: `saved_esp` is only accessed by the scheduler on our single CPU with interrupts
@@ -82,15 +100,26 @@ impl Task {
                 wait_status: 0,
                 pending_kill: None,
                 queued: false,
+                thread: Default::default(),
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: None,
+            fpu: None,
         }
     }
 
-    /// A new task with a fresh kernel stack; not yet runnable.
-    pub fn new(pid: Pid, parent: Pid, name: String, aspace: Arc<AddressSpace>, files: FdTable) -> Result<Self, VmallocError> {
-        let kstack = KernelStack::new(KSTACK_SIZE, "process kernel stack")?;
+    /// A new task with a fresh kernel stack; not yet runnable. Its FPU/SSE registers are a
+    /// copy of the running task's (fork's rule; the first process resets them with
+    /// [`Task::set_initial_fpu`]).
+    pub fn new(pid: Pid, parent: Pid, name: String, aspace: Arc<AddressSpace>, files: FdTable) -> Result<Self, NewTaskError> {
+        let mut fpu = crate::mm::inject::fallible(Box::<UnsafeCell<FpuArea>>::try_new_uninit)
+            .map_err(|_| NewTaskError::OutOfMemory)?;
+        // SAFETY: UnsafeCell<FpuArea> has FpuArea's layout; `save_new` initialises the area.
+        let fpu = unsafe {
+            crate::arch::fpu::save_new(&mut *(fpu.as_mut_ptr() as *mut core::mem::MaybeUninit<FpuArea>));
+            fpu.assume_init()
+        };
+        let kstack = KernelStack::new(KSTACK_SIZE, "process kernel stack").map_err(|_: VmallocError| NewTaskError::KernelStack)?;
         Ok(Task {
             pid,
             inner: spin::Mutex::new(TaskInner {
@@ -102,9 +131,11 @@ impl Task {
                 wait_status: 0,
                 pending_kill: None,
                 queued: false,
+                thread: Default::default(),
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: Some(kstack),
+            fpu: Some(fpu),
         })
     }
 
@@ -125,5 +156,21 @@ impl Task {
     pub unsafe fn set_saved_esp(&self, esp: u32) {
         // SAFETY: nobody else reads it before the task is queued.
         unsafe { *self.saved_esp.get() = esp };
+    }
+
+    /// The saved FPU/SSE registers (null for the idle task), for the context switch.
+    pub fn fpu_area_ptr(&self) -> *mut FpuArea {
+        self.fpu.as_ref().map_or(core::ptr::null_mut(), |a| a.get())
+    }
+
+    /// Gives this task the initial FPU/SSE state (the first process).
+    ///
+    /// # Safety
+    /// This task must not be running or queued yet.
+    pub unsafe fn set_initial_fpu(&self) {
+        if let Some(a) = &self.fpu {
+            // SAFETY: nobody else touches the area of a task that was never queued.
+            unsafe { *a.get() = FpuArea::initial() };
+        }
     }
 }

@@ -266,7 +266,7 @@ pub fn madvise(addr: u32, len: u32, advice: u32) -> SysResult {
     let space = current_space()?;
     match advice {
         MADV_DONTNEED => space.dontneed(start, pages)?,
-        0..=3 => {
+        MADV_NORMAL..=MADV_WILLNEED => {
             // The range must be mapped (ENOMEM for a hole, as Linux).
             let mut at = start.start().as_u32();
             let end = at + pages * PAGE_SIZE;

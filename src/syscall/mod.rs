@@ -14,7 +14,10 @@ mod file;
 mod futex;
 mod memory;
 mod process;
+mod random;
 mod system;
+mod thread;
+mod tls;
 pub mod uptr;
 
 use crate::arch::trap::TrapFrame;
@@ -75,6 +78,15 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_MADVISE, call: |a, _| memory::madvise(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_GETDENTS64, call: |a, _| file::getdents64(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_EXIT_GROUP, call: |a, _| process::exit(a[0] as i32) },
+    // TLS slice (issue 10): thread-local storage, glibc's start-up calls, getrandom.
+    Syscall { nr: nr::SYS_GETTID, call: |_, _| thread::gettid() },
+    Syscall { nr: nr::SYS_SET_THREAD_AREA, call: |a, f| tls::set_thread_area(uptr::UserPtr::new(a[0]), f) },
+    Syscall { nr: nr::SYS_GET_THREAD_AREA, call: |a, _| tls::get_thread_area(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_SET_TID_ADDRESS, call: |a, _| thread::set_tid_address(a[0]) },
+    Syscall { nr: nr::SYS_SET_ROBUST_LIST, call: |a, _| thread::set_robust_list(a[0], a[1]) },
+    Syscall { nr: nr::SYS_GET_ROBUST_LIST, call: |a, _| thread::get_robust_list(a[0] as i32, uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2])) },
+    Syscall { nr: nr::SYS_GETRANDOM, call: |a, _| random::getrandom(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_RSEQ, call: |a, _| thread::rseq(a[0], a[1], a[2], a[3]) },
     // futex slice (issue 10, point 4):
     Syscall { nr: nr::SYS_FUTEX, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Old32) },
     Syscall { nr: nr::SYS_FUTEX_TIME64, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Time64) },

@@ -8,6 +8,7 @@ use crate::mm::aspace::AddressSpace;
 use crate::proc::{self, exec, sched, signals, task::State, Reaped, WaitStatus};
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
+use vmcore::syscall_abi::flags::{WCONTINUED, WNOHANG, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD};
 
 pub use crate::proc::current_name;
 
@@ -32,6 +33,9 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let fresh = AddressSpace::new()?;
     let image = exec::load(&fresh, &path, &arg_refs, &env_refs)?;
     let task = proc::current();
+    // Past the point of no return: the old image's robust list, clear_child_tid, TLS and rseq
+    // go (Linux's exec_mm_release, flush_thread, rseq_execve).
+    proc::uaddrs::release(&task, proc::uaddrs::Release::Exec);
     let old = {
         let mut inner = task.inner.lock();
         inner.name = exec::basename(&path);
@@ -42,13 +46,14 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     crate::mm::inject::switched_to(task.pid, &task.inner.lock().name);
     drop(old);
     drop(fresh);
+    crate::arch::fpu::load_initial(); // Linux's fpu_flush_thread: FCW 0x037F, MXCSR 0x1F80
     *frame = proc::switch::user_frame(image.entry, image.sp);
     Ok(0)
 }
 
 /// wait4 / waitpid.
 pub fn wait4(pid: i32, status: UserPtr<u32>, options: u32, _rusage: u32) -> SysResult {
-    if options & !(proc::WNOHANG | 2 | 8 | 0x4000_0000 | 0x8000_0000 | 0x2000_0000) != 0 {
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD) != 0 {
         return Err(Errno::EINVAL);
     }
     if pid == 0 || pid < -1 {

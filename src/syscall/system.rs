@@ -3,12 +3,11 @@
 use super::uptr::UserPtr;
 use super::SysResult;
 use vmcore::errno::Errno;
+use vmcore::syscall_abi::flags::*;
 
-const LINUX_REBOOT_MAGIC1: u32 = 0xfee1_dead;
-const LINUX_REBOOT_MAGIC2: [u32; 4] = [672_274_793, 85_072_278, 369_367_448, 537_993_216];
-const LINUX_REBOOT_CMD_POWER_OFF: u32 = 0x4321_fedc;
-const LINUX_REBOOT_CMD_HALT: u32 = 0xcdef_0123;
-const LINUX_REBOOT_CMD_RESTART: u32 = 0x0123_4567;
+/// The accepted second arguments of `reboot`.
+const LINUX_REBOOT_MAGIC2S: [u32; 4] =
+    [LINUX_REBOOT_MAGIC2, LINUX_REBOOT_MAGIC2A, LINUX_REBOOT_MAGIC2B, LINUX_REBOOT_MAGIC2C];
 
 /// Our kernel's name in `uname` (anything but "Linux": programs use it to tell the kernels apart).
 pub const SYSNAME: &str = "vmkernel";
@@ -27,7 +26,7 @@ pub fn uname(buf: UserPtr<[u8; 390]>) -> SysResult {
 /// reboot: RB_POWER_OFF and RB_HALT power QEMU off, RB_AUTOBOOT restarts (QEMU with
 /// `-no-reboot` exits).
 pub fn reboot(magic1: u32, magic2: u32, cmd: u32) -> SysResult {
-    if magic1 != LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2.contains(&magic2) {
+    if magic1 != LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2S.contains(&magic2) {
         return Err(Errno::EINVAL);
     }
     match cmd {

@@ -43,6 +43,10 @@ impl<T> UserPtr<T> {
     pub const fn new(addr: u32) -> Self {
         Self { addr, _t: PhantomData }
     }
+    /// The raw user address.
+    pub const fn addr(self) -> u32 {
+        self.addr
+    }
     /// Whether it is NULL.
     pub const fn is_null(self) -> bool {
         self.addr == 0

@@ -48,7 +48,15 @@ fn cpu_exception(frame: &mut TrapFrame) {
         exception::kernel_exception(frame);
     }
     let vector = frame.vector as usize;
-    let sig = signals::for_exception(ExceptionKind::of(vector));
+    let kind = ExceptionKind::of(vector);
+    let sig = signals::for_exception(kind);
     let (mnemonic, name) = exception::name(vector);
+    if kind == ExceptionKind::Arithmetic {
+        // The si_code Linux's math_error/do_error_trap would give; a spurious #MF/#XM (no
+        // unmasked flag raised) resumes the program without a signal, as on Linux.
+        let Some(code) = crate::arch::fpu::sigfpe_code(vector) else { return };
+        let what = format_args!("{mnemonic} {name} (error code {:#x}), si_code {}", frame.error_code, code.name());
+        signals::fatal_exception(frame, what, sig);
+    }
     signals::fatal_exception(frame, format_args!("{mnemonic} {name} (error code {:#x})", frame.error_code), sig);
 }

@@ -26,7 +26,9 @@ pub mod mspace;
 pub mod errno;
 pub mod cpio;
 pub mod exec;
+pub mod fpu;
 pub mod syscall_abi;
+pub mod tls;
 pub use abi::signal;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;

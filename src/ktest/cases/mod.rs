@@ -2,6 +2,7 @@
 
 mod faults;
 mod foundation;
+mod fpu;
 mod frames;
 mod heap;
 mod mspace;

@@ -27,16 +27,10 @@ core::arch::global_asm!(
     start = sym rt_start,
 );
 
-/// Auxiliary-vector types.
-pub const AT_NULL: usize = 0;
-pub const AT_PHDR: usize = 3;
-pub const AT_PHENT: usize = 4;
-pub const AT_PHNUM: usize = 5;
-pub const AT_PAGESZ: usize = 6;
-pub const AT_ENTRY: usize = 9;
-pub const AT_RANDOM: usize = 25;
-pub const AT_EXECFN: usize = 31;
-pub const AT_SYSINFO: usize = 32;
+/// Auxiliary-vector types (`usize`, from the kernel's table in the `abi` crate).
+pub use crate::sys::{
+    AT_ENTRY, AT_EXECFN, AT_NULL, AT_PAGESZ, AT_PHDR, AT_PHENT, AT_PHNUM, AT_RANDOM, AT_SYSINFO,
+};
 
 /// The process arguments, environment and auxiliary vector, as the kernel laid them out.
 #[derive(Clone, Copy)]

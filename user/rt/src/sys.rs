@@ -15,54 +15,25 @@ pub use abi::syscall as nr;
 
 pub const PAGE_SIZE: usize = 4096;
 
-// mmap / mprotect
-pub const PROT_NONE: usize = 0;
-pub const PROT_READ: usize = 1;
-pub const PROT_WRITE: usize = 2;
-pub const PROT_EXEC: usize = 4;
-pub const MAP_SHARED: usize = 0x01;
-pub const MAP_PRIVATE: usize = 0x02;
-pub const MAP_FIXED: usize = 0x10;
-pub const MAP_ANONYMOUS: usize = 0x20;
-pub const MAP_GROWSDOWN: usize = 0x100;
-pub const MAP_LOCKED: usize = 0x2000;
-pub const MAP_NORESERVE: usize = 0x4000;
-pub const MAP_POPULATE: usize = 0x8000;
-pub const MAP_FIXED_NOREPLACE: usize = 0x10_0000;
+// Flag values (`PROT_*`, `MAP_*`, `O_*`, `SEEK_*`, `WNOHANG`, `MADV_*`, `MCL_*`, `MREMAP_*`,
+// `LINUX_REBOOT_*`, `AT_*`...) as `usize` (what the raw calls take), from the kernel's table
+// (the `abi` crate's `flag_table!`); `abi::flags` has them as `u32`.
+macro_rules! flags {
+    ($(
+        $(#[$meta:meta])*
+        $table:ident { $($name:ident = $value:literal $(, $doc:literal)?;)* }
+    )*) => {
+        $($(
+            #[doc = concat!("`", stringify!($name), "`" $(, ": ", $doc)?, ".")]
+            pub const $name: usize = abi::flags::$name as usize;
+        )*)*
+    };
+}
+abi::flag_table!(flags);
+/// `WUNTRACED` (= `WSTOPPED`).
+pub const WUNTRACED: usize = abi::flags::WUNTRACED as usize;
+/// What `mmap` returns on failure (`(void *)-1`).
 pub const MAP_FAILED: usize = usize::MAX;
-pub const MREMAP_MAYMOVE: usize = 1;
-pub const MREMAP_FIXED: usize = 2;
-pub const MADV_NORMAL: usize = 0;
-pub const MADV_RANDOM: usize = 1;
-pub const MADV_SEQUENTIAL: usize = 2;
-pub const MADV_WILLNEED: usize = 3;
-pub const MADV_DONTNEED: usize = 4;
-pub const MCL_CURRENT: usize = 1;
-pub const MCL_FUTURE: usize = 2;
-
-// open
-pub const O_RDONLY: usize = 0;
-pub const O_WRONLY: usize = 0o1;
-pub const O_RDWR: usize = 0o2;
-pub const O_CREAT: usize = 0o100;
-pub const O_EXCL: usize = 0o200;
-pub const O_NOCTTY: usize = 0o400;
-pub const O_TRUNC: usize = 0o1000;
-pub const O_APPEND: usize = 0o2000;
-pub const O_NONBLOCK: usize = 0o4000;
-pub const O_LARGEFILE: usize = 0o100000;
-pub const O_DIRECTORY: usize = 0o200000;
-pub const O_NOFOLLOW: usize = 0o400000;
-pub const O_CLOEXEC: usize = 0o2000000;
-
-// lseek
-pub const SEEK_SET: usize = 0;
-pub const SEEK_CUR: usize = 1;
-pub const SEEK_END: usize = 2;
-
-// wait
-pub const WNOHANG: usize = 1;
-pub const WUNTRACED: usize = 2;
 
 // signals: `SIGHUP`..`SIGSYS` as `i32` (libc's type), from the kernel's table (the `abi` crate)
 macro_rules! signals {
@@ -80,13 +51,7 @@ pub fn signal_name(sig: i32) -> Option<&'static str> {
     u32::try_from(sig).ok().and_then(abi::signal::name)
 }
 
-// reboot
-pub const LINUX_REBOOT_MAGIC1: usize = 0xfee1_dead;
-pub const LINUX_REBOOT_MAGIC2: usize = 672_274_793;
-pub const LINUX_REBOOT_CMD_RESTART: usize = 0x0123_4567;
-pub const LINUX_REBOOT_CMD_HALT: usize = 0xCDEF_0123;
-pub const LINUX_REBOOT_CMD_POWER_OFF: usize = 0x4321_FEDC;
-/// glibc's name for `LINUX_REBOOT_CMD_POWER_OFF`.
+// reboot: glibc's names for the commands
 pub const RB_POWER_OFF: usize = LINUX_REBOOT_CMD_POWER_OFF;
 pub const RB_AUTOBOOT: usize = LINUX_REBOOT_CMD_RESTART;
 pub const RB_HALT_SYSTEM: usize = LINUX_REBOOT_CMD_HALT;

@@ -20,7 +20,9 @@
 //! The auxiliary vector holds, in Linux's order: `AT_HWCAP`, `AT_PAGESZ`, `AT_CLKTCK`,
 //! `AT_PHDR` (0 when unknown), `AT_PHENT`, `AT_PHNUM`, `AT_BASE` (0: no interpreter),
 //! `AT_FLAGS` (0), `AT_ENTRY`, `AT_UID`, `AT_EUID`, `AT_GID`, `AT_EGID`, `AT_SECURE`,
-//! `AT_RANDOM`, then `AT_EXECFN` and `AT_PLATFORM` when given, then `AT_NULL`.
+//! `AT_RANDOM`, `AT_HWCAP2`, then `AT_EXECFN` and `AT_PLATFORM` when given, then `AT_NULL`
+//! (Linux's `create_elf_tables`; `AT_SYSINFO`/`AT_SYSINFO_EHDR`, which Linux puts first when
+//! it maps a vDSO, and `AT_MINSIGSTKSZ` are not given).
 
 use alloc::vec::Vec;
 
@@ -35,42 +37,11 @@ pub const MAX_ARG_STRLEN: usize = 32 * 4096;
 /// allows a quarter of the stack limit; this kernel keeps the initial stack small.
 pub const MAX_STACK_IMAGE: usize = 128 * 1024;
 
-/// End of the auxiliary vector.
-pub const AT_NULL: u32 = 0;
-/// Address of the program headers.
-pub const AT_PHDR: u32 = 3;
-/// Size of one program header.
-pub const AT_PHENT: u32 = 4;
-/// Number of program headers.
-pub const AT_PHNUM: u32 = 5;
-/// Page size.
-pub const AT_PAGESZ: u32 = 6;
-/// Load address of the interpreter (0 for a static binary).
-pub const AT_BASE: u32 = 7;
-/// Flags (0).
-pub const AT_FLAGS: u32 = 8;
-/// Entry point of the program.
-pub const AT_ENTRY: u32 = 9;
-/// Real user id.
-pub const AT_UID: u32 = 11;
-/// Effective user id.
-pub const AT_EUID: u32 = 12;
-/// Real group id.
-pub const AT_GID: u32 = 13;
-/// Effective group id.
-pub const AT_EGID: u32 = 14;
-/// Address of the platform string.
-pub const AT_PLATFORM: u32 = 15;
-/// CPU capability bits (CPUID.1:EDX on i386).
-pub const AT_HWCAP: u32 = 16;
-/// Frequency of `times()` (`sysconf(_SC_CLK_TCK)`).
-pub const AT_CLKTCK: u32 = 17;
-/// Whether the program runs set-uid (secure mode).
-pub const AT_SECURE: u32 = 23;
-/// Address of 16 random bytes.
-pub const AT_RANDOM: u32 = 25;
-/// Address of the executed file name.
-pub const AT_EXECFN: u32 = 31;
+/// The auxiliary-vector types, from the `abi` crate.
+pub use abi::flags::{
+    AT_BASE, AT_CLKTCK, AT_EGID, AT_ENTRY, AT_EUID, AT_EXECFN, AT_FLAGS, AT_GID, AT_HWCAP, AT_NULL,
+    AT_PAGESZ, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PLATFORM, AT_RANDOM, AT_SECURE, AT_UID, AT_HWCAP2,
+};
 
 /// The auxiliary-vector values [`build_stack`] needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +58,8 @@ pub struct AuxInput<'a> {
     pub pagesz: u32,
     /// `AT_HWCAP`.
     pub hwcap: u32,
+    /// `AT_HWCAP2`.
+    pub hwcap2: u32,
     /// `AT_CLKTCK`.
     pub clktck: u32,
     /// `AT_UID`, `AT_EUID`, `AT_GID`, `AT_EGID`.
@@ -112,6 +85,7 @@ impl<'a> AuxInput<'a> {
             entry: plan.entry,
             pagesz: 4096,
             hwcap: 0,
+            hwcap2: 0,
             clktck: 100,
             ids: [0; 4],
             secure: false,
@@ -140,6 +114,7 @@ impl<'a> AuxInput<'a> {
             [AT_EGID, egid],
             [AT_SECURE, u32::from(self.secure)],
             [AT_RANDOM, random],
+            [AT_HWCAP2, self.hwcap2],
         ];
         v.extend(execfn.map(|a| [AT_EXECFN, a]));
         v.extend(platform.map(|a| [AT_PLATFORM, a]));

@@ -8,7 +8,8 @@
 //! The numbers, names and strace signatures live in one table in the `abi` crate
 //! (`abi::syscall_table!`), shared with the user programs; this module re-exports the `SYS_*`
 //! constants, [`SYSCALLS`] and [`name`], and builds its formatter from the same rows. Which
-//! calls are implemented is the dispatcher's business.
+//! calls are implemented is the dispatcher's business. The flag values and the names the
+//! formatter prints them with come the same way, from `abi::flag_table!` ([`flags`]).
 //!
 //! [`format_syscall`] prints a call like strace: `mmap2(NULL, 4096, PROT_READ|PROT_WRITE,
 //! MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x40000000`.

@@ -12,7 +12,10 @@
 //!   on Linux with `--force`, so the "our kernel only" case `oom_kill` runs too (vmtest skips
 //!   it on a Linux host, where it would wake the host's OOM killer; in this virtual machine
 //!   the OOM killer is the guest's);
-//! * checks of the runner itself and of the small programs, judged by exit status or signal.
+//! * checks of the runner itself and of the small programs, judged by exit status or signal;
+//! * the glibc C tests, when the initramfs has `/bin/c_run` (user/c/, `make test-linux`):
+//!   c_run runs each C test program and its `test ... ok/FAILED/skipped` lines are part of the
+//!   report.
 //!
 //! Output: one `test NAME ... ok | FAILED (why) | skipped (why)` line per check of its own,
 //! then `linit: done`. The host counts every `test` line of the console.
@@ -117,6 +120,12 @@ fn main(_args: Args) -> i32 {
         run(&mut c, "hand_assembled_elf", &[b"/bin/hello32\0", b"one\0", b"two\0"], Want::Exit(42), true);
     } else {
         println!("test hand_assembled_elf ... skipped (no /bin/hello32 in this initramfs)");
+    }
+
+    // The glibc C tests (user/c/), when they are in this initramfs: c_run prints their verdict
+    // lines and exits with the number of failures.
+    if exists(c"/bin/c_run") {
+        run(&mut c, "c_run_completed", &[b"/bin/c_run\0"], Want::AnyExit, true);
     }
 
     println!("linit: {} passed, {} failed in its own checks", c.passed, c.failed);

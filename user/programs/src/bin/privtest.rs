@@ -1,5 +1,5 @@
 //! `privtest`: ring 3 must not be able to use privileged instructions, kernel segments or
-//! kernel memory. Each case runs in a forked child that must be killed by SIGSEGV, exactly as
+//! kernel memory, and `into`/`bound` traps are SIGSEGV as on Linux. Each case runs in a forked child that must be killed by SIGSEGV, exactly as
 //! on Linux (where this binary passes too). Prints one line per case and `N passed, N failed`;
 //! exits with the number of failures.
 #![no_std]
@@ -73,6 +73,16 @@ fn execute_kernel_memory() {
     let f: extern "C" fn() = unsafe { core::mem::transmute(KERNEL_TEXT) };
     f()
 }
+fn into_overflow() {
+    // SAFETY: sets OF (0x7f + 1 overflows a signed byte) and executes `into`: #OF, which
+    // Linux answers with SIGSEGV.
+    unsafe { asm!("mov al, 0x7f", "add al, 1", "into", out("al") _) }
+}
+fn bound_out_of_range() {
+    let bounds = [0i32, 1];
+    // SAFETY: 5 lies outside [0, 1]: `bound` raises #BR, which Linux answers with SIGSEGV.
+    unsafe { asm!("bound {v}, [{b}]", v = in(reg) 5i32, b = in(reg) bounds.as_ptr()) }
+}
 
 const CASES: &[(&str, fn())] = &[
     ("cli", cli),
@@ -89,6 +99,8 @@ const CASES: &[(&str, fn())] = &[
     ("read_kernel_memory", read_kernel_memory),
     ("write_kernel_memory", write_kernel_memory),
     ("execute_kernel_memory", execute_kernel_memory),
+    ("into_overflow", into_overflow),
+    ("bound_out_of_range", bound_out_of_range),
 ];
 
 fn run(case: fn()) -> Result<i32, Errno> {

@@ -286,8 +286,7 @@ fn wait_all() {
 
 /// Reaps children that have already ended (as init, orphans end up ours), without blocking.
 fn reap_zombies() {
-    const WNOHANG: usize = 1;
-    while let Ok((pid, _)) = sys::waitpid(-1, WNOHANG) {
+    while let Ok((pid, _)) = sys::waitpid(-1, sys::WNOHANG) {
         if pid == 0 {
             break;
         }

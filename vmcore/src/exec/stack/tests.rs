@@ -81,6 +81,7 @@ fn aux_input() -> AuxInput<'static> {
         entry: VirtAddr::new(0x0804_9000),
         pagesz: 4096,
         hwcap: 0x178b_fbff,
+        hwcap2: 2,
         clktck: 100,
         ids: [1, 2, 3, 4],
         secure: false,
@@ -104,12 +105,12 @@ fn layout_reads_back_like_linux() {
     assert_eq!(s.argv, args.map(<[u8]>::to_vec));
     assert_eq!(s.envp, env.map(<[u8]>::to_vec));
     let kinds: Vec<u32> = s.auxv.iter().map(|p| p.0).collect();
-    assert_eq!(kinds, [16, 6, 17, 3, 4, 5, 7, 8, 9, 11, 12, 13, 14, 23, 25, 31, 15, 0]);
+    assert_eq!(kinds, [16, 6, 17, 3, 4, 5, 7, 8, 9, 11, 12, 13, 14, 23, 25, 26, 31, 15, 0]);
     let aux = |k| r.aux(&s, k).unwrap();
     assert_eq!((aux(AT_PHDR), aux(AT_PHENT), aux(AT_PHNUM)), (0x0804_8034, 32, 7));
     assert_eq!((aux(AT_ENTRY), aux(AT_PAGESZ), aux(AT_HWCAP)), (0x0804_9000, 4096, 0x178b_fbff));
     assert_eq!([aux(AT_UID), aux(AT_EUID), aux(AT_GID), aux(AT_EGID)], [1, 2, 3, 4]);
-    assert_eq!((aux(AT_SECURE), aux(AT_BASE), aux(AT_CLKTCK)), (0, 0, 100));
+    assert_eq!((aux(AT_SECURE), aux(AT_BASE), aux(AT_CLKTCK), aux(AT_HWCAP2)), (0, 0, 100, 2));
     let random = r.index(aux(AT_RANDOM));
     assert_eq!(&img.bytes[random..random + 16], b"0123456789abcdef");
     assert_eq!(r.cstr(aux(AT_EXECFN)), b"/bin/sh");
@@ -127,12 +128,13 @@ fn exact_addresses_of_a_minimal_stack() {
     let mut aux = aux_input();
     (aux.execfn, aux.platform) = (None, None);
     let img = build_stack(VirtAddr::new(TOP), &[b"a"], &[], &aux).unwrap();
-    // "a\0" at ..FA; align to ..F0; random at ..E0; 1+2+1 words + 16 auxv pairs = 144 bytes.
-    assert_eq!(img.sp, VirtAddr::new(0xBFFF_FF50));
-    assert_eq!(img.envp, VirtAddr::new(0xBFFF_FF5C));
-    assert_eq!(img.auxv, VirtAddr::new(0xBFFF_FF60));
+    // "a\0" at ..FA; align to ..F0; random at ..E0; 1+2+1 words + 17 auxv pairs = 152 bytes,
+    // rounded down to 16.
+    assert_eq!(img.sp, VirtAddr::new(0xBFFF_FF40));
+    assert_eq!(img.envp, VirtAddr::new(0xBFFF_FF4C));
+    assert_eq!(img.auxv, VirtAddr::new(0xBFFF_FF50));
     let r = Reader { img: &img };
-    assert_eq!(r.word(0xBFFF_FF54), 0xBFFF_FFFA);
+    assert_eq!(r.word(0xBFFF_FF44), 0xBFFF_FFFA);
     assert_eq!(r.aux(&r.start(), AT_RANDOM), Some(0xBFFF_FFE0));
 }
 

@@ -14,6 +14,7 @@
 //!   execve's arrays) only get pointers whose contents are known or that must fail.
 
 use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use rt::abi::flags::{MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, PROT_NONE, PROT_READ, PROT_WRITE};
 use rt::prelude::*;
 
 pub const PG: u32 = 4096;
@@ -186,14 +187,14 @@ impl World {
 
 fn mmap_fixed(addr: u32, len: u32, prot: u32, flags: u32) -> Result<u32, Errno> {
     // SAFETY: FIXED_NOREPLACE never replaces anything: the fixture range must be free.
-    unsafe { sys::mmap2(addr as usize, len as usize, prot as usize, flags as usize | sys::MAP_FIXED_NOREPLACE, -1, 0) }
+    unsafe { sys::mmap2(addr as usize, len as usize, prot as usize, (flags | MAP_FIXED_NOREPLACE) as usize, -1, 0) }
         .map(|a| a as u32)
 }
 
 /// Maps the fixtures and the statistics page (parent, once).
 pub fn setup_fixtures() -> Result<(), (&'static str, Errno)> {
-    let anon = (sys::MAP_PRIVATE | sys::MAP_ANONYMOUS) as u32;
-    let rw = (sys::PROT_READ | sys::PROT_WRITE) as u32;
+    let anon = MAP_PRIVATE | MAP_ANONYMOUS;
+    let rw = PROT_READ | PROT_WRITE;
     let check = |what: &'static str, want: u32, r: Result<u32, Errno>| match r {
         Ok(a) if a == want => Ok(()),
         Ok(_) => Err((what, Errno::EEXIST)), // an old kernel ignoring NOREPLACE: refuse to go on
@@ -214,11 +215,11 @@ pub fn setup_fixtures() -> Result<(), (&'static str, Errno)> {
         for i in 0..16 {
             ((FIX_RO + RO_UNTERMINATED) as *mut u8).add(i).write_volatile(b'a');
         }
-        sys::mprotect(FIX_RO as usize, PG as usize, sys::PROT_READ).map_err(|e| ("mprotect fixture", e))?;
+        sys::mprotect(FIX_RO as usize, PG as usize, PROT_READ as usize).map_err(|e| ("mprotect fixture", e))?;
     }
-    check("PROT_NONE fixture", FIX_NONE, mmap_fixed(FIX_NONE, PG, 0, anon))?;
-    check("read-only fixture", FIX_RO2, mmap_fixed(FIX_RO2, PG, sys::PROT_READ as u32, anon))?;
-    let shared = (sys::MAP_SHARED | sys::MAP_ANONYMOUS) as u32;
+    check("PROT_NONE fixture", FIX_NONE, mmap_fixed(FIX_NONE, PG, PROT_NONE, anon))?;
+    check("read-only fixture", FIX_RO2, mmap_fixed(FIX_RO2, PG, PROT_READ, anon))?;
+    let shared = MAP_SHARED | MAP_ANONYMOUS;
     check("statistics page", FIX_STATS, mmap_fixed(FIX_STATS, PG, rw, shared))?;
     // Touch it now so it is resident before the first fork.
     // SAFETY: mapped read-write just above.

@@ -61,6 +61,12 @@ fn main(args: Args) -> i32 {
     if args.get(1) == Some(b"--probe-bss") {
         return cases::probe_bss(); // first, before anything writes .bss
     }
+    if args.get(1) == Some(b"--probe-fpu") {
+        return cases::probe_fpu(); // first, before anything could touch the registers
+    }
+    if args.get(1) == Some(b"--probe-tls") {
+        return cases::probe_tls();
+    }
     if args.get(1) == Some(b"--probe") {
         return cases::probe(&args);
     }
@@ -156,7 +162,7 @@ fn main(args: Args) -> i32 {
         verbose,
         self_path,
         notelf_path,
-        user_top: if linux { 0xFFFF_E000 } else { KERNEL_BASE },
+        user_top: user_top(linux),
     };
 
     // Select the cases.
@@ -358,5 +364,16 @@ fn run_one(case: &Case, ctx: &Ctx, opts: &Opts) -> Verdict {
             got: status,
             want: case.expect,
         }
+    }
+}
+
+/// Where user space ends: 0xC0000000 on our kernel and on a 32-bit Linux (3G/1G split), just
+/// below 4 GiB for an i386 program on a 64-bit Linux kernel.
+fn user_top(linux: bool) -> usize {
+    let bits64 = sys::uname().is_ok_and(|u| sys::field_str(&u.machine) == b"x86_64");
+    if linux && bits64 {
+        0xFFFF_E000
+    } else {
+        KERNEL_BASE
     }
 }

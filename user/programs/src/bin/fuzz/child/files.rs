@@ -134,7 +134,7 @@ impl Fz<'_> {
         }
         let off = self.rng.pick(&[0, 1, 0xFFFF_FFFF, 4096, 0x7FFF_FFFF, 0x8000_0000, 100]);
         let off = if self.rng.chance(1, 4) { self.rng.u32() } else { off };
-        let whence = if self.rng.chance(3, 4) { self.rng.below(3) } else { self.rng.pick(&[3, 4, 5, 0xFFFF_FFFF]) };
+        let whence = if self.rng.chance(3, 4) { self.rng.below(3) } else { self.rng.pick(&[SEEK_DATA, SEEK_HOLE, 5, 0xFFFF_FFFF]) };
         self.call(nr::SYS_LSEEK, [fd as u32, off, whence, 0, 0, 0]);
     }
 

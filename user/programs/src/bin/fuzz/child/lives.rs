@@ -43,14 +43,14 @@ impl Fz<'_> {
     /// Seeds the pools with a few mappings of our own.
     fn prologue(&mut self) {
         for len in [PG, 8 * PG, 64 * PG] {
-            let r = self.call(nr::SYS_MMAP2, [0, len, 3, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
+            let r = self.call(nr::SYS_MMAP2, [0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
             self.track(r, len);
         }
         // And one high up (first fit puts the others low): ranges starting there and
         // running long reach 2^32.
         let hint = 0x8000_0000 + self.rng.below(0x3E00) * 0x1_0000;
         let len = PG * (1 + self.rng.below(16));
-        let r = self.call(nr::SYS_MMAP2, [hint, len, 3, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
+        let r = self.call(nr::SYS_MMAP2, [hint, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
         self.track(r, len);
     }
 
@@ -167,11 +167,11 @@ impl Fz<'_> {
                     self.call(nr::SYS_MUNMAP, [stack_page.wrapping_sub(16 * PG), 32 * PG, 0, 0, 0, 0]);
                 }
                 5 => {
-                    let prot = self.rng.pick(&[0, 1]);
+                    let prot = self.rng.pick(&[PROT_NONE, PROT_READ]);
                     self.call(nr::SYS_MPROTECT, [stack_page.wrapping_sub(4 * PG), 8 * PG, prot, 0, 0, 0]);
                 }
                 6 => {
-                    self.call(nr::SYS_MPROTECT, [text.0, text.1, 0, 0, 0, 0]);
+                    self.call(nr::SYS_MPROTECT, [text.0, text.1, PROT_NONE, 0, 0, 0]);
                 }
                 7 => asm!("ud2"),
                 8 => asm!("int3"),

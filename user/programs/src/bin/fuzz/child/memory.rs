@@ -11,7 +11,7 @@ impl Fz<'_> {
             7 => MAP_SHARED | MAP_ANONYMOUS,
             8 => MAP_PRIVATE,
             9 => MAP_SHARED,
-            10 => self.rng.pick(&[0, 3, MAP_ANONYMOUS, 0x03 | MAP_ANONYMOUS]),
+            10 => self.rng.pick(&[0, MAP_SHARED_VALIDATE, MAP_ANONYMOUS, MAP_SHARED_VALIDATE | MAP_ANONYMOUS]),
             _ => self.rng.u32() & !(MAP_FIXED | MAP_FIXED_NOREPLACE),
         };
         if self.rng.chance(1, 5) {
@@ -20,7 +20,7 @@ impl Fz<'_> {
         if self.rng.chance(1, 12) {
             flags |= MAP_FIXED_NOREPLACE;
         }
-        for (bit, den) in [(0x8000, 10), (0x2000, 14), (0x100, 14), (0x4000, 10), (0x0001_0000, 40)] {
+        for (bit, den) in [(MAP_POPULATE, 10), (MAP_LOCKED, 14), (MAP_GROWSDOWN, 14), (MAP_NORESERVE, 10), (MAP_NONBLOCK, 40)] {
             if self.rng.chance(1, den) {
                 flags |= bit;
             }
@@ -44,8 +44,8 @@ impl Fz<'_> {
             (a, self.len(a))
         };
         // Shared anonymous memory is populated by fork on our kernel: tame it too.
-        let shared_anon = flags & MAP_ANONYMOUS != 0 && flags & 3 != MAP_PRIVATE;
-        let mut len = self.tame(len, flags & (0x8000 | 0x2000) != 0 || self.lock_future || shared_anon);
+        let shared_anon = flags & MAP_ANONYMOUS != 0 && flags & (MAP_SHARED | MAP_PRIVATE) != MAP_PRIVATE;
+        let mut len = self.tame(len, flags & (MAP_POPULATE | MAP_LOCKED) != 0 || self.lock_future || shared_anon);
         if flags & MAP_FIXED != 0 && !self.w.may_destroy(addr, len) {
             // Taming made a range the kernel must refuse into one it would accept.
             len = PG;
@@ -77,7 +77,7 @@ impl Fz<'_> {
         } else {
             self.expect_fail(len == 0, "mmap2 of length 0");
             self.expect_fail(flags & MAP_FIXED != 0 && (addr % PG != 0 || self.past_top_pages(addr, len)), "MAP_FIXED range unaligned or past user space");
-            self.expect_fail(flags & 3 == 0, "mmap2 neither shared nor private");
+            self.expect_fail(flags & (MAP_SHARED | MAP_PRIVATE) == 0, "mmap2 neither shared nor private");
             self.call(nr::SYS_MMAP2, [addr, len, prot, flags, fd as u32, off])
         };
         self.track(r, len);
@@ -99,13 +99,17 @@ impl Fz<'_> {
     pub(super) fn op_madvise(&mut self) {
         let (a, l) = self.destroy_range();
         let mut advice = match self.rng.below(10) {
-            0..=3 => 4, // MADV_DONTNEED
-            4..=6 => self.rng.below(4),
-            7 => self.rng.pick(&[8, 9, 10, 11, 12, 14, 16, 18, 19, 20, 21, 22, 23]),
+            0..=3 => MADV_DONTNEED,
+            4..=6 => self.rng.below(MADV_WILLNEED + 1), // the hints MADV_NORMAL..=MADV_WILLNEED
+            7 => self.rng.pick(&[
+                MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK, MADV_MERGEABLE, MADV_HUGEPAGE,
+                MADV_DONTDUMP, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT,
+                MADV_POPULATE_READ, MADV_POPULATE_WRITE,
+            ]),
             _ => self.rng.u32(),
         };
-        if self.w.linux && (advice == 100 || advice == 101) {
-            advice = 4; // MADV_HWPOISON / SOFT_OFFLINE would hurt the host
+        if self.w.linux && (advice == MADV_HWPOISON || advice == MADV_SOFT_OFFLINE) {
+            advice = MADV_DONTNEED; // poisoning pages would hurt the host
         }
         self.expect_fail(a % PG != 0 || (l != 0 && self.past_top_pages(a, l)), "madvise unaligned or past user space");
         self.call(nr::SYS_MADVISE, [a, l, advice, 0, 0, 0]);
@@ -127,12 +131,13 @@ impl Fz<'_> {
         } else {
             // Locking everything now (MCL_CURRENT) populates every lazy mapping: rarely.
             let f = if self.rng.chance(if self.w.wild { 16 } else { 1 }, 64) {
-                self.rng.pick(&[1, 3, 5, 7])
+                let all = MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT;
+                self.rng.pick(&[MCL_CURRENT, MCL_CURRENT | MCL_FUTURE, MCL_CURRENT | MCL_ONFAULT, all])
             } else {
-                self.rng.pick(&[2, 4, 6, 0, 8, 0xFFFF_FFFF, 0x10])
+                self.rng.pick(&[MCL_FUTURE, MCL_ONFAULT, MCL_FUTURE | MCL_ONFAULT, 0, 8, 0xFFFF_FFFF, 0x10])
             };
             if !is_err(self.call(nr::SYS_MLOCKALL, [f, 0, 0, 0, 0, 0])) {
-                self.lock_future = f & 2 != 0;
+                self.lock_future = f & MCL_FUTURE != 0;
             }
         }
     }

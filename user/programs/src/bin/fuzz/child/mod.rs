@@ -16,6 +16,7 @@ use crate::rng::Rng;
 use crate::world::*;
 use core::arch::asm;
 use core::sync::atomic::Ordering::Relaxed;
+use rt::abi::flags::*;
 use rt::sys::{self, nr};
 
 mod files;
@@ -39,12 +40,6 @@ const ALIVE_MAX: usize = 4;
 const KAMIKAZE_DEPTH0: u32 = 20_000;
 
 const MIB: u32 = 1024 * 1024;
-const MAP_PRIVATE: u32 = 0x02;
-const MAP_SHARED: u32 = 0x01;
-const MAP_FIXED: u32 = 0x10;
-const MAP_ANONYMOUS: u32 = 0x20;
-const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
-const WNOHANG: u32 = 1;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {

@@ -186,13 +186,19 @@ impl Fz<'_> {
 
     pub(super) fn prot(&mut self) -> u32 {
         match self.rng.below(12) {
-            0 => 0,
-            1 | 2 => 1,
-            3..=6 => 3,
-            7 => 2,
-            8 => 5,
-            9 => 7,
-            10 => self.rng.pick(&[4, 0x0100_0000 | 3, 0x0200_0000 | 1, 8, 0x10]),
+            0 => PROT_NONE,
+            1 | 2 => PROT_READ,
+            3..=6 => PROT_READ | PROT_WRITE,
+            7 => PROT_WRITE,
+            8 => PROT_READ | PROT_EXEC,
+            9 => PROT_READ | PROT_WRITE | PROT_EXEC,
+            10 => self.rng.pick(&[
+                PROT_EXEC,
+                PROT_GROWSDOWN | PROT_READ | PROT_WRITE,
+                PROT_GROWSUP | PROT_READ,
+                PROT_SEM,
+                0x10,
+            ]),
             _ => self.rng.u32(),
         }
     }

@@ -60,7 +60,7 @@ impl Fz<'_> {
         let options = match self.rng.below(10) {
             0..=5 => WNOHANG,
             6 | 7 => 0,
-            8 => WNOHANG | self.rng.pick(&[2, 8, 0x4000_0000, 0x8000_0000, 0x2000_0000, 0x0100_0000]),
+            8 => WNOHANG | self.rng.pick(&[WUNTRACED, WCONTINUED, __WALL, __WCLONE, __WNOTHREAD, WNOWAIT]),
             _ => self.rng.u32() | WNOHANG,
         };
         // A bad status pointer reaps the child and then fails: on Linux (pid reuse) only do
@@ -131,7 +131,7 @@ impl Fz<'_> {
         let spages = (slen + 1).div_ceil(PG);
         let apages = ((count + 1) * 4).div_ceil(PG);
         let total = (spages + apages) * PG;
-        let m = self.call(nr::SYS_MMAP2, [0, total, 3, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
+        let m = self.call(nr::SYS_MMAP2, [0, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, u32::MAX, 0]);
         if is_err(m) || !self.w.may_touch(m, total) {
             return;
         }

@@ -44,17 +44,24 @@ impl Fz<'_> {
     }
 
     pub(super) fn op_reboot(&mut self) {
-        const MAGIC2: [u32; 4] = [672_274_793, 85_072_278, 369_367_448, 537_993_216];
+        const MAGIC2: [u32; 4] = [LINUX_REBOOT_MAGIC2, LINUX_REBOOT_MAGIC2A, LINUX_REBOOT_MAGIC2B, LINUX_REBOOT_MAGIC2C];
         let r = self.rng.u32();
-        let m1 = self.rng.pick(&[0, 0xfee1_dead, 0xfee1_dead, 0x2812_1969, r]);
+        let m1 = self.rng.pick(&[0, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, r]);
         let r = self.rng.u32();
         let mut m2 = self.rng.pick(&[0, 1, MAGIC2[0], MAGIC2[1], r]);
         let r = self.rng.u32();
-        let cmd = self.rng.pick(&[0x4321_FEDC, 0xCDEF_0123, 0x0123_4567, 0, 0x89AB_CDEF, r]);
-        if m1 == 0xfee1_dead && MAGIC2.contains(&m2) {
+        let cmd = self.rng.pick(&[
+            LINUX_REBOOT_CMD_POWER_OFF,
+            LINUX_REBOOT_CMD_HALT,
+            LINUX_REBOOT_CMD_RESTART,
+            LINUX_REBOOT_CMD_CAD_OFF,
+            LINUX_REBOOT_CMD_CAD_ON,
+            r,
+        ]);
+        if m1 == LINUX_REBOOT_MAGIC1 && MAGIC2.contains(&m2) {
             m2 ^= 1; // never both magics valid
         }
-        if m1 == 0xfee1_dead && MAGIC2.contains(&m2) {
+        if m1 == LINUX_REBOOT_MAGIC1 && MAGIC2.contains(&m2) {
             m2 = 0;
         }
         let arg = self.addr();

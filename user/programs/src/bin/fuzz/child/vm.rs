@@ -17,7 +17,7 @@ impl Fz<'_> {
                 self.fds[r as usize] = Kind::File;
             }
         }
-        self.call(nr::SYS_LSEEK, [self.probe_fd as u32, 0, 0, 0, 0, 0]);
+        self.call(nr::SYS_LSEEK, [self.probe_fd as u32, 0, SEEK_SET, 0, 0, 0]);
         self.call(nr::SYS_READ, [self.probe_fd as u32, addr, 4, 0, 0, 0]) == 4
     }
 
@@ -67,7 +67,8 @@ impl Fz<'_> {
             let (sub, sub_len) = (a + k * PG, m * PG);
             match self.rng.below(11) {
                 0 => {
-                    let prot = self.rng.pick(&[0, 1, 3, 3, 5, 7]);
+                    let rw = PROT_READ | PROT_WRITE;
+                    let prot = self.rng.pick(&[PROT_NONE, PROT_READ, rw, rw, PROT_READ | PROT_EXEC, rw | PROT_EXEC]);
                     self.call(nr::SYS_MPROTECT, [sub, sub_len, prot, 0, 0, 0]);
                 }
                 1 => {
@@ -80,7 +81,7 @@ impl Fz<'_> {
                         2 => len,
                         _ => PG * (1 + self.rng.below(64)),
                     };
-                    let flags = if self.rng.chance(1, 4) { 0 } else { 1 };
+                    let flags = if self.rng.chance(1, 4) { 0 } else { MREMAP_MAYMOVE };
                     let r = self.call(nr::SYS_MREMAP, [a, len, new_len, flags, 0, 0]);
                     if !is_err(r) && self.w.may_destroy(r, new_len) {
                         a = r;
@@ -90,7 +91,7 @@ impl Fz<'_> {
                 }
                 4 => self.vm_fork(a, len),
                 5 => {
-                    self.call(nr::SYS_MADVISE, [sub, sub_len, 4, 0, 0, 0]);
+                    self.call(nr::SYS_MADVISE, [sub, sub_len, MADV_DONTNEED, 0, 0, 0]);
                 }
                 6 => {
                     let n = if self.rng.chance(1, 2) { nr::SYS_MLOCK } else { nr::SYS_MUNLOCK };
@@ -157,9 +158,9 @@ impl Fz<'_> {
                 if self.rng.chance(1, 8) {
                     let half = (len / 2) & !(PG - 1);
                     match self.rng.below(3) {
-                        0 => self.call(nr::SYS_MPROTECT, [a, half.max(PG), 1, 0, 0, 0]),
+                        0 => self.call(nr::SYS_MPROTECT, [a, half.max(PG), PROT_READ, 0, 0, 0]),
                         1 => self.call(nr::SYS_MUNMAP, [a + half, PG, 0, 0, 0, 0]),
-                        _ => self.call(nr::SYS_MREMAP, [a, len, len + PG, 1, 0, 0]),
+                        _ => self.call(nr::SYS_MREMAP, [a, len, len + PG, MREMAP_MAYMOVE, 0, 0]),
                     };
                 }
             }

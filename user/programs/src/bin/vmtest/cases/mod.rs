@@ -59,6 +59,7 @@ macro_rules! case {
 mod bad_pointers;
 mod brk;
 mod cow;
+mod fpu;
 mod futex;
 mod kernel;
 mod madvise_mlock;
@@ -69,10 +70,13 @@ mod process;
 mod protection;
 mod selftest;
 mod stack;
+mod tls;
 
 pub use cow::probe_bss;
+pub use fpu::probe_fpu;
 pub use process::probe;
 pub use selftest::SELFTESTS;
+pub use tls::probe_tls;
 
 /// The cases by area, in the order they run and `--list` shows them. Each area's file holds
 /// its table entries next to the case functions.
@@ -88,6 +92,8 @@ static AREAS: &[&[Case]] = &[
     kernel::CASES,
     bad_pointers::CASES,
     oom::CASES,
+    fpu::CASES,
+    tls::CASES,
     futex::CASES,
 ];
 
