@@ -532,7 +532,6 @@ pub fn wake(addr: u32, shared: bool, nr_wake: i32, bitset: u32) -> Result<u32, F
 /// the word at `addr` under its **shared** key, as Linux's `mm_release` and
 /// `handle_futex_death` do (glibc waits on a thread's tid with a shared wait). Call while the
 /// exiting task still has its address space.
-#[expect(dead_code, reason = "the exit path's CLONE_CHILD_CLEARTID hook (TLS/clone work) calls it")]
 pub fn futex_wake(addr: u32, n: i32) -> Result<u32, FutexError> {
     wake(addr, true, n, MATCH_ANY)
 }

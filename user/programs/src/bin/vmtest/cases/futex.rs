@@ -13,6 +13,7 @@ pub(super) static CASES: &[Case] = &[
     case!(futex_requeue, OK, ALL, "CMP_REQUEUE moves one of two waiters to another word (EAGAIN on a stale value); each word's WAKE then wakes one"),
     case!(futex_wake_op, OK, ALL, "WAKE_OP's SET/ADD/OR/ANDN/XOR and shift forms update the word; its comparison decides whether the second word's waiter wakes"),
     case!(futex_kill_waiter, OK, ALL, "SIGKILL ends a futex wait; the killed waiter leaves no waiter behind"),
+    case!(futex_robust_wakes, OK, ALL, "a robust futex's owner dies: the word gets FUTEX_OWNER_DIED and the exit's wake ends another process's shared wait"),
 ];
 
 const FUTEX_WAIT: usize = 0;
@@ -377,4 +378,42 @@ fn futex_kill_waiter(_ctx: &Ctx) {
     ok!(sys::kill(pid as i32, sys::SIGKILL), "kill");
     let s = wait(pid);
     check!(sys::wifsignaled(s) && sys::wtermsig(s) == sys::SIGKILL, "killed timed waiter: {}", WaitStatus(s));
+}
+
+fn futex_robust_wakes(_ctx: &Ctx) {
+    const FUTEX_WAITERS: u32 = 0x8000_0000;
+    const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+    let sh = shared_page();
+    // Robust list head at sh (next, futex_offset, list_op_pending), one entry at sh + 64 whose
+    // word is at entry + 16; flags at sh + 512 (owner ready) and sh + 516 (owner may die).
+    let (head, entry, word, ready, die) = (sh, sh + 64, sh + 80, sh + 512, sh + 516);
+    let owner = spawn(|| {
+        set(head, entry as u32);
+        set(head + 4, 16);
+        set(head + 8, 0);
+        set(entry, head as u32);
+        set(word, sys::getpid() | FUTEX_WAITERS);
+        // SAFETY: the kernel reads the list (in our shared page) when this process exits.
+        if res(unsafe { syscall2(nr::SYS_SET_ROBUST_LIST, head, 12) }).is_err() {
+            return 1;
+        }
+        set(ready, 1);
+        while get(die) == 0 {
+            sys::sleep_ms(1);
+        }
+        0
+    });
+    while get(ready) == 0 {
+        sys::sleep_ms(1);
+    }
+    let held = get(word);
+    let waiter = spawn(|| {
+        let t = ts32(5, 0);
+        code(futex(word, FUTEX_WAIT, held, t.as_ptr() as usize, 0, 0))
+    });
+    await_waiters(word, 1);
+    set(die, 1);
+    wait_ok(owner, "robust owner");
+    wait_code(waiter, 0, "waiter on the dead owner's word (2: timed out, not woken)");
+    check_eq!(get(word), FUTEX_WAITERS | FUTEX_OWNER_DIED, "the dead owner's word");
 }
