@@ -61,6 +61,10 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     proc::sched::init();
 
     arch::pic::init();
+    match arch::rtc::read_unix_seconds() {
+        Some(t) => arch::clock::set_realtime_seconds(t),
+        None => log::warn!("RTC unreadable: CLOCK_REALTIME starts at the epoch"),
+    }
     arch::pit::init(arch::pit::HZ);
     arch::cpu::enable_interrupts();
 

@@ -2,6 +2,7 @@
 //! own vocabulary here; the rest of the kernel never sees raw register layouts.
 
 pub mod backtrace;
+pub mod clock;
 pub mod cpu;
 pub mod entropy;
 pub mod doublefault;
@@ -17,3 +18,4 @@ pub mod paging;
 pub mod usercopy;
 pub mod useratomic;
 pub mod protect;
+pub mod rtc;

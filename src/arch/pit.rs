@@ -1,6 +1,7 @@
-//! The programmable interval timer: channel 0 drives IRQ 0 at [`HZ`] and counts ticks. What a
-//! tick means to the rest of the kernel (waking sleepers) is a hook registered with
-//! [`set_tick_hook`]: arch does not call up.
+//! The programmable interval timer: channel 0 drives IRQ 0 at [`HZ`] and counts ticks. Each
+//! tick first advances the clocks (`super::clock`); what a tick means to the rest of the
+//! kernel (timers, CPU-time accounting) is a hook registered with [`set_tick_hook`]: arch does
+//! not call up.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 use spin::Once;
@@ -15,12 +16,13 @@ const COMMAND: u16 = 0x43;
 const MODE_RATE: u8 = 0b0011_0100;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
-/// Called on every tick with the tick count, in the timer interrupt.
-static TICK_HOOK: Once<fn(u64)> = Once::new();
+/// Called on every tick with the tick count and whether the tick interrupted user mode, in
+/// the timer interrupt.
+static TICK_HOOK: Once<fn(u64, bool)> = Once::new();
 
 /// Registers what runs on every timer tick (once, at boot; it runs in interrupt context, so it
 /// must neither block nor allocate).
-pub fn set_tick_hook(hook: fn(u64)) {
+pub fn set_tick_hook(hook: fn(u64, bool)) {
     TICK_HOOK.call_once(|| hook);
 }
 
@@ -35,11 +37,12 @@ pub fn init(hz: u32) {
     }
 }
 
-/// Called on every timer interrupt.
-pub fn tick() {
+/// Called on every timer interrupt; `from_user`: it interrupted user mode.
+pub fn tick(from_user: bool) {
     let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
+    super::clock::on_tick(now);
     if let Some(hook) = TICK_HOOK.get() {
-        hook(now);
+        hook(now, from_user);
     }
 }
 

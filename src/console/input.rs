@@ -1,8 +1,6 @@
 //! Console input for `read(0, ...)`: raw bytes from the serial port, no line discipline (the
 //! shell echoes and edits). A reader with nothing to read sleeps one timer tick at a time.
 
-use crate::proc::sched;
-use crate::proc::task::State;
 use crate::syscall::uptr::UserBuf;
 use vmcore::errno::Errno;
 
@@ -30,6 +28,6 @@ pub fn read(buf: UserBuf) -> Result<u32, Errno> {
         if crate::proc::signals::kill_pending() {
             return Err(Errno::EINTR);
         }
-        sched::block(State::Sleeping { until: crate::arch::pit::ticks() + 1 });
+        crate::proc::timer::sleep_until(crate::proc::timer::now() + crate::arch::clock::TICK_NS)?;
     }
 }

@@ -5,9 +5,6 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
 
-/// Most descriptors a process may have open.
-pub const MAX_FDS: usize = 64;
-
 /// File descriptors 0.. of one process.
 #[derive(Clone, Default)]
 pub struct FdTable {
@@ -30,13 +27,15 @@ impl FdTable {
         t
     }
 
-    /// Installs `file` at the lowest free descriptor.
-    pub fn install(&mut self, file: Arc<OpenFile>) -> Result<u32, Errno> {
-        if let Some(i) = self.slots.iter().position(Option::is_none) {
+    /// Installs `file` at the lowest free descriptor below `limit` (the process's
+    /// `RLIMIT_NOFILE`); EMFILE when there is none, as Linux.
+    pub fn install(&mut self, file: Arc<OpenFile>, limit: u32) -> Result<u32, Errno> {
+        let limit = limit.min(super::limits::NR_OPEN) as usize;
+        if let Some(i) = self.slots.iter().take(limit).position(Option::is_none) {
             self.slots[i] = Some(file);
             return Ok(i as u32);
         }
-        if self.slots.len() >= MAX_FDS {
+        if self.slots.len() >= limit {
             return Err(Errno::EMFILE);
         }
         crate::mm::inject::fallible(|| self.slots.try_reserve(1)).map_err(|_| Errno::ENOMEM)?;

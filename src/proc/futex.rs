@@ -20,7 +20,9 @@
 
 use super::signals;
 use super::task::{Pid, State};
-use crate::arch::{pit, useratomic, usercopy};
+use super::timer::{self, Kind, Timer};
+use crate::arch::clock::TICK_NS;
+use crate::arch::{useratomic, usercopy};
 use crate::mm::aspace::{AddressSpace, SpaceId};
 use alloc::sync::Arc;
 use core::cell::Cell;
@@ -47,6 +49,8 @@ pub enum FutexError {
     Interrupted,
     /// An operation or comparison code Linux does not know (ENOSYS).
     NoSys,
+    /// The timer queue could not grow for a timed wait (ENOMEM).
+    NoMemory,
 }
 
 /// The identity of a futex word; like Linux's `union futex_key`, it holds no reference.
@@ -108,7 +112,8 @@ impl FutexKey {
     }
 }
 
-/// When a wait gives up: a timer tick, or never.
+/// When a wait gives up: a monotonic time in nanoseconds (`arch::clock::monotonic_ns`), or
+/// never.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Deadline(Option<u64>);
 
@@ -116,24 +121,41 @@ impl Deadline {
     /// No timeout.
     pub const NEVER: Deadline = Deadline(None);
 
-    /// At timer tick `tick`.
-    pub const fn at_tick(tick: u64) -> Deadline {
-        Deadline(Some(tick))
+    /// When the monotonic clock reaches `ns`.
+    pub const fn at_ns(ns: u64) -> Deadline {
+        Deadline(Some(ns))
     }
 
     /// Whether it has passed.
     fn passed(self) -> bool {
-        self.0.is_some_and(|t| pit::ticks() >= t)
+        self.0.is_some_and(|t| timer::now() >= t)
     }
 }
 
-/// Marks the current task asleep until it is woken, killed or `deadline` comes; the caller
-/// then calls `sched::schedule()`. The one place futexes meet the sleeping machinery (the
-/// timer queue replaces this body). Called under the waiter's bucket lock, so a wake cannot
-/// slip in between the value check and the sleep.
-fn arm_sleep(deadline: Deadline) {
-    let until = deadline.0.unwrap_or(u64::MAX);
-    super::current().inner.lock().state = State::Sleeping { until };
+/// Marks the current task asleep until it is woken, killed or `deadline` comes, arming a wake
+/// on the timer queue; the caller then calls `sched::schedule()` and, once running again,
+/// [`disarm`]. Called under the waiter's bucket lock, so a wake cannot slip in between the
+/// value check and the sleep; the state is set before the timer is armed, so a timer that
+/// fires at once finds the task asleep and wakes it. `NoMemory` if the queue cannot grow
+/// (the task is then left running).
+fn arm_sleep(deadline: Deadline) -> Result<(), FutexError> {
+    let task = super::current();
+    let until = deadline.0.map_or(u64::MAX, |ns| ns.div_ceil(TICK_NS));
+    task.inner.lock().state = State::Sleeping { until };
+    if let Some(ns) = deadline.0 {
+        if timer::arm(Timer { deadline: ns, pid: task.pid, kind: Kind::Wake, interval: 0 }).is_err() {
+            task.inner.lock().state = State::Runnable;
+            return Err(FutexError::NoMemory);
+        }
+    }
+    Ok(())
+}
+
+/// Cancels the wake [`arm_sleep`] armed, if it has not fired.
+fn disarm(deadline: Deadline) {
+    if let Some(ns) = deadline.0 {
+        timer::cancel(ns, super::current_pid(), Kind::Wake);
+    }
 }
 
 /// A sleeping task's entry in a bucket, on that task's kernel stack. Every field another task
@@ -460,8 +482,8 @@ pub fn wait(addr: u32, shared: bool, val: u32, bitset: u32, deadline: Deadline) 
         if deadline.passed() {
             return Err(FutexError::TimedOut);
         }
+        arm_sleep(deadline)?;
         bucket.push(&waiter);
-        arm_sleep(deadline);
         break;
     }
     drop(space);
@@ -469,6 +491,7 @@ pub fn wait(addr: u32, shared: bool, val: u32, bitset: u32, deadline: Deadline) 
     // the loop below has seen `woken` or unqueued it.
     loop {
         super::sched::schedule();
+        disarm(deadline);
         if waiter.woken.load(Ordering::Acquire) {
             return Ok(());
         }
@@ -479,12 +502,13 @@ pub fn wait(addr: u32, shared: bool, val: u32, bitset: u32, deadline: Deadline) 
             }
             return Err(if timed_out { FutexError::TimedOut } else { FutexError::Interrupted });
         }
-        // Woken by something else (e.g. a child's exit): sleep again unless a wake came.
-        let _bucket = lock_own_bucket(&waiter);
-        if waiter.woken.load(Ordering::Acquire) {
-            return Ok(());
+        // Woken by something else: sleep again unless a wake came.
+        let Some(mut bucket) = lock_own_bucket(&waiter) else { return Ok(()) };
+        if let Err(e) = arm_sleep(deadline) {
+            let found = bucket.unlink(&waiter);
+            assert!(found, "invariant: a waiter not woken is linked in its bucket");
+            return Err(e);
         }
-        arm_sleep(deadline);
     }
 }
 

@@ -6,16 +6,20 @@
 //! reaches the space loaded in CR3 through [`AddressSpace::with_active`]. Both are per CPU in
 //! meaning: with several CPUs they read a per-CPU area, and their callers do not change.
 
+pub mod cred;
 pub mod exec;
 pub mod files;
 pub mod futex;
 pub mod robust;
 pub mod rseq;
+pub mod limits;
 pub mod sched;
 pub mod signals;
 pub mod switch;
 pub mod task;
 pub mod uaddrs;
+pub mod timer;
+pub mod usage;
 
 use crate::arch::trap::TrapFrame;
 use crate::mm::aspace::AddressSpace;
@@ -98,6 +102,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
         return Err(Errno::EAGAIN);
     }
     let parent = current();
+    limits::check_nproc(&parent)?;
     let (aspace, files, name) = {
         let inner = parent.inner.lock();
         (inner.aspace.clone().ok_or(Errno::EINVAL)?, inner.files.clone(), inner.name.clone())
@@ -109,6 +114,8 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     let child = Task::new(pid, parent.pid, name, child_space, files).map_err(|_| Errno::EAGAIN)?;
     let child = crate::mm::inject::fallible(|| Arc::try_new(child)).map_err(|_| Errno::ENOMEM)?;
     child.inner.lock().thread = parent.inner.lock().thread.for_fork_child();
+    *child.cred.lock() = parent.cred.lock().clone();
+    *child.limits.lock() = *parent.limits.lock();
     let mut child_frame = *frame;
     child_frame.eax = 0;
     // SAFETY: the child's kernel stack is fresh and owned by it; it is not queued yet.
@@ -135,6 +142,10 @@ pub fn exit_current(status: WaitStatus) -> ! {
         let mut inner = task.inner.lock();
         (inner.aspace.take(), core::mem::take(&mut inner.files))
     };
+    timer::exit(&task);
+    if let Some(a) = &aspace {
+        task.usage.keep_peak(a);
+    }
     drop(files);
     if let Some(a) = aspace {
         if a.is_active() {
@@ -186,8 +197,9 @@ fn init_exited(status: WaitStatus) -> ! {
 
 /// What `wait4` found.
 pub enum Reaped {
-    /// A zombie child was reaped: its pid and wait status.
-    Child(Pid, u32),
+    /// A zombie child was reaped: its pid, wait status, and what it and its reaped children
+    /// used (`wait4`'s rusage).
+    Child(Pid, u32, usage::Usage),
     /// WNOHANG and no child has exited.
     NotYet,
 }
@@ -227,8 +239,9 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
         })?;
         match found {
             Some((cpid, status, task)) => {
+                let used = task.as_ref().map(|t| usage::reaped(&current(), t)).unwrap_or_default();
                 drop(task); // frees the child's kernel stack
-                return Ok(Reaped::Child(cpid, status));
+                return Ok(Reaped::Child(cpid, status, used));
             }
             None if options & WNOHANG != 0 => return Ok(Reaped::NotYet),
             None => {
@@ -248,6 +261,12 @@ pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
     }
     sched::with(|s| {
         let task = s.tasks.get(&pid).filter(|t| t.pid != 0).cloned().ok_or(Errno::ESRCH)?;
+        // One lock at a time: the target may be the caller.
+        let mine = s.current().cred.lock().clone();
+        let theirs = task.cred.lock().clone();
+        if !cred::may_signal(&mine, &theirs) {
+            return Err(Errno::EPERM);
+        }
         if sig == 0 {
             return Ok(());
         }

@@ -89,19 +89,19 @@ impl Scheduler {
         }
     }
 
-    /// Wakes sleepers whose time has come.
-    fn wake_sleepers(&mut self, now: u64) {
-        // try_lock: this runs in the timer interrupt, which may have interrupted the holder of a
-        // task's lock; such a task is simply looked at again on the next tick.
-        let due: alloc::vec::Vec<Pid> = self
-            .tasks
-            .values()
-            .filter(|t| t.inner.try_lock().is_some_and(|i| matches!(i.state, State::Sleeping { until } if until <= now)))
-            .map(|t| t.pid)
-            .collect();
-        for pid in due {
-            self.make_runnable(pid);
+    /// Wakes `pid` if it sleeps (the timer queue, in the timer interrupt); false if its lock
+    /// is held by the code the interrupt interrupted (the caller retries at the next tick).
+    pub fn try_wake(&mut self, pid: Pid) -> bool {
+        let Some(task) = self.tasks.get(&pid) else { return true };
+        let Some(mut inner) = task.inner.try_lock() else { return false };
+        if matches!(inner.state, State::Sleeping { .. }) {
+            inner.state = State::Runnable;
+            if !inner.queued && pid != self.current && pid != 0 {
+                inner.queued = true;
+                self.run_queue.push_back(pid);
+            }
         }
+        true
     }
 
     /// Picks the task to run next; updates `current`.
@@ -201,6 +201,8 @@ pub fn schedule() {
             crate::mm::inject::switched_to(next, &inner.name);
             super::uaddrs::switched_in(&inner.thread);
         }
+        let blocked = prev_task.inner.lock().state != State::Runnable;
+        super::usage::on_switch(&prev_task, blocked);
         // SAFETY: `saved_esp` is only read here, with interrupts off.
         let next_esp = unsafe { *next_task.saved_esp_ptr() };
         // Eager FPU switching: the outgoing task's x87/SSE registers into its area, the
@@ -227,11 +229,16 @@ pub fn schedule() {
     unsafe { super::switch::switch(save, next_esp) };
 }
 
-/// Runs on every timer tick (the timer's hook): wakes sleepers.
-fn on_tick(now: u64) {
-    if let Some(mut s) = SCHED.try_lock() {
-        s.wake_sleepers(now);
+/// Runs on every timer tick (the timer's hook): charges the tick to the running task and
+/// fires the timers that are due (the timer queue: no scan of the tasks, no allocation).
+fn on_tick(_now: u64, from_user: bool) {
+    // Never busy here: the lock keeps interrupts off while held.
+    let Some(mut s) = SCHED.try_lock() else { return };
+    let cur = s.current;
+    if let Some(task) = s.tasks.get(&cur).filter(|_| cur != 0).cloned() {
+        super::usage::on_tick(&task, from_user, &mut |sig| super::signals::send_from_interrupt(&mut s, cur, sig));
     }
+    super::timer::expire(crate::arch::clock::tick_ns(), |t, next| super::timer::fire(&mut s, t, next));
 }
 
 /// Whether the running task has used up its quantum.

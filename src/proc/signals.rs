@@ -45,6 +45,26 @@ pub fn any_pending() -> bool {
     PENDING.load(Ordering::Relaxed) != 0
 }
 
+/// Generates `sig` for `pid` from interrupt context (timers: SIGALRM, SIGVTALRM, SIGPROF),
+/// with the scheduler already locked. Never allocates. False if the task's lock is held by
+/// the code the interrupt interrupted: the caller tries again at the next tick.
+pub fn send_from_interrupt(s: &mut super::sched::Scheduler, pid: super::task::Pid, sig: u32) -> bool {
+    let wake = {
+        let Some(task) = s.tasks.get(&pid) else { return true };
+        let Some(mut inner) = task.inner.try_lock() else { return false };
+        if inner.state == super::task::State::Zombie {
+            return true;
+        }
+        set_pending(&mut inner.pending_kill, sig);
+        matches!(inner.state, super::task::State::Sleeping { .. } | super::task::State::Waiting)
+    };
+    if wake {
+        // The lock was free just now, and nothing runs between here and there.
+        s.make_runnable(pid);
+    }
+    true
+}
+
 /// Marks `sig` pending for the current task: it dies on its way back to user mode.
 pub fn kill_current(sig: u32) {
     let task = super::current();

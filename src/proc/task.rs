@@ -1,7 +1,9 @@
 //! A task: one process (a user address space plus a kernel stack), or the idle task.
 
+use super::cred::Cred;
 use super::files::FdTable;
 use crate::arch::fpu::FpuArea;
+use super::limits::RLimits;
 use crate::mm::aspace::AddressSpace;
 use crate::mm::vmalloc::{KernelStack, VmallocError};
 use alloc::boxed::Box;
@@ -20,9 +22,9 @@ pub const KSTACK_SIZE: usize = 16 * 1024;
 pub enum State {
     /// Running or ready to run.
     Runnable,
-    /// Waiting until the timer reaches `until` ticks (or a signal).
+    /// Waiting for a timer in the timer queue (`proc::timer`) or a signal.
     Sleeping {
-        /// Tick at which to wake.
+        /// Tick at which the timer fires (`u64::MAX`: no timer, only a signal wakes it).
         until: u64,
     },
     /// Waiting for a child to change state.
@@ -65,6 +67,14 @@ pub struct Task {
     saved_esp: UnsafeCell<u32>,
     /// The kernel stack (none for the idle task, which runs on the boot stack).
     kstack: Option<KernelStack>,
+    // Clocks and timers slice:
+    /// CPU time, faults, context switches, peak memory, CPU and real-time timers.
+    pub usage: super::usage::TaskUsage,
+    // Credentials and limits (issue 10, point 7).
+    /// Credentials: shared with the parent until changed, then replaced whole.
+    pub cred: spin::Mutex<Arc<Cred>>,
+    /// Resource limits, process-wide (one task is one process today).
+    pub limits: spin::Mutex<RLimits>,
     // --- FPU/SSE state (issue 10, point 1) ---
     /// The x87/SSE registers while switched out (none for the idle task): touched only by
     /// the context switch with interrupts off, and by fork before the task is first queued.
@@ -105,6 +115,9 @@ impl Task {
             saved_esp: UnsafeCell::new(0),
             kstack: None,
             fpu: None,
+            cred: spin::Mutex::new(Cred::root()),
+            limits: spin::Mutex::new(RLimits::init_defaults()),
+            usage: super::usage::TaskUsage::new(),
         }
     }
 
@@ -136,6 +149,9 @@ impl Task {
             saved_esp: UnsafeCell::new(0),
             kstack: Some(kstack),
             fpu: Some(fpu),
+            cred: spin::Mutex::new(Cred::root()),
+            limits: spin::Mutex::new(RLimits::init_defaults()),
+            usage: super::usage::TaskUsage::new(),
         })
     }
 

@@ -16,7 +16,8 @@ pub fn open(path: UserPtr<u8>, flags: u32, _mode: u32) -> SysResult {
     let path = path.read_path()?;
     let node = crate::fs::lookup(&path)?;
     let file = crate::mm::inject::fallible(|| Arc::try_new(OpenFile::open(node, flags)?).map_err(|_| Errno::ENOMEM))?;
-    proc::current().inner.lock().files.install(file)
+    let limit = proc::limits::current_cur(proc::limits::RLIMIT_NOFILE);
+    proc::current().inner.lock().files.install(file, limit)
 }
 
 /// close.

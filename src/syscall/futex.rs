@@ -8,7 +8,7 @@
 
 use super::uptr::UserPtr;
 use super::SysResult;
-use crate::arch::pit;
+use crate::arch::clock;
 use crate::proc::futex::{self, Deadline, FutexError, WakeOp, MATCH_ANY};
 use vmcore::errno::Errno;
 
@@ -43,15 +43,11 @@ enum Clock {
     Realtime,
 }
 
-/// Nanoseconds per timer tick.
-const TICK_NS: u64 = 1_000_000_000 / pit::HZ as u64;
-
-/// Nanoseconds on `clock` now. The one place futex timeouts read a clock: until the clocks
-/// work (issue 10, point 6) brings the RTC, CLOCK_MONOTONIC is the tick count since boot and
-/// CLOCK_REALTIME reads the same; that work replaces this body with its clock reads.
-fn clock_now_ns(clock: Clock) -> u64 {
+/// Nanoseconds on `clock` now.
+fn clock_now_ns(clock: Clock) -> i128 {
     match clock {
-        Clock::Monotonic | Clock::Realtime => pit::ticks() * TICK_NS,
+        Clock::Monotonic => clock::monotonic_ns() as i128,
+        Clock::Realtime => clock::realtime_ns() as i128,
     }
 }
 
@@ -84,21 +80,17 @@ impl Timespec {
     }
 }
 
-/// The tick at which `clock` reaches `abs_ns` (tick granularity, never early).
+/// When `clock` reaches `abs_ns`, on the monotonic clock (realtime: through its current
+/// offset, as Linux's hrtimer on CLOCK_REALTIME at the time of the call).
 fn absolute(clock: Clock, abs_ns: u64) -> Deadline {
-    let now = pit::ticks();
-    let ahead = abs_ns.saturating_sub(clock_now_ns(clock));
-    Deadline::at_tick(now.saturating_add(ahead.div_ceil(TICK_NS)))
+    let mono_now = clock::monotonic_ns();
+    let ahead = abs_ns as i128 - clock_now_ns(clock);
+    Deadline::at_ns((mono_now as i128 + ahead.max(0)).min(u64::MAX as i128) as u64)
 }
 
-/// A relative timeout from now: one tick more than its length, since the current tick has
-/// partly passed (zero: already passed).
+/// A relative timeout from now.
 fn relative(ns: u64) -> Deadline {
-    let now = pit::ticks();
-    match ns {
-        0 => Deadline::at_tick(now),
-        _ => Deadline::at_tick(now.saturating_add(ns.div_ceil(TICK_NS)).saturating_add(1)),
-    }
+    Deadline::at_ns(clock::monotonic_ns().saturating_add(ns))
 }
 
 /// Whether `cmd` takes a timeout in `utime` (Linux's `futex_cmd_has_timeout`).
@@ -153,5 +145,6 @@ fn errno(e: FutexError) -> Errno {
         FutexError::TimedOut => Errno::ETIMEDOUT,
         FutexError::Interrupted => Errno::EINTR,
         FutexError::NoSys => Errno::ENOSYS,
+        FutexError::NoMemory => Errno::ENOMEM,
     }
 }

@@ -132,6 +132,13 @@ pub fn mmap(addr: u32, len: u32, prot: u32, flags: u32, fd: i32, offset: u64) ->
     if flags & MAP_LOCKED != 0 || space_locks_future(&space) {
         vm |= VmFlags::LOCKED;
     }
+    // RLIMIT_MEMLOCK: EPERM for MAP_LOCKED at a zero limit, EAGAIN beyond it.
+    if flags & MAP_LOCKED != 0 {
+        super::limits::check_can_mlock()?;
+    }
+    if vm.contains(VmFlags::LOCKED) {
+        super::limits::check_lock_future(&space, pages)?;
+    }
     let mut req = MapRequest::anonymous(pages, vm).backed_by(backing);
     if fixed {
         let start = Page::new(VirtAddr::new(addr));
@@ -194,15 +201,18 @@ pub fn mprotect(addr: u32, len: u32, prot: u32) -> SysResult {
     Ok(0)
 }
 
-/// mlock.
+/// mlock (RLIMIT_MEMLOCK checked first: EPERM at a zero limit even for an empty range).
 pub fn mlock(addr: u32, len: u32) -> SysResult {
+    super::limits::check_can_mlock()?;
     if len == 0 {
         return Ok(0);
     }
     let first = addr & !(PAGE_SIZE - 1);
     let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
     let (start, pages) = user_range(first, end - first).map_err(|_| Errno::ENOMEM)?;
-    current_space()?.lock(start, pages)?;
+    let space = current_space()?;
+    super::limits::check_mlock(&space, start, pages)?;
+    space.lock(start, pages)?;
     Ok(0)
 }
 
@@ -228,10 +238,11 @@ fn all_areas(space: &AddressSpace) -> alloc::vec::Vec<(Page, u32, VmFlags)> {
 
 /// mlockall: MCL_CURRENT locks every accessible area now, MCL_FUTURE every later mapping.
 pub fn mlockall(flags: u32) -> SysResult {
-    if flags == 0 || flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0 {
+    if flags == 0 || flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0 || flags == MCL_ONFAULT {
         return Err(Errno::EINVAL);
     }
     let space = current_space()?;
+    super::limits::check_mlockall(&space, flags & MCL_CURRENT != 0)?;
     if flags & MCL_CURRENT != 0 {
         for (start, pages, vm) in all_areas(&space) {
             if vm.intersects(VmFlags::READ | VmFlags::WRITE | VmFlags::EXEC) {
@@ -298,6 +309,9 @@ pub fn mremap(old: u32, old_len: u32, new_len: u32, flags: u32, new_addr: u32) -
     if old_start.number() + old_pages > vma.end_page().number() {
         return Err(Errno::EFAULT);
     }
+    if new_pages > old_pages && vma.flags.contains(VmFlags::LOCKED) {
+        super::limits::check_lock_future(&space, new_pages - old_pages)?; // EAGAIN, as Linux
+    }
     if flags & MREMAP_FIXED == 0 {
         if new_pages <= old_pages {
             if new_pages < old_pages {
@@ -345,7 +359,7 @@ pub fn mremap(old: u32, old_len: u32, new_len: u32, flags: u32, new_addr: u32) -
         }
         _ => Backing::Anonymous,
     };
-    let mut req = MapRequest::anonymous(new_pages, vma.flags - VmFlags::LOCKED).backed_by(backing);
+    let mut req = MapRequest::anonymous(new_pages, vma.flags - VmFlags::LOCKED).backed_by(backing).replacing(old_pages);
     if flags & MREMAP_FIXED != 0 {
         let target = Page::new(VirtAddr::new(new_addr));
         // The target must lie in user space (EINVAL, as Linux); its end is computed checked:

@@ -10,14 +10,17 @@
 //! With `strace` on the kernel command line (or `strace=NAME` for one program) every call is
 //! printed on the serial console in strace's format.
 
+mod cred;
 mod file;
 mod futex;
+mod limits;
 mod memory;
 mod process;
 mod random;
 mod system;
 mod thread;
 mod tls;
+mod time;
 pub mod uptr;
 
 use crate::arch::trap::TrapFrame;
@@ -51,7 +54,7 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_WRITE, call: |a, _| file::write(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_OPEN, call: |a, _| file::open(uptr::UserPtr::new(a[0]), a[1], a[2]) },
     Syscall { nr: nr::SYS_CLOSE, call: |a, _| file::close(a[0]) },
-    Syscall { nr: nr::SYS_WAITPID, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], 0) },
+    Syscall { nr: nr::SYS_WAITPID, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], uptr::UserPtr::new(0)) },
     Syscall { nr: nr::SYS_EXECVE, call: |a, f| process::execve(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2]), f) },
     Syscall { nr: nr::SYS_LSEEK, call: |a, _| file::lseek(a[0], a[1] as i32, a[2]) },
     Syscall { nr: nr::SYS_GETPID, call: |_, _| process::getpid() },
@@ -61,7 +64,7 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_REBOOT, call: |a, _| system::reboot(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_MMAP, call: |a, _| memory::old_mmap(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_MUNMAP, call: |a, _| memory::munmap(a[0], a[1]) },
-    Syscall { nr: nr::SYS_WAIT4, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3]) },
+    Syscall { nr: nr::SYS_WAIT4, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], uptr::UserPtr::new(a[3])) },
     Syscall { nr: nr::SYS_UNAME, call: |a, _| system::uname(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_MPROTECT, call: |a, _| memory::mprotect(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_MLOCK, call: |a, _| memory::mlock(a[0], a[1]) },
@@ -69,12 +72,9 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_MLOCKALL, call: |a, _| memory::mlockall(a[0]) },
     Syscall { nr: nr::SYS_MUNLOCKALL, call: |_, _| memory::munlockall() },
     Syscall { nr: nr::SYS_SCHED_YIELD, call: |_, _| process::sched_yield() },
-    Syscall { nr: nr::SYS_NANOSLEEP, call: |a, _| process::nanosleep(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
     Syscall { nr: nr::SYS_MREMAP, call: |a, _| memory::mremap(a[0], a[1], a[2], a[3], a[4]) },
     Syscall { nr: nr::SYS_MMAP2, call: |a, _| memory::mmap(a[0], a[1], a[2], a[3], a[4] as i32, a[5] as u64 * 4096) },
     Syscall { nr: nr::SYS_FSTAT64, call: |a, _| file::fstat64(a[0], uptr::UserPtr::new(a[1])) },
-    Syscall { nr: nr::SYS_GETUID32, call: |_, _| Ok(0) },
-    Syscall { nr: nr::SYS_GETUID, call: |_, _| Ok(0) },
     Syscall { nr: nr::SYS_MADVISE, call: |a, _| memory::madvise(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_GETDENTS64, call: |a, _| file::getdents64(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_EXIT_GROUP, call: |a, _| process::exit(a[0] as i32) },
@@ -87,10 +87,86 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_GET_ROBUST_LIST, call: |a, _| thread::get_robust_list(a[0] as i32, uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2])) },
     Syscall { nr: nr::SYS_GETRANDOM, call: |a, _| random::getrandom(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_RSEQ, call: |a, _| thread::rseq(a[0], a[1], a[2], a[3]) },
+    // Credentials and resource limits (issue 10, point 7).
+    Syscall { nr: nr::SYS_SETUID, call: |a, _| cred::setuid(Old16, a[0]) },
+    Syscall { nr: nr::SYS_GETUID, call: |_, _| cred::get_id(Old16, Which::Uid) },
+    Syscall { nr: nr::SYS_SETGID, call: |a, _| cred::setgid(Old16, a[0]) },
+    Syscall { nr: nr::SYS_GETGID, call: |_, _| cred::get_id(Old16, Which::Gid) },
+    Syscall { nr: nr::SYS_GETEUID, call: |_, _| cred::get_id(Old16, Which::Euid) },
+    Syscall { nr: nr::SYS_GETEGID, call: |_, _| cred::get_id(Old16, Which::Egid) },
+    Syscall { nr: nr::SYS_SETREUID, call: |a, _| cred::setreuid(Old16, a[0], a[1]) },
+    Syscall { nr: nr::SYS_SETREGID, call: |a, _| cred::setregid(Old16, a[0], a[1]) },
+    Syscall { nr: nr::SYS_SETRLIMIT, call: |a, _| limits::setrlimit(a[0], uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_GETRLIMIT, call: |a, _| limits::old_getrlimit(a[0], uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_GETGROUPS, call: |a, _| cred::getgroups(Old16, a[0] as i32, a[1]) },
+    Syscall { nr: nr::SYS_SETGROUPS, call: |a, _| cred::setgroups(Old16, a[0] as i32, a[1]) },
+    Syscall { nr: nr::SYS_SETFSUID, call: |a, _| cred::setfsuid(Old16, a[0]) },
+    Syscall { nr: nr::SYS_SETFSGID, call: |a, _| cred::setfsgid(Old16, a[0]) },
+    Syscall { nr: nr::SYS_SETRESUID, call: |a, _| cred::setresuid(Old16, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_GETRESUID, call: |a, _| cred::getresuid(Old16, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_SETRESGID, call: |a, _| cred::setresgid(Old16, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_GETRESGID, call: |a, _| cred::getresgid(Old16, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_UGETRLIMIT, call: |a, _| limits::ugetrlimit(a[0], uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_GETUID32, call: |_, _| cred::get_id(Full, Which::Uid) },
+    Syscall { nr: nr::SYS_GETGID32, call: |_, _| cred::get_id(Full, Which::Gid) },
+    Syscall { nr: nr::SYS_GETEUID32, call: |_, _| cred::get_id(Full, Which::Euid) },
+    Syscall { nr: nr::SYS_GETEGID32, call: |_, _| cred::get_id(Full, Which::Egid) },
+    Syscall { nr: nr::SYS_SETREUID32, call: |a, _| cred::setreuid(Full, a[0], a[1]) },
+    Syscall { nr: nr::SYS_SETREGID32, call: |a, _| cred::setregid(Full, a[0], a[1]) },
+    Syscall { nr: nr::SYS_GETGROUPS32, call: |a, _| cred::getgroups(Full, a[0] as i32, a[1]) },
+    Syscall { nr: nr::SYS_SETGROUPS32, call: |a, _| cred::setgroups(Full, a[0] as i32, a[1]) },
+    Syscall { nr: nr::SYS_SETRESUID32, call: |a, _| cred::setresuid(Full, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_GETRESUID32, call: |a, _| cred::getresuid(Full, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_SETRESGID32, call: |a, _| cred::setresgid(Full, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_GETRESGID32, call: |a, _| cred::getresgid(Full, a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_SETUID32, call: |a, _| cred::setuid(Full, a[0]) },
+    Syscall { nr: nr::SYS_SETGID32, call: |a, _| cred::setgid(Full, a[0]) },
+    Syscall { nr: nr::SYS_SETFSUID32, call: |a, _| cred::setfsuid(Full, a[0]) },
+    Syscall { nr: nr::SYS_SETFSGID32, call: |a, _| cred::setfsgid(Full, a[0]) },
+    Syscall { nr: nr::SYS_PRLIMIT64, call: |a, _| limits::prlimit64(a[0] as i32, a[1], uptr::UserPtr::new(a[2]), uptr::UserPtr::new(a[3])) },
+    // Clocks, timers and resource usage (issue 10, point 6):
+    Syscall { nr: nr::SYS_TIME, call: |a, _| time::time(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_ALARM, call: |a, _| time::alarm(a[0]) },
+    Syscall { nr: nr::SYS_TIMES, call: |a, _| time::times(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_GETRUSAGE, call: |a, _| time::getrusage(a[0] as i32, uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_GETTIMEOFDAY, call: |a, _| time::gettimeofday(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_SETITIMER, call: |a, _| time::setitimer(a[0], uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2])) },
+    Syscall { nr: nr::SYS_GETITIMER, call: |a, _| time::getitimer(a[0], uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_NANOSLEEP, call: |a, _| time::nanosleep(a[0], a[1]) },
+    Syscall { nr: nr::SYS_CLOCK_GETTIME, call: |a, _| time::clock_gettime(a[0] as i32, a[1], time::Layout::Old32) },
+    Syscall { nr: nr::SYS_CLOCK_GETRES, call: |a, _| time::clock_getres(a[0] as i32, a[1], time::Layout::Old32) },
+    Syscall { nr: nr::SYS_CLOCK_NANOSLEEP, call: |a, _| time::clock_nanosleep(a[0] as i32, a[1], a[2], a[3], time::Layout::Old32) },
+    Syscall { nr: nr::SYS_CLOCK_GETTIME64, call: |a, _| time::clock_gettime(a[0] as i32, a[1], time::Layout::Time64) },
+    Syscall { nr: nr::SYS_CLOCK_GETRES_TIME64, call: |a, _| time::clock_getres(a[0] as i32, a[1], time::Layout::Time64) },
+    Syscall { nr: nr::SYS_CLOCK_NANOSLEEP_TIME64, call: |a, _| time::clock_nanosleep(a[0] as i32, a[1], a[2], a[3], time::Layout::Time64) },
+    Syscall { nr: nr::SYS_SETTIMEOFDAY, call: |a, _| time::settimeofday(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_CLOCK_SETTIME, call: |a, _| time::clock_settime(a[0] as i32, a[1], time::Layout::Old32) },
+    Syscall { nr: nr::SYS_CLOCK_SETTIME64, call: |a, _| time::clock_settime(a[0] as i32, a[1], time::Layout::Time64) },
     // futex slice (issue 10, point 4):
     Syscall { nr: nr::SYS_FUTEX, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Old32) },
     Syscall { nr: nr::SYS_FUTEX_TIME64, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Time64) },
 ];
+
+use cred::{Which, Width::{Full, Old16}};
+
+/// Numbers the dispatcher indexes directly (every Linux i386 call is below this).
+const MAX_NR: usize = 512;
+
+/// `TABLE`'s position of each number (`u16::MAX`: not implemented), built at compile time,
+/// so finding a handler is one load however long the table grows (a linear search over 47
+/// entries cost about 150 instructions per call).
+static BY_NUMBER: [u16; MAX_NR] = {
+    let mut index = [u16::MAX; MAX_NR];
+    let mut i = 0;
+    while i < TABLE.len() {
+        let nr = TABLE[i].nr as usize;
+        assert!(nr < MAX_NR, "a system-call number beyond the dispatch index");
+        assert!(index[nr] == u16::MAX, "a system-call number in TABLE twice");
+        index[nr] = i as u16;
+        i += 1;
+    }
+    index
+};
 
 /// Bit per syscall number below 512 already reported as unknown.
 static UNKNOWN_SEEN: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];
@@ -107,7 +183,10 @@ fn report_unknown(number: u32) {
 pub fn dispatch(frame: &mut TrapFrame) {
     let number = frame.eax;
     let args: Args = [frame.ebx, frame.ecx, frame.edx, frame.esi, frame.edi, frame.ebp];
-    let entry = TABLE.iter().find(|s| s.nr == number);
+    let entry = match BY_NUMBER.get(number as usize) {
+        Some(&i) if i != u16::MAX => Some(&TABLE[i as usize]),
+        _ => None,
+    };
     let traced = if crate::trace::enabled() { crate::trace::before(number, &args) } else { None };
     let result = match entry {
         Some(s) => (s.call)(&args, frame),

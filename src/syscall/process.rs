@@ -1,11 +1,10 @@
-//! Process system calls: exit, fork, execve, wait4/waitpid, getpid/getppid, kill, sched_yield,
-//! nanosleep.
+//! Process system calls: exit, fork, execve, wait4/waitpid, getpid/getppid, kill, sched_yield.
 
 use super::uptr::UserPtr;
 use super::SysResult;
 use crate::arch::trap::TrapFrame;
 use crate::mm::aspace::AddressSpace;
-use crate::proc::{self, exec, sched, signals, task::State, Reaped, WaitStatus};
+use crate::proc::{self, exec, sched, Reaped, WaitStatus};
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{WCONTINUED, WNOHANG, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD};
@@ -31,7 +30,11 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let arg_refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
     let env_refs: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
     let fresh = AddressSpace::new()?;
+    // The new image grows within the process's limits (kept across exec).
+    let vm_limits = proc::limits::of(&proc::current()).vm();
+    fresh.edit(|s, _, _| (s.set_limits(vm_limits), None));
     let image = exec::load(&fresh, &path, &arg_refs, &env_refs)?;
+    let cred = proc::cred::for_exec()?;
     let task = proc::current();
     // Past the point of no return: the old image's robust list, clear_child_tid, TLS and rseq
     // go (Linux's exec_mm_release, flush_thread, rseq_execve).
@@ -41,6 +44,12 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
         inner.name = exec::basename(&path);
         inner.aspace.replace(fresh.clone())
     };
+    if let Some(cred) = cred {
+        proc::cred::install(cred);
+    }
+    if let Some(old) = &old {
+        task.usage.keep_peak(old); // ru_maxrss covers every image the process ran
+    }
     // The old space stays alive until the new one is loaded.
     fresh.activate();
     crate::mm::inject::switched_to(task.pid, &task.inner.lock().name);
@@ -52,21 +61,22 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
 }
 
 /// wait4 / waitpid.
-pub fn wait4(pid: i32, status: UserPtr<u32>, options: u32, _rusage: u32) -> SysResult {
+pub fn wait4(pid: i32, status: UserPtr<u32>, options: u32, rusage: UserPtr<[u32; 18]>) -> SysResult {
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD) != 0 {
         return Err(Errno::EINVAL);
     }
     if pid == 0 || pid < -1 {
         // Process groups are not implemented: every process is in init's group.
-        return wait4(-1, status, options, _rusage);
+        return wait4(-1, status, options, rusage);
     }
     match proc::wait(pid, options)? {
         Reaped::NotYet => Ok(0),
-        Reaped::Child(cpid, st) => {
-            // Linux reaps first, then reports a bad status pointer.
+        Reaped::Child(cpid, st, used) => {
+            // Linux reaps first, then reports a bad status pointer, then a bad rusage one.
             if !status.is_null() {
                 status.write(st)?;
             }
+            super::time::put_child_rusage(rusage, &used)?;
             Ok(cpid)
         }
     }
@@ -89,11 +99,16 @@ pub fn kill(pid: i32, sig: u32) -> SysResult {
         -1 => {
             let me = proc::current_pid();
             let targets: Vec<u32> = sched::with(|s| s.pids()).into_iter().filter(|&p| p > proc::INIT_PID && p != me).collect();
-            let mut any = false;
+            // Linux: targets the caller may not signal count but do not fail the call.
+            let (mut found, mut ret) = (false, Ok(0));
             for p in targets {
-                any |= proc::kill(p, sig).is_ok();
+                match proc::kill(p, sig) {
+                    Err(Errno::ESRCH) => {}
+                    Err(Errno::EPERM) => found = true,
+                    r => (found, ret) = (true, r.map(|()| 0)),
+                }
             }
-            if any { Ok(0) } else { Err(Errno::ESRCH) }
+            if found { ret } else { Err(Errno::ESRCH) }
         }
         p if p <= 0 => Err(Errno::EINVAL),
         p => {
@@ -106,23 +121,5 @@ pub fn kill(pid: i32, sig: u32) -> SysResult {
 /// sched_yield.
 pub fn sched_yield() -> SysResult {
     sched::schedule();
-    Ok(0)
-}
-
-/// nanosleep: sleeps at least the requested time (rounded up to timer ticks).
-pub fn nanosleep(req: UserPtr<[u32; 2]>, _rem: UserPtr<[u32; 2]>) -> SysResult {
-    let [sec, nsec] = req.read()?;
-    if nsec >= 1_000_000_000 || (sec as i32) < 0 {
-        return Err(Errno::EINVAL);
-    }
-    let ms = sec as u64 * 1000 + (nsec as u64).div_ceil(1_000_000);
-    let ticks = ms.div_ceil(1000 / crate::arch::pit::HZ as u64);
-    let until = crate::arch::pit::ticks() + ticks.max(if ms > 0 { 1 } else { 0 });
-    while crate::arch::pit::ticks() < until {
-        sched::block(State::Sleeping { until });
-        if signals::kill_pending() {
-            return Err(Errno::EINTR);
-        }
-    }
     Ok(0)
 }

@@ -28,7 +28,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
                 return;
             }
             match irq {
-                0 => pit::tick(),
+                0 => pit::tick(frame.from_user()),
                 _ => log::warn!("unexpected IRQ {irq}"),
             }
             pic::end_of_interrupt(irq);

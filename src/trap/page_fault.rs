@@ -46,7 +46,10 @@ pub fn handle(frame: &mut TrapFrame) {
         return fixup_or_oops(frame, cr2, "no user address space is active");
     };
     match outcome {
-        FaultOutcome::Resolved(flush) => aspace::flush_tlb(flush),
+        FaultOutcome::Resolved(flush) => {
+            aspace::flush_tlb(flush);
+            crate::proc::usage::count_fault(); // ru_minflt
+        }
         unresolved => not_resolved(frame, cr2, &fault, unresolved),
     }
 }

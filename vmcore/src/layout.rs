@@ -70,7 +70,8 @@ pub const KERNEL_PD_FIRST: usize = (KERNEL_BASE / TABLE_SPAN) as usize;
 pub const KERNEL_PD_LAST_SHARED: usize = EXT_SLOT - 1;
 /// Number of user page-directory entries.
 pub const USER_PD_ENTRIES: usize = KERNEL_PD_FIRST;
-/// Default maximum size of a growable stack (like Linux's RLIMIT_STACK).
+/// Default `RLIMIT_STACK` soft limit (what Linux gives init): a space's own stack limit is
+/// `MSpace::limits().stack`, set from the process's rlimit.
 pub const STACK_LIMIT: u32 = 8 * 1024 * 1024;
 /// Gap kept between a growing stack and the mapping below it.
 pub const STACK_GUARD_GAP: u32 = 256 * PAGE_SIZE;

@@ -8,4 +8,5 @@ mod heap;
 mod mspace;
 mod paging;
 mod protect;
+mod time;
 mod vmalloc;

@@ -18,6 +18,7 @@ pub mod heap;
 pub mod io;
 pub mod start;
 pub mod sys;
+pub mod time;
 
 pub use errno::Errno;
 /// The ABI's numbers and names as the kernel defines them (`rt::abi::signal::SIGRTMAX` ...).

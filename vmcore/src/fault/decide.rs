@@ -7,10 +7,12 @@
 
 use super::{stack, Action, BusReason, Fault, KernelFaultReason, Mode, PageState, Refusal, SegvReason};
 use crate::layout::{USER_END, USER_START};
+use crate::mspace::VmLimits;
 use crate::tree::VmaTree;
 use crate::vma::{Access, Backing, VmFlags, Vma};
 
-/// Decides what to do about `fault`, given the address space's areas and the page's state.
+/// Decides what to do about `fault`, given the address space's areas and the page's state,
+/// for a space with the default limits ([`VmLimits::DEFAULT`]).
 pub fn decide(fault: &Fault, tree: &VmaTree, page: PageState) -> Action {
     decide_in(fault, tree, tree.find(fault.addr), page)
 }
@@ -19,6 +21,12 @@ pub fn decide(fault: &Fault, tree: &VmaTree, page: PageState) -> Action {
 /// `tree.find(fault.addr)` (checked in debug builds). The fault handler needs the area anyway
 /// to compute the page's state, so this saves a second search of the tree.
 pub fn decide_in(fault: &Fault, tree: &VmaTree, vma: Option<&Vma>, page: PageState) -> Action {
+    decide_with(fault, tree, vma, page, &VmLimits::DEFAULT)
+}
+
+/// [`decide_in`] for a space with `limits` (its `RLIMIT_STACK` and `RLIMIT_AS` decide stack
+/// growth, rows G3).
+pub fn decide_with(fault: &Fault, tree: &VmaTree, vma: Option<&Vma>, page: PageState, limits: &VmLimits) -> Action {
     debug_assert!(
         vma.map(Vma::start) == tree.find(fault.addr).map(Vma::start),
         "decide_in: the area given is not the one containing the address"
@@ -42,14 +50,14 @@ pub fn decide_in(fault: &Fault, tree: &VmaTree, vma: Option<&Vma>, page: PageSta
         });
     }
     // K3: user half, either mode.
-    user_fault(fault, tree, vma, page)
+    user_fault(fault, tree, vma, page, limits)
 }
 
 /// Rows V*: a user-half address; `vma` is the area containing it.
-fn user_fault(fault: &Fault, tree: &VmaTree, vma: Option<&Vma>, page: PageState) -> Action {
+fn user_fault(fault: &Fault, tree: &VmaTree, vma: Option<&Vma>, page: PageState, limits: &VmLimits) -> Action {
     // V1: in a hole — stack growth, or SIGSEGV.
     let Some(vma) = vma else {
-        return stack::grow(fault, tree);
+        return stack::grow(fault, tree, limits);
     };
     // V2: the area forbids the access (write without WRITE, anything on PROT_NONE, exec
     //     without EXEC).

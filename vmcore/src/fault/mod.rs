@@ -8,7 +8,7 @@
 mod decide;
 mod stack;
 
-pub use decide::{decide, decide_in};
+pub use decide::{decide, decide_in, decide_with};
 
 use crate::addr::{Frame, Page, VirtAddr};
 use crate::layout::{
@@ -170,7 +170,8 @@ pub enum SegvReason {
         /// The area's flags.
         flags: VmFlags,
     },
-    /// Growing the stack down to the address would exceed `STACK_LIMIT`.
+    /// Growing the stack down to the address would exceed `RLIMIT_STACK`, or the space
+    /// `RLIMIT_AS`.
     StackLimit,
     /// Growing the stack would come within `STACK_GUARD_GAP` of the area below.
     GuardGap,

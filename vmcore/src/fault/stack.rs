@@ -1,18 +1,20 @@
 //! Rows G*: a fault in a hole may grow the stack above it down.
 
 use super::{Action, Fault, Refusal, SegvReason};
-use crate::addr::Page;
-use crate::layout::{STACK_GUARD_GAP, STACK_LIMIT};
+use crate::addr::{Page, PAGE_SHIFT};
+use crate::layout::STACK_GUARD_GAP;
+use crate::mspace::VmLimits;
 use crate::tree::VmaTree;
 use crate::vma::VmFlags;
 
 /// Decides a fault at an address no area contains (`fault.addr` is in user space).
 ///
-/// Like Linux's `expand_downwards`: the stack grows so that it starts at the faulting page;
-/// its size from the new start to its end must stay within [`STACK_LIMIT`]; and the new start
-/// must stay [`STACK_GUARD_GAP`] above the end of the area below, unless that area is itself a
+/// Like Linux's `expand_downwards` and `acct_stack_growth`: the stack grows so that it starts
+/// at the faulting page; the growth must fit the space's `RLIMIT_AS`, and the stack's size from
+/// the new start to its end must stay within `RLIMIT_STACK` (`limits`); the new start must
+/// stay [`STACK_GUARD_GAP`] above the end of the area below, unless that area is itself a
 /// stack or inaccessible (`PROT_NONE`).
-pub(super) fn grow(fault: &Fault, tree: &VmaTree) -> Action {
+pub(super) fn grow(fault: &Fault, tree: &VmaTree, limits: &VmLimits) -> Action {
     // G1: no stack just above: a plain unmapped address.
     let Some(stack) = tree.vma_above(fault.addr).filter(|v| v.flags.contains(VmFlags::GROWSDOWN))
     else {
@@ -23,8 +25,11 @@ pub(super) fn grow(fault: &Fault, tree: &VmaTree) -> Action {
         return Action::Refuse(Refusal::Segv(SegvReason::AccessDenied { access: fault.access, flags: stack.flags }));
     }
     let new_start = Page::containing(fault.addr);
-    // G3: the grown stack would exceed STACK_LIMIT (RLIMIT_STACK).
-    if stack.end().as_u32() - new_start.start().as_u32() > STACK_LIMIT {
+    // G3: the growth would pass RLIMIT_AS, or the grown stack RLIMIT_STACK. (A stack is not
+    //     data: RLIMIT_DATA does not apply.)
+    let grow = (stack.start().start().as_u32() - new_start.start().as_u32()) >> PAGE_SHIFT;
+    let size = stack.end().as_u32() - new_start.start().as_u32();
+    if size > limits.stack || !limits.may_expand(tree.total_pages(), 0, stack.flags, grow) {
         return Action::Refuse(Refusal::Segv(SegvReason::StackLimit));
     }
     // G4: too close to an accessible, non-stack area below.

@@ -40,6 +40,8 @@ pub enum BrkError {
     OutOfBounds,
     /// Another mapping, or the guard gap below a stack, is in the way.
     Occupied,
+    /// The heap would pass `RLIMIT_DATA`, or the space `RLIMIT_AS`.
+    LimitExceeded,
 }
 
 impl MSpace {
@@ -72,6 +74,11 @@ impl MSpace {
         }
         let old_top = top(heap.brk).expect("invariant: the old break lies in bounds");
         let new_top = top(new).filter(|&t| t <= self.upper).ok_or(BrkError::OutOfBounds)?;
+        // Linux's check_data_rlimit, before growing or shrinking (without the data segment's
+        // size, which the space does not know).
+        if self.limits.limits_data() && new.as_u32() - heap.start.as_u32() > self.limits.data {
+            return Err(BrkError::LimitExceeded);
+        }
         let mut flush = SpaceFlush::new();
         if new_top > old_top {
             self.grow_heap(Span { start: old_top, end: new_top })?;
@@ -86,6 +93,9 @@ impl MSpace {
     fn grow_heap(&mut self, span: Span) -> Result<(), BrkError> {
         if self.tree.range(span.start, span.end).next().is_some() {
             return Err(BrkError::Occupied);
+        }
+        if !self.may_expand(HEAP_FLAGS, span.pages(), 0) {
+            return Err(BrkError::LimitExceeded);
         }
         if let Some(next) = self.tree.range(span.end, self.upper).next() {
             let gap = next.start().number() - span.end.number();
@@ -121,6 +131,7 @@ impl fmt::Display for BrkError {
             BrkError::BelowStart => "brk: below the heap's start",
             BrkError::OutOfBounds => "brk: outside user space",
             BrkError::Occupied => "brk: another mapping is in the way",
+            BrkError::LimitExceeded => "brk: beyond RLIMIT_DATA or RLIMIT_AS",
         })
     }
 }

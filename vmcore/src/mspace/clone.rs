@@ -62,6 +62,7 @@ impl MSpace {
         child.lower = self.lower;
         child.upper = self.upper;
         child.heap = self.heap;
+        child.limits = self.limits;
         let mut flush = SpaceFlush::new();
         match self.clone_areas(parent_tables, child, child_tables, phys, &mut flush) {
             Ok(()) => Ok(flush),

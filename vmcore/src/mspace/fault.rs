@@ -5,7 +5,7 @@ use super::pages::{account, kind, refreshed, user_flags, Kind, NoMemory, Pages, 
 use super::phys::PhysOps;
 use super::MSpace;
 use crate::addr::{Frame, Page};
-use crate::fault::{decide_in, Action, Fault, PageState, Refusal, SegvReason};
+use crate::fault::{decide_with, Action, Fault, PageState, Refusal, SegvReason};
 use crate::paging::{self, Slot, TableAccess};
 use crate::pte::{Pte, PteFlags};
 use crate::vma::Vma;
@@ -75,7 +75,7 @@ impl MSpace {
         flush: &mut SpaceFlush,
     ) -> Step {
         let page = Page::containing(fault.addr);
-        let MSpace { tree, counts, resident, lower, .. } = self;
+        let MSpace { tree, counts, resident, lower, limits, .. } = self;
         let vma = tree.find(fault.addr);
         // A hole: the decision does not look at the entry.
         let slot = vma.map(|_| paging::read_slot(&*tables, page));
@@ -85,7 +85,7 @@ impl MSpace {
             Some(vma) => state_of(pte, vma, zero, &*phys),
             None => PageState::NotMapped,
         };
-        match decide_in(fault, tree, vma, state) {
+        match decide_with(fault, tree, vma, state, limits) {
             Action::GrowStack { vma_start, new_start } => {
                 if new_start < *lower {
                     return Step::Refused(Refusal::Segv(SegvReason::NoMapping));

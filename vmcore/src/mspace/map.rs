@@ -28,6 +28,10 @@ pub struct MapRequest {
     pub backing: Backing,
     /// The `/proc/PID/maps` name of a non-file area.
     pub name: VmaName,
+    /// Pages elsewhere that this mapping replaces (mremap's move unmaps the old range right
+    /// after): they do not count against `RLIMIT_AS`/`RLIMIT_DATA`, as Linux checks only the
+    /// growth of a moved area.
+    pub replacing: u32,
 }
 
 impl MapRequest {
@@ -40,7 +44,13 @@ impl MapRequest {
             flags,
             backing: Backing::Anonymous,
             name: VmaName::None,
+            replacing: 0,
         }
+    }
+
+    /// The same request, replacing `pages` pages elsewhere (see [`MapRequest::replacing`]).
+    pub fn replacing(self, pages: u32) -> Self {
+        MapRequest { replacing: pages, ..self }
     }
 
     /// The same request with `backing`.
@@ -86,6 +96,9 @@ pub enum MapError {
     PhysicalPastTop,
     /// No free range is large enough (`ENOMEM`).
     NoSpace,
+    /// The space would pass its `RLIMIT_AS` or `RLIMIT_DATA` (`ENOMEM`, Linux's
+    /// `may_expand_vm`).
+    LimitExceeded,
 }
 
 impl MSpace {
@@ -108,7 +121,7 @@ impl MSpace {
         tables: &mut dyn TableAccess,
         phys: &mut dyn PhysOps,
     ) -> Result<(Page, SpaceFlush), MapError> {
-        let MapRequest { addr, fixed, pages, flags, backing, name } = req;
+        let MapRequest { addr, fixed, pages, flags, backing, name, replacing } = req;
         if pages == 0 {
             return Err(MapError::Range(RangeError::Empty));
         }
@@ -125,6 +138,12 @@ impl MSpace {
         } else {
             self.tree.find_gap(pages, addr, self.lower, self.upper).ok_or(MapError::NoSpace)?
         };
+        // The limits: what a fixed mapping replaces does not count (Linux counts every page
+        // of the range, whatever its kind).
+        let freed = if fixed { self.pages_in(start, pages, |_| true) } else { 0 }.saturating_add(replacing);
+        if !self.may_expand(flags, pages, freed) {
+            return Err(MapError::LimitExceeded);
+        }
         let vma = Vma::new(start, pages, flags, backing).map_err(MapError::from)?.with_name(name);
         let span = Span { start, end: vma.end_page() };
         let mut flush = SpaceFlush::new();
@@ -157,7 +176,7 @@ impl From<MapError> for Errno {
     fn from(e: MapError) -> Self {
         match e {
             MapError::NotPermitted { .. } => Errno::EACCES,
-            MapError::NoSpace => Errno::ENOMEM,
+            MapError::NoSpace | MapError::LimitExceeded => Errno::ENOMEM,
             _ => Errno::EINVAL,
         }
     }
@@ -173,6 +192,7 @@ impl fmt::Display for MapError {
             MapError::Unaligned => f.write_str("mmap: unaligned file offset or physical base"),
             MapError::PhysicalPastTop => f.write_str("mmap: physical range past 4 GiB"),
             MapError::NoSpace => f.write_str("mmap: no free range large enough"),
+            MapError::LimitExceeded => f.write_str("mmap: beyond RLIMIT_AS or RLIMIT_DATA"),
         }
     }
 }

@@ -92,7 +92,7 @@
 //!
 //! Operation code lives in one file each: `map.rs`, `unmap.rs`, `protect.rs`, `populate.rs`
 //! (`lock`, `unlock`, `populate`), `advise.rs`, `clone.rs`, `sweep.rs`, `scavenge.rs`,
-//! `fault.rs`, `brk.rs`; `pages.rs` is the page-level editing every operation shares, `check.rs`
+//! `fault.rs`, `brk.rs`, `limits.rs` (RLIMIT_AS/DATA/STACK and the mlock counts); `pages.rs` is the page-level editing every operation shares, `check.rs`
 //! the consistency walk.
 
 mod advise;
@@ -101,6 +101,7 @@ mod check;
 mod clone;
 mod fault;
 mod flush;
+mod limits;
 mod map;
 mod pages;
 mod phys;
@@ -122,6 +123,7 @@ pub use check::Inconsistency;
 pub use clone::CloneError;
 pub use fault::FaultOutcome;
 pub use flush::SpaceFlush;
+pub use limits::{is_data, VmLimits, RLIM_INFINITY};
 pub use map::{MapError, MapRequest};
 pub use phys::PhysOps;
 pub use populate::{LockError, PopulateError, UnlockError};
@@ -161,6 +163,8 @@ pub struct MSpace {
     upper: Page,
     /// The brk heap, once [`MSpace::init_heap`] set it up.
     heap: Option<Heap>,
+    /// The resource limits growth is checked against (`limits.rs`).
+    limits: VmLimits,
 }
 
 /// Why [`MSpace::with_bounds`] refused a pair of bounds.
@@ -183,6 +187,7 @@ impl MSpace {
             lower: Page::new(VirtAddr::new(USER_START)),
             upper: Page::new(VirtAddr::new(USER_END)),
             heap: None,
+            limits: VmLimits::DEFAULT,
         }
     }
 
@@ -224,6 +229,12 @@ impl MSpace {
         self.resident.stats(self.tree.total_pages())
     }
 
+    /// The most resident pages the space has had at once (Linux's `hiwater_rss`, what
+    /// `getrusage` reports as `ru_maxrss`).
+    pub fn peak_resident(&self) -> u32 {
+        self.resident.peak_rss()
+    }
+
     /// The area containing `addr` (`find_vma` for a fault or a copy from user memory).
     pub fn search(&self, addr: VirtAddr) -> Option<&Vma> {
         self.tree.find(addr)
@@ -236,7 +247,7 @@ impl MSpace {
 
     /// Whether the space holds nothing: no area, no resident page, no page table.
     pub fn is_empty(&self) -> bool {
-        self.tree.is_empty() && self.resident == Resident::default()
+        self.tree.is_empty() && self.resident.is_zero()
     }
 }
 

@@ -6,7 +6,7 @@ use super::flush::SpaceFlush;
 use super::pages::{next, refreshed, Pages};
 use super::phys::PhysOps;
 use super::range::RangeError;
-use super::MSpace;
+use super::{is_data, MSpace};
 use crate::addr::Page;
 use crate::errno::Errno;
 use crate::paging::TableAccess;
@@ -32,6 +32,9 @@ pub enum ProtectError {
         /// The permission bits lacking their `MAY*` bit.
         missing: VmFlags,
     },
+    /// Pages turning into data (private and now writable) would pass `RLIMIT_DATA`
+    /// (`ENOMEM`, Linux's check in `mprotect_fixup`).
+    LimitExceeded,
 }
 
 impl MSpace {
@@ -62,6 +65,9 @@ impl MSpace {
         let Some(span) = self.span(start, pages).map_err(ProtectError::Range)? else {
             return Ok(flush);
         };
+        if prot.contains(VmFlags::WRITE) && self.limits.limits_data() {
+            self.check_turning_into_data(span.start, span.pages(), prot)?;
+        }
         self.tree.set_protection(span.start, span.end, prot).map_err(|e| match e {
             tree::ProtectError::Unmapped { at } => ProtectError::Unmapped { at },
             tree::ProtectError::NotPermitted { at, missing } => {
@@ -81,13 +87,33 @@ impl MSpace {
     }
 }
 
+impl MSpace {
+    /// Linux's `mprotect_fixup` rule: refused when the pages that become data would pass
+    /// `RLIMIT_DATA` (`!may_expand_vm(new) && may_expand_vm(old)`), counted over the whole
+    /// range at once, so a refusal changes nothing.
+    fn check_turning_into_data(&self, start: Page, pages: u32, prot: VmFlags) -> Result<(), ProtectError> {
+        let becomes = |f: VmFlags| !is_data(f) && is_data((f - VmFlags::PROT) | prot);
+        let turning = self.pages_in(start, pages, becomes);
+        if turning == 0 {
+            return Ok(());
+        }
+        let (total, data) = (self.tree.total_pages(), self.data_pages());
+        let new_ok = self.limits.may_expand(total, data, VmFlags::WRITE, turning);
+        let old_ok = self.limits.may_expand(total, data, VmFlags::empty(), turning);
+        if !new_ok && old_ok {
+            return Err(ProtectError::LimitExceeded);
+        }
+        Ok(())
+    }
+}
+
 /// The errno `mprotect` returns.
 impl From<ProtectError> for Errno {
     fn from(e: ProtectError) -> Self {
         match e {
             ProtectError::Range(e) => e.into(),
             ProtectError::InvalidProt(_) => Errno::EINVAL,
-            ProtectError::Unmapped { .. } => Errno::ENOMEM,
+            ProtectError::Unmapped { .. } | ProtectError::LimitExceeded => Errno::ENOMEM,
             ProtectError::NotPermitted { .. } => Errno::EACCES,
         }
     }
@@ -99,6 +125,7 @@ impl fmt::Display for ProtectError {
             ProtectError::Range(e) => write!(f, "mprotect: {e}"),
             ProtectError::InvalidProt(p) => write!(f, "mprotect: invalid protection {p:?}"),
             ProtectError::Unmapped { at } => write!(f, "mprotect: {at:?} is not mapped"),
+            ProtectError::LimitExceeded => f.write_str("mprotect: beyond RLIMIT_DATA"),
             ProtectError::NotPermitted { at, missing } => {
                 write!(f, "mprotect: {missing:?} not permitted at {at:?}")
             }

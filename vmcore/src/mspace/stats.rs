@@ -33,6 +33,9 @@ pub(super) struct Resident {
     pub shared: u32,
     /// `page_tables`.
     pub tables: u32,
+    /// The highest `private + shared` seen when a page went away (Linux's `hiwater_rss`,
+    /// updated lazily as Linux's `update_hiwater_rss` is: the fault path does not pay for it).
+    pub peak: u32,
 }
 
 /// Which counter a resident page belongs to.
@@ -86,6 +89,16 @@ impl Resident {
         self.tables += 1;
     }
 
+    /// The most resident pages (`private + shared`) the space has had at once.
+    pub fn peak_rss(&self) -> u32 {
+        self.peak.max(self.private + self.shared)
+    }
+
+    /// Whether every counter is zero (the peak is history, not content).
+    pub fn is_zero(&self) -> bool {
+        Resident { peak: 0, ..*self } == Resident::default()
+    }
+
     /// One page table less.
     pub fn table_freed(&mut self) {
         self.tables = self.tables.checked_sub(1).expect("invariant: the counter covers every table");
@@ -93,6 +106,7 @@ impl Resident {
 
     /// One resident page less.
     pub fn remove(&mut self, account: Account) {
+        self.peak = self.peak_rss();
         if let Some(c) = self.slot(account) {
             *c = c.checked_sub(1).expect("invariant: the counter covers every resident page");
         }

@@ -14,6 +14,7 @@ mod brk;
 mod clone;
 mod file;
 mod inspect;
+mod limits;
 mod lock;
 mod model;
 mod protect;

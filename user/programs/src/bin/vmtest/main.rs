@@ -70,6 +70,9 @@ fn main(args: Args) -> i32 {
     if args.get(1) == Some(b"--probe") {
         return cases::probe(&args);
     }
+    if args.get(1) == Some(b"--probe-limits") {
+        return cases::probe_limits();
+    }
     let mut kernel: Option<bool> = None; // Some(true) = Linux
     let mut strict = false;
     let mut force = false;

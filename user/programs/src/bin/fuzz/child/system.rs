@@ -75,7 +75,7 @@ impl Fz<'_> {
         } else {
             // Numbers from 512 up are logged on every call: rarely.
             let big = if self.rng.chance(1, 16) { 0xFFFF_FFFF } else { 511 };
-            self.rng.pick(&[0, 13, 17, 31, 56, 100, 222, 223, 250, 285, 383, 511, big])
+            self.rng.pick(&[0, 35, 17, 31, 56, 100, 222, 223, 250, 285, 383, 511, big])
         };
         let junk = [self.rng.u32(), self.rng.u32(), 0, 0, 0, 0];
         self.expect_fail(true, "a system call that does not exist");

@@ -60,8 +60,10 @@ mod bad_pointers;
 mod brk;
 mod cow;
 mod fpu;
+mod creds;
 mod futex;
 mod kernel;
+mod limits;
 mod madvise_mlock;
 mod mmap;
 mod mremap;
@@ -71,9 +73,11 @@ mod protection;
 mod selftest;
 mod stack;
 mod tls;
+mod time;
 
 pub use cow::probe_bss;
 pub use fpu::probe_fpu;
+pub use limits::probe_limits;
 pub use process::probe;
 pub use selftest::SELFTESTS;
 pub use tls::probe_tls;
@@ -94,6 +98,9 @@ static AREAS: &[&[Case]] = &[
     oom::CASES,
     fpu::CASES,
     tls::CASES,
+    creds::CASES,
+    limits::CASES,
+    time::CASES,
     futex::CASES,
 ];
 
