@@ -55,6 +55,10 @@ macro_rules! errno_table {
             ENOTSOCK = 88, "Socket operation on non-socket";
             EOPNOTSUPP = 95, "Operation not supported";
             ETIMEDOUT = 110, "Connection timed out";
+            ERESTARTSYS = 512, "Interrupted system call should be restarted (kernel-internal)";
+            ERESTARTNOINTR = 513, "Restart the system call (kernel-internal)";
+            ERESTARTNOHAND = 514, "Restart if no handler (kernel-internal)";
+            ERESTART_RESTARTBLOCK = 516, "Restart through restart_syscall (kernel-internal)";
         }
     };
 }
@@ -67,7 +71,7 @@ macro_rules! errnos {
         /// returns its negation ([`Errno::as_neg`]).
         #[repr(i32)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[allow(clippy::upper_case_acronyms)]
+        #[allow(clippy::upper_case_acronyms, non_camel_case_types)]
         pub enum Errno {
             $(
                 #[doc = $text]

@@ -22,6 +22,7 @@
 macro_rules! syscall_table {
     ($cb:ident) => {
         $cb! {
+            SYS_RESTART_SYSCALL = 0, "restart_syscall", [], Int;
             SYS_EXIT = 1, "exit", [Int], NoReturn;
             SYS_FORK = 2, "fork", [], Int;
             SYS_READ = 3, "read", [Int, Ptr, UInt], Int;
@@ -39,6 +40,7 @@ macro_rules! syscall_table {
             SYS_SETUID = 23, "setuid", [Int], Int;
             SYS_GETUID = 24, "getuid", [], Int;
             SYS_ALARM = 27, "alarm", [UInt], Int;
+            SYS_PAUSE = 29, "pause", [], Int;
             SYS_ACCESS = 33, "access", [Path, AccessMode], Int;
             SYS_KILL = 37, "kill", [Int, Signal], Int;
             SYS_MKDIR = 39, "mkdir", [Path, Mode], Int;
@@ -49,13 +51,16 @@ macro_rules! syscall_table {
             SYS_BRK = 45, "brk", [Ptr], Hex;
             SYS_SETGID = 46, "setgid", [Int], Int;
             SYS_GETGID = 47, "getgid", [], Int;
+            SYS_SIGNAL = 48, "signal", [Signal, Ptr], Hex;
             SYS_GETEUID = 49, "geteuid", [], Int;
             SYS_GETEGID = 50, "getegid", [], Int;
             SYS_IOCTL = 54, "ioctl", [Int, Hex, Hex], Int;
             SYS_DUP2 = 63, "dup2", [Int, Int], Int;
             SYS_GETPPID = 64, "getppid", [], Int;
+            SYS_SIGACTION = 67, "sigaction", [Signal, Ptr, Ptr], Int;
             SYS_SETREUID = 70, "setreuid", [Int, Int], Int;
             SYS_SETREGID = 71, "setregid", [Int, Int], Int;
+            SYS_SIGSUSPEND = 72, "sigsuspend", [Int, Int, Hex], Int;
             SYS_SETRLIMIT = 75, "setrlimit", [Int, Ptr], Int;
             SYS_GETRLIMIT = 76, "getrlimit", [Int, Ptr], Int;
             SYS_GETRUSAGE = 77, "getrusage", [Int, Ptr], Int;
@@ -69,8 +74,10 @@ macro_rules! syscall_table {
             SYS_SETITIMER = 104, "setitimer", [Int, Ptr, Ptr], Int;
             SYS_GETITIMER = 105, "getitimer", [Int, Ptr], Int;
             SYS_WAIT4 = 114, "wait4", [Int, Ptr, WaitOptions, Ptr], Int;
+            SYS_SIGRETURN = 119, "sigreturn", [], Int;
             SYS_UNAME = 122, "uname", [Ptr], Int;
             SYS_MPROTECT = 125, "mprotect", [Ptr, UInt, Prot], Int;
+            SYS_SIGPROCMASK = 126, "sigprocmask", [SigHow, Ptr, Ptr], Int;
             SYS_SETFSUID = 138, "setfsuid", [Int], Int;
             SYS_SETFSGID = 139, "setfsgid", [Int], Int;
             SYS_LLSEEK = 140, "_llseek", [Int, UInt, UInt, Ptr, Whence], Int;
@@ -87,9 +94,15 @@ macro_rules! syscall_table {
             SYS_GETRESUID = 165, "getresuid", [Ptr, Ptr, Ptr], Int;
             SYS_SETRESGID = 170, "setresgid", [Int, Int, Int], Int;
             SYS_GETRESGID = 171, "getresgid", [Ptr, Ptr, Ptr], Int;
+            SYS_RT_SIGRETURN = 173, "rt_sigreturn", [], Int;
             SYS_RT_SIGACTION = 174, "rt_sigaction", [Signal, Ptr, Ptr, UInt], Int;
             SYS_RT_SIGPROCMASK = 175, "rt_sigprocmask", [SigHow, Ptr, Ptr, UInt], Int;
+            SYS_RT_SIGPENDING = 176, "rt_sigpending", [Ptr, UInt], Int;
+            SYS_RT_SIGTIMEDWAIT = 177, "rt_sigtimedwait", [Ptr, Ptr, Ptr, UInt], Int;
+            SYS_RT_SIGQUEUEINFO = 178, "rt_sigqueueinfo", [Int, Signal, Ptr], Int;
+            SYS_RT_SIGSUSPEND = 179, "rt_sigsuspend", [Ptr, UInt], Int;
             SYS_GETCWD = 183, "getcwd", [Ptr, UInt], Int;
+            SYS_SIGALTSTACK = 186, "sigaltstack", [Ptr, Ptr], Int;
             SYS_VFORK = 190, "vfork", [], Int;
             SYS_UGETRLIMIT = 191, "ugetrlimit", [Int, Ptr], Int;
             SYS_MMAP2 = 192, "mmap2", [Ptr, UInt, Prot, MapFlags, Int, PageOffset], Hex;
@@ -117,6 +130,7 @@ macro_rules! syscall_table {
             SYS_GETDENTS64 = 220, "getdents64", [Int, Ptr, UInt], Int;
             SYS_FCNTL64 = 221, "fcntl64", [Int, Int, Hex], Int;
             SYS_GETTID = 224, "gettid", [], Int;
+            SYS_TKILL = 238, "tkill", [Int, Signal], Int;
             SYS_FUTEX = 240, "futex", [Ptr, Hex, UInt, Ptr, Ptr, Hex], Int;
             SYS_SET_THREAD_AREA = 243, "set_thread_area", [Ptr], Int;
             SYS_GET_THREAD_AREA = 244, "get_thread_area", [Ptr], Int;
@@ -126,6 +140,7 @@ macro_rules! syscall_table {
             SYS_CLOCK_GETTIME = 265, "clock_gettime", [Clock, Ptr], Int;
             SYS_CLOCK_GETRES = 266, "clock_getres", [Clock, Ptr], Int;
             SYS_CLOCK_NANOSLEEP = 267, "clock_nanosleep", [Clock, Hex, Ptr, Ptr], Int;
+            SYS_TGKILL = 270, "tgkill", [Int, Int, Signal], Int;
             SYS_SET_ROBUST_LIST = 311, "set_robust_list", [Ptr, UInt], Int;
             SYS_GET_ROBUST_LIST = 312, "get_robust_list", [Int, Ptr, Ptr], Int;
             SYS_PRLIMIT64 = 340, "prlimit64", [Int, Int, Ptr, Ptr], Int;
@@ -135,6 +150,7 @@ macro_rules! syscall_table {
             SYS_CLOCK_SETTIME64 = 404, "clock_settime64", [Clock, Ptr], Int;
             SYS_CLOCK_GETRES_TIME64 = 406, "clock_getres_time64", [Clock, Ptr], Int;
             SYS_CLOCK_NANOSLEEP_TIME64 = 407, "clock_nanosleep_time64", [Clock, Hex, Ptr, Ptr], Int;
+            SYS_RT_SIGTIMEDWAIT_TIME64 = 421, "rt_sigtimedwait_time64", [Ptr, Ptr, Ptr, UInt], Int;
             SYS_FUTEX_TIME64 = 422, "futex_time64", [Ptr, Hex, UInt, Ptr, Ptr, Hex], Int;
         }
     };
@@ -171,7 +187,8 @@ mod tests {
         assert_eq!(name(192), Some("mmap2"));
         assert_eq!(name(SYS_EXIT_GROUP), Some("exit_group"));
         assert_eq!(name(SYS_GETUID32), Some("getuid32"));
-        assert_eq!(name(0), None);
+        assert_eq!(name(0), Some("restart_syscall"));
+        assert_eq!(name(9999), None);
         assert!(SYSCALLS.windows(2).all(|w| w[0].0 < w[1].0));
         for &(nr, n) in SYSCALLS {
             assert_eq!(name(nr), Some(n));

@@ -96,14 +96,11 @@ impl FpuArea {
     }
 }
 
-// Used by signal delivery (being built) and the ktests.
-#[cfg_attr(not(feature = "ktest"), allow(dead_code))]
 /// Linux's i386 `struct _fpstate_32` as a signal frame carries it; only the first
 /// [`fpstate_size`] bytes are meaningful.
 #[repr(C, align(16))]
 pub struct SigFpState(pub [u8; FPSTATE_FX_SIZE]);
 
-#[cfg_attr(not(feature = "ktest"), allow(dead_code))]
 impl SigFpState {
     /// All zero.
     pub const fn zeroed() -> Self {
@@ -116,8 +113,6 @@ pub fn fxsr() -> bool {
     FXSR.load(Ordering::Relaxed)
 }
 
-// Used by signal delivery (being built) and the ktests.
-#[cfg_attr(not(feature = "ktest"), allow(dead_code))]
 /// Bytes of `_fpstate_32` in a signal frame: 624 with FXSR, 112 without.
 pub fn fpstate_size() -> usize {
     if fxsr() { FPSTATE_FX_SIZE } else { LEGACY_SIZE }
@@ -267,8 +262,6 @@ pub fn sigfpe_code(vector: usize) -> Option<FpeCode> {
     img::exception_code(e)
 }
 
-// Used by signal delivery (being built) and the ktests.
-#[cfg_attr(not(feature = "ktest"), allow(dead_code))]
 /// Writes the running task's registers into `out` as Linux's `_fpstate_32` (module doc).
 pub fn save_fpstate(out: &mut SigFpState) {
     let mut a = FpuArea([0; FXSAVE_SIZE]);
@@ -281,8 +274,6 @@ pub fn save_fpstate(out: &mut SigFpState) {
     }
 }
 
-// Used by signal delivery (being built) and the ktests.
-#[cfg_attr(not(feature = "ktest"), allow(dead_code))]
 /// Loads the running task's registers from a signal frame's `_fpstate_32` (module doc).
 pub fn restore_fpstate(frame: &SigFpState) {
     let mut a = FpuArea([0; FXSAVE_SIZE]);

@@ -19,3 +19,4 @@ pub mod usercopy;
 pub mod useratomic;
 pub mod protect;
 pub mod rtc;
+pub mod segment;

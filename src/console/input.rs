@@ -25,8 +25,8 @@ pub fn read(buf: UserBuf) -> Result<u32, Errno> {
             buf.write_at(0, &bytes[..n])?;
             return Ok(n as u32);
         }
-        if crate::proc::signals::kill_pending() {
-            return Err(Errno::EINTR);
+        if crate::proc::signals::signal_pending() {
+            return Err(Errno::ERESTARTSYS);
         }
         crate::proc::timer::sleep_until(crate::proc::timer::now() + crate::arch::clock::TICK_NS)?;
     }

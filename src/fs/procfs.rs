@@ -64,6 +64,7 @@ fn ps() -> String {
             State::Sleeping { until } => alloc::format!("sleep({}ms)", until.saturating_sub(now) * 1000 / crate::arch::pit::HZ as u64),
             State::Waiting => String::from("wait"),
             State::Zombie => String::from("zombie"),
+            State::Stopped => String::from("stopped"),
         };
         let _ = writeln!(s, "{:>5} {:>5} {:<12} {}", t.pid, inner.parent, state, inner.name);
     }

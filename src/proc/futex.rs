@@ -45,7 +45,7 @@ pub enum FutexError {
     Again,
     /// The timeout passed (ETIMEDOUT).
     TimedOut,
-    /// A signal arrived (EINTR).
+    /// A signal is to be delivered (the syscall layer returns Linux's restart code).
     Interrupted,
     /// An operation or comparison code Linux does not know (ENOSYS).
     NoSys,
@@ -496,7 +496,7 @@ pub fn wait(addr: u32, shared: bool, val: u32, bitset: u32, deadline: Deadline) 
             return Ok(());
         }
         let timed_out = deadline.passed();
-        if timed_out || signals::kill_pending() {
+        if timed_out || signals::signal_pending() {
             if !unqueue(&waiter) {
                 return Ok(()); // woken meanwhile: Linux reports the wake
             }

@@ -14,7 +14,9 @@ pub mod robust;
 pub mod rseq;
 pub mod limits;
 pub mod sched;
+pub mod sigframe;
 pub mod signals;
+pub mod sigstate;
 pub mod switch;
 pub mod task;
 pub mod uaddrs;
@@ -28,7 +30,7 @@ use alloc::sync::Arc;
 use files::FdTable;
 use task::{Pid, State, Task};
 use vmcore::errno::Errno;
-use vmcore::syscall_abi::flags::WNOHANG;
+use vmcore::syscall_abi::flags::{WCONTINUED, WNOHANG, WUNTRACED};
 
 /// How a process ended, encoded for `wait4` as Linux does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +39,8 @@ pub enum WaitStatus {
     Exited(u8),
     /// Killed by a signal.
     Signaled(u32),
+    /// Killed by a signal, core dumped.
+    Dumped(u32),
 }
 
 impl WaitStatus {
@@ -45,6 +49,7 @@ impl WaitStatus {
         match self {
             WaitStatus::Exited(code) => (code as u32) << 8,
             WaitStatus::Signaled(sig) => sig & 0x7f,
+            WaitStatus::Dumped(sig) => (sig & 0x7f) | 0x80,
         }
     }
 }
@@ -58,7 +63,8 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let pid = sched::with(|s| s.alloc_pid());
     let image = exec::load(&aspace, path, args, &[b"HOME=/", b"PATH=/bin:/"])?;
     let name = exec::basename(path);
-    let task = Task::new(pid, 0, name, aspace, FdTable::with_console()).map_err(|_| Errno::ENOMEM)?;
+    let sigs = signals::new_task_state(None)?;
+    let task = Task::new(pid, 0, name, aspace, FdTable::with_console(), sigs).map_err(|_| Errno::ENOMEM)?;
     let task = crate::mm::inject::fallible(|| Arc::try_new(task)).map_err(|_| Errno::ENOMEM)?;
     let frame = switch::user_frame(image.entry, image.sp);
     // SAFETY: the task's kernel stack is fresh and owned by it; it is not queued yet.
@@ -103,15 +109,15 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     }
     let parent = current();
     limits::check_nproc(&parent)?;
-    let (aspace, files, name) = {
+    let (aspace, files, name, sigs) = {
         let inner = parent.inner.lock();
-        (inner.aspace.clone().ok_or(Errno::EINVAL)?, inner.files.clone(), inner.name.clone())
+        (inner.aspace.clone().ok_or(Errno::EINVAL)?, inner.files.clone(), inner.name.clone(), signals::new_task_state(Some(&inner))?)
     };
     let child_space = aspace.clone_space()?;
     drop(aspace);
     let pid = sched::with(|s| s.alloc_pid());
     // On failure the child's address space is dropped (swept) with the error.
-    let child = Task::new(pid, parent.pid, name, child_space, files).map_err(|_| Errno::EAGAIN)?;
+    let child = Task::new(pid, parent.pid, name, child_space, files, sigs).map_err(|_| Errno::EAGAIN)?;
     let child = crate::mm::inject::fallible(|| Arc::try_new(child)).map_err(|_| Errno::ENOMEM)?;
     child.inner.lock().thread = parent.inner.lock().thread.for_fork_child();
     *child.cred.lock() = parent.cred.lock().clone();
@@ -131,6 +137,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
 /// Ends the current process. Never returns: the task becomes a zombie until its parent reaps
 /// it (init's exit powers the machine off).
 pub fn exit_current(status: WaitStatus) -> ! {
+    signals::release_autoreaped();
     let task = current();
     let pid = task.pid;
     if pid == INIT_PID {
@@ -166,14 +173,17 @@ pub fn exit_current(status: WaitStatus) -> ! {
             let mut inner = task.inner.lock();
             inner.state = State::Zombie;
             inner.wait_status = status.encode();
-            signals::clear_pending(&mut inner.pending_kill);
+            signals::on_exit(&mut inner);
             inner.parent
         };
-        for p in [parent, INIT_PID] {
-            let waiting = s.tasks.get(&p).is_some_and(|t| t.inner.lock().state == State::Waiting);
-            if waiting && (p == parent || wake_init) {
-                s.make_runnable(p);
-            }
+        let (code, st) = signals::chld_code(status);
+        if signals::notify_parent(s, pid, parent, code, st) {
+            task.inner.lock().psig.autoreap = true;
+            signals::set_autoreaped(pid);
+        }
+        let waiting = s.tasks.get(&INIT_PID).is_some_and(|t| t.inner.lock().state == State::Waiting);
+        if waiting && wake_init {
+            s.make_runnable(INIT_PID);
         }
     });
     drop(task);
@@ -187,7 +197,7 @@ fn init_exited(status: WaitStatus) -> ! {
             crate::kprintln!("init exited with status {c}; powering off");
             c.min(99)
         }
-        WaitStatus::Signaled(sig) => {
+        WaitStatus::Signaled(sig) | WaitStatus::Dumped(sig) => {
             crate::kprintln!("init killed by {} ({sig}); powering off", signals::name(sig));
             (100 + sig).min(127) as u8
         }
@@ -213,7 +223,7 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
             let mut zombie = None;
             for t in s.tasks.values() {
                 let inner = t.inner.lock();
-                if inner.parent != me.pid || t.pid == me.pid || t.pid == 0 {
+                if inner.parent != me.pid || t.pid == me.pid || t.pid == 0 || inner.psig.autoreap {
                     continue;
                 }
                 if pid > 0 && t.pid != pid as u32 {
@@ -228,12 +238,23 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
             if !any {
                 return Err(Errno::ECHILD);
             }
+            if zombie.is_none() {
+                if let Some(r) = take_report(s, &me, pid, options) {
+                    return Ok(Some(r));
+                }
+            }
             if let Some((cpid, status)) = zombie {
                 let task = s.remove(cpid);
                 return Ok(Some((cpid, status, task)));
             }
             if options & WNOHANG == 0 {
-                me.inner.lock().state = State::Waiting;
+                // Found nothing: a signal interrupts the wait (checked after the scan, as
+                // Linux's do_wait, so a child that just changed state is reported first).
+                let mut inner = me.inner.lock();
+                if inner.sig.flagged {
+                    return Err(Errno::ERESTARTSYS);
+                }
+                inner.state = State::Waiting;
             }
             Ok(None)
         })?;
@@ -246,64 +267,60 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
             None if options & WNOHANG != 0 => return Ok(Reaped::NotYet),
             None => {
                 sched::schedule();
-                if signals::kill_pending() {
-                    return Err(Errno::EINTR);
-                }
             }
         }
     }
 }
 
-/// Sends `sig` to `pid` (0 only checks that it exists). Every signal terminates.
+/// Sends `sig` to process `pid` from the current process (`kill`; 0 only checks that it
+/// exists).
 pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
     if sig > signals::SIGMAX {
         return Err(Errno::EINVAL);
     }
-    sched::with(|s| {
-        let task = s.tasks.get(&pid).filter(|t| t.pid != 0).cloned().ok_or(Errno::ESRCH)?;
-        // One lock at a time: the target may be the caller.
-        let mine = s.current().cred.lock().clone();
-        let theirs = task.cred.lock().clone();
-        if !cred::may_signal(&mine, &theirs) {
-            return Err(Errno::EPERM);
-        }
-        if sig == 0 {
-            return Ok(());
-        }
-        let wake = {
-            let mut inner = task.inner.lock();
-            if inner.state == State::Zombie {
-                return Ok(());
-            }
-            signals::set_pending(&mut inner.pending_kill, sig);
-            matches!(inner.state, State::Sleeping { .. } | State::Waiting)
-        };
-        if wake {
-            s.make_runnable(pid);
-        }
-        Ok(())
-    })
+    let target = sched::with(|s| s.tasks.get(&pid).filter(|t| t.pid != 0).cloned()).ok_or(Errno::ESRCH)?;
+    // One lock at a time: the target may be the caller.
+    let mine = current().cred.lock().clone();
+    let theirs = target.cred.lock().clone();
+    drop(target);
+    if !cred::may_signal(&mine, &theirs) {
+        return Err(Errno::EPERM);
+    }
+    let info = sigstate::SigInfo::from_pid(sig, sigstate::SI_USER, current_pid());
+    signals::send_to(pid, info, false, true)
 }
 
-/// Called before every return to ring 3: dies of a pending signal, or yields the CPU when
-/// the time slice is over. Both checks are one load each in the usual case.
+/// A stop or continue of a child of `me` that `wait4` with `WUNTRACED`/`WCONTINUED` reports
+/// (taken: reported once), as `(pid, status, None)`.
+fn take_report(s: &sched::Scheduler, me: &Task, pid: i32, options: u32) -> Option<(Pid, u32, Option<Arc<Task>>)> {
+    for t in s.tasks.values() {
+        let mut inner = t.inner.lock();
+        if inner.parent != me.pid || t.pid == me.pid || (pid > 0 && t.pid != pid as u32) {
+            continue;
+        }
+        let wanted = match inner.psig.report {
+            Some(0xffff) => options & WCONTINUED != 0,
+            Some(_) => options & WUNTRACED != 0 && inner.psig.stopped,
+            None => false,
+        };
+        if wanted {
+            return inner.psig.report.take().map(|st| (t.pid, st, None));
+        }
+    }
+    None
+}
+
+/// Called before every return to ring 3: yields the CPU when the time slice is over, moves an
+/// rseq critical section that was preempted to its abort handler, then delivers pending
+/// signals (and decides what an interrupted system call does). Each check is a load or two in
+/// the usual case.
 pub fn on_return_to_user(frame: &mut TrapFrame) {
-    die_if_killed();
     if sched::quantum_expired() {
         sched::schedule();
-        die_if_killed();
     }
     rseq::on_return_to_user(frame);
-}
-
-/// Exits the current task if it has a fatal signal pending.
-fn die_if_killed() {
-    if !signals::any_pending() {
-        return;
-    }
-    let pending = current().inner.lock().pending_kill;
-    if let Some(sig) = pending {
-        exit_current(WaitStatus::Signaled(sig));
+    if signals::any_pending() || signals::restart_requested(frame) {
+        signals::do_signal(frame);
     }
 }
 

@@ -178,6 +178,8 @@ pub(super) fn current_pid() -> Pid {
 /// Gives the CPU to the next runnable task (or keeps it if there is none). Returns when this
 /// task is scheduled again.
 pub fn schedule() {
+    // An autoreaped task is freed by the next task to schedule (it cannot free its own stack).
+    super::signals::release_autoreaped();
     let _irq = IrqGuard::new();
     let (save, next_esp, next_top) = {
         let mut s = SCHED.lock();

@@ -4,6 +4,7 @@ use super::cred::Cred;
 use super::files::FdTable;
 use crate::arch::fpu::FpuArea;
 use super::limits::RLimits;
+use super::sigstate::{ProcSignals, SigHand, TaskSignals, ThreadSignals};
 use crate::mm::aspace::AddressSpace;
 use crate::mm::vmalloc::{KernelStack, VmallocError};
 use alloc::boxed::Box;
@@ -31,6 +32,8 @@ pub enum State {
     Waiting,
     /// Exited; waiting to be reaped by its parent.
     Zombie,
+    /// Stopped by a stop signal, until SIGCONT or SIGKILL.
+    Stopped,
 }
 
 /// The mutable part of a task.
@@ -47,13 +50,18 @@ pub struct TaskInner {
     pub files: FdTable,
     /// Wait status once a zombie (Linux encoding).
     pub wait_status: u32,
-    /// A signal that will terminate the task at its next return to user mode.
-    pub pending_kill: Option<u32>,
     /// Whether the task is in the run queue.
     pub queued: bool,
     // TLS slice (issue 10): TLS slots, clear_child_tid, robust list, rseq.
     /// Thread-local storage and the user addresses the kernel keeps for the task.
     pub thread: super::uaddrs::ThreadState,
+    // Signals slice (issue 10, point 5).
+    /// Per-thread signal state: blocked mask, thread-directed pending set, alternate stack.
+    pub sig: Box<ThreadSignals>,
+    /// Per-process signal state (the thread group's, once there are threads).
+    pub psig: Box<ProcSignals>,
+    /// The dispositions.
+    pub sighand: Arc<SigHand>,
 }
 
 /// A schedulable task.
@@ -108,9 +116,11 @@ impl Task {
                 aspace: None,
                 files: FdTable::new(),
                 wait_status: 0,
-                pending_kill: None,
                 queued: false,
                 thread: Default::default(),
+                sig: Box::default(),
+                psig: Box::default(),
+                sighand: Arc::new(SigHand::new()),
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: None,
@@ -124,7 +134,14 @@ impl Task {
     /// A new task with a fresh kernel stack; not yet runnable. Its FPU/SSE registers are a
     /// copy of the running task's (fork's rule; the first process resets them with
     /// [`Task::set_initial_fpu`]).
-    pub fn new(pid: Pid, parent: Pid, name: String, aspace: Arc<AddressSpace>, files: FdTable) -> Result<Self, NewTaskError> {
+    pub fn new(
+        pid: Pid,
+        parent: Pid,
+        name: String,
+        aspace: Arc<AddressSpace>,
+        files: FdTable,
+        signals: TaskSignals,
+    ) -> Result<Self, NewTaskError> {
         let mut fpu = crate::mm::inject::fallible(Box::<UnsafeCell<FpuArea>>::try_new_uninit)
             .map_err(|_| NewTaskError::OutOfMemory)?;
         // SAFETY: UnsafeCell<FpuArea> has FpuArea's layout; `save_new` initialises the area.
@@ -142,9 +159,11 @@ impl Task {
                 aspace: Some(aspace),
                 files,
                 wait_status: 0,
-                pending_kill: None,
                 queued: false,
                 thread: Default::default(),
+                sig: signals.sig,
+                psig: signals.psig,
+                sighand: signals.hand,
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: Some(kstack),

@@ -223,7 +223,7 @@ pub fn sleep_until(deadline: u64) -> Result<Woke, Errno> {
         if now() >= deadline {
             return Ok(Woke::Deadline);
         }
-        if super::signals::kill_pending() {
+        if super::signals::signal_pending() {
             return Ok(Woke::Signal);
         }
         {

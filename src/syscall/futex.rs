@@ -112,7 +112,16 @@ pub fn futex(uaddr: u32, op: u32, val: u32, utime: u32, uaddr2: u32, val3: u32, 
             absolute(Clock::Monotonic, ns)
         };
     }
-    do_futex(uaddr, op, val, deadline, uaddr2, utime, val3).map_err(errno)
+    do_futex(uaddr, op, val, deadline, uaddr2, utime, val3).map_err(|e| match e {
+        // A signal: Linux's futex_wait returns ERESTARTSYS without a timeout (restarted under
+        // SA_RESTART, else EINTR). With one it returns ERESTART_RESTARTBLOCK (EINTR if a
+        // handler runs, else restart_syscall resumes to the same deadline); ERESTARTNOHAND is
+        // the same except that, without a handler (a stop and continue), a relative FUTEX_WAIT
+        // restarts with its whole timeout.
+        FutexError::Interrupted if deadline == Deadline::NEVER => Errno::ERESTARTSYS,
+        FutexError::Interrupted => Errno::ERESTARTNOHAND,
+        e => errno(e),
+    })
 }
 
 /// Linux's `do_futex`: the command with its flags.

@@ -17,6 +17,7 @@ mod limits;
 mod memory;
 mod process;
 mod random;
+mod signal;
 mod system;
 mod thread;
 mod tls;
@@ -142,6 +143,25 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_SETTIMEOFDAY, call: |a, _| time::settimeofday(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
     Syscall { nr: nr::SYS_CLOCK_SETTIME, call: |a, _| time::clock_settime(a[0] as i32, a[1], time::Layout::Old32) },
     Syscall { nr: nr::SYS_CLOCK_SETTIME64, call: |a, _| time::clock_settime(a[0] as i32, a[1], time::Layout::Time64) },
+    // Signals slice (issue 10, point 5).
+    Syscall { nr: nr::SYS_RESTART_SYSCALL, call: |_, _| signal::restart_syscall() },
+    Syscall { nr: nr::SYS_PAUSE, call: |_, _| signal::pause() },
+    Syscall { nr: nr::SYS_SIGNAL, call: |a, _| signal::signal(a[0], a[1]) },
+    Syscall { nr: nr::SYS_SIGACTION, call: |a, _| signal::sigaction(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_SIGSUSPEND, call: |a, _| signal::sigsuspend(a[2]) },
+    Syscall { nr: nr::SYS_SIGRETURN, call: |_, f| signal::sigreturn(f, false) },
+    Syscall { nr: nr::SYS_SIGPROCMASK, call: |a, _| signal::sigprocmask(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_RT_SIGRETURN, call: |_, f| signal::sigreturn(f, true) },
+    Syscall { nr: nr::SYS_RT_SIGACTION, call: |a, _| signal::rt_sigaction(a[0], a[1], a[2], a[3]) },
+    Syscall { nr: nr::SYS_RT_SIGPROCMASK, call: |a, _| signal::rt_sigprocmask(a[0], a[1], a[2], a[3]) },
+    Syscall { nr: nr::SYS_RT_SIGPENDING, call: |a, _| signal::rt_sigpending(a[0], a[1]) },
+    Syscall { nr: nr::SYS_RT_SIGTIMEDWAIT, call: |a, _| signal::rt_sigtimedwait(a[0], a[1], a[2], a[3], false) },
+    Syscall { nr: nr::SYS_RT_SIGQUEUEINFO, call: |a, _| signal::rt_sigqueueinfo(a[0] as i32, a[1], a[2]) },
+    Syscall { nr: nr::SYS_RT_SIGSUSPEND, call: |a, _| signal::rt_sigsuspend(a[0], a[1]) },
+    Syscall { nr: nr::SYS_SIGALTSTACK, call: |a, f| signal::sigaltstack(a[0], a[1], f) },
+    Syscall { nr: nr::SYS_TKILL, call: |a, _| signal::tkill(a[0] as i32, a[1]) },
+    Syscall { nr: nr::SYS_TGKILL, call: |a, _| signal::tgkill(a[0] as i32, a[1] as i32, a[2]) },
+    Syscall { nr: nr::SYS_RT_SIGTIMEDWAIT_TIME64, call: |a, _| signal::rt_sigtimedwait(a[0], a[1], a[2], a[3], true) },
     // futex slice (issue 10, point 4):
     Syscall { nr: nr::SYS_FUTEX, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Old32) },
     Syscall { nr: nr::SYS_FUTEX_TIME64, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Time64) },
@@ -183,6 +203,8 @@ fn report_unknown(number: u32) {
 pub fn dispatch(frame: &mut TrapFrame) {
     let number = frame.eax;
     let args: Args = [frame.ebx, frame.ecx, frame.edx, frame.esi, frame.edi, frame.ebp];
+    // The call number, kept for a restart decision after a signal (Linux's orig_ax).
+    frame.error_code = number;
     let entry = match BY_NUMBER.get(number as usize) {
         Some(&i) if i != u16::MAX => Some(&TABLE[i as usize]),
         _ => None,

@@ -4,7 +4,7 @@ use super::uptr::UserPtr;
 use super::SysResult;
 use crate::arch::trap::TrapFrame;
 use crate::mm::aspace::AddressSpace;
-use crate::proc::{self, exec, sched, Reaped, WaitStatus};
+use crate::proc::{self, exec, sched, signals, Reaped, WaitStatus};
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{WCONTINUED, WNOHANG, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD};
@@ -42,6 +42,7 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let old = {
         let mut inner = task.inner.lock();
         inner.name = exec::basename(&path);
+        signals::on_exec(&mut inner);
         inner.aspace.replace(fresh.clone())
     };
     if let Some(cred) = cred {

@@ -48,7 +48,7 @@ pub fn getrandom(buf: u32, len: u32, flags: u32) -> SysResult {
         }
         done += n;
         if done.is_multiple_of(PAGE_SIZE) && done < len {
-            if signals::kill_pending() {
+            if signals::signal_pending() {
                 break;
             }
             if sched::quantum_expired() {

@@ -294,24 +294,49 @@ enum Until {
     Monotonic(u64),
 }
 
-/// Sleeps; on a signal returns EINTR, with the time left written to `rem` for a relative sleep
-/// (Linux's `do_nanosleep`: interrupted after the deadline passed is a success).
+/// Sleeps (Linux's `do_nanosleep`: interrupted after the deadline passed is a success). On a
+/// signal a relative sleep writes the time left to `rem` and returns ERESTART_RESTARTBLOCK —
+/// EINTR if a handler runs, else `restart_syscall` sleeps on to the same deadline
+/// ([`resume_sleep`]); an absolute one returns ERESTARTNOHAND (restarted as it was unless a
+/// handler runs).
 fn sleep(until: Until, rem: u32, layout: Layout) -> SysResult {
     let start = clock::monotonic_ns();
     let deadline = match until {
         Until::Relative(ns) => start.saturating_add(ns),
         Until::Monotonic(d) => d,
     };
+    match until {
+        Until::Relative(_) => sleep_restartable(deadline, rem, layout),
+        Until::Monotonic(_) => match timer::sleep_until(deadline)? {
+            Woke::Deadline => Ok(0),
+            Woke::Signal => Err(Errno::ERESTARTNOHAND),
+        },
+    }
+}
+
+/// A relative sleep to the monotonic `deadline`; see [`sleep`].
+fn sleep_restartable(deadline: u64, rem: u32, layout: Layout) -> SysResult {
     match timer::sleep_until(deadline)? {
         Woke::Deadline => Ok(0),
         Woke::Signal => {
-            if matches!(until, Until::Relative(_)) && rem != 0 {
+            if rem != 0 {
                 let left = deadline.saturating_sub(clock::monotonic_ns()).max(1);
                 put_timespec(rem, layout, left.min(i64::MAX as u64) as i64)?;
             }
-            Err(Errno::EINTR)
+            let task = proc::current();
+            let mut inner = task.inner.lock();
+            inner.sig.restart_until = deadline;
+            inner.sig.restart_rem = rem;
+            inner.sig.restart_time64 = matches!(layout, Layout::Time64);
+            Err(Errno::ERESTART_RESTARTBLOCK)
         }
     }
+}
+
+/// `restart_syscall` for an interrupted relative sleep: sleeps on to the same monotonic
+/// `deadline` (Linux's `hrtimer_nanosleep_restart`).
+pub fn resume_sleep(deadline: u64, rem: u32, time64: bool) -> SysResult {
+    sleep_restartable(deadline, rem, if time64 { Layout::Time64 } else { Layout::Old32 })
 }
 
 /// nanosleep (162): a relative sleep on CLOCK_MONOTONIC.

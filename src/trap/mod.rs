@@ -13,6 +13,7 @@ mod page_fault;
 use crate::arch::exception::{self, ExceptionKind};
 use crate::arch::trap::TrapFrame;
 use crate::arch::{idt, pic, pit};
+use crate::proc::sigstate::FaultRegs;
 use crate::proc::{self, signals};
 
 /// Called by `trap_common` for every vector.
@@ -48,15 +49,26 @@ fn cpu_exception(frame: &mut TrapFrame) {
         exception::kernel_exception(frame);
     }
     let vector = frame.vector as usize;
-    let kind = ExceptionKind::of(vector);
-    let sig = signals::for_exception(kind);
-    let (mnemonic, name) = exception::name(vector);
-    if kind == ExceptionKind::Arithmetic {
+    let mut info = signals::for_exception(vector, frame.eip);
+    let fpe = if ExceptionKind::of(vector) == ExceptionKind::Arithmetic {
         // The si_code Linux's math_error/do_error_trap would give; a spurious #MF/#XM (no
         // unmasked flag raised) resumes the program without a signal, as on Linux.
         let Some(code) = crate::arch::fpu::sigfpe_code(vector) else { return };
-        let what = format_args!("{mnemonic} {name} (error code {:#x}), si_code {}", frame.error_code, code.name());
-        signals::fatal_exception(frame, what, sig);
+        info.code = code as i32;
+        Some(code)
+    } else {
+        None
+    };
+    let regs = FaultRegs { trapno: vector as u32, err: frame.error_code, cr2: 0 };
+    if signals::force_fault(info, regs) {
+        return; // the handler runs on the way out
     }
-    signals::fatal_exception(frame, format_args!("{mnemonic} {name} (error code {:#x})", frame.error_code), sig);
+    let (mnemonic, name) = exception::name(vector);
+    match fpe {
+        Some(code) => {
+            let what = format_args!("{mnemonic} {name} (error code {:#x}), si_code {}", frame.error_code, code.name());
+            signals::fatal_exception(frame, what, info.signo)
+        }
+        None => signals::fatal_exception(frame, format_args!("{mnemonic} {name} (error code {:#x})", frame.error_code), info.signo),
+    }
 }

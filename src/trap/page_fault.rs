@@ -16,6 +16,7 @@ use crate::arch::trap::TrapFrame;
 use crate::arch::{cpu, protect, stack_guard, useratomic, usercopy};
 use crate::mm::aspace::{self, AddressSpace};
 use crate::proc::signals;
+use crate::proc::sigstate::{FaultRegs, SigInfo};
 use vmcore::fault::{Fault, Refusal};
 use vmcore::layout::KERNEL_BASE;
 use vmcore::mspace::FaultOutcome;
@@ -63,7 +64,11 @@ fn not_resolved(frame: &mut TrapFrame, cr2: u32, fault: &Fault, outcome: FaultOu
     match outcome {
         FaultOutcome::Resolved(flush) => aspace::flush_tlb(flush),
         FaultOutcome::Refused(refusal) if from_user => {
-            signals::fatal_fault(frame, cr2, fault, format_args!("{refusal}"), signals::for_refusal(&refusal))
+            let (sig, code) = signals::for_refusal(&refusal);
+            let regs = FaultRegs { trapno: frame.vector, err: frame.error_code, cr2 };
+            if !signals::force_fault(SigInfo::fault(sig, code, cr2), regs) {
+                signals::fatal_fault(frame, cr2, fault, format_args!("{refusal}"), sig)
+            }
         }
         FaultOutcome::Refused(refusal) => kernel_refused(frame, cr2, refusal),
         FaultOutcome::OutOfMemory if from_user => {

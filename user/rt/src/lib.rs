@@ -16,6 +16,7 @@ pub mod errno;
 pub mod fs;
 pub mod heap;
 pub mod io;
+pub mod signal;
 pub mod start;
 pub mod sys;
 pub mod time;

@@ -73,6 +73,9 @@ fn main(args: Args) -> i32 {
     if args.get(1) == Some(b"--probe-limits") {
         return cases::probe_limits();
     }
+    if args.get(1) == Some(b"--probe-signals") {
+        return cases::probe_signals();
+    }
     let mut kernel: Option<bool> = None; // Some(true) = Linux
     let mut strict = false;
     let mut force = false;

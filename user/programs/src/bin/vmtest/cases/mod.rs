@@ -71,6 +71,7 @@ mod oom;
 mod process;
 mod protection;
 mod selftest;
+mod signals;
 mod stack;
 mod tls;
 mod time;
@@ -81,6 +82,7 @@ pub use limits::probe_limits;
 pub use process::probe;
 pub use selftest::SELFTESTS;
 pub use tls::probe_tls;
+pub use signals::probe_signals;
 
 /// The cases by area, in the order they run and `--list` shows them. Each area's file holds
 /// its table entries next to the case functions.
@@ -101,6 +103,7 @@ static AREAS: &[&[Case]] = &[
     creds::CASES,
     limits::CASES,
     time::CASES,
+    signals::CASES,
     futex::CASES,
 ];
 

@@ -3,6 +3,7 @@
 use super::*;
 
 pub(super) static CASES: &[Case] = &[
+    case!(uname_names_the_kernel, OK, ALL, "uname fills in the kernel's name (the README's worked example)"),
     case!(fork_wait_status, OK, ALL, "exit codes, kill(SIGTERM/SIGKILL), WNOHANG, ECHILD, ESRCH, getppid"),
     case!(fork_storm, OK, ALL, "fork until ENOMEM/EAGAIN (Linux: stop at 64 children), kill and reap all, fork works again"),
     case!(exec_args, OK, ALL, "execve replaces the image and passes argv/envp (incl. 32 x 1 KiB arguments)"),
@@ -236,4 +237,10 @@ fn execve_e2big(ctx: &Ctx) {
     // Still alive and intact.
     expect_bytes(s, 64, b'x', "the argument string after the failed execve");
     ok!(unmap(s, len + PG), "munmap");
+}
+
+fn uname_names_the_kernel(_ctx: &Ctx) {
+    let u = ok!(sys::uname(), "uname");
+    check!(!sys::field_str(&u.sysname).is_empty(), "empty sysname");
+    check!(!sys::field_str(&u.machine).is_empty(), "empty machine");
 }
