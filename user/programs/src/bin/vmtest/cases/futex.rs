@@ -13,6 +13,7 @@ pub(super) static CASES: &[Case] = &[
     case!(futex_requeue, OK, ALL, "CMP_REQUEUE moves one of two waiters to another word (EAGAIN on a stale value); each word's WAKE then wakes one"),
     case!(futex_wake_op, OK, ALL, "WAKE_OP's SET/ADD/OR/ANDN/XOR and shift forms update the word; its comparison decides whether the second word's waiter wakes"),
     case!(futex_kill_waiter, OK, ALL, "SIGKILL ends a futex wait; the killed waiter leaves no waiter behind"),
+    case!(futex_signal_restart, OK, ALL, "a handled signal ends a futex wait with EINTR (with or without a timeout); under SA_RESTART the wait resumes after the handler and a later WAKE ends it"),
     case!(futex_robust_wakes, OK, ALL, "a robust futex's owner dies: the word gets FUTEX_OWNER_DIED and the exit's wake ends another process's shared wait"),
 ];
 
@@ -416,4 +417,48 @@ fn futex_robust_wakes(_ctx: &Ctx) {
     wait_ok(owner, "robust owner");
     wait_code(waiter, 0, "waiter on the dead owner's word (2: timed out, not woken)");
     check_eq!(get(word), FUTEX_WAITERS | FUTEX_OWNER_DIED, "the dead owner's word");
+}
+
+/// The shared counter the SIGUSR1 handler of `futex_signal_restart` bumps (0: none).
+static HANDLED_AT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn count_signal(_sig: i32) {
+    let at = HANDLED_AT.load(core::sync::atomic::Ordering::SeqCst);
+    if at != 0 {
+        set(at, get(at) + 1);
+    }
+}
+
+fn futex_signal_restart(_ctx: &Ctx) {
+    let sh = shared_page();
+    let (w, handled) = (sh, sh + 8);
+    // flags 0: EINTR, without a timeout and with one; SA_RESTART: the wait goes on.
+    for (flags, timed) in [(0, false), (0, true), (rt::signal::SA_RESTART, false)] {
+        set(handled, 0);
+        let pid = spawn(|| {
+            HANDLED_AT.store(handled, core::sync::atomic::Ordering::SeqCst);
+            if rt::signal::sigaction(sys::SIGUSR1, count_signal as *const () as usize, flags, 0).is_err() {
+                return 9;
+            }
+            let t = ts32(20, 0);
+            let arg4 = if timed { t.as_ptr() as usize } else { 0 };
+            code(futex(w, FUTEX_WAIT, 0, arg4, 0, 0))
+        });
+        await_waiters(w, 1);
+        ok!(sys::kill(pid as i32, sys::SIGUSR1), "kill SIGUSR1");
+        for _ in 0..5000 {
+            if get(handled) != 0 {
+                break;
+            }
+            sys::sleep_ms(1);
+        }
+        check_eq!(get(handled), 1, "handler runs (flags {:#x}, timed {})", flags, timed);
+        if flags == 0 {
+            wait_code(pid, 4, "interrupted wait (4: EINTR)");
+        } else {
+            await_waiters(w, 1);
+            check_eq!(futex(w, FUTEX_WAKE, 1, 0, 0, 0), Ok(1), "WAKE of the restarted wait");
+            wait_code(pid, 0, "restarted wait, then woken");
+        }
+    }
 }
