@@ -9,6 +9,7 @@
 pub mod cred;
 pub mod exec;
 pub mod files;
+pub mod futex;
 pub mod robust;
 pub mod rseq;
 pub mod limits;

@@ -61,6 +61,7 @@ mod brk;
 mod cow;
 mod fpu;
 mod creds;
+mod futex;
 mod kernel;
 mod limits;
 mod madvise_mlock;
@@ -103,6 +104,7 @@ static AREAS: &[&[Case]] = &[
     limits::CASES,
     time::CASES,
     signals::CASES,
+    futex::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
