@@ -99,6 +99,73 @@ pub const FPE_FLTINV: i32 = 7;
 /// SIGFPE: subscript out of range.
 pub const FPE_FLTSUB: i32 = 8;
 
+// --- Dispositions, sigaction flags, si_code values, sigaltstack flags (asm-generic/signal.h,
+// signal-defs.h, siginfo.h; the i386 values), added with signal handlers. ---
+
+/// `sa_handler`: the default action.
+pub const SIG_DFL: u32 = 0;
+/// `sa_handler`: ignore the signal.
+pub const SIG_IGN: u32 = 1;
+
+/// `sa_flags`: no SIGCHLD when a child stops or continues.
+pub const SA_NOCLDSTOP: u32 = 0x0000_0001;
+/// `sa_flags`: children do not become zombies.
+pub const SA_NOCLDWAIT: u32 = 0x0000_0002;
+/// `sa_flags`: three-argument handler with siginfo and ucontext.
+pub const SA_SIGINFO: u32 = 0x0000_0004;
+/// `sa_flags`: `sa_restorer` is valid.
+pub const SA_RESTORER: u32 = 0x0400_0000;
+/// `sa_flags`: run on the alternate stack.
+pub const SA_ONSTACK: u32 = 0x0800_0000;
+/// `sa_flags`: restart interrupted system calls.
+pub const SA_RESTART: u32 = 0x1000_0000;
+/// `sa_flags`: do not block the signal in its own handler.
+pub const SA_NODEFER: u32 = 0x4000_0000;
+/// `sa_flags`: reset to SIG_DFL on delivery.
+pub const SA_RESETHAND: u32 = 0x8000_0000;
+
+/// `si_code`: sent by `kill`.
+pub const SI_USER: i32 = 0;
+/// `si_code`: sent by the kernel.
+pub const SI_KERNEL: i32 = 0x80;
+/// `si_code`: sent by `sigqueue`/`rt_sigqueueinfo`.
+pub const SI_QUEUE: i32 = -1;
+/// `si_code`: sent by `tkill`/`tgkill`.
+pub const SI_TKILL: i32 = -6;
+/// SIGSEGV: no mapping at the address.
+pub const SEGV_MAPERR: i32 = 1;
+/// SIGSEGV: the mapping forbids the access.
+pub const SEGV_ACCERR: i32 = 2;
+/// SIGBUS: misaligned access.
+pub const BUS_ADRALN: i32 = 1;
+/// SIGBUS: nonexistent physical address (past the end of a file).
+pub const BUS_ADRERR: i32 = 2;
+/// SIGILL: illegal opcode.
+pub const ILL_ILLOPN: i32 = 2;
+/// SIGTRAP: process breakpoint.
+pub const TRAP_BRKPT: i32 = 1;
+/// SIGTRAP: process trace trap (#DB).
+pub const TRAP_TRACE: i32 = 2;
+/// SIGCHLD: the child exited.
+pub const CLD_EXITED: i32 = 1;
+/// SIGCHLD: the child was killed.
+pub const CLD_KILLED: i32 = 2;
+/// SIGCHLD: the child was killed and dumped core.
+pub const CLD_DUMPED: i32 = 3;
+/// SIGCHLD: the child stopped.
+pub const CLD_STOPPED: i32 = 5;
+/// SIGCHLD: the child continued.
+pub const CLD_CONTINUED: i32 = 6;
+
+/// `ss_flags`: the alternate stack is in use.
+pub const SS_ONSTACK: u32 = 1;
+/// `ss_flags`: the alternate stack is disabled.
+pub const SS_DISABLE: u32 = 2;
+/// `ss_flags`: disarm the alternate stack while a handler runs on it.
+pub const SS_AUTODISARM: u32 = 1 << 31;
+/// Smallest alternate stack (i386 `MINSIGSTKSZ`).
+pub const MINSIGSTKSZ: u32 = 2048;
+
 #[cfg(test)]
 mod tests {
     use super::*;

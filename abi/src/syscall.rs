@@ -132,6 +132,7 @@ macro_rules! syscall_table {
             SYS_FCNTL64 = 221, "fcntl64", [Int, Int, Hex], Int;
             SYS_GETTID = 224, "gettid", [], Int;
             SYS_TKILL = 238, "tkill", [Int, Signal], Int;
+            SYS_FUTEX = 240, "futex", [Ptr, Hex, UInt, Ptr, Ptr, Hex], Int;
             SYS_SET_THREAD_AREA = 243, "set_thread_area", [Ptr], Int;
             SYS_GET_THREAD_AREA = 244, "get_thread_area", [Ptr], Int;
             SYS_EXIT_GROUP = 252, "exit_group", [Int], NoReturn;
@@ -151,6 +152,7 @@ macro_rules! syscall_table {
             SYS_CLOCK_GETRES_TIME64 = 406, "clock_getres_time64", [Clock, Ptr], Int;
             SYS_CLOCK_NANOSLEEP_TIME64 = 407, "clock_nanosleep_time64", [Clock, Hex, Ptr, Ptr], Int;
             SYS_RT_SIGTIMEDWAIT_TIME64 = 421, "rt_sigtimedwait_time64", [Ptr, Ptr, Ptr, UInt], Int;
+            SYS_FUTEX_TIME64 = 422, "futex_time64", [Ptr, Hex, UInt, Ptr, Ptr, Hex], Int;
             SYS_CLONE3 = 435, "clone3", [Ptr, UInt], Int;
         }
     };

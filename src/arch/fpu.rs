@@ -85,7 +85,7 @@ impl FpuArea {
     }
 
     /// The saved x87 control word.
-    #[cfg_attr(not(feature = "ktest"), allow(dead_code))]
+    #[cfg(feature = "ktest")]
     pub fn fcw(&self) -> u16 {
         if fxsr() { img::fx_cwd(&self.0) } else { img::fsave_cwd(self.fsave()) }
     }

@@ -16,6 +16,7 @@ pub mod trap;
 pub mod stack_guard;
 pub mod paging;
 pub mod usercopy;
+pub mod useratomic;
 pub mod protect;
 pub mod rtc;
 pub mod segment;

@@ -31,7 +31,16 @@ pub struct AddressSpace {
     space: spin::RwLock<MSpace>,
     /// mlockall(MCL_FUTURE): later mappings are LOCKED.
     lock_future: core::sync::atomic::AtomicBool,
+    // futex slice:
+    /// Identity for futex keys: from a counter, never reused (directory frames are).
+    id: SpaceId,
 }
+
+/// An address space's identity, never reused (docs/process-model.md, "Futexes").
+pub type SpaceId = u64;
+
+/// The next [`SpaceId`].
+static NEXT_SPACE_ID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
 
 impl fmt::Debug for AddressSpace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -76,7 +85,13 @@ impl AddressSpace {
             pd,
             space: spin::RwLock::new(MSpace::new(pd)),
             lock_future: core::sync::atomic::AtomicBool::new(false),
+            id: NEXT_SPACE_ID.fetch_add(1, Ordering::Relaxed),
         }))
+    }
+
+    /// This space's identity (futex keys).
+    pub fn id(&self) -> SpaceId {
+        self.id
     }
 
     /// Whether mlockall(MCL_FUTURE) is in force.

@@ -11,6 +11,7 @@ pub mod cred;
 pub mod exec;
 pub mod files;
 pub mod group;
+pub mod futex;
 pub mod robust;
 pub mod rseq;
 pub mod limits;

@@ -95,9 +95,7 @@ fn handle_futex_death(uaddr: u32, tid: Pid, pi: bool, pending_op: bool) -> Resul
 /// Wakes one waiter on the futex word at `uaddr` of the current address space (shared key:
 /// Linux's `futex_wake(uaddr, FLAGS_SHARED, 1, FUTEX_BITSET_MATCH_ANY)`), after a robust
 /// futex's owner died or a `clear_child_tid` word was zeroed.
-///
-/// There is no `futex` system call yet, so no task can be waiting on any word and there is
-/// nobody to wake. The futex work makes this call its wake.
 pub fn futex_wake_after_release(uaddr: u32) {
-    let _ = uaddr;
+    // Linux ignores the result (a bad address wakes nobody).
+    let _ = super::futex::futex_wake(uaddr, 1);
 }

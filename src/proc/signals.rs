@@ -347,7 +347,6 @@ pub fn for_refusal(refusal: &Refusal) -> (u32, i32) {
 /// (#OF) SIGSEGV as Linux's `exc_overflow`, #NP/#SS SIGBUS, int3 and the rest SI_KERNEL. #MF/#XM
 /// get their `si_code` from the FPU state's decoder (the caller's: `arch::fpu::sigfpe_code`).
 pub fn for_exception(vector: usize, eip: u32) -> SigInfo {
-    const TRAP_TRACE: i32 = 2;
     match vector {
         1 => return SigInfo::fault(SIGTRAP, TRAP_TRACE, eip),
         4 => return SigInfo::fault(SIGSEGV, SI_KERNEL, 0),
@@ -435,12 +434,19 @@ fn dequeue(inner: &mut TaskInner) -> Option<(SigInfo, SigAction)> {
     };
     recalc(inner);
     let sig = info.signo;
-    let mut actions = inner.sighand.actions.lock();
-    let slot = &mut actions[sig as usize - 1];
-    let act = *slot;
+    let act = inner.sighand.get(sig);
     if act.handler > SIG_IGN && act.flags & SA_RESETHAND != 0 {
-        slot.handler = SIG_DFL;
-        slot.flags &= !SA_SIGINFO;
+        let reset = inner.sighand.modify(|actions| {
+            let slot = &mut actions[sig as usize - 1];
+            slot.handler = SIG_DFL;
+            slot.flags &= !SA_SIGINFO;
+        });
+        if reset.is_err() {
+            // No heap to stop sharing the dispositions with a fork: the process cannot go on
+            // as asked, so it is killed, as the out-of-memory path would.
+            let _ = inner.sig.pending.add(SigInfo::from_pid(SIGKILL, SI_KERNEL, 0), true);
+            recalc(inner);
+        }
     }
     Some((info, act))
 }
@@ -581,7 +587,7 @@ pub fn new_task_state(parent: Option<&TaskInner>) -> Result<TaskSignals, Errno> 
         None => {
             use crate::mm::inject::fallible;
             use alloc::boxed::Box;
-            let hand = fallible(|| Arc::try_new(SigHand::new())).map_err(|_| Errno::ENOMEM)?;
+            let hand = fallible(|| Arc::try_new(SigHand::new()?).map_err(|_| Errno::ENOMEM))?;
             let sig = fallible(|| Box::try_new(ThreadSignals::default())).map_err(|_| Errno::ENOMEM)?;
             let psig = fallible(|| Box::try_new(ProcSignals::default())).map_err(|_| Errno::ENOMEM)?;
             Ok(TaskSignals { hand, sig, psig })
@@ -600,13 +606,14 @@ pub fn for_clone(parent: &TaskInner, share_hand: bool, clear_hand: bool, drop_al
     let hand = if share_hand {
         parent.sighand.clone()
     } else {
-        let copy = parent.sighand.try_copy_arc().map_err(|_| Errno::ENOMEM)?;
+        // A copy-on-write copy: the same table until one side changes it.
+        let copy = fallible(|| Arc::try_new(parent.sighand.copy())).map_err(|_| Errno::ENOMEM)?;
         if clear_hand {
-            for a in copy.actions.lock().iter_mut() {
-                if a.handler != SIG_IGN {
-                    a.handler = SIG_DFL;
+            copy.modify(|table| {
+                for a in table.iter_mut().filter(|a| a.handler != SIG_IGN) {
+                    *a = SigAction::default();
                 }
-            }
+            })?;
         }
         copy
     };
@@ -619,13 +626,26 @@ pub fn for_clone(parent: &TaskInner, share_hand: bool, clear_hand: bool, drop_al
     Ok(TaskSignals { hand, sig, psig })
 }
 
-/// execve: handled signals back to SIG_DFL (ignored ones stay ignored), flags and masks of
-/// every disposition cleared, no alternate stack; the blocked mask and pending sets stay
-/// (Linux's `flush_signal_handlers(t, 1)`).
-pub fn on_exec(inner: &mut TaskInner) {
-    for a in inner.sighand.actions.lock().iter_mut() {
-        let handler = if a.handler == SIG_IGN { SIG_IGN } else { SIG_DFL };
-        *a = SigAction { handler, ..SigAction::default() };
+/// The dispositions execve leaves (Linux's `flush_signal_handlers(t, 1)`): handled signals
+/// back to SIG_DFL, ignored ones still ignored, flags and masks cleared — `None` when they are
+/// already so (nothing to change, the usual case). Made before exec's point of no return:
+/// `ENOMEM` there fails the exec cleanly.
+pub fn exec_dispositions(inner: &TaskInner) -> Result<Option<Arc<Actions>>, Errno> {
+    let now = inner.sighand.all();
+    let reset = |a: &SigAction| SigAction { handler: if a.handler == SIG_IGN { SIG_IGN } else { SIG_DFL }, ..SigAction::default() };
+    if now.iter().all(|a| *a == reset(a)) {
+        return Ok(None);
+    }
+    let mut table = *now;
+    table.iter_mut().for_each(|a| *a = reset(a));
+    crate::mm::inject::fallible(|| Arc::try_new(table)).map(Some).map_err(|_| Errno::ENOMEM)
+}
+
+/// execve, past its point of no return: the dispositions from [`exec_dispositions`], no
+/// alternate stack; the blocked mask and pending sets stay.
+pub fn on_exec(inner: &mut TaskInner, dispositions: Option<Arc<Actions>>) {
+    if let Some(table) = dispositions {
+        inner.sighand.replace(table);
     }
     inner.sig.altstack = AltStack { sp: 0, size: 0, flags: SS_DISABLE };
 }

@@ -9,6 +9,8 @@
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
+use core::mem::MaybeUninit;
+use vmcore::errno::Errno;
 use vmcore::signal::*;
 
 /// A set of signals: signal n is bit n−1 (Linux's `sigset_t` on i386, two words).
@@ -27,59 +29,10 @@ pub const SYNCHRONOUS: SigSet =
 /// Signals whose default action stops the process.
 pub const STOP_SIGNALS: SigSet = sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU);
 
-/// `sa_handler` values.
-pub const SIG_DFL: u32 = 0;
-/// Ignore the signal.
-pub const SIG_IGN: u32 = 1;
-
-/// `sa_flags` bits (Linux i386 values).
-pub const SA_NOCLDSTOP: u32 = 0x0000_0001;
-/// Children do not become zombies.
-pub const SA_NOCLDWAIT: u32 = 0x0000_0002;
-/// Three-argument handler with siginfo and ucontext.
-pub const SA_SIGINFO: u32 = 0x0000_0004;
-/// `sa_restorer` is valid.
-pub const SA_RESTORER: u32 = 0x0400_0000;
-/// Run on the alternate stack.
-pub const SA_ONSTACK: u32 = 0x0800_0000;
-/// Restart interrupted system calls.
-pub const SA_RESTART: u32 = 0x1000_0000;
-/// Do not block the signal in its own handler.
-pub const SA_NODEFER: u32 = 0x4000_0000;
-/// Reset to SIG_DFL on delivery.
-pub const SA_RESETHAND: u32 = 0x8000_0000;
-
-/// `si_code` values.
-pub const SI_USER: i32 = 0;
-/// Sent by the kernel.
-pub const SI_KERNEL: i32 = 0x80;
-/// Sent by `tkill`/`tgkill`.
-pub const SI_TKILL: i32 = -6;
-/// SIGCHLD codes.
-pub const CLD_EXITED: i32 = 1;
-/// Child killed.
-pub const CLD_KILLED: i32 = 2;
-/// Child killed, dumped core.
-pub const CLD_DUMPED: i32 = 3;
-/// Child stopped.
-pub const CLD_STOPPED: i32 = 5;
-/// Child continued.
-pub const CLD_CONTINUED: i32 = 6;
-/// SIGBUS: misaligned access.
-pub const BUS_ADRALN: i32 = 1;
-/// SIGBUS: nonexistent physical address (past the end of a file).
-pub const BUS_ADRERR: i32 = 2;
-/// SIGILL: illegal opcode.
-pub const ILL_ILLOPN: i32 = 2;
-
-/// `sigaltstack` flags.
-pub const SS_ONSTACK: u32 = 1;
-/// The alternate stack is disabled.
-pub const SS_DISABLE: u32 = 2;
-/// Disarm the alternate stack while a handler runs on it.
-pub const SS_AUTODISARM: u32 = 1 << 31;
-/// Smallest alternate stack (i386 `MINSIGSTKSZ`).
-pub const MINSIGSTKSZ: u32 = 2048;
+pub use vmcore::signal::{
+    MINSIGSTKSZ, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTORER, SA_SIGINFO, SIG_DFL, SIG_IGN,
+    SI_KERNEL, SI_TKILL, SI_USER, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK,
+};
 
 /// What a signal does by default (Linux's `SIG_KERNEL_*_MASK` families).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,44 +84,53 @@ impl SigAction {
     }
 }
 
-/// The 64 dispositions (Linux's `sighand_struct`).
+/// The 64 dispositions, signal n's at index n−1.
+pub type Actions = [SigAction; 64];
+
+/// The dispositions (Linux's `sighand_struct`). Linux copies the table at fork; here a fork's
+/// copy shares it until either side changes a disposition (copy on write), so fork does not
+/// copy 1.3 KiB that exec usually replaces anyway.
 pub struct SigHand {
-    /// Signal n's disposition at index n−1.
-    pub actions: spin::Mutex<[SigAction; 64]>,
+    actions: spin::Mutex<Arc<Actions>>,
 }
 
 impl SigHand {
-    /// Every signal at SIG_DFL.
-    pub fn new() -> Self {
-        SigHand { actions: spin::Mutex::new([SigAction::default(); 64]) }
+    /// Every signal at SIG_DFL (the first process; `ENOMEM` without heap).
+    pub fn new() -> Result<Self, Errno> {
+        let table = crate::mm::inject::fallible(|| Arc::try_new([SigAction::default(); 64])).map_err(|_| Errno::ENOMEM)?;
+        Ok(SigHand { actions: spin::Mutex::new(table) })
     }
 
-    /// A copy (fork).
+    /// Fork's copy: the same table until one side changes it.
     pub fn copy(&self) -> Self {
-        SigHand { actions: spin::Mutex::new(*self.actions.lock()) }
+        SigHand { actions: spin::Mutex::new(self.actions.lock().clone()) }
     }
 
-    /// A copy in a new `Arc`, the 1.3 KiB of dispositions copied once, straight into the heap
-    /// block (fork's path: building it on the stack first moved it three times).
-    pub fn try_copy_arc(&self) -> Result<Arc<SigHand>, core::alloc::AllocError> {
-        let mut arc = crate::mm::inject::fallible(Arc::<SigHand>::try_new_uninit)?;
-        let slot = Arc::get_mut(&mut arc).expect("invariant: a fresh Arc is unique");
-        let actions = self.actions.lock();
-        slot.write(SigHand { actions: spin::Mutex::new(*actions) });
-        drop(actions);
-        // SAFETY: written just above.
-        Ok(unsafe { arc.assume_init() })
-    }
 
     /// Signal `sig`'s disposition.
     pub fn get(&self, sig: u32) -> SigAction {
         self.actions.lock()[sig as usize - 1]
     }
-}
 
-impl Default for SigHand {
-    fn default() -> Self {
-        Self::new()
+    /// A snapshot of every disposition.
+    pub fn all(&self) -> Arc<Actions> {
+        self.actions.lock().clone()
+    }
+
+    /// Changes dispositions: `op` runs on a table of this `SigHand`'s own, copied first if a
+    /// fork still shares it (`ENOMEM` if that copy cannot be made; nothing changed then).
+    pub fn modify<R>(&self, op: impl FnOnce(&mut Actions) -> R) -> Result<R, Errno> {
+        let mut table = self.actions.lock();
+        if Arc::get_mut(&mut table).is_none() {
+            let own = crate::mm::inject::fallible(|| Arc::try_new(**table)).map_err(|_| Errno::ENOMEM)?;
+            *table = own;
+        }
+        Ok(op(Arc::get_mut(&mut table).expect("invariant: the table was made this SigHand's own")))
+    }
+
+    /// Installs `table` (exec's reset, prepared before exec's point of no return).
+    pub fn replace(&self, table: Arc<Actions>) {
+        *self.actions.lock() = table;
     }
 }
 
@@ -221,12 +183,19 @@ pub enum QueueError {
 /// A pending set (Linux's `struct sigpending`): standard signals at most once with their
 /// information inline (no allocation, so they can be raised with memory exhausted),
 /// real-time ones queued in order.
-#[derive(Default)]
 pub struct SigPending {
     /// Which signals are pending.
     pub set: SigSet,
-    std: [SigInfo; 32],
+    /// Standard signal n's information at index n; only the slots whose bit is in `set` are
+    /// written (not zeroing 640 bytes per set keeps fork cheap).
+    std: [MaybeUninit<SigInfo>; 32],
     rt: VecDeque<SigInfo>,
+}
+
+impl Default for SigPending {
+    fn default() -> Self {
+        SigPending { set: 0, std: [MaybeUninit::uninit(); 32], rt: VecDeque::new() }
+    }
 }
 
 impl SigPending {
@@ -237,7 +206,7 @@ impl SigPending {
         let sig = info.signo;
         if sig < SIGRTMIN {
             if self.set & sigbit(sig) == 0 {
-                self.std[sig as usize] = info;
+                self.std[sig as usize].write(info);
                 self.set |= sigbit(sig);
             }
             return Ok(());
@@ -256,8 +225,11 @@ impl SigPending {
     /// Removes one instance of `sig` (pending) and returns its information.
     pub fn take(&mut self, sig: u32) -> SigInfo {
         if sig < SIGRTMIN {
+            assert!(self.set & sigbit(sig) != 0, "invariant: only a pending signal is taken");
             self.set &= !sigbit(sig);
-            return self.std[sig as usize];
+            // SAFETY: `sig`'s bit was in `set` (checked), and `add` wrote its slot when it set
+            // the bit.
+            return unsafe { self.std[sig as usize].assume_init_read() };
         }
         let info = match self.rt.iter().position(|i| i.signo == sig) {
             Some(n) => self.rt.remove(n).expect("invariant: position is in the queue"),

@@ -155,7 +155,7 @@ impl Task {
                 thread: Default::default(),
                 sig: Box::default(),
                 psig: Box::default(),
-                sighand: Arc::new(SigHand::new()),
+                sighand: Arc::new(SigHand::new().expect("boot: the idle task's dispositions")),
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: None,

@@ -218,7 +218,6 @@ pub enum Woke {
 /// a pending signal, as in Linux's `do_nanosleep`. `ENOMEM` if the queue cannot grow.
 pub fn sleep_until(deadline: u64) -> Result<Woke, Errno> {
     let pid = super::current_pid();
-    let armed = deadline != u64::MAX;
     loop {
         if now() >= deadline {
             return Ok(Woke::Deadline);
@@ -226,21 +225,30 @@ pub fn sleep_until(deadline: u64) -> Result<Woke, Errno> {
         if super::signals::signal_pending() {
             return Ok(Woke::Signal);
         }
-        {
-            // Interrupts stay off from arming to switching away, so the wake-up cannot come
-            // before the task is asleep.
-            let _irq = IrqGuard::new();
-            if armed {
-                arm(Timer { deadline, pid, kind: Kind::Wake, interval: 0 })?;
-            }
-            let until = if armed { deadline.div_ceil(TICK_NS) } else { u64::MAX };
-            super::sched::block(State::Sleeping { until });
-        }
-        if armed {
-            // Woken early (a signal): the timer is still queued.
-            cancel(deadline, pid, Kind::Wake);
-        }
+        block_until(pid, deadline)?;
     }
+}
+
+/// One sleep of the current task (`pid`): until the monotonic `deadline` (`u64::MAX`: no
+/// timer) or until anything wakes it (a signal it takes or waits for). The caller decides
+/// whether to sleep again. `ENOMEM` if the queue cannot grow.
+pub fn block_until(pid: Pid, deadline: u64) -> Result<(), Errno> {
+    let armed = deadline != u64::MAX;
+    {
+        // Interrupts stay off from arming to switching away, so the wake-up cannot come
+        // before the task is asleep.
+        let _irq = IrqGuard::new();
+        if armed {
+            arm(Timer { deadline, pid, kind: Kind::Wake, interval: 0 })?;
+        }
+        let until = if armed { deadline.div_ceil(TICK_NS) } else { u64::MAX };
+        super::sched::block(State::Sleeping { until });
+    }
+    if armed {
+        // Woken early: the timer is still queued.
+        cancel(deadline, pid, Kind::Wake);
+    }
+    Ok(())
 }
 
 /// `task`'s real-time timer: (time left, interval) in nanoseconds; (0, _) when off.
@@ -291,7 +299,7 @@ pub fn now() -> u64 {
 }
 
 /// Timers pending (the kernel tests).
-#[allow(dead_code)]
+#[cfg(feature = "ktest")]
 pub fn pending() -> usize {
     QUEUE.lock().timers.len()
 }

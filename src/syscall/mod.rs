@@ -13,6 +13,7 @@
 mod clone;
 mod cred;
 mod file;
+mod futex;
 mod limits;
 mod memory;
 mod process;
@@ -166,6 +167,9 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_TKILL, call: |a, _| signal::tkill(a[0] as i32, a[1]) },
     Syscall { nr: nr::SYS_TGKILL, call: |a, _| signal::tgkill(a[0] as i32, a[1] as i32, a[2]) },
     Syscall { nr: nr::SYS_RT_SIGTIMEDWAIT_TIME64, call: |a, _| signal::rt_sigtimedwait(a[0], a[1], a[2], a[3], true) },
+    // futex slice (issue 10, point 4):
+    Syscall { nr: nr::SYS_FUTEX, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Old32) },
+    Syscall { nr: nr::SYS_FUTEX_TIME64, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Time64) },
 ];
 
 use cred::{Which, Width::{Full, Old16}};

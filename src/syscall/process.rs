@@ -49,6 +49,7 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
             None
         }
     };
+    let dispositions = signals::exec_dispositions(&task.inner.lock())?;
     // Past the point of no return: the old image's robust list, clear_child_tid, TLS and rseq
     // go (Linux's exec_mm_release, flush_thread, rseq_execve).
     proc::uaddrs::release(&task, proc::uaddrs::Release::Exec);
@@ -59,7 +60,7 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
         if let Some(hand) = own_hand {
             inner.sighand = hand;
         }
-        signals::on_exec(&mut inner);
+        signals::on_exec(&mut inner, dispositions);
         inner.aspace.replace(fresh.clone())
     };
     if let Some(cred) = cred {

@@ -50,16 +50,11 @@ fn do_sigaction(sig: u32, new: Option<SigAction>) -> Result<SigAction, Errno> {
     }
     let task = proc::current();
     let mut inner = task.inner.lock();
-    let hand = inner.sighand.clone();
-    let old = {
-        let mut actions = hand.actions.lock();
-        let old = actions[sig as usize - 1];
-        if let Some(mut n) = new {
-            n.mask &= !UNBLOCKABLE;
-            actions[sig as usize - 1] = n;
-        }
-        old
-    };
+    let old = inner.sighand.get(sig);
+    if let Some(mut n) = new {
+        n.mask &= !UNBLOCKABLE;
+        inner.sighand.modify(|actions| actions[sig as usize - 1] = n)?;
+    }
     if new.is_some_and(|n| n.ignores(sig)) {
         inner.sig.pending.flush(sigbit(sig));
         inner.psig.shared.flush(sigbit(sig));
@@ -250,7 +245,7 @@ pub fn rt_sigtimedwait(these: u32, uinfo: u32, uts: u32, size: u32, time64: bool
             return Err(Errno::EINVAL);
         }
         let ns = (sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64);
-        Some(proc::timer::now().saturating_add(ns))
+        Some(crate::arch::clock::monotonic_ns().saturating_add(ns))
     };
     loop {
         if let Some(info) = take_from(set) {
@@ -261,7 +256,7 @@ pub fn rt_sigtimedwait(these: u32, uinfo: u32, uts: u32, size: u32, time64: bool
             }
             return Ok(info.signo);
         }
-        if deadline.is_some_and(|d| proc::timer::now() >= d) {
+        if deadline.is_some_and(|d| crate::arch::clock::monotonic_ns() >= d) {
             return Err(Errno::EAGAIN);
         }
         if signals::signal_pending() {
@@ -277,18 +272,9 @@ pub fn rt_sigtimedwait(these: u32, uinfo: u32, uts: u32, size: u32, time64: bool
             (inner.sig.pending.set | inner.psig.shared.set) & set != 0
         };
         if !pending_now {
-            // The timeout is a timer in the queue (nothing scans sleepers); interrupts stay
-            // off from arming to sleeping, so its wake-up cannot come first.
-            let pid = proc::current_pid();
-            let _irq = crate::arch::cpu::IrqGuard::new();
-            if let Some(d) = deadline {
-                proc::timer::arm(proc::timer::Timer { deadline: d, pid, kind: proc::timer::Kind::Wake, interval: 0 })?;
-            }
-            sched::block(State::Sleeping { until: deadline.map_or(u64::MAX, |d| d.div_ceil(crate::arch::clock::TICK_NS)) });
-            drop(_irq);
-            if let Some(d) = deadline {
-                proc::timer::cancel(d, pid, proc::timer::Kind::Wake);
-            }
+            // Woken by an awaited signal (blocked, so not "pending" for signal_pending) or the
+            // deadline: the loop looks again.
+            crate::proc::timer::block_until(proc::current_pid(), deadline.unwrap_or(u64::MAX))?;
         }
         proc::current().inner.lock().sig.waiting_for = 0;
     }

@@ -13,7 +13,7 @@
 
 use crate::arch::exception::{self, PageFaultErrorCode};
 use crate::arch::trap::TrapFrame;
-use crate::arch::{cpu, protect, stack_guard, usercopy};
+use crate::arch::{cpu, protect, stack_guard, useratomic, usercopy};
 use crate::mm::aspace::{self, AddressSpace};
 use crate::proc::signals;
 use crate::proc::sigstate::{FaultRegs, SigInfo};
@@ -35,6 +35,10 @@ pub fn handle(frame: &mut TrapFrame) {
             None => "kernel-mode access to an unmapped or protected kernel address",
         };
         exception::oops(frame, cr2, Some(reason));
+    }
+    if !from_user && useratomic::faults_disabled() {
+        // Linux's faulthandler_disabled(): the access fails and its caller retries unlocked.
+        return fixup_or_oops(frame, cr2, "page fault with faults disabled");
     }
     let Some(outcome) = AddressSpace::with_active(|a| a.fault(&fault)) else {
         if from_user {

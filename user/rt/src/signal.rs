@@ -5,33 +5,17 @@
 use crate::errno::Errno;
 use crate::sys::{nr, syscall0, syscall2, syscall3, syscall4, Timespec};
 
-pub const SIG_DFL: usize = 0;
-pub const SIG_IGN: usize = 1;
-pub const SA_NOCLDSTOP: u32 = 1;
-pub const SA_NOCLDWAIT: u32 = 2;
-pub const SA_SIGINFO: u32 = 4;
-pub const SA_RESTORER: u32 = 0x0400_0000;
-pub const SA_ONSTACK: u32 = 0x0800_0000;
-pub const SA_RESTART: u32 = 0x1000_0000;
-pub const SA_NODEFER: u32 = 0x4000_0000;
-pub const SA_RESETHAND: u32 = 0x8000_0000;
-pub const SIG_BLOCK: usize = 0;
-pub const SIG_UNBLOCK: usize = 1;
-pub const SIG_SETMASK: usize = 2;
-pub const SS_ONSTACK: u32 = 1;
-pub const SS_DISABLE: u32 = 2;
-pub const SI_USER: i32 = 0;
-pub const SI_KERNEL: i32 = 0x80;
-pub const SI_QUEUE: i32 = -1;
-pub const SI_TKILL: i32 = -6;
-pub const SEGV_MAPERR: i32 = 1;
-pub const SEGV_ACCERR: i32 = 2;
-pub const BUS_ADRERR: i32 = 2;
-pub const CLD_EXITED: i32 = 1;
-pub const CLD_KILLED: i32 = 2;
-pub const CLD_STOPPED: i32 = 5;
-pub const CLD_CONTINUED: i32 = 6;
-pub const WCONTINUED: usize = 8;
+pub use abi::signal::{
+    BUS_ADRERR, CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP, SA_NOCLDWAIT, SA_NODEFER,
+    SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SA_SIGINFO, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL,
+    SI_QUEUE, SI_TKILL, SI_USER, SS_DISABLE, SS_ONSTACK,
+};
+pub use crate::sys::{SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, WCONTINUED};
+
+/// `sa_handler` values as the handler field holds them.
+pub const SIG_DFL: usize = abi::signal::SIG_DFL as usize;
+/// Ignore the signal.
+pub const SIG_IGN: usize = abi::signal::SIG_IGN as usize;
 
 /// The bit of signal `sig` in a 64-bit set.
 pub const fn bit(sig: i32) -> u64 {

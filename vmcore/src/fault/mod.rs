@@ -181,8 +181,8 @@ impl SegvReason {
     /// Linux's `si_code`: `SEGV_ACCERR` (2) for `AccessDenied`, else `SEGV_MAPERR` (1).
     pub const fn si_code(self) -> i32 {
         match self {
-            SegvReason::AccessDenied { .. } => 2,
-            _ => 1,
+            SegvReason::AccessDenied { .. } => abi::signal::SEGV_ACCERR,
+            _ => abi::signal::SEGV_MAPERR,
         }
     }
 }

@@ -6,9 +6,10 @@ use super::*;
 impl Fz<'_> {
     /// One random operation.
     fn step(&mut self) {
-        match self.rng.below(137) {
+        match self.rng.below(140) {
             128..=135 => self.op_vm_sequence(),
             136 => self.op_execve_big(),
+            137..=139 => self.op_futex(),
             0..=13 => self.op_mmap(false),
             14..=16 => self.op_mmap(true),
             17..=26 => self.op_munmap(),

@@ -8,7 +8,7 @@
 //!
 //! This file holds the state and `call`, through which every system call goes; the rest is
 //! split by family: `pools` (where arguments come from), `memory`, `files`, `process`,
-//! `system` (uname, ids, nanosleep, reboot, unknown numbers), `vm` (user-mode touches, the VM
+//! `system` (uname, ids, nanosleep, reboot, unknown numbers), `futex`, `vm` (user-mode touches, the VM
 //! sequence) and `lives` (the operation chooser, the batch child, descendants, dying on
 //! purpose).
 
@@ -20,6 +20,7 @@ use rt::abi::flags::*;
 use rt::sys::{self, nr};
 
 mod files;
+mod futex;
 mod lives;
 mod memory;
 mod pools;

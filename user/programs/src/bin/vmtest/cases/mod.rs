@@ -61,6 +61,7 @@ mod brk;
 mod cow;
 mod fpu;
 mod creds;
+mod futex;
 mod kernel;
 mod limits;
 mod madvise_mlock;
@@ -105,6 +106,7 @@ static AREAS: &[&[Case]] = &[
     limits::CASES,
     time::CASES,
     signals::CASES,
+    futex::CASES,
     threads::CASES,
 ];
 
