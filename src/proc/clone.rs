@@ -75,6 +75,11 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         return Err(Errno::EAGAIN);
     }
     let parent = super::current();
+    // A thread added to a group that is being killed would escape the SIGKILLs already sent
+    // (Linux's copy_process checks for a group exit under the siglock).
+    if any(flags, CLONE_THREAD) && (parent.group.exit_status().is_some() || parent.group.exec_task() != 0) {
+        return Err(Errno::EINTR);
+    }
     super::limits::check_nproc(&parent)?;
     let vm = any(flags, CLONE_VM);
     let (aspace, files, name, parent_parent, thread, sigs) = {

@@ -75,7 +75,7 @@ impl ThreadGroup {
     }
 
     /// The tid running `de_thread` (0: none).
-    pub(super) fn exec_task(&self) -> Pid {
+    pub fn exec_task(&self) -> Pid {
         self.exec_task.load(Ordering::Relaxed)
     }
 
