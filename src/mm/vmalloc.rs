@@ -25,6 +25,27 @@ struct Area {
 /// Allocated areas by start address.
 static AREAS: IrqMutex<BTreeMap<u32, Area>> = IrqMutex::new(BTreeMap::new());
 
+/// Most areas the map held since it was last rebuilt (see [`unregister`]).
+static AREAS_PEAK: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// Entries of one B-tree leaf (`BTreeMap`'s node capacity, 2B - 1 with B = 6).
+const ONE_LEAF: usize = 11;
+
+/// Removes the area at `start`. A `BTreeMap` keeps the nodes a burst of areas split it into
+/// (two half-full leaves do not merge), so the kernel heap would not come back to the byte
+/// after many tasks came and went (the leak checks compare it exactly): once the map fits one
+/// leaf again after it held more, it is rebuilt as that one leaf.
+fn unregister(areas: &mut BTreeMap<u32, Area>, start: u32) -> Option<Area> {
+    use core::sync::atomic::Ordering::Relaxed;
+    let area = areas.remove(&start)?;
+    if areas.len() <= ONE_LEAF && AREAS_PEAK.load(Relaxed) > ONE_LEAF {
+        let all = core::mem::take(areas);
+        *areas = all.into_iter().collect();
+        AREAS_PEAK.store(areas.len(), Relaxed);
+    }
+    Some(area)
+}
+
 /// Why a vmalloc request failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VmallocError {
@@ -95,7 +116,7 @@ impl VmArea {
 
 impl Drop for VmArea {
     fn drop(&mut self) {
-        let area = AREAS.lock().remove(&self.start.as_u32()).expect("invariant: live area is registered");
+        let area = unregister(&mut AREAS.lock(), self.start.as_u32()).expect("invariant: live area is registered");
         let first = Page::new(self.start);
         if area.physical {
             for i in 0..self.pages {
@@ -124,6 +145,7 @@ fn reserve(pages: u32, label: &'static str, physical: bool) -> Result<VirtAddr, 
         _ => return Err(VmallocError::NoAddressSpace),
     }
     areas.insert(candidate, Area { pages, label, physical });
+    AREAS_PEAK.fetch_max(areas.len(), core::sync::atomic::Ordering::Relaxed);
     Ok(VirtAddr::new(candidate))
 }
 
@@ -135,7 +157,7 @@ pub fn vmalloc(bytes: usize, label: &'static str) -> Result<VmArea, VmallocError
     let pages = u32::try_from(bytes.div_ceil(PAGE_SIZE as usize)).map_err(|_| VmallocError::NoAddressSpace)?;
     let start = reserve(pages, label, false)?;
     if kspace::map_fresh(start, pages).is_err() {
-        AREAS.lock().remove(&start.as_u32());
+        unregister(&mut AREAS.lock(), start.as_u32());
         return Err(VmallocError::OutOfFrames);
     }
     Ok(VmArea { start, pages })
