@@ -106,7 +106,6 @@ impl SigHand {
         SigHand { actions: spin::Mutex::new(self.actions.lock().clone()) }
     }
 
-
     /// Signal `sig`'s disposition.
     pub fn get(&self, sig: u32) -> SigAction {
         self.actions.lock()[sig as usize - 1]
