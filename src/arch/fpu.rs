@@ -203,10 +203,9 @@ pub fn load(area: &FpuArea) {
         // so FXRSTOR cannot fault.
         unsafe { asm!("fxrstor [{}]", in(reg) area.0.as_ptr(), options(nostack, preserves_flags, readonly)) };
     } else {
-        // SAFETY: FRSTOR reads 108 bytes of `area`. It is a waiting instruction, so FNINIT
-        // first clears whatever error the registers held pending (it would be #MF in the
-        // kernel); the error pending in `area`, if any, is raised at the task's next FPU
-        // instruction, as with FXRSTOR.
+        // SAFETY: FRSTOR reads 108 bytes of `area`; FNINIT first clears an error the registers
+        // held pending (FRSTOR waits: it would be #MF in the kernel); one pending in `area` is
+        // raised at the task's next FPU instruction, as with FXRSTOR.
         unsafe { asm!("fninit", "frstor [{}]", in(reg) area.0.as_ptr(), options(nostack, preserves_flags, readonly)) };
     }
 }

@@ -151,10 +151,10 @@ pub unsafe fn syscall6(
 ) -> usize {
     let rest = [a4, a5, a6];
     let ret: usize;
-    // SAFETY: ESI and EBP cannot be asm operands, so they are saved on the stack, loaded from
-    // `rest` (pointed to by EDI, which is then overwritten with argument 5) and restored after
-    // the call; the pushes are balanced before the asm block ends. `rest` lives across the
-    // block. EDI is declared clobbered.
+    // ESI and EBP cannot be asm operands: they are saved on the stack, loaded from `rest`
+    // (pointed to by EDI, which is then overwritten with argument 5) and restored after the call.
+    // SAFETY: the pushes are balanced before the asm block ends; `rest` lives across the
+    // block; EDI is declared clobbered.
     unsafe {
         asm!(
             "push ebp",

@@ -378,6 +378,7 @@ fn clone3_args(_ctx: &Ctx) {
     args[12] = 1;
     err!(clone3(&args, 128), Errno::E2BIG, "a non-zero unknown tail");
     args[12] = 0;
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     err!(res(unsafe { syscall2(nr::SYS_CLONE3, 0xC000_0000, 64) }), Errno::EFAULT, "a kernel pointer");
     let bad: [(usize, u64, &str); 6] = [
         (0, 1 << 34, "an unknown flag bit"),

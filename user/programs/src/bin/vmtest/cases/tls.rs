@@ -34,11 +34,13 @@ const GLIBC_FLAGS: u32 = SEG_32BIT | LIMIT_IN_PAGES | USEABLE;
 type UserDesc = [u32; 4];
 
 fn set_area(d: &mut UserDesc) -> Result<usize, Errno> {
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     res(unsafe { syscall1(SET_THREAD_AREA, d as *mut UserDesc as usize) })
 }
 
 fn get_area(entry: u32) -> Result<UserDesc, Errno> {
     let mut d: UserDesc = [entry, 0, 0, 0];
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     res(unsafe { syscall1(GET_THREAD_AREA, &mut d as *mut UserDesc as usize) }).map(|_| d)
 }
 
@@ -134,6 +136,7 @@ fn tls_invalid(_ctx: &Ctx) {
     err!(get_area(5), Errno::EINVAL, "get_thread_area(5)");
     err!(get_area(9), Errno::EINVAL, "get_thread_area(9)");
     err!(get_area(u32::MAX), Errno::EINVAL, "get_thread_area(-1)");
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     err!(res(unsafe { syscall1(SET_THREAD_AREA, 0) }), Errno::EFAULT, "set_thread_area(NULL)");
     err!(res(unsafe { syscall1(GET_THREAD_AREA, 0) }), Errno::EFAULT, "get_thread_area(NULL)");
     err!(res(unsafe { syscall1(SET_THREAD_AREA, 0xc000_0000) }), Errno::EFAULT, "set_thread_area(kernel)");
@@ -238,15 +241,18 @@ fn tls_fork_exec_switch(ctx: &Ctx) {
 }
 
 fn set_robust_list_raw(head: usize, len: usize) -> Result<usize, Errno> {
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     res(unsafe { syscall2(nr::SYS_SET_ROBUST_LIST, head, len) })
 }
 
 fn get_robust_list(pid: i32, head: &mut u32, len: &mut u32) -> Result<usize, Errno> {
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     res(unsafe { syscall3(nr::SYS_GET_ROBUST_LIST, pid as usize, head as *mut u32 as usize, len as *mut u32 as usize) })
 }
 
 fn tid_and_robust_list(_ctx: &Ctx) {
     let me = sys::getpid();
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     check_eq!(ok!(res(unsafe { syscall0(nr::SYS_GETTID) }), "gettid"), me as usize, "gettid");
     let word = map(PG);
     check_eq!(ok!(res(unsafe { syscall1(nr::SYS_SET_TID_ADDRESS, word) }), "set_tid_address"), me as usize, "set_tid_address's result");
@@ -263,6 +269,7 @@ fn tid_and_robust_list(_ctx: &Ctx) {
     ok!(get_robust_list(me as i32, &mut head, &mut len), "get_robust_list(own pid)");
     check_eq!(head as usize, word, "head by pid");
     err!(get_robust_list(0x3fff_fff0, &mut head, &mut len), Errno::ESRCH, "unknown pid");
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     err!(res(unsafe { syscall3(nr::SYS_GET_ROBUST_LIST, 0, word, 0) }), Errno::EFAULT, "NULL len_ptr");
     err!(res(unsafe { syscall3(nr::SYS_GET_ROBUST_LIST, 0, 0, word) }), Errno::EFAULT, "NULL head_ptr");
     let pid = spawn(|| {
@@ -271,6 +278,7 @@ fn tid_and_robust_list(_ctx: &Ctx) {
             return 1;
         }
         // The child's own tid.
+        // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
         let tid = unsafe { syscall0(nr::SYS_GETTID) } as u32;
         if tid != sys::getpid() || tid == me {
             return 2;
@@ -304,6 +312,7 @@ const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
 fn robust_list_owner_died(_ctx: &Ctx) {
     // Shared memory outlives the child: head at 0, entries at 64.., words at entry + 16.
     let sh = ok!(mmap_raw(0, PG, sys::PROT_READ | sys::PROT_WRITE, sys::MAP_SHARED | sys::MAP_ANONYMOUS, -1, 0), "MAP_SHARED");
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     let w = |a: usize, v: u32| unsafe { (a as *mut u32).write_volatile(v) };
     let r = |a: usize| unsafe { (a as *const u32).read_volatile() };
     let pid = spawn(|| {
@@ -325,6 +334,7 @@ fn robust_list_owner_died(_ctx: &Ctx) {
             return 1;
         }
         // A lone task's clear_child_tid is not written at exit (Linux: mm_users == 1).
+        // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
         unsafe { syscall1(nr::SYS_SET_TID_ADDRESS, sh + 512) };
         0
     });
@@ -361,16 +371,19 @@ const RSEQ_SIG: u32 = 0x5305_3053;
 /// A 32-byte aligned rseq area in a fresh page, cpu_id preset to garbage.
 fn rseq_area() -> usize {
     let p = map(PG);
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     unsafe { ((p + 4) as *mut u32).write_volatile(0xdead) };
     p
 }
 
 fn rseq(area: usize, len: u32, flags: u32, sig: u32) -> Result<usize, Errno> {
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     res(unsafe { syscall4(nr::SYS_RSEQ, area, len as usize, flags as usize, sig as usize) })
 }
 
 fn rseq_register(_ctx: &Ctx) {
     let area = rseq_area();
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     let r = |a: usize| unsafe { (a as *const u32).read_volatile() };
     err!(rseq(area + 4, 32, 0, RSEQ_SIG), Errno::EINVAL, "unaligned area");
     err!(rseq(area, 20, 0, RSEQ_SIG), Errno::EINVAL, "length 20");
@@ -379,6 +392,7 @@ fn rseq_register(_ctx: &Ctx) {
     err!(rseq(area, 32, 1, RSEQ_SIG), Errno::EINVAL, "unregister when none");
     err!(rseq(0xc000_0000, 32, 0, RSEQ_SIG), Errno::EFAULT, "kernel address");
     // Registration clears whatever rseq_cs held (as Linux 6.1 was seen to do).
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     unsafe { ((area + 8) as *mut u32).write_volatile(0xc000_0000) };
     ok!(rseq(area, 32, 0, RSEQ_SIG), "register");
     check_eq!(r(area + 8), 0, "rseq_cs after registering");
@@ -451,12 +465,14 @@ fn rseq_abort_on_preemption(_ctx: &Ctx) {
     wait(other);
     check_eq!(aborted, 1, "resumed at the abort handler");
     // The kernel cleared rseq_cs when it aborted the section.
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     check_eq!(unsafe { ((area + 8) as *const u32).read_volatile() }, 0, "rseq_cs cleared");
 }
 
 fn rseq_bad_descriptor(_ctx: &Ctx) {
     let area = rseq_area();
     let desc = map(PG);
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     let w = |a: usize, v: u32| unsafe { (a as *mut u32).write_volatile(v) };
     // A descriptor of a version the kernel does not know, outside any section.
     w(desc, 1);
@@ -491,6 +507,7 @@ fn rseq_bad_descriptor(_ctx: &Ctx) {
 }
 
 fn getrandom(buf: usize, len: usize, flags: u32) -> Result<usize, Errno> {
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     res(unsafe { syscall3(nr::SYS_GETRANDOM, buf, len, flags as usize) })
 }
 
@@ -516,6 +533,7 @@ fn getrandom_works(_ctx: &Ctx) {
     // A large request is served whole.
     let big = map(64 * PG);
     check_eq!(ok!(getrandom(big, 64 * PG, 0), "256 KiB"), 64 * PG, "count");
+    // SAFETY: a raw system call or segment load on this test's own data (or a deliberately bad pointer the kernel must refuse).
     let zero_pages = (0..64).filter(|i| (0..PG).all(|j| unsafe { peek(big + i * PG + j) } == 0)).count();
     check_eq!(zero_pages, 0, "pages left zero");
 }
