@@ -87,7 +87,7 @@ debug: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
 	qemu-system-i386 -cdrom $(BUILD)/kernel.iso -boot d -display none -serial mon:stdio \
 		-no-reboot -s -S $(QEMU_FLAGS)
 
-test: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
+test: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ctests/.stamp
 	BUILD=$(BUILD) tools/test.sh
 
 test-ring3: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)

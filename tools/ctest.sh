@@ -8,16 +8,18 @@
 # With LINUX-LOG (the console of `make test-linux`, build/test-linux/linux-test.log) it also
 # compares the C tests' verdict lines with Linux's, line by line, and prints the differences
 # (informative: the counts decide).
-#   CTEST_TIMEOUT (s, default 900), CTEST_MEM (default 256M), QEMU_FLAGS.
+#   CTEST_PROGRAMS (default: all six), CTEST_TIMEOUT (s, default 900), CTEST_MEM (default 256M),
+#   QEMU_FLAGS.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 elf=$1 sym=$2 ctests=$3 out=$4 linux_log=${5:-}
 mkdir -p "$out"
 log=$out/ctest.log
 files=()
-for p in c_run c_basic c_threads c_signals c_limits c_time c_ids; do files+=("$ctests/$p"); done
+programs=${CTEST_PROGRAMS:-c_basic c_threads c_signals c_limits c_time c_ids}
+for p in c_run $programs; do files+=("$ctests/$p"); done
 "$here/mkinitrd.sh" "$out/initrd.cpio" "${files[@]}"
-"$here/mkiso.sh" "$out/ctest.iso" "$elf" "$sym" 0 "log=warn panic=poweroff init=/bin/c_run" "$out/initrd.cpio" initrd
+"$here/mkiso.sh" "$out/ctest.iso" "$elf" "$sym" 0 "log=warn panic=poweroff init=/bin/c_run -- $programs" "$out/initrd.cpio" initrd
 echo "=== glibc C tests on our kernel (c_run as init, -m ${CTEST_MEM:-256M})"
 # shellcheck disable=SC2086
 QEMU_MEM=${CTEST_MEM:-256M} "$here/qemu.sh" "$out/ctest.iso" "$log" "${CTEST_TIMEOUT:-900}" ${QEMU_FLAGS:-}
@@ -51,5 +53,6 @@ if [ -n "$linux_log" ] && [ -f "$linux_log" ] && grep -q '^c_run: done' "$linux_
         grep -E '^[-+][^-+]' "$out/verdicts.diff" | head -n 40
     fi
 fi
+echo "$passed $failed" > "$out/counts"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

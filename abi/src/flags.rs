@@ -374,3 +374,7 @@ mod tests {
         }
     }
 }
+
+/// `openat` and the other `*at` calls: the directory argument that means "the working
+/// directory".
+pub const AT_FDCWD: i32 = -100;

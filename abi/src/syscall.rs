@@ -142,6 +142,7 @@ macro_rules! syscall_table {
             SYS_CLOCK_GETRES = 266, "clock_getres", [Clock, Ptr], Int;
             SYS_CLOCK_NANOSLEEP = 267, "clock_nanosleep", [Clock, Hex, Ptr, Ptr], Int;
             SYS_TGKILL = 270, "tgkill", [Int, Int, Signal], Int;
+            SYS_OPENAT = 295, "openat", [Int, Path, OpenFlags, Mode], Int;
             SYS_SET_ROBUST_LIST = 311, "set_robust_list", [Ptr, UInt], Int;
             SYS_GET_ROBUST_LIST = 312, "get_robust_list", [Int, Ptr, Ptr], Int;
             SYS_PRLIMIT64 = 340, "prlimit64", [Int, Int, Ptr, Ptr], Int;

@@ -29,6 +29,9 @@ pub enum Kind {
 pub struct OpenFile {
     /// What it refers to.
     pub kind: Kind,
+    /// The absolute path a directory was opened by (what `openat` resolves relative paths
+    /// against); `None` for anything else.
+    pub dir_path: Option<String>,
     /// Opened for reading.
     pub readable: bool,
     /// Opened for writing.
@@ -39,11 +42,12 @@ pub struct OpenFile {
 impl OpenFile {
     /// The console, readable and writable.
     pub fn console() -> Self {
-        Self { kind: Kind::Console, readable: true, writable: true, offset: spin::Mutex::new(0) }
+        Self { kind: Kind::Console, dir_path: None, readable: true, writable: true, offset: spin::Mutex::new(0) }
     }
 
-    /// Opens a resolved node with `open` flags; everything but the console is read-only.
-    pub fn open(node: Node, flags: u32) -> Result<Self, Errno> {
+    /// Opens the node `path` resolved to with `open` flags; everything but the console is
+    /// read-only.
+    pub fn open(path: &str, node: Node, flags: u32) -> Result<Self, Errno> {
         let (readable, writable) = match flags & O_ACCMODE {
             O_RDONLY => (true, false),
             O_WRONLY => (false, true),
@@ -62,7 +66,11 @@ impl OpenFile {
             Node::File(f) => Kind::Regular(f),
             Node::Generated(bytes) => Kind::Snapshot(bytes),
         };
-        Ok(Self { kind, readable, writable, offset: spin::Mutex::new(0) })
+        let dir_path = match kind {
+            Kind::Dir(_) => Some(String::from(path)),
+            _ => None,
+        };
+        Ok(Self { kind, dir_path, readable, writable, offset: spin::Mutex::new(0) })
     }
 
     fn bytes(&self) -> Option<&[u8]> {

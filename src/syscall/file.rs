@@ -1,23 +1,74 @@
-//! File system calls: open, close, read, write, lseek, fstat64, getdents64.
+//! File system calls: open, openat, close, read, write, lseek, fstat64, getdents64.
 
 use super::uptr::{UserBuf, UserPtr};
 use super::SysResult;
 use crate::fs::file::{Kind, OpenFile};
 use crate::proc;
+use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use vmcore::errno::Errno;
+use vmcore::syscall_abi::flags::AT_FDCWD;
 
 fn file(fd: u32) -> Result<Arc<OpenFile>, Errno> {
     proc::current().files()?.get(fd)
 }
 
 /// open: initrd files and directories, `/proc` files; everything is read-only.
-pub fn open(path: UserPtr<u8>, flags: u32, _mode: u32) -> SysResult {
+pub fn open(path: UserPtr<u8>, flags: u32, mode: u32) -> SysResult {
+    openat(AT_FDCWD, path, flags, mode)
+}
+
+/// openat (295): `path` relative to the directory open as `dirfd`, or to the working
+/// directory for `AT_FDCWD` (the root: there is no `chdir` yet); an absolute path ignores
+/// `dirfd`. EBADF for a `dirfd` that is not open, ENOTDIR for one that is not a directory, as
+/// Linux checks them (only when the path is relative).
+pub fn openat(dirfd: i32, path: UserPtr<u8>, flags: u32, _mode: u32) -> SysResult {
     let path = path.read_path()?;
-    let node = crate::fs::lookup(&path)?;
-    let file = crate::mm::inject::fallible(|| Arc::try_new(OpenFile::open(node, flags)?).map_err(|_| Errno::ENOMEM))?;
+    let full = if path.starts_with('/') {
+        path
+    } else {
+        let base = if dirfd == AT_FDCWD {
+            String::from("/")
+        } else {
+            let dir = file(u32::try_from(dirfd).map_err(|_| Errno::EBADF)?)?;
+            dir.dir_path.clone().ok_or(Errno::ENOTDIR)?
+        };
+        join(&base, &path)?
+    };
+    let node = crate::fs::lookup(&full)?;
+    let file = crate::mm::inject::fallible(|| Arc::try_new(OpenFile::open(&full, node, flags)?).map_err(|_| Errno::ENOMEM))?;
     let limit = proc::limits::current_cur(proc::limits::RLIMIT_NOFILE);
     proc::current().files()?.install(file, limit)
+}
+
+/// `base/rel` without `.` components and with `..` going up (never above `/`); ENOENT for an
+/// empty relative path, as Linux's lookup of "".
+fn join(base: &str, rel: &str) -> Result<String, Errno> {
+    if rel.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    crate::mm::inject::fallible(|| parts.try_reserve(base.len() / 2 + rel.len() / 2 + 1)).map_err(|_| Errno::ENOMEM)?;
+    for part in base.split('/').chain(rel.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut out = String::new();
+    crate::mm::inject::fallible(|| out.try_reserve(base.len() + rel.len() + 2)).map_err(|_| Errno::ENOMEM)?;
+    for p in &parts {
+        out.push('/');
+        out.push_str(p);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    Ok(out)
 }
 
 /// close.

@@ -55,6 +55,7 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_READ, call: |a, _| file::read(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_WRITE, call: |a, _| file::write(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_OPEN, call: |a, _| file::open(uptr::UserPtr::new(a[0]), a[1], a[2]) },
+    Syscall { nr: nr::SYS_OPENAT, call: |a, _| file::openat(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3]) },
     Syscall { nr: nr::SYS_CLOSE, call: |a, _| file::close(a[0]) },
     Syscall { nr: nr::SYS_WAITPID, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], uptr::UserPtr::new(0)) },
     Syscall { nr: nr::SYS_EXECVE, call: |a, f| process::execve(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2]), f) },

@@ -59,6 +59,7 @@ macro_rules! case {
 mod bad_pointers;
 mod brk;
 mod cow;
+mod files;
 mod fpu;
 mod creds;
 mod futex;
@@ -108,6 +109,7 @@ static AREAS: &[&[Case]] = &[
     signals::CASES,
     futex::CASES,
     threads::CASES,
+    files::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
