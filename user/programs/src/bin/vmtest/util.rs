@@ -408,3 +408,15 @@ pub fn copying_fd() -> Option<i32> {
         Err(_) => true, // no fstat64: assume a console
     })
 }
+
+/// Recurses `depth` levels deep with a 4,000-byte frame each (the stack grows about 4 KiB a
+/// level); returns a sum that depends on every frame, so nothing is optimised away.
+#[inline(never)]
+pub fn recurse(depth: usize) -> u32 {
+    let mut frame = [0u8; 4000];
+    frame[0] = depth as u8;
+    frame[3999] = depth as u8;
+    let frame = core::hint::black_box(&mut frame);
+    let below = if depth == 0 { 0 } else { recurse(depth - 1) };
+    below + frame[0] as u32 + frame[3999] as u32
+}

@@ -245,16 +245,6 @@ fn rlimit_data(_ctx: &Ctx) {
     wait_ok(pid, "RLIMIT_DATA child");
 }
 
-#[inline(never)]
-fn recurse(depth: usize) -> u32 {
-    let mut frame = [0u8; 4000];
-    frame[0] = depth as u8;
-    frame[3999] = depth as u8;
-    let frame = core::hint::black_box(&mut frame);
-    let below = if depth == 0 { 0 } else { recurse(depth - 1) };
-    below + frame[0] as u32 + frame[3999] as u32
-}
-
 fn rlimit_stack(_ctx: &Ctx) {
     let want: u32 = (0..=260usize).map(|d| 2 * (d as u8) as u32).sum();
     expect_ok("1 MiB of stack under a 4 MiB RLIMIT_STACK", || {

@@ -112,26 +112,25 @@ fn sig_handler_runs(_ctx: &Ctx) {
     err!(sig::sigaction(0, plain as *const () as usize, 0, 0), Errno::EINVAL, "sigaction(0)");
 }
 
-extern "C" fn fix_protection(_s: i32, info: *mut SigInfo, _uc: *mut u8) {
+/// Counts a fault signal and records its signo, code and address; returns the faulting page.
+fn record_fault(info: *mut SigInfo) -> usize {
     // SAFETY: the kernel passes a valid siginfo.
     let i = unsafe { *info };
     COUNT.fetch_add(1, SeqCst);
     INFO[0].store(i.signo() as u32, SeqCst);
     INFO[2].store(i.code() as u32, SeqCst);
     INFO[3].store(i.addr() as u32, SeqCst);
-    let page = i.addr() & !(PG - 1);
+    i.addr() & !(PG - 1)
+}
+
+extern "C" fn fix_protection(_s: i32, info: *mut SigInfo, _uc: *mut u8) {
+    let page = record_fault(info);
     // SAFETY: the page is this case's own mapping.
     let _ = unsafe { sys::mprotect(page, PG, sys::PROT_READ | sys::PROT_WRITE) };
 }
 
 extern "C" fn map_here(_s: i32, info: *mut SigInfo, _uc: *mut u8) {
-    // SAFETY: the kernel passes a valid siginfo.
-    let i = unsafe { *info };
-    COUNT.fetch_add(1, SeqCst);
-    INFO[0].store(i.signo() as u32, SeqCst);
-    INFO[2].store(i.code() as u32, SeqCst);
-    INFO[3].store(i.addr() as u32, SeqCst);
-    let page = i.addr() & !(PG - 1);
+    let page = record_fault(info);
     let _ = mmap_raw(
         page,
         PG,

@@ -8,16 +8,6 @@ pub(super) static CASES: &[Case] = &[
     case!(stack_far, SEGV, ALL, "a touch 16 MiB below the stack (nothing mapped) kills: beyond the stack limit"),
 ];
 
-#[inline(never)]
-fn recurse(depth: usize) -> u32 {
-    let mut frame = [0u8; 4000];
-    frame[0] = depth as u8;
-    frame[3999] = depth as u8;
-    let frame = core::hint::black_box(&mut frame);
-    let below = if depth == 0 { 0 } else { recurse(depth - 1) };
-    below + frame[0] as u32 + frame[3999] as u32
-}
-
 fn stack_grow(ctx: &Ctx) {
     let s = sp() & !(PG - 1);
     // A mapping 3 MiB below: after growing 1 MiB the gap to it is still 2 MiB (> the 1 MiB
