@@ -183,6 +183,7 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_PWRITE64, call: |a, _| fd::pwrite64(a[0], uptr::UserBuf::new(a[1], a[2]), a[3], a[4]) },
     Syscall { nr: nr::SYS_FCNTL64, call: |a, _| fd::fcntl(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_DUP3, call: |a, _| fd::dup3(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_LLSEEK, call: |a, _| file::llseek(a[0], a[1], a[2], uptr::UserPtr::new(a[3]), a[4]) },
 ];
 
 use cred::{Which, Width::{Full, Old16}};
