@@ -7,6 +7,7 @@
 //! meaning: with several CPUs they read a per-CPU area, and their callers do not change.
 
 pub mod clone;
+pub mod cpustat;
 pub mod cred;
 pub mod exec;
 pub mod files;

@@ -26,6 +26,9 @@ mod tls;
 mod time;
 pub mod uptr;
 
+pub use memory::max_map_count;
+pub use system::{NODENAME, SYSNAME};
+
 use crate::arch::trap::TrapFrame;
 use crate::proc;
 use core::sync::atomic::{AtomicU32, Ordering};
