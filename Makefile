@@ -30,12 +30,17 @@ all: iso
 setup:
 	@tools/setup.sh
 
-$(BUILD)/kernel.elf: $(KERNEL_SRC) | setup
+# build/kernel.elf is the last PROFILE's: a stamp per profile makes a change of PROFILE rebuild it.
+PROFILE_STAMP := $(BUILD)/.profile-$(PROFILE)
+$(PROFILE_STAMP):
+	@mkdir -p $(BUILD) && rm -f $(BUILD)/.profile-* && touch $@
+
+$(BUILD)/kernel.elf: $(KERNEL_SRC) $(PROFILE_STAMP) | setup
 	cargo kbuild $(CARGO_PROFILE)
 	@mkdir -p $(BUILD)
 	cp $(TARGET_DIR)/kernel $@
 
-$(BUILD)/ktest/kernel.elf: $(KERNEL_SRC) | setup
+$(BUILD)/ktest/kernel.elf: $(KERNEL_SRC) $(PROFILE_STAMP) | setup
 	cargo kbuild $(CARGO_PROFILE) --features ktest
 	@mkdir -p $(BUILD)/ktest
 	cp $(TARGET_DIR)/kernel $@
