@@ -127,6 +127,7 @@ pub fn exit_current(status: WaitStatus) -> ! {
         exit_thread(status);
     }
     let status = group.start_exit(status);
+    log::debug!("[{} {}] exit: {status:?} after {} resolved page faults", task.pid(), task.inner.lock().name, task.usage.own(true, None).minflt);
     if group.tgid == INIT_PID {
         drop(task);
         drop(group);
