@@ -32,7 +32,7 @@ fn is_process(t: &Task) -> bool {
 /// The process with the lowest pid at `at` or above for which `pick` holds, stepping by key so
 /// the caller may use the scheduler mutably between steps.
 fn next_process(s: &Scheduler, at: Pid, pick: impl Fn(&Task) -> bool) -> Option<Arc<Task>> {
-    s.tasks.range(at..).map(|(_, t)| t).find(|t| is_process(t) && pick(t)).cloned()
+    s.tasks.range(at..).map(|(_, t)| t).find(|t| pick(t) && is_process(t)).cloned()
 }
 
 /// The process group of the process task `pid` (any of its threads) belongs to.

@@ -62,6 +62,13 @@ pub fn send_from_interrupt(s: &mut Scheduler, pid: Pid, sig: u32) -> bool {
 /// parent). For interrupt context with the scheduler locked, where the interrupted code may
 /// hold one (one CPU: nothing takes them between this test and the send).
 pub fn lockable(s: &Scheduler, t: &Task) -> bool {
+    let Some(parent) = t.inner.try_lock().map(|i| i.parent) else { return false };
+    threads_free(s, t) && s.tasks.get(&parent).is_none_or(|p| threads_free(s, p))
+}
+
+/// Whether the locks of every thread of `t`'s process, their dispositions' and the process's
+/// signal state are free.
+fn threads_free(s: &Scheduler, t: &Task) -> bool {
     let free = |t: &Task| match t.inner.try_lock() {
         Some(inner) => inner.sighand.is_free() && t.group.sig.try_lock().is_some(),
         None => false,
@@ -73,11 +80,7 @@ pub fn lockable(s: &Scheduler, t: &Task) -> bool {
             return false;
         }
     }
-    let parent = t.inner.try_lock().map(|i| i.parent);
-    match parent {
-        None => false,
-        Some(p) => s.tasks.get(&p).is_none_or(|p| free(p)),
-    }
+    true
 }
 
 /// The first thread of `group` whose tid is `at` or above (every thread's tid is at least its
