@@ -3,7 +3,8 @@
 //! state's life cycle (fork, exec, exit).
 //!
 //! Split by concept: delivery in [`super::sigdeliver`], faults in [`super::sigfault`], group
-//! stop/continue in [`super::jobctl`], state in [`super::sigstate`], frames in
+//! stop/continue in [`super::jobctl`], the parent's SIGCHLD in [`super::sigchld`], fork's and
+//! exec's share in [`super::siglife`], state in [`super::sigstate`], frames in
 //! [`super::sigframe`]. A thread's own state is in its `TaskInner`, the process's (shared
 //! pending set, stop state) in its `ThreadGroup` — locks in the order scheduler → a task's lock
 //! → the group's `sig`, which is held only briefly. The "something to deliver" check on every
@@ -21,6 +22,8 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use vmcore::errno::Errno;
 
 pub use super::jobctl::group_stopped;
+pub use super::sigchld::{chld_code, notify_parent, release_autoreaped, set_autoreaped};
+pub use super::siglife::{exec_dispositions, for_clone, new_task_state, on_exec};
 pub use super::sigdeliver::{do_signal, restart_requested, NO_SYSCALL};
 pub use super::sigfault::{fatal_exception, fatal_fault, for_exception, for_refusal, force_fault};
 /// Signal numbers (`SIGSEGV`, ...) and names, shared with user space (the `abi` crate).
@@ -316,139 +319,6 @@ pub fn kill_current(sig: u32) {
     let pid = super::current_pid();
     // The current task is running: nothing to wake, and a standard signal never fails.
     let _ = send_to(pid, SigInfo::from_pid(sig, SI_KERNEL, 0), true, true);
-}
-
-/// Tells `parent` that child `child` exited, was killed, stopped or continued (Linux's
-/// `do_notify_parent`/`do_notify_parent_cldstop`): SIGCHLD unless ignored or, for
-/// stop/continue, `SA_NOCLDSTOP`; a parent sleeping in `wait4` is woken. Returns whether the
-/// exited child must be reaped at once (the parent ignores SIGCHLD or set `SA_NOCLDWAIT`).
-pub fn notify_parent(s: &mut Scheduler, child: Pid, parent: Pid, code: i32, status: u32) -> bool {
-    let Some(ptask) = s.tasks.get(&parent).cloned() else { return false };
-    let act = ptask.inner.lock().sighand.get(SIGCHLD);
-    let mut autoreap = false;
-    let send;
-    if code == CLD_STOPPED || code == CLD_CONTINUED {
-        send = act.flags & SA_NOCLDSTOP == 0;
-    } else {
-        autoreap = parent != 0 && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
-        send = act.handler != SIG_IGN;
-    }
-    if send {
-        let info = SigInfo { signo: SIGCHLD, code, fields: [child, 0, status] };
-        // A standard signal is never refused.
-        let _ = send_locked(s, &ptask, info, false, true);
-    }
-    super::wake_waiters(s, parent);
-    autoreap
-}
-
-/// The `si_code` and `si_status` of SIGCHLD for a child that ended with `status`.
-pub fn chld_code(status: WaitStatus) -> (i32, u32) {
-    match status {
-        WaitStatus::Exited(c) => (CLD_EXITED, c as u32),
-        WaitStatus::Signaled(s) => (CLD_KILLED, s),
-        WaitStatus::Dumped(s) => (CLD_DUMPED, s),
-    }
-}
-
-/// A child that ended while its parent ignored SIGCHLD: nobody will `wait4` for it, so the
-/// next `schedule` (on another stack) removes it from the table and frees it (Linux's
-/// `release_task` for an autoreaped task). 0: none.
-static AUTOREAPED: AtomicU32 = AtomicU32::new(0);
-
-/// Marks the current (exiting) task for [`release_autoreaped`].
-pub fn set_autoreaped(pid: Pid) {
-    AUTOREAPED.store(pid, Ordering::Relaxed);
-}
-
-/// Frees an autoreaped task once it no longer runs (called at the start of `schedule` and
-/// before an exit marks another).
-pub fn release_autoreaped() {
-    let pid = AUTOREAPED.load(Ordering::Relaxed);
-    if pid == 0 {
-        return;
-    }
-    let task = sched::with(|s| {
-        if s.current().pid() == pid {
-            return None;
-        }
-        AUTOREAPED.store(0, Ordering::Relaxed);
-        s.remove(pid)
-    });
-    drop(task); // frees its kernel stack, outside the scheduler's lock
-}
-
-// ---------------------------------------------------------------------------------------
-// Process life cycle
-
-/// A task's signal state: fresh (the first process: every signal at SIG_DFL), or for a fork
-/// child of `parent` — dispositions and mask copied, altstack kept, nothing pending (Linux's
-/// `copy_sighand` and `copy_process`).
-pub fn new_task_state(parent: Option<&TaskInner>) -> Result<TaskSignals, Errno> {
-    match parent {
-        Some(p) => for_clone(p, false, false, false),
-        None => {
-            use crate::mm::inject::fallible;
-            use alloc::boxed::Box;
-            let hand = fallible(|| Arc::try_new(SigHand::new()?).map_err(|_| Errno::ENOMEM))?;
-            let sig = fallible(|| Box::try_new(ThreadSignals::default())).map_err(|_| Errno::ENOMEM)?;
-            Ok(TaskSignals { hand, sig })
-        }
-    }
-}
-
-/// The signal state of a `clone` child of `parent`: the same dispositions with
-/// `CLONE_SIGHAND` (`share_hand`), else a copy (reset to SIG_DFL except ignored ones with
-/// `CLONE_CLEAR_SIGHAND`: `clear_hand`); the blocked mask inherited, nothing pending; the
-/// alternate stack kept unless the child shares the address space without vfork
-/// (`drop_altstack`), as Linux's `copy_process`.
-pub fn for_clone(parent: &TaskInner, share_hand: bool, clear_hand: bool, drop_altstack: bool) -> Result<TaskSignals, Errno> {
-    use crate::mm::inject::fallible;
-    use alloc::boxed::Box;
-    let hand = if share_hand {
-        parent.sighand.clone()
-    } else {
-        // A copy-on-write copy: the same table until one side changes it.
-        let copy = fallible(|| Arc::try_new(parent.sighand.copy())).map_err(|_| Errno::ENOMEM)?;
-        if clear_hand {
-            copy.modify(|table| {
-                for a in table.iter_mut().filter(|a| a.handler != SIG_IGN) {
-                    *a = SigAction::default();
-                }
-            })?;
-        }
-        copy
-    };
-    let mut sig = fallible(|| Box::try_new(ThreadSignals::default())).map_err(|_| Errno::ENOMEM)?;
-    sig.blocked = parent.sig.blocked;
-    if !drop_altstack {
-        sig.altstack = parent.sig.altstack;
-    }
-    Ok(TaskSignals { hand, sig })
-}
-
-/// The dispositions execve leaves (Linux's `flush_signal_handlers(t, 1)`): handled signals
-/// back to SIG_DFL, ignored ones still ignored, flags and masks cleared — `None` when they are
-/// already so (nothing to change, the usual case). Made before exec's point of no return:
-/// `ENOMEM` there fails the exec cleanly.
-pub fn exec_dispositions(inner: &TaskInner) -> Result<Option<Arc<Actions>>, Errno> {
-    let now = inner.sighand.all();
-    let reset = |a: &SigAction| SigAction { handler: if a.handler == SIG_IGN { SIG_IGN } else { SIG_DFL }, ..SigAction::default() };
-    if now.iter().all(|a| *a == reset(a)) {
-        return Ok(None);
-    }
-    let mut table = *now;
-    table.iter_mut().for_each(|a| *a = reset(a));
-    crate::mm::inject::fallible(|| Arc::try_new(table)).map(Some).map_err(|_| Errno::ENOMEM)
-}
-
-/// execve, past its point of no return: the dispositions from [`exec_dispositions`], no
-/// alternate stack; the blocked mask and pending sets stay.
-pub fn on_exec(inner: &mut TaskInner, dispositions: Option<Arc<Actions>>) {
-    if let Some(table) = dispositions {
-        inner.sighand.replace(table);
-    }
-    inner.sig.altstack = AltStack { sp: 0, size: 0, flags: SS_DISABLE };
 }
 
 /// A task that exits no longer counts as having a signal to deliver.

@@ -1,5 +1,5 @@
 //! What a task has used: CPU time, page faults, context switches, peak memory — and the CPU
-//! timers that count down with it (`ITIMER_VIRTUAL`, `ITIMER_PROF`). Linux's tick-based
+//! timers that count down with its process's time (`ITIMER_VIRTUAL`, `ITIMER_PROF`). Linux's tick-based
 //! accounting on i386 (`CONFIG_TICK_CPU_ACCOUNTING`):
 //!
 //! - **run time** is precise: at every switch the outgoing task is charged the monotonic time
@@ -118,10 +118,6 @@ pub struct TaskUsage {
     /// Peak resident pages of images this task ran before its last exec, and of its space at
     /// exit.
     peak_pages: AtomicU32,
-    /// `ITIMER_VIRTUAL`: user time.
-    pub virt: CpuTimer,
-    /// `ITIMER_PROF`: user and system time.
-    pub prof: CpuTimer,
 }
 
 /// A process's share (in its thread group): what its exited threads used, its reaped
@@ -136,6 +132,10 @@ pub struct GroupUsage {
     /// `ITIMER_REAL`/`alarm`: the deadline of the pending timer in the timer queue (0: none),
     /// changed only under the queue's lock. One per process: it fires for the process.
     pub real_deadline: AtomicU64,
+    /// `ITIMER_VIRTUAL`: the process's user time (any thread's).
+    pub virt: CpuTimer,
+    /// `ITIMER_PROF`: the process's user and system time.
+    pub prof: CpuTimer,
 }
 
 impl GroupUsage {
@@ -207,11 +207,11 @@ pub fn on_tick(task: &Task, from_user: bool, send: &mut dyn FnMut(u32) -> bool) 
     let u = &task.usage;
     if from_user {
         u.utime_ticks.fetch_add(1, Ordering::Relaxed);
-        u.virt.tick(&mut || send(super::signals::SIGVTALRM));
+        task.group.usage.virt.tick(&mut || send(super::signals::SIGVTALRM));
     } else {
         u.stime_ticks.fetch_add(1, Ordering::Relaxed);
     }
-    u.prof.tick(&mut || send(super::signals::SIGPROF));
+    task.group.usage.prof.tick(&mut || send(super::signals::SIGPROF));
 }
 
 /// A switch from `prev` to `next` (interrupts off): charges `prev` its run time and faults,

@@ -423,8 +423,8 @@ fn itimer(task: &Task, which: u32) -> Result<(u64, u64), Errno> {
             let (left, interval) = timer::real_timer(task);
             Ok((interval, left))
         }
-        ITIMER_VIRTUAL => Ok(cpu(&task.usage.virt)),
-        ITIMER_PROF => Ok(cpu(&task.usage.prof)),
+        ITIMER_VIRTUAL => Ok(cpu(&task.group.usage.virt)),
+        ITIMER_PROF => Ok(cpu(&task.group.usage.prof)),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -449,8 +449,8 @@ fn set_itimer(task: &Task, which: u32, interval: u64, value: u64) -> Result<(u64
             let (left, old_interval) = timer::set_real_timer(task, value, interval)?;
             Ok((old_interval, left))
         }
-        ITIMER_VIRTUAL => Ok(cpu(&task.usage.virt)),
-        ITIMER_PROF => Ok(cpu(&task.usage.prof)),
+        ITIMER_VIRTUAL => Ok(cpu(&task.group.usage.virt)),
+        ITIMER_PROF => Ok(cpu(&task.group.usage.prof)),
         _ => Err(Errno::EINVAL),
     }
 }

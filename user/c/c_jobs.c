@@ -488,6 +488,35 @@ static void alarm_is_per_process(void)
     CHECK_EQ(alarm(0), 0);
 }
 
+static atomic_int vtalrms;
+static void on_vtalrm(int sig, siginfo_t *si, void *uc)
+{
+    atomic_fetch_add(&vtalrms, 1);
+}
+
+static void *spin_forever(void *arg)
+{
+    for (volatile unsigned long x = 0;; x++)
+        ;
+    return NULL;
+}
+
+static void itimer_virtual_counts_every_thread(void)
+{
+    handle(SIGVTALRM, on_vtalrm, SA_RESTART, 0);
+    struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+    OK(setitimer(ITIMER_VIRTUAL, &it, NULL));
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, spin_forever, NULL), 0);
+    /* Only the other thread runs in user mode: its time is the process's. */
+    for (int i = 0; i < 300 && atomic_load(&vtalrms) == 0; i++)
+        ctest_sleep_ms(10);
+    CHECK_EQ(atomic_load(&vtalrms), 1);
+    struct itimerval left;
+    OK(getitimer(ITIMER_VIRTUAL, &left));
+    CHECK(left.it_value.tv_sec == 0 && left.it_value.tv_usec == 0);
+}
+
 static long long cpu_ns(clockid_t clk)
 {
     struct timespec ts;
@@ -551,6 +580,7 @@ static const struct ctest cases[] = {
     CASE(orphaned_group_with_stopped_member_gets_sighup_sigcont),
     CASE(orphaned_group_without_stopped_member_no_sighup),
     CASE(alarm_is_per_process),
+    CASE(itimer_virtual_counts_every_thread),
     CASE(getrusage_sums_threads),
 };
 
