@@ -218,6 +218,8 @@ pub fn send_locked(s: &mut Scheduler, task: &Task, info: SigInfo, thread: bool, 
         if let Some(t) = s.tasks.get(&task.pid()).cloned() {
             wake_for(s, &t, Some(sig));
         }
+    } else if sig == SIGKILL {
+        kill_process_now(s, &group, info);
     } else {
         group.sig.lock().shared.add(info, lossy).map_err(|_| Errno::EAGAIN)?;
         if let Some(t) = pick_thread(s, task, sig) {
@@ -225,6 +227,33 @@ pub fn send_locked(s: &mut Scheduler, task: &Task, info: SigInfo, thread: bool, 
         }
     }
     Ok(())
+}
+
+/// A process-directed SIGKILL (Linux's `complete_signal` for a fatal signal): every live
+/// thread gets SIGKILL in its own set and is woken, stopped or not; a stop under way or done
+/// is forgotten, and with it a stop or continue `wait4` has not reported.
+fn kill_process_now(s: &mut Scheduler, group: &ThreadGroup, info: SigInfo) {
+    {
+        let mut psig = group.sig.lock();
+        psig.stop_sig = 0;
+        psig.stop_count = 0;
+        psig.stopped = false;
+        psig.report = None;
+    }
+    let mut at = group.tgid;
+    while let Some(t) = next_thread(s, group, at) {
+        at = t.pid() + 1;
+        {
+            let mut inner = t.inner.lock();
+            if inner.state == State::Zombie {
+                continue;
+            }
+            inner.sig.stop_pending = false;
+            // A standard signal is never refused.
+            let _ = inner.sig.pending.add(info, true);
+        }
+        wake_for(s, &t, Some(SIGKILL));
+    }
 }
 
 /// Drops the pending instances of the signals in `mask` from `group`'s pending set and each
