@@ -2,7 +2,7 @@
 
 pub mod input;
 pub mod logger;
-pub mod serial;
+pub use crate::arch::serial;
 
 /// Prints to the serial console.
 #[macro_export]

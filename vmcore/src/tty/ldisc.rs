@@ -583,6 +583,12 @@ impl NTty {
     /// dropped: a `VEOF` at the start of a line reads as 0 bytes), what is there otherwise.
     /// Call only when [`Self::readable`] (with `poll` false) said so.
     pub fn read(&mut self, out: &mut [u8]) -> usize {
+        self.read_part(out).0
+    }
+
+    /// [`Self::read`] for a reader that copies a line in pieces: also says whether the line
+    /// ended in this piece (always true outside canonical mode).
+    pub fn read_part(&mut self, out: &mut [u8]) -> (usize, bool) {
         if self.termios.l(ICANON) {
             return self.read_canon(out);
         }
@@ -591,10 +597,10 @@ impl NTty {
             *slot = self.at(self.tail.wrapping_add(k));
         }
         self.tail = self.tail.wrapping_add(n);
-        n
+        (n, true)
     }
 
-    fn read_canon(&mut self, out: &mut [u8]) -> usize {
+    fn read_canon(&mut self, out: &mut [u8]) -> (usize, bool) {
         let n = out.len().min(self.canon_head.wrapping_sub(self.tail));
         let eol = (0..n).find(|&k| self.marked(self.tail.wrapping_add(k)));
         let (copy, consumed) = match eol {
@@ -613,6 +619,6 @@ impl NTty {
         if eol.is_some() {
             self.push = false;
         }
-        copy
+        (copy, eol.is_some())
     }
 }

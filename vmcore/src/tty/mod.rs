@@ -3,6 +3,7 @@
 //! output processing and the read rules — as plain state the kernel's `Tty` drives from the
 //! UART's input and the readers' `read` calls.
 
+pub mod flip;
 pub mod ldisc;
 pub mod termios;
 
