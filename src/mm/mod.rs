@@ -11,6 +11,7 @@ pub mod heap;
 pub mod inject;
 pub mod kspace;
 pub mod modules;
+pub mod object;
 pub mod phys;
 pub mod selfcheck;
 pub mod setup;

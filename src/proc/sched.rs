@@ -108,6 +108,20 @@ impl Scheduler {
         true
     }
 
+    /// Wakes `pid` if it sleeps (`Sleeping`): what a wait queue's wake-up does. A stopped,
+    /// waiting or exited task is left alone.
+    pub fn wake_sleeper(&mut self, pid: Pid) {
+        let Some(task) = self.tasks.get(&pid) else { return };
+        let mut inner = task.inner.lock();
+        if matches!(inner.state, State::Sleeping { .. }) {
+            inner.state = State::Runnable;
+            if !inner.queued && pid != self.current && pid != 0 {
+                inner.queued = true;
+                self.run_queue.push_back(pid);
+            }
+        }
+    }
+
     /// Picks the task to run next; updates `current`.
     fn pick_next(&mut self) -> Pid {
         let cur = self.current;
@@ -293,6 +307,13 @@ fn on_tick(_now: u64, from_user: bool) {
 /// Whether the running task has used up its quantum.
 pub fn quantum_expired() -> bool {
     crate::arch::pit::ticks() >= QUANTUM_END.load(Ordering::Relaxed)
+}
+
+/// Sets the current task's state without switching (a sleeper marks itself before its last
+/// test of the condition; see `proc::wait`).
+pub fn set_current_state(state: State) {
+    let s = SCHED.lock();
+    s.current().inner.lock().state = state;
 }
 
 /// Puts the current task to sleep in `state` and switches away; returns when woken.

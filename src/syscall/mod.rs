@@ -12,6 +12,7 @@
 
 mod clone;
 mod cred;
+mod fd;
 mod file;
 mod futex;
 mod ioctl;
@@ -173,6 +174,18 @@ pub static TABLE: &[Syscall] = &[
     // futex slice (issue 10, point 4):
     Syscall { nr: nr::SYS_FUTEX, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Old32) },
     Syscall { nr: nr::SYS_FUTEX_TIME64, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Time64) },
+    // Descriptors (issue 11, point 4): dup, fcntl; positioned and vectored transfers.
+    Syscall { nr: nr::SYS_DUP, call: |a, _| fd::dup(a[0]) },
+    Syscall { nr: nr::SYS_IOCTL, call: |a, _| fd::ioctl(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_FCNTL, call: |a, _| fd::fcntl(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_DUP2, call: |a, _| fd::dup2(a[0], a[1]) },
+    Syscall { nr: nr::SYS_READV, call: |a, _| fd::readv(a[0], uptr::UserPtr::new(a[1]), a[2]) },
+    Syscall { nr: nr::SYS_WRITEV, call: |a, _| fd::writev(a[0], uptr::UserPtr::new(a[1]), a[2]) },
+    Syscall { nr: nr::SYS_PREAD64, call: |a, _| fd::pread64(a[0], uptr::UserBuf::new(a[1], a[2]), a[3], a[4]) },
+    Syscall { nr: nr::SYS_PWRITE64, call: |a, _| fd::pwrite64(a[0], uptr::UserBuf::new(a[1], a[2]), a[3], a[4]) },
+    Syscall { nr: nr::SYS_FCNTL64, call: |a, _| fd::fcntl(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_DUP3, call: |a, _| fd::dup3(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_LLSEEK, call: |a, _| file::llseek(a[0], a[1], a[2], uptr::UserPtr::new(a[3]), a[4]) },
 ];
 
 use cred::{Which, Width::{Full, Old16}};

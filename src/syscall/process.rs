@@ -49,6 +49,12 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
             None
         }
     };
+    // A descriptor table shared with another process (CLONE_FILES) is unshared before the
+    // close-on-exec descriptors go (Linux's unshare_files).
+    let own_files = {
+        let shared = task.files()?;
+        if alloc::sync::Arc::strong_count(&shared) > 2 { Some(shared.try_copy()?) } else { None }
+    };
     let dispositions = signals::exec_dispositions(&task.inner.lock())?;
     // Past the point of no return: the old image's robust list, clear_child_tid, TLS and rseq
     // go (Linux's exec_mm_release, flush_thread, rseq_execve).
@@ -60,12 +66,16 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
         if let Some(hand) = own_hand {
             inner.sighand = hand;
         }
+        if let Some(files) = own_files {
+            inner.files = Some(files);
+        }
         signals::on_exec(&mut inner, dispositions);
         inner.aspace.replace(fresh.clone())
     };
     if let Some(cred) = cred {
         proc::cred::install(cred);
     }
+    task.files()?.with(|t| t.close_on_exec());
     if let Some(old) = &old {
         task.usage.keep_peak(old); // ru_maxrss covers every image the process ran
     }
