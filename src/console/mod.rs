@@ -1,6 +1,6 @@
-//! The serial console: output for logs, reports and tests; input for the shell.
+//! The serial console: output for logs, reports and tests (input belongs to the terminal,
+//! `crate::tty`).
 
-pub mod input;
 pub mod logger;
 pub use crate::arch::serial;
 

@@ -15,7 +15,6 @@ mod cred;
 mod fd;
 mod file;
 mod futex;
-mod ioctl;
 mod limits;
 mod memory;
 mod process;
@@ -65,7 +64,6 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_GETPID, call: |_, _| process::getpid() },
     Syscall { nr: nr::SYS_KILL, call: |a, _| process::kill(a[0] as i32, a[1]) },
     Syscall { nr: nr::SYS_BRK, call: |a, _| memory::brk(a[0]) },
-    Syscall { nr: nr::SYS_IOCTL, call: |a, _| ioctl::ioctl(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_GETPPID, call: |_, _| process::getppid() },
     Syscall { nr: nr::SYS_REBOOT, call: |a, _| system::reboot(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_MMAP, call: |a, _| memory::old_mmap(uptr::UserPtr::new(a[0])) },

@@ -29,7 +29,7 @@ pub fn ioctl(cmd: u32, arg: u32, readable: bool) -> Result<u32, Errno> {
                 }
                 ld.set_termios(new);
             }
-            TTY.readers.wake_all();
+            super::wake_readers();
             Ok(0)
         }
         TCFLSH => {

@@ -2,14 +2,17 @@
 //! behind init's descriptors 0/1/2, `/dev/console`, `/dev/ttyS0` and `/dev/tty`.
 //!
 //! **Input.** The UART's receive interrupt (IRQ 4, [`crate::arch::serial`]) only appends to the
-//! fixed flip ring and wakes the sleeping readers; nothing is allocated there. The line
-//! discipline ([`vmcore::tty::ldisc`]: editing, echo, signal characters) runs in process context
-//! in [`process_input`], Linux's `flush_to_ldisc`. With no kernel thread yet (the `kworker` of
-//! docs/process-model.md), it runs at three safe points instead: at the start of every tty
-//! `read`, `ioctl` and wait; on every return to user mode (the interrupted code was user code,
-//! so no kernel lock is held); and in the idle loop (every task is blocked, so nobody holds
-//! one). A key typed while every task sleeps elsewhere (Ctrl-C during `sleep 10`) is thus
-//! processed within the interrupt's wake-up of the idle task.
+//! fixed flip ring and marks input pending; it allocates nothing, takes no task lock and wakes
+//! nobody. The line discipline ([`vmcore::tty::ldisc`]: editing, echo, signal characters) runs
+//! in process context in [`process_input`], Linux's `flush_to_ldisc`, which then wakes the
+//! readers and sends the signals. With no kernel thread yet (the `kworker` of
+//! docs/process-model.md), it runs at safe points instead, like a softirq on interrupt exit:
+//! at the start of every tty `read`, `poll` and input ioctl; on every return to user mode
+//! (from a system call or an interrupt that came from user mode: no kernel lock is held then);
+//! and in the idle loop (every task is blocked, so nobody holds one). A key typed while every
+//! task sleeps (Ctrl-C during `sleep 10`) is processed when the interrupt wakes the idle task
+//! from `hlt`; one typed while a task runs in the kernel, when it returns to user mode or
+//! blocks.
 //!
 //! **Output** (`write`) goes through the line discipline's `OPOST` processing straight to the
 //! UART, as the console did; kernel log lines bypass the tty, like `printk`.
@@ -17,14 +20,17 @@
 //! Lock order: `ldisc` → `flip` (an `IrqMutex`, the only lock the interrupt takes) → the
 //! UART's. `ldisc` is never held across a sleep or a user copy.
 
+mod file;
 pub mod ioctl;
 pub mod job;
 mod read;
-mod wait;
 
+pub use file::{open, TtyFile, CONSOLE, TTYS0, TTY_DEV};
 pub use read::read;
 
+use crate::proc::wait::WaitQueue;
 use crate::sync::IrqMutex;
+use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 use vmcore::errno::Errno;
 use vmcore::tty::flip::FlipBuf;
@@ -34,13 +40,12 @@ use vmcore::tty::termios::{Termios, WinSize};
 use crate::syscall::uptr::UserBuf;
 
 /// The terminal: raw input, the line discipline with its termios, the window size, the
-/// session and foreground group, the sleeping readers.
+/// session and foreground group. (Its readers' queue is [`read_wait`].)
 pub struct Tty {
     flip: IrqMutex<FlipBuf>,
     ldisc: spin::Mutex<NTty>,
     winsize: spin::Mutex<WinSize>,
     ctrl: spin::Mutex<job::TtyCtrl>,
-    readers: wait::Waiters,
 }
 
 static TTY: Tty = Tty {
@@ -48,8 +53,22 @@ static TTY: Tty = Tty {
     ldisc: spin::Mutex::new(NTty::new(Termios::serial_console())),
     winsize: spin::Mutex::new(WinSize { rows: 0, cols: 0, xpixel: 0, ypixel: 0 }),
     ctrl: spin::Mutex::new(job::TtyCtrl::new()),
-    readers: wait::Waiters::new(),
 };
+
+/// Readers and pollers waiting for input (an `Arc`: poll tables hold it).
+static READ_WAIT: spin::Once<Arc<WaitQueue>> = spin::Once::new();
+
+/// The readers' wait queue.
+fn read_wait() -> &'static Arc<WaitQueue> {
+    READ_WAIT.call_once(|| Arc::new(WaitQueue::new()))
+}
+
+/// Wakes the readers (process context).
+fn wake_readers() {
+    if let Some(q) = READ_WAIT.get() {
+        q.wake_all();
+    }
+}
 
 /// Input is waiting in the flip ring (one load for the safe points).
 static PENDING: AtomicBool = AtomicBool::new(false);
@@ -65,16 +84,16 @@ impl Sink for Uart {
 
 /// Turns on the receive interrupt (boot, after the PIC and the scheduler).
 pub fn init() {
+    read_wait();
     job::init();
     crate::arch::serial::set_rx_hook(on_receive);
     crate::arch::pic::unmask(crate::arch::serial::IRQ);
 }
 
-/// The receive interrupt's hook: store, mark pending, wake the readers.
+/// The receive interrupt's hook: store and mark pending (the next safe point processes it).
 fn on_receive(bytes: &[u8]) {
     TTY.flip.lock().push(bytes);
     PENDING.store(true, Ordering::Release);
-    TTY.readers.wake_all();
 }
 
 /// Runs the line discipline over the waiting input (process context), then sends the signals
@@ -109,7 +128,7 @@ pub fn process_input() {
                 return;
             }
         }
-        TTY.readers.wake_all();
+        wake_readers();
         match signal {
             Some(sig) => job::signal_foreground(sig),
             None => return,

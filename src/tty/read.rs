@@ -75,6 +75,9 @@ pub fn read(buf: UserBuf, nonblock: bool, console: bool) -> Result<u32, Errno> {
         if crate::proc::signals::signal_pending() {
             return if copied > 0 { Ok(copied) } else { Err(Errno::ERESTARTSYS) };
         }
-        TTY.readers.sleep(deadline, || PENDING.load(Ordering::Relaxed) || !TTY.flip.lock().is_empty())?;
+        // Woken by process_input (after new input) or by a mode change; input that arrived
+        // but is not processed yet ends the sleep too.
+        let ready = || (PENDING.load(Ordering::Relaxed) || TTY.ldisc.lock().readable(false)).then_some(());
+        let _ = super::read_wait().wait(deadline, ready)?;
     }
 }
