@@ -110,13 +110,6 @@ pub fn print(args: fmt::Arguments<'_>) {
     }
 }
 
-/// Writes raw bytes (newlines become CR LF).
-pub fn write_bytes(bytes: &[u8]) {
-    if let Some(port) = PORT.lock().as_mut() {
-        port.write_bytes(bytes);
-    }
-}
-
 /// Writes bytes exactly as given: no newline translation (the terminal's `OPOST` decides).
 pub fn write_raw(bytes: &[u8]) {
     if let Some(port) = PORT.lock().as_mut() {

@@ -188,6 +188,23 @@ fn pick_thread(s: &Scheduler, task: &Task, sig: u32) -> Option<Arc<Task>> {
     s.tasks.range(tgid..).map(|(_, t)| t).find(|t| t.tgid() == tgid && wants(t)).cloned()
 }
 
+/// Whether process `t` was released (autoreaped: nobody will wait for it, only its stack
+/// waits to be freed); signals and group lookups no longer see it.
+pub fn released(t: &Task) -> bool {
+    t.inner.lock().psig.autoreap
+}
+
+/// Whether process `t` is stopped (every thread, by a stop signal).
+pub fn group_stopped(t: &Task) -> bool {
+    t.inner.lock().psig.stopped
+}
+
+/// Whether the locks [`send_locked`] takes for process `t` are free (interrupt context, the
+/// scheduler locked: the interrupted code may hold them).
+pub fn lockable(_s: &Scheduler, t: &Task) -> bool {
+    t.inner.try_lock().is_some()
+}
+
 /// Sends `info` to task `pid` (`thread`: to that thread only). `Ok` for a zombie, as Linux.
 pub fn send_to(pid: Pid, info: SigInfo, thread: bool, lossy: bool) -> Result<(), Errno> {
     if pid == 0 {
@@ -542,12 +559,9 @@ fn handle(task: &Arc<Task>, frame: &mut TrapFrame, info: &SigInfo, act: &SigActi
 }
 
 /// Whether the current process's group is orphaned (Linux's `is_current_pgrp_orphaned`: no
-/// member has a parent in another group of the same session). Until process groups exist,
-/// every process is in init's group, which is orphaned (init's parent is in no session) —
-/// what Linux does for the processes of an init that never calls setpgid. The process-group
-/// code replaces this with the real test.
+/// member has a parent in another group of the same session).
 fn current_pgrp_orphaned() -> bool {
-    true
+    super::pgrp::is_orphaned_pgrp(super::pgrp::current_pgrp())
 }
 
 /// Default action of a stop signal: the process stops, its parent is told (CLD_STOPPED), and
