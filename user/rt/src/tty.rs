@@ -29,6 +29,18 @@ pub fn set_foreground(fd: i32, pgid: u32) -> Result<(), Errno> {
     r(unsafe { syscall3(nr::SYS_IOCTL, fd as usize, TIOCSPGRP as usize, &v as *const i32 as usize) }).map(|_| ())
 }
 
+/// `setsid`: a new session led by the caller; returns its id.
+pub fn setsid() -> Result<u32, Errno> {
+    // SAFETY: no memory effects.
+    r(unsafe { crate::sys::syscall0(nr::SYS_SETSID) }).map(|s| s as u32)
+}
+
+/// The caller's process group (`getpgrp`).
+pub fn getpgrp() -> u32 {
+    // SAFETY: no memory effects.
+    unsafe { crate::sys::syscall0(nr::SYS_GETPGRP) as u32 }
+}
+
 /// `setpgid(pid, pgid)` (0: the caller / its pid).
 pub fn setpgid(pid: u32, pgid: u32) -> Result<(), Errno> {
     // SAFETY: no memory effects.
