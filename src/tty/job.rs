@@ -7,8 +7,8 @@
 //! drops it by leaving the session). Opening `/dev/console` never makes it a controlling
 //! terminal (Linux's `noctty` rule for 5:1); a session leader acquires it by `TIOCSCTTY` or
 //! by opening `/dev/ttyS0` without `O_NOCTTY`. Left out: `TIOCNOTTY` from a process that is
-//! not the session leader only detaches that process in Linux; here it is `ENOTTY`-free but
-//! detaches nobody (there is no per-process terminal pointer to clear).
+//! not the session leader only detaches that process in Linux; here it returns 0 and detaches
+//! nobody (there is no per-process terminal pointer to clear).
 
 use super::TTY;
 use crate::proc::pgrp;
@@ -134,14 +134,16 @@ pub fn set_pgrp(read_arg: impl FnOnce() -> Result<i32, Errno>) -> Result<(), Err
     }
     let pgid = pgid as Pid;
     let sid = pgrp::current_session();
-    // find_vpid: any process, group or session with that number.
-    if pgrp::pgrp_of(pgid).is_none() && !pgrp::pgrp_in_session(pgid, sid) && !group_exists(pgid) {
-        return Err(Errno::ESRCH);
-    }
+    // Linux's find_vpid + session_of_pgrp: the session of a member of the group, or else of
+    // the process with that pid; no such process or group: ESRCH.
     if !pgrp::pgrp_in_session(pgid, sid) {
-        // Linux's session_of_pgrp: a group without members falls back to the process pgid.
-        if pgrp::pgrp_of(pgid).map(|_| pgrp::session_of(pgid)) != Some(Some(sid)) {
+        if group_exists(pgid) {
             return Err(Errno::EPERM);
+        }
+        match pgrp::session_of(pgid) {
+            Some(s) if s == sid => {}
+            Some(_) => return Err(Errno::EPERM),
+            None => return Err(Errno::ESRCH),
         }
     }
     TTY.ctrl.lock().pgrp = pgid;
@@ -204,14 +206,15 @@ pub fn notty() -> Result<(), Errno> {
     }
     let me = crate::proc::current();
     if pgrp::current_session() == me.tgid() {
-        disassociate();
+        disassociate(true);
     }
     Ok(())
 }
 
-/// Linux's `disassociate_ctty`: the foreground group gets SIGHUP and SIGCONT, the terminal
-/// belongs to no session any more.
-fn disassociate() {
+/// Linux's `disassociate_ctty`: the foreground group gets SIGHUP (and SIGCONT for
+/// `TIOCNOTTY`; at the leader's exit Linux's hang-up sends SIGHUP alone), the terminal belongs
+/// to no session any more.
+fn disassociate(cont: bool) {
     let fg = {
         let mut ctrl = TTY.ctrl.lock();
         let fg = ctrl.pgrp;
@@ -221,13 +224,15 @@ fn disassociate() {
     };
     if fg != 0 {
         let _ = pgrp::kill_pgrp(fg, SIGHUP);
-        let _ = pgrp::kill_pgrp(fg, SIGCONT);
+        if cont {
+            let _ = pgrp::kill_pgrp(fg, SIGCONT);
+        }
     }
 }
 
 /// The session-leader-exit hook: if `sid` owned the terminal, hang it up.
 fn session_leader_exited(sid: Pid) {
     if TTY.ctrl.lock().session == sid {
-        disassociate();
+        disassociate(false);
     }
 }
