@@ -173,10 +173,8 @@ pub fn set_ctty(steal: bool, readable: bool) -> Result<(), Errno> {
     if !readable && !root {
         return Err(Errno::EPERM);
     }
-    if ctrl.session != 0 {
-        if !(steal && root) {
-            return Err(Errno::EPERM);
-        }
+    if ctrl.session != 0 && !(steal && root) {
+        return Err(Errno::EPERM);
     }
     ctrl.session = sid;
     ctrl.pgrp = pgrp::current_pgrp();

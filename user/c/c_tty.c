@@ -119,6 +119,24 @@ static void fionread_and_flush(void)
     ERR(ioctl(0, TCFLSH, 7), EINVAL);
 }
 
+/* FIONBIO: a read with nothing typed fails with EAGAIN instead of blocking. (The console's
+ * open file description is shared with c_run: the flag is cleared again at once.) */
+static void nonblocking_read(void)
+{
+    int on = 1, off = 0;
+    OK(ioctl(0, FIONBIO, &on));
+    char c;
+    errno = 0;
+    ssize_t r = read(0, &c, 1);
+    int e = errno;
+    int fl = fcntl(0, F_GETFL);
+    OK(ioctl(0, FIONBIO, &off));
+    CHECK_EQ(r, -1);
+    CHECK_EQ(e, EAGAIN);
+    CHECK(fl & O_NONBLOCK);
+    CHECK(!(fcntl(0, F_GETFL) & O_NONBLOCK));
+}
+
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -351,6 +369,7 @@ static const struct ctest cases[] = {
     CASE(tcsets_round_trip),
     CASE(window_size),
     CASE(fionread_and_flush),
+    CASE(nonblocking_read),
     CASE(raw_reads_with_vmin_zero),
     CASE(no_controlling_terminal),
     CASE(job_control_in_a_session),

@@ -327,7 +327,7 @@ impl NTty {
                 if t.l(ECHO) {
                     self.echo_char(c, sink);
                 }
-                return Received::Signal(sig as u32);
+                return Received::Signal(sig);
             }
         }
         if self.stopped && t.i(IXON) && t.i(IXANY) {
