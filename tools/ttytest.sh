@@ -16,9 +16,14 @@
 #   werase       Ctrl-W erases the last word
 #   stty         `busybox stty -a` (when BusyBox is cached by tools/busybox.sh, or
 #                TTYTEST_BUSYBOX=PATH) reports the settings
+#   job_stop     (BusyBox too) ash with job control (`set -m`, a script: its line editing
+#                needs poll) runs cat; Ctrl-Z stops it ("[1]+ Stopped")
+#   job_fg       `jobs` lists it, `fg` continues it in the foreground: it reads again
+#   job_done     Ctrl-D ends it, ash's `echo back $?` prints 0
 #   same_as_linux the console transcripts of both kernels are identical from the first prompt
 #                up to the stty step
-#   stty_same_as_linux  `stty -a` prints Linux's report line for line. Our kernel's log lines
+#   busybox_same_as_linux  `stty -a` prints Linux's report line for line, and the job-control
+#                steps print what they print on Linux. Our kernel's log lines
 #                and the errno text after "stty: standard input: " are left out: BusyBox
 #                prints that line for a 0x0 window with whatever errno an earlier call left
 #                (EAGAIN on Linux; on ours today ENOSYS from calls the files work still adds).
@@ -98,7 +103,13 @@ session() {
     if [ -n "$busybox" ]; then
         step stty 'busybox stty -a\r' 'eol2 = <undef>'
         expect '$ ' || true
-        tail -c +$(($(stat -c %s "$out/$kernel.main") + 1)) "$transcript" > "$out/$kernel.stty"
+        type 'busybox sh /bin/jobs.sh\r'
+        type 'abc\r'; expect 'abc\r\nabc\r\n' || true
+        step job_stop '\x1a' 'Stopped                    busybox cat\r\n'
+        expect 'busybox cat\r\n' || true # fg names the job it continues
+        step job_fg 'xyz\r' 'xyz\r\nxyz\r\n'
+        step job_done '\x04' 'back 0\r\n$ '
+        tail -c +$(($(stat -c %s "$out/$kernel.main") + 1)) "$transcript" > "$out/$kernel.bb"
     fi
     type 'poweroff\r'
     wait "$Q_PID" 2>/dev/null
@@ -107,7 +118,8 @@ session() {
 
 busybox=${TTYTEST_BUSYBOX:-${XDG_CACHE_HOME:-$HOME/.cache}/vmkernel-busybox-i386/busybox}
 [ -f "$busybox" ] || busybox=""
-progs=("$user/sh" "$user/cat" "$user/echo" ${busybox:+"$busybox"})
+printf 'set -m\nbusybox cat\njobs\nfg\necho back $?\n' > "$out/jobs.sh"
+progs=("$user/sh" "$user/cat" "$user/echo" ${busybox:+"$busybox" "$out/jobs.sh"})
 iso=$out/tty.iso
 "$here/mkinitrd.sh" "$out/initrd.cpio" "${progs[@]}" >/dev/null
 "$here/mkiso.sh" "$iso" "$elf" "$sym" 0 "log=warn panic=poweroff init=/bin/sh" "$out/initrd.cpio" initrd >/dev/null
@@ -134,10 +146,10 @@ if [ -n "$vmlinuz" ]; then
     fi
     if [ -n "$busybox" ]; then
         norm() { tr -d '\r' < "$1" | grep -av '^\[ *[0-9.]*\] ' | sed -E 's/(stty: standard input: ).*/\1.../'; }
-        if diff <(norm "$out/ours.stty") <(norm "$out/linux.stty") > "$out/stty.diff"; then
-            verdict stty_same_as_linux 1
+        if diff <(norm "$out/ours.bb") <(norm "$out/linux.bb") > "$out/busybox.diff"; then
+            verdict busybox_same_as_linux 1
         else
-            verdict stty_same_as_linux 0 "see $out/stty.diff"
+            verdict busybox_same_as_linux 0 "see $out/busybox.diff"
         fi
     fi
 else
