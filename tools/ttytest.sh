@@ -116,7 +116,7 @@ session() {
     unset Q_PID
 }
 
-busybox=${TTYTEST_BUSYBOX:-${XDG_CACHE_HOME:-$HOME/.cache}/vmkernel-busybox-i386/busybox}
+busybox=${TTYTEST_BUSYBOX:-${BUSYBOX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmkernel-busybox-i386}/busybox}
 [ -f "$busybox" ] || busybox=""
 printf 'set -m\nbusybox cat\njobs\nfg\necho back $?\n' > "$out/jobs.sh"
 progs=("$user/sh" "$user/cat" "$user/echo" ${busybox:+"$busybox" "$out/jobs.sh"})

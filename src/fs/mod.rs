@@ -5,6 +5,7 @@ pub mod file;
 pub mod initrd;
 pub mod kinds;
 pub mod poll;
+pub mod proc_sys;
 pub mod procfs;
 pub mod stat;
 

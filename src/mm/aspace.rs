@@ -172,7 +172,6 @@ impl AddressSpace {
         op(&self.space.read())
     }
 
-    #[cfg(feature = "ktest")]
     /// The counters.
     pub fn stats(&self) -> vmcore::mspace::MSpaceStats {
         self.read(MSpace::stats)

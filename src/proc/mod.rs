@@ -7,6 +7,7 @@
 //! meaning: with several CPUs they read a per-CPU area, and their callers do not change.
 
 pub mod clone;
+pub mod cpustat;
 pub mod cred;
 pub mod exec;
 pub mod files;
@@ -130,6 +131,7 @@ pub fn exit_current(status: WaitStatus) -> ! {
         exit_thread(status);
     }
     let status = group.start_exit(status);
+    log::debug!("[{} {}] exit: {status:?} after {} resolved page faults", task.pid(), task.inner.lock().name, task.usage.own(true, None).minflt);
     if group.tgid == INIT_PID {
         drop(task);
         drop(group);

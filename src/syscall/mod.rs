@@ -8,7 +8,7 @@
 //! negative number. Unknown numbers return `-ENOSYS`, logged once per number.
 //!
 //! With `strace` on the kernel command line (or `strace=NAME` for one program) every call is
-//! printed on the serial console in strace's format.
+//! printed on the serial console in strace's format; with `log=debug` every call that fails.
 
 mod clone;
 mod cred;
@@ -26,6 +26,9 @@ mod thread;
 mod tls;
 mod time;
 pub mod uptr;
+
+pub use memory::max_map_count;
+pub use system::{NODENAME, SYSNAME};
 
 use crate::arch::trap::TrapFrame;
 use crate::proc;
@@ -252,5 +255,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
     }
     if let Some(line) = traced {
         crate::trace::after(line, number, eax);
+    } else if entry.is_some() && result.is_err() && log::log_enabled!(log::Level::Debug) {
+        crate::trace::failed(number, &args, eax);
     }
 }

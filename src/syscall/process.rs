@@ -21,6 +21,15 @@ pub fn exit_group(code: i32) -> SysResult {
     proc::exit_current(WaitStatus::Exited(code as u8))
 }
 
+/// argv as `log=debug` shows it: each argument lossily decoded, quoted.
+struct ArgList<'a>(&'a [Vec<u8>]);
+
+impl core::fmt::Debug for ArgList<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|a| alloc::string::String::from_utf8_lossy(a))).finish()
+    }
+}
+
 /// execve: replaces the program; on failure the old one carries on.
 pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: &mut TrapFrame) -> SysResult {
     let path = path.read_path()?;
@@ -87,6 +96,7 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     drop(fresh);
     crate::arch::fpu::load_initial(); // Linux's fpu_flush_thread: FCW 0x037F, MXCSR 0x1F80
     *frame = proc::switch::user_frame(image.entry, image.sp);
+    log::debug!("[{} {}] exec {path} {:?}", task.pid(), task.inner.lock().name, ArgList(&args));
     Ok(0)
 }
 

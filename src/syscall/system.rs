@@ -11,11 +11,13 @@ const LINUX_REBOOT_MAGIC2S: [u32; 4] =
 
 /// Our kernel's name in `uname` (anything but "Linux": programs use it to tell the kernels apart).
 pub const SYSNAME: &str = "vmkernel";
+/// The host name `uname` reports (and `/proc/sys/kernel/hostname`).
+pub const NODENAME: &str = "qemu";
 
 /// uname: six 65-byte fields.
 pub fn uname(buf: UserPtr<[u8; 390]>) -> SysResult {
     let mut u = [0u8; 390];
-    let fields: [&str; 6] = [SYSNAME, "qemu", env!("CARGO_PKG_VERSION"), "#1", "i686", "(none)"];
+    let fields: [&str; 6] = [SYSNAME, NODENAME, env!("CARGO_PKG_VERSION"), "#1", "i686", "(none)"];
     for (i, f) in fields.iter().enumerate() {
         u[i * 65..i * 65 + f.len()].copy_from_slice(f.as_bytes());
     }

@@ -31,6 +31,8 @@ pub mod syscall_abi;
 pub mod tls;
 pub mod tty;
 pub mod time;
+pub mod loadavg;
+pub mod cmdline;
 pub use abi::signal;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
