@@ -15,7 +15,7 @@ use crate::proc::pgrp;
 use crate::proc::sigstate::sigbit;
 use crate::proc::task::Pid;
 use vmcore::errno::Errno;
-use vmcore::signal::{SIGCONT, SIGHUP, SIGTTIN, SIGTTOU};
+use vmcore::signal::{SIGCONT, SIGHUP, SIGTTIN, SIGTTOU, SIG_IGN};
 
 /// Linux's `tty->ctrl`: the session (0: none) and the foreground group (0: none).
 pub struct TtyCtrl {
@@ -58,7 +58,7 @@ pub fn signal_foreground(sig: u32) {
 fn is_ignored(sig: u32) -> bool {
     let task = crate::proc::current();
     let inner = task.inner.lock();
-    inner.sig.blocked & sigbit(sig) != 0 || inner.sighand.get(sig).ignores(sig)
+    inner.sig.blocked & sigbit(sig) != 0 || inner.sighand.get(sig).handler == SIG_IGN
 }
 
 /// Linux's `__tty_check_change`: a process of a background group of the terminal's session
