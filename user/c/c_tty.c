@@ -1,12 +1,12 @@
 /* c_tty — the terminal on the serial console through glibc: isatty, the termios values a
  * console=ttyS0 terminal starts with (TCGETS, raw and through tcgetattr), TCSETS round trips,
- * the window size, FIONREAD, non-canonical reads with VMIN=0 (no input arrives in the test
- * VMs), TCFLSH, ENOTTY on a regular file and without a controlling terminal, and job control
- * in a session of its own: TIOCSCTTY, TIOCGPGRP/TIOCSPGRP/TIOCGSID, SIGTTIN and SIGTTOU for a
- * background group, TIOCNOTTY's hang-up and the hang-up when the session leader exits. fd 0 is
- * the console (/dev/console on Linux: it never becomes a controlling terminal by being opened,
- * and reads and writes through it skip the job-control checks); the job-control cases open
- * /dev/ttyS0, the same terminal as a terminal device. */
+ * the window size, FIONREAD, FIONBIO, non-canonical reads with VMIN=0 (no input arrives in the
+ * test VMs), TCFLSH, ENOTTY on a regular file and without a controlling terminal, and job
+ * control in a session of its own: TIOCSCTTY, TIOCGPGRP/TIOCSPGRP/TIOCGSID, SIGWINCH, SIGTTIN
+ * and SIGTTOU for a background group, TIOCNOTTY's hang-up and the hang-up when the session
+ * leader exits. fd 0 is the console (/dev/console on Linux: it never becomes a controlling
+ * terminal by being opened, and reads and writes through it skip the job-control checks); the
+ * job-control cases open /dev/ttyS0, the same terminal as a terminal device. */
 #include "ctest.h"
 
 #include <fcntl.h>
@@ -251,6 +251,18 @@ static int session_child(void)
     pid_t sid = -1;
     if (ioctl(fd, TIOCGSID, &sid) != 0 || sid != me || tcgetsid(fd) != me)
         return 15;
+    /* A new window size signals the foreground group (us) with SIGWINCH; the same size does not. */
+    struct winsize old, ws = { .ws_row = 30, .ws_col = 100 };
+    ioctl(fd, TIOCGWINSZ, &old);
+    catch(SIGWINCH);
+    caught = 0;
+    if (ioctl(fd, TIOCSWINSZ, &ws) != 0 || caught != SIGWINCH)
+        return 33;
+    caught = 0;
+    if (ioctl(fd, TIOCSWINSZ, &ws) != 0 || caught != 0)
+        return 34;
+    if (ioctl(fd, TIOCSWINSZ, &old) != 0 || caught != SIGWINCH)
+        return 35;
     /* A second group in the session, made the foreground. */
     pid_t b = fork();
     if (b == 0) {
