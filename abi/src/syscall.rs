@@ -78,6 +78,7 @@ macro_rules! syscall_table {
             SYS_SETITIMER = 104, "setitimer", [Int, Ptr, Ptr], Int;
             SYS_GETITIMER = 105, "getitimer", [Int, Ptr], Int;
             SYS_WAIT4 = 114, "wait4", [Int, Ptr, WaitOptions, Ptr], Int;
+            SYS_SYSINFO = 116, "sysinfo", [Ptr], Int;
             SYS_SIGRETURN = 119, "sigreturn", [], Int;
             SYS_CLONE = 120, "clone", [Hex, Ptr, Ptr, Ptr, Ptr], Int;
             SYS_UNAME = 122, "uname", [Ptr], Int;
@@ -101,6 +102,7 @@ macro_rules! syscall_table {
             SYS_GETRESUID = 165, "getresuid", [Ptr, Ptr, Ptr], Int;
             SYS_SETRESGID = 170, "setresgid", [Int, Int, Int], Int;
             SYS_GETRESGID = 171, "getresgid", [Ptr, Ptr, Ptr], Int;
+            SYS_PRCTL = 172, "prctl", [Int, Hex, Hex, Hex, Hex], Int;
             SYS_RT_SIGRETURN = 173, "rt_sigreturn", [], Int;
             SYS_RT_SIGACTION = 174, "rt_sigaction", [Signal, Ptr, Ptr, UInt], Int;
             SYS_RT_SIGPROCMASK = 175, "rt_sigprocmask", [SigHow, Ptr, Ptr, UInt], Int;

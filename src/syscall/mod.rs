@@ -18,6 +18,7 @@ mod futex;
 mod limits;
 mod memory;
 mod pgrp;
+mod prctl;
 mod process;
 mod random;
 mod signal;
@@ -193,6 +194,9 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_FCNTL64, call: |a, _| fd::fcntl(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_DUP3, call: |a, _| fd::dup3(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_LLSEEK, call: |a, _| file::llseek(a[0], a[1], a[2], uptr::UserPtr::new(a[3]), a[4]) },
+    // System information (issue 11: BusyBox's free, ps and prctl users).
+    Syscall { nr: nr::SYS_SYSINFO, call: |a, _| system::sysinfo(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_PRCTL, call: |a, _| prctl::prctl(a[0], a[1], a[2], a[3], a[4]) },
 ];
 
 use cred::{Which, Width::{Full, Old16}};
