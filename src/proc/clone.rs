@@ -143,7 +143,9 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         child.group.add_thread();
     }
     sched::with(|s| {
-        if !any(flags, CLONE_THREAD) {
+        if any(flags, CLONE_THREAD) {
+            super::jobctl::join_group_stop(&parent, &child);
+        } else {
             super::pgrp::inherit(s, &child.group, &parent.group);
         }
         s.add(child.clone())

@@ -9,6 +9,8 @@
 //! exit (Linux's autoreap of `exit_signal == -1`).
 
 use super::limits::RLimits;
+use super::sigstate::ProcSignals;
+use super::usage::GroupUsage;
 use super::task::Pid;
 use super::WaitStatus;
 use alloc::sync::Arc;
@@ -29,6 +31,10 @@ pub struct ThreadGroup {
     exec_task: AtomicU32,
     /// Resource limits (Linux's `signal->rlim`): the group's, copied by fork, kept by exec.
     pub limits: spin::Mutex<RLimits>,
+    /// Process-directed signals, the group stop, what `wait4` reports (the siglock's share).
+    pub sig: spin::Mutex<ProcSignals>,
+    /// Dead threads' and reaped children's usage, the real-time timer.
+    pub usage: GroupUsage,
     /// Process group and session ids (Linux's `PIDTYPE_PGID`/`PIDTYPE_SID` of the signal
     /// struct), inherited by fork; changed only under the scheduler's lock (our
     /// `tasklist_lock`) by `setpgid`/`setsid` (`super::pgrp`), read without it.
@@ -53,6 +59,8 @@ impl ThreadGroup {
             exit: spin::Mutex::new(None),
             exec_task: AtomicU32::new(0),
             limits: spin::Mutex::new(*limits),
+            sig: spin::Mutex::new(ProcSignals::default()),
+            usage: GroupUsage::default(),
             pgid: AtomicU32::new(0),
             sid: AtomicU32::new(0),
             session_leader: AtomicBool::new(false),

@@ -12,6 +12,7 @@ pub mod cred;
 pub mod exec;
 pub mod files;
 pub mod group;
+pub mod jobctl;
 pub mod futex;
 pub mod robust;
 pub mod rseq;
@@ -19,6 +20,10 @@ pub mod limits;
 pub mod pgrp;
 pub mod sched;
 pub mod sigframe;
+pub mod sigchld;
+pub mod sigdeliver;
+pub mod sigfault;
+pub mod siglife;
 pub mod signals;
 pub mod sigstate;
 pub mod switch;
@@ -191,9 +196,11 @@ pub fn exit_thread(status: WaitStatus) -> ! {
         let mut inner = task.inner.lock();
         (inner.aspace.take(), inner.files.take())
     };
-    timer::exit(&task);
     if let Some(a) = &aspace {
         task.usage.keep_peak(a);
+    }
+    if group.live() > 1 {
+        signals::retarget(&task, !0); // the process's pending signals go to another thread
     }
     drop(files);
     if let Some(a) = aspace {
@@ -203,7 +210,12 @@ pub fn exit_thread(status: WaitStatus) -> ! {
         drop(a); // the last user sweeps the space and frees its directory
     }
     let (init_status, last) = sched::with(|s| {
+        jobctl::on_thread_exit(s, &task);
+        usage::thread_exited(&task);
         let last = group.thread_exited();
+        if last {
+            timer::exit(&task); // the process's real-time timer
+        }
         {
             let mut inner = task.inner.lock();
             inner.state = State::Zombie;
@@ -270,7 +282,7 @@ fn group_ended(s: &mut sched::Scheduler, leader: &Arc<Task>, status: WaitStatus)
     match leader.exit_signal() {
         signals::SIGCHLD => {
             if signals::notify_parent(s, tgid, parent, code, st) {
-                leader.inner.lock().psig.autoreap = true;
+                leader.group.sig.lock().autoreap = true;
                 signals::set_autoreaped(tgid);
             }
         }
@@ -293,7 +305,7 @@ fn group_ended(s: &mut sched::Scheduler, leader: &Arc<Task>, status: WaitStatus)
 }
 
 /// Wakes every thread of process `tgid` sleeping in `wait4`.
-fn wake_waiters(s: &mut sched::Scheduler, tgid: Pid) {
+pub(super) fn wake_waiters(s: &mut sched::Scheduler, tgid: Pid) {
     let mut at = tgid;
     while let Some(pid) = next_thread(s, tgid, at) {
         at = pid + 1;
@@ -379,7 +391,7 @@ pub fn wait(which: WaitFor, options: u32) -> Result<Reaped, Errno> {
                     continue;
                 }
                 let inner = t.inner.lock();
-                if inner.parent != my_tgid || inner.psig.autoreap || !which.selects(t) || !eligible(t.exit_signal(), options) {
+                if inner.parent != my_tgid || signals::released(t) || !which.selects(t) || !eligible(t.exit_signal(), options) {
                     continue;
                 }
                 any = true;
@@ -492,17 +504,17 @@ fn take_report(s: &sched::Scheduler, me: &Task, which: WaitFor, options: u32) ->
         if !t.is_leader() || t.tgid() == me.tgid() || !which.selects(t) || !eligible(t.exit_signal(), options) {
             continue;
         }
-        let mut inner = t.inner.lock();
-        if inner.parent != me.tgid() {
+        if t.inner.lock().parent != me.tgid() {
             continue;
         }
-        let wanted = match inner.psig.report {
+        let mut psig = t.group.sig.lock();
+        let wanted = match psig.report {
             Some(0xffff) => options & WCONTINUED != 0,
-            Some(_) => options & WUNTRACED != 0 && inner.psig.stopped,
+            Some(_) => options & WUNTRACED != 0 && psig.stopped,
             None => false,
         };
         if wanted {
-            return inner.psig.report.take().map(|st| (t.pid(), st, None));
+            return psig.report.take().map(|st| (t.pid(), st, None));
         }
     }
     None

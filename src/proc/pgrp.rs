@@ -9,9 +9,11 @@
 //! init, leads session 1 and group 1 (Linux leaves pid 1 in session 0 until it calls
 //! `setsid`; docs/process-model.md, "Process groups and sessions").
 //!
-//! What the terminal uses: [`kill_pgrp`] (ISIG: every process of the foreground group),
+//! What the terminal uses: [`kill_pgrp`] (ISIG: every process of the foreground group;
+//! [`try_kill_pgrp`] from an interrupt),
 //! [`is_orphaned_pgrp`] (SIGTTIN/SIGTTOU to an orphaned group fail with EIO),
-//! [`session_of`], [`pgrp_of`], [`pgrp_in_session`] (TIOCSPGRP's check) and
+//! [`session_of`], [`pgrp_of`], [`current_session`], [`current_pgrp`], [`is_session_leader`]
+//! (TIOCSCTTY), [`pgrp_in_session`] (TIOCSPGRP's check) and
 //! [`set_session_exit_hook`] (a session leader exited: hang up its terminal).
 
 use super::group::ThreadGroup;
@@ -32,7 +34,7 @@ fn is_process(t: &Task) -> bool {
 /// The process with the lowest pid at `at` or above for which `pick` holds, stepping by key so
 /// the caller may use the scheduler mutably between steps.
 fn next_process(s: &Scheduler, at: Pid, pick: impl Fn(&Task) -> bool) -> Option<Arc<Task>> {
-    s.tasks.range(at..).map(|(_, t)| t).find(|t| is_process(t) && pick(t)).cloned()
+    s.tasks.range(at..).map(|(_, t)| t).find(|t| pick(t) && is_process(t)).cloned()
 }
 
 /// The process group of the process task `pid` (any of its threads) belongs to.
@@ -43,6 +45,14 @@ pub fn pgrp_of(pid: Pid) -> Option<Pid> {
 /// The session of the process task `pid` (any of its threads) belongs to.
 pub fn session_of(pid: Pid) -> Option<Pid> {
     sched::with(|s| s.tasks.get(&pid).filter(|t| t.pid() != 0).map(|t| t.group.sid()))
+}
+
+/// Whether the process task `pid` (any of its threads) belongs to leads its session
+/// (TIOCSCTTY: only a session leader acquires a controlling terminal; Linux's
+/// `signal->leader`).
+#[allow(dead_code, reason = "the terminal's TIOCSCTTY (issue 11) calls it")]
+pub fn is_session_leader(pid: Pid) -> bool {
+    sched::with(|s| s.tasks.get(&pid).is_some_and(|t| t.pid() != 0 && t.group.is_session_leader()))
 }
 
 /// The current process's group.

@@ -84,8 +84,8 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     if let Some(cred) = cred {
         proc::cred::install(cred);
     }
-    task.files()?.with(|t| t.close_on_exec());
     task.group.exec_done(); // a parent's setpgid of this child now fails with EACCES
+    task.files()?.with(|t| t.close_on_exec());
     if let Some(old) = &old {
         task.usage.keep_peak(old); // ru_maxrss covers every image the process ran
     }
