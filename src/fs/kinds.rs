@@ -52,6 +52,11 @@ impl FileOps for InitrdRegular {
     fn mmap_object(&self, _f: &File) -> Result<Arc<dyn FileObject>, Errno> {
         Ok(self.0.clone())
     }
+    fn splice_read(&self, _f: &File, out: &mut [u8], pos: &mut u64) -> Result<u32, Errno> {
+        let n = self.0.read_at(*pos, out);
+        *pos += n as u64;
+        Ok(n as u32)
+    }
 }
 
 /// A `/proc` file: its contents generated at open.
@@ -145,6 +150,10 @@ impl FileOps for Console {
             done += n as u32;
         }
         Ok(done)
+    }
+    fn splice_write(&self, _f: &File, data: &[u8], _pos: &mut u64) -> Result<u32, Errno> {
+        crate::console::serial::write_bytes(data);
+        Ok(data.len() as u32)
     }
     fn stat(&self, _f: &File) -> Result<Stat, Errno> {
         Ok(Stat { dev: (0, 6), ino: 1, mode: S_IFCHR | 0o620, nlink: 1, rdev: (5, 1), blksize: 1024, ..Stat::default() })

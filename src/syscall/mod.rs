@@ -17,6 +17,8 @@ mod file;
 mod futex;
 mod limits;
 mod memory;
+mod pipe;
+mod poll;
 mod process;
 mod random;
 mod signal;
@@ -183,6 +185,17 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_PWRITE64, call: |a, _| fd::pwrite64(a[0], uptr::UserBuf::new(a[1], a[2]), a[3], a[4]) },
     Syscall { nr: nr::SYS_FCNTL64, call: |a, _| fd::fcntl(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_DUP3, call: |a, _| fd::dup3(a[0], a[1], a[2]) },
+    // Pipes, poll and select (issue 11, point 4); sendfile.
+    Syscall { nr: nr::SYS_PIPE, call: |a, _| pipe::pipe(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_NEWSELECT, call: |a, _| poll::select(a[0] as i32, a[1], a[2], a[3], a[4]) },
+    Syscall { nr: nr::SYS_POLL, call: |a, _| poll::poll(a[0], a[1], a[2] as i32) },
+    Syscall { nr: nr::SYS_SENDFILE, call: |a, _| pipe::sendfile(a[0], a[1], a[2], a[3]) },
+    Syscall { nr: nr::SYS_SENDFILE64, call: |a, _| pipe::sendfile64(a[0], a[1], a[2], a[3]) },
+    Syscall { nr: nr::SYS_PSELECT6, call: |a, _| poll::pselect6(a[0] as i32, a[1], a[2], a[3], a[4], a[5], false) },
+    Syscall { nr: nr::SYS_PPOLL, call: |a, _| poll::ppoll(a[0], a[1], a[2], a[3], a[4], false) },
+    Syscall { nr: nr::SYS_PIPE2, call: |a, _| pipe::pipe2(uptr::UserPtr::new(a[0]), a[1]) },
+    Syscall { nr: nr::SYS_PSELECT6_TIME64, call: |a, _| poll::pselect6(a[0] as i32, a[1], a[2], a[3], a[4], a[5], true) },
+    Syscall { nr: nr::SYS_PPOLL_TIME64, call: |a, _| poll::ppoll(a[0], a[1], a[2], a[3], a[4], true) },
 ];
 
 use cred::{Which, Width::{Full, Old16}};
