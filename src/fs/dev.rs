@@ -86,24 +86,23 @@ impl FileOps for Mem {
     fn stat(&self, _f: &File) -> Result<Stat, Errno> {
         Ok(device_stat((1, *self as u32), 0o666))
     }
-    /// `sendfile` from `/dev/zero` (and `/dev/full`): zeros; from `/dev/null`: nothing.
+    /// `sendfile` from `/dev/random` and `/dev/urandom` (Linux 6.1 wires them up; the others
+    /// cannot be a source: `EINVAL`).
     fn splice_read(&self, _f: &File, out: &mut [u8], _pos: &mut u64) -> Result<u32, Errno> {
         match self {
-            Mem::Null => Ok(0),
-            Mem::Zero | Mem::Full => {
-                out.fill(0);
-                Ok(out.len() as u32)
-            }
             Mem::Random | Mem::Urandom => {
                 crate::random::fill(out);
                 Ok(out.len() as u32)
             }
+            _ => Err(Errno::EINVAL),
         }
     }
+    /// `sendfile` into `/dev/null`, `/dev/random`, `/dev/urandom`: taken whole; Linux 6.1's
+    /// `/dev/zero` and `/dev/full` have no `splice_write` (`EINVAL`).
     fn splice_write(&self, _f: &File, data: &[u8], _pos: &mut u64) -> Result<u32, Errno> {
         match self {
-            Mem::Full => Err(Errno::ENOSPC),
-            _ => Ok(data.len() as u32),
+            Mem::Null | Mem::Random | Mem::Urandom => Ok(data.len() as u32),
+            Mem::Zero | Mem::Full => Err(Errno::EINVAL),
         }
     }
     fn maps_anonymous(&self) -> bool {
