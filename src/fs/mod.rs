@@ -8,6 +8,7 @@ pub mod kinds;
 pub mod pipe;
 mod pipe_ring;
 pub mod poll;
+pub mod proc_sys;
 pub mod procfs;
 pub mod stat;
 

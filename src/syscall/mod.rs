@@ -8,7 +8,7 @@
 //! negative number. Unknown numbers return `-ENOSYS`, logged once per number.
 //!
 //! With `strace` on the kernel command line (or `strace=NAME` for one program) every call is
-//! printed on the serial console in strace's format.
+//! printed on the serial console in strace's format; with `log=debug` every call that fails.
 
 mod clone;
 mod cred;
@@ -17,8 +17,10 @@ mod file;
 mod futex;
 mod limits;
 mod memory;
+mod pgrp;
 mod pipe;
 mod poll;
+mod prctl;
 mod process;
 mod random;
 mod signal;
@@ -27,6 +29,9 @@ mod thread;
 mod tls;
 mod time;
 pub mod uptr;
+
+pub use memory::max_map_count;
+pub use system::{NODENAME, SYSNAME};
 
 use crate::arch::trap::TrapFrame;
 use crate::proc;
@@ -67,6 +72,11 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_KILL, call: |a, _| process::kill(a[0] as i32, a[1]) },
     Syscall { nr: nr::SYS_BRK, call: |a, _| memory::brk(a[0]) },
     Syscall { nr: nr::SYS_GETPPID, call: |_, _| process::getppid() },
+    Syscall { nr: nr::SYS_SETPGID, call: |a, _| pgrp::setpgid(a[0] as i32, a[1] as i32) },
+    Syscall { nr: nr::SYS_GETPGRP, call: |_, _| pgrp::getpgrp() },
+    Syscall { nr: nr::SYS_SETSID, call: |_, _| pgrp::setsid() },
+    Syscall { nr: nr::SYS_GETPGID, call: |a, _| pgrp::getpgid(a[0] as i32) },
+    Syscall { nr: nr::SYS_GETSID, call: |a, _| pgrp::getsid(a[0] as i32) },
     Syscall { nr: nr::SYS_REBOOT, call: |a, _| system::reboot(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_MMAP, call: |a, _| memory::old_mmap(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_MUNMAP, call: |a, _| memory::munmap(a[0], a[1]) },
@@ -185,6 +195,10 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_PWRITE64, call: |a, _| fd::pwrite64(a[0], uptr::UserBuf::new(a[1], a[2]), a[3], a[4]) },
     Syscall { nr: nr::SYS_FCNTL64, call: |a, _| fd::fcntl(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_DUP3, call: |a, _| fd::dup3(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_LLSEEK, call: |a, _| file::llseek(a[0], a[1], a[2], uptr::UserPtr::new(a[3]), a[4]) },
+    // System information (issue 11: BusyBox's free, ps and prctl users).
+    Syscall { nr: nr::SYS_SYSINFO, call: |a, _| system::sysinfo(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_PRCTL, call: |a, _| prctl::prctl(a[0], a[1], a[2], a[3], a[4]) },
     // Pipes, poll and select (issue 11, point 4); sendfile.
     Syscall { nr: nr::SYS_PIPE, call: |a, _| pipe::pipe(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_NEWSELECT, call: |a, _| poll::select(a[0] as i32, a[1], a[2], a[3], a[4]) },
@@ -258,5 +272,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
     }
     if let Some(line) = traced {
         crate::trace::after(line, number, eax);
+    } else if entry.is_some() && result.is_err() && log::log_enabled!(log::Level::Debug) {
+        crate::trace::failed(number, &args, eax);
     }
 }

@@ -10,7 +10,6 @@
 use super::uptr::UserPtr;
 use super::SysResult;
 use crate::fs::file::File;
-use crate::proc::sigstate::{SigSet, UNBLOCKABLE};
 use crate::proc::{self, signals};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -162,13 +161,8 @@ fn install_mask(addr: u32, size: u32) -> Result<bool, Errno> {
         return Err(Errno::EINVAL);
     }
     let [lo, hi] = UserPtr::<[u32; 2]>::new(addr).read()?;
-    let mask: SigSet = (u64::from(lo) | u64::from(hi) << 32) & !UNBLOCKABLE;
-    let task = proc::current();
-    let mut inner = task.inner.lock();
-    let old = inner.sig.blocked;
-    inner.sig.saved_mask = Some(old);
-    inner.sig.blocked = mask;
-    signals::recalc(&mut inner);
+    let old = signals::set_blocked(u64::from(lo) | u64::from(hi) << 32);
+    proc::current().inner.lock().sig.saved_mask = Some(old);
     Ok(true)
 }
 
@@ -177,11 +171,9 @@ fn restore_mask(installed: bool, ret: &SysResult) {
     if !installed || *ret == Err(Errno::ERESTARTNOHAND) {
         return;
     }
-    let task = proc::current();
-    let mut inner = task.inner.lock();
-    if let Some(old) = inner.sig.saved_mask.take() {
-        inner.sig.blocked = old;
-        signals::recalc(&mut inner);
+    let saved = proc::current().inner.lock().sig.saved_mask.take();
+    if let Some(old) = saved {
+        signals::set_blocked(old);
     }
 }
 
