@@ -16,7 +16,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{
     O_ACCMODE, O_APPEND, O_ASYNC, O_DIRECT, O_LARGEFILE, O_NOATIME, O_NONBLOCK, O_RDONLY, O_RDWR,
-    O_WRONLY, POLLIN, POLLOUT, SEEK_CUR, SEEK_END, SEEK_SET,
+    O_WRONLY, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, SEEK_CUR, SEEK_END, SEEK_SET,
 };
 use vmcore::vma::FileObject;
 
@@ -47,8 +47,9 @@ pub trait FileOps: Send + Sync {
         Err(Errno::ENOTDIR)
     }
     /// The `POLL*` events ready now; registers on the file's wait queues when `table` is given.
+    /// Kinds that never wait are always ready (Linux's `DEFAULT_POLLMASK`).
     fn poll(&self, _f: &File, _table: Option<&mut PollTable>) -> u32 {
-        POLLIN | POLLOUT
+        POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM
     }
     /// `ioctl`.
     fn ioctl(&self, _f: &File, _cmd: u32, _arg: u32) -> Result<u32, Errno> {

@@ -134,7 +134,7 @@ pub fn pipe_pair(flags: u32) -> Result<(Arc<File>, Arc<File>), Errno> {
 /// or writing waits for the other end (a signal ends the wait: `ERESTARTSYS`); `O_RDONLY |
 /// O_NONBLOCK` succeeds at once; `O_WRONLY | O_NONBLOCK` without a reader is `ENXIO`;
 /// `O_RDWR` never waits.
-#[expect(dead_code, reason = "the VFS slice's FIFO inodes open through it")]
+#[cfg_attr(not(feature = "ktest"), expect(dead_code, reason = "the VFS slice's FIFO inodes open through it"))]
 pub fn open_fifo(pipe: &Arc<Pipe>, flags: u32) -> Result<Arc<File>, Errno> {
     let nonblock = flags & O_NONBLOCK != 0;
     let end = match flags & O_ACCMODE {
@@ -174,7 +174,7 @@ pub fn open_fifo(pipe: &Arc<Pipe>, flags: u32) -> Result<Arc<File>, Errno> {
 }
 
 /// Sleeps until `came` says the other end was opened (Linux's `wait_for_partner`).
-#[expect(dead_code, reason = "see open_fifo")]
+#[cfg_attr(not(feature = "ktest"), expect(dead_code, reason = "see open_fifo"))]
 fn wait_partner(pipe: &Pipe, came: impl Fn(&Ring) -> bool) -> Result<(), Errno> {
     pipe.rd_wait
         .wait(u64::MAX, || came(&pipe.ring.lock()).then_some(()))?
@@ -189,9 +189,7 @@ impl PipeEnd {
         let info = SigInfo::from_pid(vmcore::signal::SIGPIPE, vmcore::signal::SI_USER, crate::proc::current().tgid());
         let _ = crate::proc::signals::send_to(pid, info, true, true);
     }
-}
 
-impl PipeEnd {
     /// Linux's `pipe_write`, the `total` bytes coming from `fill(offset, out)`: `EPIPE` and
     /// `SIGPIPE` without readers; the tail of the write (`total % 4096`) merges into the last
     /// page when it fits, the rest goes a page per slot; blocks while the ring is full

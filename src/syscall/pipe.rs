@@ -53,7 +53,10 @@ const CHUNK: u64 = 4096;
 /// output takes what fits once it has room (Linux's `splice_file_to_pipe`): the first chunk
 /// may wait, later ones stop when the pipe is full.
 fn transfer(input: &File, output: &File, pos: &mut u64, count: u32) -> Result<u32, Errno> {
-    let mut chunk = [0u8; CHUNK as usize];
+    // On the heap: a pipe destination bounces through a page of stack of its own.
+    let mut chunk = alloc::vec::Vec::new();
+    crate::mm::inject::fallible(|| chunk.try_reserve_exact(CHUNK as usize)).map_err(|_| Errno::ENOMEM)?;
+    chunk.resize(CHUNK as usize, 0u8);
     let mut done = 0u32;
     let mut out_pos = output.pos();
     while done < count {

@@ -451,6 +451,15 @@ static void poll_pipe_states(void)
     CHECK_EQ(read(fds[0], big, 4096), 4096);
     CHECK_EQ(poll(&w, 1, 0), 1);
     ERR(poll(&w, (nfds_t)(1 << 30), 0), EINVAL);
+    /* Files that never wait are always ready (DEFAULT_POLLMASK): a regular file, /dev/null. */
+    int f = OK(open(ctest_self, O_RDONLY));
+    int n = OK(open("/dev/null", O_RDWR));
+    struct pollfd always[2] = { { f, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM | POLLPRI, 0 }, { n, POLLRDNORM, 0 } };
+    CHECK_EQ(poll(always, 2, -1), 2);
+    CHECK_EQ(always[0].revents, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+    CHECK_EQ(always[1].revents, POLLRDNORM);
+    close(f);
+    close(n);
 }
 
 static void poll_timeout_and_wakeup(void)
