@@ -221,10 +221,9 @@ fn do_poll(ufds: u32, nfds: u32, deadline: Option<u64>) -> SysResult {
     Ok(count)
 }
 
-/// poll (168): `timeout` in milliseconds, negative for none. Interrupted by a signal, it
-/// asks for a restart that keeps its deadline only when no handler runs; with a handler it
-/// fails with `EINTR` (deviation: restarted with the whole timeout, not `restart_syscall`'s
-/// remainder).
+/// poll (168): `timeout` in milliseconds, negative for none. Interrupted by a signal it
+/// fails with `EINTR` if a handler runs, else `restart_syscall` resumes it with the same
+/// deadline (Linux's `ERESTART_RESTARTBLOCK` and `do_restart_poll`).
 pub fn poll(ufds: u32, nfds: u32, timeout_ms: i32) -> SysResult {
     let deadline = if timeout_ms < 0 {
         None
@@ -232,7 +231,24 @@ pub fn poll(ufds: u32, nfds: u32, timeout_ms: i32) -> SysResult {
         let ms = timeout_ms as u64;
         deadline_after(ms / 1000, (ms % 1000) * 1_000_000)
     };
-    do_poll(ufds, nfds, deadline)
+    restartable_poll(ufds, nfds, deadline)
+}
+
+fn restartable_poll(ufds: u32, nfds: u32, deadline: Option<u64>) -> SysResult {
+    let ret = do_poll(ufds, nfds, deadline);
+    if ret != Err(Errno::ERESTARTNOHAND) {
+        return ret;
+    }
+    let task = proc::current();
+    let mut inner = task.inner.lock();
+    inner.sig.restart_poll = Some((ufds, nfds, deadline.unwrap_or(u64::MAX)));
+    inner.sig.restart_until = 0;
+    Err(Errno::ERESTART_RESTARTBLOCK)
+}
+
+/// `restart_syscall` of an interrupted `poll`: the same descriptors, the same deadline.
+pub fn resume_poll(ufds: u32, nfds: u32, deadline: u64) -> SysResult {
+    restartable_poll(ufds, nfds, (deadline != u64::MAX).then_some(deadline))
 }
 
 /// ppoll (309) and ppoll_time64 (414): a timespec timeout (written back with the time left)

@@ -494,6 +494,29 @@ static void poll_timeout_and_wakeup(void)
     CHECK_EXIT(ctest_wait(c), 0);
 }
 
+/* A stop and continue (no handler) in the middle of a poll: it goes on to its first deadline
+ * (restart_syscall), it does not start its timeout over. */
+static void poll_resumes_after_stop(void)
+{
+    int fds[2];
+    pipe_ok(fds, 0);
+    pid_t me = getpid();
+    pid_t c = ctest_fork();
+    if (c == 0) {
+        ctest_sleep_ms(100);
+        kill(me, SIGSTOP);
+        ctest_sleep_ms(150);
+        kill(me, SIGCONT);
+        _exit(0);
+    }
+    struct pollfd p = { fds[0], POLLIN, 0 };
+    long long t0 = ctest_now_ns();
+    CHECK_EQ(poll(&p, 1, 1000), 0);
+    long long ms = (ctest_now_ns() - t0) / 1000000;
+    CHECKF(ms >= 990 && ms < 1140, "poll returned after %lld ms, want 1000", ms);
+    CHECK_EXIT(ctest_wait(c), 0);
+}
+
 static volatile int alarms;
 static void on_alarm(int sig) { alarms++; }
 
@@ -774,6 +797,7 @@ static const struct ctest cases[] = {
     CASE(close_on_exec),
     CASE(poll_pipe_states),
     CASE(poll_timeout_and_wakeup),
+    CASE(poll_resumes_after_stop),
     CASE(poll_select_eintr),
     CASE(select_sets_and_timeout),
     CASE(ppoll_pselect_sigmask),
