@@ -15,7 +15,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{
     O_ACCMODE, O_APPEND, O_ASYNC, O_DIRECT, O_LARGEFILE, O_NOATIME, O_NONBLOCK, O_RDONLY, O_RDWR,
-    O_WRONLY, POLLIN, POLLOUT, SEEK_CUR, SEEK_END, SEEK_SET,
+    O_WRONLY, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, SEEK_CUR, SEEK_END, SEEK_SET,
 };
 use vmcore::vma::FileObject;
 
@@ -46,13 +46,31 @@ pub trait FileOps: Send + Sync {
         Err(Errno::ENOTDIR)
     }
     /// The `POLL*` events ready now; registers on the file's wait queues when `table` is given.
-    #[expect(dead_code, reason = "poll and select arrive with the pipes slice of issue 11")]
+    /// Kinds that never wait are always ready (Linux's `DEFAULT_POLLMASK`).
     fn poll(&self, _f: &File, _table: Option<&mut PollTable>) -> u32 {
-        POLLIN | POLLOUT
+        POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM
     }
     /// `ioctl`.
     fn ioctl(&self, _f: &File, _cmd: u32, _arg: u32) -> Result<u32, Errno> {
         Err(Errno::ENOTTY)
+    }
+    /// `fcntl` commands of the kind (`F_GETPIPE_SZ`); `EINVAL` for the others, as Linux.
+    fn fcntl(&self, _f: &File, _cmd: u32, _arg: u32) -> Result<u32, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// `sendfile`'s source side (Linux's `splice_read`): reads at `*pos` into kernel memory,
+    /// advancing it; `EINVAL` for kinds that cannot be a source.
+    fn splice_read(&self, _f: &File, _out: &mut [u8], _pos: &mut u64) -> Result<u32, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// `sendfile`'s destination side (Linux's `splice_write`): `write` from kernel memory.
+    fn splice_write(&self, _f: &File, _data: &[u8], _pos: &mut u64) -> Result<u32, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// Whether `mmap` of the file is anonymous memory (`/dev/zero`: private or shared
+    /// anonymous, as Linux).
+    fn maps_anonymous(&self) -> bool {
+        false
     }
     /// What `mmap` maps (`ENODEV` for kinds that cannot be mapped).
     fn mmap_object(&self, _f: &File) -> Result<Arc<dyn FileObject>, Errno> {
@@ -184,6 +202,17 @@ impl File {
         let new = base.checked_add(offset).filter(|&n| n >= 0).ok_or(Errno::EINVAL)?;
         *pos = new as u64;
         Ok(new as u64)
+    }
+
+    /// The offset (`sendfile` without an offset pointer reads it, transfers, then stores it
+    /// back, as Linux does with `f_pos`; nothing is locked across the transfer).
+    pub fn pos(&self) -> u64 {
+        *self.pos.lock()
+    }
+
+    /// Sets the offset (see [`File::pos`]).
+    pub fn set_pos(&self, pos: u64) {
+        *self.pos.lock() = pos;
     }
 
     /// `getdents64` at the directory cursor.

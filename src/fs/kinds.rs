@@ -52,6 +52,11 @@ impl FileOps for InitrdRegular {
     fn mmap_object(&self, _f: &File) -> Result<Arc<dyn FileObject>, Errno> {
         Ok(self.0.clone())
     }
+    fn splice_read(&self, _f: &File, out: &mut [u8], pos: &mut u64) -> Result<u32, Errno> {
+        let n = self.0.read_at(*pos, out);
+        *pos += n as u64;
+        Ok(n as u32)
+    }
 }
 
 /// A `/proc` file: its contents generated at open.

@@ -1,9 +1,12 @@
 //! Files: open file descriptions and their kinds, the initrd (a cpio archive loaded by GRUB)
 //! as a read-only file system, the console, and `/proc` pseudo-files in Linux's formats.
 
+pub mod dev;
 pub mod file;
 pub mod initrd;
 pub mod kinds;
+pub mod pipe;
+mod pipe_ring;
 pub mod poll;
 pub mod proc_pid;
 pub mod proc_sys;
@@ -57,6 +60,13 @@ pub fn lookup(path: &str) -> Result<Node, Errno> {
 /// Opens the absolute `path` with `open`'s `flags`: everything is read-only (`EROFS` for a
 /// write or create), a directory only for reading (`EISDIR`).
 pub fn open(path: &str, flags: u32) -> Result<Arc<File>, Errno> {
+    // The device nodes, until the VFS gives /dev real ones.
+    if let Some(rdev) = path.strip_prefix("/dev/").and_then(dev::node) {
+        if flags & O_DIRECTORY != 0 {
+            return Err(Errno::ENOTDIR);
+        }
+        return dev::open_chrdev(rdev, flags);
+    }
     let node = lookup(path)?;
     let writes = flags & O_ACCMODE != O_RDONLY;
     match node {

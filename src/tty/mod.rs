@@ -162,6 +162,15 @@ pub fn write(buf: UserBuf, console: bool) -> Result<u32, Errno> {
     Ok(done)
 }
 
+/// Writes kernel bytes through the output processing (`sendfile` to the terminal).
+pub fn write_kernel(data: &[u8], console: bool) -> Result<u32, Errno> {
+    if !console {
+        job::check_write()?;
+    }
+    TTY.ldisc.lock().output(data, &mut Uart);
+    Ok(data.len() as u32)
+}
+
 /// Whether a read would not block now (poll's `POLLIN`).
 pub fn poll_readable() -> bool {
     process_input();

@@ -69,6 +69,7 @@ mod madvise_mlock;
 mod mmap;
 mod mremap;
 mod oom;
+mod pipes;
 mod process;
 mod protection;
 mod selftest;
@@ -110,6 +111,7 @@ static AREAS: &[&[Case]] = &[
     futex::CASES,
     threads::CASES,
     files::CASES,
+    pipes::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
