@@ -6,6 +6,7 @@ pub mod initrd;
 pub mod kinds;
 pub mod poll;
 pub mod proc_sys;
+pub mod proc_vm;
 pub mod procfs;
 pub mod stat;
 

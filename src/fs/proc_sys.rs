@@ -68,8 +68,9 @@ pub fn meminfo() -> String {
     line("Inactive(anon)", 0);
     line("Active(file)", cached);
     line("Inactive(file)", 0);
-    line("Unevictable", 0);
-    line("Mlocked", 0);
+    let mlocked = super::proc_vm::mlocked_pages() * 4;
+    line("Unevictable", mlocked);
+    line("Mlocked", mlocked);
     line("HighTotal", 0);
     line("HighFree", 0);
     line("LowTotal", total);

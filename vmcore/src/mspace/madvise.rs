@@ -10,7 +10,7 @@
 //! | `DONTNEED` (`_LOCKED`) | resident pages dropped (shared anonymous pages kept: they have no other home yet) |
 //! | `FREE` | private anonymous only; pages stay (no reclaim exists) but their entries are made clean, so that a reclaimer can drop those not written since |
 //! | `REMOVE` | shared writable only; shared anonymous: pages dropped; file: `EOPNOTSUPP` until the page cache can punch holes |
-//! | `DONTFORK`/`DOFORK`, `WIPEONFORK`/`KEEPONFORK`, `DONTDUMP`/`DODUMP`, `MERGEABLE`/`UNMERGEABLE` | the flag is recorded (`clone_into` and core dumps read it) |
+//! | `DONTFORK`/`DOFORK`, `WIPEONFORK`/`KEEPONFORK`, `DONTDUMP`/`DODUMP`, `MERGEABLE`/`UNMERGEABLE`, `HUGEPAGE`/`NOHUGEPAGE` | the flag is recorded (`clone_into` and core dumps read it) |
 //! | `COLD`/`PAGEOUT` | accepted (no swap: nothing to deactivate or page out) |
 //! | `POPULATE_READ`/`POPULATE_WRITE` | pages faulted in as a read / write would; `EINVAL` where the access is not allowed, `EFAULT` where it would raise a signal |
 
@@ -45,6 +45,8 @@ pub enum Advice {
     DoFork,
     Mergeable,
     Unmergeable,
+    HugePage,
+    NoHugePage,
     DontDump,
     DoDump,
     WipeOnFork,
@@ -56,8 +58,10 @@ pub enum Advice {
 }
 
 impl Advice {
-    /// The advice of Linux's `MADV_*` value, `None` for a value Linux 6.1 (i386, no
-    /// transparent huge pages) refuses with `EINVAL`.
+    /// The advice of Linux's `MADV_*` value, `None` for a value this kernel refuses with
+    /// `EINVAL`: unknown values, `MADV_COLLAPSE` (no huge pages: Linux refuses it for every
+    /// area smaller than 4 MiB) and the memory-failure injections (the kernel answers `EPERM`
+    /// first for an unprivileged caller, as Linux).
     pub const fn from_linux(v: u32) -> Option<Advice> {
         Some(match v {
             0 => Advice::Normal,
@@ -71,6 +75,8 @@ impl Advice {
             11 => Advice::DoFork,
             12 => Advice::Mergeable,
             13 => Advice::Unmergeable,
+            14 => Advice::HugePage,
+            15 => Advice::NoHugePage,
             16 => Advice::DontDump,
             17 => Advice::DoDump,
             18 => Advice::WipeOnFork,
@@ -96,6 +102,8 @@ impl Advice {
                 | Advice::DoFork
                 | Advice::Mergeable
                 | Advice::Unmergeable
+                | Advice::HugePage
+                | Advice::NoHugePage
                 | Advice::DontDump
                 | Advice::DoDump
                 | Advice::WipeOnFork
@@ -198,6 +206,8 @@ impl MSpace {
             Advice::Mergeable if f.is_shared() || f.intersects(VmFlags::SPECIAL) => f,
             Advice::Mergeable => f | VmFlags::MERGEABLE,
             Advice::Unmergeable => f - VmFlags::MERGEABLE,
+            Advice::HugePage => (f - VmFlags::NOHUGEPAGE) | VmFlags::HUGEPAGE,
+            Advice::NoHugePage => (f - VmFlags::HUGEPAGE) | VmFlags::NOHUGEPAGE,
             _ => return self.act_on_pages(part, advice, tables, phys, flush),
         };
         if new != f {
@@ -295,7 +305,7 @@ impl MSpace {
     }
 
     /// Makes `page` permit `access` through the fault path, reporting refusals.
-    fn populate_strict(
+    pub(super) fn populate_strict(
         &mut self,
         page: Page,
         access: Access,

@@ -95,6 +95,7 @@
 //! `fault.rs`, `brk.rs`, `limits.rs` (RLIMIT_AS/DATA/STACK and the mlock counts); `pages.rs` is the page-level editing every operation shares, `check.rs`
 //! the consistency walk.
 
+mod access;
 mod advise;
 mod brk;
 mod check;
@@ -113,6 +114,7 @@ mod populate;
 mod protect;
 mod range;
 mod scavenge;
+mod smaps;
 mod stats;
 mod sweep;
 mod unmap;
@@ -121,6 +123,7 @@ mod sim_phys;
 #[cfg(test)]
 mod tests;
 
+pub use access::{PinError, Pinned};
 pub use advise::AdviseError;
 pub use brk::{BrkError, Heap, HEAP_FLAGS};
 pub use check::Inconsistency;
@@ -138,6 +141,7 @@ pub use protect::ProtectError;
 pub use range::RangeError;
 #[cfg(any(test, feature = "sim"))]
 pub use sim_phys::SimPhys;
+pub use smaps::kib;
 pub use stats::MSpaceStats;
 pub use unmap::UnmapError;
 

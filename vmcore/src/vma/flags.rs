@@ -51,6 +51,10 @@ bitflags! {
         const WIPEONFORK = 0x0200_0000;
         /// Excluded from core dumps (`VM_DONTDUMP`).
         const DONTDUMP = 0x0400_0000;
+        /// `MADV_HUGEPAGE`: a candidate for transparent huge pages (`VM_HUGEPAGE`).
+        const HUGEPAGE = 0x2000_0000;
+        /// `MADV_NOHUGEPAGE`: never backed by huge pages (`VM_NOHUGEPAGE`).
+        const NOHUGEPAGE = 0x4000_0000;
         /// `MADV_MERGEABLE`: a candidate for same-page merging (`VM_MERGEABLE`).
         const MERGEABLE = 0x8000_0000;
     }
