@@ -179,8 +179,8 @@ bench-linux: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
 # the BusyBox ash suite (BusyBox as init, the layout of `make test-busybox`):
 # "N passed, N failed, N skipped".
 test-linux: setup $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BUILD)/busybox/linux-initramfs.cpio $(BUILD)/mm/.stamp
-	tools/linux-test.sh $(BUILD)/user $(BUILD)/test-linux $(BUILD)/ctests $(BUILD)/busybox/linux-initramfs.cpio
-	tools/mm-test.sh linux $(BUILD)/mm $(BUILD)/test-linux/mm
+	tools/linux-test.sh $(BUILD)/user $(BUILD)/test-linux $(BUILD)/ctests $(BUILD)/busybox/linux-initramfs.cpio; \
+	  a=$$?; tools/mm-test.sh linux $(BUILD)/mm $(BUILD)/test-linux/mm; b=$$?; [ $$a -eq 0 ] && [ $$b -eq 0 ]
 
 # Linux 6.1's mm selftests (issue 12), built once from Debian's linux-source-6.1
 # (tools/mm-selftests.sh; the source is cached in ~/.cache/vmkernel-linux-selftests), run by

@@ -9,7 +9,7 @@
 //! | `WILLNEED` | nothing yet: no swap to read back; file read-ahead is the page cache's hook |
 //! | `DONTNEED` (`_LOCKED`) | resident pages dropped (shared anonymous pages kept: they have no other home yet) |
 //! | `FREE` | private anonymous only; pages stay (no reclaim exists) but their entries are made clean, so that a reclaimer can drop those not written since |
-//! | `REMOVE` | shared writable only; shared anonymous: pages dropped; file: `EOPNOTSUPP` until the page cache can punch holes |
+//! | `REMOVE` | shared areas that may be written (`MAYWRITE`) only; shared anonymous: pages dropped; file: `EOPNOTSUPP` until the page cache can punch holes |
 //! | `DONTFORK`/`DOFORK`, `WIPEONFORK`/`KEEPONFORK`, `DONTDUMP`/`DODUMP`, `MERGEABLE`/`UNMERGEABLE`, `HUGEPAGE`/`NOHUGEPAGE` | the flag is recorded (`clone_into` and core dumps read it) |
 //! | `COLD`/`PAGEOUT` | accepted (no swap: nothing to deactivate or page out) |
 //! | `POPULATE_READ`/`POPULATE_WRITE` | pages faulted in as a read / write would; `EINVAL` where the access is not allowed, `EFAULT` where it would raise a signal |
@@ -123,7 +123,7 @@ pub enum MadviseError {
         /// First page of the offending part.
         at: Page,
     },
-    /// `REMOVE` on an area that is not shared and writable (`EACCES`).
+    /// `REMOVE` on an area that is not shared or may not be written (`EACCES`).
     NotWritable {
         /// First page of the offending part.
         at: Page,
@@ -274,7 +274,9 @@ impl MSpace {
                 if anon_private {
                     return Err(MadviseError::Invalid { at });
                 }
-                if !f.contains(VmFlags::SHARED | VmFlags::WRITE) {
+                // Linux 6.1 asks for a shared area that may be written (a read-only shared
+                // anonymous mapping is punched; measured on 6.1).
+                if !(f.is_shared() && f.contains(VmFlags::MAYWRITE)) {
                     return Err(MadviseError::NotWritable { at });
                 }
                 if !shared_anon {
