@@ -186,7 +186,7 @@ test-linux: setup $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BUILD)/busybox/l
 # (tools/mm-selftests.sh; the source is cached in ~/.cache/vmkernel-linux-selftests), run by
 # tools/mm/mm_sel under c_run: all of them on our kernel with `make test-mm`, on Linux with
 # `make test-linux`; `make test` runs MM_TESTS_PASSING, the ones that pass on ours.
-MM_TESTS_PASSING := map_fixed_noreplace mlock2-tests on-fault-limit@nobody
+MM_TESTS_PASSING := map_fixed_noreplace mlock2-tests on-fault-limit@nobody madv_populate
 .PHONY: test-mm
 $(BUILD)/mm/.stamp: tools/mm-selftests.sh tools/linux-selftests.sh tools/mm/mm_sel.c user/c/c_run.c
 	tools/mm-selftests.sh $(BUILD)/mm

@@ -5,6 +5,7 @@ pub mod file;
 pub mod initrd;
 pub mod kinds;
 pub mod poll;
+pub mod proc_pagemap;
 pub mod proc_sys;
 pub mod proc_vm;
 pub mod procfs;
@@ -26,6 +27,8 @@ pub enum Node {
     Dir(Vec<String>),
     /// A `/proc` file, generated now.
     Generated(Vec<u8>),
+    /// `/proc/PID/pagemap`, generated as it is read.
+    Pagemap(crate::proc::task::Pid),
 }
 
 /// Resolves an absolute path.
@@ -58,6 +61,7 @@ pub fn open(path: &str, flags: u32) -> Result<Arc<File>, Errno> {
         _ if writes || flags & (O_CREAT | O_TRUNC) != 0 => Err(Errno::EROFS),
         Node::File(f) => File::new(kinds::InitrdRegular(f), flags),
         Node::Generated(bytes) => File::new(kinds::Snapshot(bytes), flags),
+        Node::Pagemap(pid) => File::new(proc_pagemap::Pagemap::open(pid)?, flags),
     }
 }
 

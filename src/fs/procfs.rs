@@ -82,10 +82,11 @@ pub fn lookup(path: &str) -> Result<Node, Errno> {
         ["ps"] => Ok(Node::Generated(ps().into_bytes())),
         [p] => {
             let pid = pid_of(p)?;
-            sched::with(|s| s.tasks.contains_key(&pid)).then(|| Node::Dir(alloc::vec!["maps".to_string(), "smaps".to_string(), "status".to_string()])).ok_or(Errno::ENOENT)
+            sched::with(|s| s.tasks.contains_key(&pid)).then(|| Node::Dir(alloc::vec!["maps".to_string(), "pagemap".to_string(), "smaps".to_string(), "status".to_string()])).ok_or(Errno::ENOENT)
         }
         [p, "maps"] => Ok(Node::Generated(maps(pid_of(p)?)?.into_bytes())),
         [p, "smaps"] => Ok(Node::Generated(super::proc_vm::smaps(pid_of(p)?)?.into_bytes())),
+        [p, "pagemap"] => Ok(Node::Pagemap(pid_of(p)?)),
         [p, "status"] => Ok(Node::Generated(super::proc_vm::status(pid_of(p)?)?.into_bytes())),
         _ => Err(Errno::ENOENT),
     }

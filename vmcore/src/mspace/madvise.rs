@@ -16,7 +16,7 @@
 
 use core::fmt;
 
-use super::fault::{page_state, Step};
+use super::fault::Step;
 use super::flush::SpaceFlush;
 use super::pages::{kind, next, Kind, Pages};
 use super::phys::PhysOps;
@@ -24,7 +24,7 @@ use super::range::Span;
 use super::MSpace;
 use crate::addr::Page;
 use crate::errno::Errno;
-use crate::fault::{Access, Fault, Mode, PageState};
+use crate::fault::Access;
 use crate::paging::TableAccess;
 use crate::pte::PteFlags;
 use crate::vma::{Backing, VmFlags};
@@ -315,14 +315,7 @@ impl MSpace {
         phys: &mut dyn PhysOps,
         flush: &mut SpaceFlush,
     ) -> Result<(), MadviseError> {
-        let vma = self.tree.find(page.start()).expect("invariant: the page is in an area");
-        let present = match page_state(&*tables, page, vma, &*phys) {
-            PageState::NotMapped => false,
-            PageState::Present { writable, .. } if access == Access::Read || writable => return Ok(()),
-            PageState::Present { .. } => true,
-        };
-        let fault = Fault { addr: page.start(), access, mode: Mode::User, present };
-        match self.resolve(&fault, tables, phys, flush) {
+        match self.fault_in(page, access, tables, phys, flush) {
             Step::Done => Ok(()),
             Step::NoMemory => Err(MadviseError::OutOfMemory),
             Step::Refused(_) => Err(MadviseError::Fault { at: page }),

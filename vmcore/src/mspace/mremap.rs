@@ -20,7 +20,7 @@ use super::MSpace;
 use crate::addr::{Page, ENTRIES, PAGE_SHIFT};
 use crate::errno::Errno;
 use crate::fault::Access;
-use crate::paging::TableAccess;
+use crate::paging::{self, TableAccess};
 use crate::vma::{Backing, VmFlags, Vma};
 
 /// How an `mremap` may place the result.
@@ -215,34 +215,20 @@ impl MSpace {
         if share && self.populate_span(src, false, tables, phys, flush).is_err() {
             return Err(RemapError::NoMemory);
         }
-        // Every destination table the moved entries need, before anything moves: the move
-        // itself then cannot fail.
-        if self.ensure_dest_tables(src, dest, tables, phys).is_err() {
-            return Err(RemapError::NoMemory);
-        }
         let new_vma = Vma::new(dest, new_pages, vma.flags, shifted(vma, delta))
             .map_err(|_| RemapError::Invalid)?
             .with_name(vma.name.clone());
-        self.tree.insert(new_vma).expect("invariant: the destination is free");
-        let zero = phys.zero_page();
-        let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
-        let mut from = src.start;
-        while let Some((page, pte)) = next_present(pages_tables(&pages), from, src.end) {
-            let to = Page::from_number(dest.number() + (page.number() - old.number()));
-            let frame = pte.frame().expect("invariant: a present entry");
-            let k = kind(vma, frame, zero);
-            let acct = account(vma, k);
-            // Install first: when both pages share a table it never empties in between.
-            if share {
-                if k == Kind::Counted {
-                    phys.inc_ref(frame);
-                }
-                pages.install(to, frame, pte.flags(), acct, phys).expect("invariant: the table exists");
-            } else {
-                pages.install(to, frame, pte.flags(), acct, phys).expect("invariant: the table exists");
-                pages.take(page, acct, phys, flush);
+        if share {
+            // Every destination table the shared entries need, before anything is mapped:
+            // the sharing itself then cannot fail.
+            if self.ensure_dest_tables(src, dest, tables, phys).is_err() {
+                return Err(RemapError::NoMemory);
             }
-            from = super::pages::next(page);
+            self.tree.insert(new_vma).expect("invariant: the destination is free");
+            self.share_entries(vma, src, old, dest, tables, phys);
+        } else {
+            self.move_entries(src, dest, tables, phys, flush).map_err(|NoMemory| RemapError::NoMemory)?;
+            self.tree.insert(new_vma).expect("invariant: the destination is free");
         }
         if old_pages > 0 {
             let old_span = Span { start: old, end: Page::from_number(old.number() + old_pages) };
@@ -263,6 +249,95 @@ impl MSpace {
             self.populate_if_locked(vma.flags, grown, tables, phys, flush);
         }
         Ok(dest)
+    }
+
+    /// Maps the frames of the present entries of `src` (of `vma`) at the same offsets from
+    /// `dest` too, each with a reference of its own (the destination tables exist).
+    fn share_entries(&mut self, vma: &Vma, src: Span, old: Page, dest: Page, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps) {
+        let zero = phys.zero_page();
+        let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
+        let mut from = src.start;
+        while let Some((page, pte)) = next_present(pages.tables(), from, src.end) {
+            let to = Page::from_number(dest.number() + (page.number() - old.number()));
+            let frame = pte.frame().expect("invariant: a present entry");
+            let k = kind(vma, frame, zero);
+            if k == Kind::Counted {
+                phys.inc_ref(frame);
+            }
+            pages.install(to, frame, pte.flags(), account(vma, k), phys).expect("invariant: the table exists");
+            from = super::pages::next(page);
+        }
+    }
+
+    /// Moves the present entries of `src` to the same offsets from `dest` (a free range):
+    /// whole page tables when both sides are table-aligned and the destination slot is empty,
+    /// otherwise entry by entry into destination tables linked first. Emptied tables on either
+    /// side are freed afterwards. Fails (nothing moved) only when a destination table cannot
+    /// be allocated.
+    fn move_entries(&mut self, src: Span, dest: Page, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps, flush: &mut SpaceFlush) -> Result<(), NoMemory> {
+        let per = ENTRIES as u32;
+        if src.pages() == 0 {
+            return Ok(());
+        }
+        let delta = dest.number().wrapping_sub(src.start.number());
+        let aligned = delta.is_multiple_of(per);
+        let dest_first = dest.number() / per;
+        let dest_last = (dest.number() + src.pages() - 1) / per;
+        let first_pdi = src.start.number() / per;
+        let last_pdi = (src.end.number() - 1) / per;
+        // Destination tables for the parts that move entry by entry.
+        let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
+        for pdi in first_pdi..=last_pdi {
+            if !pages.tables().read_pde(pdi as usize).is_present() {
+                continue;
+            }
+            let lo = (pdi * per).max(src.start.number());
+            let hi = ((pdi + 1) * per).min(src.end.number());
+            let whole = aligned && lo == pdi * per && hi == (pdi + 1) * per;
+            if whole && !pages.tables().read_pde(((lo + delta) / per) as usize).is_present() {
+                continue; // the table itself will move
+            }
+            for d in [(lo.wrapping_add(delta)) / per, (hi - 1).wrapping_add(delta) / per] {
+                if pages.ensure_table(d as usize, phys).is_err() {
+                    for pdi in dest_first..=dest_last {
+                        self.free_if_empty(pdi as usize, tables, phys);
+                    }
+                    return Err(NoMemory);
+                }
+            }
+        }
+        let mut moved_any = false;
+        for pdi in first_pdi..=last_pdi {
+            let lo = (pdi * per).max(src.start.number());
+            let hi = ((pdi + 1) * per).min(src.end.number());
+            let whole = aligned && lo == pdi * per && hi == (pdi + 1) * per;
+            let moved = (whole && paging::move_table(tables, &mut self.counts, pdi as usize, ((lo + delta) / per) as usize))
+                || paging::move_entries(tables, &mut self.counts, Page::from_number(lo), Page::from_number(lo.wrapping_add(delta)), hi - lo) > 0;
+            if moved {
+                flush.add_page(Page::from_number(lo));
+                flush.add_page(Page::from_number(hi - 1));
+                moved_any = true;
+            }
+        }
+        // Tables emptied by the move (source) or linked and left unused (destination).
+        let emptied = (first_pdi..=last_pdi).filter(|_| moved_any);
+        for pdi in emptied.chain(dest_first..=dest_last) {
+            self.free_if_empty(pdi as usize, tables, phys);
+        }
+        Ok(())
+    }
+
+    /// Frees user table `pdi` when it is linked and holds no entry.
+    fn free_if_empty(&mut self, pdi: usize, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps) {
+        let pde = tables.read_pde(pdi);
+        if self.counts.is_linked(pdi) && self.counts.get(pdi) == 0 {
+            if let Some(frame) = pde.frame() {
+                tables.write_pde(pdi, crate::pte::Pte::EMPTY);
+                self.counts.reset(pdi);
+                phys.free_table(frame);
+                self.resident.table_freed();
+            }
+        }
     }
 
     /// Links the destination tables of every present entry of `src` moving to `dest`.
@@ -296,11 +371,6 @@ impl MSpace {
             }
         }
     }
-}
-
-/// The tables a [`Pages`] edits, for reading.
-fn pages_tables<'p>(pages: &'p Pages<'_>) -> &'p dyn TableAccess {
-    pages.tables()
 }
 
 /// The backing of `vma` from its page `delta` on. A file area that maps file data to its end

@@ -189,21 +189,6 @@ impl<'a> Pages<'a> {
         }
     }
 
-    /// Unmaps the present `page` without dropping its frame reference (the caller maps the
-    /// frame elsewhere: `mremap` moving an entry); frees its page table if that was the last
-    /// entry. Returns the old entry.
-    pub fn take(&mut self, page: Page, account: Account, phys: &mut dyn PhysOps, flush: &mut SpaceFlush) -> Pte {
-        let unmapped = Mapper::new(&mut *self.tables, &mut *self.counts, phys)
-            .unmap(page)
-            .expect("invariant: taking a present user entry");
-        flush.add(unmapped.flush);
-        if unmapped.freed_table.is_some() {
-            self.resident.table_freed();
-        }
-        self.resident.remove(account);
-        unmapped.old
-    }
-
     /// Links the page table of directory slot `pdi` if it has none (so that later installs
     /// there cannot fail).
     pub fn ensure_table(&mut self, pdi: usize, phys: &mut dyn PhysOps) -> Result<(), NoMemory> {

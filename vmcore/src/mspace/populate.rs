@@ -84,7 +84,8 @@ impl MSpace {
         Ok(())
     }
 
-    /// Makes one page of an area permit `access`, through the fault path.
+    /// Makes one page of an area permit `access`, through the fault path; a refused page
+    /// (e.g. SIGBUS past the end of the file) stays unpopulated.
     pub(super) fn populate_page(
         &mut self,
         page: Page,
@@ -93,22 +94,32 @@ impl MSpace {
         phys: &mut dyn PhysOps,
         flush: &mut SpaceFlush,
     ) -> Result<(), NoMemory> {
+        match self.fault_in(page, access, tables, phys, flush) {
+            Step::NoMemory => Err(NoMemory),
+            Step::Done | Step::Refused(_) => Ok(()),
+        }
+    }
+
+    /// Resolves `access` to `page` of an area as a user fault would, unless the page already
+    /// permits it.
+    pub(super) fn fault_in(
+        &mut self,
+        page: Page,
+        access: Access,
+        tables: &mut dyn TableAccess,
+        phys: &mut dyn PhysOps,
+        flush: &mut SpaceFlush,
+    ) -> Step {
         let vma = self.tree.find(page.start()).expect("invariant: the page is in an area");
-        let state = page_state(&*tables, page, vma, &*phys);
-        let present = match state {
+        let present = match page_state(&*tables, page, vma, &*phys) {
             PageState::NotMapped => false,
             PageState::Present { writable, .. } if access == Access::Read || writable => {
-                return Ok(()); // already permits the access
+                return Step::Done; // already permits the access
             }
             PageState::Present { .. } => true,
         };
         let fault = Fault { addr: page.start(), access, mode: Mode::User, present };
-        match self.resolve(&fault, tables, phys, flush) {
-            Step::Done => Ok(()),
-            Step::NoMemory => Err(NoMemory),
-            // e.g. SIGBUS past the end of the file: the page stays unpopulated.
-            Step::Refused(_) => Ok(()),
-        }
+        self.resolve(&fault, tables, phys, flush)
     }
 }
 

@@ -61,6 +61,29 @@ fn a_move_carries_entries_not_contents() {
 }
 
 #[test]
+fn whole_tables_move_when_aligned_and_entries_otherwise() {
+    let m = Machine::new(NFRAMES);
+    let mut w = World::new(&m);
+    let s = w.create();
+    w.map_at(s, A, 2048, RW);
+    for i in [0u32, 1, 1023, 1024, 2047] {
+        w.write(s, A + i * P, (i % 200) as u8 + 1).unwrap();
+    }
+    let tables = w.stats(s).page_tables;
+    let how = Remap { may_move: true, fixed: Some(pg(B)), ..Remap::default() };
+    assert_eq!(remap(&mut w, s, A, 2048, 2048, how), Ok(pg(B)));
+    assert_eq!(w.stats(s).page_tables, tables, "the tables moved, none copied");
+    // Not table-aligned: entry by entry, into new tables.
+    let how = Remap { may_move: true, fixed: Some(pg(A + 3 * P)), ..Remap::default() };
+    assert_eq!(remap(&mut w, s, B, 2048, 2048, how), Ok(pg(A + 3 * P)));
+    for i in [0u32, 1, 1023, 1024, 2047] {
+        assert_eq!(w.read(s, A + (3 + i) * P), Ok((i % 200) as u8 + 1));
+    }
+    assert_eq!(w.stats(s).p_size, 5);
+    w.finish();
+}
+
+#[test]
 fn fixed_dontunmap_shrink_grow_and_duplicate() {
     let m = Machine::new(NFRAMES);
     let mut w = World::new(&m);
