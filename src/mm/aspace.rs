@@ -32,6 +32,9 @@ pub struct AddressSpace {
     /// mlockall(MCL_FUTURE [| MCL_ONFAULT]): the lock bits later mappings get (Linux's
     /// `mm->def_flags`): empty, `LOCKED` or `LOCKED | LOCKONFAULT`.
     lock_future: core::sync::atomic::AtomicU32,
+    /// `prctl(PR_SET_DUMPABLE)`: Linux keeps it with the memory (`mm->flags`), so exec's new
+    /// space starts dumpable again.
+    dumpable: core::sync::atomic::AtomicBool,
     // futex slice:
     /// Identity for futex keys: from a counter, never reused (directory frames are).
     id: SpaceId,
@@ -86,6 +89,7 @@ impl AddressSpace {
             pd,
             space: spin::RwLock::new(MSpace::new(pd)),
             lock_future: core::sync::atomic::AtomicU32::new(0),
+            dumpable: core::sync::atomic::AtomicBool::new(true),
             id: NEXT_SPACE_ID.fetch_add(1, Ordering::Relaxed),
         }))
     }
@@ -98,6 +102,16 @@ impl AddressSpace {
     /// The lock bits mlockall(MCL_FUTURE) gives later mappings (empty when not in force).
     pub fn lock_future(&self) -> VmFlags {
         VmFlags::from_bits_truncate(self.lock_future.load(core::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Whether a core dump may be written (`PR_GET_DUMPABLE`).
+    pub fn dumpable(&self) -> bool {
+        self.dumpable.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// `PR_SET_DUMPABLE`.
+    pub fn set_dumpable(&self, on: bool) {
+        self.dumpable.store(on, core::sync::atomic::Ordering::Relaxed);
     }
 
     /// Sets the lock bits of mlockall(MCL_FUTURE) (empty: munlockall).
@@ -259,6 +273,7 @@ impl AddressSpace {
     pub fn clone_space(&self) -> Result<Arc<AddressSpace>, Errno> {
         assert!(self.is_active(), "fork clones the active address space");
         let child = AddressSpace::new()?;
+        child.set_dumpable(self.dumpable());
         let mut parent = self.space.write();
         let mut child_space = child.space.write();
         // SAFETY: the parent is active and write-locked.

@@ -20,6 +20,8 @@ mod madvise;
 mod memory;
 mod mincore;
 mod mremap;
+mod pgrp;
+mod prctl;
 mod process;
 mod process_vm;
 mod random;
@@ -72,6 +74,11 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_KILL, call: |a, _| process::kill(a[0] as i32, a[1]) },
     Syscall { nr: nr::SYS_BRK, call: |a, _| memory::brk(a[0]) },
     Syscall { nr: nr::SYS_GETPPID, call: |_, _| process::getppid() },
+    Syscall { nr: nr::SYS_SETPGID, call: |a, _| pgrp::setpgid(a[0] as i32, a[1] as i32) },
+    Syscall { nr: nr::SYS_GETPGRP, call: |_, _| pgrp::getpgrp() },
+    Syscall { nr: nr::SYS_SETSID, call: |_, _| pgrp::setsid() },
+    Syscall { nr: nr::SYS_GETPGID, call: |a, _| pgrp::getpgid(a[0] as i32) },
+    Syscall { nr: nr::SYS_GETSID, call: |a, _| pgrp::getsid(a[0] as i32) },
     Syscall { nr: nr::SYS_REBOOT, call: |a, _| system::reboot(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_MMAP, call: |a, _| memory::old_mmap(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_MUNMAP, call: |a, _| memory::munmap(a[0], a[1]) },
@@ -196,6 +203,9 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_FCNTL64, call: |a, _| fd::fcntl(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_DUP3, call: |a, _| fd::dup3(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_LLSEEK, call: |a, _| file::llseek(a[0], a[1], a[2], uptr::UserPtr::new(a[3]), a[4]) },
+    // System information (issue 11: BusyBox's free, ps and prctl users).
+    Syscall { nr: nr::SYS_SYSINFO, call: |a, _| system::sysinfo(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_PRCTL, call: |a, _| prctl::prctl(a[0], a[1], a[2], a[3], a[4]) },
 ];
 
 use cred::{Which, Width::{Full, Old16}};

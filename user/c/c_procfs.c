@@ -1,10 +1,13 @@
-/* c_procfs — the system-wide /proc files as free, uptime, top and vmstat read them: meminfo's
- * Linux field set and order, uptime, loadavg, stat, cpuinfo, vmstat, filesystems and the
- * /proc/sys values that mirror uname. Shapes and relations only: the values differ between
- * kernels, the format must not. */
+/* c_procfs — system information as free, uptime, top, ps and vmstat read it: meminfo's Linux
+ * field set and order, uptime, loadavg, stat, cpuinfo, vmstat, filesystems, the /proc/sys
+ * values that mirror uname, sysinfo(2) against meminfo, and prctl's name, dumpable and
+ * no_new_privs. Shapes and relations only: the values differ between kernels, the format
+ * must not. */
 #include "ctest.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/sysinfo.h>
 #include <sys/utsname.h>
 
 /* Reads a whole /proc file into buf (NUL-terminated); fails the case if it cannot. */
@@ -209,6 +212,64 @@ static void sys_kernel_mirrors_uname(void)
     CHECK(strtol(buf, NULL, 10) > 1000);
 }
 
+static void sysinfo_matches_meminfo(void)
+{
+    static char buf[8192];
+    struct sysinfo si;
+    OK(sysinfo(&si));
+    slurp("/proc/meminfo", buf, sizeof buf);
+    unsigned long long total = (unsigned long long)si.totalram * si.mem_unit;
+    CHECKF(total / 1024 == (unsigned long long)meminfo_field(buf, "MemTotal", NULL), "totalram %llu B vs MemTotal %ld kB",
+           total, meminfo_field(buf, "MemTotal", NULL));
+    unsigned long long free_ = (unsigned long long)si.freeram * si.mem_unit / 1024;
+    long mf = meminfo_field(buf, "MemFree", NULL);
+    CHECKF(free_ > (unsigned long long)mf * 9 / 10 && free_ < (unsigned long long)mf * 11 / 10, "freeram %llu kB vs MemFree %ld kB", free_, mf);
+    CHECK(si.totalswap == 0 || si.freeswap <= si.totalswap);
+    CHECK(si.procs >= 2);
+    char up[256];
+    slurp("/proc/uptime", up, sizeof up);
+    long secs = strtol(up, NULL, 10);
+    CHECKF(si.uptime >= secs - 1 && si.uptime <= secs + 1, "sysinfo uptime %ld vs /proc/uptime %ld", (long)si.uptime, secs);
+}
+
+static void prctl_name(void)
+{
+    char name[16];
+    OK(prctl(PR_SET_NAME, "a-rather-long-thread-name", 0, 0, 0));
+    OK(prctl(PR_GET_NAME, name, 0, 0, 0));
+    CHECKF(strcmp(name, "a-rather-long-t") == 0, "name '%s'", name);
+    pid_t c = ctest_fork();
+    if (c == 0) {
+        char n[16];
+        _exit(prctl(PR_GET_NAME, n, 0, 0, 0) == 0 && strcmp(n, "a-rather-long-t") == 0 ? 0 : 1);
+    }
+    CHECK_EXIT(ctest_wait(c), 0);
+    ERR(prctl(PR_GET_NAME, (char *)8, 0, 0, 0), EFAULT);
+}
+
+static void prctl_dumpable_and_no_new_privs(void)
+{
+    CHECK_EQ(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+    ERR(prctl(PR_SET_DUMPABLE, 2, 0, 0, 0), EINVAL);
+    OK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+    CHECK_EQ(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+    pid_t c = ctest_fork();
+    if (c == 0)
+        _exit(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : 1);
+    CHECK_EXIT(ctest_wait(c), 0);
+    OK(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0));
+    CHECK_EQ(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 0);
+    ERR(prctl(PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0), EINVAL);
+    ERR(prctl(PR_SET_NO_NEW_PRIVS, 1, 1, 0, 0), EINVAL);
+    OK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+    CHECK_EQ(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 1);
+    c = ctest_fork();
+    if (c == 0)
+        _exit(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : 1);
+    CHECK_EXIT(ctest_wait(c), 0);
+    ERR(prctl(0x7fff1234, 0, 0, 0, 0), EINVAL);
+}
+
 static const struct ctest cases[] = {
     CASE(meminfo_fields_in_linux_order),
     CASE(anon_pages_grow_when_touched),
@@ -220,6 +281,9 @@ static const struct ctest cases[] = {
     CASE(vmstat_counts_faults),
     CASE(filesystems_list_proc_and_tmpfs),
     CASE(sys_kernel_mirrors_uname),
+    CASE(sysinfo_matches_meminfo),
+    CASE(prctl_name),
+    CASE(prctl_dumpable_and_no_new_privs),
 };
 
 int main(int argc, char **argv) { return CTEST_MAIN(argc, argv, cases); }
