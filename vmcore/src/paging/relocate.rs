@@ -15,26 +15,33 @@ pub fn move_entries<A: TableAccess + ?Sized>(access: &mut A, counts: &mut TableC
     let delta = dst.number().wrapping_sub(src.number());
     let mut moved = 0;
     while s < end {
+        // A run of source pages inside one source table whose destinations lie in one table.
+        let d = s.wrapping_add(delta);
+        let run_end = ((s / per + 1) * per).min(end).min(s + (per - d % per));
         let pdi = (s / per) as usize;
-        let table_end = ((s / per + 1) * per).min(end);
         let pde = access.read_pde(pdi);
         if pde.is_present() && !pde.flags().contains(PteFlags::HUGE) {
-            for m in s..table_end {
-                let pti = (m % per) as usize;
+            let dpdi = (d / per) as usize;
+            let (mut pti, mut dpti) = ((s % per) as usize, (d % per) as usize);
+            let mut count: u16 = 0;
+            for _ in s..run_end {
                 let pte = access.read_pte(pdi, pti);
-                if !pte.is_present() {
-                    continue;
+                if pte.is_present() {
+                    access.write_pte(dpdi, dpti, pte);
+                    access.write_pte(pdi, pti, Pte::EMPTY);
+                    count += 1;
                 }
-                let d = m.wrapping_add(delta);
-                let dpdi = (d / per) as usize;
-                access.write_pte(dpdi, (d % per) as usize, pte);
-                counts.increment(dpdi);
-                access.write_pte(pdi, pti, Pte::EMPTY);
-                counts.decrement(pdi);
-                moved += 1;
+                pti += 1;
+                dpti += 1;
+            }
+            if count > 0 {
+                // Take first: within one table the sum could pass 1024 for a moment.
+                counts.sub(pdi, count);
+                counts.add(dpdi, count);
+                moved += u32::from(count);
             }
         }
-        s = table_end;
+        s = run_end;
     }
     moved
 }
