@@ -17,11 +17,18 @@ fn advise(w: &mut World<'_>, s: usize, addr: u32, pages: u32, a: Advice) -> Resu
     w.with(s, |sp, t, p| sp.madvise(pg(addr), pages, a, t, p).swap())
 }
 
+/// The whole vector, area after area as the kernel asks; `None` at a hole.
 fn mincore(w: &mut World<'_>, s: usize, addr: u32, pages: usize) -> Option<Vec<u8>> {
     w.with(s, |sp, t, _| {
         let mut out = std::vec![0u8; pages];
-        let n = sp.mincore(pg(addr), &mut out, &*t, &|_, _| false);
-        (n.map(|n| out[..n].to_vec()), SpaceFlush::new())
+        let mut done = 0;
+        while done < pages {
+            let Some(n) = sp.mincore(pg(addr + done as u32 * P), &mut out[done..], &*t, &|_, _| false) else {
+                return (None, SpaceFlush::new());
+            };
+            done += n;
+        }
+        (Some(out), SpaceFlush::new())
     })
 }
 
@@ -187,6 +194,71 @@ proptest! {
             for (i, &b) in model.iter().enumerate() {
                 prop_assert_eq!(w.read(s, at + i as u32 * P), Ok(b));
             }
+        }
+        w.finish();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Random locks (populating or on fault), unlocks, fork-flag advice and writes on one
+    /// 16-page area against a page-granular model: every page's area carries exactly the
+    /// model's bits, pages locked without `on_fault` are resident, pages only ever locked on
+    /// fault are resident only once written, and the areas stay merged where the bits agree.
+    #[test]
+    fn lock_and_advice_follow_the_page_model(ops in proptest::collection::vec((0u8..5, 0u32..16, 1u32..8), 1..24)) {
+        let m = Machine::new(NFRAMES);
+        let mut w = World::new(&m);
+        let s = w.create();
+        w.map_at(s, A, 16, RW);
+        // Per page: (LOCKED, LOCKONFAULT, DONTCOPY, resident).
+        let mut model = [(false, false, false, false); 16];
+        for (op, first, len) in ops {
+            let len = len.min(16 - first);
+            let range = first as usize..(first + len) as usize;
+            match op {
+                0 | 1 => {
+                    let on_fault = op == 1;
+                    w.with(s, |sp, t, p| (sp.lock_with(pg(A + first * P), len, on_fault, t, p).map(|_| ()), SpaceFlush::new())).unwrap();
+                    for e in &mut model[range] {
+                        *e = (true, on_fault, e.2, e.3 || !on_fault);
+                    }
+                }
+                2 => {
+                    w.unlock(s, A + first * P, len).unwrap();
+                    for e in &mut model[range] {
+                        e.0 = false;
+                        e.1 = false;
+                    }
+                }
+                3 => {
+                    let a = if first % 2 == 0 { Advice::DontFork } else { Advice::DoFork };
+                    prop_assert_eq!(advise(&mut w, s, A + first * P, len, a), Ok(()));
+                    for e in &mut model[range] {
+                        e.2 = a == Advice::DontFork;
+                    }
+                }
+                _ => {
+                    w.write(s, A + first * P, 1).unwrap();
+                    model[first as usize].3 = true;
+                }
+            }
+            let resident = mincore(&mut w, s, A, 16).unwrap();
+            let mut areas = 0;
+            let mut prev = None;
+            for (i, e) in model.iter().enumerate() {
+                let v = w.space(s).search(pg(A + i as u32 * P).start()).unwrap();
+                let f = v.flags;
+                prop_assert_eq!((f.contains(VmFlags::LOCKED), f.contains(VmFlags::LOCKONFAULT), f.contains(VmFlags::DONTCOPY)), (e.0, e.1, e.2));
+                prop_assert_eq!(resident[i] == 1, e.3, "page {}", i);
+                if prev != Some((e.0, e.1, e.2)) {
+                    areas += 1;
+                    prev = Some((e.0, e.1, e.2));
+                }
+            }
+            prop_assert_eq!(w.space(s).tree().range(pg(A), pg(A + 16 * P)).count(), areas);
+            let locked = model.iter().filter(|e| e.0).count() as u32;
+            prop_assert_eq!(w.space(s).locked_pages(), locked);
         }
         w.finish();
     }
