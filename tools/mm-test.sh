@@ -5,8 +5,10 @@
 # on Debian's Linux 6.1 686 kernel (tools/linux-kernel.sh), c_run as init running mm_sel, one
 # QEMU run. Prints the console, then "N passed, N failed, N skipped" over the `test mm_...`
 # verdict lines (plus one failure if the run did not reach "c_run: done"). TESTS default to
-# mm_sel's list; `make test` passes the ones that pass on ours. MM_MEM (default 256M),
-# MM_TIMEOUT (s, default 1200), QEMU_FLAGS.
+# mm_sel's list; `make test` passes the ones that pass on ours. MM_INFO: tests whose verdict
+# is printed but not counted (mremap_test: it fails on Linux 6.1 i386 itself, its 2 GB cases
+# needing 4 GB of address space). MM_MEM (default 256M), MM_TIMEOUT (s, default 1200),
+# QEMU_FLAGS.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mode=$1; shift
@@ -46,6 +48,12 @@ else
 fi
 passed=$(grep -c '^test mm_.* \.\.\. ok' "$log")
 failed=$(grep -c '^test mm_.* \.\.\. FAILED' "$log")
+for t in ${MM_INFO:-}; do
+    if grep -q "^test mm_$t \.\.\. FAILED" "$log"; then
+        echo "mm-test: $t FAILED, not counted (MM_INFO: it fails on Linux 6.1 i386 too)"
+        failed=$((failed - 1))
+    fi
+done
 skipped=$(grep -c '^test mm_.* \.\.\. skipped' "$log")
 if [ "$status" -eq 124 ] || ! grep -q '^c_run: done' "$log"; then
     echo "test mm_run_finished ... FAILED (no 'c_run: done'; QEMU status $status; console: $log)"
