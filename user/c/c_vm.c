@@ -178,6 +178,18 @@ static void mlock2_onfault_locks_as_pages_fault_in(void)
     CHECK_EQ(proc_kb("/proc/self/status", "VmLck"), 0);
 }
 
+static void locks_are_not_inherited_by_fork(void)
+{
+    char *p = anon(4, PROT_READ | PROT_WRITE);
+    OK(mlock2_(p, 2 * PG, MLOCK_ONFAULT));
+    OK(mlock(p + 2 * PG, 2 * PG));
+    pid_t c = ctest_fork();
+    if (c == 0)
+        _exit(proc_kb("/proc/self/status", "VmLck") == 0 && !smaps_flag(p, "lo") && !smaps_flag(p + 2 * PG, "lo") ? 0 : 1);
+    CHECK_EXIT(ctest_wait(c), 0);
+    CHECK_EQ(proc_kb("/proc/self/status", "VmLck"), 16);
+}
+
 static void mlockall_future_onfault_is_lazy(void)
 {
     OK(mlockall(MCL_FUTURE | MCL_ONFAULT));
@@ -461,6 +473,7 @@ static const struct ctest cases[] = {
     CASE(mincore_anon_touch_dontneed_errors),
     CASE(mincore_after_fork_populate_and_lock),
     CASE(mlock2_onfault_locks_as_pages_fault_in),
+    CASE(locks_are_not_inherited_by_fork),
     CASE(mlockall_future_onfault_is_lazy),
     CASE(madvise_errors_per_advice),
     CASE(madv_free_then_write_keeps_data),
