@@ -183,9 +183,11 @@ bench-linux: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
 # The ring-3 suite's binaries and the glibc C tests on that Linux kernel (linit as /init), then
 # the BusyBox ash suite (BusyBox as init, the layout of `make test-busybox`):
 # "N passed, N failed, N skipped".
-test-linux: setup $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BUILD)/busybox/linux-initramfs.cpio $(BUILD)/mm/.stamp
+test-linux: setup $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BUILD)/busybox/linux-initramfs.cpio $(BUILD)/mm/.stamp $(BUILD)/kernel.elf $(BUILD)/kernel.sym
 	tools/linux-test.sh $(BUILD)/user $(BUILD)/test-linux $(BUILD)/ctests $(BUILD)/busybox/linux-initramfs.cpio; \
-	  a=$$?; tools/mm-test.sh linux $(BUILD)/mm $(BUILD)/test-linux/mm; b=$$?; [ $$a -eq 0 ] && [ $$b -eq 0 ]
+	  a=$$?; tools/mm-test.sh linux $(BUILD)/mm $(BUILD)/test-linux/mm; b=$$?; \
+	  TTYTEST_LINUX=1 tools/ttytest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user $(BUILD)/test-linux/tty; c=$$?; \
+	  [ $$a -eq 0 ] && [ $$b -eq 0 ] && [ $$c -eq 0 ]
 
 # Linux 6.1's mm selftests (issue 12), built once from Debian's linux-source-6.1
 # (tools/mm-selftests.sh; the source is cached in ~/.cache/vmkernel-linux-selftests), run by
