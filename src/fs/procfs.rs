@@ -7,7 +7,9 @@
 //! - `/proc/self/maps`, `/proc/PID/maps` — the address space in `/proc/PID/maps` format.
 //! - `/proc/ps` — one line per process: pid, parent, state, name (the shell's `ps`).
 
-use super::Node;
+use super::inode::{Inode, InodeKind, InodeMeta, SuperBlock};
+use super::stat::{S_IFDIR, S_IFLNK, S_IFREG};
+use alloc::sync::Arc;
 use crate::mm::{frames, heap};
 use crate::proc::sched;
 use crate::proc::task::{Pid, State};
@@ -71,27 +73,142 @@ fn ps() -> String {
     s
 }
 
-/// Resolves a path under `/proc`.
-pub fn lookup(path: &str) -> Result<Node, Errno> {
-    let rest = path.strip_prefix("/proc").unwrap_or("").trim_matches('/');
+/// What a `/proc` path names.
+pub enum Node {
+    /// A directory and its entries with their `d_type`.
+    Dir(Vec<(String, u8)>),
+    /// A file, generated now.
+    Generated(Vec<u8>),
+    /// A symbolic link and its target.
+    Symlink(Vec<u8>),
+}
+
+const DT_DIR: u8 = 4;
+const DT_REG: u8 = 8;
+const DT_LNK: u8 = 10;
+
+fn names(list: &[(&str, u8)]) -> Vec<(String, u8)> {
+    list.iter().map(|&(n, t)| (n.to_string(), t)).collect()
+}
+
+/// The executable's path of process `pid` (`/proc/PID/exe`).
+fn exe(pid: Pid) -> Result<Vec<u8>, Errno> {
+    let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
+    let exe = task.inner.lock().exe.clone();
+    exe.map(|e| e.to_vec()).ok_or(Errno::ENOENT)
+}
+
+/// The working directory of process `pid` (`/proc/PID/cwd`).
+fn cwd(pid: Pid) -> Result<Vec<u8>, Errno> {
+    let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
+    let fs = task.inner.lock().fs.clone().ok_or(Errno::ENOENT)?;
+    let st = fs.get();
+    super::namei::path_of(&st.cwd, &st.root)
+}
+
+/// Resolves a path under `/proc` (relative to its root: `""`, `meminfo`, `self/maps`...).
+pub fn lookup(rest: &str) -> Result<Node, Errno> {
     let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
-    let me = crate::proc::current_pid();
     let pid_of = |p: &str| -> Result<Pid, Errno> {
-        if p == "self" { Ok(me) } else { p.parse::<Pid>().map_err(|_| Errno::ENOENT) }
+        let pid = p.parse::<Pid>().map_err(|_| Errno::ENOENT)?;
+        sched::with(|s| s.tasks.get(&pid).is_some_and(|t| t.pid() != 0)).then_some(pid).ok_or(Errno::ENOENT)
     };
     match parts.as_slice() {
         [] => {
-            let mut names: Vec<String> = ["meminfo", "ps", "self"].iter().map(|s| s.to_string()).collect();
-            names.extend(sched::with(|s| s.pids()).into_iter().filter(|&p| p != 0).map(|p| p.to_string()));
-            Ok(Node::Dir(names))
+            let mut list = names(&[("meminfo", DT_REG), ("ps", DT_REG), ("self", DT_LNK)]);
+            list.extend(sched::with(|s| s.pids()).into_iter().filter(|&p| p != 0).map(|p| (p.to_string(), DT_DIR)));
+            Ok(Node::Dir(list))
         }
         ["meminfo"] => Ok(Node::Generated(meminfo().into_bytes())),
         ["ps"] => Ok(Node::Generated(ps().into_bytes())),
+        ["self"] => Ok(Node::Symlink(crate::proc::current().tgid().to_string().into_bytes())),
         [p] => {
-            let pid = pid_of(p)?;
-            sched::with(|s| s.tasks.contains_key(&pid)).then(|| Node::Dir(alloc::vec!["maps".to_string()])).ok_or(Errno::ENOENT)
+            pid_of(p)?;
+            Ok(Node::Dir(names(&[("cwd", DT_LNK), ("exe", DT_LNK), ("maps", DT_REG)])))
         }
         [p, "maps"] => Ok(Node::Generated(maps(pid_of(p)?)?.into_bytes())),
+        [p, "exe"] => Ok(Node::Symlink(exe(pid_of(p)?)?)),
+        [p, "cwd"] => Ok(Node::Symlink(cwd(pid_of(p)?)?)),
         _ => Err(Errno::ENOENT),
     }
+}
+
+/// A `/proc` inode's identity: its path below the mount.
+pub struct ProcNode {
+    rel: String,
+    node: Node,
+}
+
+/// A stable inode number for a `/proc` path (FNV-1a), above the root's 1.
+fn ino_of(rel: &str) -> u64 {
+    if rel.is_empty() {
+        return 1;
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in rel.as_bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+    }
+    (h >> 33) | 2
+}
+
+/// The inode number `name` in the open `/proc` directory `dir` has.
+pub fn name_ino(dir: &super::mount::PathRef, name: &str) -> u64 {
+    match &dir.inode.kind {
+        InodeKind::Proc(p) => ino_of(&join(&p.rel, name)),
+        _ => 0,
+    }
+}
+
+fn join(rel: &str, name: &str) -> String {
+    if rel.is_empty() { name.to_string() } else { alloc::format!("{rel}/{name}") }
+}
+
+impl ProcNode {
+    /// The root of a procfs mount.
+    pub fn root(sb: &Arc<SuperBlock>) -> Result<Arc<Inode>, Errno> {
+        make(sb, String::new(), Node::Dir(Vec::new()))
+    }
+    /// `st_size`: 0, as Linux's generated files.
+    pub fn size(&self) -> u64 {
+        0
+    }
+    /// The entries of a directory, now.
+    pub fn list(&self) -> Result<Vec<(String, u8)>, Errno> {
+        match lookup(&self.rel)? {
+            Node::Dir(list) => Ok(list),
+            _ => Err(Errno::ENOTDIR),
+        }
+    }
+    /// The entry `name` of this directory, generated.
+    pub fn lookup_child(&self, sb: &Arc<SuperBlock>, name: &[u8]) -> Result<Arc<Inode>, Errno> {
+        let name = core::str::from_utf8(name).map_err(|_| Errno::ENOENT)?;
+        let rel = join(&self.rel, name);
+        let node = lookup(&rel)?;
+        make(sb, rel, node)
+    }
+    /// A symlink's target.
+    pub fn link_target(&self) -> Result<Vec<u8>, Errno> {
+        match &self.node {
+            Node::Symlink(t) => Ok(t.clone()),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+    /// A file's contents (generated at lookup, which open follows at once).
+    pub fn contents(&self) -> Option<&[u8]> {
+        match &self.node {
+            Node::Generated(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+fn make(sb: &Arc<SuperBlock>, rel: String, node: Node) -> Result<Arc<Inode>, Errno> {
+    let (mode, nlink) = match &node {
+        Node::Dir(_) => (S_IFDIR | 0o555, 2),
+        Node::Generated(_) => (S_IFREG | 0o444, 1),
+        Node::Symlink(_) => (S_IFLNK | 0o777, 1),
+    };
+    let ino = ino_of(&rel);
+    let meta = InodeMeta { mode, nlink, ..InodeMeta::default() };
+    Inode::new_proc(sb, ino, meta, ProcNode { rel, node })
 }
