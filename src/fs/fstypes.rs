@@ -32,7 +32,8 @@ fn devtmpfs() -> Result<(Arc<SuperBlock>, Arc<Inode>), Errno> {
     }
     let (sb, root) = super::tmpfs::new_instance(super::tmpfs::default_pages(), super::tmpfs::default_inodes(), 0o755)?;
     let m = mount::Mount { id: 0, sb: sb.clone(), root: root.clone(), parent: None };
-    let here = PathRef { mount: Arc::new(m), inode: root.clone() };
+    let m = crate::mm::inject::fallible(|| Arc::try_new(m)).map_err(|_| Errno::ENOMEM)?;
+    let here = PathRef { mount: m, inode: root.clone() };
     let cred = Cred::root();
     for &(name, mode, rdev) in DEV_NODES {
         create::create(&here, name, S_IFCHR | mode, NewNode::Special(rdev), &cred)?;
@@ -63,7 +64,10 @@ pub fn instance(fstype: &[u8], options: &[u8]) -> Result<(Arc<SuperBlock>, Arc<I
         b"proc" => {
             let sb = match PROC_SB.get() {
                 Some(sb) => sb.clone(),
-                None => PROC_SB.call_once(|| SuperBlock::new(PROC_MAGIC, 0, u64::MAX).expect("boot: procfs")).clone(),
+                None => {
+                    let sb = SuperBlock::new(PROC_MAGIC, 0, u64::MAX)?;
+                    PROC_SB.call_once(|| sb).clone()
+                }
             };
             let root = super::procfs::ProcNode::root(&sb)?;
             Ok((sb, root))

@@ -26,24 +26,38 @@ pub fn open(start: &PathRef, path: &[u8], flags: u32, mode: u32) -> Result<Arc<F
         if !parent.is_normal() || parent.trailing_slash {
             return Err(Errno::EISDIR);
         }
-        let existing = namei::lookup_child(&parent.dir, &parent.name);
-        match existing {
-            Ok(_) if flags & O_EXCL != 0 => return Err(Errno::EEXIST),
-            Ok(_) => {
-                let follow = flags & O_NOFOLLOW == 0;
-                w.walk(&parent.dir, &parent.name, follow)?
-            }
-            Err(Errno::ENOENT) => {
-                let umask = super::fscontext::current()?.umask();
-                let mode = S_IFREG | (mode & 0o7777 & !umask);
-                match create::create(&parent.dir, &parent.name, mode, NewNode::Regular(None), w.cred()) {
-                    Ok(inode) => return finish(PathRef { mount: parent.dir.mount.clone(), inode }, flags, &parent.dir, &parent.name, &mut w, true),
-                    // Lost a race with another creator: open what is there.
-                    Err(Errno::EEXIST) if flags & O_EXCL == 0 => w.walk(&parent.dir, &parent.name, flags & O_NOFOLLOW == 0)?,
-                    Err(e) => return Err(e),
+        let follow = flags & O_NOFOLLOW == 0;
+        let (mut dir, mut name) = (parent.dir, parent.name);
+        let mut links = 0;
+        loop {
+            match namei::lookup_child(&dir, &name) {
+                Ok(_) if flags & O_EXCL != 0 => return Err(Errno::EEXIST),
+                // A dangling symlink: the file is created where it points (Linux follows it).
+                Ok(inode) if inode.is_symlink() && follow && !matches!(w.walk(&dir, &name, true), Ok(_)) => {
+                    links += 1;
+                    if links > namei::MAX_LINKS {
+                        return Err(Errno::ELOOP);
+                    }
+                    let target = namei::link_target(&inode)?;
+                    let next = w.walk_parent(&dir, &target)?;
+                    if !next.is_normal() || next.trailing_slash {
+                        return Err(Errno::EISDIR);
+                    }
+                    (dir, name) = (next.dir, next.name);
                 }
+                Ok(_) => break w.walk(&dir, &name, follow)?,
+                Err(Errno::ENOENT) => {
+                    let umask = super::fscontext::current()?.umask();
+                    let mode = S_IFREG | (mode & 0o7777 & !umask);
+                    match create::create(&dir, &name, mode, NewNode::Regular(None), w.cred()) {
+                        Ok(inode) => return finish(PathRef { mount: dir.mount.clone(), inode }, flags, &dir, &name, &mut w, true),
+                        // Lost a race with another creator: open what is there.
+                        Err(Errno::EEXIST) if flags & O_EXCL == 0 => break w.walk(&dir, &name, follow)?,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
         }
     } else {
         w.walk(start, path, flags & O_NOFOLLOW == 0)?

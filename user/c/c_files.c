@@ -102,6 +102,17 @@ static void append_and_excl(void) {
     OK(symlink("nowhere", "dangling"));
     ERR(open("dangling", O_CREAT | O_EXCL | O_WRONLY, 0644), EEXIST);
     ERR(open("dangling", O_RDONLY), ENOENT);
+    /* O_CREAT through a dangling symlink creates its target. */
+    int n = OK(open("dangling", O_CREAT | O_WRONLY, 0600));
+    OK(close(n));
+    struct stat nst;
+    OK(stat("nowhere", &nst));
+    CHECK_EQ(nst.st_mode, S_IFREG | 0600);
+    OK(unlink("nowhere"));
+    OK(symlink("nodir/x", "dangling2"));
+    ERR(open("dangling2", O_CREAT | O_WRONLY, 0600), ENOENT);
+    ERR(open("dangling", O_CREAT | O_WRONLY | O_NOFOLLOW, 0600), ELOOP);
+    OK(unlink("dangling2"));
     OK(symlink("log", "link"));
     ERR(open("link", O_RDONLY | O_NOFOLLOW), ELOOP);
     OK(mkdir("d", 0755));
@@ -867,12 +878,42 @@ static void mounts(void) {
     OK(rmdir("/tmp/c_files-mnt"));
 }
 
+static char clone_stack[64 * 1024];
+
+static int clone_fs_child(void *arg) {
+    (void)arg;
+    if (chdir("/tmp") != 0)
+        return 1;
+    umask(0);
+    return 0;
+}
+
+/* CLONE_FS shares the working directory and umask; fork copies them. */
+static void clone_fs(void) {
+    OK(chdir("/"));
+    umask(022);
+    pid_t pid = clone(clone_fs_child, clone_stack + sizeof clone_stack, CLONE_FS | SIGCHLD, NULL);
+    CHECK(pid > 0);
+    CHECK_EXIT(ctest_wait(pid), 0);
+    char buf[64];
+    CHECK(getcwd(buf, sizeof buf) != NULL);
+    CHECKF(strcmp(buf, "/tmp") == 0, "cwd %s after the CLONE_FS child's chdir", buf);
+    CHECK_EQ(umask(022), 0);
+    OK(chdir("/"));
+    pid = clone(clone_fs_child, clone_stack + sizeof clone_stack, SIGCHLD, NULL);
+    CHECK(pid > 0);
+    CHECK_EXIT(ctest_wait(pid), 0);
+    CHECK(getcwd(buf, sizeof buf) != NULL);
+    CHECK(strcmp(buf, "/") == 0);
+    CHECK_EQ(umask(022), 022);
+}
+
 static const struct ctest cases[] = {
     CASE(create_read_write), CASE(append_and_excl), CASE(truncation), CASE(renames),
     CASE(directories), CASE(symlinks), CASE(hard_links), CASE(cwd_and_relative),
     CASE(at_calls), CASE(stat_fields), CASE(non_root), CASE(unlink_while_open),
     CASE(umask_and_chmod), CASE(times), CASE(statfs_tmp), CASE_T(many_files, 60),
-    CASE(scripts), CASE(mounts),
+    CASE(scripts), CASE(mounts), CASE(clone_fs),
 };
 
 int main(int argc, char **argv) {
