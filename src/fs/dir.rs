@@ -75,7 +75,6 @@ impl Dir {
         let key = boxed(name)?;
         let key2 = boxed(name)?;
         probe()?;
-        probe()?;
         let cookie = self.next_cookie;
         self.next_cookie += 1;
         self.cookies.insert(cookie, key2);
