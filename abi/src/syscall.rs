@@ -66,9 +66,12 @@ macro_rules! syscall_table {
             SYS_UMOUNT2 = 52, "umount2", [Path, Hex], Int;
             SYS_IOCTL = 54, "ioctl", [Int, Hex, Hex], Int;
             SYS_FCNTL = 55, "fcntl", [Int, Int, Hex], Int;
+            SYS_SETPGID = 57, "setpgid", [Int, Int], Int;
             SYS_UMASK = 60, "umask", [Mode], Int;
             SYS_DUP2 = 63, "dup2", [Int, Int], Int;
             SYS_GETPPID = 64, "getppid", [], Int;
+            SYS_GETPGRP = 65, "getpgrp", [], Int;
+            SYS_SETSID = 66, "setsid", [], Int;
             SYS_SIGACTION = 67, "sigaction", [Signal, Ptr, Ptr], Int;
             SYS_SETREUID = 70, "setreuid", [Int, Int], Int;
             SYS_SETREGID = 71, "setregid", [Int, Int], Int;
@@ -92,12 +95,14 @@ macro_rules! syscall_table {
             SYS_SETITIMER = 104, "setitimer", [Int, Ptr, Ptr], Int;
             SYS_GETITIMER = 105, "getitimer", [Int, Ptr], Int;
             SYS_WAIT4 = 114, "wait4", [Int, Ptr, WaitOptions, Ptr], Int;
+            SYS_SYSINFO = 116, "sysinfo", [Ptr], Int;
             SYS_FSYNC = 118, "fsync", [Int], Int;
             SYS_SIGRETURN = 119, "sigreturn", [], Int;
             SYS_CLONE = 120, "clone", [Hex, Ptr, Ptr, Ptr, Ptr], Int;
             SYS_UNAME = 122, "uname", [Ptr], Int;
             SYS_MPROTECT = 125, "mprotect", [Ptr, UInt, Prot], Int;
             SYS_SIGPROCMASK = 126, "sigprocmask", [SigHow, Ptr, Ptr], Int;
+            SYS_GETPGID = 132, "getpgid", [Int], Int;
             SYS_FCHDIR = 133, "fchdir", [Int], Int;
             SYS_SETFSUID = 138, "setfsuid", [Int], Int;
             SYS_SETFSGID = 139, "setfsgid", [Int], Int;
@@ -105,6 +110,7 @@ macro_rules! syscall_table {
             SYS_GETDENTS = 141, "getdents", [Int, Ptr, UInt], Int;
             SYS_READV = 145, "readv", [Int, Ptr, UInt], Int;
             SYS_WRITEV = 146, "writev", [Int, Ptr, UInt], Int;
+            SYS_GETSID = 147, "getsid", [Int], Int;
             SYS_FDATASYNC = 148, "fdatasync", [Int], Int;
             SYS_MLOCK = 150, "mlock", [Ptr, UInt], Int;
             SYS_MUNLOCK = 151, "munlock", [Ptr, UInt], Int;
@@ -117,6 +123,7 @@ macro_rules! syscall_table {
             SYS_GETRESUID = 165, "getresuid", [Ptr, Ptr, Ptr], Int;
             SYS_SETRESGID = 170, "setresgid", [Int, Int, Int], Int;
             SYS_GETRESGID = 171, "getresgid", [Ptr, Ptr, Ptr], Int;
+            SYS_PRCTL = 172, "prctl", [Int, Hex, Hex, Hex, Hex], Int;
             SYS_RT_SIGRETURN = 173, "rt_sigreturn", [], Int;
             SYS_RT_SIGACTION = 174, "rt_sigaction", [Signal, Ptr, Ptr, UInt], Int;
             SYS_RT_SIGPROCMASK = 175, "rt_sigprocmask", [SigHow, Ptr, Ptr, UInt], Int;

@@ -18,6 +18,7 @@ pub mod mount;
 pub mod namei;
 pub mod open;
 pub mod poll;
+pub mod proc_sys;
 pub mod procfs;
 pub mod remove;
 pub mod rename;

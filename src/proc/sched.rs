@@ -122,6 +122,12 @@ impl Scheduler {
         }
     }
 
+    /// Pids handed out so far: the processes and threads created since boot (`/proc/stat`'s
+    /// `processes`).
+    pub fn pids_issued(&self) -> u32 {
+        self.next_pid - 1
+    }
+
     /// Picks the task to run next; updates `current`.
     fn pick_next(&mut self) -> Pid {
         let cur = self.current;
@@ -294,10 +300,12 @@ pub fn schedule() {
 
 /// Runs on every timer tick (the timer's hook): charges the tick to the running task and
 /// fires the timers that are due (the timer queue: no scan of the tasks, no allocation).
-fn on_tick(_now: u64, from_user: bool) {
+fn on_tick(now: u64, from_user: bool) {
     // Never busy here: the lock keeps interrupts off while held.
     let Some(mut s) = SCHED.try_lock() else { return };
     let cur = s.current;
+    let active = s.run_queue.len() as u64 + u64::from(cur != 0);
+    super::cpustat::tick(now, cur == 0, from_user, active);
     if let Some(task) = s.tasks.get(&cur).filter(|_| cur != 0).cloned() {
         super::usage::on_tick(&task, from_user, &mut |sig| super::signals::send_from_interrupt(&mut s, cur, sig));
     }

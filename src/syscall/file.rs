@@ -82,9 +82,9 @@ pub fn lseek(fd: u32, offset: i32, whence: u32) -> SysResult {
     u32::try_from(pos).ok().filter(|&p| p <= i32::MAX as u32).ok_or(Errno::EOVERFLOW)
 }
 
-/// _llseek (140): a 64-bit offset from two halves, the result written to `result`.
+/// _llseek (140): the 64-bit offset from two halves, the new position written to `result`.
 pub fn llseek(fd: u32, high: u32, low: u32, result: UserPtr<[u32; 2]>, whence: u32) -> SysResult {
-    let offset = ((high as u64) << 32 | low as u64) as i64;
+    let offset = (((high as u64) << 32) | low as u64) as i64;
     let pos = file(fd)?.lseek(offset, whence)?;
     result.write([pos as u32, (pos >> 32) as u32])?;
     Ok(0)

@@ -21,7 +21,7 @@ fn current_space() -> Result<Arc<AddressSpace>, Errno> {
 /// Most areas one address space may have, like Linux's `vm.max_map_count` (65,530), scaled
 /// down on small machines so that one process cannot fill the kernel heap with area nodes:
 /// one area per 4 frames of RAM.
-fn max_map_count() -> usize {
+pub fn max_map_count() -> usize {
     let frames = crate::mm::frames::counters().total as usize;
     (frames / 4).clamp(1024, 65_530)
 }

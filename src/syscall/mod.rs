@@ -8,7 +8,7 @@
 //! negative number. Unknown numbers return `-ENOSYS`, logged once per number.
 //!
 //! With `strace` on the kernel command line (or `strace=NAME` for one program) every call is
-//! printed on the serial console in strace's format.
+//! printed on the serial console in strace's format; with `log=debug` every call that fails.
 
 mod attr;
 mod clone;
@@ -20,6 +20,8 @@ mod limits;
 mod memory;
 mod mount;
 mod path;
+mod pgrp;
+mod prctl;
 mod process;
 mod random;
 mod signal;
@@ -29,6 +31,9 @@ mod thread;
 mod tls;
 mod time;
 pub mod uptr;
+
+pub use memory::max_map_count;
+pub use system::{NODENAME, SYSNAME};
 
 use crate::arch::trap::TrapFrame;
 use crate::proc;
@@ -69,6 +74,11 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_KILL, call: |a, _| process::kill(a[0] as i32, a[1]) },
     Syscall { nr: nr::SYS_BRK, call: |a, _| memory::brk(a[0]) },
     Syscall { nr: nr::SYS_GETPPID, call: |_, _| process::getppid() },
+    Syscall { nr: nr::SYS_SETPGID, call: |a, _| pgrp::setpgid(a[0] as i32, a[1] as i32) },
+    Syscall { nr: nr::SYS_GETPGRP, call: |_, _| pgrp::getpgrp() },
+    Syscall { nr: nr::SYS_SETSID, call: |_, _| pgrp::setsid() },
+    Syscall { nr: nr::SYS_GETPGID, call: |a, _| pgrp::getpgid(a[0] as i32) },
+    Syscall { nr: nr::SYS_GETSID, call: |a, _| pgrp::getsid(a[0] as i32) },
     Syscall { nr: nr::SYS_REBOOT, call: |a, _| system::reboot(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_MMAP, call: |a, _| memory::old_mmap(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_MUNMAP, call: |a, _| memory::munmap(a[0], a[1]) },
@@ -187,6 +197,10 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_PWRITE64, call: |a, _| fd::pwrite64(a[0], uptr::UserBuf::new(a[1], a[2]), a[3], a[4]) },
     Syscall { nr: nr::SYS_FCNTL64, call: |a, _| fd::fcntl(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_DUP3, call: |a, _| fd::dup3(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_LLSEEK, call: |a, _| file::llseek(a[0], a[1], a[2], uptr::UserPtr::new(a[3]), a[4]) },
+    // System information (issue 11: BusyBox's free, ps and prctl users).
+    Syscall { nr: nr::SYS_SYSINFO, call: |a, _| system::sysinfo(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_PRCTL, call: |a, _| prctl::prctl(a[0], a[1], a[2], a[3], a[4]) },
     // Files, paths and file systems (issue 11, points 1-4): tmpfs, namei, mounts.
     Syscall { nr: nr::SYS_CREAT, call: |a, _| file::creat(uptr::UserPtr::new(a[0]), a[1]) },
     Syscall { nr: nr::SYS_LINK, call: |a, _| path::link(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
@@ -213,7 +227,6 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_FCHOWN, call: |a, _| attr::fchown(a[0], a[1], a[2], false) },
     Syscall { nr: nr::SYS_FSYNC, call: |a, _| attr::fsync(a[0]) },
     Syscall { nr: nr::SYS_FCHDIR, call: |a, _| path::fchdir(a[0]) },
-    Syscall { nr: nr::SYS_LLSEEK, call: |a, _| file::llseek(a[0], a[1], a[2], uptr::UserPtr::new(a[3]), a[4]) },
     Syscall { nr: nr::SYS_GETDENTS, call: |a, _| file::getdents(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_FDATASYNC, call: |a, _| attr::fsync(a[0]) },
     Syscall { nr: nr::SYS_CHOWN, call: |a, _| attr::chown(uptr::UserPtr::new(a[0]), a[1], a[2], false) },
@@ -307,5 +320,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
     }
     if let Some(line) = traced {
         crate::trace::after(line, number, eax);
+    } else if entry.is_some() && result.is_err() && log::log_enabled!(log::Level::Debug) {
+        crate::trace::failed(number, &args, eax);
     }
 }

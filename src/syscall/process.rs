@@ -22,6 +22,15 @@ pub fn exit_group(code: i32) -> SysResult {
     proc::exit_current(WaitStatus::Exited(code as u8))
 }
 
+/// argv as `log=debug` shows it: each argument lossily decoded, quoted.
+struct ArgList<'a>(&'a [Vec<u8>]);
+
+impl core::fmt::Debug for ArgList<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|a| alloc::string::String::from_utf8_lossy(a))).finish()
+    }
+}
+
 /// execve: replaces the program; on failure the old one carries on.
 pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: &mut TrapFrame) -> SysResult {
     let path = path.read_cstr(crate::fs::namei::PATH_MAX)?;
@@ -80,6 +89,7 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     if let Some(cred) = cred {
         proc::cred::install(cred);
     }
+    task.group.exec_done(); // a parent's setpgid of this child now fails with EACCES
     task.files()?.with(|t| t.close_on_exec());
     if let Some(old) = &old {
         task.usage.keep_peak(old); // ru_maxrss covers every image the process ran
@@ -91,6 +101,7 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     drop(fresh);
     crate::arch::fpu::load_initial(); // Linux's fpu_flush_thread: FCW 0x037F, MXCSR 0x1F80
     *frame = proc::switch::user_frame(image.entry, image.sp);
+    log::debug!("[{} {}] exec {} {:?}", task.pid(), task.inner.lock().name, String::from_utf8_lossy(&path), ArgList(&args));
     Ok(0)
 }
 
@@ -99,11 +110,7 @@ pub fn wait4(pid: i32, status: UserPtr<u32>, options: u32, rusage: UserPtr<[u32;
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD) != 0 {
         return Err(Errno::EINVAL);
     }
-    if pid == 0 || pid < -1 {
-        // Process groups are not implemented: every process is in init's group.
-        return wait4(-1, status, options, rusage);
-    }
-    match proc::wait(pid, options)? {
+    match proc::wait(proc::WaitFor::from_arg(pid)?, options)? {
         Reaped::NotYet => Ok(0),
         Reaped::Child(cpid, st, used) => {
             // Linux reaps first, then reports a bad status pointer, then a bad rusage one.
@@ -126,9 +133,8 @@ pub fn getppid() -> SysResult {
     Ok(proc::current().inner.lock().parent)
 }
 
-/// kill: every signal terminates (no handlers yet), every thread of the process. `pid` -1
-/// signals every process except init and the caller, as Linux does; process groups (0, < -1)
-/// are not implemented.
+/// kill: to process `pid`; 0: every process of the caller's group; < -1: of group `-pid`; -1:
+/// every process except init and the caller, as Linux does.
 pub fn kill(pid: i32, sig: u32) -> SysResult {
     match pid {
         -1 => {
@@ -147,7 +153,9 @@ pub fn kill(pid: i32, sig: u32) -> SysResult {
             }
             if found { ret } else { Err(Errno::ESRCH) }
         }
-        p if p <= 0 => Err(Errno::EINVAL),
+        0 => proc::pgrp::kill_pgrp_from_user(proc::pgrp::current_pgrp(), sig).map(|()| 0),
+        i32::MIN => Err(Errno::ESRCH),
+        p if p < 0 => proc::pgrp::kill_pgrp_from_user(p.unsigned_abs(), sig).map(|()| 0),
         p => {
             proc::kill(p as u32, sig)?;
             Ok(0)
