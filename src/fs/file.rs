@@ -64,6 +64,11 @@ pub trait FileOps: Send + Sync {
     fn getdents_old(&self, _f: &File, _buf: UserBuf, _pos: &mut u64) -> Result<u32, Errno> {
         Err(Errno::ENOTDIR)
     }
+    /// What `/proc/PID/fd/N` shows for a file that is no directory (`/dev/console`, a
+    /// regular file's path at open); directories show their path.
+    fn name(&self) -> Option<&str> {
+        None
+    }
     /// Where the file is in the tree (files opened by path): what `openat` and `fchdir`
     /// resolve against, what `fchmod` and `ftruncate` change.
     fn path(&self) -> Option<&PathRef> {

@@ -36,7 +36,7 @@ pub fn unpack(root: &PathRef) -> Unpacked {
         return out;
     };
     let root_cred = Cred::root();
-    let mut links: BTreeMap<(u32, u32, u32), Arc<Inode>> = BTreeMap::new();
+    let mut links: BTreeMap<(u32, u32, u32, u32), Arc<Inode>> = BTreeMap::new();
     for entry in Archive::new(data).entries() {
         let entry = match entry {
             Ok(e) => e,
@@ -74,7 +74,7 @@ fn parent_of<'a>(root: &PathRef, name: &'a [u8]) -> Result<(PathRef, &'a [u8]), 
     Ok((dir, base))
 }
 
-fn unpack_one(root: &PathRef, e: &Entry<'static>, cred: &Arc<Cred>, links: &mut BTreeMap<(u32, u32, u32), Arc<Inode>>) -> Result<(), Errno> {
+fn unpack_one(root: &PathRef, e: &Entry<'static>, cred: &Arc<Cred>, links: &mut BTreeMap<(u32, u32, u32, u32), Arc<Inode>>) -> Result<(), Errno> {
     let name = e.name;
     if name.is_empty() {
         apply_meta(&root.inode, e);
@@ -95,7 +95,8 @@ fn unpack_one(root: &PathRef, e: &Entry<'static>, cred: &Arc<Cred>, links: &mut 
             super::remove::unlink(&dir, base, cred)?;
         }
     }
-    let key = (e.ino, e.dev_major, e.dev_minor);
+    // Linux's find_link: the same inode number and device, and the same type.
+    let key = (e.ino, e.dev_major, e.dev_minor, e.mode & S_IFMT);
     if e.nlink >= 2 && ty != FileType::Directory {
         if let Some(target) = links.get(&key) {
             return create::link(target, &dir, base, cred);

@@ -64,6 +64,9 @@ impl FileOps for Console {
         }
         Ok(done)
     }
+    fn name(&self) -> Option<&str> {
+        Some("/dev/console")
+    }
     fn stat(&self, _f: &File) -> Result<Stat, Errno> {
         Ok(Stat { dev: (0, 6), ino: 1, mode: S_IFCHR | 0o620, nlink: 1, rdev: (5, 1), blksize: 1024, ..Stat::default() })
     }

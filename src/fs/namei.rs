@@ -30,6 +30,8 @@ pub struct Walker {
     links: u32,
     /// The directory and name of the last component `walk` ended on.
     last: Option<(PathRef, Vec<u8>)>,
+    /// The text of the last magic link followed (a name for what it led to).
+    magic_name: Option<Vec<u8>>,
 }
 
 /// The parent directory of a path and its last component.
@@ -88,18 +90,23 @@ impl Walker {
     /// A lookup by the running process.
     pub fn new() -> Result<Walker, Errno> {
         let root = super::fscontext::current()?.get().root;
-        Ok(Walker { root, cred: crate::proc::cred::current(), links: 0, last: None })
+        Ok(Walker { root, cred: crate::proc::cred::current(), links: 0, last: None, magic_name: None })
     }
 
     /// A lookup from `root` with `cred` (for the kernel's own, e.g. starting init).
     pub fn with(root: PathRef, cred: Arc<Cred>) -> Walker {
-        Walker { root, cred, links: 0, last: None }
+        Walker { root, cred, links: 0, last: None, magic_name: None }
     }
 
     /// The directory and name the last `walk` ended on (none for `/` or a path ending in
     /// `.` or `..`).
     pub fn take_last(&mut self) -> Option<(PathRef, Vec<u8>)> {
         self.last.take()
+    }
+
+    /// The text of the last magic link `walk` followed.
+    pub fn take_magic_name(&mut self) -> Option<Vec<u8>> {
+        self.magic_name.take()
     }
 
     /// The process root.
@@ -183,6 +190,15 @@ impl Walker {
                 if self.links > MAX_LINKS {
                     return Err(Errno::ELOOP);
                 }
+                if let InodeKind::Proc(p) = &next.inode.kind {
+                    if let Some(at) = p.magic() {
+                        // /proc/PID/fd/N: the open file itself, whatever its name now.
+                        self.last = None;
+                        self.magic_name = Some(p.link_target()?);
+                        cur = at.clone();
+                        continue;
+                    }
+                }
                 let target = link_target(&next.inode)?;
                 if target.is_empty() {
                     return Err(Errno::ENOENT);
@@ -195,6 +211,7 @@ impl Walker {
                 continue;
             }
             self.last = name.map(|n| (cur.clone(), n));
+            self.magic_name = None;
             cur = next;
         }
         if must_be_dir && !cur.inode.is_dir() {

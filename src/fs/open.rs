@@ -62,7 +62,10 @@ pub fn open(start: &PathRef, path: &[u8], flags: u32, mode: u32) -> Result<Arc<F
     } else {
         w.walk(start, path, flags & O_NOFOLLOW == 0)?
     };
-    let (dir, name) = w.take_last().unwrap_or_else(|| (at.clone(), alloc::vec::Vec::new()));
+    let (dir, name) = match w.take_last() {
+        Some(last) => last,
+        None => (at.clone(), w.take_magic_name().unwrap_or_default()),
+    };
     finish(at, flags, &dir, &name, &mut w, false)
 }
 
@@ -121,6 +124,13 @@ fn finish(at: PathRef, flags: u32, dir: &PathRef, name: &[u8], w: &mut Walker, c
 
 /// The absolute name of the entry `name` of `dir` (what maps shows); lossy for non-UTF-8.
 fn full_name(dir: &PathRef, name: &[u8], w: &Walker) -> Result<String, Errno> {
-    let bytes = if name.is_empty() { namei::path_of(dir, w.root())? } else { namei::path_in(dir, name, w.root())? };
+    let bytes = if name.is_empty() {
+        namei::path_of(dir, w.root())?
+    } else if !dir.inode.is_dir() {
+        // Reached through /proc/PID/fd/N: the link's text is the name.
+        name.to_vec()
+    } else {
+        namei::path_in(dir, name, w.root())?
+    };
     Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }

@@ -55,6 +55,9 @@ fn ps() -> String {
 
 /// What a `/proc` path names.
 pub enum Node {
+    /// A "magic" symlink (`/proc/PID/fd/N`): its text, and the place it leads to when
+    /// followed (the open file itself, even if renamed or deleted), if the file has one.
+    Magic(Vec<u8>, Option<super::mount::PathRef>, u32),
     /// A directory and its entries with their `d_type`.
     Dir(Vec<(String, u8)>),
     /// A file, generated now.
@@ -84,6 +87,35 @@ fn cwd(pid: Pid) -> Result<Vec<u8>, Errno> {
     let fs = task.inner.lock().fs.clone().ok_or(Errno::ENOENT)?;
     let st = fs.get();
     super::namei::path_of(&st.cwd, &st.root)
+}
+
+/// The open files of process `pid`, as `/proc/PID/fd` lists them.
+fn fds(pid: Pid) -> Result<Vec<(String, u8)>, Errno> {
+    let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
+    let files = task.files()?;
+    Ok(files.with(|t| t.open_fds().map(|fd| (fd.to_string(), DT_LNK)).collect()))
+}
+
+/// `/proc/PID/fd/N`: the file's name (with ` (deleted)` once it has no links) and its place.
+fn fd_link(pid: Pid, fd: &str) -> Result<Node, Errno> {
+    let fd: u32 = fd.parse().map_err(|_| Errno::ENOENT)?;
+    let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
+    let file = task.files()?.get(fd).map_err(|_| Errno::ENOENT)?;
+    let at = file.path().cloned();
+    let mut text = match (file.ops().name(), &at) {
+        (Some(n), _) => n.as_bytes().to_vec(),
+        (None, Some(p)) => {
+            let root = super::fscontext::current()?.get().root;
+            super::namei::path_of(p, &root)?
+        }
+        (None, None) => b"anon_inode:[unknown]".to_vec(),
+    };
+    if at.as_ref().is_some_and(|p| p.inode.meta.lock().nlink == 0) {
+        text.extend_from_slice(b" (deleted)");
+    }
+    // Linux's mode: read and search for a readable file, write and search for a writable one.
+    let mode = if file.readable() { 0o500 } else { 0 } | if file.writable() { 0o300 } else { 0 };
+    Ok(Node::Magic(text, at, mode))
 }
 
 /// Resolves a path under `/proc` (relative to its root: `""`, `meminfo`, `self/maps`...).
@@ -125,8 +157,10 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
         ["self"] => Ok(Node::Symlink(crate::proc::current().tgid().to_string().into_bytes())),
         [p] => {
             pid_of(p)?;
-            Ok(Node::Dir(names(&[("cwd", DT_LNK), ("exe", DT_LNK), ("maps", DT_REG)])))
+            Ok(Node::Dir(names(&[("cwd", DT_LNK), ("exe", DT_LNK), ("fd", DT_DIR), ("maps", DT_REG)])))
         }
+        [p, "fd"] => Ok(Node::Dir(fds(pid_of(p)?)?)),
+        [p, "fd", n] => fd_link(pid_of(p)?, n),
         [p, "maps"] => Ok(Node::Generated(maps(pid_of(p)?)?.into_bytes())),
         [p, "exe"] => Ok(Node::Symlink(exe(pid_of(p)?)?)),
         [p, "cwd"] => Ok(Node::Symlink(cwd(pid_of(p)?)?)),
@@ -190,8 +224,15 @@ impl ProcNode {
     /// A symlink's target.
     pub fn link_target(&self) -> Result<Vec<u8>, Errno> {
         match &self.node {
-            Node::Symlink(t) => Ok(t.clone()),
+            Node::Symlink(t) | Node::Magic(t, _, _) => Ok(t.clone()),
             _ => Err(Errno::EINVAL),
+        }
+    }
+    /// Where a magic link leads, when followed.
+    pub fn magic(&self) -> Option<&super::mount::PathRef> {
+        match &self.node {
+            Node::Magic(_, at, _) => at.as_ref(),
+            _ => None,
         }
     }
     /// A file's contents (generated at lookup, which open follows at once).
@@ -208,6 +249,7 @@ fn make(sb: &Arc<SuperBlock>, rel: String, node: Node) -> Result<Arc<Inode>, Err
         Node::Dir(_) => (S_IFDIR | 0o555, 2),
         Node::Generated(_) => (S_IFREG | 0o444, 1),
         Node::Symlink(_) => (S_IFLNK | 0o777, 1),
+        Node::Magic(_, _, mode) => (S_IFLNK | mode, 1),
     };
     let ino = ino_of(&rel);
     let meta = InodeMeta { mode, nlink, ..InodeMeta::default() };

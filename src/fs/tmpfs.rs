@@ -141,6 +141,9 @@ impl FileOps for RegularFile {
     fn path(&self) -> Option<&PathRef> {
         Some(&self.path)
     }
+    fn name(&self) -> Option<&str> {
+        Some(&self.name)
+    }
 }
 
 /// A tmpfs regular file as a mapping sees it.

@@ -878,6 +878,64 @@ static void mounts(void) {
     OK(rmdir("/tmp/c_files-mnt"));
 }
 
+/* /proc/self/fd: a link per descriptor, " (deleted)" once unlinked, and opening it reaches
+ * the file itself. */
+static void proc_fd(void) {
+    workdir("procfd");
+    write_file("f", "content");
+    int fd = OK(open("f", O_RDONLY));
+    int wfd = OK(open("f", O_WRONLY));
+    char link[64], buf[128] = { 0 };
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    CHECK(readlink(link, buf, sizeof buf) > 0);
+    CHECKF(strcmp(buf, "/tmp/c_files-procfd/f") == 0, "%s -> %s", link, buf);
+    struct stat st;
+    OK(lstat(link, &st));
+    CHECK_EQ(st.st_mode, S_IFLNK | 0500);
+    char wlink[64];
+    snprintf(wlink, sizeof wlink, "/proc/self/fd/%d", wfd);
+    OK(lstat(wlink, &st));
+    CHECK_EQ(st.st_mode, S_IFLNK | 0300);
+    OK(stat(link, &st));
+    CHECK_EQ(st.st_size, 7);
+    /* The directory lists the descriptor. */
+    DIR *dir = opendir("/proc/self/fd");
+    CHECK(dir != NULL);
+    struct dirent *e;
+    int found = 0;
+    char want[16];
+    snprintf(want, sizeof want, "%d", fd);
+    while ((e = readdir(dir)))
+        if (strcmp(e->d_name, want) == 0) {
+            found = 1;
+            CHECK_EQ(e->d_type, DT_LNK);
+        }
+    closedir(dir);
+    CHECK(found);
+    /* Unlinked: the link says so, and still leads to the data. */
+    OK(unlink("f"));
+    memset(buf, 0, sizeof buf);
+    CHECK(readlink(link, buf, sizeof buf) > 0);
+    CHECKF(strcmp(buf, "/tmp/c_files-procfd/f (deleted)") == 0, "%s -> %s", link, buf);
+    int again = OK(open(link, O_RDONLY));
+    memset(buf, 0, sizeof buf);
+    CHECK_EQ(read(again, buf, sizeof buf), 7);
+    CHECK(strcmp(buf, "content") == 0);
+    OK(close(again));
+    OK(close(fd));
+    OK(close(wfd));
+    ERR(readlink(link, buf, sizeof buf), ENOENT);
+    /* A directory descriptor shows its path. */
+    int d = OK(open("/tmp/c_files-procfd", O_RDONLY | O_DIRECTORY));
+    snprintf(link, sizeof link, "/proc/self/fd/%d", d);
+    memset(buf, 0, sizeof buf);
+    CHECK(readlink(link, buf, sizeof buf) > 0);
+    CHECK(strcmp(buf, "/tmp/c_files-procfd") == 0);
+    OK(close(d));
+    OK(chdir("/"));
+    OK(rmdir("/tmp/c_files-procfd"));
+}
+
 static char clone_stack[64 * 1024];
 
 static int clone_fs_child(void *arg) {
@@ -913,7 +971,7 @@ static const struct ctest cases[] = {
     CASE(directories), CASE(symlinks), CASE(hard_links), CASE(cwd_and_relative),
     CASE(at_calls), CASE(stat_fields), CASE(non_root), CASE(unlink_while_open),
     CASE(umask_and_chmod), CASE(times), CASE(statfs_tmp), CASE_T(many_files, 60),
-    CASE(scripts), CASE(mounts), CASE(clone_fs),
+    CASE(scripts), CASE(mounts), CASE(clone_fs), CASE(proc_fd),
 };
 
 int main(int argc, char **argv) {
