@@ -74,9 +74,6 @@ fn chown_inode(inode: &Inode, uid: u32, gid: u32) -> Result<(), Errno> {
     if gid != u32::MAX && gid != m.gid && !root && !(cred.fsuid == m.uid && in_group(&cred, gid)) {
         return Err(Errno::EPERM);
     }
-    if uid != u32::MAX && uid != m.uid && !root {
-        return Err(Errno::EPERM);
-    }
     if uid != u32::MAX || gid != u32::MAX {
         if m.mode & S_IFMT != crate::fs::stat::S_IFDIR {
             m.mode &= !S_ISUID;
