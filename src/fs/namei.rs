@@ -135,7 +135,12 @@ impl Walker {
                     None => return cur,
                 }
             }
-            let parent = cur.inode.dir().and_then(|d| d.read().parent.upgrade());
+            let parent = match &cur.inode.kind {
+                // An entry right below the mount's root: the root itself (the one instance).
+                InodeKind::Proc(p) if !p.rel().contains('/') => Some(cur.mount.root.clone()),
+                InodeKind::Proc(p) => p.parent(&cur.inode.sb).ok(),
+                _ => cur.inode.dir().and_then(|d| d.read().parent.upgrade()),
+            };
             return match parent {
                 Some(p) => PathRef { mount: cur.mount.clone(), inode: p },
                 None => cur,
@@ -274,6 +279,15 @@ pub fn path_of(at: &PathRef, root: &PathRef) -> Result<Vec<u8>, Errno> {
                 }
                 None => break,
             }
+        }
+        if let InodeKind::Proc(p) = &cur.inode.kind {
+            // A /proc entry knows its path below the mount: its components, then the mount.
+            for comp in p.rel().rsplit('/').filter(|c| !c.is_empty()) {
+                crate::mm::inject::fallible(|| names.try_reserve(1)).map_err(|_| Errno::ENOMEM)?;
+                names.push(owned(comp.as_bytes())?);
+            }
+            cur = PathRef { inode: cur.mount.root.clone(), mount: cur.mount.clone() };
+            continue;
         }
         let (parent, name) = match cur.inode.dir() {
             Some(d) => {

@@ -228,6 +228,16 @@ impl ProcNode {
             _ => Err(Errno::EINVAL),
         }
     }
+    /// The path below the mount (`""` for its root, `1/fd`...).
+    pub fn rel(&self) -> &str {
+        &self.rel
+    }
+    /// The directory holding this entry (`..`).
+    pub fn parent(&self, sb: &Arc<SuperBlock>) -> Result<Arc<Inode>, Errno> {
+        let up = self.rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let node = lookup(up)?;
+        make(sb, up.to_string(), node)
+    }
     /// Where a magic link leads, when followed.
     pub fn magic(&self) -> Option<&super::mount::PathRef> {
         match &self.node {

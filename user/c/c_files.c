@@ -932,7 +932,18 @@ static void proc_fd(void) {
     CHECK(readlink(link, buf, sizeof buf) > 0);
     CHECK(strcmp(buf, "/tmp/c_files-procfd") == 0);
     OK(close(d));
-    OK(chdir("/"));
+    /* A working directory inside /proc: getcwd and .. as anywhere. */
+    OK(chdir("/proc/self/fd"));
+    char cwd[64], want_cwd[64];
+    snprintf(want_cwd, sizeof want_cwd, "/proc/%d/fd", getpid());
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    CHECKF(strcmp(cwd, want_cwd) == 0, "getcwd %s, want %s", cwd, want_cwd);
+    OK(chdir("../.."));
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    CHECK(strcmp(cwd, "/proc") == 0);
+    OK(chdir(".."));
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    CHECK(strcmp(cwd, "/") == 0);
     OK(rmdir("/tmp/c_files-procfd"));
 }
 
