@@ -11,7 +11,6 @@ use super::mount::PathRef;
 use super::poll::PollTable;
 use super::stat::Stat;
 use crate::syscall::uptr::UserBuf;
-use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
 use vmcore::errno::Errno;
@@ -79,36 +78,36 @@ pub trait FileOps: Send + Sync {
 /// Status flags `F_SETFL` may change (Linux's `SETFL_MASK`).
 pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
 
-/// An open file description.
-pub struct File {
-    ops: Box<dyn FileOps>,
+/// An open file description: the description's state, then its kind's `FileOps` object,
+/// in one allocation (`Arc<File<Concrete>>` coerced to `Arc<File>`).
+pub struct File<T: ?Sized + FileOps = dyn FileOps> {
     readable: bool,
     writable: bool,
     /// Status flags: `O_APPEND`, `O_NONBLOCK`, ... (`F_GETFL`/`F_SETFL`).
     flags: AtomicU32,
     pos: spin::Mutex<u64>,
+    ops: T,
 }
 
 impl File {
     /// A description of `ops` opened with `open`'s `flags` (access mode and status flags);
     /// `EINVAL` for access mode 3. Allocated fallibly.
-    pub fn new(ops: impl FileOps + 'static, flags: u32) -> Result<Arc<File>, Errno> {
+    pub fn new<T: FileOps + 'static>(ops: T, flags: u32) -> Result<Arc<File>, Errno> {
         let (readable, writable) = access(flags)?;
-        let ops: Box<dyn FileOps> =
-            crate::mm::inject::fallible(|| Box::try_new(ops)).map_err(|_| Errno::ENOMEM)?;
         let file = File {
-            ops,
             readable,
             writable,
             flags: AtomicU32::new(flags & (SETFL_MASK | O_LARGEFILE | O_ACCMODE)),
             pos: spin::Mutex::new(0),
+            ops,
         };
-        crate::mm::inject::fallible(|| Arc::try_new(file)).map_err(|_| Errno::ENOMEM)
+        let file: Arc<File<T>> = crate::mm::inject::fallible(|| Arc::try_new(file)).map_err(|_| Errno::ENOMEM)?;
+        Ok(file)
     }
 
     /// Its operations (and kind-specific state).
     pub fn ops(&self) -> &dyn FileOps {
-        &*self.ops
+        &self.ops
     }
     /// Opened for reading.
     pub fn readable(&self) -> bool {

@@ -1,9 +1,9 @@
-//! Open files of kinds without an inode of their own here: `/proc` snapshots and the console
-//! (the terminal replaces it).
+//! Open files of kinds without an inode of their own here: `/proc` snapshots (the terminal's
+//! kind is `crate::tty::TtyFile`).
 
 use super::file::{File, FileOps};
 use super::inode::Inode;
-use super::stat::{Stat, S_IFCHR};
+use super::stat::Stat;
 use crate::syscall::uptr::UserBuf;
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
@@ -41,33 +41,5 @@ impl FileOps for Snapshot {
     }
     fn stat(&self, _f: &File) -> Result<Stat, Errno> {
         Ok(self.1)
-    }
-}
-
-/// The serial console: reads keyboard bytes, writes to the screen.
-pub struct Console;
-
-impl FileOps for Console {
-    fn read(&self, _f: &File, buf: UserBuf, _pos: &mut u64) -> Result<u32, Errno> {
-        crate::console::input::read(buf)
-    }
-    fn write(&self, _f: &File, buf: UserBuf, _pos: &mut u64) -> Result<u32, Errno> {
-        let mut chunk = [0u8; 256];
-        let mut done = 0u32;
-        while done < buf.len() {
-            let n = (buf.len() - done).min(chunk.len() as u32) as usize;
-            if let Err(e) = buf.read_at(done, &mut chunk[..n]) {
-                return if done > 0 { Ok(done) } else { Err(e) };
-            }
-            crate::console::serial::write_bytes(&chunk[..n]);
-            done += n as u32;
-        }
-        Ok(done)
-    }
-    fn name(&self) -> Option<&str> {
-        Some("/dev/console")
-    }
-    fn stat(&self, _f: &File) -> Result<Stat, Errno> {
-        Ok(Stat { dev: (0, 6), ino: 1, mode: S_IFCHR | 0o620, nlink: 1, rdev: (5, 1), blksize: 1024, ..Stat::default() })
     }
 }

@@ -18,6 +18,7 @@ pub mod mount;
 pub mod namei;
 pub mod open;
 pub mod poll;
+pub mod proc_pid;
 pub mod proc_sys;
 pub mod procfs;
 pub mod remove;
@@ -65,5 +66,5 @@ pub fn init() {
 
 /// The console as an open file (descriptors 0, 1 and 2 of init).
 pub fn console() -> Result<Arc<File>, Errno> {
-    File::new(kinds::Console, vmcore::syscall_abi::flags::O_RDWR)
+    File::new(crate::tty::TtyFile::console(), vmcore::syscall_abi::flags::O_RDWR)
 }

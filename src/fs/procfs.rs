@@ -108,7 +108,13 @@ fn fd_link(pid: Pid, fd: &str) -> Result<Node, Errno> {
             let root = super::fscontext::current()?.get().root;
             super::namei::path_of(p, &root)?
         }
-        (None, None) => b"anon_inode:[unknown]".to_vec(),
+        // The terminal's files carry no path: their device numbers name them.
+        (None, None) => match file.stat().map(|st| st.rdev) {
+            Ok(crate::tty::CONSOLE) => b"/dev/console".to_vec(),
+            Ok(crate::tty::TTYS0) => b"/dev/ttyS0".to_vec(),
+            Ok(crate::tty::TTY_DEV) => b"/dev/tty".to_vec(),
+            _ => b"anon_inode:[unknown]".to_vec(),
+        },
     };
     if at.as_ref().is_some_and(|p| p.inode.meta.lock().nlink == 0) {
         text.extend_from_slice(b" (deleted)");
@@ -157,13 +163,37 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
         ["self"] => Ok(Node::Symlink(crate::proc::current().tgid().to_string().into_bytes())),
         [p] => {
             pid_of(p)?;
-            Ok(Node::Dir(names(&[("cwd", DT_LNK), ("exe", DT_LNK), ("fd", DT_DIR), ("maps", DT_REG)])))
+            Ok(Node::Dir(names(&[
+                ("cmdline", DT_REG),
+                ("comm", DT_REG),
+                ("cwd", DT_LNK),
+                ("environ", DT_REG),
+                ("exe", DT_LNK),
+                ("fd", DT_DIR),
+                ("maps", DT_REG),
+                ("stat", DT_REG),
+                ("statm", DT_REG),
+                ("status", DT_REG),
+            ])))
         }
         [p, "fd"] => Ok(Node::Dir(fds(pid_of(p)?)?)),
         [p, "fd", n] => fd_link(pid_of(p)?, n),
         [p, "maps"] => Ok(Node::Generated(maps(pid_of(p)?)?.into_bytes())),
         [p, "exe"] => Ok(Node::Symlink(exe(pid_of(p)?)?)),
         [p, "cwd"] => Ok(Node::Symlink(cwd(pid_of(p)?)?)),
+        [p, file] => {
+            let task = sched::with(|s| s.tasks.get(&pid_of(p)?).cloned().ok_or(Errno::ENOENT))?;
+            let bytes = match *file {
+                "stat" => super::proc_pid::stat(&task).into_bytes(),
+                "statm" => super::proc_pid::statm(&task).into_bytes(),
+                "status" => super::proc_pid::status(&task).into_bytes(),
+                "comm" => super::proc_pid::comm(&task).into_bytes(),
+                "cmdline" => super::proc_pid::cmdline(&task)?,
+                "environ" => super::proc_pid::environ(&task)?,
+                _ => return Err(Errno::ENOENT),
+            };
+            Ok(Node::Generated(bytes))
+        }
         _ => Err(Errno::ENOENT),
     }
 }

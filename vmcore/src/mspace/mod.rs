@@ -111,6 +111,7 @@ mod range;
 mod scavenge;
 mod stats;
 mod sweep;
+mod totals;
 mod unmap;
 #[cfg(any(test, feature = "sim"))]
 mod sim_phys;
@@ -132,6 +133,7 @@ pub use range::RangeError;
 #[cfg(any(test, feature = "sim"))]
 pub use sim_phys::SimPhys;
 pub use stats::MSpaceStats;
+pub use totals::AreaTotals;
 pub use unmap::UnmapError;
 
 use core::fmt;

@@ -19,6 +19,7 @@ mod lock;
 mod model;
 mod protect;
 mod stack;
+mod totals;
 mod world;
 
 pub use world::World;
