@@ -182,7 +182,9 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
         [p, "exe"] => Ok(Node::Symlink(exe(pid_of(p)?)?)),
         [p, "cwd"] => Ok(Node::Symlink(cwd(pid_of(p)?)?)),
         [p, file] => {
-            let task = sched::with(|s| s.tasks.get(&pid_of(p)?).cloned().ok_or(Errno::ENOENT))?;
+            // pid_of takes the scheduler's lock itself: never inside sched::with.
+            let pid = pid_of(p)?;
+            let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
             let bytes = match *file {
                 "stat" => super::proc_pid::stat(&task).into_bytes(),
                 "statm" => super::proc_pid::statm(&task).into_bytes(),
