@@ -6,7 +6,7 @@
 #   QEMU_FLAGS="-m 3G"    extra QEMU flags for run, debug and test
 #   PROFILE=debug         cargo profile (default release: optimised, with debug info)
 #   TIMEOUT=5             seconds GRUB waits on its menu in `make run` (edit the command line with 'e')
-#   USERLAND=busybox      what `make run` boots: minish (our shell as /bin/sh, the default) or busybox
+#   USERLAND=minish       what `make run` boots: busybox (Debian's BusyBox ash, the default) or minish
 
 PROFILE    ?= release
 CMDLINE    ?= log=info
@@ -89,9 +89,9 @@ $(BUILD)/busybox/linux-initramfs.cpio: $(BUILD)/user/.stamp $(BB_SRC) tools/linu
 	@mkdir -p $(dir $@)
 	tools/busybox-initrd.sh $@ $(BUILD)/user --linux
 
-# The userland `make run` boots. The switch to BusyBox is this one line (USERLAND ?= busybox)
+# The userland `make run` boots: BusyBox by default, our minish with USERLAND=minish.
 # once the kernel runs it (issue 11): BusyBox ash as a login shell (/etc/profile, PS1, motd).
-USERLAND   ?= minish
+USERLAND   ?= busybox
 RUN_INITRD := $(if $(filter busybox,$(USERLAND)),$(BB_INITRD),$(INITRD))
 RUN_INIT   := $(if $(filter busybox,$(USERLAND)),init=/bin/busybox -- sh -l)
 
@@ -117,7 +117,7 @@ debug: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(RUN_INITRD)
 	qemu-system-i386 -cdrom $(BUILD)/kernel.iso -boot d -display none -serial mon:stdio \
 		-no-reboot -s -S $(QEMU_FLAGS)
 
-test: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ctests/.stamp
+test: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ctests/.stamp $(BB_INITRD)
 	BUILD=$(BUILD) MM_TESTS="$(MM_TESTS_PASSING)" tools/test.sh
 
 # The BusyBox ash suite (tests/busybox/) on OUR kernel, BusyBox as init: one line per case,

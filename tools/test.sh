@@ -74,5 +74,14 @@ if [ -n "${MM_TESTS:-}" ]; then
     fi
 fi
 
+echo "=== BusyBox ash suite (QEMU, Debian's busybox-static as init)"
+"$here/busybox-test.sh" ours "$build/kernel.elf" "$build/kernel.sym" "$build/busybox/initrd.cpio" "$build/test-busybox" "$build/test-linux/busybox.log"
+if read -r p f < "$build/test-busybox/counts"; then
+    passed=$((passed + p)); failed=$((failed + f))
+else
+    echo "BusyBox suite produced no counts"
+    failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

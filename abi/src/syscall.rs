@@ -76,6 +76,7 @@ macro_rules! syscall_table {
             SYS_SETREUID = 70, "setreuid", [Int, Int], Int;
             SYS_SETREGID = 71, "setregid", [Int, Int], Int;
             SYS_SIGSUSPEND = 72, "sigsuspend", [Int, Int, Hex], Int;
+            SYS_SETHOSTNAME = 74, "sethostname", [Ptr, UInt], Int;
             SYS_SETRLIMIT = 75, "setrlimit", [Int, Ptr], Int;
             SYS_GETRLIMIT = 76, "getrlimit", [Int, Ptr], Int;
             SYS_GETRUSAGE = 77, "getrusage", [Int, Ptr], Int;
@@ -99,6 +100,7 @@ macro_rules! syscall_table {
             SYS_FSYNC = 118, "fsync", [Int], Int;
             SYS_SIGRETURN = 119, "sigreturn", [], Int;
             SYS_CLONE = 120, "clone", [Hex, Ptr, Ptr, Ptr, Ptr], Int;
+            SYS_SETDOMAINNAME = 121, "setdomainname", [Ptr, UInt], Int;
             SYS_UNAME = 122, "uname", [Ptr], Int;
             SYS_MPROTECT = 125, "mprotect", [Ptr, UInt, Prot], Int;
             SYS_SIGPROCMASK = 126, "sigprocmask", [SigHow, Ptr, Ptr], Int;

@@ -31,7 +31,7 @@ fn devtmpfs() -> Result<(Arc<SuperBlock>, Arc<Inode>), Errno> {
         return Ok(d.clone());
     }
     let (sb, root) = super::tmpfs::new_instance(super::tmpfs::default_pages(), super::tmpfs::default_inodes(), 0o755)?;
-    let m = mount::Mount { id: 0, sb: sb.clone(), root: root.clone(), parent: None };
+    let m = mount::Mount { id: 0, sb: sb.clone(), root: root.clone(), parent: None, label: mount::MountLabel::default() };
     let m = crate::mm::inject::fallible(|| Arc::try_new(m)).map_err(|_| Errno::ENOMEM)?;
     let here = PathRef { mount: m, inode: root.clone() };
     let cred = Cred::root();

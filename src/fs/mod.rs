@@ -42,7 +42,8 @@ use vmcore::errno::Errno;
 pub fn init() {
     let t0 = crate::arch::cpu::rdtsc();
     let (sb, root) = tmpfs::new_instance(tmpfs::default_pages(), tmpfs::default_inodes(), 0o755).expect("boot: the root tmpfs");
-    let m = mount::add(sb, root.clone(), None).expect("boot: the root mount");
+    let label = mount::MountLabel::new(b"rootfs", b"rootfs").expect("boot: the root mount's label");
+    let m = mount::add(sb, root.clone(), None, label).expect("boot: the root mount");
     let top = PathRef { mount: m, inode: root };
     let unpacked = initrd::unpack(&top);
     let t1 = crate::arch::cpu::rdtsc();
@@ -61,7 +62,8 @@ pub fn init() {
         if fstype.is_empty() {
             continue;
         }
-        let done = fstypes::instance(fstype, b"").and_then(|(sb, r)| mount::add(sb, r, Some(at)));
+        let done = mount::MountLabel::new(fstype, fstype)
+            .and_then(|label| fstypes::instance(fstype, b"").and_then(|(sb, r)| mount::add(sb, r, Some(at), label)));
         if let Err(e) = done {
             log::error!("boot: mounting {} failed: {e:?}", core::str::from_utf8(fstype).unwrap_or("?"));
         }

@@ -22,6 +22,31 @@ pub struct Mount {
     pub root: Arc<Inode>,
     /// Where it is mounted (none for the root mount).
     pub parent: Option<PathRef>,
+    /// What `/proc/mounts` shows: the source given to `mount` and the type's name.
+    pub label: MountLabel,
+}
+
+/// A mount's source and file-system type, as `mount(2)` got them (`/proc/mounts`).
+#[derive(Clone, Default)]
+pub struct MountLabel {
+    /// The source string (`none`, `proc`...), at most 64 bytes kept.
+    pub source: alloc::vec::Vec<u8>,
+    /// The file-system type (`tmpfs`, `proc`, `devtmpfs`, `rootfs`).
+    pub fstype: alloc::vec::Vec<u8>,
+}
+
+impl MountLabel {
+    /// A label from `source` and `fstype` (copied fallibly, the source cut at 64 bytes).
+    pub fn new(source: &[u8], fstype: &[u8]) -> Result<MountLabel, Errno> {
+        let copy = |b: &[u8]| -> Result<alloc::vec::Vec<u8>, Errno> {
+            let b = &b[..b.len().min(64)];
+            let mut v = alloc::vec::Vec::new();
+            crate::mm::inject::fallible(|| v.try_reserve_exact(b.len())).map_err(|_| Errno::ENOMEM)?;
+            v.extend_from_slice(b);
+            Ok(v)
+        };
+        Ok(MountLabel { source: copy(source)?, fstype: copy(fstype)? })
+    }
 }
 
 /// A place in the tree.
@@ -48,13 +73,22 @@ static MOUNTS: spin::RwLock<Vec<Arc<Mount>>> = spin::RwLock::new(Vec::new());
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 
 /// Mounts `root` of `sb` at `at` (`None`: as the root of everything, at boot).
-pub fn add(sb: Arc<SuperBlock>, root: Arc<Inode>, at: Option<PathRef>) -> Result<Arc<Mount>, Errno> {
-    let m = Mount { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), sb, root, parent: at };
+pub fn add(sb: Arc<SuperBlock>, root: Arc<Inode>, at: Option<PathRef>, label: MountLabel) -> Result<Arc<Mount>, Errno> {
+    let m = Mount { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), sb, root, parent: at, label };
     let m = crate::mm::inject::fallible(|| Arc::try_new(m)).map_err(|_| Errno::ENOMEM)?;
     let mut table = MOUNTS.write();
     crate::mm::inject::fallible(|| table.try_reserve(1)).map_err(|_| Errno::ENOMEM)?;
     table.push(m.clone());
     Ok(m)
+}
+
+/// Every mount, in mount order (`/proc/mounts`).
+pub fn all() -> Result<Vec<Arc<Mount>>, Errno> {
+    let table = MOUNTS.read();
+    let mut out = Vec::new();
+    crate::mm::inject::fallible(|| out.try_reserve_exact(table.len())).map_err(|_| Errno::ENOMEM)?;
+    out.extend(table.iter().cloned());
+    Ok(out)
 }
 
 /// The root of everything.

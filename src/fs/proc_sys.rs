@@ -251,7 +251,7 @@ pub fn sysctl(path: &[&str]) -> Option<String> {
     let value = match path {
         ["kernel", "ostype"] => String::from(crate::syscall::SYSNAME),
         ["kernel", "osrelease"] => String::from(env!("CARGO_PKG_VERSION")),
-        ["kernel", "hostname"] => String::from(crate::syscall::NODENAME),
+        ["kernel", "hostname"] => crate::syscall::hostname(),
         ["kernel", "pid_max"] => String::from("32768"),
         ["vm", "overcommit_memory"] => String::from("0"),
         ["vm", "max_map_count"] => alloc::format!("{}", crate::syscall::max_map_count()),

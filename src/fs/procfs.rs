@@ -138,6 +138,7 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
             let mut list = names(&[
                 ("cpuinfo", DT_REG),
                 ("filesystems", DT_REG),
+                ("mounts", DT_REG),
                 ("loadavg", DT_REG),
                 ("meminfo", DT_REG),
                 ("ps", DT_REG),
@@ -157,6 +158,7 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
         ["cpuinfo"] => Ok(Node::Generated(super::proc_sys::cpuinfo().into_bytes())),
         ["vmstat"] => Ok(Node::Generated(super::proc_sys::vmstat().into_bytes())),
         ["filesystems"] => Ok(Node::Generated(super::proc_sys::filesystems().into_bytes())),
+        ["mounts"] => Ok(Node::Generated(mounts()?)),
         ["sys", rest @ ..] => match super::proc_sys::sysctl_dir(rest) {
             Some(list) => Ok(Node::Dir(list.iter().map(|s| (s.to_string(), if rest.is_empty() { DT_DIR } else { DT_REG })).collect())),
             None => super::proc_sys::sysctl(rest).map(|v| Node::Generated(v.into_bytes())).ok_or(Errno::ENOENT),
@@ -173,6 +175,7 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
                 ("exe", DT_LNK),
                 ("fd", DT_DIR),
                 ("maps", DT_REG),
+                ("mounts", DT_REG),
                 ("pagemap", DT_REG),
                 ("smaps", DT_REG),
                 ("stat", DT_REG),
@@ -183,6 +186,10 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
         [p, "fd"] => Ok(Node::Dir(fds(pid_of(p)?)?)),
         [p, "fd", n] => fd_link(pid_of(p)?, n),
         [p, "maps"] => Ok(Node::Generated(maps(pid_of(p)?)?.into_bytes())),
+        [p, "mounts"] => {
+            pid_of(p)?;
+            Ok(Node::Generated(mounts()?))
+        }
         [p, "smaps"] => Ok(Node::Generated(super::proc_vm::smaps(pid_of(p)?)?.into_bytes())),
         [p, "pagemap"] => Ok(Node::Pagemap(pid_of(p)?)),
         [p, "exe"] => Ok(Node::Symlink(exe(pid_of(p)?)?)),
@@ -204,6 +211,24 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
         }
         _ => Err(Errno::ENOENT),
     }
+}
+
+/// `/proc/mounts`: one line per mount, `source mountpoint type options 0 0`, mountpoints as
+/// the caller's root sees them (Linux's `show_vfsmnt`).
+fn mounts() -> Result<Vec<u8>, Errno> {
+    let root = super::fscontext::current()?.get().root;
+    let mut out = Vec::new();
+    for m in super::mount::all()? {
+        let point = match &m.parent {
+            None => alloc::vec![b'/'],
+            Some(at) => super::namei::path_of(at, &root)?,
+        };
+        let label = &m.label;
+        let line = [&label.source[..], b" ", &point, b" ", &label.fstype[..], b" rw,relatime 0 0\n"].concat();
+        crate::mm::inject::fallible(|| out.try_reserve(line.len())).map_err(|_| Errno::ENOMEM)?;
+        out.extend_from_slice(&line);
+    }
+    Ok(out)
 }
 
 /// A `/proc` inode's identity: its path below the mount.

@@ -39,7 +39,7 @@ mod time;
 pub mod uptr;
 
 pub use memory::max_map_count;
-pub use system::{NODENAME, SYSNAME};
+pub use system::{hostname, SYSNAME};
 
 use crate::arch::trap::TrapFrame;
 use crate::proc;
@@ -280,6 +280,8 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_STATX, call: |a, _| stat::statx(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3], uptr::UserPtr::new(a[4])) },
     Syscall { nr: nr::SYS_UTIMENSAT_TIME64, call: |a, _| attr::utimensat(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3], true) },
     Syscall { nr: nr::SYS_FACCESSAT2, call: |a, _| stat::faccessat2(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3]) },
+    Syscall { nr: nr::SYS_SETHOSTNAME, call: |a, _| system::sethostname(uptr::UserPtr::new(a[0]), a[1]) },
+    Syscall { nr: nr::SYS_SETDOMAINNAME, call: |a, _| system::setdomainname(uptr::UserPtr::new(a[0]), a[1]) },
 ];
 
 use cred::{Which, Width::{Full, Old16}};

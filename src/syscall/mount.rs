@@ -22,7 +22,7 @@ fn capable() -> Result<(), Errno> {
 
 /// mount: a new instance of `fstype` with the options `data` on the directory `target`.
 /// `ENODEV` for unknown types, `EINVAL` for remounts, bind and move mounts.
-pub fn mount(_source: UserPtr<u8>, target: UserPtr<u8>, fstype: UserPtr<u8>, flags: u32, data: UserPtr<u8>) -> SysResult {
+pub fn mount(source: UserPtr<u8>, target: UserPtr<u8>, fstype: UserPtr<u8>, flags: u32, data: UserPtr<u8>) -> SysResult {
     capable()?;
     let flags = if flags & MS_MGC_MSK == 0xC0ED_0000 { flags & !MS_MGC_MSK } else { flags };
     if flags & !MS_IGNORED != 0 {
@@ -37,8 +37,10 @@ pub fn mount(_source: UserPtr<u8>, target: UserPtr<u8>, fstype: UserPtr<u8>, fla
     if !at.inode.is_dir() {
         return Err(Errno::ENOTDIR);
     }
+    let source = if source.is_null() { alloc::vec::Vec::new() } else { source.read_cstr(4095)? };
+    let label = mount::MountLabel::new(if source.is_empty() { b"none" } else { &source }, &fstype)?;
     let (sb, root) = crate::fs::fstypes::instance(&fstype, &options)?;
-    mount::add(sb, root, Some(at))?;
+    mount::add(sb, root, Some(at), label)?;
     Ok(0)
 }
 

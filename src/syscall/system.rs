@@ -11,15 +11,63 @@ const LINUX_REBOOT_MAGIC2S: [u32; 4] =
 
 /// Our kernel's name in `uname` (anything but "Linux": programs use it to tell the kernels apart).
 pub const SYSNAME: &str = "vmkernel";
-/// The host name `uname` reports (and `/proc/sys/kernel/hostname`).
+/// The host name at boot (`uname`'s nodename and `/proc/sys/kernel/hostname` until
+/// `sethostname`).
 pub const NODENAME: &str = "qemu";
+
+/// `uname`'s nodename and domainname: (bytes, length), at most 64 bytes each (Linux's
+/// `__NEW_UTS_LEN`), set by `sethostname`/`setdomainname`.
+static NAMES: spin::Mutex<[([u8; 64], usize); 2]> = spin::Mutex::new([name_init(NODENAME), name_init("(none)")]);
+
+const fn name_init(s: &str) -> ([u8; 64], usize) {
+    let mut b = [0u8; 64];
+    let mut i = 0;
+    while i < s.len() {
+        b[i] = s.as_bytes()[i];
+        i += 1;
+    }
+    (b, s.len())
+}
+
+/// The host name now.
+pub fn hostname() -> alloc::string::String {
+    let names = NAMES.lock();
+    alloc::string::String::from_utf8_lossy(&names[0].0[..names[0].1]).into_owned()
+}
+
+fn set_name(which: usize, name: UserPtr<u8>, len: u32) -> SysResult {
+    if !crate::proc::current().cred.lock().capable() {
+        return Err(Errno::EPERM);
+    }
+    if len > 64 {
+        return Err(Errno::EINVAL);
+    }
+    let mut b = [0u8; 64];
+    for (i, byte) in b.iter_mut().enumerate().take(len as usize) {
+        *byte = name.add(i as u32)?.read()?;
+    }
+    NAMES.lock()[which] = (b, len as usize);
+    Ok(0)
+}
+
+/// sethostname (74): root only (`CAP_SYS_ADMIN`), at most 64 bytes.
+pub fn sethostname(name: UserPtr<u8>, len: u32) -> SysResult {
+    set_name(0, name, len)
+}
+
+/// setdomainname (121): as sethostname.
+pub fn setdomainname(name: UserPtr<u8>, len: u32) -> SysResult {
+    set_name(1, name, len)
+}
 
 /// uname: six 65-byte fields.
 pub fn uname(buf: UserPtr<[u8; 390]>) -> SysResult {
     let mut u = [0u8; 390];
-    let fields: [&str; 6] = [SYSNAME, NODENAME, env!("CARGO_PKG_VERSION"), "#1", "i686", "(none)"];
+    let names = *NAMES.lock();
+    let fields: [&[u8]; 6] =
+        [SYSNAME.as_bytes(), &names[0].0[..names[0].1], env!("CARGO_PKG_VERSION").as_bytes(), b"#1", b"i686", &names[1].0[..names[1].1]];
     for (i, f) in fields.iter().enumerate() {
-        u[i * 65..i * 65 + f.len()].copy_from_slice(f.as_bytes());
+        u[i * 65..i * 65 + f.len()].copy_from_slice(f);
     }
     buf.write(u)?;
     Ok(0)

@@ -2,7 +2,7 @@
 # their values.
 . "$(dirname "$0")/lib.sh"
 
-t uname_s Linux 'uname -s'
+t uname_s_is_ostype yes '[ -n "$(uname -s)" ] && [ "$(uname -s)" = "$(cat /proc/sys/kernel/ostype)" ] && echo yes'
 t uname_m i686 'uname -m'
 m uname_r_shape '^[0-9]+\.[0-9]+' 'uname -r'
 t id_root 'uid=0(root) gid=0(root)' 'id | cut -d" " -f1,2'
