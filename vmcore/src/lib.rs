@@ -23,6 +23,7 @@ pub mod frames;
 pub mod pte;
 pub mod paging;
 pub mod mspace;
+pub mod radix;
 pub mod errno;
 pub mod cpio;
 pub mod exec;
