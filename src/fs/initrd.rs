@@ -21,6 +21,8 @@ pub struct InitrdFile {
     ino: u64,
     mode: u32,
     data: &'static [u8],
+    /// The page cache of the file's mappings (its clean source: `data`).
+    object: Arc<crate::mm::object::MemObject>,
 }
 
 impl InitrdFile {
@@ -52,6 +54,9 @@ impl FileObject for InitrdFile {
         let n = buf.len().min(self.data.len() - start);
         buf[..n].copy_from_slice(&self.data[start..start + n]);
         n
+    }
+    fn get_page(&self, index: u32, phys: &mut dyn vmcore::mspace::PhysOps) -> Result<vmcore::addr::Frame, vmcore::vma::PageError> {
+        self.object.get_page(index, phys)
     }
 }
 
@@ -89,7 +94,8 @@ pub fn init() {
         dirs.entry(parent.to_string()).or_default().push(base.to_string());
         match entry.file_type() {
             FileType::Regular => {
-                let file = InitrdFile { path: path.clone(), ino: entry.ino as u64, mode: entry.mode, data: entry.data };
+                let object = crate::mm::object::MemObject::new(Some(entry.data)).expect("boot: an initrd file's page cache");
+                let file = InitrdFile { path: path.clone(), ino: entry.ino as u64, mode: entry.mode, data: entry.data, object };
                 files.insert(path, Arc::new(file));
             }
             FileType::Directory => {

@@ -5,6 +5,7 @@ use crate::arch::protect::UserAccess;
 use crate::arch::usercopy;
 use crate::mm::aspace::AddressSpace;
 use crate::ktest::session as testing;
+use crate::mm::object::MemObject;
 use crate::mm::{frames, phys};
 use crate::{check, check_eq, ktest};
 use alloc::sync::Arc;
@@ -193,8 +194,26 @@ ktest!(fn locked_mappings_are_populated_at_once() {
     Ok(())
 });
 
-/// A file for mapping tests: bytes `i as u8` for i in 0..size.
-struct PatternFile(u64);
+/// Bytes `i as u8`, the data of [`PatternFile`]s.
+static PATTERN: [u8; 3 * PAGE_SIZE as usize] = {
+    let mut a = [0u8; 3 * PAGE_SIZE as usize];
+    let mut i = 0;
+    while i < a.len() {
+        a[i] = i as u8;
+        i += 1;
+    }
+    a
+};
+
+/// A file for mapping tests: bytes `i as u8` for i in 0..size (at most 3 pages), with a page
+/// cache of its own.
+struct PatternFile(Arc<MemObject>);
+
+impl PatternFile {
+    fn new(size: usize) -> Self {
+        PatternFile(MemObject::new(Some(&PATTERN[..size])).expect("a test object"))
+    }
+}
 
 impl FileObject for PatternFile {
     fn ino(&self) -> u64 {
@@ -207,20 +226,19 @@ impl FileObject for PatternFile {
         "/test/pattern"
     }
     fn size(&self) -> u64 {
-        self.0
+        self.0.size()
     }
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
-        let n = (self.0.saturating_sub(offset) as usize).min(buf.len());
-        for (i, b) in buf[..n].iter_mut().enumerate() {
-            *b = (offset as usize + i) as u8;
-        }
-        n
+        self.0.read_at(offset, buf)
+    }
+    fn get_page(&self, index: u32, phys: &mut dyn vmcore::mspace::PhysOps) -> Result<Frame, vmcore::vma::PageError> {
+        self.0.get_page(index, phys)
     }
 }
 
 ktest!(fn file_mapping_reads_data_up_to_its_limit_then_zeros() {
     let space = new_space();
-    let file: Arc<dyn FileObject> = Arc::new(PatternFile(3 * PAGE_SIZE as u64));
+    let file: Arc<dyn FileObject> = Arc::new(PatternFile::new(3 * PAGE_SIZE as usize));
     let backing = Backing::File { file, offset: PAGE_SIZE as u64, limit: 100 };
     let flags = VmFlags::READ | VmFlags::MAYREAD | VmFlags::MAYWRITE;
     space.map(MapRequest::anonymous(2, flags).backed_by(backing).fixed(page(0))).expect("map file");
@@ -235,7 +253,7 @@ ktest!(fn file_mapping_reads_data_up_to_its_limit_then_zeros() {
 });
 
 ktest!(fn shared_file_mappings_share_one_frame_between_spaces() {
-    let file: Arc<dyn FileObject> = Arc::new(PatternFile(PAGE_SIZE as u64));
+    let file: Arc<dyn FileObject> = Arc::new(PatternFile::new(PAGE_SIZE as usize));
     let flags = VmFlags::READ | VmFlags::SHARED | VmFlags::MAYSHARE | VmFlags::MAYREAD;
     let a = new_space();
     let b = new_space();

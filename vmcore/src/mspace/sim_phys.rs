@@ -1,13 +1,12 @@
 //! [`PhysOps`] over the simulated machine, for host tests.
 //!
 //! Data frames and page tables come from one [`SimPool`]; reference counts live in a map (a
-//! frame is in it exactly while it is allocated as a data frame); the page cache maps
-//! `(dev, ino, offset)` to a frame holding one reference of its own. Fresh data frames are
+//! frame is in it exactly while it is allocated as a data frame); page-cache frames belong to
+//! the file objects (`FileObject::get_page`). Fresh data frames are
 //! filled with 0xCC, so a missing `zero_frame` shows. An optional budget makes every
 //! allocation (tables included) fail after N successes.
 
 use alloc::collections::BTreeMap;
-use alloc::sync::Arc;
 use alloc::vec;
 
 use super::PhysOps;
@@ -16,16 +15,12 @@ use crate::paging::FrameSource;
 use crate::sim::{Machine, SimPool};
 use crate::vma::FileObject;
 
-/// Page-cache key: `(device, inode, offset)`.
-type CacheKey = ((u32, u32), u64, u64);
-
 /// Simulated physical memory for [`MSpace`](super::MSpace) tests.
 pub struct SimPhys<'m> {
     machine: &'m Machine,
     pool: SimPool<'m>,
     refs: BTreeMap<Frame, u32>,
     zero: Frame,
-    cache: BTreeMap<CacheKey, Frame>,
     budget: Option<u32>,
 }
 
@@ -34,7 +29,7 @@ impl<'m> SimPhys<'m> {
     pub fn new(machine: &'m Machine, frames: impl IntoIterator<Item = Frame>) -> Self {
         let mut pool = SimPool::new(machine, frames);
         let zero = pool.alloc_table().expect("sim: at least one frame for the zero page");
-        SimPhys { machine, pool, refs: BTreeMap::new(), zero, cache: BTreeMap::new(), budget: None }
+        SimPhys { machine, pool, refs: BTreeMap::new(), zero, budget: None }
     }
 
     /// The machine.
@@ -61,18 +56,6 @@ impl<'m> SimPhys<'m> {
     /// Allocated data frames and their reference counts.
     pub fn refcounts(&self) -> &BTreeMap<Frame, u32> {
         &self.refs
-    }
-
-    /// Frames held by the page cache (each holds one reference of the cache's own).
-    pub fn cache_frames(&self) -> impl Iterator<Item = Frame> + '_ {
-        self.cache.values().copied()
-    }
-
-    /// Drops the page cache's references (frames still mapped survive).
-    pub fn evict_cache(&mut self) {
-        for frame in core::mem::take(&mut self.cache).into_values() {
-            self.dec_ref(frame);
-        }
     }
 
     /// Whether the zero frame still holds only zeroes.
@@ -169,22 +152,5 @@ impl PhysOps for SimPhys<'_> {
 
     fn zero_page(&self) -> Frame {
         self.zero
-    }
-
-    fn shared_file_frame(&mut self, file: &Arc<dyn FileObject>, offset: u64) -> Option<Frame> {
-        let key = (file.dev(), file.ino(), offset);
-        let frame = match self.cache.get(&key) {
-            Some(&f) => f,
-            None => {
-                let f = self.alloc_frame()?; // the cache's own reference
-                let bytes = file.size().saturating_sub(offset).min(u64::from(PAGE_SIZE));
-                let bytes = u32::try_from(bytes).expect("invariant: at most a page");
-                self.fill_from_file(f, &**file, offset, bytes);
-                self.cache.insert(key, f);
-                f
-            }
-        };
-        self.inc_ref(frame);
-        Some(frame)
     }
 }

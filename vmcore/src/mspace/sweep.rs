@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use super::flush::SpaceFlush;
-use super::pages::{kind, Kind};
+use super::pages::{kind, release, Kind};
 use super::phys::PhysOps;
 use super::stats::Resident;
 use super::MSpace;
@@ -53,7 +53,7 @@ impl MSpace {
                 current = Some(vma);
                 let frame = pte.frame().expect("invariant: clear_user reports present entries");
                 if kind(vma, frame, zero) == Kind::Counted {
-                    phys.dec_ref(frame);
+                    release(vma, pte, frame, phys);
                 }
             })
             .ignore(); // the caller gets SpaceFlush::everything()

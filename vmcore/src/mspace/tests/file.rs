@@ -91,9 +91,12 @@ fn private_file_mapping_written_gets_a_private_copy() {
     w.map(b, file_map(&file, 1, R | SHARED, 0, u64::MAX).fixed(pg(A))).unwrap();
     assert_eq!(w.read(b, A + 9), Ok(9));
     assert_eq!(w.read(a, A + 9), Ok(9));
-    assert_ne!(w.frame(a, A), w.frame(b, A), "a private page is never the cache frame");
-    assert!(w.pte(a, A).flags().contains(PteFlags::WRITABLE), "its own copy, writable");
+    assert_eq!(w.frame(a, A), w.frame(b, A), "a private read maps the cache frame");
+    let flags = w.pte(a, A).flags();
+    assert!(flags.contains(PteFlags::COW) && !flags.contains(PteFlags::WRITABLE), "copy-on-write");
     w.write(a, A + 9, 0xEE).unwrap();
+    assert_ne!(w.frame(a, A), w.frame(b, A), "the write copied the page");
+    assert!(w.pte(a, A).flags().contains(PteFlags::WRITABLE), "its own copy, writable");
     assert_eq!((w.read(a, A + 9), w.read(b, A + 9)), (Ok(0xEE), Ok(9)));
     // A write fault on a never-read private file page copies the file data too.
     w.unmap(a, A, 1).unwrap();

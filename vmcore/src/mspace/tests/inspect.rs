@@ -1,6 +1,7 @@
 //! CPU-like accesses to user memory, and the checks run after every step.
 
 use super::*;
+use crate::vma::test_file::TestFile;
 
 impl<'m> World<'m> {
     /// A user-mode (or kernel-mode) access to `addr` in space `s`, retried after each
@@ -106,7 +107,7 @@ impl<'m> World<'m> {
                 }
             }
         }
-        for frame in self.phys.cache_frames() {
+        for frame in TestFile::cached_frames() {
             *expected.entry(frame).or_default() += 1;
         }
         assert_eq!(&expected, self.phys.refcounts(), "reference counts");
@@ -122,7 +123,7 @@ impl<'m> World<'m> {
                 self.destroy(s);
             }
         }
-        self.phys.evict_cache();
+        TestFile::evict_all(&mut self.phys);
         assert!(self.phys.refcounts().is_empty(), "leaked frames: {:?}", self.phys.refcounts());
         assert_eq!(self.phys.free_count(), self.baseline, "pool frames leaked");
         assert!(self.phys.zero_page_is_clean(), "the zero frame was written");

@@ -1,0 +1,478 @@
+//! Memory objects: the pages of a file (Linux's `address_space` with `shmem_inode_info`,
+//! docs/files.md "The page cache"). A tmpfs regular file's data, an initrd file's, a shmem
+//! object's: `read`, `write` and `mmap` share its frames.
+//!
+//! * **Pages** sit in a `vmcore::radix` tree (page index → frame and its `dirty` bit) under a
+//!   per-object spin lock; its nodes are preloaded outside the lock, so running out of memory
+//!   is an error. The clean data of an initrd file stays in the boot module (`source`) until a
+//!   page is written or mapped.
+//! * **References**: the cache holds one per frame, each mapping one, each `read`/`write` in
+//!   progress one. Every cache frame records its owner in `framemeta`, so `KernelPhys::dec_ref`
+//!   finds the object without a search: when only the cache's reference is left and the page
+//!   is clean (rebuildable from `source` or zeros) it is dropped, so an unmapped, unwritten
+//!   file costs no frames and the leak checks see every frame come back.
+//! * **Copies** between user memory and a frame go through a small kernel buffer (bounce): a
+//!   frame is mapped at a temporary spot only while no user memory is touched, so a page fault
+//!   during the user copy can never find the spot taken (docs/files.md "Copying into frames").
+#![expect(dead_code, reason = "tmpfs regular files arrive with the tmpfs slice of issue 11")]
+
+use super::frames;
+use super::framemeta;
+use super::tempmap::TempMap;
+use crate::syscall::uptr::UserBuf;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+use vmcore::addr::{Frame, PAGE_SIZE};
+use vmcore::errno::Errno;
+use vmcore::mspace::PhysOps;
+use vmcore::radix::{Preload, Radix};
+use vmcore::vma::PageError;
+
+const PAGE: u64 = PAGE_SIZE as u64;
+/// Bytes moved per trip through the bounce buffer.
+const CHUNK: usize = 1024;
+/// Largest file size (`MAX_LFS_FILESIZE` on 32-bit: page index must fit in 32 bits).
+pub const MAX_SIZE: u64 = (u32::MAX as u64) * PAGE;
+
+/// A cached page.
+#[derive(Clone, Copy)]
+struct Cached {
+    frame: Frame,
+    /// The cache holds the only copy: written by `write`, or through a shared mapping.
+    dirty: bool,
+}
+
+/// What the page lock protects.
+struct PageMap {
+    pages: Radix<Cached>,
+    /// Clean data behind the first pages (an initrd file), clipped by truncation.
+    source: &'static [u8],
+    /// Cached pages at or past the source's pages (blocks of their own).
+    extra: u64,
+}
+
+impl PageMap {
+    /// Pages the source covers.
+    fn source_pages(&self) -> u64 {
+        (self.source.len() as u64).div_ceil(PAGE)
+    }
+
+    fn count(&mut self, index: u32, delta: i64) {
+        if u64::from(index) >= self.source_pages() {
+            self.extra = self.extra.wrapping_add_signed(delta);
+        }
+    }
+}
+
+/// The pages of one file.
+pub struct MemObject {
+    /// Slot in [`OBJECTS`] (≥ 1), recorded in the frames' owner records.
+    slot: u32,
+    size: AtomicU64,
+    map: spin::Mutex<PageMap>,
+}
+
+/// Every live object by slot, for `dec_ref` (frame owner → object) and the self-check. A radix
+/// tree with the lowest free slot taken: its shape depends only on the set of live slots, so
+/// creating and deleting a file gives every byte of heap back (the exact leak checks).
+static OBJECTS: spin::Mutex<Radix<Weak<MemObject>>> = spin::Mutex::new(Radix::new());
+
+/// A slot for a new object, holding a placeholder (`ENOMEM` if the registry cannot grow).
+fn take_slot() -> Result<u32, Errno> {
+    let mut pre = Preload::new();
+    loop {
+        let mut reg = OBJECTS.lock();
+        let mut slot = 1u32;
+        while let Some((k, _)) = reg.next_from(slot) {
+            if k != slot {
+                break;
+            }
+            slot = slot.checked_add(1).ok_or(Errno::ENOMEM)?;
+        }
+        match reg.insert(slot, Weak::new(), &mut pre) {
+            Ok(_) => return Ok(slot),
+            Err((need, _)) => {
+                drop(reg);
+                crate::mm::inject::fallible(|| pre.fill(need.0)).map_err(|_| Errno::ENOMEM)?;
+            }
+        }
+    }
+}
+
+fn release_slot(slot: u32) {
+    OBJECTS.lock().remove(slot);
+}
+
+fn object(slot: u32) -> Option<Arc<MemObject>> {
+    OBJECTS.lock().get(slot)?.upgrade()
+}
+
+/// Every live object.
+fn live_objects() -> Vec<Arc<MemObject>> {
+    let mut out = Vec::new();
+    OBJECTS.lock().for_each(|_, w| out.extend(w.upgrade()));
+    out
+}
+
+/// Copies the part of `source` behind page `index` into `frame` and zeroes the rest.
+fn fill(frame: Frame, source: &[u8], index: u32) {
+    let mut map = TempMap::new(frame);
+    let page = map.bytes();
+    let start = (u64::from(index) * PAGE).min(source.len() as u64) as usize;
+    let end = (start + PAGE_SIZE as usize).min(source.len());
+    page[..end - start].copy_from_slice(&source[start..end]);
+    page[end - start..].fill(0);
+}
+
+impl MemObject {
+    /// An object of `source`'s size holding `source`'s bytes (empty when `None`).
+    pub fn new(source: Option<&'static [u8]>) -> Result<Arc<MemObject>, Errno> {
+        let src = source.unwrap_or(&[]);
+        let slot = take_slot()?;
+        let obj = MemObject {
+            slot,
+            size: AtomicU64::new(src.len() as u64),
+            map: spin::Mutex::new(PageMap { pages: Radix::new(), source: src, extra: 0 }),
+        };
+        let obj = match crate::mm::inject::fallible(|| Arc::try_new(obj)) {
+            Ok(o) => o,
+            Err(_) => return Err(Errno::ENOMEM), // dropping `obj` released the slot
+        };
+        let mut reg = OBJECTS.lock();
+        let mut none = Preload::new();
+        reg.insert(slot, Arc::downgrade(&obj), &mut none).ok().expect("invariant: the slot holds a placeholder");
+        Ok(obj)
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size.load(Ordering::Acquire)
+    }
+
+    /// Pages charged to the file: those the source covers, and cached pages past them;
+    /// `st_blocks` is this × 8.
+    pub fn blocks(&self) -> u64 {
+        let map = self.map.lock();
+        map.source_pages() + map.extra
+    }
+
+    /// Pages in the cache.
+    pub fn cached_pages(&self) -> usize {
+        self.map.lock().pages.len()
+    }
+
+    /// The cached frame of page `index`, with a reference for the caller.
+    fn pinned(&self, index: u32) -> Option<Frame> {
+        let map = self.map.lock();
+        let f = map.pages.get(index)?.frame;
+        frames::inc_ref(f);
+        Some(f)
+    }
+
+    /// The frame of page `index` with a reference for the caller, created if absent (filled
+    /// from `source`, zeroed past it). `past_eof` allows an index at or past the size (a write
+    /// extending the file); `dirty` marks the page as holding the only copy.
+    fn page(&self, index: u32, past_eof: bool, dirty: bool, phys: &mut dyn PhysOps) -> Result<Frame, PageError> {
+        let mut pre = Preload::new();
+        let mut fresh: Option<Frame> = None;
+        let give_back = |f: Option<Frame>| {
+            if let Some(f) = f {
+                frames::dec_ref(f);
+            }
+        };
+        loop {
+            let mut map = self.map.lock();
+            if let Some(c) = map.pages.get(index).copied() {
+                if dirty && !c.dirty {
+                    map.pages.insert(index, Cached { dirty, ..c }, &mut pre).ok().expect("invariant: replacing needs no node");
+                }
+                frames::inc_ref(c.frame);
+                drop(map);
+                give_back(fresh);
+                return Ok(c.frame);
+            }
+            if !past_eof && u64::from(index) * PAGE >= self.size() {
+                drop(map);
+                give_back(fresh);
+                return Err(PageError::PastEof);
+            }
+            let need = map.pages.nodes_needed(index);
+            if let (Some(frame), true) = (fresh, pre.len() >= need) {
+                // Filled under the lock: the source cannot be clipped meanwhile.
+                fill(frame, map.source, index);
+                map.pages.insert(index, Cached { frame, dirty }, &mut pre).ok().expect("invariant: nodes preloaded");
+                map.count(index, 1);
+                framemeta::set(frame, self.slot, index);
+                frames::inc_ref(frame); // one for the cache, one for the caller
+                return Ok(frame);
+            }
+            drop(map);
+            if fresh.is_none() {
+                fresh = Some(phys.alloc_frame().ok_or(PageError::NoMemory)?);
+            }
+            if crate::mm::inject::fallible(|| pre.fill(need.saturating_sub(pre.len()))).is_err() {
+                give_back(fresh);
+                return Err(PageError::NoMemory);
+            }
+        }
+    }
+
+    /// The page-cache frame of page `index` for a mapping (`FileObject::get_page`).
+    pub fn get_page(&self, index: u32, phys: &mut dyn PhysOps) -> Result<Frame, PageError> {
+        self.page(index, false, false, phys)
+    }
+
+    /// Fills `out` with the bytes at `pos` (all within one page and below the size).
+    fn read_page_part(&self, pos: u64, out: &mut [u8]) {
+        let index = (pos / PAGE) as u32;
+        let off = (pos % PAGE) as usize;
+        match self.pinned(index) {
+            Some(f) => {
+                out.copy_from_slice(&TempMap::new(f).bytes()[off..off + out.len()]);
+                super::phys::KernelPhys.dec_ref(f);
+            }
+            None => {
+                // An absent page is read straight from the source (or as zeros), without
+                // creating a cache page.
+                let src = self.map.lock().source;
+                for (i, b) in out.iter_mut().enumerate() {
+                    *b = src.get(pos as usize + i).copied().unwrap_or(0);
+                }
+            }
+        }
+    }
+
+    /// Reads up to `buf.len()` bytes at `pos` into a kernel buffer; returns how many (0 at or
+    /// past the end).
+    pub fn read_at(&self, pos: u64, buf: &mut [u8]) -> usize {
+        let size = self.size();
+        if pos >= size {
+            return 0;
+        }
+        let n = (buf.len() as u64).min(size - pos) as usize;
+        let mut done = 0;
+        while done < n {
+            let at = pos + done as u64;
+            let step = ((PAGE - at % PAGE) as usize).min(n - done);
+            self.read_page_part(at, &mut buf[done..done + step]);
+            done += step;
+        }
+        n
+    }
+
+    /// `read`: copies from `pos` into the user buffer; the size is not changed.
+    pub fn read(&self, pos: u64, buf: UserBuf) -> Result<u32, Errno> {
+        let size = self.size();
+        if pos >= size {
+            return Ok(0);
+        }
+        let n = (buf.len() as u64).min(size - pos) as u32;
+        let mut chunk = [0u8; CHUNK];
+        let mut done = 0u32;
+        while done < n {
+            let step = (n - done).min(CHUNK as u32) as usize;
+            let got = self.read_at(pos + done as u64, &mut chunk[..step]);
+            if got == 0 {
+                break; // truncated meanwhile
+            }
+            if let Err(e) = buf.write_at(done, &chunk[..got]) {
+                return if done > 0 { Ok(done) } else { Err(e) };
+            }
+            done += got as u32;
+        }
+        Ok(done)
+    }
+
+    /// `write`: copies the user buffer to `pos`, extending the size. `EFBIG` past the largest
+    /// size; a short count when memory runs out after some bytes were written.
+    pub fn write(&self, pos: u64, buf: UserBuf) -> Result<u32, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if pos >= MAX_SIZE {
+            return Err(Errno::EFBIG);
+        }
+        let n = (buf.len() as u64).min(MAX_SIZE - pos) as u32;
+        let mut chunk = [0u8; CHUNK];
+        let mut done = 0u32;
+        while done < n {
+            let at = pos + done as u64;
+            let step = ((PAGE - at % PAGE) as u32).min(n - done).min(CHUNK as u32) as usize;
+            let copied = buf.read_at(done, &mut chunk[..step]);
+            let stored = copied.and_then(|()| self.store(at, &chunk[..step]));
+            if let Err(e) = stored {
+                return if done > 0 { Ok(done) } else { Err(e) };
+            }
+            done += step as u32;
+            self.size.fetch_max(at + step as u64, Ordering::AcqRel);
+        }
+        Ok(done)
+    }
+
+    /// Stores `data` at `pos` (within one page), marking the page dirty.
+    fn store(&self, pos: u64, data: &[u8]) -> Result<(), Errno> {
+        let f = self.page((pos / PAGE) as u32, true, true, &mut super::phys::KernelPhys).map_err(|e| match e {
+            PageError::NoSpace => Errno::ENOSPC,
+            _ => Errno::ENOMEM,
+        })?;
+        let off = (pos % PAGE) as usize;
+        TempMap::new(f).bytes()[off..off + data.len()].copy_from_slice(data);
+        frames::dec_ref(f); // the cache keeps its own
+        Ok(())
+    }
+
+    /// Sets the size: shrinking frees the pages past the end and zeroes the tail of the last
+    /// one (so growing again reads zeros), growing exposes zeros. `EFBIG` past the largest size.
+    pub fn truncate(&self, new: u64) -> Result<(), Errno> {
+        if new > MAX_SIZE {
+            return Err(Errno::EFBIG);
+        }
+        let mut gone: Vec<Frame> = Vec::new();
+        {
+            let mut map = self.map.lock();
+            let old = self.size.swap(new, Ordering::AcqRel);
+            if new >= old {
+                return Ok(());
+            }
+            if (new as usize) < map.source.len() {
+                // Blocks the clipped source covered but no page holds are given back.
+                let before = map.source_pages();
+                map.source = &map.source[..new as usize];
+                let after = map.source_pages();
+                // Cached pages in [after, before) now count as extra blocks.
+                let mut moved = 0;
+                map.pages.for_each(|i, _| {
+                    if u64::from(i) >= after && u64::from(i) < before {
+                        moved += 1;
+                    }
+                });
+                map.extra += moved;
+            }
+            let first_gone = new.div_ceil(PAGE) as u32;
+            let count = map.pages.len() - count_below(&map.pages, first_gone);
+            if gone.try_reserve_exact(count).is_err() {
+                // Dropping pages one at a time needs no memory.
+                return self.drop_pages_from(map, first_gone, new);
+            }
+            let PageMap { pages, extra, source, .. } = &mut *map;
+            let src_pages = (source.len() as u64).div_ceil(PAGE);
+            pages.drain_from(first_gone, |i, c| {
+                if u64::from(i) >= src_pages {
+                    *extra -= 1;
+                }
+                framemeta::clear(c.frame);
+                gone.push(c.frame);
+            });
+            zero_tail(&map.pages, new);
+        }
+        for f in gone {
+            frames::dec_ref(f); // the cache's reference; mapped copies live on
+        }
+        Ok(())
+    }
+
+    /// `truncate`'s slow path without memory: drops the pages from `first` one by one.
+    fn drop_pages_from(&self, mut map: spin::MutexGuard<'_, PageMap>, first: u32, new: u64) -> Result<(), Errno> {
+        loop {
+            let Some((i, _)) = map.pages.next_from(first) else { break };
+            let c = map.pages.remove(i).expect("invariant: just found");
+            map.count(i, -1);
+            framemeta::clear(c.frame);
+            frames::dec_ref(c.frame);
+        }
+        zero_tail(&map.pages, new);
+        Ok(())
+    }
+
+    /// Drops page `index` if it is `frame`, clean, and only the cache holds it. Returns
+    /// whether the frame was freed.
+    fn drop_if_clean(&self, index: u32, frame: Frame) -> bool {
+        let mut map = self.map.lock();
+        match map.pages.get(index) {
+            Some(c) if c.frame == frame && !c.dirty && frames::refcount(frame) == 1 => {}
+            _ => return false,
+        }
+        map.pages.remove(index);
+        map.count(index, -1);
+        framemeta::clear(frame);
+        drop(map);
+        frames::dec_ref(frame)
+    }
+
+    /// Marks page `index` dirty if it is `frame`.
+    fn set_dirty(&self, index: u32, frame: Frame) {
+        let mut map = self.map.lock();
+        if let Some(c) = map.pages.get(index).copied() {
+            if c.frame == frame && !c.dirty {
+                let mut pre = Preload::new();
+                map.pages.insert(index, Cached { dirty: true, ..c }, &mut pre).ok().expect("invariant: replacing needs no node");
+            }
+        }
+    }
+}
+
+/// Cached pages below `first`.
+fn count_below(pages: &Radix<Cached>, first: u32) -> usize {
+    let mut n = 0;
+    pages.for_each(|i, _| {
+        if i < first {
+            n += 1;
+        }
+    });
+    n
+}
+
+/// Zeroes the bytes of the last page past `size`, if that page is cached.
+fn zero_tail(pages: &Radix<Cached>, size: u64) {
+    if size % PAGE != 0 {
+        if let Some(c) = pages.get((size / PAGE) as u32) {
+            TempMap::new(c.frame).bytes()[(size % PAGE) as usize..].fill(0);
+        }
+    }
+}
+
+impl Drop for MemObject {
+    fn drop(&mut self) {
+        let map = self.map.get_mut();
+        map.pages.drain_from(0, |_, c| {
+            framemeta::clear(c.frame);
+            frames::dec_ref(c.frame);
+        });
+        release_slot(self.slot);
+    }
+}
+
+/// `KernelPhys::dec_ref`'s second half: `frame` has one reference left; if that is the cache's
+/// and the page is clean, drop it. Returns whether the frame was freed.
+pub fn release_if_cached(frame: Frame) -> bool {
+    let Some((slot, index)) = framemeta::owner(frame) else { return false };
+    match object(slot) {
+        Some(obj) => obj.drop_if_clean(index, frame),
+        None => false,
+    }
+}
+
+/// A shared mapping wrote `frame` (its entry was dirty when unmapped): the cache now holds the
+/// only copy.
+pub fn mark_dirty(frame: Frame) {
+    let Some((slot, index)) = framemeta::owner(frame) else { return };
+    if let Some(obj) = object(slot) {
+        obj.set_dirty(index, frame);
+    }
+}
+
+/// Frames in every object's cache (each holds one reference of the cache's own): the
+/// self-check and `/proc/meminfo`'s `PageCache`.
+pub fn cached_frames() -> Vec<Frame> {
+    let mut out = Vec::new();
+    for obj in live_objects() {
+        obj.map.lock().pages.for_each(|_, c| out.push(c.frame));
+    }
+    out
+}
+
+/// Pages in every object's cache.
+pub fn cached_count() -> usize {
+    live_objects().iter().map(|o| o.cached_pages()).sum()
+}
