@@ -82,6 +82,7 @@ macro_rules! syscall_table {
             SYS_SETFSUID = 138, "setfsuid", [Int], Int;
             SYS_SETFSGID = 139, "setfsgid", [Int], Int;
             SYS_LLSEEK = 140, "_llseek", [Int, UInt, UInt, Ptr, Whence], Int;
+            SYS_MSYNC = 144, "msync", [Ptr, UInt, Hex], Int;
             SYS_READV = 145, "readv", [Int, Ptr, UInt], Int;
             SYS_WRITEV = 146, "writev", [Int, Ptr, UInt], Int;
             SYS_MLOCK = 150, "mlock", [Ptr, UInt], Int;
