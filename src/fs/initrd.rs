@@ -58,6 +58,9 @@ impl FileObject for InitrdFile {
     fn get_page(&self, index: u32, phys: &mut dyn vmcore::mspace::PhysOps) -> Result<vmcore::addr::Frame, vmcore::vma::PageError> {
         self.object.get_page(index, phys)
     }
+    fn object_id(&self) -> u64 {
+        self.object.id()
+    }
 }
 
 struct Initrd {

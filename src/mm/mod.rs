@@ -14,6 +14,7 @@ pub mod kspace;
 pub mod modules;
 pub mod object;
 pub mod phys;
+pub mod rmap;
 pub mod selfcheck;
 pub mod setup;
 pub mod tempmap;

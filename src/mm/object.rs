@@ -18,6 +18,7 @@
 
 use super::frames;
 use super::framemeta;
+use super::rmap::{self, Mappers};
 use super::tempmap::TempMap;
 use crate::syscall::uptr::UserBuf;
 use alloc::sync::{Arc, Weak};
@@ -67,10 +68,14 @@ impl PageMap {
 
 /// The pages of one file.
 pub struct MemObject {
-    /// Slot in [`OBJECTS`] (≥ 1), recorded in the frames' owner records.
+    /// Slot in [`OBJECTS`] (≥ 1), recorded in the frames' owner records; also the object's
+    /// identity for the reverse map (`FileObject::object_id`).
     slot: u32,
     size: AtomicU64,
     map: spin::Mutex<PageMap>,
+    /// The areas mapping the object (Linux's `i_mmap`). Taken inside an address space's lock,
+    /// before `map` when both are needed.
+    rmap: spin::Mutex<Mappers>,
 }
 
 /// Every live object by slot, for `dec_ref` (frame owner → object) and the self-check. A radix
@@ -108,8 +113,13 @@ fn object(slot: u32) -> Option<Arc<MemObject>> {
     OBJECTS.lock().get(slot)?.upgrade()
 }
 
+/// The live object with identity `id` ([`MemObject::id`]).
+pub fn by_id(id: u64) -> Option<Arc<MemObject>> {
+    object(u32::try_from(id).ok()?)
+}
+
 /// Every live object.
-fn live_objects() -> Vec<Arc<MemObject>> {
+pub fn live_objects() -> Vec<Arc<MemObject>> {
     let mut out = Vec::new();
     OBJECTS.lock().for_each(|_, w| out.extend(w.upgrade()));
     out
@@ -134,6 +144,7 @@ impl MemObject {
             slot,
             size: AtomicU64::new(src.len() as u64),
             map: spin::Mutex::new(PageMap { pages: Radix::new(), source: src, extra: 0 }),
+            rmap: spin::Mutex::new(Mappers::new()),
         };
         let obj = match crate::mm::inject::fallible(|| Arc::try_new(obj)) {
             Ok(o) => o,
@@ -143,6 +154,16 @@ impl MemObject {
         let mut none = Preload::new();
         reg.insert(slot, Arc::downgrade(&obj), &mut none).ok().expect("invariant: the slot holds a placeholder");
         Ok(obj)
+    }
+
+    /// The object's identity (`FileObject::object_id`; never 0).
+    pub fn id(&self) -> u64 {
+        u64::from(self.slot)
+    }
+
+    /// The areas mapping the object.
+    pub fn rmap(&self) -> &spin::Mutex<Mappers> {
+        &self.rmap
     }
 
     /// Size in bytes.
@@ -183,6 +204,12 @@ impl MemObject {
         };
         loop {
             let mut map = self.map.lock();
+            // The size first: a page past it may still be cached while a truncation runs.
+            if !past_eof && u64::from(index) * PAGE >= self.size() {
+                drop(map);
+                give_back(fresh);
+                return Err(PageError::PastEof);
+            }
             if let Some(c) = map.pages.get(index).copied() {
                 if dirty && !c.dirty {
                     map.pages.insert(index, Cached { dirty, ..c }, &mut pre).ok().expect("invariant: replacing needs no node");
@@ -191,11 +218,6 @@ impl MemObject {
                 drop(map);
                 give_back(fresh);
                 return Ok(c.frame);
-            }
-            if !past_eof && u64::from(index) * PAGE >= self.size() {
-                drop(map);
-                give_back(fresh);
-                return Err(PageError::PastEof);
             }
             let need = map.pages.nodes_needed(index);
             if let (Some(frame), true) = (fresh, pre.len() >= need) {
@@ -328,13 +350,24 @@ impl MemObject {
         if new > MAX_SIZE {
             return Err(Errno::EFBIG);
         }
+        let first_gone = new.div_ceil(PAGE);
         let mut gone: Vec<Frame> = Vec::new();
+        // 1. The spaces mapping pages that go, under `rmap` so that no area links meanwhile.
+        let rmap = self.rmap.lock();
+        let spaces = rmap::spaces_mapping(&rmap, first_gone)?;
         {
-            let mut map = self.map.lock();
+            // 2. The new size: from now on a fault past it is `PastEof`.
+            let map = self.map.lock();
+            drop(rmap);
             let old = self.size.swap(new, Ordering::AcqRel);
             if new >= old {
                 return Ok(());
             }
+            // 3. Unmapped from every space (each under its own lock; `map` is not held).
+            drop(map);
+            rmap::unmap_from_all(&spaces, self.id(), first_gone);
+            // 4. The pages leave the cache.
+            let mut map = self.map.lock();
             if (new as usize) < map.source.len() {
                 // Blocks the clipped source covered but no page holds are given back.
                 let before = map.source_pages();
@@ -349,7 +382,7 @@ impl MemObject {
                 });
                 map.extra += moved;
             }
-            let first_gone = new.div_ceil(PAGE) as u32;
+            let first_gone = first_gone as u32;
             let count = map.pages.len() - count_below(&map.pages, first_gone);
             if gone.try_reserve_exact(count).is_err() {
                 // Dropping pages one at a time needs no memory.

@@ -6,7 +6,7 @@ use super::tempmap::{copy_frame, zero_frame, TempMap};
 use super::{framemeta, frames, object};
 use spin::Once;
 use vmcore::addr::{Frame, PAGE_SIZE};
-use vmcore::mspace::PhysOps;
+use vmcore::mspace::{PhysOps, RmapOps};
 use vmcore::paging::FrameSource;
 use vmcore::vma::FileObject;
 
@@ -32,8 +32,12 @@ pub fn cached_frame_list() -> alloc::vec::Vec<Frame> {
     object::cached_frames()
 }
 
-/// The kernel's `PhysOps`: stateless, every call goes to the global allocators.
+/// The kernel's `PhysOps`: stateless, every call goes to the global allocators. Its reverse
+/// map operations do nothing: edits of an address space use `rmap::SpacePhys`, which knows the
+/// space (faults never change areas).
 pub struct KernelPhys;
+
+impl RmapOps for KernelPhys {}
 
 impl FrameSource for KernelPhys {
     fn alloc_table(&mut self) -> Option<Frame> {

@@ -234,6 +234,9 @@ impl FileObject for PatternFile {
     fn get_page(&self, index: u32, phys: &mut dyn vmcore::mspace::PhysOps) -> Result<Frame, vmcore::vma::PageError> {
         self.0.get_page(index, phys)
     }
+    fn object_id(&self) -> u64 {
+        self.0.id()
+    }
 }
 
 ktest!(fn file_mapping_reads_data_up_to_its_limit_then_zeros() {
@@ -269,6 +272,36 @@ ktest!(fn shared_file_mappings_share_one_frame_between_spaces() {
     drop(session);
     drop((a, b));
     check_eq!(phys::cached_frames(), 0, "the page cache kept an unmapped page");
+    Ok(())
+});
+
+ktest!(fn truncating_a_mapped_object_unmaps_its_pages_from_every_space() {
+    let pattern = Arc::new(PatternFile::new(3 * PAGE_SIZE as usize));
+    let obj = pattern.0.clone();
+    let file: Arc<dyn FileObject> = pattern;
+    let shared = VmFlags::READ | VmFlags::SHARED | VmFlags::MAYSHARE | VmFlags::MAYREAD;
+    let private = VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE;
+    let (a, b) = (new_space(), new_space());
+    a.map(MapRequest::anonymous(3, shared).backed_by(Backing::file(file.clone(), 0)).fixed(page(0))).expect("map");
+    b.map(MapRequest::anonymous(3, private).backed_by(Backing::file(file.clone(), 0)).fixed(page(0))).expect("map");
+    check_eq!(obj.rmap().lock().len(), 2, "one link per area");
+    let session = testing::Session::new(&a);
+    for p in 0..3 {
+        read(BASE + p * PAGE_SIZE);
+    }
+    session.switch(&b);
+    write(BASE + 2 * PAGE_SIZE, 9); // a private copy of the last page
+    check_eq!(read(BASE + PAGE_SIZE + 20), (PAGE_SIZE + 20) as u8);
+    obj.truncate(PAGE_SIZE as u64 + 10).expect("truncate");
+    check!(frame_at(BASE + 2 * PAGE_SIZE).is_none(), "a private copy past the new end stayed mapped");
+    check_eq!(read(BASE + PAGE_SIZE + 20), 0, "the cut page's tail reads zero");
+    session.switch(&a);
+    check!(frame_at(BASE + 2 * PAGE_SIZE).is_none(), "a shared page past the new end stayed mapped");
+    check_eq!(read(BASE + PAGE_SIZE + 9), (PAGE_SIZE + 9) as u8);
+    drop(session);
+    drop((a, b));
+    check_eq!(obj.rmap().lock().len(), 0, "links left after the spaces died");
+    check_eq!(obj.cached_pages(), 0, "clean pages stayed cached after the last unmap");
     Ok(())
 });
 

@@ -109,10 +109,12 @@ mod phys;
 mod populate;
 mod protect;
 mod range;
+mod rmap;
 mod scavenge;
 mod stats;
 mod sweep;
 mod unmap;
+mod zap;
 #[cfg(any(test, feature = "sim"))]
 mod sim_phys;
 #[cfg(test)]
@@ -131,8 +133,9 @@ pub use phys::PhysOps;
 pub use populate::{LockError, PopulateError, UnlockError};
 pub use protect::ProtectError;
 pub use range::RangeError;
+pub use rmap::{Area, RmapOps};
 #[cfg(any(test, feature = "sim"))]
-pub use sim_phys::SimPhys;
+pub use sim_phys::{file_key, SimPhys};
 pub use stats::MSpaceStats;
 pub use unmap::UnmapError;
 

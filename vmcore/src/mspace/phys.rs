@@ -19,7 +19,7 @@ use crate::vma::FileObject;
 ///
 /// Frame contents are reached through the kernel's temporary mappings; nothing here assumes
 /// a frame is mapped anywhere.
-pub trait PhysOps: FrameSource {
+pub trait PhysOps: FrameSource + super::RmapOps {
     /// A data frame with reference count 1; its contents are undefined. `None` when memory is
     /// exhausted.
     fn alloc_frame(&mut self) -> Option<Frame>;

@@ -7,6 +7,7 @@ use super::flush::SpaceFlush;
 use super::pages::NoMemory;
 use super::phys::PhysOps;
 use super::range::{first_hole, RangeError, Span};
+use super::rmap::RmapEdit;
 use super::MSpace;
 use crate::addr::Page;
 use crate::errno::Errno;
@@ -61,6 +62,8 @@ pub enum UnlockError {
         /// First unmapped page.
         at: Page,
     },
+    /// No memory for a file's reverse map (a split needs one more entry) (`ENOMEM`).
+    OutOfMemory,
 }
 
 impl MSpace {
@@ -103,8 +106,13 @@ impl MSpace {
         let Some(span) = self.span(start, pages).map_err(LockError::Range)? else {
             return Ok(flush);
         };
-        self.tree
-            .protect_range(span.start, span.end, |f| f | VmFlags::LOCKED)
+        let rmap = RmapEdit::begin(self, span.start, span.end, None, 3, phys)
+            .map_err(|_| LockError::OutOfMemory { flush: SpaceFlush::new() })?;
+        let changed = self.tree.protect_range(span.start, span.end, |f| f | VmFlags::LOCKED);
+        if let Some(rmap) = rmap {
+            rmap.finish(self, phys);
+        }
+        changed
             .map_err(|e| match e {
                 tree::ProtectError::Unmapped { at } => LockError::Unmapped { at },
                 e => unreachable!("invariant: LOCKED needs no MAY bit and start < end: {e:?}"),
@@ -117,11 +125,16 @@ impl MSpace {
 
     /// `munlock`: clears `LOCKED` on every area of the range (splitting and merging). Pages
     /// stay resident; no entry changes, so there is nothing to flush. An empty range succeeds.
-    pub fn unlock(&mut self, start: Page, pages: u32) -> Result<(), UnlockError> {
+    pub fn unlock(&mut self, start: Page, pages: u32, phys: &mut dyn PhysOps) -> Result<(), UnlockError> {
         let Some(span) = self.span(start, pages).map_err(UnlockError::Range)? else {
             return Ok(());
         };
-        self.tree.protect_range(span.start, span.end, |f| f - VmFlags::LOCKED).map_err(|e| match e {
+        let rmap = RmapEdit::begin(self, span.start, span.end, None, 3, phys).map_err(|_| UnlockError::OutOfMemory)?;
+        let changed = self.tree.protect_range(span.start, span.end, |f| f - VmFlags::LOCKED);
+        if let Some(rmap) = rmap {
+            rmap.finish(self, phys);
+        }
+        changed.map_err(|e| match e {
             tree::ProtectError::Unmapped { at } => UnlockError::Unmapped { at },
             e => unreachable!("invariant: LOCKED needs no MAY bit and start < end: {e:?}"),
         })
@@ -205,7 +218,7 @@ impl From<UnlockError> for Errno {
     fn from(e: UnlockError) -> Self {
         match e {
             UnlockError::Range(e) => e.into(),
-            UnlockError::Unmapped { .. } => Errno::ENOMEM,
+            UnlockError::Unmapped { .. } | UnlockError::OutOfMemory => Errno::ENOMEM,
         }
     }
 }
@@ -235,6 +248,7 @@ impl fmt::Display for UnlockError {
         match self {
             UnlockError::Range(e) => write!(f, "munlock: {e}"),
             UnlockError::Unmapped { at } => write!(f, "munlock: {at:?} is not mapped"),
+            UnlockError::OutOfMemory => f.write_str("munlock: no memory for a file's reverse map"),
         }
     }
 }

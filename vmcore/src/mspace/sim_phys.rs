@@ -9,7 +9,8 @@
 use alloc::collections::BTreeMap;
 use alloc::vec;
 
-use super::PhysOps;
+use super::{Area, PhysOps, RmapOps};
+use alloc::sync::Arc;
 use crate::addr::{Frame, PhysAddr, PAGE_SIZE};
 use crate::paging::FrameSource;
 use crate::sim::{Machine, SimPool};
@@ -22,6 +23,8 @@ pub struct SimPhys<'m> {
     refs: BTreeMap<Frame, u32>,
     zero: Frame,
     budget: Option<u32>,
+    /// The reverse-map links reported (file object address, area), checked against the trees.
+    rmap: alloc::vec::Vec<(usize, Area)>,
 }
 
 impl<'m> SimPhys<'m> {
@@ -29,7 +32,7 @@ impl<'m> SimPhys<'m> {
     pub fn new(machine: &'m Machine, frames: impl IntoIterator<Item = Frame>) -> Self {
         let mut pool = SimPool::new(machine, frames);
         let zero = pool.alloc_table().expect("sim: at least one frame for the zero page");
-        SimPhys { machine, pool, refs: BTreeMap::new(), zero, budget: None }
+        SimPhys { machine, pool, refs: BTreeMap::new(), zero, budget: None, rmap: alloc::vec::Vec::new() }
     }
 
     /// The machine.
@@ -56,6 +59,11 @@ impl<'m> SimPhys<'m> {
     /// Allocated data frames and their reference counts.
     pub fn refcounts(&self) -> &BTreeMap<Frame, u32> {
         &self.refs
+    }
+
+    /// The reverse-map links reported so far and not unlinked: (file object address, area).
+    pub fn rmap_links(&self) -> &[(usize, Area)] {
+        &self.rmap
     }
 
     /// Whether the zero frame still holds only zeroes.
@@ -92,6 +100,22 @@ impl FrameSource for SimPhys<'_> {
     fn free_table(&mut self, f: Frame) {
         assert!(!self.refs.contains_key(&f), "sim: {f:?} freed as a table but is a data frame");
         self.pool.free_table(f);
+    }
+}
+
+/// The address identifying a file object.
+pub fn file_key(file: &Arc<dyn FileObject>) -> usize {
+    Arc::as_ptr(file) as *const () as usize
+}
+
+impl RmapOps for SimPhys<'_> {
+    fn rmap_link(&mut self, file: &Arc<dyn FileObject>, area: &Area) {
+        self.rmap.push((file_key(file), *area));
+    }
+    fn rmap_unlink(&mut self, file: &Arc<dyn FileObject>, area: &Area) {
+        let key = (file_key(file), *area);
+        let i = self.rmap.iter().position(|e| *e == key).unwrap_or_else(|| panic!("sim: unlink of an area never linked: {area:?}"));
+        self.rmap.swap_remove(i);
     }
 }
 

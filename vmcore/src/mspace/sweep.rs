@@ -6,6 +6,7 @@ use super::flush::SpaceFlush;
 use super::pages::{kind, release, Kind};
 use super::phys::PhysOps;
 use super::stats::Resident;
+use super::rmap::Area;
 use super::MSpace;
 use crate::addr::Frame;
 use crate::paging::{FrameSource, Mapper, TableAccess};
@@ -38,6 +39,12 @@ impl MSpace {
     /// Returns [`SpaceFlush::everything`]: reload CR3 if the space is active (usually it is
     /// swept through the external window after switching away, and the flush is ignored).
     pub fn sweep(&mut self, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps) -> SpaceFlush {
+        for vma in self.tree.iter() {
+            if let Some((file, area)) = Area::of(self.pd, vma) {
+                phys.rmap_unlink(file, &area);
+                phys.rmap_settle(file);
+            }
+        }
         let mut deferred = Deferred::default();
         let zero = phys.zero_page();
         let tree = &self.tree;

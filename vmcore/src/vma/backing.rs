@@ -39,6 +39,11 @@ pub trait FileObject: Send + Sync {
     ///
     /// Writes through shared mappings land in this frame.
     fn get_page(&self, index: u32, phys: &mut dyn PhysOps) -> Result<Frame, PageError>;
+    /// The identity of the memory object holding the file's pages (its reverse map and
+    /// truncation find areas by it); 0 for a file without one.
+    fn object_id(&self) -> u64 {
+        0
+    }
 }
 
 /// Where the pages of a VMA come from.

@@ -95,6 +95,9 @@ impl FileObject for TestFile {
         }
         n
     }
+    fn object_id(&self) -> u64 {
+        self.ino
+    }
     fn get_page(&self, index: u32, phys: &mut dyn PhysOps) -> Result<Frame, PageError> {
         let offset = u64::from(index) << PAGE_SHIFT;
         if offset >= self.size {

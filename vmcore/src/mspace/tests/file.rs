@@ -109,3 +109,29 @@ fn private_file_mapping_written_gets_a_private_copy() {
     assert_eq!((w.read(a, A + 1), w.read(c, A + 1)), (Ok(1), Ok(0x43)));
     w.finish();
 }
+
+#[test]
+fn zapping_an_objects_pages_removes_shared_entries_and_private_copies() {
+    let m = Machine::new(NFRAMES);
+    let mut w = World::new(&m);
+    let (a, b) = (w.create(), w.create());
+    let file = TestFile::open(6, "/trunc", 0x4000);
+    w.map(a, file_map(&file, 4, RW | SHARED, 0, u64::MAX).fixed(pg(A))).unwrap();
+    w.map(b, file_map(&file, 3, RW, 0x1000, u64::MAX).fixed(pg(A))).unwrap();
+    for p in 0..4 {
+        w.read(a, A + p * P).unwrap();
+    }
+    w.write(b, A + P, 0x77).unwrap(); // a private copy of file page 2
+    w.read(b, A + 2 * P).unwrap(); // the cache page of file page 3, copy-on-write
+    for s in [a, b] {
+        w.with(s, |sp, t, p| ((), sp.zap_object_pages(6, 2, t, p)));
+    }
+    assert!(w.pte(a, A + P).is_present(), "file page 1 stays");
+    assert!(!w.pte(a, A + 2 * P).is_present() && !w.pte(a, A + 3 * P).is_present());
+    assert!(!w.pte(b, A + P).is_present(), "the private copy of page 2 goes too");
+    assert!(!w.pte(b, A + 2 * P).is_present());
+    // Another object's id touches nothing.
+    w.with(a, |sp, t, p| ((), sp.zap_object_pages(7, 0, t, p)));
+    assert!(w.pte(a, A).is_present());
+    w.finish();
+}

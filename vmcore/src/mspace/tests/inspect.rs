@@ -107,6 +107,19 @@ impl<'m> World<'m> {
                 }
             }
         }
+        // Every file area of every live space is linked exactly once, and nothing else is.
+        let mut linked: alloc::vec::Vec<(usize, crate::mspace::Area)> = self.phys.rmap_links().to_vec();
+        let mut areas = alloc::vec::Vec::new();
+        for space in self.spaces.iter().flatten() {
+            for vma in space.tree().iter() {
+                if let Some((file, area)) = crate::mspace::Area::of(space.pd(), vma) {
+                    areas.push((crate::mspace::file_key(file), area));
+                }
+            }
+        }
+        linked.sort();
+        areas.sort();
+        assert_eq!(linked, areas, "reverse map");
         for frame in TestFile::cached_frames() {
             *expected.entry(frame).or_default() += 1;
         }
@@ -123,6 +136,7 @@ impl<'m> World<'m> {
                 self.destroy(s);
             }
         }
+        assert!(self.phys.rmap_links().is_empty(), "links left: {:?}", self.phys.rmap_links());
         TestFile::evict_all(&mut self.phys);
         assert!(self.phys.refcounts().is_empty(), "leaked frames: {:?}", self.phys.refcounts());
         assert_eq!(self.phys.free_count(), self.baseline, "pool frames leaked");

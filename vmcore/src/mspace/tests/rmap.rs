@@ -1,0 +1,134 @@
+//! The reverse map under random sequences of operations on file areas: after every operation
+//! (`World::with` runs `check_all`), every file area of every live space is linked exactly
+//! once in the file's set, and nothing else is.
+
+use super::*;
+use crate::vma::test_file::TestFile;
+use crate::vma::FileObject;
+use proptest::prelude::*;
+use std::sync::Arc;
+
+const A: u32 = 0x0800_0000;
+/// Pages in the window the operations work on.
+const N: u32 = 16;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Map { s: usize, at: u32, pages: u32, file: usize, pgoff: u32, shared: bool, write: bool },
+    Unmap { s: usize, at: u32, pages: u32 },
+    Protect { s: usize, at: u32, pages: u32, write: bool },
+    Lock { s: usize, at: u32, pages: u32 },
+    Unlock { s: usize, at: u32, pages: u32 },
+    Touch { s: usize, at: u32 },
+    Fork { s: usize },
+    Scavenge { s: usize },
+    Brk { s: usize, top: u32 },
+    Destroy { s: usize },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let s = 0..3usize;
+    let range = (0..N).prop_flat_map(|at| (Just(at), 1..=N - at));
+    prop_oneof![
+        4 => (s.clone(), range.clone(), 0..3usize, 0..4u32, any::<bool>(), any::<bool>())
+            .prop_map(|(s, (at, pages), file, pgoff, shared, write)| Op::Map { s, at, pages, file, pgoff, shared, write }),
+        2 => (s.clone(), range.clone()).prop_map(|(s, (at, pages))| Op::Unmap { s, at, pages }),
+        2 => (s.clone(), range.clone(), any::<bool>()).prop_map(|(s, (at, pages), write)| Op::Protect { s, at, pages, write }),
+        1 => (s.clone(), range.clone()).prop_map(|(s, (at, pages))| Op::Lock { s, at, pages }),
+        1 => (s.clone(), range).prop_map(|(s, (at, pages))| Op::Unlock { s, at, pages }),
+        2 => (s.clone(), 0..N).prop_map(|(s, at)| Op::Touch { s, at }),
+        1 => s.clone().prop_map(|s| Op::Fork { s }),
+        1 => s.clone().prop_map(|s| Op::Scavenge { s }),
+        2 => (s.clone(), 0..=N).prop_map(|(s, top)| Op::Brk { s, top }),
+        1 => s.prop_map(|s| Op::Destroy { s }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #[test]
+    fn every_file_area_is_linked_exactly_once(ops in proptest::collection::vec(op(), 1..40)) {
+        let m = Machine::new(NFRAMES);
+        let mut w = World::new(&m);
+        // Three slots of spaces (None: destroyed or not yet forked).
+        let mut ids: [Option<usize>; 3] = [Some(w.create()), Some(w.create()), None];
+        // The heap starts at the window, so that brk gives up file areas mapped over it.
+        for id in ids.iter().flatten() {
+            w.with(*id, |sp, _, _| (sp.init_heap(pg(A)).expect("heap"), SpaceFlush::new()));
+        }
+        let files: [Arc<dyn FileObject>; 3] =
+            [TestFile::open(1, "/a", 0x20000), TestFile::open(2, "/b", 0x20000), TestFile::open(3, "/c", 0x3000)];
+        let addr = |page: u32| A + page * PAGE_SIZE;
+        for op in ops {
+            match op {
+                Op::Map { s, at, pages, file, pgoff, shared, write } => {
+                    let Some(id) = ids[s] else { continue };
+                    let mut flags = VmFlags::READ | VmFlags::MAYREAD | VmFlags::MAYWRITE;
+                    if write {
+                        flags |= VmFlags::WRITE;
+                    }
+                    if shared {
+                        flags |= VmFlags::SHARED | VmFlags::MAYSHARE;
+                    }
+                    let backing = Backing::file(files[file].clone(), u64::from(pgoff) * u64::from(PAGE_SIZE));
+                    let _ = w.map(id, MapRequest::anonymous(pages, flags).backed_by(backing).fixed(pg(addr(at))));
+                }
+                Op::Unmap { s, at, pages } => {
+                    if let Some(id) = ids[s] {
+                        let _ = w.unmap(id, addr(at), pages);
+                    }
+                }
+                Op::Protect { s, at, pages, write } => {
+                    if let Some(id) = ids[s] {
+                        let prot = if write { VmFlags::READ | VmFlags::WRITE } else { VmFlags::READ };
+                        let _ = w.protect(id, addr(at), pages, prot);
+                    }
+                }
+                Op::Lock { s, at, pages } => {
+                    if let Some(id) = ids[s] {
+                        let _ = w.lock(id, addr(at), pages);
+                    }
+                }
+                Op::Unlock { s, at, pages } => {
+                    if let Some(id) = ids[s] {
+                        let _ = w.unlock(id, addr(at), pages);
+                    }
+                }
+                Op::Touch { s, at } => {
+                    if let Some(id) = ids[s] {
+                        let _ = w.read(id, addr(at));
+                    }
+                }
+                Op::Fork { s } => {
+                    let free = ids.iter().position(Option::is_none);
+                    if let (Some(id), Some(slot)) = (ids[s], free) {
+                        ids[slot] = w.fork(id).ok();
+                    }
+                }
+                Op::Scavenge { s } => {
+                    if let Some(id) = ids[s] {
+                        w.with(id, |sp, t, p| {
+                            let (_, f) = sp.scavenge(t, p);
+                            ((), f)
+                        });
+                    }
+                }
+                Op::Brk { s, top } => {
+                    if let Some(id) = ids[s] {
+                        let _ = w.with(id, |sp, t, p| match sp.set_brk(VirtAddr::new(addr(top)), t, p) {
+                            Ok(f) => (Ok(()), f),
+                            Err(e) => (Err(e), SpaceFlush::new()),
+                        });
+                    }
+                }
+                Op::Destroy { s } => {
+                    if let Some(id) = ids[s].take() {
+                        w.destroy(id);
+                    }
+                }
+            }
+        }
+        // Destroys what is left: every frame and every link must be gone.
+        w.finish();
+    }
+}
