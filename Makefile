@@ -6,6 +6,7 @@
 #   QEMU_FLAGS="-m 3G"    extra QEMU flags for run, debug and test
 #   PROFILE=debug         cargo profile (default release: optimised, with debug info)
 #   TIMEOUT=5             seconds GRUB waits on its menu in `make run` (edit the command line with 'e')
+#   USERLAND=busybox      what `make run` boots: minish (our shell as /bin/sh, the default) or busybox
 
 PROFILE    ?= release
 CMDLINE    ?= log=info
@@ -22,19 +23,24 @@ INITRD     := $(BUILD)/initrd.cpio
 
 export QEMU_FLAGS
 
-.PHONY: all setup kernel user ctests iso run debug test test-host test-kernel test-ring3 test-c boot-elf fuzz symbolize clippy clean bench-mm
+.PHONY: all setup kernel user ctests iso run debug test test-host test-kernel test-ring3 test-c test-busybox boot-elf fuzz symbolize clippy clean bench-mm
 
 all: iso
 
 setup:
 	@tools/setup.sh
 
-$(BUILD)/kernel.elf: $(KERNEL_SRC) | setup
+# build/kernel.elf is the last PROFILE's: a stamp per profile makes a change of PROFILE rebuild it.
+PROFILE_STAMP := $(BUILD)/.profile-$(PROFILE)
+$(PROFILE_STAMP):
+	@mkdir -p $(BUILD) && rm -f $(BUILD)/.profile-* && touch $@
+
+$(BUILD)/kernel.elf: $(KERNEL_SRC) $(PROFILE_STAMP) | setup
 	cargo kbuild $(CARGO_PROFILE)
 	@mkdir -p $(BUILD)
 	cp $(TARGET_DIR)/kernel $@
 
-$(BUILD)/ktest/kernel.elf: $(KERNEL_SRC) | setup
+$(BUILD)/ktest/kernel.elf: $(KERNEL_SRC) $(PROFILE_STAMP) | setup
 	cargo kbuild $(CARGO_PROFILE) --features ktest
 	@mkdir -p $(BUILD)/ktest
 	cp $(TARGET_DIR)/kernel $@
@@ -65,6 +71,25 @@ test-c: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests/.stamp
 $(INITRD): $(BUILD)/user/.stamp tools/mkinitrd.sh
 	tools/mkinitrd.sh $@ $(addprefix $(BUILD)/user/,$(USER_PROGS))
 
+# The BusyBox userland (issue 11): Debian's busybox-static for i386 (tools/busybox.sh: fetched once
+# with a private apt state, cached in ~/.cache/vmkernel-busybox-i386) as /bin/busybox with its
+# applet links, /etc from rootfs/, the ash suite in /tests/busybox, our programs in /bin and our
+# shell as /bin/minish (tools/busybox-initrd.sh). The same layout boots Linux in `make test-linux`.
+BB_INITRD := $(BUILD)/busybox/initrd.cpio
+BB_SRC     := $(wildcard tests/busybox/*.sh) $(shell find rootfs -type f) tools/busybox-initrd.sh tools/busybox.sh tools/mkinitrd.sh
+$(BB_INITRD): $(BUILD)/user/.stamp $(BB_SRC)
+	@mkdir -p $(dir $@)
+	tools/busybox-initrd.sh $@ $(BUILD)/user
+$(BUILD)/busybox/linux-initramfs.cpio: $(BUILD)/user/.stamp $(BB_SRC) tools/linux-initramfs.sh
+	@mkdir -p $(dir $@)
+	tools/busybox-initrd.sh $@ $(BUILD)/user --linux
+
+# The userland `make run` boots. The switch to BusyBox is this one line (USERLAND ?= busybox)
+# once the kernel runs it (issue 11): BusyBox ash as a login shell (/etc/profile, PS1, motd).
+USERLAND   ?= minish
+RUN_INITRD := $(if $(filter busybox,$(USERLAND)),$(BB_INITRD),$(INITRD))
+RUN_INIT   := $(if $(filter busybox,$(USERLAND)),init=/bin/busybox -- sh -l)
+
 kernel: $(BUILD)/kernel.elf
 
 $(BUILD)/kernel.iso: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) tools/mkiso.sh
@@ -72,15 +97,15 @@ $(BUILD)/kernel.iso: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) tools/mki
 
 iso: $(BUILD)/kernel.iso
 
-# Always rebuild the ISO for run/debug so CMDLINE and TIMEOUT changes take effect.
-run: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
-	tools/mkiso.sh $(BUILD)/kernel.iso $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(TIMEOUT) "$(CMDLINE)" $(INITRD) initrd
+# Always rebuild the ISO for run/debug so CMDLINE and TIMEOUT changes take effect. tools/run.sh
+# turns QEMU's status into make's: 0 after a power-off, reboot or init exit, non-zero after a panic.
+run: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(RUN_INITRD)
+	tools/mkiso.sh $(BUILD)/kernel.iso $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(TIMEOUT) "$(strip $(CMDLINE) $(RUN_INIT))" $(RUN_INITRD) initrd
 	@echo "=== QEMU: serial console below; quit with Ctrl-A x"
-	qemu-system-i386 -cdrom $(BUILD)/kernel.iso -boot d -display none -serial mon:stdio \
-		-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_FLAGS)
+	@tools/run.sh $(BUILD)/kernel.iso $(QEMU_FLAGS)
 
-debug: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
-	tools/mkiso.sh $(BUILD)/kernel.iso $(BUILD)/kernel.elf $(BUILD)/kernel.sym 0 "$(CMDLINE)" $(INITRD) initrd
+debug: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(RUN_INITRD)
+	tools/mkiso.sh $(BUILD)/kernel.iso $(BUILD)/kernel.elf $(BUILD)/kernel.sym 0 "$(strip $(CMDLINE) $(RUN_INIT))" $(RUN_INITRD) initrd
 	@printf 'file %s\ntarget remote localhost:1234\nset disassembly-flavor intel\nbreak kmain\n' \
 		"$(abspath $(BUILD)/kernel.elf)" > $(BUILD)/gdbinit
 	@echo "=== QEMU waits for gdb on :1234. In another terminal: gdb -x $(BUILD)/gdbinit"
@@ -89,6 +114,12 @@ debug: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
 
 test: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ctests/.stamp
 	BUILD=$(BUILD) tools/test.sh
+
+# The BusyBox ash suite (tests/busybox/) on OUR kernel, BusyBox as init: one line per case,
+# "N passed, N failed", and the verdict lines that differ from the last `make test-linux`. Not
+# part of `make test` until the kernel runs BusyBox (issue 11: the tmpfs root, pipes, the tty).
+test-busybox: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BB_INITRD)
+	tools/busybox-test.sh ours $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BB_INITRD) $(BUILD)/test-busybox $(BUILD)/test-linux/busybox.log
 
 test-ring3: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
 	tools/ringtest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ringtest
@@ -144,10 +175,11 @@ bench: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
 bench-linux: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
 	tools/bench.sh --linux $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/bench $(BUILD)/bench
 
-# The ring-3 suite's binaries and the glibc C tests on that Linux kernel (linit as /init):
+# The ring-3 suite's binaries and the glibc C tests on that Linux kernel (linit as /init), then
+# the BusyBox ash suite (BusyBox as init, the layout of `make test-busybox`):
 # "N passed, N failed, N skipped".
-test-linux: setup $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp
-	tools/linux-test.sh $(BUILD)/user $(BUILD)/test-linux $(BUILD)/ctests
+test-linux: setup $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BUILD)/busybox/linux-initramfs.cpio
+	tools/linux-test.sh $(BUILD)/user $(BUILD)/test-linux $(BUILD)/ctests $(BUILD)/busybox/linux-initramfs.cpio
 
 # Where our kernel's instructions go in one workload: make bench-profile W=W4 [BENCH_ARGS=--quick]
 bench-profile: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym

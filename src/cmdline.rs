@@ -33,32 +33,14 @@ pub fn line() -> &'static str {
     }
 }
 
-/// The kernel's part of the command line (before a ` -- `).
-fn kernel_part() -> &'static str {
-    let l = line();
-    match l.find(" -- ") {
-        Some(i) => &l[..i],
-        None => l.strip_suffix(" --").unwrap_or(l),
-    }
-}
-
 /// What follows ` -- `: arguments for init.
 pub fn init_args() -> &'static str {
-    let l = line();
-    l.find(" -- ").map_or("", |i| &l[i + 4..])
+    vmcore::cmdline::init_args(line())
 }
 
 /// The value of `key`: `Some("")` for a bare `key`, `None` if absent. The last one wins.
 pub fn get(key: &str) -> Option<&'static str> {
-    let mut found = None;
-    for word in kernel_part().split_ascii_whitespace() {
-        match word.split_once('=') {
-            Some((k, v)) if k == key => found = Some(v),
-            None if word == key => found = Some(""),
-            _ => {}
-        }
-    }
-    found
+    vmcore::cmdline::get(line(), key)
 }
 
 /// The value of `key` parsed as a number (decimal or 0x-hex).
@@ -68,4 +50,29 @@ pub fn get_u32(key: &str) -> Option<u32> {
         Some(hex) => u32::from_str_radix(hex, 16).ok(),
         None => v.parse().ok(),
     }
+}
+
+/// Reports, in one warning at boot, the kernel words no part of the kernel reads
+/// (`vmcore::cmdline::KNOWN_KEYS`): a typo such as `strce` would otherwise be silently ignored.
+/// Allocates nothing (it runs before the heap exists).
+pub fn report_unknown() {
+    use vmcore::cmdline::{unknown_words, KNOWN_KEYS};
+    if unknown_words(line(), KNOWN_KEYS).next().is_none() {
+        return;
+    }
+    /// Words separated by spaces, formatted without a buffer.
+    struct Spaced<F>(F);
+    impl<'a, I: Iterator<Item = &'a str>, F: Fn() -> I> core::fmt::Display for Spaced<F> {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            for (i, w) in (self.0)().enumerate() {
+                write!(f, "{}{w}", if i == 0 { "" } else { " " })?;
+            }
+            Ok(())
+        }
+    }
+    log::warn!(
+        "ignoring unknown word(s) '{}' (known: {}; init's arguments go after ` -- `)",
+        Spaced(|| unknown_words(line(), KNOWN_KEYS)),
+        Spaced(|| KNOWN_KEYS.iter().copied())
+    );
 }

@@ -47,6 +47,7 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     console::logger::init(cmdline::get("log"));
     log::info!("kernel {} booting", env!("CARGO_PKG_VERSION"));
     info.log_summary();
+    cmdline::report_unknown();
     symbols::init(info);
     arch::protect::init();
     arch::fpu::init();

@@ -4,6 +4,9 @@
 //! whose program is named NAME. Each call is one line, formatted like strace:
 //! `[3 sh] mmap2(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x40000000`.
 //! Calls that do not return (exit, a successful execve's old image) print their arguments first.
+//!
+//! Without `strace`, `log=debug` still records every call that fails, in the same format
+//! ([`failed`]); the dispatcher asks for it only on its error path, after one check of the level.
 
 use crate::proc::{self, current_name};
 use crate::syscall::uptr::UserPtr;
@@ -59,4 +62,14 @@ pub fn before(nr: u32, args: &[u32; 6]) -> Option<String> {
 pub fn after(mut line: String, nr: u32, result: u32) {
     let _ = format_result(&mut line, nr, result as i32);
     crate::kprintln!("{line}");
+}
+
+/// `log=debug`: one record for a call that failed, formatted as strace prints it
+/// (`[3 sh] openat(-100, "/nope", O_RDONLY) = -1 ENOENT (No such file or directory)`). Pointer
+/// arguments are read after the call, so a string the call changed shows its new contents.
+pub fn failed(nr: u32, args: &[u32; 6], result: u32) {
+    let mut line = alloc::format!("[{} {}] ", proc::current_pid(), current_name());
+    let _ = format_call(&mut line, nr, args, &mut read_str);
+    let _ = format_result(&mut line, nr, result as i32);
+    log::debug!("{line}");
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# linux-test.sh USERDIR OUTDIR [CTESTDIR] — the ring-3 suite's binaries on Debian's 32-bit Linux kernel
+# linux-test.sh USERDIR OUTDIR [CTESTDIR [BUSYBOX-INITRAMFS]] — the ring-3 suite's binaries on Debian's 32-bit Linux kernel
 # (tools/linux-kernel.sh; downloaded once, then cached), in the same QEMU as our kernel.
 #
 # The initramfs holds linit (user/programs/src/bin/linit.rs) as /init and vmtest, notelf,
@@ -10,12 +10,15 @@
 # programs, then — with CTESTDIR (user/c/build.sh's output) — the glibc C tests through
 # /bin/c_run, then powers off. Every `test ... ok/FAILED/skipped` line of the console counts; a
 # run that does not reach "linit: done" (and "c_run: done" with the C tests) or panics counts as
-# one more failure. Last line: "N passed, N failed, N skipped".
+# one more failure. With BUSYBOX-INITRAMFS (tools/busybox-initrd.sh --linux) a second boot runs
+# the BusyBox ash suite (tools/busybox-test.sh linux; console in OUTDIR/busybox.log, which
+# `make test-busybox` compares ours with) and its counts are added.
+# Last line: "N passed, N failed, N skipped".
 #   LINUX_TEST_MEM (default 256M), LINUX_TEST_TIMEOUT (s, default 900), QEMU_FLAGS.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 user=${1:?usage: linux-test.sh USERDIR OUTDIR [CTESTDIR]} out=${2:?usage: linux-test.sh USERDIR OUTDIR [CTESTDIR]}
-ctests=${3:-}
+ctests=${3:-} bbinitramfs=${4:-}
 mkdir -p "$out"
 log=$out/linux-test.log
 
@@ -23,7 +26,7 @@ vmlinuz=$("$here/linux-kernel.sh") || { echo "linux-test: no Linux kernel"; echo
 files=()
 for p in vmtest notelf hello echo cat sh; do files+=("$user/$p"); done
 if [ -n "$ctests" ]; then
-    for p in c_run c_basic c_threads c_signals c_limits c_time c_ids; do files+=("$ctests/$p"); done
+    for p in c_run c_basic c_threads c_signals c_limits c_time c_ids c_procfs; do files+=("$ctests/$p"); done
 fi
 if as --32 "$here/examples/hello32.s" -o "$out/hello32.o" && ld -m elf_i386 -static "$out/hello32.o" -o "$out/hello32"; then
     files+=("$out/hello32")
@@ -53,6 +56,15 @@ elif grep -q 'Kernel panic' "$log"; then
 elif [ "$status" -ne 0 ]; then
     echo "test linux_run_completed ... FAILED (QEMU status $status, want 0 after power-off)"
     failed=$((failed + 1))
+fi
+if [ -n "$bbinitramfs" ]; then
+    "$here/busybox-test.sh" linux "$bbinitramfs" "$out"
+    if read -r p f < "$out/counts"; then
+        passed=$((passed + p)); failed=$((failed + f))
+    else
+        echo "test linux_busybox_suite ... FAILED (no counts)"
+        failed=$((failed + 1))
+    fi
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -109,6 +109,54 @@ macro_rules! flag_table {
                 SEEK_HOLE = 4;
             }
 
+            /// `fcntl`/`fcntl64` commands.
+            FCNTL_NAMES {
+                F_DUPFD = 0;
+                F_GETFD = 1;
+                F_SETFD = 2;
+                F_GETFL = 3;
+                F_SETFL = 4;
+                F_GETLK = 5;
+                F_SETLK = 6;
+                F_SETLKW = 7;
+                F_SETOWN = 8;
+                F_GETOWN = 9;
+                F_SETSIG = 10;
+                F_GETSIG = 11;
+                F_GETLK64 = 12, "`fcntl64` only";
+                F_SETLK64 = 13, "`fcntl64` only";
+                F_SETLKW64 = 14, "`fcntl64` only";
+                F_SETOWN_EX = 15;
+                F_GETOWN_EX = 16;
+                F_OFD_GETLK = 36;
+                F_OFD_SETLK = 37;
+                F_OFD_SETLKW = 38;
+                F_SETLEASE = 1024;
+                F_GETLEASE = 1025;
+                F_NOTIFY = 1026;
+                F_DUPFD_CLOEXEC = 1030;
+                F_SETPIPE_SZ = 1031;
+                F_GETPIPE_SZ = 1032;
+                F_ADD_SEALS = 1033;
+                F_GET_SEALS = 1034;
+            }
+
+            /// `poll` event bits (`struct pollfd`'s `events` and `revents`).
+            POLL_NAMES {
+                POLLIN = 0x1;
+                POLLPRI = 0x2;
+                POLLOUT = 0x4;
+                POLLERR = 0x8;
+                POLLHUP = 0x10;
+                POLLNVAL = 0x20;
+                POLLRDNORM = 0x40;
+                POLLRDBAND = 0x80;
+                POLLWRNORM = 0x100;
+                POLLWRBAND = 0x200;
+                POLLMSG = 0x400;
+                POLLRDHUP = 0x2000;
+            }
+
             /// `access` mode bits.
             ACCESS_NAMES {
                 F_OK = 0, "the file exists";
@@ -318,6 +366,8 @@ mod tests {
         O_ACCMODE_NAMES,
         O_NAMES,
         SEEK_NAMES,
+        FCNTL_NAMES,
+        POLL_NAMES,
         ACCESS_NAMES,
         WAIT_NAMES,
         CLONE_NAMES,
@@ -374,6 +424,19 @@ mod tests {
         }
     }
 }
+
+/// `F_GETFD`/`F_SETFD`: the descriptor's close-on-exec flag.
+pub const FD_CLOEXEC: u32 = 1;
+
+/// `ioctl` requests every open file answers (Linux's `do_vfs_ioctl`): close-on-exec off and
+/// on, non-blocking and asynchronous mode from an `int` flag.
+pub const FIONCLEX: u32 = 0x5450;
+/// See [`FIONCLEX`].
+pub const FIOCLEX: u32 = 0x5451;
+/// See [`FIONCLEX`].
+pub const FIONBIO: u32 = 0x5421;
+/// See [`FIONCLEX`].
+pub const FIOASYNC: u32 = 0x5452;
 
 /// `openat` and the other `*at` calls: the directory argument that means "the working
 /// directory".

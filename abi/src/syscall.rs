@@ -55,6 +55,7 @@ macro_rules! syscall_table {
             SYS_GETEUID = 49, "geteuid", [], Int;
             SYS_GETEGID = 50, "getegid", [], Int;
             SYS_IOCTL = 54, "ioctl", [Int, Hex, Hex], Int;
+            SYS_FCNTL = 55, "fcntl", [Int, Int, Hex], Int;
             SYS_DUP2 = 63, "dup2", [Int, Int], Int;
             SYS_GETPPID = 64, "getppid", [], Int;
             SYS_SIGACTION = 67, "sigaction", [Signal, Ptr, Ptr], Int;
@@ -74,6 +75,7 @@ macro_rules! syscall_table {
             SYS_SETITIMER = 104, "setitimer", [Int, Ptr, Ptr], Int;
             SYS_GETITIMER = 105, "getitimer", [Int, Ptr], Int;
             SYS_WAIT4 = 114, "wait4", [Int, Ptr, WaitOptions, Ptr], Int;
+            SYS_SYSINFO = 116, "sysinfo", [Ptr], Int;
             SYS_SIGRETURN = 119, "sigreturn", [], Int;
             SYS_CLONE = 120, "clone", [Hex, Ptr, Ptr, Ptr, Ptr], Int;
             SYS_UNAME = 122, "uname", [Ptr], Int;
@@ -96,6 +98,7 @@ macro_rules! syscall_table {
             SYS_GETRESUID = 165, "getresuid", [Ptr, Ptr, Ptr], Int;
             SYS_SETRESGID = 170, "setresgid", [Int, Int, Int], Int;
             SYS_GETRESGID = 171, "getresgid", [Ptr, Ptr, Ptr], Int;
+            SYS_PRCTL = 172, "prctl", [Int, Hex, Hex, Hex, Hex], Int;
             SYS_RT_SIGRETURN = 173, "rt_sigreturn", [], Int;
             SYS_RT_SIGACTION = 174, "rt_sigaction", [Signal, Ptr, Ptr, UInt], Int;
             SYS_RT_SIGPROCMASK = 175, "rt_sigprocmask", [SigHow, Ptr, Ptr, UInt], Int;
@@ -103,6 +106,8 @@ macro_rules! syscall_table {
             SYS_RT_SIGTIMEDWAIT = 177, "rt_sigtimedwait", [Ptr, Ptr, Ptr, UInt], Int;
             SYS_RT_SIGQUEUEINFO = 178, "rt_sigqueueinfo", [Int, Signal, Ptr], Int;
             SYS_RT_SIGSUSPEND = 179, "rt_sigsuspend", [Ptr, UInt], Int;
+            SYS_PREAD64 = 180, "pread64", [Int, Ptr, UInt, UInt, UInt], Int;
+            SYS_PWRITE64 = 181, "pwrite64", [Int, Ptr, UInt, UInt, UInt], Int;
             SYS_GETCWD = 183, "getcwd", [Ptr, UInt], Int;
             SYS_SIGALTSTACK = 186, "sigaltstack", [Ptr, Ptr], Int;
             SYS_VFORK = 190, "vfork", [], Int;
@@ -146,6 +151,7 @@ macro_rules! syscall_table {
             SYS_OPENAT = 295, "openat", [Int, Path, OpenFlags, Mode], Int;
             SYS_SET_ROBUST_LIST = 311, "set_robust_list", [Ptr, UInt], Int;
             SYS_GET_ROBUST_LIST = 312, "get_robust_list", [Int, Ptr, Ptr], Int;
+            SYS_DUP3 = 330, "dup3", [Int, Int, Hex], Int;
             SYS_PRLIMIT64 = 340, "prlimit64", [Int, Int, Ptr, Ptr], Int;
             SYS_GETRANDOM = 355, "getrandom", [Ptr, UInt, Hex], Int;
             SYS_RSEQ = 386, "rseq", [Ptr, UInt, Hex, Hex], Int;

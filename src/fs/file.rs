@@ -1,180 +1,211 @@
-//! Open files: what a file descriptor refers to, with its offset.
+//! Open file descriptions (Linux's `struct file`): what a descriptor refers to, with its access
+//! mode, status flags and offset, and the operations of its kind (`FileOps`).
+//!
+//! A `File` is shared by `dup` and fork: one offset and one set of status flags for all its
+//! descriptors. Its kind-specific state (an inode, a pipe end, a `/proc` snapshot, the terminal)
+//! lives in the `FileOps` object it owns; dropping the last `Arc<File>` drops that object, which
+//! is Linux's `release` (a pipe end closes, a tty hangs up). A release may wake sleepers but
+//! never sleeps, so a descriptor table may drop files under its lock.
 
-use super::initrd::InitrdFile;
-use super::Node;
+use super::poll::PollTable;
+use super::stat::Stat;
 use crate::syscall::uptr::UserBuf;
-use alloc::string::String;
+use alloc::boxed::Box;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{
-    O_ACCMODE, O_CREAT, O_DIRECTORY, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END,
-    SEEK_SET,
+    O_ACCMODE, O_APPEND, O_ASYNC, O_DIRECT, O_LARGEFILE, O_NOATIME, O_NONBLOCK, O_RDONLY, O_RDWR,
+    O_WRONLY, POLLIN, POLLOUT, SEEK_CUR, SEEK_END, SEEK_SET,
 };
 use vmcore::vma::FileObject;
 
-/// What an open file reads from.
-pub enum Kind {
-    /// The serial console: reads keyboard bytes, writes to the screen.
-    Console,
-    /// A regular initrd file.
-    Regular(Arc<InitrdFile>),
-    /// A `/proc` file, its contents generated at open time.
-    Snapshot(Vec<u8>),
-    /// A directory, for `getdents64`.
-    Dir(Vec<String>),
+/// The operations of one kind of open file. Every method has Linux's answer for a kind that
+/// does not support it.
+pub trait FileOps: Send + Sync {
+    /// Reads at `*pos` (advancing it) into `buf`. Only seekable kinds see the real offset.
+    fn read(&self, _f: &File, _buf: UserBuf, _pos: &mut u64) -> Result<u32, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// Writes `buf` at `*pos` (advancing it).
+    fn write(&self, _f: &File, _buf: UserBuf, _pos: &mut u64) -> Result<u32, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// Whether the file has an offset (`lseek`, `pread`): regular files and directories. A
+    /// seekable file's reads and writes hold the offset's lock, so they must not sleep.
+    fn seekable(&self) -> bool {
+        false
+    }
+    /// The size `SEEK_END` counts from.
+    fn size(&self) -> u64 {
+        0
+    }
+    /// `fstat`.
+    fn stat(&self, f: &File) -> Result<Stat, Errno>;
+    /// `getdents64` at the directory cursor `*pos`.
+    fn getdents(&self, _f: &File, _buf: UserBuf, _pos: &mut u64) -> Result<u32, Errno> {
+        Err(Errno::ENOTDIR)
+    }
+    /// The `POLL*` events ready now; registers on the file's wait queues when `table` is given.
+    #[expect(dead_code, reason = "poll and select arrive with the pipes slice of issue 11")]
+    fn poll(&self, _f: &File, _table: Option<&mut PollTable>) -> u32 {
+        POLLIN | POLLOUT
+    }
+    /// `ioctl`.
+    fn ioctl(&self, _f: &File, _cmd: u32, _arg: u32) -> Result<u32, Errno> {
+        Err(Errno::ENOTTY)
+    }
+    /// What `mmap` maps (`ENODEV` for kinds that cannot be mapped).
+    fn mmap_object(&self, _f: &File) -> Result<Arc<dyn FileObject>, Errno> {
+        Err(Errno::ENODEV)
+    }
+    /// The absolute path of a directory (what `openat` and `fchdir` resolve against).
+    fn dir_path(&self) -> Option<&str> {
+        None
+    }
 }
 
-/// An open file description (shared by descriptors after fork).
-pub struct OpenFile {
-    /// What it refers to.
-    pub kind: Kind,
-    /// The absolute path a directory was opened by (what `openat` resolves relative paths
-    /// against); `None` for anything else.
-    pub dir_path: Option<String>,
+/// Status flags `F_SETFL` may change (Linux's `SETFL_MASK`).
+pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+
+/// An open file description.
+pub struct File {
+    ops: Box<dyn FileOps>,
+    readable: bool,
+    writable: bool,
+    /// Status flags: `O_APPEND`, `O_NONBLOCK`, ... (`F_GETFL`/`F_SETFL`).
+    flags: AtomicU32,
+    pos: spin::Mutex<u64>,
+}
+
+impl File {
+    /// A description of `ops` opened with `open`'s `flags` (access mode and status flags);
+    /// `EINVAL` for access mode 3. Allocated fallibly.
+    pub fn new(ops: impl FileOps + 'static, flags: u32) -> Result<Arc<File>, Errno> {
+        let (readable, writable) = access(flags)?;
+        let ops: Box<dyn FileOps> =
+            crate::mm::inject::fallible(|| Box::try_new(ops)).map_err(|_| Errno::ENOMEM)?;
+        let file = File {
+            ops,
+            readable,
+            writable,
+            flags: AtomicU32::new(flags & (SETFL_MASK | O_LARGEFILE | O_ACCMODE)),
+            pos: spin::Mutex::new(0),
+        };
+        crate::mm::inject::fallible(|| Arc::try_new(file)).map_err(|_| Errno::ENOMEM)
+    }
+
+    /// Its operations (and kind-specific state).
+    pub fn ops(&self) -> &dyn FileOps {
+        &*self.ops
+    }
     /// Opened for reading.
-    pub readable: bool,
+    pub fn readable(&self) -> bool {
+        self.readable
+    }
     /// Opened for writing.
-    pub writable: bool,
-    offset: spin::Mutex<u64>,
-}
-
-impl OpenFile {
-    /// The console, readable and writable.
-    pub fn console() -> Self {
-        Self { kind: Kind::Console, dir_path: None, readable: true, writable: true, offset: spin::Mutex::new(0) }
+    pub fn writable(&self) -> bool {
+        self.writable
     }
-
-    /// Opens the node `path` resolved to with `open` flags; everything but the console is
-    /// read-only.
-    pub fn open(path: &str, node: Node, flags: u32) -> Result<Self, Errno> {
-        let (readable, writable) = match flags & O_ACCMODE {
-            O_RDONLY => (true, false),
-            O_WRONLY => (false, true),
-            O_RDWR => (true, true),
-            _ => return Err(Errno::EINVAL),
-        };
-        let kind = match node {
-            Node::Dir(names) => {
-                if writable {
-                    return Err(Errno::EISDIR);
-                }
-                Kind::Dir(names)
-            }
-            _ if flags & O_DIRECTORY != 0 => return Err(Errno::ENOTDIR),
-            _ if writable || flags & (O_CREAT | O_TRUNC) != 0 => return Err(Errno::EROFS),
-            Node::File(f) => Kind::Regular(f),
-            Node::Generated(bytes) => Kind::Snapshot(bytes),
-        };
-        let dir_path = match kind {
-            Kind::Dir(_) => Some(String::from(path)),
-            _ => None,
-        };
-        Ok(Self { kind, dir_path, readable, writable, offset: spin::Mutex::new(0) })
+    /// Access mode and status flags, as `F_GETFL` reports them.
+    pub fn status_flags(&self) -> u32 {
+        self.flags.load(Ordering::Relaxed)
     }
-
-    fn bytes(&self) -> Option<&[u8]> {
-        match &self.kind {
-            Kind::Regular(f) => Some(f.data()),
-            Kind::Snapshot(b) => Some(b),
-            _ => None,
-        }
+    /// `F_SETFL`: changes the bits of `SETFL_MASK`, keeps the rest.
+    pub fn set_status_flags(&self, value: u32) {
+        let _ = self.flags.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+            Some((old & !SETFL_MASK) | (value & SETFL_MASK))
+        });
     }
-
-    /// Reads at the current offset into the user buffer.
+    /// `read`: at the offset, advancing it.
     pub fn read(&self, buf: UserBuf) -> Result<u32, Errno> {
         if !self.readable {
             return Err(Errno::EBADF);
         }
         buf.check(true)?;
-        match &self.kind {
-            Kind::Console => crate::console::input::read(buf),
-            Kind::Dir(_) => Err(Errno::EISDIR),
-            _ => {
-                let data = self.bytes().expect("invariant: regular or snapshot");
-                let mut off = self.offset.lock();
-                let start = (*off).min(data.len() as u64) as usize;
-                let n = (buf.len() as usize).min(data.len() - start);
-                if n > 0 {
-                    buf.write_at(0, &data[start..start + n])?;
-                }
-                *off += n as u64;
-                Ok(n as u32)
-            }
+        if self.ops.seekable() {
+            let mut pos = self.pos.lock();
+            self.ops.read(self, buf, &mut pos)
+        } else {
+            self.ops.read(self, buf, &mut 0)
         }
     }
 
-    /// Writes the user buffer (only the console is writable).
+    /// `write`: at the offset, advancing it.
     pub fn write(&self, buf: UserBuf) -> Result<u32, Errno> {
         if !self.writable {
             return Err(Errno::EBADF);
         }
         buf.check(false)?;
-        match &self.kind {
-            Kind::Console => {
-                let mut chunk = [0u8; 256];
-                let mut done = 0u32;
-                while done < buf.len() {
-                    let n = (buf.len() - done).min(chunk.len() as u32) as usize;
-                    if let Err(e) = buf.read_at(done, &mut chunk[..n]) {
-                        return if done > 0 { Ok(done) } else { Err(e) };
-                    }
-                    crate::console::serial::write_bytes(&chunk[..n]);
-                    done += n as u32;
-                }
-                Ok(done)
-            }
-            _ => Err(Errno::EBADF),
+        if self.ops.seekable() {
+            let mut pos = self.pos.lock();
+            self.ops.write(self, buf, &mut pos)
+        } else {
+            self.ops.write(self, buf, &mut 0)
         }
     }
 
-    /// Moves the offset (`SEEK_SET`, `SEEK_CUR`, `SEEK_END`).
+    /// `pread64`: at `pos`, the offset untouched; `ESPIPE` on files without one.
+    pub fn pread(&self, buf: UserBuf, pos: u64) -> Result<u32, Errno> {
+        if !self.readable {
+            return Err(Errno::EBADF);
+        }
+        if !self.ops.seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        buf.check(true)?;
+        self.ops.read(self, buf, &mut { pos })
+    }
+
+    /// `pwrite64`: at `pos`, the offset untouched.
+    pub fn pwrite(&self, buf: UserBuf, pos: u64) -> Result<u32, Errno> {
+        if !self.writable {
+            return Err(Errno::EBADF);
+        }
+        if !self.ops.seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        buf.check(false)?;
+        self.ops.write(self, buf, &mut { pos })
+    }
+
+    /// `lseek`: moves the offset (`SEEK_SET`, `SEEK_CUR`, `SEEK_END`); `ESPIPE` on pipes and
+    /// terminals, `EINVAL` for a negative result or an unknown `whence`.
     pub fn lseek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
-        let size = match &self.kind {
-            Kind::Console => return Err(Errno::ESPIPE),
-            Kind::Dir(names) => names.len() as u64,
-            _ => self.bytes().map_or(0, |b| b.len() as u64),
-        };
-        let mut off = self.offset.lock();
+        if !self.ops.seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        let mut pos = self.pos.lock();
         let base = match whence {
             SEEK_SET => 0i64,
-            SEEK_CUR => *off as i64,
-            SEEK_END => size as i64,
+            SEEK_CUR => *pos as i64,
+            SEEK_END => self.ops.size() as i64,
             _ => return Err(Errno::EINVAL),
         };
         let new = base.checked_add(offset).filter(|&n| n >= 0).ok_or(Errno::EINVAL)?;
-        *off = new as u64;
+        *pos = new as u64;
         Ok(new as u64)
     }
 
-    /// The next directory entry index to return and advances it (for getdents64).
-    pub fn take_dir_position(&self, count: u64) -> u64 {
-        let mut off = self.offset.lock();
-        let pos = *off;
-        *off += count;
-        pos
+    /// `getdents64` at the directory cursor.
+    pub fn getdents(&self, buf: UserBuf) -> Result<u32, Errno> {
+        buf.check(true)?;
+        let mut pos = self.pos.lock();
+        self.ops.getdents(self, buf, &mut pos)
     }
 
-    /// Sets the offset (getdents64 rewinding after a short buffer).
-    pub fn set_offset(&self, value: u64) {
-        *self.offset.lock() = value;
+    /// `fstat`.
+    pub fn stat(&self) -> Result<Stat, Errno> {
+        self.ops.stat(self)
     }
+}
 
-    /// (mode, size, inode) for fstat.
-    pub fn stat(&self) -> (u32, u64, u64) {
-        match &self.kind {
-            Kind::Console => (0o020620, 0, 1),
-            Kind::Regular(f) => (0o100000 | (f.mode() & 0o7777), f.size(), f.ino()),
-            Kind::Snapshot(b) => (0o100444, b.len() as u64, 2),
-            Kind::Dir(_) => (0o040555, 0, 3),
-        }
-    }
-
-    /// The initrd file behind this description, for file mappings.
-    pub fn mappable(&self) -> Option<Arc<InitrdFile>> {
-        match &self.kind {
-            Kind::Regular(f) => Some(f.clone()),
-            _ => None,
-        }
+/// `open`'s access mode as (readable, writable).
+fn access(flags: u32) -> Result<(bool, bool), Errno> {
+    match flags & O_ACCMODE {
+        O_RDONLY => Ok((true, false)),
+        O_WRONLY => Ok((false, true)),
+        O_RDWR => Ok((true, true)),
+        _ => Err(Errno::EINVAL),
     }
 }

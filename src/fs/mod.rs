@@ -1,15 +1,21 @@
-//! Files: the initrd (a cpio archive loaded by GRUB) as a read-only file system, the console,
-//! and `/proc` pseudo-files in Linux's formats.
+//! Files: open file descriptions and their kinds, the initrd (a cpio archive loaded by GRUB)
+//! as a read-only file system, the console, and `/proc` pseudo-files in Linux's formats.
 
 pub mod file;
 pub mod initrd;
+pub mod kinds;
+pub mod poll;
+pub mod proc_sys;
 pub mod procfs;
+pub mod stat;
 
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use file::File;
 use initrd::InitrdFile;
 use vmcore::errno::Errno;
+use vmcore::syscall_abi::flags::{O_ACCMODE, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC};
 
 /// What a path names.
 pub enum Node {
@@ -30,4 +36,31 @@ pub fn lookup(path: &str) -> Result<Node, Errno> {
         return procfs::lookup(path);
     }
     initrd::lookup(path)
+}
+
+/// Opens the absolute `path` with `open`'s `flags`: everything is read-only (`EROFS` for a
+/// write or create), a directory only for reading (`EISDIR`).
+pub fn open(path: &str, flags: u32) -> Result<Arc<File>, Errno> {
+    let node = lookup(path)?;
+    let writes = flags & O_ACCMODE != O_RDONLY;
+    match node {
+        Node::Dir(names) => {
+            if writes {
+                return Err(Errno::EISDIR);
+            }
+            let mut owned = String::new();
+            crate::mm::inject::fallible(|| owned.try_reserve(path.len())).map_err(|_| Errno::ENOMEM)?;
+            owned.push_str(path);
+            File::new(kinds::DirList { path: owned, names }, flags)
+        }
+        _ if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
+        _ if writes || flags & (O_CREAT | O_TRUNC) != 0 => Err(Errno::EROFS),
+        Node::File(f) => File::new(kinds::InitrdRegular(f), flags),
+        Node::Generated(bytes) => File::new(kinds::Snapshot(bytes), flags),
+    }
+}
+
+/// The console as an open file (descriptors 0, 1 and 2 of init).
+pub fn console() -> Result<Arc<File>, Errno> {
+    File::new(kinds::Console, vmcore::syscall_abi::flags::O_RDWR)
 }

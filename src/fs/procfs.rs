@@ -23,26 +23,6 @@ pub fn mem_free_kib() -> u64 {
     c.free as u64 * 4 + (h.size - h.used) as u64 / 1024
 }
 
-fn meminfo() -> String {
-    if crate::mm::selfcheck::enabled() {
-        crate::mm::selfcheck::verify_all(&crate::proc::address_spaces());
-    }
-    let c = frames::counters();
-    let h = heap::stats();
-    let mut s = String::new();
-    let mut line = |name: &str, kib: u64| {
-        let _ = writeln!(s, "{:<16}{:>8} kB", alloc::format!("{name}:"), kib);
-    };
-    line("MemTotal", (c.total - c.reserved) as u64 * 4);
-    line("MemFree", mem_free_kib());
-    line("MemAvailable", mem_free_kib());
-    line("Shmem", c.shared as u64 * 4);
-    line("KernelHeap", h.size as u64 / 1024);
-    line("KernelHeapUsed", h.used as u64 / 1024);
-    line("PageCache", crate::mm::phys::cached_frames() as u64 * 4);
-    s
-}
-
 fn maps(pid: Pid) -> Result<String, Errno> {
     let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
     let aspace = task.inner.lock().aspace.clone();
@@ -81,11 +61,24 @@ pub fn lookup(path: &str) -> Result<Node, Errno> {
     };
     match parts.as_slice() {
         [] => {
-            let mut names: Vec<String> = ["meminfo", "ps", "self"].iter().map(|s| s.to_string()).collect();
+            let mut names: Vec<String> = ["cpuinfo", "filesystems", "loadavg", "meminfo", "ps", "self", "stat", "sys", "uptime", "vmstat"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
             names.extend(sched::with(|s| s.pids()).into_iter().filter(|&p| p != 0).map(|p| p.to_string()));
             Ok(Node::Dir(names))
         }
-        ["meminfo"] => Ok(Node::Generated(meminfo().into_bytes())),
+        ["meminfo"] => Ok(Node::Generated(super::proc_sys::meminfo().into_bytes())),
+        ["uptime"] => Ok(Node::Generated(super::proc_sys::uptime().into_bytes())),
+        ["loadavg"] => Ok(Node::Generated(super::proc_sys::loadavg().into_bytes())),
+        ["stat"] => Ok(Node::Generated(super::proc_sys::stat().into_bytes())),
+        ["cpuinfo"] => Ok(Node::Generated(super::proc_sys::cpuinfo().into_bytes())),
+        ["vmstat"] => Ok(Node::Generated(super::proc_sys::vmstat().into_bytes())),
+        ["filesystems"] => Ok(Node::Generated(super::proc_sys::filesystems().into_bytes())),
+        ["sys", rest @ ..] => match super::proc_sys::sysctl_dir(rest) {
+            Some(names) => Ok(Node::Dir(names.iter().map(|s| s.to_string()).collect())),
+            None => super::proc_sys::sysctl(rest).map(|v| Node::Generated(v.into_bytes())).ok_or(Errno::ENOENT),
+        },
         ["ps"] => Ok(Node::Generated(ps().into_bytes())),
         [p] => {
             let pid = pid_of(p)?;

@@ -32,6 +32,9 @@ pub struct AddressSpace {
     space: spin::RwLock<MSpace>,
     /// mlockall(MCL_FUTURE): later mappings are LOCKED.
     lock_future: core::sync::atomic::AtomicBool,
+    /// `prctl(PR_SET_DUMPABLE)`: Linux keeps it with the memory (`mm->flags`), so exec's new
+    /// space starts dumpable again.
+    dumpable: core::sync::atomic::AtomicBool,
     // futex slice:
     /// Identity for futex keys: from a counter, never reused (directory frames are).
     id: SpaceId,
@@ -88,6 +91,7 @@ impl AddressSpace {
             pd,
             space: spin::RwLock::new(MSpace::new(pd)),
             lock_future: core::sync::atomic::AtomicBool::new(false),
+            dumpable: core::sync::atomic::AtomicBool::new(true),
             id: NEXT_SPACE_ID.fetch_add(1, Ordering::Relaxed),
             me: me.clone(),
         }))
@@ -106,6 +110,16 @@ impl AddressSpace {
     /// Whether mlockall(MCL_FUTURE) is in force.
     pub fn lock_future(&self) -> bool {
         self.lock_future.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether a core dump may be written (`PR_GET_DUMPABLE`).
+    pub fn dumpable(&self) -> bool {
+        self.dumpable.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// `PR_SET_DUMPABLE`.
+    pub fn set_dumpable(&self, on: bool) {
+        self.dumpable.store(on, core::sync::atomic::Ordering::Relaxed);
     }
 
     /// Sets or clears mlockall(MCL_FUTURE).
@@ -181,7 +195,6 @@ impl AddressSpace {
         op(&self.space.read())
     }
 
-    #[cfg(feature = "ktest")]
     /// The counters.
     pub fn stats(&self) -> vmcore::mspace::MSpaceStats {
         self.read(MSpace::stats)
@@ -289,6 +302,7 @@ impl AddressSpace {
     pub fn clone_space(&self) -> Result<Arc<AddressSpace>, Errno> {
         assert!(self.is_active(), "fork clones the active address space");
         let child = AddressSpace::new()?;
+        child.set_dumpable(self.dumpable());
         let mut parent = self.space.write();
         let mut child_space = child.space.write();
         // SAFETY: the parent is active and write-locked.

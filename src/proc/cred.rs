@@ -46,11 +46,15 @@ pub struct Cred {
     pub fsgid: Id,
     /// Supplementary groups, sorted (Linux sorts them in setgroups).
     pub groups: Vec<Id>,
+    /// `prctl(PR_SET_NO_NEW_PRIVS)`: exec may never grant privileges again; inherited by
+    /// fork and kept by exec, never cleared (Linux keeps it in the task's flags; it lives as
+    /// long as the credentials here and follows the same inheritance).
+    pub no_new_privs: bool,
 }
 
 /// Init's credentials, shared by every task until one changes its own.
 static ROOT: spin::LazyLock<Arc<Cred>> = spin::LazyLock::new(|| {
-    Arc::new(Cred { uid: 0, euid: 0, suid: 0, fsuid: 0, gid: 0, egid: 0, sgid: 0, fsgid: 0, groups: Vec::new() })
+    Arc::new(Cred { uid: 0, euid: 0, suid: 0, fsuid: 0, gid: 0, egid: 0, sgid: 0, fsgid: 0, groups: Vec::new(), no_new_privs: false })
 });
 
 impl Cred {

@@ -7,6 +7,7 @@
 //! meaning: with several CPUs they read a per-CPU area, and their callers do not change.
 
 pub mod clone;
+pub mod cpustat;
 pub mod cred;
 pub mod exec;
 pub mod files;
@@ -24,6 +25,7 @@ pub mod task;
 pub mod uaddrs;
 pub mod timer;
 pub mod usage;
+pub mod wait;
 
 use crate::arch::trap::TrapFrame;
 use crate::mm::aspace::AddressSpace;
@@ -65,7 +67,7 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let pid = sched::with(|s| s.alloc_pid());
     let image = exec::load(&aspace, path, args, &[b"HOME=/", b"PATH=/bin:/"])?;
     let name = exec::basename(path);
-    let files = Files::new(FdTable::with_console())?;
+    let files = Files::new(FdTable::with_console(crate::fs::console()?)?)?;
     let sigs = signals::new_task_state(None)?;
     let task = Task::new(TaskIds::process(pid, 0)?, name, aspace, files, sigs).map_err(|_| Errno::ENOMEM)?;
     let frame = switch::user_frame(image.entry, image.sp);
@@ -125,6 +127,7 @@ pub fn exit_current(status: WaitStatus) -> ! {
         exit_thread(status);
     }
     let status = group.start_exit(status);
+    log::debug!("[{} {}] exit: {status:?} after {} resolved page faults", task.pid(), task.inner.lock().name, task.usage.own(true, None).minflt);
     if group.tgid == INIT_PID {
         drop(task);
         drop(group);

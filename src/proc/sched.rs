@@ -108,6 +108,26 @@ impl Scheduler {
         true
     }
 
+    /// Wakes `pid` if it sleeps (`Sleeping`): what a wait queue's wake-up does. A stopped,
+    /// waiting or exited task is left alone.
+    pub fn wake_sleeper(&mut self, pid: Pid) {
+        let Some(task) = self.tasks.get(&pid) else { return };
+        let mut inner = task.inner.lock();
+        if matches!(inner.state, State::Sleeping { .. }) {
+            inner.state = State::Runnable;
+            if !inner.queued && pid != self.current && pid != 0 {
+                inner.queued = true;
+                self.run_queue.push_back(pid);
+            }
+        }
+    }
+
+    /// Pids handed out so far: the processes and threads created since boot (`/proc/stat`'s
+    /// `processes`).
+    pub fn pids_issued(&self) -> u32 {
+        self.next_pid - 1
+    }
+
     /// Picks the task to run next; updates `current`.
     fn pick_next(&mut self) -> Pid {
         let cur = self.current;
@@ -280,10 +300,12 @@ pub fn schedule() {
 
 /// Runs on every timer tick (the timer's hook): charges the tick to the running task and
 /// fires the timers that are due (the timer queue: no scan of the tasks, no allocation).
-fn on_tick(_now: u64, from_user: bool) {
+fn on_tick(now: u64, from_user: bool) {
     // Never busy here: the lock keeps interrupts off while held.
     let Some(mut s) = SCHED.try_lock() else { return };
     let cur = s.current;
+    let active = s.run_queue.len() as u64 + u64::from(cur != 0);
+    super::cpustat::tick(now, cur == 0, from_user, active);
     if let Some(task) = s.tasks.get(&cur).filter(|_| cur != 0).cloned() {
         super::usage::on_tick(&task, from_user, &mut |sig| super::signals::send_from_interrupt(&mut s, cur, sig));
     }
@@ -293,6 +315,13 @@ fn on_tick(_now: u64, from_user: bool) {
 /// Whether the running task has used up its quantum.
 pub fn quantum_expired() -> bool {
     crate::arch::pit::ticks() >= QUANTUM_END.load(Ordering::Relaxed)
+}
+
+/// Sets the current task's state without switching (a sleeper marks itself before its last
+/// test of the condition; see `proc::wait`).
+pub fn set_current_state(state: State) {
+    let s = SCHED.lock();
+    s.current().inner.lock().state = state;
 }
 
 /// Puts the current task to sleep in `state` and switches away; returns when woken.

@@ -38,6 +38,11 @@ pub fn count_fault() {
     FAULTS.fetch_add(1, Ordering::Relaxed);
 }
 
+/// Page faults resolved since boot (`/proc/vmstat`'s `pgfault`).
+pub fn faults_total() -> u32 {
+    FAULTS.load(Ordering::Relaxed)
+}
+
 /// A CPU timer (`ITIMER_VIRTUAL`, `ITIMER_PROF`): nanoseconds of CPU time left (0: off) and
 /// the period to reload with. Counted down by the tick, set with interrupts off.
 #[derive(Default)]

@@ -2,15 +2,15 @@
 
 use super::uptr::{UserBuf, UserPtr};
 use super::SysResult;
-use crate::fs::file::{Kind, OpenFile};
+use crate::fs::file::File;
 use crate::proc;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
-use vmcore::syscall_abi::flags::AT_FDCWD;
+use vmcore::syscall_abi::flags::{AT_FDCWD, O_CLOEXEC};
 
-fn file(fd: u32) -> Result<Arc<OpenFile>, Errno> {
+pub(super) fn file(fd: u32) -> Result<Arc<File>, Errno> {
     proc::current().files()?.get(fd)
 }
 
@@ -32,14 +32,13 @@ pub fn openat(dirfd: i32, path: UserPtr<u8>, flags: u32, _mode: u32) -> SysResul
             String::from("/")
         } else {
             let dir = file(u32::try_from(dirfd).map_err(|_| Errno::EBADF)?)?;
-            dir.dir_path.clone().ok_or(Errno::ENOTDIR)?
+            String::from(dir.ops().dir_path().ok_or(Errno::ENOTDIR)?)
         };
         join(&base, &path)?
     };
-    let node = crate::fs::lookup(&full)?;
-    let file = crate::mm::inject::fallible(|| Arc::try_new(OpenFile::open(&full, node, flags)?).map_err(|_| Errno::ENOMEM))?;
+    let file = crate::fs::open(&full, flags)?;
     let limit = proc::limits::current_cur(proc::limits::RLIMIT_NOFILE);
-    proc::current().files()?.install(file, limit)
+    proc::current().files()?.install(file, flags & O_CLOEXEC != 0, limit)
 }
 
 /// `base/rel` without `.` components and with `..` going up (never above `/`); ENOENT for an
@@ -93,50 +92,21 @@ pub fn lseek(fd: u32, offset: i32, whence: u32) -> SysResult {
     u32::try_from(pos).ok().filter(|&p| p <= i32::MAX as u32).ok_or(Errno::EOVERFLOW)
 }
 
+/// _llseek (140): the 64-bit offset from two halves, the new position written to `result`.
+pub fn llseek(fd: u32, high: u32, low: u32, result: UserPtr<[u32; 2]>, whence: u32) -> SysResult {
+    let offset = (((high as u64) << 32) | low as u64) as i64;
+    let pos = file(fd)?.lseek(offset, whence)?;
+    result.write([pos as u32, (pos >> 32) as u32])?;
+    Ok(0)
+}
+
 /// fstat64: i386 `struct stat64` (96 bytes).
 pub fn fstat64(fd: u32, buf: UserPtr<[u32; 24]>) -> SysResult {
-    let (mode, size, ino) = file(fd)?.stat();
-    let mut st = [0u32; 24];
-    st[0] = 1; // st_dev (low word): the initrd's device
-    st[3] = ino as u32; // __st_ino
-    st[4] = mode;
-    st[5] = 1; // st_nlink
-    st[11] = size as u32; // st_size (low, high)
-    st[12] = (size >> 32) as u32;
-    st[13] = 4096; // st_blksize
-    st[14] = size.div_ceil(512) as u32; // st_blocks
-    st[22] = ino as u32; // st_ino (64-bit)
-    st[23] = (ino >> 32) as u32;
-    buf.write(st)?;
+    file(fd)?.stat()?.write_stat64(buf)?;
     Ok(0)
 }
 
 /// getdents64: `struct linux_dirent64` records for a directory opened with open().
 pub fn getdents64(fd: u32, buf: UserBuf) -> SysResult {
-    let f = file(fd)?;
-    let Kind::Dir(names) = &f.kind else { return Err(Errno::ENOTDIR) };
-    buf.check(true)?;
-    let start = f.take_dir_position(0) as usize;
-    let mut out = alloc::vec::Vec::new();
-    let mut next = start;
-    for (i, name) in names.iter().enumerate().skip(start) {
-        let reclen = (19 + name.len() + 1).next_multiple_of(8);
-        if out.len() + reclen > buf.len() as usize {
-            break;
-        }
-        let mut rec = alloc::vec![0u8; reclen];
-        rec[0..8].copy_from_slice(&(i as u64 + 100).to_le_bytes()); // d_ino
-        rec[8..16].copy_from_slice(&(i as u64 + 1).to_le_bytes()); // d_off
-        rec[16..18].copy_from_slice(&(reclen as u16).to_le_bytes());
-        rec[18] = 0; // DT_UNKNOWN
-        rec[19..19 + name.len()].copy_from_slice(name.as_bytes());
-        out.extend_from_slice(&rec);
-        next = i + 1;
-    }
-    if out.is_empty() && start < names.len() {
-        return Err(Errno::EINVAL); // buffer too small for one record
-    }
-    buf.write_at(0, &out)?;
-    f.set_offset(next as u64);
-    Ok(out.len() as u32)
+    file(fd)?.getdents(buf)
 }

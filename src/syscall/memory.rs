@@ -12,7 +12,7 @@ use vmcore::errno::Errno;
 use vmcore::layout::{USER_END, USER_START};
 use vmcore::mspace::MapRequest;
 use vmcore::syscall_abi::flags::*;
-use vmcore::vma::{Backing, FileObject, VmFlags};
+use vmcore::vma::{Backing, VmFlags};
 
 fn current_space() -> Result<Arc<AddressSpace>, Errno> {
     proc::current_aspace().ok_or(Errno::EINVAL)
@@ -21,7 +21,7 @@ fn current_space() -> Result<Arc<AddressSpace>, Errno> {
 /// Most areas one address space may have, like Linux's `vm.max_map_count` (65,530), scaled
 /// down on small machines so that one process cannot fill the kernel heap with area nodes:
 /// one area per 4 frames of RAM.
-fn max_map_count() -> usize {
+pub fn max_map_count() -> usize {
     let frames = crate::mm::frames::counters().total as usize;
     (frames / 4).clamp(1024, 65_530)
 }
@@ -107,18 +107,17 @@ pub fn mmap(addr: u32, len: u32, prot: u32, flags: u32, fd: i32, offset: u64) ->
         Backing::Anonymous
     } else {
         let file = proc::current().files()?.get(fd as u32)?;
-        if !file.readable {
+        if !file.readable() {
             return Err(Errno::EACCES);
         }
-        let object = file.mappable().ok_or(Errno::ENODEV)?;
-        if shared && !file.writable {
+        let object = file.ops().mmap_object(&file)?;
+        if shared && !file.writable() {
             // A shared mapping of a read-only file can never become writable.
             vm.remove(VmFlags::MAYWRITE);
             if prot & PROT_WRITE != 0 {
                 return Err(Errno::EACCES);
             }
         }
-        let object: Arc<dyn FileObject> = object;
         Backing::file(object, offset)
     };
     if shared {

@@ -8,15 +8,17 @@
 //! negative number. Unknown numbers return `-ENOSYS`, logged once per number.
 //!
 //! With `strace` on the kernel command line (or `strace=NAME` for one program) every call is
-//! printed on the serial console in strace's format.
+//! printed on the serial console in strace's format; with `log=debug` every call that fails.
 
 mod clone;
 mod cred;
+mod fd;
 mod file;
 mod futex;
 mod limits;
 mod memory;
 mod msync;
+mod prctl;
 mod process;
 mod random;
 mod signal;
@@ -25,6 +27,9 @@ mod thread;
 mod tls;
 mod time;
 pub mod uptr;
+
+pub use memory::max_map_count;
+pub use system::{NODENAME, SYSNAME};
 
 use crate::arch::trap::TrapFrame;
 use crate::proc;
@@ -173,6 +178,21 @@ pub static TABLE: &[Syscall] = &[
     // futex slice (issue 10, point 4):
     Syscall { nr: nr::SYS_FUTEX, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Old32) },
     Syscall { nr: nr::SYS_FUTEX_TIME64, call: |a, _| futex::futex(a[0], a[1], a[2], a[3], a[4], a[5], futex::TimeLayout::Time64) },
+    // Descriptors (issue 11, point 4): dup, fcntl; positioned and vectored transfers.
+    Syscall { nr: nr::SYS_DUP, call: |a, _| fd::dup(a[0]) },
+    Syscall { nr: nr::SYS_IOCTL, call: |a, _| fd::ioctl(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_FCNTL, call: |a, _| fd::fcntl(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_DUP2, call: |a, _| fd::dup2(a[0], a[1]) },
+    Syscall { nr: nr::SYS_READV, call: |a, _| fd::readv(a[0], uptr::UserPtr::new(a[1]), a[2]) },
+    Syscall { nr: nr::SYS_WRITEV, call: |a, _| fd::writev(a[0], uptr::UserPtr::new(a[1]), a[2]) },
+    Syscall { nr: nr::SYS_PREAD64, call: |a, _| fd::pread64(a[0], uptr::UserBuf::new(a[1], a[2]), a[3], a[4]) },
+    Syscall { nr: nr::SYS_PWRITE64, call: |a, _| fd::pwrite64(a[0], uptr::UserBuf::new(a[1], a[2]), a[3], a[4]) },
+    Syscall { nr: nr::SYS_FCNTL64, call: |a, _| fd::fcntl(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_DUP3, call: |a, _| fd::dup3(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_LLSEEK, call: |a, _| file::llseek(a[0], a[1], a[2], uptr::UserPtr::new(a[3]), a[4]) },
+    // System information (issue 11: BusyBox's free, ps and prctl users).
+    Syscall { nr: nr::SYS_SYSINFO, call: |a, _| system::sysinfo(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_PRCTL, call: |a, _| prctl::prctl(a[0], a[1], a[2], a[3], a[4]) },
 ];
 
 use cred::{Which, Width::{Full, Old16}};
@@ -235,5 +255,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
     }
     if let Some(line) = traced {
         crate::trace::after(line, number, eax);
+    } else if entry.is_some() && result.is_err() && log::log_enabled!(log::Level::Debug) {
+        crate::trace::failed(number, &args, eax);
     }
 }

@@ -21,6 +21,15 @@ pub fn exit_group(code: i32) -> SysResult {
     proc::exit_current(WaitStatus::Exited(code as u8))
 }
 
+/// argv as `log=debug` shows it: each argument lossily decoded, quoted.
+struct ArgList<'a>(&'a [Vec<u8>]);
+
+impl core::fmt::Debug for ArgList<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|a| alloc::string::String::from_utf8_lossy(a))).finish()
+    }
+}
+
 /// execve: replaces the program; on failure the old one carries on.
 pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: &mut TrapFrame) -> SysResult {
     let path = path.read_path()?;
@@ -49,6 +58,12 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
             None
         }
     };
+    // A descriptor table shared with another process (CLONE_FILES) is unshared before the
+    // close-on-exec descriptors go (Linux's unshare_files).
+    let own_files = {
+        let shared = task.files()?;
+        if alloc::sync::Arc::strong_count(&shared) > 2 { Some(shared.try_copy()?) } else { None }
+    };
     let dispositions = signals::exec_dispositions(&task.inner.lock())?;
     // Past the point of no return: the old image's robust list, clear_child_tid, TLS and rseq
     // go (Linux's exec_mm_release, flush_thread, rseq_execve).
@@ -60,12 +75,16 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
         if let Some(hand) = own_hand {
             inner.sighand = hand;
         }
+        if let Some(files) = own_files {
+            inner.files = Some(files);
+        }
         signals::on_exec(&mut inner, dispositions);
         inner.aspace.replace(fresh.clone())
     };
     if let Some(cred) = cred {
         proc::cred::install(cred);
     }
+    task.files()?.with(|t| t.close_on_exec());
     if let Some(old) = &old {
         task.usage.keep_peak(old); // ru_maxrss covers every image the process ran
     }
@@ -76,6 +95,7 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     drop(fresh);
     crate::arch::fpu::load_initial(); // Linux's fpu_flush_thread: FCW 0x037F, MXCSR 0x1F80
     *frame = proc::switch::user_frame(image.entry, image.sp);
+    log::debug!("[{} {}] exec {path} {:?}", task.pid(), task.inner.lock().name, ArgList(&args));
     Ok(0)
 }
 

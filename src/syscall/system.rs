@@ -1,4 +1,4 @@
-//! System-wide calls: uname and reboot.
+//! System-wide calls: uname, sysinfo and reboot.
 
 use super::uptr::UserPtr;
 use super::SysResult;
@@ -11,15 +11,45 @@ const LINUX_REBOOT_MAGIC2S: [u32; 4] =
 
 /// Our kernel's name in `uname` (anything but "Linux": programs use it to tell the kernels apart).
 pub const SYSNAME: &str = "vmkernel";
+/// The host name `uname` reports (and `/proc/sys/kernel/hostname`).
+pub const NODENAME: &str = "qemu";
 
 /// uname: six 65-byte fields.
 pub fn uname(buf: UserPtr<[u8; 390]>) -> SysResult {
     let mut u = [0u8; 390];
-    let fields: [&str; 6] = [SYSNAME, "qemu", env!("CARGO_PKG_VERSION"), "#1", "i686", "(none)"];
+    let fields: [&str; 6] = [SYSNAME, NODENAME, env!("CARGO_PKG_VERSION"), "#1", "i686", "(none)"];
     for (i, f) in fields.iter().enumerate() {
         u[i * 65..i * 65 + f.len()].copy_from_slice(f.as_bytes());
     }
     buf.write(u)?;
+    Ok(0)
+}
+
+/// sysinfo (116): i386 `struct sysinfo` (64 bytes): uptime, load averages scaled by 2^16,
+/// memory totals (in bytes when they fit in 32 bits, as Linux then sets `mem_unit` 1; else in
+/// pages), processes. The memory figures are /proc/meminfo's (`MemTotal`, `MemFree`,
+/// `Shmem`).
+pub fn sysinfo(buf: UserPtr<[u32; 16]>) -> SysResult {
+    let c = crate::mm::frames::counters();
+    let total_kib = (c.total - c.reserved) as u64 * 4;
+    let free_kib = crate::fs::procfs::mem_free_kib();
+    let shared_kib = c.shared as u64 * 4;
+    let (unit, div) = if total_kib * 1024 <= u32::MAX as u64 { (1u32, 1u64) } else { (4096, 4) };
+    let scale = |kib: u64| if unit == 1 { (kib * 1024) as u32 } else { (kib / div) as u32 };
+    let load = crate::proc::cpustat::load();
+    let procs = crate::proc::sched::with(|s| s.tasks.len().saturating_sub(1)) as u32;
+    let mut w = [0u32; 16];
+    w[0] = (crate::arch::clock::monotonic_ns() / 1_000_000_000) as u32;
+    for i in 0..3 {
+        // Linux: avenrun << (SI_LOAD_SHIFT - FSHIFT), SI_LOAD_SHIFT = 16.
+        w[1 + i] = (load.avg[i] << (16 - vmcore::loadavg::FSHIFT)) as u32;
+    }
+    w[4] = scale(total_kib);
+    w[5] = scale(free_kib);
+    w[6] = scale(shared_kib);
+    w[10] = procs.min(u16::MAX as u32);
+    w[13] = unit;
+    buf.write(w)?;
     Ok(0)
 }
 

@@ -50,6 +50,7 @@ pub fn handle(frame: &mut TrapFrame) {
         FaultOutcome::Resolved(flush) => {
             aspace::flush_tlb(flush);
             crate::proc::usage::count_fault(); // ru_minflt
+            log::trace!("[{}] fault at {cr2:#010x} resolved: {fault:?}", crate::proc::current_pid());
         }
         unresolved => not_resolved(frame, cr2, &fault, unresolved),
     }

@@ -32,6 +32,8 @@ pub mod fpu;
 pub mod syscall_abi;
 pub mod tls;
 pub mod time;
+pub mod loadavg;
+pub mod cmdline;
 pub use abi::signal;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;

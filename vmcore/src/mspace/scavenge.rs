@@ -5,7 +5,7 @@ use super::phys::PhysOps;
 use super::rmap::RmapEdit;
 use super::MSpace;
 use crate::paging::TableAccess;
-use crate::pte::{Pte, PteFlags};
+use crate::pte::Pte;
 
 impl MSpace {
     /// Merges every pair of adjacent compatible areas (operations already merge around the
@@ -33,12 +33,10 @@ impl MSpace {
             }
             Err(_) => 0,
         };
-        let first = self.lower.pd_index();
-        let last = self.upper.number().div_ceil(crate::addr::ENTRIES as u32) as usize;
-        for pdi in first..last {
+        for pdi in self.counts.linked_tables() {
             let pde = tables.read_pde(pdi);
-            if pde.is_present() && !pde.flags().contains(PteFlags::HUGE) && self.counts.get(pdi) == 0
-            {
+            if self.counts.get(pdi) == 0 {
+                self.counts.reset(pdi);
                 tables.write_pde(pdi, Pte::EMPTY);
                 phys.free_table(pde.frame().expect("invariant: a present entry"));
                 self.resident.table_freed();

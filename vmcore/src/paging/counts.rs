@@ -8,7 +8,9 @@ use crate::layout::USER_PD_ENTRIES;
 use crate::pte::PteFlags;
 
 /// For each user directory index (`pdi < KERNEL_PD_FIRST`), how many entries of its page table
-/// are present. Lets `unmap` free a table in O(1) when its last entry goes.
+/// are present, and whether a table is linked there at all (a table may be linked and empty
+/// for a moment, or for good when the mapping it was made for failed). Lets `unmap` free a
+/// table in O(1) when its last entry goes, and teardown visit only the linked tables.
 ///
 /// Kernel-half tables are preallocated and shared by every directory, so they are not counted
 /// and never freed; [`TableCounts::get`] returns 0 for them. One `TableCounts` belongs to one
@@ -16,13 +18,18 @@ use crate::pte::PteFlags;
 #[derive(Clone, PartialEq, Eq)]
 pub struct TableCounts {
     counts: [u16; USER_PD_ENTRIES],
+    linked: [u32; LINKED_WORDS],
 }
+
+/// Words of the linked-table bitmap.
+const LINKED_WORDS: usize = USER_PD_ENTRIES.div_ceil(32);
 
 impl TableCounts {
     /// All zero: a directory without user page tables.
     pub const fn new() -> Self {
         TableCounts {
             counts: [0; USER_PD_ENTRIES],
+            linked: [0; LINKED_WORDS],
         }
     }
 
@@ -30,9 +37,11 @@ impl TableCounts {
     /// as no table).
     pub fn recount<A: TableAccess + ?Sized>(access: &A) -> Self {
         let mut c = Self::new();
-        for (pdi, slot) in c.counts.iter_mut().enumerate() {
+        for pdi in 0..USER_PD_ENTRIES {
+            let slot = &mut c.counts[pdi];
             let pde = access.read_pde(pdi);
             if pde.is_present() && !pde.flags().contains(PteFlags::HUGE) {
+                c.linked[pdi / 32] |= 1 << (pdi % 32);
                 let present = (0..ENTRIES).filter(|&pti| access.read_pte(pdi, pti).is_present());
                 *slot = u16::try_from(present.count()).expect("invariant: at most 1024 entries");
             }
@@ -78,9 +87,37 @@ impl TableCounts {
         *c
     }
 
-    /// Forgets table `pdi` (it was torn down).
-    pub(super) fn reset(&mut self, pdi: usize) {
+    /// Forgets table `pdi` (it was torn down): no entries, not linked.
+    pub(crate) fn reset(&mut self, pdi: usize) {
         self.counts[pdi] = 0;
+        self.linked[pdi / 32] &= !(1 << (pdi % 32));
+    }
+
+    /// Records that a table is linked at user index `pdi`.
+    pub(super) fn link(&mut self, pdi: usize) {
+        self.linked[pdi / 32] |= 1 << (pdi % 32);
+    }
+
+    /// Whether a table is linked at user index `pdi`.
+    pub fn is_linked(&self, pdi: usize) -> bool {
+        pdi < USER_PD_ENTRIES && self.linked[pdi / 32] & (1 << (pdi % 32)) != 0
+    }
+
+    /// The user indices with a linked table, lowest first (a snapshot: the caller may unlink
+    /// while iterating).
+    pub fn linked_tables(&self) -> impl Iterator<Item = usize> {
+        let words = self.linked;
+        (0..LINKED_WORDS).flat_map(move |w| {
+            let mut bits = words[w];
+            core::iter::from_fn(move || {
+                if bits == 0 {
+                    return None;
+                }
+                let b = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                Some(w * 32 + b)
+            })
+        })
     }
 }
 
@@ -115,6 +152,13 @@ mod tests {
         assert_eq!(c.decrement(3), 0);
         c.reset(700);
         assert_eq!(c, TableCounts::default());
+        c.link(5);
+        c.link(767);
+        c.link(40);
+        assert!(c.is_linked(40) && !c.is_linked(41) && !c.is_linked(900));
+        assert_eq!(c.linked_tables().collect::<std::vec::Vec<_>>(), [5, 40, 767]);
+        c.reset(40);
+        assert_eq!(c.linked_tables().collect::<std::vec::Vec<_>>(), [5, 767]);
     }
 
     #[test]
