@@ -283,7 +283,9 @@ impl MemObject {
         n
     }
 
-    /// `read`: copies from `pos` into the user buffer; the size is not changed.
+    /// `read`: copies from `pos` into the user buffer; the size is not changed. Each page is
+    /// looked up (and pinned) once; its bytes cross a 1 KiB kernel buffer, so no user memory
+    /// is touched while the frame is mapped.
     pub fn read(&self, pos: u64, buf: UserBuf) -> Result<u32, Errno> {
         let size = self.size();
         if pos >= size {
@@ -293,21 +295,45 @@ impl MemObject {
         let mut chunk = [0u8; CHUNK];
         let mut done = 0u32;
         while done < n {
-            let step = (n - done).min(CHUNK as u32) as usize;
-            let got = self.read_at(pos + done as u64, &mut chunk[..step]);
-            if got == 0 {
-                break; // truncated meanwhile
+            let at = pos + done as u64;
+            let off = (at % PAGE) as usize;
+            let in_page = ((PAGE as usize - off) as u32).min(n - done);
+            let frame = self.pinned((at / PAGE) as u32);
+            let src = if frame.is_none() { self.map.lock().source } else { &[] };
+            let mut k = 0u32;
+            let mut failed = None;
+            while k < in_page {
+                let step = (in_page - k).min(CHUNK as u32) as usize;
+                let from = off + k as usize;
+                match frame {
+                    Some(f) => chunk[..step].copy_from_slice(&TempMap::new(f).bytes()[from..from + step]),
+                    None => {
+                        let base = (at - off as u64) as usize + from;
+                        for (i, b) in chunk[..step].iter_mut().enumerate() {
+                            *b = src.get(base + i).copied().unwrap_or(0);
+                        }
+                    }
+                }
+                if let Err(e) = buf.write_at(done + k, &chunk[..step]) {
+                    failed = Some(e);
+                    break;
+                }
+                k += step as u32;
             }
-            if let Err(e) = buf.write_at(done, &chunk[..got]) {
+            if let Some(f) = frame {
+                super::phys::KernelPhys.dec_ref(f);
+            }
+            done += k;
+            if let Some(e) = failed {
                 return if done > 0 { Ok(done) } else { Err(e) };
             }
-            done += got as u32;
         }
         Ok(done)
     }
 
     /// `write`: copies the user buffer to `pos`, extending the size. `EFBIG` past the largest
-    /// size; a short count when memory runs out after some bytes were written.
+    /// size; a short count when memory runs out (or the user buffer faults) after some bytes
+    /// were written. Each page is looked up once and marked dirty.
     pub fn write(&self, pos: u64, buf: UserBuf) -> Result<u32, Errno> {
         if buf.is_empty() {
             return Ok(0);
@@ -320,28 +346,36 @@ impl MemObject {
         let mut done = 0u32;
         while done < n {
             let at = pos + done as u64;
-            let step = ((PAGE - at % PAGE) as u32).min(n - done).min(CHUNK as u32) as usize;
-            let copied = buf.read_at(done, &mut chunk[..step]);
-            let stored = copied.and_then(|()| self.store(at, &chunk[..step]));
-            if let Err(e) = stored {
+            let off = (at % PAGE) as usize;
+            let in_page = ((PAGE as usize - off) as u32).min(n - done);
+            let page = self.page((at / PAGE) as u32, true, true, &mut super::phys::KernelPhys).map_err(|e| match e {
+                PageError::NoSpace => Errno::ENOSPC,
+                _ => Errno::ENOMEM,
+            });
+            let f = match page {
+                Ok(f) => f,
+                Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
+            };
+            let mut k = 0u32;
+            let mut failed = None;
+            while k < in_page {
+                let step = (in_page - k).min(CHUNK as u32) as usize;
+                if let Err(e) = buf.read_at(done + k, &mut chunk[..step]) {
+                    failed = Some(e);
+                    break;
+                }
+                let to = off + k as usize;
+                TempMap::new(f).bytes()[to..to + step].copy_from_slice(&chunk[..step]);
+                k += step as u32;
+                self.size.fetch_max(at + u64::from(k), Ordering::AcqRel);
+            }
+            frames::dec_ref(f); // the cache keeps its own
+            done += k;
+            if let Some(e) = failed {
                 return if done > 0 { Ok(done) } else { Err(e) };
             }
-            done += step as u32;
-            self.size.fetch_max(at + step as u64, Ordering::AcqRel);
         }
         Ok(done)
-    }
-
-    /// Stores `data` at `pos` (within one page), marking the page dirty.
-    fn store(&self, pos: u64, data: &[u8]) -> Result<(), Errno> {
-        let f = self.page((pos / PAGE) as u32, true, true, &mut super::phys::KernelPhys).map_err(|e| match e {
-            PageError::NoSpace => Errno::ENOSPC,
-            _ => Errno::ENOMEM,
-        })?;
-        let off = (pos % PAGE) as usize;
-        TempMap::new(f).bytes()[off..off + data.len()].copy_from_slice(data);
-        frames::dec_ref(f); // the cache keeps its own
-        Ok(())
     }
 
     /// Sets the size: shrinking frees the pages past the end and zeroes the tail of the last
