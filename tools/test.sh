@@ -38,10 +38,10 @@ else
     failed=$((failed + 1))
 fi
 
-# The glibc C programs (user/c/) that need nothing our kernel lacks yet; c_signals (pipe, chdir,
-# process groups) joins when the files issue lands (make test-c runs all).
+# The glibc C programs (user/c/) that need nothing our kernel lacks yet; c_signals (pipe, chdir)
+# joins when the files issue lands (make test-c runs all).
 echo "=== glibc C tests (QEMU, gcc -m32 -static programs)"
-CTEST_PROGRAMS="c_basic c_threads c_time c_ids c_limits c_procfs" CTEST_TIMEOUT=600 \
+CTEST_PROGRAMS="c_basic c_threads c_time c_ids c_limits c_procfs c_jobs" CTEST_TIMEOUT=600 \
     "$here/ctest.sh" "$build/kernel.elf" "$build/kernel.sym" "$build/ctests" "$build/ctest"
 if read -r p f < "$build/ctest/counts"; then
     passed=$((passed + p)); failed=$((failed + f))

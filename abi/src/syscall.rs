@@ -56,8 +56,11 @@ macro_rules! syscall_table {
             SYS_GETEGID = 50, "getegid", [], Int;
             SYS_IOCTL = 54, "ioctl", [Int, Hex, Hex], Int;
             SYS_FCNTL = 55, "fcntl", [Int, Int, Hex], Int;
+            SYS_SETPGID = 57, "setpgid", [Int, Int], Int;
             SYS_DUP2 = 63, "dup2", [Int, Int], Int;
             SYS_GETPPID = 64, "getppid", [], Int;
+            SYS_GETPGRP = 65, "getpgrp", [], Int;
+            SYS_SETSID = 66, "setsid", [], Int;
             SYS_SIGACTION = 67, "sigaction", [Signal, Ptr, Ptr], Int;
             SYS_SETREUID = 70, "setreuid", [Int, Int], Int;
             SYS_SETREGID = 71, "setregid", [Int, Int], Int;
@@ -81,12 +84,14 @@ macro_rules! syscall_table {
             SYS_UNAME = 122, "uname", [Ptr], Int;
             SYS_MPROTECT = 125, "mprotect", [Ptr, UInt, Prot], Int;
             SYS_SIGPROCMASK = 126, "sigprocmask", [SigHow, Ptr, Ptr], Int;
+            SYS_GETPGID = 132, "getpgid", [Int], Int;
             SYS_SETFSUID = 138, "setfsuid", [Int], Int;
             SYS_SETFSGID = 139, "setfsgid", [Int], Int;
             SYS_LLSEEK = 140, "_llseek", [Int, UInt, UInt, Ptr, Whence], Int;
             SYS_MSYNC = 144, "msync", [Ptr, UInt, Hex], Int;
             SYS_READV = 145, "readv", [Int, Ptr, UInt], Int;
             SYS_WRITEV = 146, "writev", [Int, Ptr, UInt], Int;
+            SYS_GETSID = 147, "getsid", [Int], Int;
             SYS_MLOCK = 150, "mlock", [Ptr, UInt], Int;
             SYS_MUNLOCK = 151, "munlock", [Ptr, UInt], Int;
             SYS_MLOCKALL = 152, "mlockall", [MclFlags], Int;

@@ -142,7 +142,14 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
     if any(flags, CLONE_THREAD) {
         child.group.add_thread();
     }
-    sched::with(|s| s.add(child.clone()));
+    sched::with(|s| {
+        if any(flags, CLONE_THREAD) {
+            super::jobctl::join_group_stop(&parent, &child);
+        } else {
+            super::pgrp::inherit(s, &child.group, &parent.group);
+        }
+        s.add(child.clone())
+    });
     if any(flags, CLONE_VFORK) {
         wait_for_vfork(&parent, &child);
     }

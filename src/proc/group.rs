@@ -9,10 +9,12 @@
 //! exit (Linux's autoreap of `exit_signal == -1`).
 
 use super::limits::RLimits;
+use super::sigstate::ProcSignals;
+use super::usage::GroupUsage;
 use super::task::Pid;
 use super::WaitStatus;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use vmcore::errno::Errno;
 
 /// One thread group.
@@ -29,6 +31,21 @@ pub struct ThreadGroup {
     exec_task: AtomicU32,
     /// Resource limits (Linux's `signal->rlim`): the group's, copied by fork, kept by exec.
     pub limits: spin::Mutex<RLimits>,
+    /// Process-directed signals, the group stop, what `wait4` reports (the siglock's share).
+    pub sig: spin::Mutex<ProcSignals>,
+    /// Dead threads' and reaped children's usage, the real-time timer.
+    pub usage: GroupUsage,
+    /// Process group and session ids (Linux's `PIDTYPE_PGID`/`PIDTYPE_SID` of the signal
+    /// struct), inherited by fork; changed only under the scheduler's lock (our
+    /// `tasklist_lock`) by `setpgid`/`setsid` (`super::pgrp`), read without it.
+    pgid: AtomicU32,
+    sid: AtomicU32,
+    /// Whether this process leads its session (Linux's `signal->leader`): set by `setsid`,
+    /// not inherited.
+    session_leader: AtomicBool,
+    /// Whether the process has not exec'd since its fork (Linux's `PF_FORKNOEXEC`): a parent
+    /// may `setpgid` its child only until then (`EACCES` after).
+    fork_no_exec: AtomicBool,
 }
 
 impl ThreadGroup {
@@ -42,6 +59,12 @@ impl ThreadGroup {
             exit: spin::Mutex::new(None),
             exec_task: AtomicU32::new(0),
             limits: spin::Mutex::new(*limits),
+            sig: spin::Mutex::new(ProcSignals::default()),
+            usage: GroupUsage::default(),
+            pgid: AtomicU32::new(0),
+            sid: AtomicU32::new(0),
+            session_leader: AtomicBool::new(false),
+            fork_no_exec: AtomicBool::new(true),
         });
         // SAFETY: written just above.
         Ok(unsafe { arc.assume_init() })
@@ -82,5 +105,49 @@ impl ThreadGroup {
     /// Marks (`tid`) or unmarks (0) a `de_thread` in progress.
     pub(super) fn set_exec_task(&self, tid: Pid) {
         self.exec_task.store(tid, Ordering::Relaxed);
+    }
+
+    /// The process group id.
+    pub fn pgid(&self) -> Pid {
+        self.pgid.load(Ordering::Relaxed)
+    }
+
+    /// The session id.
+    pub fn sid(&self) -> Pid {
+        self.sid.load(Ordering::Relaxed)
+    }
+
+    /// Whether the process leads its session.
+    pub fn is_session_leader(&self) -> bool {
+        self.session_leader.load(Ordering::Relaxed)
+    }
+
+    /// Whether the process has not exec'd since it was forked.
+    pub fn fork_no_exec(&self) -> bool {
+        self.fork_no_exec.load(Ordering::Relaxed)
+    }
+
+    /// The process exec'd (Linux clears `PF_FORKNOEXEC`).
+    pub fn exec_done(&self) {
+        self.fork_no_exec.store(false, Ordering::Relaxed);
+    }
+
+    /// Moves the process to group `pgid` (scheduler lock held: `super::pgrp`).
+    pub(super) fn set_pgid(&self, pgid: Pid) {
+        self.pgid.store(pgid, Ordering::Relaxed);
+    }
+
+    /// Makes the process the leader of a new session and group, both its tgid (scheduler
+    /// lock held: `setsid`, and the first process).
+    pub(super) fn lead_session(&self) {
+        self.sid.store(self.tgid, Ordering::Relaxed);
+        self.pgid.store(self.tgid, Ordering::Relaxed);
+        self.session_leader.store(true, Ordering::Relaxed);
+    }
+
+    /// A new process joins its parent's group and session (fork, before it is in the table).
+    pub(super) fn inherit_job(&self, parent: &ThreadGroup) {
+        self.pgid.store(parent.pgid(), Ordering::Relaxed);
+        self.sid.store(parent.sid(), Ordering::Relaxed);
     }
 }

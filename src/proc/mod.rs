@@ -12,12 +12,18 @@ pub mod cred;
 pub mod exec;
 pub mod files;
 pub mod group;
+pub mod jobctl;
 pub mod futex;
 pub mod robust;
 pub mod rseq;
 pub mod limits;
+pub mod pgrp;
 pub mod sched;
 pub mod sigframe;
+pub mod sigchld;
+pub mod sigdeliver;
+pub mod sigfault;
+pub mod siglife;
 pub mod signals;
 pub mod sigstate;
 pub mod switch;
@@ -77,7 +83,10 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
         task.set_saved_esp(esp);
         task.set_initial_fpu();
     }
-    sched::with(|s| s.add(task));
+    sched::with(|s| {
+        pgrp::init_session(s, &task.group);
+        s.add(task)
+    });
     Ok(pid)
 }
 
@@ -187,9 +196,11 @@ pub fn exit_thread(status: WaitStatus) -> ! {
         let mut inner = task.inner.lock();
         (inner.aspace.take(), inner.files.take())
     };
-    timer::exit(&task);
     if let Some(a) = &aspace {
         task.usage.keep_peak(a);
+    }
+    if group.live() > 1 {
+        signals::retarget(&task, !0); // the process's pending signals go to another thread
     }
     drop(files);
     if let Some(a) = aspace {
@@ -198,8 +209,13 @@ pub fn exit_thread(status: WaitStatus) -> ! {
         }
         drop(a); // the last user sweeps the space and frees its directory
     }
-    let init_status = sched::with(|s| {
+    let (init_status, last) = sched::with(|s| {
+        jobctl::on_thread_exit(s, &task);
+        usage::thread_exited(&task);
         let last = group.thread_exited();
+        if last {
+            timer::exit(&task); // the process's real-time timer
+        }
         {
             let mut inner = task.inner.lock();
             inner.state = State::Zombie;
@@ -214,25 +230,28 @@ pub fn exit_thread(status: WaitStatus) -> ! {
             s.make_runnable(exec); // de_thread waits for the other threads to be gone
         }
         if !last {
-            return None;
+            return (None, false);
         }
         // The last thread's status is the group's unless a group exit set one (Linux's
         // synchronize_group_exit): a leader that exited first does not decide it.
         let group_status = group.start_exit(status);
         if group.tgid == INIT_PID {
-            return Some(group_status);
+            return (Some(group_status), true);
         }
         if let Some(leader) = s.tasks.get(&group.tgid).cloned() {
             leader.inner.lock().wait_status = group_status.encode();
             group_ended(s, &leader, group_status);
         }
-        None
+        (None, true)
     });
     drop(task);
-    drop(group);
     if let Some(st) = init_status {
         init_exited(st);
     }
+    if last {
+        pgrp::session_leader_exited(&group);
+    }
+    drop(group);
     sched::schedule();
     unreachable!("a dead task was scheduled");
 }
@@ -244,19 +263,26 @@ pub fn exit_thread(status: WaitStatus) -> ! {
 fn group_ended(s: &mut sched::Scheduler, leader: &Arc<Task>, status: WaitStatus) {
     let tgid = leader.tgid();
     let mut wake_init = false;
-    for t in s.tasks.values() {
-        let mut inner = t.inner.lock();
-        if inner.parent == tgid && t.tgid() != tgid {
+    let mut at = 0;
+    while let Some(t) = s.tasks.range(at..).map(|(_, t)| t).find(|t| t.tgid() != tgid && t.inner.lock().parent == tgid).cloned() {
+        at = t.pid() + 1;
+        let zombie = {
+            let mut inner = t.inner.lock();
             inner.parent = INIT_PID;
-            wake_init |= inner.state == State::Zombie && t.is_leader() && t.group.live() == 0;
+            inner.state == State::Zombie
+        };
+        wake_init |= zombie && t.is_leader() && t.group.live() == 0;
+        if t.is_leader() {
+            pgrp::child_reparented(s, &leader.group, &t);
         }
     }
+    pgrp::process_exiting(s, leader);
     let parent = leader.inner.lock().parent;
     let (code, st) = signals::chld_code(status);
     match leader.exit_signal() {
         signals::SIGCHLD => {
             if signals::notify_parent(s, tgid, parent, code, st) {
-                leader.inner.lock().psig.autoreap = true;
+                leader.group.sig.lock().autoreap = true;
                 signals::set_autoreaped(tgid);
             }
         }
@@ -279,7 +305,7 @@ fn group_ended(s: &mut sched::Scheduler, leader: &Arc<Task>, status: WaitStatus)
 }
 
 /// Wakes every thread of process `tgid` sleeping in `wait4`.
-fn wake_waiters(s: &mut sched::Scheduler, tgid: Pid) {
+pub(super) fn wake_waiters(s: &mut sched::Scheduler, tgid: Pid) {
     let mut at = tgid;
     while let Some(pid) = next_thread(s, tgid, at) {
         at = pid + 1;
@@ -318,9 +344,42 @@ fn eligible(exit_signal: u32, options: u32) -> bool {
     options & __WALL != 0 || ((exit_signal != signals::SIGCHLD) == (options & __WCLONE != 0))
 }
 
-/// Waits for a child process (`pid` -1 for any) of the caller's group to end and reaps it.
+/// Which children `wait4` waits for (its `pid` argument).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitFor {
+    /// -1: any child.
+    Any,
+    /// > 0: that child.
+    Pid(Pid),
+    /// 0 (the caller's group, fixed when the call starts) or < -1: any child in that group.
+    Pgrp(Pid),
+}
+
+impl WaitFor {
+    /// `wait4`'s `pid` argument read as Linux's `kernel_wait4` reads it (`ESRCH` for INT_MIN).
+    pub fn from_arg(pid: i32) -> Result<WaitFor, Errno> {
+        Ok(match pid {
+            -1 => WaitFor::Any,
+            0 => WaitFor::Pgrp(pgrp::current_pgrp()),
+            i32::MIN => return Err(Errno::ESRCH),
+            p if p < 0 => WaitFor::Pgrp(p.unsigned_abs()),
+            p => WaitFor::Pid(p as Pid),
+        })
+    }
+
+    /// Whether child process `t` is one of those.
+    fn selects(self, t: &Task) -> bool {
+        match self {
+            WaitFor::Any => true,
+            WaitFor::Pid(p) => t.pid() == p,
+            WaitFor::Pgrp(g) => t.group.pgid() == g,
+        }
+    }
+}
+
+/// Waits for a child process (as `which` selects) of the caller's group to end and reaps it.
 /// Threads are never reported: a process is reported once its last thread ended.
-pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
+pub fn wait(which: WaitFor, options: u32) -> Result<Reaped, Errno> {
     loop {
         let found = sched::with(|s| {
             let me = s.current();
@@ -332,7 +391,7 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
                     continue;
                 }
                 let inner = t.inner.lock();
-                if inner.parent != my_tgid || inner.psig.autoreap || (pid > 0 && t.pid() != pid as u32) || !eligible(t.exit_signal(), options) {
+                if inner.parent != my_tgid || signals::released(t) || !which.selects(t) || !eligible(t.exit_signal(), options) {
                     continue;
                 }
                 any = true;
@@ -345,7 +404,7 @@ pub fn wait(pid: i32, options: u32) -> Result<Reaped, Errno> {
                 return Err(Errno::ECHILD);
             }
             if zombie.is_none() {
-                if let Some(r) = take_report(s, &me, pid, options) {
+                if let Some(r) = take_report(s, &me, which, options) {
                     return Ok(Some(r));
                 }
             }
@@ -387,10 +446,11 @@ pub fn kill(pid: Pid, sig: u32) -> Result<(), Errno> {
     }
     let target = sched::with(|s| s.tasks.get(&pid).filter(|t| t.pid() != 0).cloned()).ok_or(Errno::ESRCH)?;
     // One lock at a time: the target may be the caller.
-    let mine = current().cred.lock().clone();
-    let theirs = target.cred.lock().clone();
+    let me = current();
+    let mine = me.cred.lock().clone();
+    let allowed = pgrp::may_kill(&mine, me.group.sid(), &target, sig);
     drop(target);
-    if !cred::may_signal(&mine, &theirs) {
+    if !allowed {
         return Err(Errno::EPERM);
     }
     let info = sigstate::SigInfo::from_pid(sig, sigstate::SI_USER, current().tgid());
@@ -439,22 +499,22 @@ pub fn de_thread() -> Result<(), Errno> {
 
 /// A stop or continue of a child of `me` that `wait4` with `WUNTRACED`/`WCONTINUED` reports
 /// (taken: reported once), as `(pid, status, None)`.
-fn take_report(s: &sched::Scheduler, me: &Task, pid: i32, options: u32) -> Option<(Pid, u32, Option<Arc<Task>>)> {
+fn take_report(s: &sched::Scheduler, me: &Task, which: WaitFor, options: u32) -> Option<(Pid, u32, Option<Arc<Task>>)> {
     for t in s.tasks.values() {
-        if !t.is_leader() || t.tgid() == me.tgid() || (pid > 0 && t.pid() != pid as u32) || !eligible(t.exit_signal(), options) {
+        if !t.is_leader() || t.tgid() == me.tgid() || !which.selects(t) || !eligible(t.exit_signal(), options) {
             continue;
         }
-        let mut inner = t.inner.lock();
-        if inner.parent != me.tgid() {
+        if t.inner.lock().parent != me.tgid() {
             continue;
         }
-        let wanted = match inner.psig.report {
+        let mut psig = t.group.sig.lock();
+        let wanted = match psig.report {
             Some(0xffff) => options & WCONTINUED != 0,
-            Some(_) => options & WUNTRACED != 0 && inner.psig.stopped,
+            Some(_) => options & WUNTRACED != 0 && psig.stopped,
             None => false,
         };
         if wanted {
-            return inner.psig.report.take().map(|st| (t.pid(), st, None));
+            return psig.report.take().map(|st| (t.pid(), st, None));
         }
     }
     None

@@ -1,6 +1,7 @@
 //! Signal state, split as docs/process-model.md ("Signals") says so threads slot in later:
 //! per thread ([`ThreadSignals`]: blocked mask, thread-directed pending set, alternate stack),
-//! per process ([`ProcSignals`]: the shared pending set, stop state, what `wait4` reports) and
+//! per process ([`ProcSignals`], in the thread group: the shared pending set, stop state, what
+//! `wait4` reports) and
 //! the dispositions ([`SigHand`], Linux's `sighand_struct`, shared by `CLONE_SIGHAND` later).
 //!
 //! Linux structures mirrored: `sigset_t` (a `u64`, signal n = bit n−1), `k_sigaction`,
@@ -125,6 +126,12 @@ impl SigHand {
             *table = own;
         }
         Ok(op(Arc::get_mut(&mut table).expect("invariant: the table was made this SigHand's own")))
+    }
+
+    /// Whether the dispositions' lock is free (interrupt context: the interrupted code may
+    /// hold it).
+    pub fn is_free(&self) -> bool {
+        self.actions.try_lock().is_some()
     }
 
     /// Installs `table` (exec's reset, prepared before exec's point of no return).
@@ -327,14 +334,23 @@ pub struct ThreadSignals {
     pub waiting_for: SigSet,
     /// Whether this task counts in the "a signal is deliverable" counter.
     pub flagged: bool,
+    /// This thread is to stop for a group stop under way (Linux's `JOBCTL_STOP_PENDING`).
+    pub stop_pending: bool,
 }
 
-/// Per-process signal state (moves to the thread group with threads).
+/// Per-process signal state (Linux's `signal_struct` signal fields): in the thread group,
+/// behind its own lock, the innermost of the signal locks (scheduler → a task's lock →
+/// this), held only briefly.
 #[derive(Default)]
 pub struct ProcSignals {
-    /// Process-directed pending signals (kill, SIGCHLD).
+    /// Process-directed pending signals (kill, the terminal, timers, SIGCHLD).
     pub shared: SigPending,
-    /// Stopped by a stop signal, until SIGCONT or SIGKILL.
+    /// The stop signal of a group stop under way or done (0: none; Linux's
+    /// `group_exit_code` with `JOBCTL_STOP_PENDING` on the threads).
+    pub stop_sig: u32,
+    /// Threads of a group stop under way that have not stopped yet (`group_stop_count`).
+    pub stop_count: u32,
+    /// Every thread stopped (`SIGNAL_STOP_STOPPED`), until SIGCONT or SIGKILL.
     pub stopped: bool,
     /// A stop (`sig << 8 | 0x7f`) or continue (`0xffff`) not yet reported to `wait4`.
     pub report: Option<u32>,
@@ -342,13 +358,11 @@ pub struct ProcSignals {
     pub autoreap: bool,
 }
 
-/// A new task's signal state, allocated (fallibly) before the task: the pending sets live
-/// behind boxes so the task itself stays small (fork moves it several times).
+/// A new task's signal state, allocated (fallibly) before the task: the pending set lives
+/// behind a box so the task itself stays small (fork moves it several times).
 pub struct TaskSignals {
     /// The dispositions.
     pub hand: Arc<SigHand>,
     /// Per-thread state.
     pub sig: Box<ThreadSignals>,
-    /// Per-process state.
-    pub psig: Box<ProcSignals>,
 }

@@ -7,7 +7,7 @@ use super::files::Files;
 use super::group::ThreadGroup;
 use crate::arch::fpu::FpuArea;
 use super::limits::RLimits;
-use super::sigstate::{ProcSignals, SigHand, TaskSignals, ThreadSignals};
+use super::sigstate::{SigHand, TaskSignals, ThreadSignals};
 use crate::mm::aspace::AddressSpace;
 use crate::mm::vmalloc::{KernelStack, VmallocError};
 use alloc::boxed::Box;
@@ -66,8 +66,6 @@ pub struct TaskInner {
     // Signals slice (issue 10, point 5).
     /// Per-thread signal state: blocked mask, thread-directed pending set, alternate stack.
     pub sig: Box<ThreadSignals>,
-    /// Per-process signal state (the thread group's, once there are threads).
-    pub psig: Box<ProcSignals>,
     /// The dispositions.
     pub sighand: Arc<SigHand>,
 }
@@ -154,7 +152,6 @@ impl Task {
                 queued: false,
                 thread: Default::default(),
                 sig: Box::default(),
-                psig: Box::default(),
                 sighand: Arc::new(SigHand::new().expect("boot: the idle task's dispositions")),
             }),
             saved_esp: UnsafeCell::new(0),
@@ -195,7 +192,6 @@ impl Task {
                 queued: false,
                 thread: Default::default(),
                 sig: signals.sig,
-                psig: signals.psig,
                 sighand: signals.hand,
             }),
             saved_esp: UnsafeCell::new(0),

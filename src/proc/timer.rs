@@ -194,11 +194,12 @@ pub(super) fn fire(s: &mut Scheduler, t: &Timer, next: Option<u64>) -> bool {
     match t.kind {
         Kind::Wake => s.try_wake(t.pid),
         Kind::Real => {
+            // Keyed by the tgid: the timer is the process's, the signal process-directed.
             let Some(task) = s.tasks.get(&t.pid).cloned() else { return true };
             if !super::signals::send_from_interrupt(s, t.pid, super::signals::SIGALRM) {
                 return false;
             }
-            task.usage.real_deadline.store(next.unwrap_or(0), Ordering::Relaxed);
+            task.group.usage.real_deadline.store(next.unwrap_or(0), Ordering::Relaxed);
             true
         }
     }
@@ -251,11 +252,11 @@ pub fn block_until(pid: Pid, deadline: u64) -> Result<(), Errno> {
     Ok(())
 }
 
-/// `task`'s real-time timer: (time left, interval) in nanoseconds; (0, _) when off.
+/// The real-time timer of `task`'s process: (time left, interval) in nanoseconds; (0, _) when off.
 pub fn real_timer(task: &Task) -> (u64, u64) {
     with_locked(|q| {
-        let deadline = task.usage.real_deadline.load(Ordering::Relaxed);
-        match q.find(deadline, task.pid(), Kind::Real) {
+        let deadline = task.group.usage.real_deadline.load(Ordering::Relaxed);
+        match q.find(deadline, task.tgid(), Kind::Real) {
             // Due but not fired yet: Linux reports 1 µs left rather than none.
             Some(t) => (t.deadline.saturating_sub(now()).max(1000), t.interval),
             None => (0, 0),
@@ -263,33 +264,33 @@ pub fn real_timer(task: &Task) -> (u64, u64) {
     })
 }
 
-/// Sets `task`'s real-time timer to fire `value` ns from now and then every `interval` ns
+/// Sets the real-time timer of `task`'s process to fire `value` ns from now and then every `interval` ns
 /// (`value` 0: off); returns the previous (time left, interval). `ENOMEM` if the queue
 /// cannot grow (the old timer then stays as it was).
 pub fn set_real_timer(task: &Task, value: u64, interval: u64) -> Result<(u64, u64), Errno> {
     with_locked(|q| {
-        let deadline = task.usage.real_deadline.load(Ordering::Relaxed);
+        let deadline = task.group.usage.real_deadline.load(Ordering::Relaxed);
         let now = now();
-        let old = q.find(deadline, task.pid(), Kind::Real).map(|t| (t.deadline.saturating_sub(now).max(1000), t.interval));
+        let old = q.find(deadline, task.tgid(), Kind::Real).map(|t| (t.deadline.saturating_sub(now).max(1000), t.interval));
         if value > 0 {
             q.reserve_one()?;
         }
-        q.take(deadline, task.pid(), Kind::Real);
-        task.usage.real_deadline.store(0, Ordering::Relaxed);
+        q.take(deadline, task.tgid(), Kind::Real);
+        task.group.usage.real_deadline.store(0, Ordering::Relaxed);
         if value > 0 {
             let deadline = now.saturating_add(value);
-            q.insert(Timer { deadline, pid: task.pid(), kind: Kind::Real, interval })?;
-            task.usage.real_deadline.store(deadline, Ordering::Relaxed);
+            q.insert(Timer { deadline, pid: task.tgid(), kind: Kind::Real, interval })?;
+            task.group.usage.real_deadline.store(deadline, Ordering::Relaxed);
         }
         Ok(old.unwrap_or((0, 0)))
     })
 }
 
-/// The task is exiting: its real-time timer goes.
+/// `task`'s process is ending (its last thread exits): its real-time timer goes.
 pub fn exit(task: &Task) {
     with_locked(|q| {
-        q.take(task.usage.real_deadline.load(Ordering::Relaxed), task.pid(), Kind::Real);
-        task.usage.real_deadline.store(0, Ordering::Relaxed);
+        q.take(task.group.usage.real_deadline.load(Ordering::Relaxed), task.tgid(), Kind::Real);
+        task.group.usage.real_deadline.store(0, Ordering::Relaxed);
     });
 }
 

@@ -1,5 +1,5 @@
 //! What a task has used: CPU time, page faults, context switches, peak memory — and the CPU
-//! timers that count down with it (`ITIMER_VIRTUAL`, `ITIMER_PROF`). Linux's tick-based
+//! timers that count down with its process's time (`ITIMER_VIRTUAL`, `ITIMER_PROF`). Linux's tick-based
 //! accounting on i386 (`CONFIG_TICK_CPU_ACCOUNTING`):
 //!
 //! - **run time** is precise: at every switch the outgoing task is charged the monotonic time
@@ -123,15 +123,41 @@ pub struct TaskUsage {
     /// Peak resident pages of images this task ran before its last exec, and of its space at
     /// exit.
     peak_pages: AtomicU32,
-    /// `ITIMER_VIRTUAL`: user time.
-    pub virt: CpuTimer,
-    /// `ITIMER_PROF`: user and system time.
-    pub prof: CpuTimer,
-    /// `ITIMER_REAL`/`alarm`: the deadline of the pending timer in the timer queue (0: none),
-    /// changed only under the queue's lock.
-    pub real_deadline: AtomicU64,
-    /// Totals of reaped children.
+}
+
+/// A process's share (in its thread group): what its exited threads used, its reaped
+/// children's totals, and its real-time timer (Linux's `signal_struct` accounting and
+/// `real_timer`).
+#[derive(Default)]
+pub struct GroupUsage {
+    /// Totals of the threads that exited (the leader's included once it exited).
+    dead: spin::Mutex<Usage>,
+    /// Totals of reaped children (`RUSAGE_CHILDREN`).
     children: spin::Mutex<Usage>,
+    /// `ITIMER_REAL`/`alarm`: the deadline of the pending timer in the timer queue (0: none),
+    /// changed only under the queue's lock. One per process: it fires for the process.
+    pub real_deadline: AtomicU64,
+    /// `ITIMER_VIRTUAL`: the process's user time (any thread's).
+    pub virt: CpuTimer,
+    /// `ITIMER_PROF`: the process's user and system time.
+    pub prof: CpuTimer,
+}
+
+impl GroupUsage {
+    /// The reaped children's totals.
+    pub fn children(&self) -> Usage {
+        *self.children.lock()
+    }
+
+    /// Adds a reaped child's totals (its own and its children's).
+    pub fn add_child(&self, child: &Usage) {
+        self.children.lock().add(child);
+    }
+
+    /// The exited threads' totals.
+    pub fn dead(&self) -> Usage {
+        *self.dead.lock()
+    }
 }
 
 impl TaskUsage {
@@ -173,20 +199,11 @@ impl TaskUsage {
         }
     }
 
-    /// The reaped children's totals.
-    pub fn children(&self) -> Usage {
-        *self.children.lock()
-    }
-
     /// Keeps the peak of `space` (an exec replaces it, or the task exits).
     pub fn keep_peak(&self, space: &AddressSpace) {
         self.peak_pages.fetch_max(space.read(MSpace::peak_resident), Ordering::Relaxed);
     }
 
-    /// Adds a reaped child's totals (its own and its children's) to ours.
-    pub fn add_child(&self, child: &Usage) {
-        self.children.lock().add(child);
-    }
 }
 
 /// Charges one timer tick to the running task (`task`), and counts its CPU timers down;
@@ -195,11 +212,11 @@ pub fn on_tick(task: &Task, from_user: bool, send: &mut dyn FnMut(u32) -> bool) 
     let u = &task.usage;
     if from_user {
         u.utime_ticks.fetch_add(1, Ordering::Relaxed);
-        u.virt.tick(&mut || send(super::signals::SIGVTALRM));
+        task.group.usage.virt.tick(&mut || send(super::signals::SIGVTALRM));
     } else {
         u.stime_ticks.fetch_add(1, Ordering::Relaxed);
     }
-    u.prof.tick(&mut || send(super::signals::SIGPROF));
+    task.group.usage.prof.tick(&mut || send(super::signals::SIGPROF));
 }
 
 /// A switch from `prev` to `next` (interrupts off): charges `prev` its run time and faults,
@@ -219,12 +236,43 @@ pub fn on_switch(prev: &Task, voluntary: bool) {
     }
 }
 
-/// `parent` reaps `child` (a zombie, off the CPU): the child's totals, its own plus its reaped
-/// children's, go to the parent's children (Linux's `wait_task_zombie`) and are returned for
-/// `wait4`'s rusage.
+/// Thread `task`, the running one, is exiting (scheduler locked, just before it becomes a
+/// zombie): its totals join its process's dead threads'.
+pub(super) fn thread_exited(task: &Task) {
+    let own = task.usage.own(true, None);
+    task.group.usage.dead.lock().add(&own);
+}
+
+/// What process `task` belongs to has used (`RUSAGE_SELF`, `times`, the process CPU clock):
+/// its exited threads' totals plus each live thread's own; the peak resident set is the
+/// process's.
+pub fn process_usage(task: &Task) -> Usage {
+    let space = task.inner.lock().aspace.clone();
+    let group = &task.group;
+    let mut total = super::sched::with(|s| {
+        let mut total = group.usage.dead();
+        let me = s.current().pid();
+        let mut at = group.tgid;
+        while let Some(t) = super::signals::next_thread(s, group, at) {
+            at = t.pid() + 1;
+            if t.inner.lock().state != super::task::State::Zombie {
+                total.add(&t.usage.own(t.pid() == me, None));
+            }
+        }
+        total
+    });
+    if let Some(space) = space {
+        total.maxrss_kib = total.maxrss_kib.max(space.read(MSpace::peak_resident) * 4);
+    }
+    total
+}
+
+/// `parent` reaps process `child` (every thread exited): its totals, its threads' plus its
+/// reaped children's, go to the parent's children (Linux's `wait_task_zombie`) and are
+/// returned for `wait4`'s rusage.
 pub fn reaped(parent: &Task, child: &Task) -> Usage {
-    let mut total = child.usage.own(false, None);
-    total.add(&child.usage.children());
-    parent.usage.add_child(&total);
+    let mut total = child.group.usage.dead();
+    total.add(&child.group.usage.children());
+    parent.group.usage.add_child(&total);
     total
 }

@@ -18,6 +18,7 @@ mod futex;
 mod limits;
 mod memory;
 mod msync;
+mod pgrp;
 mod prctl;
 mod process;
 mod random;
@@ -70,6 +71,11 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_KILL, call: |a, _| process::kill(a[0] as i32, a[1]) },
     Syscall { nr: nr::SYS_BRK, call: |a, _| memory::brk(a[0]) },
     Syscall { nr: nr::SYS_GETPPID, call: |_, _| process::getppid() },
+    Syscall { nr: nr::SYS_SETPGID, call: |a, _| pgrp::setpgid(a[0] as i32, a[1] as i32) },
+    Syscall { nr: nr::SYS_GETPGRP, call: |_, _| pgrp::getpgrp() },
+    Syscall { nr: nr::SYS_SETSID, call: |_, _| pgrp::setsid() },
+    Syscall { nr: nr::SYS_GETPGID, call: |a, _| pgrp::getpgid(a[0] as i32) },
+    Syscall { nr: nr::SYS_GETSID, call: |a, _| pgrp::getsid(a[0] as i32) },
     Syscall { nr: nr::SYS_REBOOT, call: |a, _| system::reboot(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_MMAP, call: |a, _| memory::old_mmap(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_MUNMAP, call: |a, _| memory::munmap(a[0], a[1]) },

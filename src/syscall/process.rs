@@ -84,6 +84,7 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     if let Some(cred) = cred {
         proc::cred::install(cred);
     }
+    task.group.exec_done(); // a parent's setpgid of this child now fails with EACCES
     task.files()?.with(|t| t.close_on_exec());
     if let Some(old) = &old {
         task.usage.keep_peak(old); // ru_maxrss covers every image the process ran
@@ -104,11 +105,7 @@ pub fn wait4(pid: i32, status: UserPtr<u32>, options: u32, rusage: UserPtr<[u32;
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD) != 0 {
         return Err(Errno::EINVAL);
     }
-    if pid == 0 || pid < -1 {
-        // Process groups are not implemented: every process is in init's group.
-        return wait4(-1, status, options, rusage);
-    }
-    match proc::wait(pid, options)? {
+    match proc::wait(proc::WaitFor::from_arg(pid)?, options)? {
         Reaped::NotYet => Ok(0),
         Reaped::Child(cpid, st, used) => {
             // Linux reaps first, then reports a bad status pointer, then a bad rusage one.
@@ -131,9 +128,8 @@ pub fn getppid() -> SysResult {
     Ok(proc::current().inner.lock().parent)
 }
 
-/// kill: every signal terminates (no handlers yet), every thread of the process. `pid` -1
-/// signals every process except init and the caller, as Linux does; process groups (0, < -1)
-/// are not implemented.
+/// kill: to process `pid`; 0: every process of the caller's group; < -1: of group `-pid`; -1:
+/// every process except init and the caller, as Linux does.
 pub fn kill(pid: i32, sig: u32) -> SysResult {
     match pid {
         -1 => {
@@ -152,7 +148,9 @@ pub fn kill(pid: i32, sig: u32) -> SysResult {
             }
             if found { ret } else { Err(Errno::ESRCH) }
         }
-        p if p <= 0 => Err(Errno::EINVAL),
+        0 => proc::pgrp::kill_pgrp_from_user(proc::pgrp::current_pgrp(), sig).map(|()| 0),
+        i32::MIN => Err(Errno::ESRCH),
+        p if p < 0 => proc::pgrp::kill_pgrp_from_user(p.unsigned_abs(), sig).map(|()| 0),
         p => {
             proc::kill(p as u32, sig)?;
             Ok(0)

@@ -49,16 +49,15 @@ fn do_sigaction(sig: u32, new: Option<SigAction>) -> Result<SigAction, Errno> {
         return Err(Errno::EINVAL);
     }
     let task = proc::current();
-    let mut inner = task.inner.lock();
+    let inner = task.inner.lock();
     let old = inner.sighand.get(sig);
     if let Some(mut n) = new {
         n.mask &= !UNBLOCKABLE;
         inner.sighand.modify(|actions| actions[sig as usize - 1] = n)?;
     }
+    drop(inner);
     if new.is_some_and(|n| n.ignores(sig)) {
-        inner.sig.pending.flush(sigbit(sig));
-        inner.psig.shared.flush(sigbit(sig));
-        signals::recalc(&mut inner);
+        signals::flush_current(sigbit(sig));
     }
     Ok(old)
 }
@@ -103,9 +102,7 @@ pub fn signal(sig: u32, handler: u32) -> SysResult {
 }
 
 fn change_mask(how: u32, set: SigSet, low_word_only: bool) -> Result<(), Errno> {
-    let task = proc::current();
-    let mut inner = task.inner.lock();
-    let cur = inner.sig.blocked;
+    let cur = blocked();
     let new = match how {
         SIG_BLOCK => cur | set,
         SIG_UNBLOCK => cur & !set,
@@ -113,8 +110,7 @@ fn change_mask(how: u32, set: SigSet, low_word_only: bool) -> Result<(), Errno> 
         SIG_SETMASK => set,
         _ => return Err(Errno::EINVAL),
     };
-    inner.sig.blocked = new & !UNBLOCKABLE;
-    signals::recalc(&mut inner);
+    signals::set_blocked(new);
     Ok(())
 }
 
@@ -159,7 +155,8 @@ pub fn rt_sigpending(set: u32, size: u32) -> SysResult {
     let pending = {
         let task = proc::current();
         let inner = task.inner.lock();
-        (inner.sig.pending.set | inner.psig.shared.set) & inner.sig.blocked
+        let shared = task.group.sig.lock().shared.set;
+        (inner.sig.pending.set | shared) & inner.sig.blocked
     };
     let bytes = pending.to_le_bytes();
     let out = UserBuf::new(set, size);
@@ -179,14 +176,8 @@ fn wait_for_signal() -> SysResult {
 
 /// Replaces the mask by `mask` until a handler runs (the frame saves the old one).
 fn suspend(mask: SigSet) -> SysResult {
-    {
-        let task = proc::current();
-        let mut inner = task.inner.lock();
-        let old = inner.sig.blocked;
-        inner.sig.saved_mask = Some(old);
-        inner.sig.blocked = mask & !UNBLOCKABLE;
-        signals::recalc(&mut inner);
-    }
+    let old = signals::set_blocked(mask);
+    proc::current().inner.lock().sig.saved_mask = Some(old);
     wait_for_signal()
 }
 
@@ -213,12 +204,14 @@ pub fn pause() -> SysResult {
 fn take_from(set: SigSet) -> Option<SigInfo> {
     let task = proc::current();
     let mut inner = task.inner.lock();
-    let info = if let Some(sig) = inner.sig.pending.next(set) {
-        Some(inner.sig.pending.take(sig))
-    } else {
-        inner.psig.shared.next(set).map(|sig| inner.psig.shared.take(sig))
+    let info = match inner.sig.pending.next(set) {
+        Some(sig) => Some(inner.sig.pending.take(sig)),
+        None => {
+            let mut psig = task.group.sig.lock();
+            psig.shared.next(set).map(|sig| psig.shared.take(sig))
+        }
     };
-    signals::recalc(&mut inner);
+    signals::recalc(&mut inner, &task.group);
     info
 }
 
@@ -269,7 +262,8 @@ pub fn rt_sigtimedwait(these: u32, uinfo: u32, uts: u32, size: u32, time64: bool
         let pending_now = {
             let task = proc::current();
             let inner = task.inner.lock();
-            (inner.sig.pending.set | inner.psig.shared.set) & set != 0
+            let shared = task.group.sig.lock().shared.set;
+            (inner.sig.pending.set | shared) & set != 0
         };
         if !pending_now {
             // Woken by an awaited signal (blocked, so not "pending" for signal_pending) or the

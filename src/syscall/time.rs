@@ -98,7 +98,11 @@ impl Clock {
             Clock::Realtime { coarse: true } => clock::realtime_offset_ns() + clock::tick_ns() as i64,
             Clock::Monotonic { coarse: false } => clock::monotonic_ns() as i64,
             Clock::Monotonic { coarse: true } => clock::tick_ns() as i64,
-            Clock::ProcessCpu(pid) | Clock::ThreadCpu(pid) => {
+            Clock::ProcessCpu(pid) => {
+                let u = proc::usage::process_usage(&*Self::task(pid)?);
+                (u.utime + u.stime) as i64
+            }
+            Clock::ThreadCpu(pid) => {
                 let task = Self::task(pid)?;
                 task.usage.runtime(task.pid() == proc::current_pid()) as i64
             }
@@ -279,8 +283,8 @@ fn clock_t(ns: u64) -> u32 {
 pub fn times(buf: UserPtr<[u32; 4]>) -> SysResult {
     if !buf.is_null() {
         let task = proc::current();
-        let own = task.usage.own(true, None);
-        let children = task.usage.children();
+        let own = proc::usage::process_usage(&task);
+        let children = task.group.usage.children();
         buf.write([clock_t(own.utime), clock_t(own.stime), clock_t(children.utime), clock_t(children.stime)])?;
     }
     Ok(clock_t(pit::ticks() * clock::TICK_NS))
@@ -419,8 +423,8 @@ fn itimer(task: &Task, which: u32) -> Result<(u64, u64), Errno> {
             let (left, interval) = timer::real_timer(task);
             Ok((interval, left))
         }
-        ITIMER_VIRTUAL => Ok(cpu(&task.usage.virt)),
-        ITIMER_PROF => Ok(cpu(&task.usage.prof)),
+        ITIMER_VIRTUAL => Ok(cpu(&task.group.usage.virt)),
+        ITIMER_PROF => Ok(cpu(&task.group.usage.prof)),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -445,8 +449,8 @@ fn set_itimer(task: &Task, which: u32, interval: u64, value: u64) -> Result<(u64
             let (left, old_interval) = timer::set_real_timer(task, value, interval)?;
             Ok((old_interval, left))
         }
-        ITIMER_VIRTUAL => Ok(cpu(&task.usage.virt)),
-        ITIMER_PROF => Ok(cpu(&task.usage.prof)),
+        ITIMER_VIRTUAL => Ok(cpu(&task.group.usage.virt)),
+        ITIMER_PROF => Ok(cpu(&task.group.usage.prof)),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -489,16 +493,17 @@ fn rusage(u: &Usage) -> [u32; 18] {
     r
 }
 
-/// getrusage (77): RUSAGE_SELF and RUSAGE_THREAD (the same while a process is one thread),
-/// RUSAGE_CHILDREN (reaped children, recursively).
+/// getrusage (77): RUSAGE_SELF (every thread of the process, the exited ones too),
+/// RUSAGE_THREAD (the caller), RUSAGE_CHILDREN (reaped children, recursively).
 pub fn getrusage(who: i32, ru: UserPtr<[u32; 18]>) -> SysResult {
     let task = proc::current();
     let u = match who {
-        RUSAGE_SELF | RUSAGE_THREAD => {
+        RUSAGE_SELF => proc::usage::process_usage(&task),
+        RUSAGE_THREAD => {
             let space = proc::current_aspace();
             task.usage.own(true, space.as_deref())
         }
-        RUSAGE_CHILDREN => task.usage.children(),
+        RUSAGE_CHILDREN => task.group.usage.children(),
         _ => return Err(Errno::EINVAL),
     };
     ru.write(rusage(&u))?;

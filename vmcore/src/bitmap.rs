@@ -188,6 +188,44 @@ impl<'a> Bitmap<'a> {
         changed
     }
 
+    /// The `(word index, mask)` pairs covering bits `start..start + n`, for operations that
+    /// combine several bitmaps word by word. Panics past `len`.
+    pub fn range_words(&self, start: usize, n: usize) -> impl Iterator<Item = (usize, u32)> {
+        range_masks(self.len, start, n)
+    }
+
+    /// Word `w`: bits `w * 32 .. w * 32 + 32`.
+    pub fn word(&self, w: usize) -> u32 {
+        self.words[w]
+    }
+
+    /// Sets the bits `bits` of word `w` (which must lie below `len`); returns how many were
+    /// clear.
+    pub fn set_bits(&mut self, w: usize, bits: u32) -> usize {
+        let changed = (bits & !self.words[w]).count_ones() as usize;
+        self.words[w] |= bits;
+        self.ones += changed;
+        changed
+    }
+
+    /// Clears the bits `bits` of word `w` (which must lie below `len`); returns how many were
+    /// set.
+    pub fn clear_bits(&mut self, w: usize, bits: u32) -> usize {
+        let changed = (bits & self.words[w]).count_ones() as usize;
+        self.words[w] &= !bits;
+        self.ones -= changed;
+        changed
+    }
+
+    /// Clears the bits `bits` of word `w`, which the caller knows are all set and number
+    /// `count` (a popcount saved: i686 has no POPCNT instruction to count them again).
+    pub fn clear_set_bits(&mut self, w: usize, bits: u32, count: usize) {
+        debug_assert_eq!(self.words[w] & bits, bits, "clear_set_bits: a bit was clear");
+        debug_assert_eq!(bits.count_ones() as usize, count);
+        self.words[w] &= !bits;
+        self.ones -= count;
+    }
+
     /// The first clear bit at index `>= hint`, `None` if there is none.
     ///
     /// Scans word by word: full words are skipped with one comparison.

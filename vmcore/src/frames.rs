@@ -1,15 +1,19 @@
 //! The physical frame allocator's logic, over storage the kernel provides.
 //!
-//! Two borrowed arrays describe every frame below `nframes`:
+//! Borrowed arrays describe every frame below `nframes`:
 //!
-//! * a [`Bitmap`] where a set bit means "not available" (in use or reserved), and
-//! * a reference count per frame: `0` free, `1..=MAX_REFS` in use (≥ 2 means shared, e.g. by
-//!   copy-on-write mappings), [`REF_RESERVED`] never allocatable (frame 0, the kernel image,
-//!   boot information, modules, holes in the memory map).
+//! * a [`Bitmap`] where a set bit means "not available" (in use or reserved),
+//! * a second bitmap where a set bit means "reserved": never allocatable (frame 0, the kernel
+//!   image, boot information, modules, holes in the memory map), and
+//! * a reference count per frame: `1..=MAX_REFS` in use (≥ 2 means shared, e.g. by
+//!   copy-on-write mappings), `0` free or reserved (the second bitmap tells them apart, which
+//!   only error reports and [`FrameAllocator::state`] need).
 //!
 //! Everything starts reserved; boot code releases the Available regions of the memory map with
 //! [`FrameAllocator::add_free_range`] and then reserves what is occupied with
-//! [`FrameAllocator::reserve_range`].
+//! [`FrameAllocator::reserve_range`]. Both work a bitmap word (32 frames) at a time and leave
+//! the reference counts alone, so building the database costs the zeroing of the counts plus a
+//! few instructions per 32 frames: boot time barely depends on the amount of RAM.
 //!
 //! Allocation is first fit: [`FrameAllocator::alloc`] always returns the lowest free frame. A
 //! hint keeps that cheap: no bit below `hint` is clear, so a search starts there and usually
@@ -21,16 +25,15 @@ use core::fmt;
 use crate::addr::Frame;
 use crate::bitmap::{self, Bitmap, BitmapTooSmall};
 
-/// Reference count marking a reserved frame.
-pub const REF_RESERVED: u32 = u32::MAX;
 /// Highest reference count a frame can reach.
-pub const MAX_REFS: u32 = REF_RESERVED - 1;
+pub const MAX_REFS: u32 = u32::MAX - 1;
 /// Most frames a 32-bit physical address space has (4 GiB / 4 KiB).
 pub const MAX_FRAMES: u32 = 1 << 20;
 
-/// Storage needed for `nframes` frames: `(bitmap words, reference-count words)`, both `u32`.
+/// Storage needed for `nframes` frames: `(bitmap words, reference-count words)`, both `u32`
+/// (the bitmap words hold the two bitmaps, one after the other).
 pub const fn storage_words(nframes: u32) -> (usize, usize) {
-    (bitmap::words_for(nframes as usize), nframes as usize)
+    (2 * bitmap::words_for(nframes as usize), nframes as usize)
 }
 
 /// Frame totals, kept up to date by every operation (reading them is O(1)).
@@ -146,7 +149,9 @@ impl fmt::Display for FrameStorageError {
 pub struct FrameAllocator<'a> {
     /// Set = in use or reserved.
     bits: Bitmap<'a>,
-    /// Exactly `total` counts.
+    /// Set = reserved.
+    reserved: Bitmap<'a>,
+    /// Exactly `total` counts; 0 for free and reserved frames.
     refs: &'a mut [u32],
     /// No clear bit lies below this index.
     hint: usize,
@@ -154,9 +159,23 @@ pub struct FrameAllocator<'a> {
 }
 
 impl<'a> FrameAllocator<'a> {
-    /// An allocator for frames `0..nframes` with every frame reserved. Overwrites the storage;
-    /// size it with [`storage_words`].
+    /// An allocator for frames `0..nframes` with every frame reserved. Overwrites the storage
+    /// (the reference counts are zeroed: `memset` of 4 bytes per frame); size it with
+    /// [`storage_words`].
     pub fn new(
+        bits: &'a mut [u32],
+        refs: &'a mut [u32],
+        nframes: u32,
+    ) -> Result<Self, FrameStorageError> {
+        let n = (nframes as usize).min(refs.len());
+        refs[..n].fill(0);
+        Self::new_over_zeroed(bits, refs, nframes)
+    }
+
+    /// [`FrameAllocator::new`] over reference counts the caller has already zeroed (the kernel
+    /// clears them with one string instruction at boot, much cheaper than a generic `memset`
+    /// per frame). Debug builds check that they are zero.
+    pub fn new_over_zeroed(
         bits: &'a mut [u32],
         refs: &'a mut [u32],
         nframes: u32,
@@ -165,15 +184,24 @@ impl<'a> FrameAllocator<'a> {
             return Err(FrameStorageError::TooManyFrames(nframes));
         }
         let n = nframes as usize;
-        let bits = Bitmap::new_set(bits, n).map_err(FrameStorageError::BitmapTooSmall)?;
+        let half = bitmap::words_for(n);
+        if bits.len() < 2 * half {
+            return Err(FrameStorageError::BitmapTooSmall(BitmapTooSmall {
+                needed: 2 * half,
+                got: bits.len(),
+            }));
+        }
         if refs.len() < n {
             return Err(FrameStorageError::RefsTooSmall {
                 needed: n,
                 got: refs.len(),
             });
         }
+        let (used_words, rest) = bits.split_at_mut(half);
+        let bits = Bitmap::new_set(used_words, n).map_err(FrameStorageError::BitmapTooSmall)?;
+        let reserved = Bitmap::new_set(rest, n).map_err(FrameStorageError::BitmapTooSmall)?;
         let refs = refs.split_at_mut(n).0;
-        refs.fill(REF_RESERVED);
+        debug_assert!(refs.iter().all(|&r| r == 0), "reference counts not zeroed");
         let counters = FrameCounters {
             total: nframes,
             reserved: nframes,
@@ -181,6 +209,7 @@ impl<'a> FrameAllocator<'a> {
         };
         Ok(FrameAllocator {
             bits,
+            reserved,
             refs,
             hint: 0,
             counters,
@@ -197,16 +226,22 @@ impl<'a> FrameAllocator<'a> {
     ///
     /// Frames that are already free or in use are left alone, and frames beyond the managed
     /// range are ignored, so overlapping or oversized memory-map regions are harmless. Also the
-    /// way to give back boot-time memory (boot information, modules) later.
+    /// way to give back boot-time memory (boot information, modules) later. Word by word.
     pub fn add_free_range(&mut self, first: Frame, count: u32) -> u32 {
+        let range = self.clip(first, count);
         let mut released = 0;
-        for i in self.clip(first, count) {
-            if self.refs[i] == REF_RESERVED {
-                self.refs[i] = 0;
-                self.bits.clear(i);
-                self.hint = self.hint.min(i);
-                released += 1;
+        for (w, mask) in self.reserved.range_words(range.start, range.len()) {
+            let r = self.reserved.word(w) & mask;
+            if r == 0 {
+                continue;
             }
+            // Whole words are the common case at boot: no popcount for them.
+            let n = if r == u32::MAX { 32 } else { r.count_ones() };
+            // Reserved frames are unavailable too: their bits are set in both maps.
+            self.reserved.clear_set_bits(w, r, n as usize);
+            self.bits.clear_set_bits(w, r, n as usize);
+            self.hint = self.hint.min(w * 32 + r.trailing_zeros() as usize);
+            released += n;
         }
         self.counters.reserved -= released;
         self.counters.free += released;
@@ -216,22 +251,21 @@ impl<'a> FrameAllocator<'a> {
     /// Reserves the free frames of `first..first + count`; returns how many changed.
     ///
     /// Already-reserved frames and frames beyond the managed range are ignored. Fails without
-    /// changing anything if a frame of the range is allocated.
+    /// changing anything if a frame of the range is allocated. Word by word.
     pub fn reserve_range(&mut self, first: Frame, count: u32) -> Result<u32, FrameError> {
         let range = self.clip(first, count);
-        if let Some(i) = range
-            .clone()
-            .find(|&i| self.refs[i] != 0 && self.refs[i] != REF_RESERVED)
-        {
-            return Err(FrameError::InUse(frame_at(i)));
+        for (w, mask) in self.bits.range_words(range.start, range.len()) {
+            let in_use = self.bits.word(w) & !self.reserved.word(w) & mask;
+            if in_use != 0 {
+                return Err(FrameError::InUse(frame_at(w * 32 + in_use.trailing_zeros() as usize)));
+            }
         }
         let mut reserved = 0;
-        for i in range {
-            if self.refs[i] == 0 {
-                self.refs[i] = REF_RESERVED;
-                self.bits.set(i);
-                reserved += 1;
-            }
+        for (w, mask) in self.bits.range_words(range.start, range.len()) {
+            let free = !self.bits.word(w) & mask;
+            self.bits.set_bits(w, free);
+            self.reserved.set_bits(w, free);
+            reserved += free.count_ones();
         }
         self.counters.free -= reserved;
         self.counters.reserved += reserved;
@@ -287,8 +321,7 @@ impl<'a> FrameAllocator<'a> {
     pub fn inc_ref(&mut self, frame: Frame) -> Result<u32, FrameError> {
         let i = self.index(frame)?;
         match self.refs[i] {
-            0 => Err(FrameError::NotAllocated(frame)),
-            REF_RESERVED => Err(FrameError::Reserved(frame)),
+            0 => Err(self.unallocated(i, FrameError::NotAllocated(frame))),
             MAX_REFS => Err(FrameError::RefOverflow(frame)),
             r => {
                 self.refs[i] = r + 1;
@@ -302,8 +335,7 @@ impl<'a> FrameAllocator<'a> {
     pub fn dec_ref(&mut self, frame: Frame) -> Result<DecRef, FrameError> {
         let i = self.index(frame)?;
         match self.refs[i] {
-            0 => Err(FrameError::DoubleFree(frame)),
-            REF_RESERVED => Err(FrameError::Reserved(frame)),
+            0 => Err(self.unallocated(i, FrameError::DoubleFree(frame))),
             1 => {
                 self.refs[i] = 0;
                 self.bits.clear(i);
@@ -330,19 +362,32 @@ impl<'a> FrameAllocator<'a> {
         }
     }
 
+    /// The error for an operation on frame `i` that holds no reference: `Reserved` if it is
+    /// reserved, else `otherwise` (out of line: only bugs get here).
+    #[cold]
+    fn unallocated(&self, i: usize, otherwise: FrameError) -> FrameError {
+        if self.reserved.test(i) {
+            FrameError::Reserved(frame_at(i))
+        } else {
+            otherwise
+        }
+    }
+
     /// The reference count of a frame (0 if free).
     pub fn refcount(&self, frame: Frame) -> Result<u32, FrameError> {
-        match self.refs[self.index(frame)?] {
-            REF_RESERVED => Err(FrameError::Reserved(frame)),
+        let i = self.index(frame)?;
+        match self.refs[i] {
+            0 if self.reserved.test(i) => Err(FrameError::Reserved(frame)),
             r => Ok(r),
         }
     }
 
     /// What the frame is used for; `None` if it is beyond the managed range.
     pub fn state(&self, frame: Frame) -> Option<FrameState> {
-        Some(match *self.refs.get(frame.index())? {
+        let i = frame.index();
+        Some(match *self.refs.get(i)? {
+            0 if self.reserved.test(i) => FrameState::Reserved,
             0 => FrameState::Free,
-            REF_RESERVED => FrameState::Reserved,
             r => FrameState::Used(r),
         })
     }

@@ -237,6 +237,30 @@ pub fn kill(pid: i32, sig: i32) -> Result<(), Errno> {
     r(unsafe { syscall2(nr::SYS_KILL, pid as usize, sig as usize) }).map(|_| ())
 }
 
+/// `setpgid(pid, pgid)`.
+pub fn setpgid(pid: i32, pgid: i32) -> Result<(), Errno> {
+    // SAFETY: no memory effects.
+    r(unsafe { syscall2(nr::SYS_SETPGID, pid as usize, pgid as usize) }).map(|_| ())
+}
+
+/// `getpgid(pid)`.
+pub fn getpgid(pid: i32) -> Result<u32, Errno> {
+    // SAFETY: no memory effects.
+    r(unsafe { syscall1(nr::SYS_GETPGID, pid as usize) }).map(|v| v as u32)
+}
+
+/// `getsid(pid)`.
+pub fn getsid(pid: i32) -> Result<u32, Errno> {
+    // SAFETY: no memory effects.
+    r(unsafe { syscall1(nr::SYS_GETSID, pid as usize) }).map(|v| v as u32)
+}
+
+/// `setsid()`: the new session's id.
+pub fn setsid() -> Result<u32, Errno> {
+    // SAFETY: no memory effects.
+    r(unsafe { syscall0(nr::SYS_SETSID) }).map(|v| v as u32)
+}
+
 /// `waitpid(pid, &status, options)`: returns `(pid, status)`.
 pub fn waitpid(pid: i32, options: usize) -> Result<(u32, i32), Errno> {
     let mut status: i32 = 0;

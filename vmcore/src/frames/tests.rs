@@ -55,7 +55,7 @@ fn starts_reserved_and_releases_ranges() {
 
 #[test]
 fn storage_checks() {
-    assert_eq!(storage_words(33), (2, 33));
+    assert_eq!(storage_words(33), (4, 33), "two bitmaps of two words, 33 counts");
     let (mut b, mut r) = storage(64);
     assert_eq!(
         FrameAllocator::new(&mut b, &mut r[..10], 64).unwrap_err(),

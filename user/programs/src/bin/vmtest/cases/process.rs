@@ -5,6 +5,7 @@ use super::*;
 pub(super) static CASES: &[Case] = &[
     case!(uname_names_the_kernel, OK, ALL, "uname fills in the kernel's name (the README's worked example)"),
     case!(fork_wait_status, OK, ALL, "exit codes, kill(SIGTERM/SIGKILL), WNOHANG, ECHILD, ESRCH, getppid"),
+    case!(process_groups, OK, ALL, "setpgid/getpgid/setsid/getsid and their errors, kill(-pgid) and wait4(-pgid) reach the group only"),
     case!(fork_storm, OK, ALL, "fork until ENOMEM/EAGAIN (Linux: stop at 64 children), kill and reap all, fork works again"),
     case!(exec_args, OK, ALL, "execve replaces the image and passes argv/envp (incl. 32 x 1 KiB arguments)"),
     case!(execve_errors, OK, ALL, "execve of a non-ELF file fails ENOEXEC, of a missing file ENOENT, and returns"),
@@ -73,6 +74,53 @@ fn fork_wait_status(_ctx: &Ctx) {
         "kill of a pid that does not exist"
     );
     check!(sys::kill(me as i32, 0).is_ok(), "kill(self, 0)");
+}
+
+fn process_groups(_ctx: &Ctx) {
+    let me = sys::getpid() as i32;
+    let mine = ok!(sys::getpgid(0), "getpgid(0)");
+    check_eq!(sys::getpgid(me), Ok(mine), "getpgid(self)");
+    err!(sys::getpgid(-1), Errno::ESRCH, "getpgid(-1)");
+    err!(sys::setpgid(0, -1), Errno::EINVAL, "setpgid with a negative group");
+    err!(sys::setpgid(0x3fff_fff0, 0), Errno::ESRCH, "setpgid of no such process");
+    err!(sys::setpgid(0, 0x3fff_fff0), Errno::EPERM, "setpgid into no such group");
+    // Two children in a group of their own, one left in ours.
+    let a = spawn(|| loop {
+        sys::sleep_ms(1000);
+    });
+    let b = spawn(|| loop {
+        sys::sleep_ms(1000);
+    });
+    let c = spawn(|| loop {
+        sys::sleep_ms(1000);
+    });
+    check_eq!(sys::getpgid(a as i32), Ok(mine), "a child starts in its parent's group");
+    ok!(sys::setpgid(a as i32, a as i32), "setpgid(a, a)");
+    ok!(sys::setpgid(b as i32, a as i32), "setpgid(b, a)");
+    check_eq!(sys::getpgid(b as i32), Ok(a), "b's group");
+    ok!(sys::kill(-(a as i32), sys::SIGKILL), "kill(-pgid)");
+    for _ in 0..2 {
+        let (got, s) = ok!(sys::wait4(-(a as i32), 0), "wait4(-pgid)");
+        check!(got == a || got == b, "wait4(-pgid) reaped {} (a {}, b {})", got, a, b);
+        check!(sys::wifsignaled(s) && sys::wtermsig(s) == sys::SIGKILL, "{}", WaitStatus(s));
+    }
+    err!(sys::wait4(-(a as i32), sys::WNOHANG), Errno::ECHILD, "wait4(-pgid) of an empty group");
+    err!(sys::kill(-(a as i32), 0), Errno::ESRCH, "kill(-pgid) of an empty group");
+    check_eq!(sys::wait4(c as i32, sys::WNOHANG).map(|r| r.0), Ok(0), "c, in our group, untouched");
+    ok!(sys::kill(c as i32, sys::SIGKILL), "kill(c)");
+    wait(c);
+    // A child leads a new session; then it cannot move, and we cannot move it.
+    let d = spawn(|| {
+        let me = sys::getpid();
+        if sys::setsid() != Ok(me) || sys::getsid(0) != Ok(me) || sys::getpgid(0) != Ok(me) {
+            return 1;
+        }
+        if sys::setsid() != Err(Errno::EPERM) || sys::setpgid(0, 0) != Err(Errno::EPERM) {
+            return 2;
+        }
+        0
+    });
+    wait_ok(d, "setsid in a child");
 }
 
 fn fork_storm(ctx: &Ctx) {
