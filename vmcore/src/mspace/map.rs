@@ -149,8 +149,14 @@ impl MSpace {
         }
         let vma = Vma::new(start, pages, flags, backing).map_err(MapError::from)?.with_name(name);
         let span = Span { start, end: vma.end_page() };
+        // A new area without a file changes no file area unless it replaces some (MAP_FIXED):
+        // it cannot merge with one.
         let file = vma.backing.file_object().cloned();
-        let rmap = RmapEdit::begin(self, span.start, span.end, file.as_ref(), 3, phys).map_err(|_| MapError::OutOfMemory)?;
+        let rmap = if file.is_none() && !fixed {
+            None
+        } else {
+            RmapEdit::begin(self, span.start, span.end, file.as_ref(), 3, phys).map_err(|_| MapError::OutOfMemory)?
+        };
         let mut flush = SpaceFlush::new();
         if fixed {
             self.unmap_span(span, tables, phys, &mut flush);

@@ -14,7 +14,7 @@ const N: u32 = 16;
 
 #[derive(Clone, Debug)]
 enum Op {
-    Map { s: usize, at: u32, pages: u32, file: usize, pgoff: u32, shared: bool, write: bool },
+    Map { s: usize, at: u32, pages: u32, file: usize, pgoff: u32, shared: bool, write: bool, fixed: bool },
     Unmap { s: usize, at: u32, pages: u32 },
     Protect { s: usize, at: u32, pages: u32, write: bool },
     Lock { s: usize, at: u32, pages: u32 },
@@ -30,8 +30,8 @@ fn op() -> impl Strategy<Value = Op> {
     let s = 0..3usize;
     let range = (0..N).prop_flat_map(|at| (Just(at), 1..=N - at));
     prop_oneof![
-        4 => (s.clone(), range.clone(), 0..3usize, 0..4u32, any::<bool>(), any::<bool>())
-            .prop_map(|(s, (at, pages), file, pgoff, shared, write)| Op::Map { s, at, pages, file, pgoff, shared, write }),
+        4 => (s.clone(), range.clone(), 0..4usize, 0..4u32, any::<bool>(), any::<bool>(), any::<bool>())
+            .prop_map(|(s, (at, pages), file, pgoff, shared, write, fixed)| Op::Map { s, at, pages, file, pgoff, shared, write, fixed }),
         2 => (s.clone(), range.clone()).prop_map(|(s, (at, pages))| Op::Unmap { s, at, pages }),
         2 => (s.clone(), range.clone(), any::<bool>()).prop_map(|(s, (at, pages), write)| Op::Protect { s, at, pages, write }),
         1 => (s.clone(), range.clone()).prop_map(|(s, (at, pages))| Op::Lock { s, at, pages }),
@@ -61,7 +61,7 @@ proptest! {
         let addr = |page: u32| A + page * PAGE_SIZE;
         for op in ops {
             match op {
-                Op::Map { s, at, pages, file, pgoff, shared, write } => {
+                Op::Map { s, at, pages, file, pgoff, shared, write, fixed } => {
                     let Some(id) = ids[s] else { continue };
                     let mut flags = VmFlags::READ | VmFlags::MAYREAD | VmFlags::MAYWRITE;
                     if write {
@@ -70,8 +70,13 @@ proptest! {
                     if shared {
                         flags |= VmFlags::SHARED | VmFlags::MAYSHARE;
                     }
-                    let backing = Backing::file(files[file].clone(), u64::from(pgoff) * u64::from(PAGE_SIZE));
-                    let _ = w.map(id, MapRequest::anonymous(pages, flags).backed_by(backing).fixed(pg(addr(at))));
+                    // File 3 is anonymous memory; a mapping without MAP_FIXED only hints.
+                    let mut req = MapRequest::anonymous(pages, flags);
+                    if let Some(f) = files.get(file) {
+                        req = req.backed_by(Backing::file(f.clone(), u64::from(pgoff) * u64::from(PAGE_SIZE)));
+                    }
+                    req = if fixed { req.fixed(pg(addr(at))) } else { req.hint(pg(addr(at))) };
+                    let _ = w.map(id, req);
                 }
                 Op::Unmap { s, at, pages } => {
                     if let Some(id) = ids[s] {
