@@ -25,50 +25,52 @@ pub type Mappers = vmcore::rmap::MapperSet<Weak<AddressSpace>>;
 /// `KernelPhys` for edits of one address space: the same frames, plus the reverse map.
 pub struct SpacePhys<'a> {
     space: &'a AddressSpace,
+    /// The object of the last file reported (an edit reports one file several times in a row:
+    /// reserve, link, settle), so that the registry is searched once.
+    last: Option<(u64, Arc<MemObject>)>,
 }
 
 impl<'a> SpacePhys<'a> {
     /// The physical operations for edits of `space`.
     pub fn new(space: &'a AddressSpace) -> Self {
-        SpacePhys { space }
+        SpacePhys { space, last: None }
     }
-}
 
-/// The memory object behind `file`, if it has one.
-fn object_of(file: &Arc<dyn FileObject>) -> Option<Arc<MemObject>> {
-    match file.object_id() {
-        0 => None,
-        id => object::by_id(id),
+    /// The memory object behind `file`, if it has one.
+    fn object_of(&mut self, file: &Arc<dyn FileObject>) -> Option<&MemObject> {
+        let id = file.object_id();
+        if id == 0 {
+            return None;
+        }
+        if self.last.as_ref().map(|(i, _)| *i) != Some(id) {
+            self.last = Some((id, object::by_id(id)?));
+        }
+        self.last.as_ref().map(|(_, o)| &**o)
     }
 }
 
 impl RmapOps for SpacePhys<'_> {
     fn rmap_reserve(&mut self, file: &Arc<dyn FileObject>, more: usize) -> Result<(), NoMemory> {
-        match object_of(file) {
+        match self.object_of(file) {
             Some(obj) => crate::mm::inject::fallible(|| obj.rmap().lock().reserve(more)),
             None => Ok(()),
         }
     }
     fn rmap_link(&mut self, file: &Arc<dyn FileObject>, area: &Area) {
-        if let Some(obj) = object_of(file) {
-            let m = Mapper {
-                space: self.space.weak(),
-                space_id: self.space.id(),
-                start: area.start,
-                pages: area.pages,
-                pgoff: area.pgoff,
-                shared: area.shared,
-            };
+        let (space, space_id) = (self.space.weak(), self.space.id());
+        if let Some(obj) = self.object_of(file) {
+            let m = Mapper { space, space_id, start: area.start, pages: area.pages, pgoff: area.pgoff, shared: area.shared };
             obj.rmap().lock().link(m);
         }
     }
     fn rmap_unlink(&mut self, file: &Arc<dyn FileObject>, area: &Area) {
-        if let Some(obj) = object_of(file) {
-            obj.rmap().lock().unlink(self.space.id(), area.start, area.pgoff);
+        let space_id = self.space.id();
+        if let Some(obj) = self.object_of(file) {
+            obj.rmap().lock().unlink(space_id, area.start, area.pgoff);
         }
     }
     fn rmap_settle(&mut self, file: &Arc<dyn FileObject>) {
-        if let Some(obj) = object_of(file) {
+        if let Some(obj) = self.object_of(file) {
             obj.rmap().lock().settle();
         }
     }
