@@ -152,7 +152,9 @@ impl MemObject {
         };
         let mut reg = OBJECTS.lock();
         let mut none = Preload::new();
-        reg.insert(slot, Arc::downgrade(&obj), &mut none).ok().expect("invariant: the slot holds a placeholder");
+        let Ok(_) = reg.insert(slot, Arc::downgrade(&obj), &mut none) else {
+            unreachable!("invariant: the slot holds a placeholder");
+        };
         Ok(obj)
     }
 
@@ -212,7 +214,9 @@ impl MemObject {
             }
             if let Some(c) = map.pages.get(index).copied() {
                 if dirty && !c.dirty {
-                    map.pages.insert(index, Cached { dirty, ..c }, &mut pre).ok().expect("invariant: replacing needs no node");
+                    let Ok(_) = map.pages.insert(index, Cached { dirty, ..c }, &mut pre) else {
+                        unreachable!("invariant: replacing needs no node");
+                    };
                 }
                 frames::inc_ref(c.frame);
                 drop(map);
@@ -223,7 +227,9 @@ impl MemObject {
             if let (Some(frame), true) = (fresh, pre.len() >= need) {
                 // Filled under the lock: the source cannot be clipped meanwhile.
                 fill(frame, map.source, index);
-                map.pages.insert(index, Cached { frame, dirty }, &mut pre).ok().expect("invariant: nodes preloaded");
+                let Ok(_) = map.pages.insert(index, Cached { frame, dirty }, &mut pre) else {
+                    unreachable!("invariant: nodes preloaded");
+                };
                 map.count(index, 1);
                 framemeta::set(frame, self.slot, index);
                 frames::inc_ref(frame); // one for the cache, one for the caller
@@ -441,8 +447,7 @@ impl MemObject {
 
     /// `truncate`'s slow path without memory: drops the pages from `first` one by one.
     fn drop_pages_from(&self, mut map: spin::MutexGuard<'_, PageMap>, first: u32, new: u64) -> Result<(), Errno> {
-        loop {
-            let Some((i, _)) = map.pages.next_from(first) else { break };
+        while let Some((i, _)) = map.pages.next_from(first) {
             let c = map.pages.remove(i).expect("invariant: just found");
             map.count(i, -1);
             framemeta::clear(c.frame);
@@ -473,7 +478,9 @@ impl MemObject {
         if let Some(c) = map.pages.get(index).copied() {
             if c.frame == frame && !c.dirty {
                 let mut pre = Preload::new();
-                map.pages.insert(index, Cached { dirty: true, ..c }, &mut pre).ok().expect("invariant: replacing needs no node");
+                let Ok(_) = map.pages.insert(index, Cached { dirty: true, ..c }, &mut pre) else {
+                    unreachable!("invariant: replacing needs no node");
+                };
             }
         }
     }
@@ -492,7 +499,7 @@ fn count_below(pages: &Radix<Cached>, first: u32) -> usize {
 
 /// Zeroes the bytes of the last page past `size`, if that page is cached.
 fn zero_tail(pages: &Radix<Cached>, size: u64) {
-    if size % PAGE != 0 {
+    if !size.is_multiple_of(PAGE) {
         if let Some(c) = pages.get((size / PAGE) as u32) {
             TempMap::new(c.frame).bytes()[(size % PAGE) as usize..].fill(0);
         }

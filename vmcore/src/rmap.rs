@@ -100,7 +100,7 @@ impl<S> MapperSet<S> {
         }
         let mut smaller = Vec::new();
         if smaller.try_reserve_exact(want).is_ok() {
-            smaller.extend(self.mappers.drain(..));
+            smaller.append(&mut self.mappers);
             self.mappers = smaller;
         }
     }

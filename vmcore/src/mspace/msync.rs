@@ -46,7 +46,7 @@ fn find_vma(tree: &VmaTree, addr: u64) -> Option<&Vma> {
 /// then the areas from `start`. A hole makes the result `ENOMEM`: at once for plain `MS_SYNC`,
 /// after the walk otherwise (a later locked area under `MS_INVALIDATE` still says `EBUSY`).
 pub fn msync(tree: &VmaTree, start: u32, len: u32, flags: u32) -> Result<(), MsyncError> {
-    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || start % PAGE_SIZE != 0 {
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || !start.is_multiple_of(PAGE_SIZE) {
         return Err(MsyncError::Invalid);
     }
     if flags & MS_ASYNC != 0 && flags & MS_SYNC != 0 {
