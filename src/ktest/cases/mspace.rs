@@ -305,6 +305,34 @@ ktest!(fn truncating_a_mapped_object_unmaps_its_pages_from_every_space() {
     Ok(())
 });
 
+ktest!(fn written_file_data_and_its_shared_mapping_are_one_copy() {
+    let obj = MemObject::new(None).expect("object");
+    let file: Arc<dyn FileObject> = Arc::new(PatternFile(obj.clone()));
+    let space = new_space();
+    map_anon(&space, 0, 1, VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE);
+    let shared = VmFlags::READ | VmFlags::WRITE | VmFlags::SHARED | VmFlags::MAYSHARE | VmFlags::MAYREAD | VmFlags::MAYWRITE;
+    let session = testing::Session::new(&space);
+    write(BASE + 5, 0x5A);
+    let buf = crate::syscall::uptr::UserBuf::new(BASE, 8);
+    check_eq!(obj.write(PAGE_SIZE as u64, buf).expect("write"), 8, "write() at the second page");
+    space.map(MapRequest::anonymous(2, shared).backed_by(Backing::file(file.clone(), 0)).fixed(page(4))).expect("map");
+    check_eq!(read(BASE + 5 * PAGE_SIZE + 5), 0x5A, "write() not seen through the mapping");
+    check_eq!(read(BASE + 4 * PAGE_SIZE), 0, "a hole reads zero");
+    write(BASE + 5 * PAGE_SIZE + 6, 0x66);
+    let mut got = [0u8; 2];
+    check_eq!(obj.read_at(PAGE_SIZE as u64 + 5, &mut got), 2);
+    check_eq!(got, [0x5A, 0x66], "a store through the mapping not seen by read");
+    space.unmap(page(4), 2).expect("unmap");
+    check_eq!(obj.read_at(PAGE_SIZE as u64 + 6, &mut got[..1]), 1);
+    check_eq!(got[0], 0x66, "data written through a mapping did not outlive it");
+    check_eq!(obj.cached_pages(), 1, "the written page stays, the clean hole goes");
+    drop(session);
+    drop(space);
+    drop(file);
+    check_eq!(Arc::strong_count(&obj), 1);
+    Ok(())
+});
+
 ktest!(fn a_growsdown_stack_grows_to_its_limit_and_no_further() {
     let space = new_space();
     let top = 0x8000_0000u32;
