@@ -1,6 +1,6 @@
 //! Per-frame owner records (Linux's `page->mapping` and `page->index`): which memory object's
 //! page a frame caches. `owner == 0` is an anonymous or kernel frame; otherwise it is the
-//! object's slot in `object::OBJECTS` and `index` the page index there.
+//! object's slot in `objects::OBJECTS` and `index` the page index there.
 //!
 //! One record per frame of the frame database, 8 bytes each (256 KiB at 128 MiB, 6 MiB at
 //! 3 GiB), in a vmalloc area allocated at boot. The fields are written under the owning

@@ -13,6 +13,7 @@ pub mod inject;
 pub mod kspace;
 pub mod modules;
 pub mod object;
+pub mod objects;
 pub mod phys;
 pub mod rmap;
 pub mod selfcheck;

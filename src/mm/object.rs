@@ -18,10 +18,11 @@
 
 use super::frames;
 use super::framemeta;
+use super::objects;
 use super::rmap::{self, Mappers};
 use super::tempmap::TempMap;
 use crate::syscall::uptr::UserBuf;
-use alloc::sync::{Arc, Weak};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use vmcore::addr::{Frame, PAGE_SIZE};
@@ -68,61 +69,14 @@ impl PageMap {
 
 /// The pages of one file.
 pub struct MemObject {
-    /// Slot in [`OBJECTS`] (≥ 1), recorded in the frames' owner records; also the object's
+    /// Slot in `objects::OBJECTS` (≥ 1), recorded in the frames' owner records; also the object's
     /// identity for the reverse map (`FileObject::object_id`).
-    slot: u32,
+    pub(super) slot: u32,
     size: AtomicU64,
     map: spin::Mutex<PageMap>,
     /// The areas mapping the object (Linux's `i_mmap`). Taken inside an address space's lock,
     /// before `map` when both are needed.
     rmap: spin::Mutex<Mappers>,
-}
-
-/// Every live object by slot, for `dec_ref` (frame owner → object) and the self-check. A radix
-/// tree with the lowest free slot taken: its shape depends only on the set of live slots, so
-/// creating and deleting a file gives every byte of heap back (the exact leak checks).
-static OBJECTS: spin::Mutex<Radix<Weak<MemObject>>> = spin::Mutex::new(Radix::new());
-
-/// A slot for a new object, holding a placeholder (`ENOMEM` if the registry cannot grow).
-fn take_slot() -> Result<u32, Errno> {
-    let mut pre = Preload::new();
-    loop {
-        let mut reg = OBJECTS.lock();
-        let mut slot = 1u32;
-        while let Some((k, _)) = reg.next_from(slot) {
-            if k != slot {
-                break;
-            }
-            slot = slot.checked_add(1).ok_or(Errno::ENOMEM)?;
-        }
-        match reg.insert(slot, Weak::new(), &mut pre) {
-            Ok(_) => return Ok(slot),
-            Err((need, _)) => {
-                drop(reg);
-                crate::mm::inject::fallible(|| pre.fill(need.0)).map_err(|_| Errno::ENOMEM)?;
-            }
-        }
-    }
-}
-
-fn release_slot(slot: u32) {
-    OBJECTS.lock().remove(slot);
-}
-
-fn object(slot: u32) -> Option<Arc<MemObject>> {
-    OBJECTS.lock().get(slot)?.upgrade()
-}
-
-/// The live object with identity `id` ([`MemObject::id`]).
-pub fn by_id(id: u64) -> Option<Arc<MemObject>> {
-    object(u32::try_from(id).ok()?)
-}
-
-/// Every live object.
-pub fn live_objects() -> Vec<Arc<MemObject>> {
-    let mut out = Vec::new();
-    OBJECTS.lock().for_each(|_, w| out.extend(w.upgrade()));
-    out
 }
 
 /// Copies the part of `source` behind page `index` into `frame` and zeroes the rest.
@@ -139,7 +93,7 @@ impl MemObject {
     /// An object of `source`'s size holding `source`'s bytes (empty when `None`).
     pub fn new(source: Option<&'static [u8]>) -> Result<Arc<MemObject>, Errno> {
         let src = source.unwrap_or(&[]);
-        let slot = take_slot()?;
+        let slot = objects::take_slot()?;
         let obj = MemObject {
             slot,
             size: AtomicU64::new(src.len() as u64),
@@ -150,11 +104,7 @@ impl MemObject {
             Ok(o) => o,
             Err(_) => return Err(Errno::ENOMEM), // dropping `obj` released the slot
         };
-        let mut reg = OBJECTS.lock();
-        let mut none = Preload::new();
-        let Ok(_) = reg.insert(slot, Arc::downgrade(&obj), &mut none) else {
-            unreachable!("invariant: the slot holds a placeholder");
-        };
+        objects::publish(slot, &obj);
         Ok(obj)
     }
 
@@ -183,6 +133,13 @@ impl MemObject {
     /// Pages in the cache.
     pub fn cached_pages(&self) -> usize {
         self.map.lock().pages.len()
+    }
+
+    /// The frames in the cache (each holds one reference of the cache's own).
+    pub(super) fn cached_frame_list(&self) -> Vec<Frame> {
+        let mut out = Vec::new();
+        self.map.lock().pages.for_each(|_, c| out.push(c.frame));
+        out
     }
 
     /// The cached frame of page `index`, with a reference for the caller.
@@ -459,7 +416,7 @@ impl MemObject {
 
     /// Drops page `index` if it is `frame`, clean, and only the cache holds it. Returns
     /// whether the frame was freed.
-    fn drop_if_clean(&self, index: u32, frame: Frame) -> bool {
+    pub(super) fn drop_if_clean(&self, index: u32, frame: Frame) -> bool {
         let mut map = self.map.lock();
         match map.pages.get(index) {
             Some(c) if c.frame == frame && !c.dirty && frames::refcount(frame) == 1 => {}
@@ -473,7 +430,7 @@ impl MemObject {
     }
 
     /// Marks page `index` dirty if it is `frame`.
-    fn set_dirty(&self, index: u32, frame: Frame) {
+    pub(super) fn set_dirty(&self, index: u32, frame: Frame) {
         let mut map = self.map.lock();
         if let Some(c) = map.pages.get(index).copied() {
             if c.frame == frame && !c.dirty {
@@ -513,40 +470,6 @@ impl Drop for MemObject {
             framemeta::clear(c.frame);
             frames::dec_ref(c.frame);
         });
-        release_slot(self.slot);
+        objects::release_slot(self.slot);
     }
-}
-
-/// `KernelPhys::dec_ref`'s second half: `frame` has one reference left; if that is the cache's
-/// and the page is clean, drop it. Returns whether the frame was freed.
-pub fn release_if_cached(frame: Frame) -> bool {
-    let Some((slot, index)) = framemeta::owner(frame) else { return false };
-    match object(slot) {
-        Some(obj) => obj.drop_if_clean(index, frame),
-        None => false,
-    }
-}
-
-/// A shared mapping wrote `frame` (its entry was dirty when unmapped): the cache now holds the
-/// only copy.
-pub fn mark_dirty(frame: Frame) {
-    let Some((slot, index)) = framemeta::owner(frame) else { return };
-    if let Some(obj) = object(slot) {
-        obj.set_dirty(index, frame);
-    }
-}
-
-/// Frames in every object's cache (each holds one reference of the cache's own): the
-/// self-check and `/proc/meminfo`'s `PageCache`.
-pub fn cached_frames() -> Vec<Frame> {
-    let mut out = Vec::new();
-    for obj in live_objects() {
-        obj.map.lock().pages.for_each(|_, c| out.push(c.frame));
-    }
-    out
-}
-
-/// Pages in every object's cache.
-pub fn cached_count() -> usize {
-    live_objects().iter().map(|o| o.cached_pages()).sum()
 }

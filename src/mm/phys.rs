@@ -3,7 +3,7 @@
 //! (`object.rs`), which `dec_ref` recognises by their owner records (`framemeta.rs`).
 
 use super::tempmap::{copy_frame, zero_frame, TempMap};
-use super::{framemeta, frames, object};
+use super::{framemeta, frames, objects};
 use spin::Once;
 use vmcore::addr::{Frame, PAGE_SIZE};
 use vmcore::mspace::{PhysOps, RmapOps};
@@ -24,12 +24,12 @@ pub fn zero_page() -> Frame {
 
 /// Frames held by the page cache.
 pub fn cached_frames() -> usize {
-    object::cached_count()
+    objects::cached_count()
 }
 
 /// The frames the page cache holds a reference to (for the self-check).
 pub fn cached_frame_list() -> alloc::vec::Vec<Frame> {
-    object::cached_frames()
+    objects::cached_frames()
 }
 
 /// The kernel's `PhysOps`: stateless, every call goes to the global allocators. Its reverse
@@ -90,7 +90,7 @@ impl PhysOps for KernelPhys {
         if framemeta::owner(frame).is_none() || frames::refcount(frame) != 1 {
             return false;
         }
-        object::release_if_cached(frame)
+        objects::release_if_cached(frame)
     }
     fn refcount(&self, frame: Frame) -> u32 {
         frames::refcount(frame)
@@ -99,6 +99,6 @@ impl PhysOps for KernelPhys {
         zero_page()
     }
     fn page_dirtied(&mut self, frame: Frame) {
-        object::mark_dirty(frame)
+        objects::mark_dirty(frame)
     }
 }

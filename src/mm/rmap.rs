@@ -8,7 +8,8 @@
 //! space lock.
 
 use super::aspace::AddressSpace;
-use super::object::{self, MemObject};
+use super::object::MemObject;
+use super::objects;
 use super::phys::KernelPhys;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -43,7 +44,7 @@ impl<'a> SpacePhys<'a> {
             return None;
         }
         if self.last.as_ref().map(|(i, _)| *i) != Some(id) {
-            self.last = Some((id, object::by_id(id)?));
+            self.last = Some((id, objects::by_id(id)?));
         }
         self.last.as_ref().map(|(_, o)| &**o)
     }
@@ -147,7 +148,7 @@ pub fn unmap_from_all(spaces: &[Weak<AddressSpace>], id: u64, first: u64) {
 /// that object (a stale entry would keep a dead space's memory and fool truncation). Panics on
 /// the first inconsistency.
 pub fn verify_all() {
-    for obj in object::live_objects() {
+    for obj in objects::live_objects() {
         let mappers: Vec<(Weak<AddressSpace>, u64, vmcore::addr::Page, u32, u64)> =
             obj.rmap().lock().iter().map(|m| (m.space.clone(), m.space_id, m.start, m.pages, m.pgoff)).collect();
         for (space, id, start, pages, pgoff) in mappers {
