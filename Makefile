@@ -23,7 +23,7 @@ INITRD     := $(BUILD)/initrd.cpio
 
 export QEMU_FLAGS
 
-.PHONY: all setup kernel user ctests iso run debug test test-host test-kernel test-ring3 test-c test-busybox boot-elf fuzz symbolize clippy clean bench-mm
+.PHONY: all setup kernel user ctests iso run debug test test-host test-kernel test-ring3 test-c test-busybox test-tty boot-elf fuzz symbolize clippy clean bench-mm
 
 all: iso
 
@@ -67,6 +67,11 @@ ctests: $(BUILD)/ctests/.stamp
 # runs glibc programs (issue 10).
 test-c: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests/.stamp
 	tools/ctest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests $(BUILD)/test-c $(BUILD)/test-linux/linux-test.log
+
+# The terminal driven by keystrokes at the serial console (tools/ttytest.sh): our kernel, and
+# Linux with the same programs when its kernel is cached (make test-linux fetches it).
+test-tty: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/.stamp
+	tools/ttytest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user $(BUILD)/ttytest
 
 $(INITRD): $(BUILD)/user/.stamp tools/mkinitrd.sh
 	tools/mkinitrd.sh $@ $(addprefix $(BUILD)/user/,$(USER_PROGS))

@@ -28,6 +28,7 @@ mod syscall;
 mod system;
 mod trace;
 mod trap;
+mod tty;
 
 use core::arch::global_asm;
 
@@ -62,6 +63,7 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     proc::sched::init();
 
     arch::pic::init();
+    tty::init();
     match arch::rtc::read_unix_seconds() {
         Some(t) => arch::clock::set_realtime_seconds(t),
         None => log::warn!("RTC unreadable: CLOCK_REALTIME starts at the epoch"),

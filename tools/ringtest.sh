@@ -29,7 +29,7 @@ run_suite() { # NAME INIT-COMMAND
         p=$(grep -c '^test .* \.\.\. ok' "$log")
         f=$(grep -c '^test .* \.\.\. FAILED' "$log")
         passed=$((passed + p)); failed=$((failed + f))
-        if ! grep -q '^init exited with status' "$log" || [ "$status" -eq 124 ]; then
+        if ! grep -qE '^(\$ )*init exited with status' "$log" || [ "$status" -eq 124 ]; then
             echo "test $name-$conf ... FAILED (the suite did not finish: QEMU status $status)"
             failed=$((failed + 1))
         elif grep -q '^KERNEL PANIC' "$log"; then
@@ -55,8 +55,10 @@ memfree_values() {
 # The same commands run before both `free`s, so the shell's own memory is the same at both;
 # the warm-up also has a child that fails (`cat` of a missing file), since vmtest fails under
 # injection and the shell's report of a failed child touches pages of its own (code, rodata)
-# that a successful one does not.
-printf '\nhello warm-up\ncat /nonexistent\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours --strict-leaks\nkill 9 -1\nwait\nfree\nhello after-injection\nexit\n' > "$out/inject.in"
+# that a successful one does not, and runs `vmtest --list` once: the first exec of the large
+# vmtest image grows a kernel table for good (24 bytes of heap), which must not count as a leak.
+# A run where vmtest could not even start its cases fails (fewer than 50 cases ran).
+printf '\nhello warm-up\nvmtest --list\ncat /nonexistent\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours --strict-leaks\nkill 9 -1\nwait\nfree\nhello after-injection\nexit\n' > "$out/inject.in"
 for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_alloc=397 failslab=3 failslab=11}; do
     name="inject_${inj/=/_}"
     echo "--- $name: ring-3 suite under $inj"
@@ -67,10 +69,16 @@ for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_all
     why=""
     grep -q '^KERNEL PANIC' "$log" && why="kernel panic"
     [ -z "$why" ] && grep -q '^test .*leaked' "$log" && why="leak: $(grep -m1 '^test .*leaked' "$log")"
-    [ -z "$why" ] && { [ -n "$before" ] && [ "$before" = "$after" ] || why="MemFree $before -> $after kB"; }
+    # MemFree counts the heap's free bytes floored to kB, so a few bytes of heap bookkeeping
+    # (a collection that grew by one element for good) can move it by 1 kB; frames are exact.
+    [ -z "$why" ] && { [ -n "$before" ] && [ $((before - after)) -le 1 ] && [ $((after - before)) -le 1 ] || why="MemFree $before -> $after kB"; }
     [ -z "$why" ] && ! grep -q '^argv\[1\] = "after-injection"' "$log" && why="no fresh process afterwards"
-    [ -z "$why" ] && ! grep -q '^init exited with status 0' "$log" && why="the shell did not exit cleanly"
+    # The terminal echoed the typed-ahead commands at boot, so the kernel's line follows the
+    # shell's last prompt, as on Linux.
+    [ -z "$why" ] && ! grep -qE '^(\$ )*init exited with status 0' "$log" && why="the shell did not exit cleanly"
     cases=$(grep -c '^test .* \.\.\. ' "$log")
+    [ -z "$why" ] && [ "$cases" -lt 50 ] && why="only $cases cases ran under injection"
+
     broke=$(grep -c '^test .* \.\.\. FAILED' "$log")
     if [ -z "$why" ]; then
         echo "test $name ... ok ($cases cases ran, $broke failed under injection, MemFree back to $after kB)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh — the whole test run behind `make test`: the host tests of the hardware-free crate,
 # then the kernel suite under QEMU (tools/ktest.sh), then the ring-3 suite (tools/ringtest.sh), then
-# the glibc C programs our kernel runs in full (tools/ctest.sh). Ends with the line "N passed, N failed"
+# the glibc C programs our kernel runs in full (tools/ctest.sh), then the terminal driven by
+# keystrokes (tools/ttytest.sh). Ends with the line "N passed, N failed"
 # summed over both and exits non-zero on any failure.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,15 +39,24 @@ else
     failed=$((failed + 1))
 fi
 
-# The glibc C programs (user/c/) that need nothing our kernel lacks yet; c_signals (pipe, chdir)
+# The glibc C programs (user/c/) that need nothing our kernel lacks yet; c_signals (chdir, /tmp)
 # joins when the files issue lands (make test-c runs all).
 echo "=== glibc C tests (QEMU, gcc -m32 -static programs)"
-CTEST_PROGRAMS="c_basic c_threads c_time c_ids c_limits c_procfs c_jobs" CTEST_TIMEOUT=600 \
+CTEST_PROGRAMS="c_basic c_threads c_time c_ids c_limits c_procfs c_jobs c_tty c_pipes" CTEST_TIMEOUT=600 \
     "$here/ctest.sh" "$build/kernel.elf" "$build/kernel.sym" "$build/ctests" "$build/ctest"
 if read -r p f < "$build/ctest/counts"; then
     passed=$((passed + p)); failed=$((failed + f))
 else
     echo "glibc C tests produced no counts"
+    failed=$((failed + 1))
+fi
+
+echo "=== the terminal by keystrokes (QEMU; Linux too when its kernel is cached)"
+"$here/ttytest.sh" "$build/kernel.elf" "$build/kernel.sym" "$build/user" "$build/ttytest"
+if read -r p f < "$build/ttytest/counts"; then
+    passed=$((passed + p)); failed=$((failed + f))
+else
+    echo "terminal tests produced no counts"
     failed=$((failed + 1))
 fi
 

@@ -441,3 +441,6 @@ pub const FIOASYNC: u32 = 0x5452;
 /// `openat` and the other `*at` calls: the directory argument that means "the working
 /// directory".
 pub const AT_FDCWD: i32 = -100;
+
+/// `ioctl`: the bytes waiting to be read (an `int`), for pipes and terminals.
+pub const FIONREAD: u32 = 0x541B;

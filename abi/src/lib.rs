@@ -11,6 +11,7 @@
 //! * [`flags`]: `PROT_*`, `MAP_*`, `O_*`, `SEEK_*`, wait options, `MREMAP_*`, `MCL_*`,
 //!   `MADV_*`, `SIG_BLOCK`..., `CLOCK_*`, `reboot` magic numbers, `AT_*`, each family with its
 //!   name table ([`flag_table!`]).
+//! * [`termios`]: the terminal's `struct termios` bits, `c_cc` indices and tty ioctl numbers.
 //!
 //! Each table is a macro that hands its rows to a macro of the caller's choosing, so a crate
 //! that needs the values in another form (user code wants `i32` signals, or `Errno`
@@ -26,5 +27,6 @@ pub mod errno;
 pub mod flags;
 pub mod signal;
 pub mod syscall;
+pub mod termios;
 
 pub use errno::Errno;

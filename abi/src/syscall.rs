@@ -88,6 +88,7 @@ macro_rules! syscall_table {
             SYS_SETFSUID = 138, "setfsuid", [Int], Int;
             SYS_SETFSGID = 139, "setfsgid", [Int], Int;
             SYS_LLSEEK = 140, "_llseek", [Int, UInt, UInt, Ptr, Whence], Int;
+            SYS_NEWSELECT = 142, "_newselect", [Int, Ptr, Ptr, Ptr, Ptr], Int;
             SYS_MSYNC = 144, "msync", [Ptr, UInt, Hex], Int;
             SYS_READV = 145, "readv", [Int, Ptr, UInt], Int;
             SYS_WRITEV = 146, "writev", [Int, Ptr, UInt], Int;
@@ -101,6 +102,7 @@ macro_rules! syscall_table {
             SYS_MREMAP = 163, "mremap", [Ptr, UInt, UInt, MremapFlags, Ptr], Hex;
             SYS_SETRESUID = 164, "setresuid", [Int, Int, Int], Int;
             SYS_GETRESUID = 165, "getresuid", [Ptr, Ptr, Ptr], Int;
+            SYS_POLL = 168, "poll", [Ptr, UInt, Int], Int;
             SYS_SETRESGID = 170, "setresgid", [Int, Int, Int], Int;
             SYS_GETRESGID = 171, "getresgid", [Ptr, Ptr, Ptr], Int;
             SYS_PRCTL = 172, "prctl", [Int, Hex, Hex, Hex, Hex], Int;
@@ -115,6 +117,7 @@ macro_rules! syscall_table {
             SYS_PWRITE64 = 181, "pwrite64", [Int, Ptr, UInt, UInt, UInt], Int;
             SYS_GETCWD = 183, "getcwd", [Ptr, UInt], Int;
             SYS_SIGALTSTACK = 186, "sigaltstack", [Ptr, Ptr], Int;
+            SYS_SENDFILE = 187, "sendfile", [Int, Int, Ptr, UInt], Int;
             SYS_VFORK = 190, "vfork", [], Int;
             SYS_UGETRLIMIT = 191, "ugetrlimit", [Int, Ptr], Int;
             SYS_MMAP2 = 192, "mmap2", [Ptr, UInt, Prot, MapFlags, Int, PageOffset], Hex;
@@ -143,6 +146,7 @@ macro_rules! syscall_table {
             SYS_FCNTL64 = 221, "fcntl64", [Int, Int, Hex], Int;
             SYS_GETTID = 224, "gettid", [], Int;
             SYS_TKILL = 238, "tkill", [Int, Signal], Int;
+            SYS_SENDFILE64 = 239, "sendfile64", [Int, Int, Ptr, UInt], Int;
             SYS_FUTEX = 240, "futex", [Ptr, Hex, UInt, Ptr, Ptr, Hex], Int;
             SYS_SET_THREAD_AREA = 243, "set_thread_area", [Ptr], Int;
             SYS_GET_THREAD_AREA = 244, "get_thread_area", [Ptr], Int;
@@ -154,9 +158,12 @@ macro_rules! syscall_table {
             SYS_CLOCK_NANOSLEEP = 267, "clock_nanosleep", [Clock, Hex, Ptr, Ptr], Int;
             SYS_TGKILL = 270, "tgkill", [Int, Int, Signal], Int;
             SYS_OPENAT = 295, "openat", [Int, Path, OpenFlags, Mode], Int;
+            SYS_PSELECT6 = 308, "pselect6", [Int, Ptr, Ptr, Ptr, Ptr, Ptr], Int;
+            SYS_PPOLL = 309, "ppoll", [Ptr, UInt, Ptr, Ptr, UInt], Int;
             SYS_SET_ROBUST_LIST = 311, "set_robust_list", [Ptr, UInt], Int;
             SYS_GET_ROBUST_LIST = 312, "get_robust_list", [Int, Ptr, Ptr], Int;
             SYS_DUP3 = 330, "dup3", [Int, Int, Hex], Int;
+            SYS_PIPE2 = 331, "pipe2", [Ptr, Hex], Int;
             SYS_PRLIMIT64 = 340, "prlimit64", [Int, Int, Ptr, Ptr], Int;
             SYS_GETRANDOM = 355, "getrandom", [Ptr, UInt, Hex], Int;
             SYS_RSEQ = 386, "rseq", [Ptr, UInt, Hex, Hex], Int;
@@ -164,6 +171,8 @@ macro_rules! syscall_table {
             SYS_CLOCK_SETTIME64 = 404, "clock_settime64", [Clock, Ptr], Int;
             SYS_CLOCK_GETRES_TIME64 = 406, "clock_getres_time64", [Clock, Ptr], Int;
             SYS_CLOCK_NANOSLEEP_TIME64 = 407, "clock_nanosleep_time64", [Clock, Hex, Ptr, Ptr], Int;
+            SYS_PSELECT6_TIME64 = 413, "pselect6_time64", [Int, Ptr, Ptr, Ptr, Ptr, Ptr], Int;
+            SYS_PPOLL_TIME64 = 414, "ppoll_time64", [Ptr, UInt, Ptr, Ptr, UInt], Int;
             SYS_RT_SIGTIMEDWAIT_TIME64 = 421, "rt_sigtimedwait_time64", [Ptr, Ptr, Ptr, UInt], Int;
             SYS_FUTEX_TIME64 = 422, "futex_time64", [Ptr, Hex, UInt, Ptr, Ptr, Hex], Int;
             SYS_CLONE3 = 435, "clone3", [Ptr, UInt], Int;

@@ -7,7 +7,7 @@
 
 use super::gdt::{DF_TSS, KERNEL_CS, KERNEL_DS, TSS};
 use super::{backtrace, cpu};
-use crate::console::serial;
+use super::serial;
 use core::fmt::Write;
 
 const STACK_SIZE: usize = 16 * 1024;

@@ -4,7 +4,7 @@
 
 use super::trap::TrapFrame;
 use super::{backtrace, cpu};
-use crate::console::serial;
+use super::serial;
 use core::fmt::{self, Write};
 use vmcore::addr::VirtAddr;
 use vmcore::fault::{Access, Fault, Mode};

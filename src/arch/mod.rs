@@ -19,4 +19,5 @@ pub mod usercopy;
 pub mod useratomic;
 pub mod protect;
 pub mod rtc;
+pub mod serial;
 pub mod segment;

@@ -58,6 +58,16 @@ pub fn is_spurious(irq: u8) -> bool {
     }
 }
 
+/// Lets `irq` through (it is masked since [`init`]).
+pub fn unmask(irq: u8) {
+    let (port, bit) = if irq < 8 { (MASTER_DATA, irq) } else { (SLAVE_DATA, irq - 8) };
+    // SAFETY: read-modify-write of the PIC's mask register.
+    unsafe {
+        let mask = inb(port);
+        outb(port, mask & !(1 << bit));
+    }
+}
+
 /// Acknowledges an IRQ.
 pub fn end_of_interrupt(irq: u8) {
     // SAFETY: writing EOI to the PICs' command ports.

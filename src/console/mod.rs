@@ -1,8 +1,8 @@
-//! The serial console: output for logs, reports and tests; input for the shell.
+//! The serial console: output for logs, reports and tests (input belongs to the terminal,
+//! `crate::tty`).
 
-pub mod input;
 pub mod logger;
-pub mod serial;
+pub use crate::arch::serial;
 
 /// Prints to the serial console.
 #[macro_export]

@@ -10,13 +10,12 @@
 use super::poll::PollTable;
 use super::stat::Stat;
 use crate::syscall::uptr::UserBuf;
-use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{
     O_ACCMODE, O_APPEND, O_ASYNC, O_DIRECT, O_LARGEFILE, O_NOATIME, O_NONBLOCK, O_RDONLY, O_RDWR,
-    O_WRONLY, POLLIN, POLLOUT, SEEK_CUR, SEEK_END, SEEK_SET,
+    O_WRONLY, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, SEEK_CUR, SEEK_END, SEEK_SET,
 };
 use vmcore::vma::FileObject;
 
@@ -47,13 +46,31 @@ pub trait FileOps: Send + Sync {
         Err(Errno::ENOTDIR)
     }
     /// The `POLL*` events ready now; registers on the file's wait queues when `table` is given.
-    #[expect(dead_code, reason = "poll and select arrive with the pipes slice of issue 11")]
+    /// Kinds that never wait are always ready (Linux's `DEFAULT_POLLMASK`).
     fn poll(&self, _f: &File, _table: Option<&mut PollTable>) -> u32 {
-        POLLIN | POLLOUT
+        POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM
     }
     /// `ioctl`.
     fn ioctl(&self, _f: &File, _cmd: u32, _arg: u32) -> Result<u32, Errno> {
         Err(Errno::ENOTTY)
+    }
+    /// `fcntl` commands of the kind (`F_GETPIPE_SZ`); `EINVAL` for the others, as Linux.
+    fn fcntl(&self, _f: &File, _cmd: u32, _arg: u32) -> Result<u32, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// `sendfile`'s source side (Linux's `splice_read`): reads at `*pos` into kernel memory,
+    /// advancing it; `EINVAL` for kinds that cannot be a source.
+    fn splice_read(&self, _f: &File, _out: &mut [u8], _pos: &mut u64) -> Result<u32, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// `sendfile`'s destination side (Linux's `splice_write`): `write` from kernel memory.
+    fn splice_write(&self, _f: &File, _data: &[u8], _pos: &mut u64) -> Result<u32, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// Whether `mmap` of the file is anonymous memory (`/dev/zero`: private or shared
+    /// anonymous, as Linux).
+    fn maps_anonymous(&self) -> bool {
+        false
     }
     /// What `mmap` maps (`ENODEV` for kinds that cannot be mapped).
     fn mmap_object(&self, _f: &File) -> Result<Arc<dyn FileObject>, Errno> {
@@ -68,36 +85,36 @@ pub trait FileOps: Send + Sync {
 /// Status flags `F_SETFL` may change (Linux's `SETFL_MASK`).
 pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
 
-/// An open file description.
-pub struct File {
-    ops: Box<dyn FileOps>,
+/// An open file description: the description's state, then its kind's `FileOps` object,
+/// in one allocation (`Arc<File<Concrete>>` coerced to `Arc<File>`).
+pub struct File<T: ?Sized + FileOps = dyn FileOps> {
     readable: bool,
     writable: bool,
     /// Status flags: `O_APPEND`, `O_NONBLOCK`, ... (`F_GETFL`/`F_SETFL`).
     flags: AtomicU32,
     pos: spin::Mutex<u64>,
+    ops: T,
 }
 
 impl File {
     /// A description of `ops` opened with `open`'s `flags` (access mode and status flags);
     /// `EINVAL` for access mode 3. Allocated fallibly.
-    pub fn new(ops: impl FileOps + 'static, flags: u32) -> Result<Arc<File>, Errno> {
+    pub fn new<T: FileOps + 'static>(ops: T, flags: u32) -> Result<Arc<File>, Errno> {
         let (readable, writable) = access(flags)?;
-        let ops: Box<dyn FileOps> =
-            crate::mm::inject::fallible(|| Box::try_new(ops)).map_err(|_| Errno::ENOMEM)?;
         let file = File {
-            ops,
             readable,
             writable,
             flags: AtomicU32::new(flags & (SETFL_MASK | O_LARGEFILE | O_ACCMODE)),
             pos: spin::Mutex::new(0),
+            ops,
         };
-        crate::mm::inject::fallible(|| Arc::try_new(file)).map_err(|_| Errno::ENOMEM)
+        let file: Arc<File<T>> = crate::mm::inject::fallible(|| Arc::try_new(file)).map_err(|_| Errno::ENOMEM)?;
+        Ok(file)
     }
 
     /// Its operations (and kind-specific state).
     pub fn ops(&self) -> &dyn FileOps {
-        &*self.ops
+        &self.ops
     }
     /// Opened for reading.
     pub fn readable(&self) -> bool {
@@ -185,6 +202,17 @@ impl File {
         let new = base.checked_add(offset).filter(|&n| n >= 0).ok_or(Errno::EINVAL)?;
         *pos = new as u64;
         Ok(new as u64)
+    }
+
+    /// The offset (`sendfile` without an offset pointer reads it, transfers, then stores it
+    /// back, as Linux does with `f_pos`; nothing is locked across the transfer).
+    pub fn pos(&self) -> u64 {
+        *self.pos.lock()
+    }
+
+    /// Sets the offset (see [`File::pos`]).
+    pub fn set_pos(&self, pos: u64) {
+        *self.pos.lock() = pos;
     }
 
     /// `getdents64` at the directory cursor.

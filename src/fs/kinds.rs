@@ -1,10 +1,10 @@
 //! The kinds of open file the read-only initrd world has: its regular files, its directories
-//! (a listing taken at open), `/proc` snapshots, and the console. The tmpfs root replaces the
-//! first two; the terminal replaces the console.
+//! (a listing taken at open) and `/proc` snapshots. The tmpfs root replaces the first two (the
+//! terminal's kind is `crate::tty::TtyFile`).
 
 use super::file::{File, FileOps};
 use super::initrd::InitrdFile;
-use super::stat::{Stat, S_IFCHR, S_IFDIR, S_IFREG};
+use super::stat::{Stat, S_IFDIR, S_IFREG};
 use crate::syscall::uptr::UserBuf;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -51,6 +51,11 @@ impl FileOps for InitrdRegular {
     }
     fn mmap_object(&self, _f: &File) -> Result<Arc<dyn FileObject>, Errno> {
         Ok(self.0.clone())
+    }
+    fn splice_read(&self, _f: &File, out: &mut [u8], pos: &mut u64) -> Result<u32, Errno> {
+        let n = self.0.read_at(*pos, out);
+        *pos += n as u64;
+        Ok(n as u32)
     }
 }
 
@@ -123,30 +128,5 @@ impl FileOps for DirList {
         buf.write_at(0, &out)?;
         *pos = next as u64;
         Ok(out.len() as u32)
-    }
-}
-
-/// The serial console: reads keyboard bytes, writes to the screen.
-pub struct Console;
-
-impl FileOps for Console {
-    fn read(&self, _f: &File, buf: UserBuf, _pos: &mut u64) -> Result<u32, Errno> {
-        crate::console::input::read(buf)
-    }
-    fn write(&self, _f: &File, buf: UserBuf, _pos: &mut u64) -> Result<u32, Errno> {
-        let mut chunk = [0u8; 256];
-        let mut done = 0u32;
-        while done < buf.len() {
-            let n = (buf.len() - done).min(chunk.len() as u32) as usize;
-            if let Err(e) = buf.read_at(done, &mut chunk[..n]) {
-                return if done > 0 { Ok(done) } else { Err(e) };
-            }
-            crate::console::serial::write_bytes(&chunk[..n]);
-            done += n as u32;
-        }
-        Ok(done)
-    }
-    fn stat(&self, _f: &File) -> Result<Stat, Errno> {
-        Ok(Stat { dev: (0, 6), ino: 1, mode: S_IFCHR | 0o620, nlink: 1, rdev: (5, 1), blksize: 1024, ..Stat::default() })
     }
 }

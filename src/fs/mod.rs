@@ -1,10 +1,14 @@
 //! Files: open file descriptions and their kinds, the initrd (a cpio archive loaded by GRUB)
 //! as a read-only file system, the console, and `/proc` pseudo-files in Linux's formats.
 
+pub mod dev;
 pub mod file;
 pub mod initrd;
 pub mod kinds;
+pub mod pipe;
+mod pipe_ring;
 pub mod poll;
+pub mod proc_pid;
 pub mod proc_sys;
 pub mod procfs;
 pub mod stat;
@@ -25,6 +29,18 @@ pub enum Node {
     Dir(Vec<String>),
     /// A `/proc` file, generated now.
     Generated(Vec<u8>),
+    /// A character device node (major, minor).
+    CharDev((u32, u32)),
+}
+
+/// The device nodes that exist before there is a devtmpfs: the terminal's.
+fn device(path: &str) -> Option<(u32, u32)> {
+    match path {
+        "/dev/console" => Some(crate::tty::CONSOLE),
+        "/dev/ttyS0" => Some(crate::tty::TTYS0),
+        "/dev/tty" => Some(crate::tty::TTY_DEV),
+        _ => None,
+    }
 }
 
 /// Resolves an absolute path.
@@ -35,12 +51,22 @@ pub fn lookup(path: &str) -> Result<Node, Errno> {
     if path == "/proc" || path.starts_with("/proc/") {
         return procfs::lookup(path);
     }
+    if let Some(dev) = device(path) {
+        return Ok(Node::CharDev(dev));
+    }
     initrd::lookup(path)
 }
 
 /// Opens the absolute `path` with `open`'s `flags`: everything is read-only (`EROFS` for a
 /// write or create), a directory only for reading (`EISDIR`).
 pub fn open(path: &str, flags: u32) -> Result<Arc<File>, Errno> {
+    // The device nodes, until the VFS gives /dev real ones.
+    if let Some(rdev) = path.strip_prefix("/dev/").and_then(dev::node) {
+        if flags & O_DIRECTORY != 0 {
+            return Err(Errno::ENOTDIR);
+        }
+        return dev::open_chrdev(rdev, flags);
+    }
     let node = lookup(path)?;
     let writes = flags & O_ACCMODE != O_RDONLY;
     match node {
@@ -54,6 +80,7 @@ pub fn open(path: &str, flags: u32) -> Result<Arc<File>, Errno> {
             File::new(kinds::DirList { path: owned, names }, flags)
         }
         _ if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
+        Node::CharDev(rdev) => crate::tty::open(rdev, flags),
         _ if writes || flags & (O_CREAT | O_TRUNC) != 0 => Err(Errno::EROFS),
         Node::File(f) => File::new(kinds::InitrdRegular(f), flags),
         Node::Generated(bytes) => File::new(kinds::Snapshot(bytes), flags),
@@ -62,5 +89,5 @@ pub fn open(path: &str, flags: u32) -> Result<Arc<File>, Errno> {
 
 /// The console as an open file (descriptors 0, 1 and 2 of init).
 pub fn console() -> Result<Arc<File>, Errno> {
-    File::new(kinds::Console, vmcore::syscall_abi::flags::O_RDWR)
+    File::new(crate::tty::TtyFile::console(), vmcore::syscall_abi::flags::O_RDWR)
 }

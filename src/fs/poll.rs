@@ -3,7 +3,6 @@
 //! A file's `FileOps::poll` is first called with a table: it registers the queues whose
 //! wake-ups may change its readiness, and the caller sleeps on all of them at once. Later
 //! passes call it without a table. The table leaves every queue when dropped.
-#![expect(dead_code, reason = "poll and select arrive with the pipes slice of issue 11")]
 
 use crate::proc::task::Pid;
 use crate::proc::wait::WaitQueue;

@@ -82,9 +82,23 @@ pub fn lookup(path: &str) -> Result<Node, Errno> {
         ["ps"] => Ok(Node::Generated(ps().into_bytes())),
         [p] => {
             let pid = pid_of(p)?;
-            sched::with(|s| s.tasks.contains_key(&pid)).then(|| Node::Dir(alloc::vec!["maps".to_string()])).ok_or(Errno::ENOENT)
+            let names = ["cmdline", "comm", "environ", "maps", "stat", "statm", "status"];
+            sched::with(|s| s.tasks.contains_key(&pid)).then(|| Node::Dir(names.iter().map(|n| n.to_string()).collect())).ok_or(Errno::ENOENT)
         }
         [p, "maps"] => Ok(Node::Generated(maps(pid_of(p)?)?.into_bytes())),
+        [p, file] => {
+            let task = sched::with(|s| s.tasks.get(&pid_of(p)?).cloned().ok_or(Errno::ENOENT))?;
+            let bytes = match *file {
+                "stat" => super::proc_pid::stat(&task).into_bytes(),
+                "statm" => super::proc_pid::statm(&task).into_bytes(),
+                "status" => super::proc_pid::status(&task).into_bytes(),
+                "comm" => super::proc_pid::comm(&task).into_bytes(),
+                "cmdline" => super::proc_pid::cmdline(&task)?,
+                "environ" => super::proc_pid::environ(&task)?,
+                _ => return Err(Errno::ENOENT),
+            };
+            Ok(Node::Generated(bytes))
+        }
         _ => Err(Errno::ENOENT),
     }
 }

@@ -22,7 +22,6 @@ pub const S_IFDIR: u32 = 0o040000;
 /// A character device.
 pub const S_IFCHR: u32 = 0o020000;
 /// A FIFO (and a pipe, as `fstat` reports it).
-#[expect(dead_code, reason = "tmpfs and pipes (issue 11) report this type")]
 pub const S_IFIFO: u32 = 0o010000;
 
 /// A timestamp: seconds and nanoseconds since the epoch.

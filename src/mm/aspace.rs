@@ -26,6 +26,23 @@ use vmcore::vma::{VmFlags, Vma};
 /// Pages up to which a flush is done page by page; beyond, CR3 is reloaded.
 const FLUSH_PAGES_MAX: u32 = 32;
 
+/// The addresses Linux's `mm_struct` keeps of an exec'd image (`start_code` ... `env_end`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExecLayout {
+    /// First and end (exclusive) address of the program's text.
+    pub code: (u32, u32),
+    /// First and end address of its initialised data.
+    pub data: (u32, u32),
+    /// Where brk started.
+    pub brk_start: u32,
+    /// The initial stack pointer's page end: `start_stack` (argc's address).
+    pub stack_start: u32,
+    /// The argument strings `[start, end)`.
+    pub args: (u32, u32),
+    /// The environment strings `[start, end)`.
+    pub env: (u32, u32),
+}
+
 /// One address space.
 pub struct AddressSpace {
     pd: Frame,
@@ -35,6 +52,9 @@ pub struct AddressSpace {
     /// `prctl(PR_SET_DUMPABLE)`: Linux keeps it with the memory (`mm->flags`), so exec's new
     /// space starts dumpable again.
     dumpable: core::sync::atomic::AtomicBool,
+    /// Where exec put the program, its arguments and environment (`/proc/PID/stat`,
+    /// `cmdline`, `environ`).
+    layout: spin::Mutex<ExecLayout>,
     // futex slice:
     /// Identity for futex keys: from a counter, never reused (directory frames are).
     id: SpaceId,
@@ -92,6 +112,7 @@ impl AddressSpace {
             space: spin::RwLock::new(MSpace::new(pd)),
             lock_future: core::sync::atomic::AtomicBool::new(false),
             dumpable: core::sync::atomic::AtomicBool::new(true),
+            layout: spin::Mutex::new(ExecLayout::default()),
             id: NEXT_SPACE_ID.fetch_add(1, Ordering::Relaxed),
             me: me.clone(),
         }))
@@ -110,6 +131,16 @@ impl AddressSpace {
     /// Whether mlockall(MCL_FUTURE) is in force.
     pub fn lock_future(&self) -> bool {
         self.lock_future.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Where exec put the program and its strings.
+    pub fn exec_layout(&self) -> ExecLayout {
+        *self.layout.lock()
+    }
+
+    /// Records where exec put the program and its strings.
+    pub fn set_exec_layout(&self, layout: ExecLayout) {
+        *self.layout.lock() = layout;
     }
 
     /// Whether a core dump may be written (`PR_GET_DUMPABLE`).
@@ -303,6 +334,7 @@ impl AddressSpace {
         assert!(self.is_active(), "fork clones the active address space");
         let child = AddressSpace::new()?;
         child.set_dumpable(self.dumpable());
+        child.set_exec_layout(self.exec_layout());
         let mut parent = self.space.write();
         let mut child_space = child.space.write();
         // SAFETY: the parent is active and write-locked.
@@ -381,6 +413,35 @@ impl AddressSpace {
             ((), None)
         });
         Ok(())
+    }
+
+    /// Reads `out.len()` bytes at user address `addr` of this space (active or not), faulting
+    /// pages in as a read would (Linux's `access_remote_vm`); stops at the first page that
+    /// cannot be read and returns how many bytes were copied.
+    pub fn peek(&self, addr: VirtAddr, out: &mut [u8]) -> usize {
+        let mut done = 0usize;
+        while done < out.len() {
+            let at = addr.as_u32().wrapping_add(done as u32);
+            if at < addr.as_u32() {
+                break;
+            }
+            let off = (at % vmcore::addr::PAGE_SIZE) as usize;
+            let n = (vmcore::addr::PAGE_SIZE as usize - off).min(out.len() - done);
+            if self.populate(Page::containing(VirtAddr::new(at)), 1, false).is_err() {
+                break;
+            }
+            let copied = self.edit(|_, t, _| {
+                let Some((phys, _)) = vmcore::paging::translate(&*t, VirtAddr::new(at)) else { return (false, None) };
+                let mut map = super::tempmap::TempMap::new(Frame::containing(phys));
+                out[done..done + n].copy_from_slice(&map.bytes()[off..off + n]);
+                (true, None)
+            });
+            if !copied {
+                break;
+            }
+            done += n;
+        }
+        done
     }
 
     /// Writes the `/proc/PID/maps` text.

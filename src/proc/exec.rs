@@ -60,7 +60,29 @@ pub fn load(aspace: &Arc<AddressSpace>, path: &str, args: &[&[u8]], env: &[&[u8]
     aux.platform = Some(b"i686");
     let image = build_stack(VirtAddr::new(USER_END), args, env, &aux).map_err(Errno::from)?;
     aspace.poke(image.sp, &image.bytes)?;
+    aspace.set_exec_layout(layout(&plan, &image));
     Ok(Image { entry: plan.entry.as_u32(), sp: image.sp.as_u32() })
+}
+
+/// Linux's `mm_struct` addresses of the image: text and data from the executable and the
+/// writable segments, brk, the start stack, the argument and environment strings.
+fn layout(plan: &vmcore::exec::ExecPlan, image: &vmcore::exec::StackImage) -> crate::mm::aspace::ExecLayout {
+    let span = |want_exec: bool| {
+        plan.segments
+            .iter()
+            .filter(|s| s.flags.contains(VmFlags::EXEC) == want_exec && (want_exec || s.flags.contains(VmFlags::WRITE)))
+            .map(|s| (s.start.start().as_u32(), s.start.start().as_u32() + s.pages * PAGE_SIZE))
+            .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
+            .unwrap_or((0, 0))
+    };
+    crate::mm::aspace::ExecLayout {
+        code: span(true),
+        data: span(false),
+        brk_start: plan.brk_start.as_u32(),
+        stack_start: image.sp.as_u32(),
+        args: (image.arg_strings.0.as_u32(), image.arg_strings.1.as_u32()),
+        env: (image.env_strings.0.as_u32(), image.env_strings.1.as_u32()),
+    }
 }
 
 /// Most bytes of argument and environment strings together (NULs included) that execve reads:

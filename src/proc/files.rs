@@ -19,6 +19,11 @@ pub struct FdTable {
     slots: Vec<Option<Slot>>,
 }
 
+/// Descriptor slots every table has room for from the start (Linux's `NR_OPEN_DEFAULT`, the
+/// array embedded in `files_struct`: 32 on i386), so opening the first files after a fork
+/// needs no allocation for the table.
+const NR_OPEN_DEFAULT: usize = 32;
+
 fn no_mem<T>(r: Result<T, alloc::collections::TryReserveError>) -> Result<T, Errno> {
     r.map_err(|_| Errno::ENOMEM)
 }
@@ -32,7 +37,7 @@ impl FdTable {
     /// A table with `console` on 0, 1 and 2.
     pub fn with_console(console: Arc<File>) -> Result<Self, Errno> {
         let mut t = Self::new();
-        no_mem(crate::mm::inject::fallible(|| t.slots.try_reserve_exact(3)))?;
+        no_mem(crate::mm::inject::fallible(|| t.slots.try_reserve_exact(NR_OPEN_DEFAULT)))?;
         for _ in 0..3 {
             t.slots.push(Some(Slot { file: console.clone(), cloexec: false }));
         }
@@ -42,7 +47,7 @@ impl FdTable {
     /// A copy of the table (the open files shared), its memory allocated fallibly.
     pub fn try_clone(&self) -> Result<FdTable, Errno> {
         let mut slots = Vec::new();
-        no_mem(crate::mm::inject::fallible(|| slots.try_reserve_exact(self.slots.len())))?;
+        no_mem(crate::mm::inject::fallible(|| slots.try_reserve_exact(self.slots.len().max(NR_OPEN_DEFAULT))))?;
         slots.extend(self.slots.iter().cloned());
         Ok(FdTable { slots })
     }
@@ -127,6 +132,11 @@ impl FdTable {
             }
         }
         self.trim();
+    }
+
+    /// Slots in the table (the highest open descriptor + 1): `/proc/PID/status`'s `FDSize`.
+    pub fn slots(&self) -> usize {
+        self.slots.len()
     }
 
     /// Gives back the tail of empty slots.

@@ -337,6 +337,9 @@ pub fn block(state: State) {
 /// The idle loop: run whatever is runnable, halt otherwise.
 pub fn idle_loop() -> ! {
     loop {
+        // Deferred work that must not run in an interrupt (the terminal's input): every task
+        // is blocked, so no lock is held.
+        crate::tty::run_deferred();
         schedule();
         // Interrupts on and halt atomically (sti's one-instruction shadow covers hlt).
         // SAFETY: enabling interrupts and halting until the next one.

@@ -330,6 +330,10 @@ pub struct ThreadSignals {
     pub restart_rem: u32,
     /// Whether `rem` is a 64-bit timespec (`clock_nanosleep_time64`).
     pub restart_time64: bool,
+    /// An interrupted `poll` for `restart_syscall` to resume (Linux's `restart_block.poll`):
+    /// `ufds`, `nfds` and the monotonic deadline (`u64::MAX`: none). Setting one kind of
+    /// restart clears the other.
+    pub restart_poll: Option<(u32, u32, u64)>,
     /// Blocked signals `rt_sigtimedwait` waits for: their arrival wakes the task.
     pub waiting_for: SigSet,
     /// Whether this task counts in the "a signal is deliverable" counter.

@@ -123,6 +123,8 @@ pub struct TaskUsage {
     /// Peak resident pages of images this task ran before its last exec, and of its space at
     /// exit.
     peak_pages: AtomicU32,
+    /// Monotonic time the task was created (`/proc/PID/stat`'s `starttime`).
+    start_ns: AtomicU64,
 }
 
 /// A process's share (in its thread group): what its exited threads used, its reaped
@@ -161,9 +163,14 @@ impl GroupUsage {
 }
 
 impl TaskUsage {
-    /// Nothing used yet (a new task: fork does not inherit usage or timers).
+    /// Nothing used yet (a new task: fork does not inherit usage or timers), created now.
     pub fn new() -> Self {
-        Self::default()
+        Self { start_ns: AtomicU64::new(clock::monotonic_ns()), ..Self::default() }
+    }
+
+    /// Monotonic nanoseconds at which the task was created.
+    pub fn start_ns(&self) -> u64 {
+        self.start_ns.load(Ordering::Relaxed)
     }
 
     /// Precise run time so far, nanoseconds (`running`: this is the running task, whose

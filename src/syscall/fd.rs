@@ -55,7 +55,8 @@ fn replace(oldfd: u32, newfd: u32, cloexec: bool) -> SysResult {
 }
 
 /// fcntl / fcntl64: `F_DUPFD`, `F_DUPFD_CLOEXEC`, `F_GETFD`, `F_SETFD`, `F_GETFL`, `F_SETFL`.
-/// Record locks and the rest are `EINVAL`, as Linux answers a command it does not know.
+/// The file's own commands (`F_GETPIPE_SZ`) next; record locks and the rest are `EINVAL`, as
+/// Linux answers a command it does not know.
 pub fn fcntl(fd: u32, cmd: u32, arg: u32) -> SysResult {
     let files = proc::current().files()?;
     match cmd {
@@ -77,8 +78,8 @@ pub fn fcntl(fd: u32, cmd: u32, arg: u32) -> SysResult {
             Ok(0)
         }
         _ => {
-            files.get(fd)?;
-            Err(Errno::EINVAL)
+            let f = files.get(fd)?;
+            f.ops().fcntl(&f, cmd, arg)
         }
     }
 }

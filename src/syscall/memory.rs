@@ -110,7 +110,8 @@ pub fn mmap(addr: u32, len: u32, prot: u32, flags: u32, fd: i32, offset: u64) ->
         if !file.readable() {
             return Err(Errno::EACCES);
         }
-        let object = file.ops().mmap_object(&file)?;
+        // /dev/zero: anonymous memory, shared when the mapping is (Linux's mmap_zero).
+        let object = if file.ops().maps_anonymous() { None } else { Some(file.ops().mmap_object(&file)?) };
         if shared && !file.writable() {
             // A shared mapping of a read-only file can never become writable.
             vm.remove(VmFlags::MAYWRITE);
@@ -118,7 +119,10 @@ pub fn mmap(addr: u32, len: u32, prot: u32, flags: u32, fd: i32, offset: u64) ->
                 return Err(Errno::EACCES);
             }
         }
-        Backing::file(object, offset)
+        match object {
+            Some(object) => Backing::file(object, offset),
+            None => Backing::Anonymous,
+        }
     };
     if shared {
         vm |= VmFlags::SHARED | VmFlags::MAYSHARE;

@@ -19,6 +19,8 @@ mod limits;
 mod memory;
 mod msync;
 mod pgrp;
+mod pipe;
+mod poll;
 mod prctl;
 mod process;
 mod random;
@@ -199,6 +201,17 @@ pub static TABLE: &[Syscall] = &[
     // System information (issue 11: BusyBox's free, ps and prctl users).
     Syscall { nr: nr::SYS_SYSINFO, call: |a, _| system::sysinfo(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_PRCTL, call: |a, _| prctl::prctl(a[0], a[1], a[2], a[3], a[4]) },
+    // Pipes, poll and select (issue 11, point 4); sendfile.
+    Syscall { nr: nr::SYS_PIPE, call: |a, _| pipe::pipe(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_NEWSELECT, call: |a, _| poll::select(a[0] as i32, a[1], a[2], a[3], a[4]) },
+    Syscall { nr: nr::SYS_POLL, call: |a, _| poll::poll(a[0], a[1], a[2] as i32) },
+    Syscall { nr: nr::SYS_SENDFILE, call: |a, _| pipe::sendfile(a[0], a[1], a[2], a[3]) },
+    Syscall { nr: nr::SYS_SENDFILE64, call: |a, _| pipe::sendfile64(a[0], a[1], a[2], a[3]) },
+    Syscall { nr: nr::SYS_PSELECT6, call: |a, _| poll::pselect6(a[0] as i32, a[1], a[2], a[3], a[4], a[5], false) },
+    Syscall { nr: nr::SYS_PPOLL, call: |a, _| poll::ppoll(a[0], a[1], a[2], a[3], a[4], false) },
+    Syscall { nr: nr::SYS_PIPE2, call: |a, _| pipe::pipe2(uptr::UserPtr::new(a[0]), a[1]) },
+    Syscall { nr: nr::SYS_PSELECT6_TIME64, call: |a, _| poll::pselect6(a[0] as i32, a[1], a[2], a[3], a[4], a[5], true) },
+    Syscall { nr: nr::SYS_PPOLL_TIME64, call: |a, _| poll::ppoll(a[0], a[1], a[2], a[3], a[4], true) },
 ];
 
 use cred::{Which, Width::{Full, Old16}};

@@ -355,8 +355,12 @@ pub fn rt_sigqueueinfo(tgid: i32, sig: u32, uinfo: u32) -> SysResult {
     Ok(0)
 }
 
-/// restart_syscall (0): resumes an interrupted `nanosleep`; nothing to resume → EINTR.
+/// restart_syscall (0): resumes an interrupted `nanosleep` or `poll`; nothing to resume → EINTR.
 pub fn restart_syscall() -> SysResult {
+    let poll = proc::current().inner.lock().sig.restart_poll.take();
+    if let Some((ufds, nfds, deadline)) = poll {
+        return super::poll::resume_poll(ufds, nfds, deadline);
+    }
     let (until, rem, time64) = {
         let task = proc::current();
         let mut inner = task.inner.lock();

@@ -332,6 +332,7 @@ fn sleep_restartable(deadline: u64, rem: u32, layout: Layout) -> SysResult {
             inner.sig.restart_until = deadline;
             inner.sig.restart_rem = rem;
             inner.sig.restart_time64 = matches!(layout, Layout::Time64);
+            inner.sig.restart_poll = None;
             Err(Errno::ERESTART_RESTARTBLOCK)
         }
     }

@@ -3,7 +3,7 @@
 //! arch decodes the hardware (vectors, error codes, the PIC), and this module hands each event
 //! to its owner — page faults to memory management ([`page_fault`]), other exceptions to the
 //! process layer (a signal) or to arch's oops, the timer to arch's tick (whose hook the
-//! scheduler registered), `int 0x80` to the system-call dispatcher — and runs the process
+//! scheduler registered), COM1's input to the terminal, `int 0x80` to the system-call dispatcher — and runs the process
 //! layer's checks before every return to ring 3.
 //!
 //! The layering rule this keeps: `arch` imports nothing from `mm`, `proc`, `syscall` or `fs`.
@@ -12,7 +12,7 @@ mod page_fault;
 
 use crate::arch::exception::{self, ExceptionKind};
 use crate::arch::trap::TrapFrame;
-use crate::arch::{idt, pic, pit};
+use crate::arch::{idt, pic, pit, serial};
 use crate::proc::sigstate::FaultRegs;
 use crate::proc::{self, signals};
 
@@ -30,6 +30,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             }
             match irq {
                 0 => pit::tick(frame.from_user()),
+                serial::IRQ => serial::interrupt(),
                 _ => log::warn!("unexpected IRQ {irq}"),
             }
             pic::end_of_interrupt(irq);
@@ -38,6 +39,9 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         v => log::warn!("unexpected trap vector {v}"),
     }
     if frame.from_user() {
+        // A safe point for deferred work: the interrupted code was user code, no kernel lock
+        // is held.
+        crate::tty::run_deferred();
         proc::on_return_to_user(frame);
     }
 }

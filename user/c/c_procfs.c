@@ -6,6 +6,7 @@
 #include "ctest.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
@@ -270,6 +271,203 @@ static void prctl_dumpable_and_no_new_privs(void)
     ERR(prctl(0x7fff1234, 0, 0, 0, 0), EINVAL);
 }
 
+/* main's argv and environ, as the kernel laid them out (for cmdline and environ). */
+static int saved_argc;
+static char **saved_argv;
+static char **saved_env;
+
+/* Joins strings with their NULs, as /proc/PID/cmdline and environ present them. */
+static size_t joined(char **v, int n, char *out, size_t len)
+{
+    size_t at = 0;
+    for (int i = 0; (n < 0 ? v[i] != NULL : i < n); i++) {
+        size_t l = strlen(v[i]) + 1;
+        if (at + l > len)
+            break;
+        memcpy(out + at, v[i], l);
+        at += l;
+    }
+    return at;
+}
+
+/* The fields of a /proc/PID/stat line after "(comm)": fields[0] is the state (field 3). */
+static int stat_fields(const char *path, char *comm, size_t comm_len, char fields[52][32])
+{
+    char buf[1024];
+    slurp(path, buf, sizeof buf);
+    char *open_ = strchr(buf, '('), *close_ = strrchr(buf, ')');
+    if (!open_ || !close_)
+        FAIL("%s: no (comm): %s", path, buf);
+    size_t n = (size_t)(close_ - open_ - 1);
+    snprintf(comm, comm_len, "%.*s", (int)n, open_ + 1);
+    int count = 0;
+    for (char *tok = strtok(close_ + 2, " \n"); tok && count < 52; tok = strtok(NULL, " \n"))
+        snprintf(fields[count++], 32, "%s", tok);
+    return count + 2; /* pid and comm */
+}
+
+static void self_stat_fields(void)
+{
+    char comm[32], f[52][32];
+    int n = stat_fields("/proc/self/stat", comm, sizeof comm, f);
+    CHECKF(n == 52, "%d fields", n);
+    CHECK(strcmp(comm, "c_procfs") == 0);
+    CHECK_EQ(f[0][0], 'R');
+    CHECK_EQ(atoi(f[1]), getppid());
+    CHECK_EQ(atoi(f[2]), getpgrp());
+    CHECK_EQ(atoi(f[3]), getsid(0));
+    CHECK_EQ(atoi(f[17]), 1);            /* num_threads */
+    CHECK(strtoul(f[20], NULL, 10) > 0); /* vsize */
+    CHECK(atol(f[21]) > 0);              /* rss */
+    /* starttime is not after now */
+    struct timespec ts;
+    OK(clock_gettime(CLOCK_BOOTTIME, &ts));
+    CHECK(strtoull(f[19], NULL, 10) <= (unsigned long long)ts.tv_sec * 100 + 100);
+}
+
+static void *sleeper(void *arg)
+{
+    volatile int *stop = arg;
+    while (!*stop)
+        ctest_sleep_ms(5);
+    return NULL;
+}
+
+static void stat_counts_threads(void)
+{
+    volatile int stop = 0;
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ(pthread_create(&t[i], NULL, sleeper, (void *)&stop), 0);
+    char comm[32], f[52][32];
+    stat_fields("/proc/self/stat", comm, sizeof comm, f);
+    CHECKF(atoi(f[17]) == 3, "num_threads %s", f[17]);
+    static char buf[4096];
+    slurp("/proc/self/status", buf, sizeof buf);
+    CHECK(strstr(buf, "\nThreads:\t3\n") != NULL);
+    stop = 1;
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+}
+
+static void statm_matches_stat(void)
+{
+    char buf[256];
+    slurp("/proc/self/statm", buf, sizeof buf);
+    unsigned long v[7];
+    CHECK_EQ(sscanf(buf, "%lu %lu %lu %lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]), 7);
+    char comm[32], f[52][32];
+    stat_fields("/proc/self/stat", comm, sizeof comm, f);
+    CHECKF(v[0] * 4096 == strtoul(f[20], NULL, 10), "statm size %lu pages, stat vsize %s", v[0], f[20]);
+    CHECK(v[1] > 0 && v[1] <= v[0]);
+}
+
+/* The value after "Name:\t" in a status text, NULL if absent; at is where the line starts. */
+static const char *status_field(const char *text, const char *name, const char **at)
+{
+    char key[64];
+    snprintf(key, sizeof key, "\n%s:\t", name);
+    const char *p = strncmp(text, key + 1, strlen(key + 1)) == 0 ? text - 1 : strstr(text, key);
+    if (!p)
+        return NULL;
+    if (at)
+        *at = p + 1;
+    return p + strlen(key);
+}
+
+static void status_fields_in_order(void)
+{
+    static char buf[8192];
+    slurp("/proc/self/status", buf, sizeof buf);
+    static const char *order[] = { "Name", "State", "Tgid", "Pid", "PPid", "TracerPid", "Uid", "Gid", "FDSize", "Groups",
+                                   "VmPeak", "VmSize", "VmLck", "VmHWM", "VmRSS", "VmData", "VmStk", "VmExe", "VmLib",
+                                   "VmPTE", "VmSwap", "Threads", "SigQ", "SigPnd", "ShdPnd", "SigBlk", "SigIgn",
+                                   "SigCgt", "CapInh", "CapPrm", "CapEff", "NoNewPrivs", "voluntary_ctxt_switches" };
+    const char *prev = buf;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        const char *at = NULL;
+        CHECKF(status_field(buf, order[i], &at) != NULL, "%s missing", order[i]);
+        CHECKF(at >= prev, "%s out of order", order[i]);
+        prev = at;
+    }
+    CHECK(strncmp(status_field(buf, "Name", NULL), "c_procfs\n", 9) == 0);
+    CHECK(strncmp(status_field(buf, "State", NULL), "R (running)\n", 12) == 0);
+    CHECK_EQ(atoi(status_field(buf, "Tgid", NULL)), getpid());
+    CHECK_EQ(atoi(status_field(buf, "PPid", NULL)), getppid());
+    CHECK(strncmp(status_field(buf, "Uid", NULL), "0\t0\t0\t0\n", 8) == 0);
+}
+
+static void status_tracks_memory_and_signals(void)
+{
+    static char buf[8192];
+    slurp("/proc/self/status", buf, sizeof buf);
+    long rss0 = atol(status_field(buf, "VmRSS", NULL));
+    size_t len = 4 << 20;
+    char *p = MMAP(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(p, 1, len);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    OK(sigprocmask(SIG_BLOCK, &set, NULL));
+    signal(SIGUSR2, SIG_IGN);
+    slurp("/proc/self/status", buf, sizeof buf);
+    long rss1 = atol(status_field(buf, "VmRSS", NULL));
+    CHECKF(rss1 - rss0 >= 4000, "VmRSS %ld -> %ld kB after touching 4 MiB", rss0, rss1);
+    unsigned long long blk = strtoull(status_field(buf, "SigBlk", NULL), NULL, 16);
+    unsigned long long ign = strtoull(status_field(buf, "SigIgn", NULL), NULL, 16);
+    CHECKF(blk & (1ull << (SIGUSR1 - 1)), "SigBlk %llx", blk);
+    CHECKF(ign & (1ull << (SIGUSR2 - 1)), "SigIgn %llx", ign);
+    munmap(p, len);
+}
+
+static void cmdline_environ_comm(void)
+{
+    static char got[65536], want[65536];
+    size_t n = slurp("/proc/self/cmdline", got, sizeof got);
+    size_t w = joined(saved_argv, saved_argc, want, sizeof want);
+    CHECKF(n == w && memcmp(got, want, n) == 0, "cmdline %zu bytes, argv %zu", n, w);
+    n = slurp("/proc/self/environ", got, sizeof got);
+    w = joined(saved_env, -1, want, sizeof want);
+    CHECKF(n == w && memcmp(got, want, n) == 0, "environ %zu bytes, envp %zu", n, w);
+    char comm[64];
+    slurp("/proc/self/comm", comm, sizeof comm);
+    CHECK(strcmp(comm, "c_procfs\n") == 0);
+    OK(prctl(PR_SET_NAME, "renamed", 0, 0, 0));
+    slurp("/proc/self/comm", comm, sizeof comm);
+    CHECK(strcmp(comm, "renamed\n") == 0);
+}
+
+static void child_states_sleeping_then_zombie(void)
+{
+    pid_t c = ctest_fork();
+    if (c == 0) {
+        pause();
+        _exit(3);
+    }
+    char path[64], comm[32], f[52][32];
+    snprintf(path, sizeof path, "/proc/%d/stat", c);
+    char state = 0;
+    for (int i = 0; i < 200 && state != 'S'; i++) {
+        stat_fields(path, comm, sizeof comm, f);
+        state = f[0][0];
+        if (state != 'S')
+            ctest_sleep_ms(5);
+    }
+    CHECKF(state == 'S', "child in pause() is '%c'", state);
+    CHECK_EQ(atoi(f[1]), getpid());
+    OK(kill(c, SIGTERM));
+    for (int i = 0; i < 200 && state != 'Z'; i++) {
+        stat_fields(path, comm, sizeof comm, f);
+        state = f[0][0];
+        if (state != 'Z')
+            ctest_sleep_ms(5);
+    }
+    CHECKF(state == 'Z', "exited child is '%c'", state);
+    CHECK_KILLED(ctest_wait(c), SIGTERM);
+    int fd = open(path, O_RDONLY);
+    CHECKF(fd < 0 && errno == ENOENT, "reaped child's stat still opens (%s)", fd < 0 ? ctest_errname(errno) : "ok");
+}
+
 static const struct ctest cases[] = {
     CASE(meminfo_fields_in_linux_order),
     CASE(anon_pages_grow_when_touched),
@@ -284,6 +482,20 @@ static const struct ctest cases[] = {
     CASE(sysinfo_matches_meminfo),
     CASE(prctl_name),
     CASE(prctl_dumpable_and_no_new_privs),
+    CASE(self_stat_fields),
+    CASE(stat_counts_threads),
+    CASE(statm_matches_stat),
+    CASE(status_fields_in_order),
+    CASE(status_tracks_memory_and_signals),
+    CASE(cmdline_environ_comm),
+    CASE(child_states_sleeping_then_zombie),
 };
 
-int main(int argc, char **argv) { return CTEST_MAIN(argc, argv, cases); }
+int main(int argc, char **argv)
+{
+    extern char **environ;
+    saved_argc = argc;
+    saved_argv = argv;
+    saved_env = environ;
+    return CTEST_MAIN(argc, argv, cases);
+}

@@ -31,6 +31,7 @@ pub mod exec;
 pub mod fpu;
 pub mod syscall_abi;
 pub mod tls;
+pub mod tty;
 pub mod time;
 pub mod loadavg;
 pub mod cmdline;

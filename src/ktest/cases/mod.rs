@@ -7,6 +7,7 @@ mod frames;
 mod heap;
 mod mspace;
 mod paging;
+mod pipes;
 mod protect;
 mod time;
 mod vmalloc;

@@ -21,6 +21,7 @@ pub mod start;
 pub mod sys;
 pub mod thread;
 pub mod time;
+pub mod tty;
 
 pub use errno::Errno;
 /// The ABI's numbers and names as the kernel defines them (`rt::abi::signal::SIGRTMAX` ...).

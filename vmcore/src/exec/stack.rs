@@ -136,6 +136,10 @@ pub struct StackImage {
     pub envp: VirtAddr,
     /// Address of the first auxv pair.
     pub auxv: VirtAddr,
+    /// The argument strings, NULs included: `[start, end)` (Linux's `arg_start`/`arg_end`).
+    pub arg_strings: (VirtAddr, VirtAddr),
+    /// The environment strings that follow them (`env_start`/`env_end`).
+    pub env_strings: (VirtAddr, VirtAddr),
 }
 
 /// Lays out the start stack of a process below `stack_top` (16-byte aligned, at most
@@ -208,6 +212,7 @@ pub fn build_stack(
     image.word(&mut at, args.len() as u64);
     let mut string_at = strings_start;
     let argv = at;
+    let args_end = strings_start + args.iter().map(|s| len(s)).sum::<u64>();
     for group in [args, env] {
         for s in group {
             image.put(string_at, s);
@@ -229,6 +234,8 @@ pub fn build_stack(
         argv: addr(argv),
         envp: addr(envp),
         auxv: addr(auxv),
+        arg_strings: (addr(strings_start), addr(args_end)),
+        env_strings: (addr(args_end), addr(string_at)),
     })
 }
 

@@ -113,6 +113,7 @@ mod rmap;
 mod scavenge;
 mod stats;
 mod sweep;
+mod totals;
 mod unmap;
 mod zap;
 #[cfg(any(test, feature = "sim"))]
@@ -137,6 +138,7 @@ pub use rmap::{Area, RmapOps};
 #[cfg(any(test, feature = "sim"))]
 pub use sim_phys::{file_key, SimPhys};
 pub use stats::MSpaceStats;
+pub use totals::AreaTotals;
 pub use unmap::UnmapError;
 
 use core::fmt;

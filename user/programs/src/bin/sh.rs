@@ -1,8 +1,12 @@
 //! `sh`: a minimal init-style shell.
 //!
-//! Reads a line from fd 0 byte by byte, echoing what it reads (our kernel's console does not
-//! echo; the shell always echoes, also when stdin is a pipe), with backspace (0x7f / 0x08)
-//! erasing through "\b \b", Ctrl-C dropping the line and Ctrl-D / EOF on an empty line exiting.
+//! On a terminal, the terminal's line discipline echoes and edits (backspace, Ctrl-U, Ctrl-W)
+//! and the shell reads whole lines; Ctrl-D on an empty line (a read of 0 bytes) exits, Ctrl-C
+//! at the prompt drops the line. The shell makes the terminal its controlling terminal when it
+//! can (as init it leads session 1) and runs each program as a job: in a process group of its
+//! own made the terminal's foreground group, so Ctrl-C and Ctrl-\ reach the program and not the
+//! shell. On anything else (a pipe, a file) it reads byte by byte and echoes what it reads,
+//! with backspace (0x7f / 0x08) erasing through "\b \b".
 //! A line is split at blanks into words; the first is a built-in or a program, run with
 //! fork + execve + waitpid. A program name without '/' is looked up in each directory of
 //! `$PATH` (default "/bin:/"). How a child ended is printed unless it exited with status 0.
@@ -28,7 +32,30 @@ enum Line {
     Eof,
 }
 
-/// Reads one line into `buf` with echo and simple editing.
+/// Reads one line from the terminal: the line discipline edited and echoed it.
+fn read_tty_line(buf: &mut [u8; MAX_LINE]) -> Line {
+    loop {
+        match sys::read(0, &mut buf[..MAX_LINE - 1]) {
+            Ok(0) => {
+                out(b"\n");
+                return Line::Eof;
+            }
+            Ok(n) => return Line::Text(if buf[n - 1] == b'\n' { n - 1 } else { n }),
+            // Ctrl-C at the prompt: the terminal echoed ^C and dropped the line.
+            Err(Errno::EINTR) => {
+                out(b"\n");
+                return Line::Text(0);
+            }
+            Err(Errno::EAGAIN) => continue,
+            Err(e) => {
+                eprintln!("sh: read: {}", e);
+                return Line::Eof;
+            }
+        }
+    }
+}
+
+/// Reads one line into `buf` with echo and simple editing (stdin is not a terminal).
 fn read_line(buf: &mut [u8; MAX_LINE], last_was_cr: &mut bool) -> Line {
     let mut len = 0;
     loop {
@@ -203,8 +230,35 @@ fn poweroff() -> ! {
     sys::exit(0)
 }
 
-/// Runs an external program; returns its wait status.
-fn run(words: &[&[u8]], path_var: &[u8], envp: &[*const u8]) -> Option<i32> {
+/// Ctrl-C at the prompt: the handler only makes the blocked read return EINTR.
+extern "C" fn on_sigint(_: i32) {}
+
+/// The signals the shell itself ignores or catches, which its programs get back as default.
+const JOB_SIGNALS: [i32; 5] = [sys::SIGINT, sys::SIGQUIT, sys::SIGTSTP, sys::SIGTTIN, sys::SIGTTOU];
+
+/// Sets up job control on the terminal on fd 0: the controlling terminal (when the shell leads
+/// its session and has none), SIGINT caught, the other job signals ignored. Whether it works.
+fn init_job_control() -> bool {
+    if sys::getpid() == 1 {
+        // Linux starts init in session 0, as no session's leader; ours already leads session
+        // 1 (EPERM here). Either way init then leads a session that may take the terminal.
+        let _ = rt::tty::setsid();
+    }
+    let _ = rt::tty::set_controlling(0);
+    let me = rt::tty::getpgrp();
+    if rt::tty::set_foreground(0, me).is_err() {
+        return false;
+    }
+    let _ = rt::signal::sigaction(sys::SIGINT, on_sigint as *const () as usize, 0, 0);
+    for sig in &JOB_SIGNALS[1..] {
+        let _ = rt::signal::sigaction(*sig, rt::signal::SIG_IGN, 0, 0);
+    }
+    true
+}
+
+/// Runs an external program; returns its wait status. With job control it runs in a process
+/// group of its own, the terminal's foreground group until it ends.
+fn run(words: &[&[u8]], path_var: &[u8], envp: &[*const u8], jobs: bool) -> Option<i32> {
     // argv strings, NUL-terminated, in one stack buffer; argv pointers after them.
     let mut strbuf = [0u8; MAX_LINE + MAX_ARGS];
     let mut argv: [*const u8; MAX_ARGS + 1] = [core::ptr::null(); MAX_ARGS + 1];
@@ -224,6 +278,13 @@ fn run(words: &[&[u8]], path_var: &[u8], envp: &[*const u8]) -> Option<i32> {
             None
         }
         Ok(Fork::Child) => {
+            if jobs {
+                let _ = rt::tty::setpgid(0, 0);
+                let _ = rt::tty::set_foreground(0, sys::getpid());
+                for sig in JOB_SIGNALS {
+                    let _ = rt::signal::sigaction(sig, rt::signal::SIG_DFL, 0, 0);
+                }
+            }
             let mut err = Errno::ENOENT;
             let try_exec = |path: &[u8], err: &mut Errno| {
                 if let Some(p) = CBuf::<256>::from_parts(&[path]) {
@@ -252,16 +313,27 @@ fn run(words: &[&[u8]], path_var: &[u8], envp: &[*const u8]) -> Option<i32> {
             eprintln!("sh: {}: {}", Bytes(name), err);
             sys::exit(126)
         }
-        Ok(Fork::Parent(pid)) => loop {
-            match sys::waitpid(pid as i32, 0) {
-                Ok((_, status)) => return Some(status),
-                Err(Errno::EINTR) => continue,
-                Err(e) => {
-                    eprintln!("sh: waitpid: {}", e);
-                    return None;
-                }
+        Ok(Fork::Parent(pid)) => {
+            if jobs {
+                // Both sides set the group, so it holds whichever runs first.
+                let _ = rt::tty::setpgid(pid, pid);
+                let _ = rt::tty::set_foreground(0, pid);
             }
-        },
+            let status = loop {
+                match sys::waitpid(pid as i32, 0) {
+                    Ok((_, status)) => break Some(status),
+                    Err(Errno::EINTR) => continue,
+                    Err(e) => {
+                        eprintln!("sh: waitpid: {}", e);
+                        break None;
+                    }
+                }
+            };
+            if jobs {
+                let _ = rt::tty::set_foreground(0, rt::tty::getpgrp());
+            }
+            status
+        }
     }
 }
 
@@ -308,12 +380,15 @@ fn main(args: Args) -> i32 {
         envp.push(core::ptr::null());
     }
 
+    let tty = rt::tty::isatty(0);
+    let jobs = tty && init_job_control();
     let mut line = [0u8; MAX_LINE];
     let mut last_was_cr = false;
     loop {
         reap_zombies();
         out(b"$ ");
-        let len = match read_line(&mut line, &mut last_was_cr) {
+        let read = if tty { read_tty_line(&mut line) } else { read_line(&mut line, &mut last_was_cr) };
+        let len = match read {
             Line::Eof => return 0,
             Line::Text(n) => n,
         };
@@ -370,7 +445,7 @@ fn main(args: Args) -> i32 {
                 }
             }
             _ => {
-                if let Some(status) = run(words, path_var, &envp) {
+                if let Some(status) = run(words, path_var, &envp, jobs) {
                     if status != 0 {
                         println!("sh: {}: {}", Bytes(cmd), WaitStatus(status));
                     }

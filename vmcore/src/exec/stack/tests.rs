@@ -121,6 +121,11 @@ fn layout_reads_back_like_linux() {
     let last_env = r.word(img.envp.as_u32() + 4);
     assert_eq!(last_env + 7, aux(AT_EXECFN));
     assert_eq!(argv0 + 8 + 3 + 8 + 10, last_env);
+    // /proc/PID/cmdline and environ read these ranges: the strings with their NULs.
+    let bytes = |(a, b): (VirtAddr, VirtAddr)| img.bytes[r.index(a.as_u32())..r.index(b.as_u32())].to_vec();
+    assert_eq!(bytes(img.arg_strings), b"/bin/sh\0-c\0echo hi\0");
+    assert_eq!(bytes(img.env_strings), b"PATH=/bin\0HOME=/\0");
+    assert_eq!(img.arg_strings.0.as_u32(), argv0);
 }
 
 #[test]

@@ -20,6 +20,7 @@ mod model;
 mod protect;
 mod rmap;
 mod stack;
+mod totals;
 mod world;
 
 pub use world::World;

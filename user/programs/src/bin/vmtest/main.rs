@@ -53,8 +53,16 @@ fn usage() -> i32 {
 
 fn readable(p: &[u8]) -> Option<CBuf<256>> {
     let c = CBuf::<256>::from_parts(&[p])?;
-    rt::fs::Fd::open(c.as_cstr(), sys::O_RDONLY).ok()?;
-    Some(c)
+    // Under allocation-failure injection an open may fail for lack of kernel memory: that
+    // says nothing about the file, so try again a few times.
+    for _ in 0..8 {
+        match rt::fs::Fd::open(c.as_cstr(), sys::O_RDONLY) {
+            Ok(_) => return Some(c),
+            Err(Errno::ENOMEM) => continue,
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 fn main(args: Args) -> i32 {

@@ -70,6 +70,7 @@ mod mmap;
 mod mremap;
 mod msync;
 mod oom;
+mod pipes;
 mod process;
 mod protection;
 mod selftest;
@@ -112,6 +113,7 @@ static AREAS: &[&[Case]] = &[
     futex::CASES,
     threads::CASES,
     files::CASES,
+    pipes::CASES,
 ];
 
 /// Every case (not the self-tests), in order.
