@@ -196,7 +196,12 @@ impl MemObject {
             if fresh.is_none() {
                 fresh = Some(phys.alloc_frame().ok_or(PageError::NoMemory)?);
             }
-            if crate::mm::inject::fallible(|| pre.fill(need.saturating_sub(pre.len()))).is_err() {
+            // Fallible either way; `write` (a system call: ENOMEM) lets failslab injection hit
+            // it, a fault (`!past_eof`) does not: a fault's own allocations are frames, which
+            // fail_page_alloc covers, and failslab aims at system calls.
+            let more = need.saturating_sub(pre.len());
+            let filled = if past_eof { crate::mm::inject::fallible(|| pre.fill(more)) } else { pre.fill(more) };
+            if filled.is_err() {
                 give_back(fresh);
                 return Err(PageError::NoMemory);
             }
