@@ -118,7 +118,7 @@ debug: $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(RUN_INITRD)
 		-no-reboot -s -S $(QEMU_FLAGS)
 
 test: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ctests/.stamp
-	BUILD=$(BUILD) tools/test.sh
+	BUILD=$(BUILD) MM_TESTS="$(MM_TESTS_PASSING)" tools/test.sh
 
 # The BusyBox ash suite (tests/busybox/) on OUR kernel, BusyBox as init: one line per case,
 # "N passed, N failed", and the verdict lines that differ from the last `make test-linux`. Not
@@ -183,8 +183,26 @@ bench-linux: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
 # The ring-3 suite's binaries and the glibc C tests on that Linux kernel (linit as /init), then
 # the BusyBox ash suite (BusyBox as init, the layout of `make test-busybox`):
 # "N passed, N failed, N skipped".
-test-linux: setup $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BUILD)/busybox/linux-initramfs.cpio
-	tools/linux-test.sh $(BUILD)/user $(BUILD)/test-linux $(BUILD)/ctests $(BUILD)/busybox/linux-initramfs.cpio
+test-linux: setup $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BUILD)/busybox/linux-initramfs.cpio $(BUILD)/mm/.stamp $(BUILD)/kernel.elf $(BUILD)/kernel.sym
+	tools/linux-test.sh $(BUILD)/user $(BUILD)/test-linux $(BUILD)/ctests $(BUILD)/busybox/linux-initramfs.cpio; \
+	  a=$$?; tools/mm-test.sh linux $(BUILD)/mm $(BUILD)/test-linux/mm; b=$$?; \
+	  TTYTEST_LINUX=1 tools/ttytest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user $(BUILD)/test-linux/tty; c=$$?; \
+	  [ $$a -eq 0 ] && [ $$b -eq 0 ] && [ $$c -eq 0 ]
+
+# Linux 6.1's mm selftests (issue 12), built once from Debian's linux-source-6.1
+# (tools/mm-selftests.sh; the source is cached in ~/.cache/vmkernel-linux-selftests), run by
+# tools/mm/mm_sel under c_run: all of them on our kernel with `make test-mm`, on Linux with
+# `make test-linux`; `make test` runs MM_TESTS_PASSING, the ones that pass on ours.
+MM_TESTS_PASSING := map_fixed_noreplace mlock2-tests on-fault-limit@nobody madv_populate
+# Reported, not counted: mremap_test fails on Linux 6.1 i386 itself (4 GB of 2 GB cases).
+export MM_INFO := mremap_test
+.PHONY: test-mm
+$(BUILD)/mm/.stamp: tools/mm-selftests.sh tools/linux-selftests.sh tools/mm/mm_sel.c user/c/c_run.c
+	tools/mm-selftests.sh $(BUILD)/mm
+	@touch $@
+test-mm: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/mm/.stamp
+	tools/mm-test.sh ours $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/mm $(BUILD)/test-mm
+test: $(BUILD)/mm/.stamp
 
 # Where our kernel's instructions go in one workload: make bench-profile W=W4 [BENCH_ARGS=--quick]
 bench-profile: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym

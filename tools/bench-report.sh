@@ -59,6 +59,8 @@ $1 == "bench-raw" && $2 == "W1" {
 $1 == "bench-raw" && $2 == "W2" { m = field("mib"); r = field("rep"); put(kind, "w2_" m, r, field("fork_exit_wait")); P2[kind, m] = field("pages") }
 $1 == "bench-raw" && $2 == "W3" { r = field("rep"); put(kind, "w3raw", r, field("fork_cow_exit_wait")); P3[kind] = field("pages") }
 $1 == "bench-raw" && $2 == "W4" { r = field("rep"); put(kind, "w4", r, field("total") / field("iters")) }
+$1 == "bench-raw" && $2 == "W6" { r = field("rep"); put(kind, "w6", r, field("mremap") / field("pages")) }
+$1 == "bench-raw" && $2 == "W7" { r = field("rep"); put(kind, "w7", r, field("mincore") / field("pages")) }
 /^bench: first-line tsc=/ { FIRST[kind] = field("tsc") }
 /^boot-tsc: / { BOOT[kind] = $2 }
 /^fw-tsc: / { FW = hex($2) }
@@ -89,6 +91,8 @@ END {
     R[++nr] = "slope";    L[nr] = "W2 slope per touched page (64 vs 1 MiB)";  T[nr] = 120
     R[++nr] = "w3";       L[nr] = "W3 COW break per page (beyond W2@16)";     T[nr] = 2300
     R[++nr] = "w4";       L[nr] = "W4 mmap+write+munmap, per iteration";      T[nr] = 6000
+    R[++nr] = "w6";       L[nr] = "W6 mremap move of 64 MiB, per page";      T[nr] = 60
+    R[++nr] = "w7";       L[nr] = "W7 mincore of 64 MiB, per page";          T[nr] = ""
     R[++nr] = "w5entry";  L[nr] = "W5 kernel entry -> init's first line";     T[nr] = 5000000
     R[++nr] = "w5reset";  L[nr] = "W5 machine reset -> init's first line";    T[nr] = ""
     R[++nr] = "w5host";   L[nr] = "W5 host seconds, QEMU start -> first line"; T[nr] = ""

@@ -42,7 +42,7 @@ fi
 # The glibc C programs (user/c/) that need nothing our kernel lacks yet; c_signals (chdir, /tmp)
 # joins when the files issue lands (make test-c runs all).
 echo "=== glibc C tests (QEMU, gcc -m32 -static programs)"
-CTEST_PROGRAMS="c_basic c_threads c_time c_ids c_limits c_procfs c_jobs c_tty c_pipes" CTEST_TIMEOUT=600 \
+CTEST_PROGRAMS="c_basic c_threads c_time c_ids c_limits c_procfs c_jobs c_tty c_pipes c_vm" CTEST_TIMEOUT=600 \
     "$here/ctest.sh" "$build/kernel.elf" "$build/kernel.sym" "$build/ctests" "$build/ctest"
 if read -r p f < "$build/ctest/counts"; then
     passed=$((passed + p)); failed=$((failed + f))
@@ -51,13 +51,27 @@ else
     failed=$((failed + 1))
 fi
 
-echo "=== the terminal by keystrokes (QEMU; Linux too when its kernel is cached)"
-"$here/ttytest.sh" "$build/kernel.elf" "$build/kernel.sym" "$build/user" "$build/ttytest"
+echo "=== the terminal by keystrokes (QEMU; make test-linux compares with Linux)"
+TTYTEST_LINUX=never "$here/ttytest.sh" "$build/kernel.elf" "$build/kernel.sym" "$build/user" "$build/ttytest"
 if read -r p f < "$build/ttytest/counts"; then
     passed=$((passed + p)); failed=$((failed + f))
 else
     echo "terminal tests produced no counts"
     failed=$((failed + 1))
+fi
+
+# Linux 6.1's own mm selftests that pass on our kernel (MM_TESTS from the Makefile; make test-mm
+# runs them all).
+if [ -n "${MM_TESTS:-}" ]; then
+    echo "=== Linux's mm selftests (QEMU)"
+    # shellcheck disable=SC2086
+    "$here/mm-test.sh" ours "$build/kernel.elf" "$build/kernel.sym" "$build/mm" "$build/test-mm-passing" $MM_TESTS
+    if read -r p f < "$build/test-mm-passing/counts"; then
+        passed=$((passed + p)); failed=$((failed + f))
+    else
+        echo "mm selftests produced no counts"
+        failed=$((failed + 1))
+    fi
 fi
 
 echo "$passed passed, $failed failed"

@@ -219,6 +219,11 @@ macro_rules! flag_table {
                 MCL_ONFAULT = 4;
             }
 
+            /// `mlock2` bits.
+            MLOCK_NAMES {
+                MLOCK_ONFAULT = 1;
+            }
+
             /// `madvise` advice values.
             MADV_NAMES {
                 MADV_NORMAL = 0;
@@ -373,6 +378,7 @@ mod tests {
         CLONE_NAMES,
         MREMAP_NAMES,
         MCL_NAMES,
+        MLOCK_NAMES,
         MADV_NAMES,
         SIGHOW_NAMES,
         CLOCK_NAMES,

@@ -165,7 +165,10 @@ macro_rules! syscall_table {
             SYS_DUP3 = 330, "dup3", [Int, Int, Hex], Int;
             SYS_PIPE2 = 331, "pipe2", [Ptr, Hex], Int;
             SYS_PRLIMIT64 = 340, "prlimit64", [Int, Int, Ptr, Ptr], Int;
+            SYS_PROCESS_VM_READV = 347, "process_vm_readv", [Int, Ptr, UInt, Ptr, UInt, Hex], Int;
+            SYS_PROCESS_VM_WRITEV = 348, "process_vm_writev", [Int, Ptr, UInt, Ptr, UInt, Hex], Int;
             SYS_GETRANDOM = 355, "getrandom", [Ptr, UInt, Hex], Int;
+            SYS_MLOCK2 = 376, "mlock2", [Ptr, UInt, Hex], Int;
             SYS_RSEQ = 386, "rseq", [Ptr, UInt, Hex, Hex], Int;
             SYS_CLOCK_GETTIME64 = 403, "clock_gettime64", [Clock, Ptr], Int;
             SYS_CLOCK_SETTIME64 = 404, "clock_settime64", [Clock, Ptr], Int;

@@ -133,6 +133,6 @@ pub fn file(path: &str) -> Result<Arc<InitrdFile>, Errno> {
     match lookup(path)? {
         Node::File(f) => Ok(f),
         Node::Dir(_) => Err(Errno::EACCES),
-        Node::Generated(_) | Node::CharDev(_) => Err(Errno::EACCES),
+        Node::Generated(_) | Node::CharDev(_) | Node::Pagemap(_) => Err(Errno::EACCES),
     }
 }

@@ -8,8 +8,10 @@ pub mod kinds;
 pub mod pipe;
 mod pipe_ring;
 pub mod poll;
+pub mod proc_pagemap;
 pub mod proc_pid;
 pub mod proc_sys;
+pub mod proc_vm;
 pub mod procfs;
 pub mod stat;
 
@@ -31,6 +33,8 @@ pub enum Node {
     Generated(Vec<u8>),
     /// A character device node (major, minor).
     CharDev((u32, u32)),
+    /// `/proc/PID/pagemap`, generated as it is read.
+    Pagemap(crate::proc::task::Pid),
 }
 
 /// The device nodes that exist before there is a devtmpfs: the terminal's.
@@ -84,6 +88,7 @@ pub fn open(path: &str, flags: u32) -> Result<Arc<File>, Errno> {
         _ if writes || flags & (O_CREAT | O_TRUNC) != 0 => Err(Errno::EROFS),
         Node::File(f) => File::new(kinds::InitrdRegular(f), flags),
         Node::Generated(bytes) => File::new(kinds::Snapshot(bytes), flags),
+        Node::Pagemap(pid) => File::new(proc_pagemap::Pagemap::open(pid)?, flags),
     }
 }
 

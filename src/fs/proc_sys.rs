@@ -68,8 +68,9 @@ pub fn meminfo() -> String {
     line("Inactive(anon)", 0);
     line("Active(file)", cached);
     line("Inactive(file)", 0);
-    line("Unevictable", 0);
-    line("Mlocked", 0);
+    let mlocked = super::proc_vm::mlocked_pages() * 4;
+    line("Unevictable", mlocked);
+    line("Mlocked", mlocked);
     line("HighTotal", 0);
     line("HighFree", 0);
     line("LowTotal", total);
@@ -254,6 +255,9 @@ pub fn sysctl(path: &[&str]) -> Option<String> {
         ["kernel", "pid_max"] => String::from("32768"),
         ["vm", "overcommit_memory"] => String::from("0"),
         ["vm", "max_map_count"] => alloc::format!("{}", crate::syscall::max_map_count()),
+        // The lowest address a mapping may take (Linux's default is 65536; ours starts at
+        // USER_START, the first 4 MiB being unmapped).
+        ["vm", "mmap_min_addr"] => alloc::format!("{}", vmcore::layout::USER_START),
         _ => return None,
     };
     Some(value + "\n")
@@ -264,7 +268,7 @@ pub fn sysctl_dir(path: &[&str]) -> Option<&'static [&'static str]> {
     match path {
         [] => Some(&["kernel", "vm"]),
         ["kernel"] => Some(&["hostname", "osrelease", "ostype", "pid_max"]),
-        ["vm"] => Some(&["max_map_count", "overcommit_memory"]),
+        ["vm"] => Some(&["max_map_count", "mmap_min_addr", "overcommit_memory"]),
         _ => None,
     }
 }

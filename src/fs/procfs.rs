@@ -82,10 +82,12 @@ pub fn lookup(path: &str) -> Result<Node, Errno> {
         ["ps"] => Ok(Node::Generated(ps().into_bytes())),
         [p] => {
             let pid = pid_of(p)?;
-            let names = ["cmdline", "comm", "environ", "maps", "stat", "statm", "status"];
+            let names = ["cmdline", "comm", "environ", "maps", "pagemap", "smaps", "stat", "statm", "status"];
             sched::with(|s| s.tasks.contains_key(&pid)).then(|| Node::Dir(names.iter().map(|n| n.to_string()).collect())).ok_or(Errno::ENOENT)
         }
         [p, "maps"] => Ok(Node::Generated(maps(pid_of(p)?)?.into_bytes())),
+        [p, "smaps"] => Ok(Node::Generated(super::proc_vm::smaps(pid_of(p)?)?.into_bytes())),
+        [p, "pagemap"] => Ok(Node::Pagemap(pid_of(p)?)),
         [p, file] => {
             let task = sched::with(|s| s.tasks.get(&pid_of(p)?).cloned().ok_or(Errno::ENOENT))?;
             let bytes = match *file {

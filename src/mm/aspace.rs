@@ -18,7 +18,7 @@ use vmcore::addr::{Frame, Page, VirtAddr};
 use vmcore::errno::Errno;
 use vmcore::fault::Fault;
 use vmcore::mspace::{
-    CloneError, FaultOutcome, LockError, MSpace, MapRequest, PopulateError, SpaceFlush,
+    CloneError, FaultOutcome, MSpace, MapRequest, PopulateError, SpaceFlush,
 };
 use vmcore::paging::TableAccess;
 use vmcore::vma::{VmFlags, Vma};
@@ -47,8 +47,9 @@ pub struct ExecLayout {
 pub struct AddressSpace {
     pd: Frame,
     space: spin::RwLock<MSpace>,
-    /// mlockall(MCL_FUTURE): later mappings are LOCKED.
-    lock_future: core::sync::atomic::AtomicBool,
+    /// mlockall(MCL_FUTURE [| MCL_ONFAULT]): the lock bits later mappings get (Linux's
+    /// `mm->def_flags`): empty, `LOCKED` or `LOCKED | LOCKONFAULT`.
+    lock_future: core::sync::atomic::AtomicU32,
     /// `prctl(PR_SET_DUMPABLE)`: Linux keeps it with the memory (`mm->flags`), so exec's new
     /// space starts dumpable again.
     dumpable: core::sync::atomic::AtomicBool,
@@ -110,7 +111,7 @@ impl AddressSpace {
         Ok(Arc::new_cyclic(|me| AddressSpace {
             pd,
             space: spin::RwLock::new(MSpace::new(pd)),
-            lock_future: core::sync::atomic::AtomicBool::new(false),
+            lock_future: core::sync::atomic::AtomicU32::new(0),
             dumpable: core::sync::atomic::AtomicBool::new(true),
             layout: spin::Mutex::new(ExecLayout::default()),
             id: NEXT_SPACE_ID.fetch_add(1, Ordering::Relaxed),
@@ -128,9 +129,9 @@ impl AddressSpace {
         self.id
     }
 
-    /// Whether mlockall(MCL_FUTURE) is in force.
-    pub fn lock_future(&self) -> bool {
-        self.lock_future.load(core::sync::atomic::Ordering::Relaxed)
+    /// The lock bits mlockall(MCL_FUTURE) gives later mappings (empty when not in force).
+    pub fn lock_future(&self) -> VmFlags {
+        VmFlags::from_bits_truncate(self.lock_future.load(core::sync::atomic::Ordering::Relaxed))
     }
 
     /// Where exec put the program and its strings.
@@ -153,9 +154,10 @@ impl AddressSpace {
         self.dumpable.store(on, core::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Sets or clears mlockall(MCL_FUTURE).
-    pub fn set_lock_future(&self, on: bool) {
-        self.lock_future.store(on, core::sync::atomic::Ordering::Relaxed);
+    /// Sets the lock bits of mlockall(MCL_FUTURE) (empty: munlockall).
+    pub fn set_lock_future(&self, bits: VmFlags) {
+        let bits = bits & VmFlags::LOCK_MASK;
+        self.lock_future.store(bits.bits(), core::sync::atomic::Ordering::Relaxed);
     }
 
     /// The page directory.
@@ -269,31 +271,9 @@ impl AddressSpace {
         })
     }
 
-    /// mlock: populates and marks LOCKED.
-    pub fn lock(&self, start: Page, pages: u32) -> Result<(), Errno> {
-        self.edit(|s, t, p| match s.lock(start, pages, t, p) {
-            Ok(flush) => (Ok(()), Some(flush)),
-            Err(e) => {
-                let errno = Errno::from(&e);
-                match e {
-                    LockError::OutOfMemory { flush, .. } => (Err(errno), Some(flush)),
-                    _ => (Err(errno), None),
-                }
-            }
-        })
-    }
-
     /// munlock.
     pub fn unlock(&self, start: Page, pages: u32) -> Result<(), Errno> {
         self.edit(|s, _, p| (s.unlock(start, pages, p).map_err(Errno::from), None))
-    }
-
-    /// madvise(MADV_DONTNEED).
-    pub fn dontneed(&self, start: Page, pages: u32) -> Result<(), Errno> {
-        self.edit(|s, t, p| match s.madvise_dontneed(start, pages, t, p) {
-            Ok(flush) => (Ok(()), Some(flush)),
-            Err(e) => (Err(Errno::from(e)), None),
-        })
     }
 
     /// Sets up the brk heap at `start`.

@@ -1,6 +1,7 @@
-//! Memory system calls: brk, mmap/mmap2 (and the old struct form), munmap, mprotect, mremap,
-//! madvise, mlock/munlock/mlockall/munlockall. Argument checks follow Linux's order and errno
-//! choices; the work is done by the process's address space (`vmcore::mspace`).
+//! Memory system calls: brk, mmap/mmap2 (and the old struct form), munmap, mprotect,
+//! mlock/mlock2/munlock/mlockall/munlockall (mremap, madvise, mincore and process_vm_* have
+//! their own files). Argument checks follow Linux's order and errno choices; the work is done
+//! by the process's address space (`vmcore::mspace`).
 
 use super::uptr::UserPtr;
 use super::SysResult;
@@ -14,7 +15,7 @@ use vmcore::mspace::MapRequest;
 use vmcore::syscall_abi::flags::*;
 use vmcore::vma::{Backing, VmFlags};
 
-fn current_space() -> Result<Arc<AddressSpace>, Errno> {
+pub(super) fn current_space() -> Result<Arc<AddressSpace>, Errno> {
     proc::current_aspace().ok_or(Errno::EINVAL)
 }
 
@@ -28,7 +29,7 @@ pub fn max_map_count() -> usize {
 
 /// ENOMEM when an operation that may add up to two areas (a split at each end) would pass the
 /// limit, as Linux refuses mmap/mprotect/munmap at `max_map_count`.
-fn check_map_count(space: &AddressSpace) -> Result<(), Errno> {
+pub(super) fn check_map_count(space: &AddressSpace) -> Result<(), Errno> {
     if space.read(|s| s.tree().len()) + 2 > max_map_count() {
         return Err(Errno::ENOMEM);
     }
@@ -36,7 +37,7 @@ fn check_map_count(space: &AddressSpace) -> Result<(), Errno> {
 }
 
 /// Page count of a byte length, rounded up; ENOMEM when it cannot be a user range.
-fn pages_of(len: u32) -> Result<u32, Errno> {
+pub(super) fn pages_of(len: u32) -> Result<u32, Errno> {
     let pages = len.div_ceil(PAGE_SIZE);
     if pages > (USER_END - USER_START) / PAGE_SIZE {
         return Err(Errno::ENOMEM);
@@ -46,7 +47,7 @@ fn pages_of(len: u32) -> Result<u32, Errno> {
 
 /// An aligned user range `[addr, addr + len)` (len rounded up to pages): EINVAL if unaligned
 /// or outside user space.
-fn user_range(addr: u32, len: u32) -> Result<(Page, u32), Errno> {
+pub(super) fn user_range(addr: u32, len: u32) -> Result<(Page, u32), Errno> {
     let start = Page::try_new(VirtAddr::new(addr)).ok_or(Errno::EINVAL)?;
     let pages = len.div_ceil(PAGE_SIZE);
     let end = addr.checked_add(pages.checked_mul(PAGE_SIZE).ok_or(Errno::EINVAL)?).ok_or(Errno::EINVAL)?;
@@ -132,9 +133,11 @@ pub fn mmap(addr: u32, len: u32, prot: u32, flags: u32, fd: i32, offset: u64) ->
     }
     let space = current_space()?;
     check_map_count(&space)?;
-    if flags & MAP_LOCKED != 0 || space_locks_future(&space) {
+    if flags & MAP_LOCKED != 0 {
         vm |= VmFlags::LOCKED;
     }
+    // mlockall(MCL_FUTURE [| MCL_ONFAULT]): Linux's mm->def_flags.
+    vm |= space.lock_future();
     // RLIMIT_MEMLOCK: EPERM for MAP_LOCKED at a zero limit, EAGAIN beyond it.
     if flags & MAP_LOCKED != 0 {
         super::limits::check_can_mlock()?;
@@ -188,24 +191,70 @@ pub fn munmap(addr: u32, len: u32) -> SysResult {
     Ok(0)
 }
 
-/// mprotect.
+/// mprotect, as Linux's `do_mprotect_pkey`: `PROT_GROWSDOWN` extends the change down to the
+/// start of the area containing the range's first byte, which must grow down (EINVAL
+/// otherwise); `PROT_GROWSUP` is always EINVAL on x86 (no area grows up); `PROT_SEM` is
+/// accepted and means nothing.
 pub fn mprotect(addr: u32, len: u32, prot: u32) -> SysResult {
+    let grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+    let prot = prot & !grows;
+    if grows == PROT_GROWSDOWN | PROT_GROWSUP {
+        return Err(Errno::EINVAL);
+    }
     if addr % PAGE_SIZE != 0 {
         return Err(Errno::EINVAL);
     }
-    let vm = prot_flags(prot)?;
     if len == 0 {
         return Ok(0);
     }
-    let (start, pages) = user_range(addr, len).map_err(|_| Errno::ENOMEM)?;
+    let aligned = len.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1)).ok_or(Errno::ENOMEM)?;
+    let end = addr.checked_add(aligned).ok_or(Errno::ENOMEM)?;
+    if prot & !(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let vm = prot_flags(prot & !PROT_SEM)?;
     let space = current_space()?;
+    let mut start = addr;
+    if grows != 0 {
+        // find_vma: the first area ending above `addr`.
+        let vma = space.read(|s| s.tree().range(Page::containing(VirtAddr::new(addr.min(USER_END - 1))), Page::containing(VirtAddr::new(USER_END - 1))).next().cloned());
+        let vma = vma.filter(|_| addr < USER_END).ok_or(Errno::ENOMEM)?;
+        if grows == PROT_GROWSDOWN {
+            if vma.start_addr().as_u32() >= end {
+                return Err(Errno::ENOMEM);
+            }
+            start = vma.start_addr().as_u32();
+            if !vma.flags.contains(VmFlags::GROWSDOWN) {
+                return Err(Errno::EINVAL);
+            }
+        } else {
+            if vma.start_addr().as_u32() > start {
+                return Err(Errno::ENOMEM);
+            }
+            return Err(Errno::EINVAL); // no area has VM_GROWSUP on x86
+        }
+    }
+    let (first, pages) = user_range(start, end - start).map_err(|_| Errno::ENOMEM)?;
     check_map_count(&space)?;
-    space.protect(start, pages, vm)?;
+    space.protect(first, pages, vm)?;
     Ok(0)
 }
 
 /// mlock (RLIMIT_MEMLOCK checked first: EPERM at a zero limit even for an empty range).
 pub fn mlock(addr: u32, len: u32) -> SysResult {
+    do_mlock(addr, len, false)
+}
+
+/// mlock2 (376): `MLOCK_ONFAULT` locks the pages as they fault in instead of populating.
+pub fn mlock2(addr: u32, len: u32, flags: u32) -> SysResult {
+    if flags & !MLOCK_ONFAULT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    do_mlock(addr, len, flags & MLOCK_ONFAULT != 0)
+}
+
+/// Linux's `do_mlock`.
+fn do_mlock(addr: u32, len: u32, on_fault: bool) -> SysResult {
     super::limits::check_can_mlock()?;
     if len == 0 {
         return Ok(0);
@@ -215,8 +264,16 @@ pub fn mlock(addr: u32, len: u32) -> SysResult {
     let (start, pages) = user_range(first, end - first).map_err(|_| Errno::ENOMEM)?;
     let space = current_space()?;
     super::limits::check_mlock(&space, start, pages)?;
-    space.lock(start, pages)?;
-    Ok(0)
+    space.edit(|s, t, p| match s.lock_with(start, pages, on_fault, t, p) {
+        Ok(flush) => (Ok(0), Some(flush)),
+        Err(e) => {
+            let errno = Errno::from(&e);
+            match e {
+                vmcore::mspace::LockError::OutOfMemory { flush } => (Err(errno), Some(flush)),
+                _ => (Err(errno), None),
+            }
+        }
+    })
 }
 
 /// munlock.
@@ -231,184 +288,26 @@ pub fn munlock(addr: u32, len: u32) -> SysResult {
     Ok(0)
 }
 
-fn space_locks_future(space: &AddressSpace) -> bool {
-    space.lock_future()
-}
-
-fn all_areas(space: &AddressSpace) -> alloc::vec::Vec<(Page, u32, VmFlags)> {
-    space.read(|s| s.tree().iter().map(|v| (v.start(), v.pages(), v.flags)).collect())
-}
-
-/// mlockall: MCL_CURRENT locks every accessible area now, MCL_FUTURE every later mapping.
+/// mlockall: MCL_CURRENT locks every area now (populating unless MCL_ONFAULT), MCL_FUTURE
+/// every later mapping (lazily with MCL_ONFAULT).
 pub fn mlockall(flags: u32) -> SysResult {
     if flags == 0 || flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0 || flags == MCL_ONFAULT {
         return Err(Errno::EINVAL);
     }
     let space = current_space()?;
     super::limits::check_mlockall(&space, flags & MCL_CURRENT != 0)?;
+    let bits = if flags & MCL_ONFAULT != 0 { VmFlags::LOCK_MASK } else { VmFlags::LOCKED };
+    space.set_lock_future(if flags & MCL_FUTURE != 0 { bits } else { VmFlags::empty() });
     if flags & MCL_CURRENT != 0 {
-        for (start, pages, vm) in all_areas(&space) {
-            if vm.intersects(VmFlags::READ | VmFlags::WRITE | VmFlags::EXEC) {
-                space.lock(start, pages)?;
-            }
-        }
+        space.edit(|s, t, p| ((), Some(s.lock_all(bits, t, p))));
     }
-    space.set_lock_future(flags & MCL_FUTURE != 0);
     Ok(0)
 }
 
 /// munlockall.
 pub fn munlockall() -> SysResult {
     let space = current_space()?;
-    for (start, pages, _) in all_areas(&space) {
-        space.unlock(start, pages)?;
-    }
-    space.set_lock_future(false);
+    space.set_lock_future(VmFlags::empty());
+    space.edit(|s, t, p| ((), Some(s.lock_all(VmFlags::empty(), t, p))));
     Ok(0)
-}
-
-/// madvise: MADV_DONTNEED drops pages (private anonymous ones read back as zero); the
-/// hints NORMAL, RANDOM, SEQUENTIAL, WILLNEED are accepted and ignored.
-pub fn madvise(addr: u32, len: u32, advice: u32) -> SysResult {
-    if addr % PAGE_SIZE != 0 {
-        return Err(Errno::EINVAL);
-    }
-    if len == 0 {
-        return Ok(0);
-    }
-    let (start, pages) = user_range(addr, len).map_err(|_| Errno::ENOMEM)?;
-    let space = current_space()?;
-    match advice {
-        MADV_DONTNEED => space.dontneed(start, pages)?,
-        MADV_NORMAL..=MADV_WILLNEED => {
-            // The range must be mapped (ENOMEM for a hole, as Linux).
-            let mut at = start.start().as_u32();
-            let end = at + pages * PAGE_SIZE;
-            while at < end {
-                let v = space.vma_at(VirtAddr::new(at)).ok_or(Errno::ENOMEM)?;
-                at = v.end().as_u32();
-            }
-        }
-        _ => return Err(Errno::EINVAL),
-    }
-    Ok(0)
-}
-
-/// mremap: shrink in place, grow in place when the pages after are free, otherwise (with
-/// MREMAP_MAYMOVE) move: a new private area gets a copy of the contents and the old one is
-/// unmapped. MREMAP_FIXED moves to `new_addr`, replacing what is there.
-pub fn mremap(old: u32, old_len: u32, new_len: u32, flags: u32, new_addr: u32) -> SysResult {
-    if old % PAGE_SIZE != 0 || new_len == 0 || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED) != 0 {
-        return Err(Errno::EINVAL);
-    }
-    if flags & MREMAP_FIXED != 0 && (flags & MREMAP_MAYMOVE == 0 || new_addr % PAGE_SIZE != 0) {
-        return Err(Errno::EINVAL);
-    }
-    let (old_start, old_pages) = user_range(old, old_len.max(1)).map_err(|_| Errno::EFAULT)?;
-    let new_pages = pages_of(new_len)?;
-    let space = current_space()?;
-    check_map_count(&space)?;
-    let vma = space.vma_at(old_start.start()).ok_or(Errno::EFAULT)?;
-    if old_start.number() + old_pages > vma.end_page().number() {
-        return Err(Errno::EFAULT);
-    }
-    if new_pages > old_pages && vma.flags.contains(VmFlags::LOCKED) {
-        super::limits::check_lock_future(&space, new_pages - old_pages)?; // EAGAIN, as Linux
-    }
-    if flags & MREMAP_FIXED == 0 {
-        if new_pages <= old_pages {
-            if new_pages < old_pages {
-                space.unmap(Page::from_number(old_start.number() + new_pages), old_pages - new_pages)?;
-            }
-            return Ok(old);
-        }
-        // Grow in place if the pages after the area are free and the area ends there.
-        let tail = Page::from_number(old_start.number() + old_pages);
-        let extra = new_pages - old_pages;
-        let tail_end = tail.number().checked_add(extra).filter(|&e| e <= USER_END / PAGE_SIZE);
-        if let Some(tail_end) = tail_end {
-            let free = vma.end_page() == tail
-                && space.read(|s| s.tree().range(tail, Page::from_number(tail_end)).next().is_none());
-            if free {
-                let backing = match &vma.backing {
-                    Backing::Anonymous => Some(Backing::Anonymous),
-                    Backing::File { file, offset, limit } => Some(Backing::File {
-                        file: file.clone(),
-                        offset: offset + (tail.number() - vma.start().number()) as u64 * PAGE_SIZE as u64,
-                        limit: limit.saturating_sub((tail.number() - vma.start().number()) as u64 * PAGE_SIZE as u64),
-                    }),
-                    Backing::Physical { .. } => None,
-                };
-                if let Some(backing) = backing {
-                    let req = MapRequest::anonymous(extra, vma.flags).backed_by(backing).fixed(tail).named(vma.name.clone());
-                    space.map(req)?;
-                    space.scavenge();
-                    return Ok(old);
-                }
-            }
-        }
-        if flags & MREMAP_MAYMOVE == 0 {
-            return Err(Errno::ENOMEM);
-        }
-    }
-    if vma.flags.contains(VmFlags::SHARED) || !matches!(vma.backing, Backing::Anonymous | Backing::File { .. }) {
-        return Err(Errno::EINVAL);
-    }
-    // Move: map the new area (same flags and backing), copy, unmap the old.
-    let backing = match &vma.backing {
-        Backing::File { file, offset, limit } => {
-            let delta = (old_start.number() - vma.start().number()) as u64 * PAGE_SIZE as u64;
-            Backing::File { file: file.clone(), offset: offset + delta, limit: limit.saturating_sub(delta) }
-        }
-        _ => Backing::Anonymous,
-    };
-    let mut req = MapRequest::anonymous(new_pages, vma.flags - VmFlags::LOCKED).backed_by(backing).replacing(old_pages);
-    if flags & MREMAP_FIXED != 0 {
-        let target = Page::new(VirtAddr::new(new_addr));
-        // The target must lie in user space (EINVAL, as Linux); its end is computed checked:
-        // new_addr + new_len may pass 2^32.
-        let new_end = new_addr.checked_add(new_pages * PAGE_SIZE).filter(|&e| e <= USER_END).ok_or(Errno::EINVAL)?;
-        let overlap = new_addr < old + old_pages * PAGE_SIZE && old < new_end;
-        if overlap {
-            return Err(Errno::EINVAL);
-        }
-        req = req.fixed(target);
-    }
-    let new_start = space.map(req)?;
-    let copy_pages = old_pages.min(new_pages);
-    let mut buf = alloc::vec![0u8; PAGE_SIZE as usize];
-    let prot = vma.flags & (VmFlags::READ | VmFlags::WRITE | VmFlags::EXEC);
-    let opened = !prot.contains(VmFlags::READ | VmFlags::WRITE);
-    // A move that does not happen leaves the old range as it was: no new area, and the old
-    // range's own protection back (it was opened for reading to copy it).
-    let undo = |space: &AddressSpace| {
-        let _ = space.unmap(new_start, new_pages);
-        if opened {
-            let _ = space.protect(old_start, copy_pages, prot);
-        }
-    };
-    if opened {
-        // Contents are moved through the kernel's copy routines, which honour permissions:
-        // open both areas for the copy, restore afterwards.
-        let open = space.protect(old_start, copy_pages, VmFlags::READ).and_then(|()| space.protect(new_start, copy_pages, VmFlags::READ | VmFlags::WRITE));
-        if let Err(e) = open {
-            undo(&space);
-            return Err(e);
-        }
-    }
-    for i in 0..copy_pages {
-        let from = old_start.start().as_u32() + i * PAGE_SIZE;
-        let to = new_start.start().as_u32() + i * PAGE_SIZE;
-        if crate::arch::usercopy::copy_from_user(&mut buf, from).is_err() || crate::arch::usercopy::copy_to_user(to, &buf).is_err() {
-            // E.g. a page of a file mapping beyond the end of the file (Linux, which moves page
-            // tables instead of copying, would succeed).
-            undo(&space);
-            return Err(Errno::ENOMEM);
-        }
-    }
-    if opened {
-        space.protect(new_start, new_pages, prot)?;
-    }
-    space.unmap(old_start, old_pages)?;
-    Ok(new_start.start().as_u32())
 }

@@ -16,13 +16,17 @@ mod fd;
 mod file;
 mod futex;
 mod limits;
+mod madvise;
 mod memory;
+mod mincore;
+mod mremap;
 mod msync;
 mod pgrp;
 mod pipe;
 mod poll;
 mod prctl;
 mod process;
+mod process_vm;
 mod random;
 mod signal;
 mod system;
@@ -90,10 +94,11 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_MLOCKALL, call: |a, _| memory::mlockall(a[0]) },
     Syscall { nr: nr::SYS_MUNLOCKALL, call: |_, _| memory::munlockall() },
     Syscall { nr: nr::SYS_SCHED_YIELD, call: |_, _| process::sched_yield() },
-    Syscall { nr: nr::SYS_MREMAP, call: |a, _| memory::mremap(a[0], a[1], a[2], a[3], a[4]) },
+    Syscall { nr: nr::SYS_MREMAP, call: |a, _| mremap::mremap(a[0], a[1], a[2], a[3], a[4]) },
     Syscall { nr: nr::SYS_MMAP2, call: |a, _| memory::mmap(a[0], a[1], a[2], a[3], a[4] as i32, a[5] as u64 * 4096) },
     Syscall { nr: nr::SYS_FSTAT64, call: |a, _| file::fstat64(a[0], uptr::UserPtr::new(a[1])) },
-    Syscall { nr: nr::SYS_MADVISE, call: |a, _| memory::madvise(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_MINCORE, call: |a, _| mincore::mincore(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_MADVISE, call: |a, _| madvise::madvise(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_GETDENTS64, call: |a, _| file::getdents64(a[0], uptr::UserBuf::new(a[1], a[2])) },
     Syscall { nr: nr::SYS_EXIT_GROUP, call: |a, _| process::exit_group(a[0] as i32) },
     // Threads slice (issue 10): clone and its relatives.
@@ -107,7 +112,11 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_SET_TID_ADDRESS, call: |a, _| thread::set_tid_address(a[0]) },
     Syscall { nr: nr::SYS_SET_ROBUST_LIST, call: |a, _| thread::set_robust_list(a[0], a[1]) },
     Syscall { nr: nr::SYS_GET_ROBUST_LIST, call: |a, _| thread::get_robust_list(a[0] as i32, uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2])) },
+    // VM slice (issue 12): process_vm_*, mlock2.
+    Syscall { nr: nr::SYS_PROCESS_VM_READV, call: |a, _| process_vm::process_vm_readv(a[0] as i32, a[1], a[2], a[3], a[4], a[5]) },
+    Syscall { nr: nr::SYS_PROCESS_VM_WRITEV, call: |a, _| process_vm::process_vm_writev(a[0] as i32, a[1], a[2], a[3], a[4], a[5]) },
     Syscall { nr: nr::SYS_GETRANDOM, call: |a, _| random::getrandom(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_MLOCK2, call: |a, _| memory::mlock2(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_RSEQ, call: |a, _| thread::rseq(a[0], a[1], a[2], a[3]) },
     // Credentials and resource limits (issue 10, point 7).
     Syscall { nr: nr::SYS_SETUID, call: |a, _| cred::setuid(Old16, a[0]) },

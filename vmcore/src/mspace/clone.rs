@@ -46,7 +46,8 @@ impl MSpace {
     ///   time shared anonymous memory is allocated ahead of use.
     /// * physical: the child maps the same device frames (never counted).
     ///
-    /// `LOCKED` is not inherited (like Linux). The bounds and the heap state are copied.
+    /// `LOCKED` and `LOCKONFAULT` are not inherited (like Linux). The bounds and the heap state
+    /// are copied.
     ///
     /// Generic over the two table accesses so that the per-page entry reads and writes of the
     /// copy are direct calls (the kernel passes its window accessor for both).
@@ -95,7 +96,7 @@ impl MSpace {
                 continue;
             }
             let mut copy = vma.clone();
-            copy.flags -= VmFlags::LOCKED;
+            copy.flags -= VmFlags::LOCK_MASK;
             child.tree.insert(copy).expect("invariant: the child mirrors the parent's areas");
             if vma.flags.contains(VmFlags::WIPEONFORK) {
                 continue;

@@ -113,8 +113,8 @@ impl MSpace {
     /// unmapped first, exactly like [`MSpace::unmap`]. The new area is merged with compatible
     /// neighbours.
     ///
-    /// Nothing is allocated until touched, with two exceptions: a `LOCKED` area is populated
-    /// at once (best effort like Linux's `MAP_LOCKED`: if memory runs out the mapping still
+    /// Nothing is allocated until touched, with two exceptions: a `LOCKED` area (without
+    /// `LOCKONFAULT`) is populated at once (best effort like Linux's `MAP_LOCKED`: if memory runs out the mapping still
     /// succeeds and later faults fill the rest); shared anonymous areas are populated when the
     /// space is cloned (see [`MSpace::clone_into`]). For `MAP_POPULATE` the kernel calls
     /// [`MSpace::populate`] afterwards.
@@ -166,7 +166,7 @@ impl MSpace {
         if let Some(rmap) = rmap {
             rmap.finish(self, phys);
         }
-        if flags.contains(VmFlags::LOCKED) {
+        if flags.contains(VmFlags::LOCKED) && !flags.contains(VmFlags::LOCKONFAULT) {
             // Best effort: running out of memory leaves the rest to page faults.
             let _ = self.populate_span(span, true, tables, phys, &mut flush);
         }

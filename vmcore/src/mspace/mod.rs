@@ -95,6 +95,7 @@
 //! `fault.rs`, `brk.rs`, `limits.rs` (RLIMIT_AS/DATA/STACK and the mlock counts); `pages.rs` is the page-level editing every operation shares, `check.rs`
 //! the consistency walk.
 
+mod access;
 mod advise;
 mod brk;
 mod check;
@@ -102,8 +103,13 @@ mod clone;
 mod fault;
 mod flush;
 mod limits;
+mod lock;
+mod madvise;
 mod map;
+mod mincore;
+mod mremap;
 mod msync;
+mod pagemap;
 mod pages;
 mod phys;
 mod populate;
@@ -111,6 +117,7 @@ mod protect;
 mod range;
 mod rmap;
 mod scavenge;
+mod smaps;
 mod stats;
 mod sweep;
 mod totals;
@@ -121,6 +128,7 @@ mod sim_phys;
 #[cfg(test)]
 mod tests;
 
+pub use access::{PinError, Pinned};
 pub use advise::AdviseError;
 pub use brk::{BrkError, Heap, HEAP_FLAGS};
 pub use check::Inconsistency;
@@ -128,15 +136,20 @@ pub use clone::CloneError;
 pub use fault::FaultOutcome;
 pub use flush::SpaceFlush;
 pub use limits::{is_data, VmLimits, RLIM_INFINITY};
+pub use madvise::{Advice, MadviseError};
 pub use map::{MapError, MapRequest};
+pub use mremap::{Remap, RemapError};
 pub use msync::{msync, MsyncError, MS_ASYNC, MS_INVALIDATE, MS_SYNC};
+pub use pagemap::{PM_FILE, PM_MMAP_EXCLUSIVE, PM_PRESENT, PM_SWAP};
 pub use phys::PhysOps;
-pub use populate::{LockError, PopulateError, UnlockError};
+pub use lock::{LockError, UnlockError};
+pub use populate::PopulateError;
 pub use protect::ProtectError;
 pub use range::RangeError;
 pub use rmap::{Area, RmapOps};
 #[cfg(any(test, feature = "sim"))]
 pub use sim_phys::{file_key, SimPhys};
+pub use smaps::kib;
 pub use stats::MSpaceStats;
 pub use totals::AreaTotals;
 pub use unmap::UnmapError;

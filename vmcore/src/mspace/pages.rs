@@ -107,6 +107,11 @@ impl<'a> Pages<'a> {
         Pages { tables, counts, resident }
     }
 
+    /// The tables edited.
+    pub fn tables(&self) -> &dyn TableAccess {
+        &*self.tables
+    }
+
     /// The entry of `page`.
     pub fn read(&self, page: Page) -> Pte {
         paging::read(&*self.tables, page)
@@ -181,6 +186,19 @@ impl<'a> Pages<'a> {
         self.resident.remove(account(vma, kind));
         if kind == Kind::Counted {
             release(vma, unmapped.old, frame, phys);
+        }
+    }
+
+    /// Links the page table of directory slot `pdi` if it has none (so that later installs
+    /// there cannot fail).
+    pub fn ensure_table(&mut self, pdi: usize, phys: &mut dyn PhysOps) -> Result<(), NoMemory> {
+        match Mapper::new(&mut *self.tables, &mut *self.counts, phys).ensure_table(pdi) {
+            Ok(true) => {
+                self.resident.table_linked();
+                Ok(())
+            }
+            Ok(false) => Ok(()),
+            Err(_) => Err(NoMemory),
         }
     }
 

@@ -1,4 +1,4 @@
-//! `mlock`, `munlock` and populating a range ahead of use (`MAP_POPULATE`, `MAP_LOCKED`).
+//! Populating a range ahead of use (`MAP_POPULATE`, `MAP_LOCKED`, `mlock`).
 
 use core::fmt;
 
@@ -7,13 +7,11 @@ use super::flush::SpaceFlush;
 use super::pages::NoMemory;
 use super::phys::PhysOps;
 use super::range::{first_hole, RangeError, Span};
-use super::rmap::RmapEdit;
 use super::MSpace;
 use crate::addr::Page;
 use crate::errno::Errno;
 use crate::fault::{Access, Fault, Mode, PageState};
 use crate::paging::TableAccess;
-use crate::tree;
 use crate::vma::VmFlags;
 
 /// Why [`MSpace::populate`] failed.
@@ -32,38 +30,6 @@ pub enum PopulateError {
         /// The TLB work of the pages already done.
         flush: SpaceFlush,
     },
-}
-
-/// Why [`MSpace::lock`] failed.
-#[derive(Debug, PartialEq, Eq)]
-pub enum LockError {
-    /// The range wraps or leaves the space's bounds; nothing was changed.
-    Range(RangeError),
-    /// The range contains a hole starting at `at` (`ENOMEM`); nothing was changed.
-    Unmapped {
-        /// First unmapped page.
-        at: Page,
-    },
-    /// Memory ran out (`ENOMEM`, like Linux): the areas are `LOCKED` and partly populated.
-    /// Execute `flush` before reporting the error.
-    OutOfMemory {
-        /// The TLB work of the pages already done.
-        flush: SpaceFlush,
-    },
-}
-
-/// Why [`MSpace::unlock`] refused; nothing was changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnlockError {
-    /// The range wraps or leaves the space's bounds.
-    Range(RangeError),
-    /// The range contains a hole starting at `at` (`ENOMEM`).
-    Unmapped {
-        /// First unmapped page.
-        at: Page,
-    },
-    /// No memory for a file's reverse map (a split needs one more entry) (`ENOMEM`).
-    OutOfMemory,
 }
 
 impl MSpace {
@@ -93,53 +59,6 @@ impl MSpace {
         }
     }
 
-    /// `mlock`: sets `LOCKED` on every area of the range (splitting and merging), then
-    /// populates it as if written (read for read-only areas). An empty range succeeds.
-    pub fn lock(
-        &mut self,
-        start: Page,
-        pages: u32,
-        tables: &mut dyn TableAccess,
-        phys: &mut dyn PhysOps,
-    ) -> Result<SpaceFlush, LockError> {
-        let mut flush = SpaceFlush::new();
-        let Some(span) = self.span(start, pages).map_err(LockError::Range)? else {
-            return Ok(flush);
-        };
-        let rmap = RmapEdit::begin(self, span.start, span.end, None, 3, phys)
-            .map_err(|_| LockError::OutOfMemory { flush: SpaceFlush::new() })?;
-        let changed = self.tree.protect_range(span.start, span.end, |f| f | VmFlags::LOCKED);
-        if let Some(rmap) = rmap {
-            rmap.finish(self, phys);
-        }
-        changed
-            .map_err(|e| match e {
-                tree::ProtectError::Unmapped { at } => LockError::Unmapped { at },
-                e => unreachable!("invariant: LOCKED needs no MAY bit and start < end: {e:?}"),
-            })?;
-        match self.populate_span(span, true, tables, phys, &mut flush) {
-            Ok(()) => Ok(flush),
-            Err(NoMemory) => Err(LockError::OutOfMemory { flush }),
-        }
-    }
-
-    /// `munlock`: clears `LOCKED` on every area of the range (splitting and merging). Pages
-    /// stay resident; no entry changes, so there is nothing to flush. An empty range succeeds.
-    pub fn unlock(&mut self, start: Page, pages: u32, phys: &mut dyn PhysOps) -> Result<(), UnlockError> {
-        let Some(span) = self.span(start, pages).map_err(UnlockError::Range)? else {
-            return Ok(());
-        };
-        let rmap = RmapEdit::begin(self, span.start, span.end, None, 3, phys).map_err(|_| UnlockError::OutOfMemory)?;
-        let changed = self.tree.protect_range(span.start, span.end, |f| f - VmFlags::LOCKED);
-        if let Some(rmap) = rmap {
-            rmap.finish(self, phys);
-        }
-        changed.map_err(|e| match e {
-            tree::ProtectError::Unmapped { at } => UnlockError::Unmapped { at },
-            e => unreachable!("invariant: LOCKED needs no MAY bit and start < end: {e:?}"),
-        })
-    }
-
     /// Populates `span`, which has no hole (see [`MSpace::populate`]).
     pub(super) fn populate_span(
         &mut self,
@@ -165,8 +84,9 @@ impl MSpace {
         Ok(())
     }
 
-    /// Makes one page of an area permit `access`, through the fault path.
-    fn populate_page(
+    /// Makes one page of an area permit `access`, through the fault path; a refused page
+    /// (e.g. SIGBUS past the end of the file) stays unpopulated.
+    pub(super) fn populate_page(
         &mut self,
         page: Page,
         access: Access,
@@ -174,22 +94,32 @@ impl MSpace {
         phys: &mut dyn PhysOps,
         flush: &mut SpaceFlush,
     ) -> Result<(), NoMemory> {
+        match self.fault_in(page, access, tables, phys, flush) {
+            Step::NoMemory => Err(NoMemory),
+            Step::Done | Step::Refused(_) => Ok(()),
+        }
+    }
+
+    /// Resolves `access` to `page` of an area as a user fault would, unless the page already
+    /// permits it.
+    pub(super) fn fault_in(
+        &mut self,
+        page: Page,
+        access: Access,
+        tables: &mut dyn TableAccess,
+        phys: &mut dyn PhysOps,
+        flush: &mut SpaceFlush,
+    ) -> Step {
         let vma = self.tree.find(page.start()).expect("invariant: the page is in an area");
-        let state = page_state(&*tables, page, vma, &*phys);
-        let present = match state {
+        let present = match page_state(&*tables, page, vma, &*phys) {
             PageState::NotMapped => false,
             PageState::Present { writable, .. } if access == Access::Read || writable => {
-                return Ok(()); // already permits the access
+                return Step::Done; // already permits the access
             }
             PageState::Present { .. } => true,
         };
         let fault = Fault { addr: page.start(), access, mode: Mode::User, present };
-        match self.resolve(&fault, tables, phys, flush) {
-            Step::Done => Ok(()),
-            Step::NoMemory => Err(NoMemory),
-            // e.g. SIGBUS past the end of the file: the page stays unpopulated.
-            Step::Refused(_) => Ok(()),
-        }
+        self.resolve(&fault, tables, phys, flush)
     }
 }
 
@@ -203,52 +133,12 @@ impl From<&PopulateError> for Errno {
     }
 }
 
-/// The errno `mlock` returns (by reference: take the pending flush out of the error first).
-impl From<&LockError> for Errno {
-    fn from(e: &LockError) -> Self {
-        match e {
-            LockError::Range(e) => (*e).into(),
-            _ => Errno::ENOMEM,
-        }
-    }
-}
-
-/// The errno `munlock` returns.
-impl From<UnlockError> for Errno {
-    fn from(e: UnlockError) -> Self {
-        match e {
-            UnlockError::Range(e) => e.into(),
-            UnlockError::Unmapped { .. } | UnlockError::OutOfMemory => Errno::ENOMEM,
-        }
-    }
-}
-
 impl fmt::Display for PopulateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PopulateError::Range(e) => write!(f, "populate: {e}"),
             PopulateError::Unmapped { at } => write!(f, "populate: {at:?} is not mapped"),
             PopulateError::OutOfMemory { .. } => f.write_str("populate: out of memory"),
-        }
-    }
-}
-
-impl fmt::Display for LockError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LockError::Range(e) => write!(f, "mlock: {e}"),
-            LockError::Unmapped { at } => write!(f, "mlock: {at:?} is not mapped"),
-            LockError::OutOfMemory { .. } => f.write_str("mlock: out of memory"),
-        }
-    }
-}
-
-impl fmt::Display for UnlockError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UnlockError::Range(e) => write!(f, "munlock: {e}"),
-            UnlockError::Unmapped { at } => write!(f, "munlock: {at:?} is not mapped"),
-            UnlockError::OutOfMemory => f.write_str("munlock: no memory for a file's reverse map"),
         }
     }
 }

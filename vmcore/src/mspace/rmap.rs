@@ -1,6 +1,6 @@
 //! Keeping the objects' reverse maps ([`crate::rmap`]) in step with the areas: every operation
 //! that changes file areas (`map`, `unmap`, `protect`, `lock`, `unlock`, `scavenge`, `fork`,
-//! `sweep`; `mremap` is made of them) reports each area that appeared or went through
+//! `sweep`, `mremap`, `madvise`, `mlockall`) reports each area that appeared or went through
 //! [`RmapOps`], which the kernel implements over its objects' `MapperSet`s.
 //!
 //! An operation edits a window of the tree (its range, widened by a page on each side so that
@@ -75,9 +75,13 @@ fn file_areas(tree: &VmaTree, pd: Frame, lo: Page, hi: Page) -> impl Iterator<It
 pub(super) struct RmapEdit {
     before: Vec<Entry>,
     after: Vec<Entry>,
-    lo: Page,
-    hi: Page,
+    /// The windows (widened), `count` of them in use.
+    windows: [(Page, Page); MAX_WINDOWS],
+    count: usize,
 }
+
+/// Windows one edit may cover.
+const MAX_WINDOWS: usize = 2;
 
 impl RmapEdit {
     /// Records the file areas around `[start, end)` and reserves room for `extra` more links
@@ -90,16 +94,33 @@ impl RmapEdit {
         extra: usize,
         rmap: &mut dyn RmapOps,
     ) -> Result<Option<RmapEdit>, NoMemory> {
-        let lo = Page::from_number(start.number().saturating_sub(1));
-        let hi = end.checked_add(1).unwrap_or(end);
-        let count = file_areas(&space.tree, space.pd, lo, hi).count();
+        Self::begin_windows(space, &[(start, end)], new_file, extra, rmap)
+    }
+
+    /// [`RmapEdit::begin`] for an edit of several places at once (`mremap`: the old area and
+    /// the destination), each window widened by a page on each side.
+    pub fn begin_windows(
+        space: &MSpace,
+        windows: &[(Page, Page)],
+        new_file: Option<&Arc<dyn FileObject>>,
+        extra: usize,
+        rmap: &mut dyn RmapOps,
+    ) -> Result<Option<RmapEdit>, NoMemory> {
+        let mut wins = [(Page::from_number(0), Page::from_number(0)); MAX_WINDOWS];
+        assert!(windows.len() <= MAX_WINDOWS, "invariant: at most {MAX_WINDOWS} windows");
+        for (w, &(start, end)) in wins.iter_mut().zip(windows) {
+            *w = (Page::from_number(start.number().saturating_sub(1)), end.checked_add(1).unwrap_or(end));
+        }
+        let mut edit = RmapEdit { before: Vec::new(), after: Vec::new(), windows: wins, count: windows.len() };
+        let count = edit.areas(space).count();
         if count == 0 && new_file.is_none() {
             return Ok(None);
         }
-        let mut edit = RmapEdit { before: Vec::new(), after: Vec::new(), lo, hi };
-        edit.before.try_reserve_exact(count).map_err(|_| NoMemory)?;
-        edit.after.try_reserve_exact(count + extra).map_err(|_| NoMemory)?;
-        edit.before.extend(file_areas(&space.tree, space.pd, lo, hi));
+        edit.after.try_reserve_exact(count + extra * windows.len()).map_err(|_| NoMemory)?;
+        let mut before = Vec::new();
+        before.try_reserve_exact(count).map_err(|_| NoMemory)?;
+        before.extend(edit.areas(space));
+        edit.before = before;
         let files = edit.before.iter().map(|(f, _)| f).chain(new_file);
         let mut reserved: Vec<&Arc<dyn FileObject>> = Vec::new();
         reserved.try_reserve_exact(count + 1).map_err(|_| NoMemory)?;
@@ -107,7 +128,7 @@ impl RmapEdit {
             if reserved.iter().any(|r| same(r, file)) {
                 continue;
             }
-            if let Err(e) = rmap.rmap_reserve(file, extra) {
+            if let Err(e) = rmap.rmap_reserve(file, extra * windows.len()) {
                 for r in reserved.iter().chain(core::iter::once(&file)) {
                     rmap.rmap_settle(r);
                 }
@@ -118,9 +139,23 @@ impl RmapEdit {
         Ok(Some(edit))
     }
 
+    /// The file areas of the windows, each once (an area reaching into two windows is
+    /// counted in the first).
+    fn areas<'a>(&'a self, space: &'a MSpace) -> impl Iterator<Item = Entry> + 'a {
+        let wins = &self.windows[..self.count];
+        wins.iter().enumerate().flat_map(move |(i, &(lo, hi))| {
+            file_areas(&space.tree, space.pd, lo, hi).filter(move |(_, a)| {
+                let end = Page::from_number(a.start.number() + a.pages);
+                !wins[..i].iter().any(|&(l, h)| a.start < h && l < end)
+            })
+        })
+    }
+
     /// Unlinks the areas of the window that went, links those that came.
     pub fn finish(mut self, space: &MSpace, rmap: &mut dyn RmapOps) {
-        self.after.extend(file_areas(&space.tree, space.pd, self.lo, self.hi));
+        let mut after = core::mem::take(&mut self.after);
+        after.extend(self.areas(space));
+        self.after = after;
         let has = |list: &[Entry], (f, a): &Entry| list.iter().any(|(g, b)| same(f, g) && a == b);
         for e in &self.before {
             if !has(&self.after, e) {

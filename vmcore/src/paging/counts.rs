@@ -78,6 +78,12 @@ impl TableCounts {
             .unwrap_or_else(|| panic!("invariant: table {pdi} has at most 1024 entries"));
     }
 
+    /// Counts `n` present entries less in user table `pdi`.
+    pub(super) fn sub(&mut self, pdi: usize, n: u16) {
+        let c = &mut self.counts[pdi];
+        *c = c.checked_sub(n).expect("invariant: the count covers every present entry");
+    }
+
     /// Counts one present entry less in user table `pdi`; returns how many remain.
     pub(super) fn decrement(&mut self, pdi: usize) -> u16 {
         let c = &mut self.counts[pdi];

@@ -23,6 +23,7 @@ mod errors;
 mod fill;
 mod flush;
 mod mapper;
+mod relocate;
 #[cfg(test)]
 mod tests;
 
@@ -31,6 +32,7 @@ pub use errors::{MapError, ReplaceError, TableError, UnmapError, UpdateError};
 pub use fill::{Filler, TableEntries};
 pub use flush::{Flush, FlushAll, FlushBatch, FlushPlan, FreedTable};
 pub use mapper::{Mapper, Unmapped};
+pub use relocate::{move_entries, move_table};
 
 use crate::addr::{Frame, Page, PhysAddr, VirtAddr, TABLE_SPAN};
 use crate::layout::{EXT_SLOT, KERNEL_PD_FIRST};

@@ -36,14 +36,27 @@ bitflags! {
         const LOCKED = 0x0000_2000;
         /// Memory-mapped I/O or similar (`VM_IO`).
         const IO = 0x0000_4000;
+        /// `MADV_SEQUENTIAL`: the pages will be read in order (`VM_SEQ_READ`).
+        const SEQ_READ = 0x0000_8000;
+        /// `MADV_RANDOM`: the pages will be read in no particular order (`VM_RAND_READ`).
+        const RAND_READ = 0x0001_0000;
         /// Not copied into the child on fork (`VM_DONTCOPY`, `MADV_DONTFORK`).
         const DONTCOPY = 0x0002_0000;
         /// Cannot be expanded by `mremap` (`VM_DONTEXPAND`).
         const DONTEXPAND = 0x0004_0000;
+        /// With `LOCKED`: pages are locked as they fault in, not populated ahead
+        /// (`VM_LOCKONFAULT`, from `mlock2(MLOCK_ONFAULT)` and `mlockall(MCL_ONFAULT)`).
+        const LOCKONFAULT = 0x0008_0000;
         /// The child gets zero-filled pages instead of a copy on fork (`VM_WIPEONFORK`).
         const WIPEONFORK = 0x0200_0000;
         /// Excluded from core dumps (`VM_DONTDUMP`).
         const DONTDUMP = 0x0400_0000;
+        /// `MADV_HUGEPAGE`: a candidate for transparent huge pages (`VM_HUGEPAGE`).
+        const HUGEPAGE = 0x2000_0000;
+        /// `MADV_NOHUGEPAGE`: never backed by huge pages (`VM_NOHUGEPAGE`).
+        const NOHUGEPAGE = 0x4000_0000;
+        /// `MADV_MERGEABLE`: a candidate for same-page merging (`VM_MERGEABLE`).
+        const MERGEABLE = 0x8000_0000;
     }
 }
 
@@ -52,6 +65,11 @@ impl VmFlags {
     pub const PROT: VmFlags = VmFlags::READ.union(VmFlags::WRITE).union(VmFlags::EXEC);
     /// The permission bits that each need their `MAY*` counterpart.
     pub const PERMISSIONS: VmFlags = VmFlags::PROT.union(VmFlags::SHARED);
+    /// The locking bits `munlock` clears (`VM_LOCKED_MASK`).
+    pub const LOCK_MASK: VmFlags = VmFlags::LOCKED.union(VmFlags::LOCKONFAULT);
+    /// Areas `mlock` leaves alone and `mremap` will not grow (Linux's `VM_SPECIAL`).
+    pub const SPECIAL: VmFlags =
+        VmFlags::IO.union(VmFlags::DONTEXPAND).union(VmFlags::PFNMAP);
     /// All four `MAY*` bits.
     pub const MAY: VmFlags =
         VmFlags::MAYREAD.union(VmFlags::MAYWRITE).union(VmFlags::MAYEXEC).union(VmFlags::MAYSHARE);
@@ -125,6 +143,9 @@ mod tests {
         assert_eq!(VmFlags::LOCKED.bits(), 0x2000);
         assert_eq!(VmFlags::DONTCOPY.bits(), 0x20000);
         assert_eq!(VmFlags::WIPEONFORK.bits(), 0x0200_0000);
+        assert_eq!(VmFlags::SEQ_READ.bits(), 0x8000);
+        assert_eq!(VmFlags::RAND_READ.bits(), 0x10000);
+        assert_eq!(VmFlags::LOCKONFAULT.bits(), 0x80000);
     }
 
     #[test]

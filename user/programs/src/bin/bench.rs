@@ -16,6 +16,9 @@
 //! W4 map churn    10,000 x (mmap one page, write it, munmap)
 //! W5 boot         the very first action prints `bench: first-line tsc=N` (TSC at init's
 //!                 first line); the host subtracts the kernel-entry TSC
+//! W6 mremap move  64 MiB touched, moved with mremap(MREMAP_MAYMOVE | MREMAP_FIXED) onto a
+//!                 reserved range (timed: the mremap call; report per page)
+//! W7 mincore      mincore of the same 64 MiB, resident (timed: the call; report per page)
 //! ```
 //!
 //! Before every W2/W3 repetition the region is written again (untimed), so each repetition
@@ -32,7 +35,7 @@
 
 use core::ptr::write_volatile;
 use rt::prelude::*;
-use rt::sys::{nr, syscall0, syscall1, syscall4};
+use rt::sys::{nr, syscall0, syscall1, syscall3, syscall4, syscall5};
 
 rt::entry!(main);
 
@@ -43,6 +46,7 @@ const W1_BYTES: usize = 16 * MIB;
 const W2_MIBS: [usize; 4] = [0, 1, 16, 64];
 const W3_BYTES: usize = 16 * MIB;
 const W4_ITERS: usize = 10_000;
+const W6_BYTES: usize = 64 * MIB;
 
 struct Sizes {
     reps: usize,
@@ -50,6 +54,7 @@ struct Sizes {
     w2_scale: usize, // W2 sizes are W2_MIBS[i] * MIB / w2_scale
     w3: usize,
     w4: usize,
+    w6: usize,
 }
 
 fn main(args: Args) -> i32 {
@@ -69,9 +74,9 @@ fn main(args: Args) -> i32 {
         .and_then(|a| rt::fs::parse_usize(&a[7..]))
         .map(|n| n.clamp(1, REPS));
     let mut sz = if quick {
-        Sizes { reps: 1, w1: MIB, w2_scale: 16, w3: MIB, w4: 100 }
+        Sizes { reps: 1, w1: MIB, w2_scale: 16, w3: MIB, w4: 100, w6: MIB }
     } else {
-        Sizes { reps: REPS, w1: W1_BYTES, w2_scale: 1, w3: W3_BYTES, w4: W4_ITERS }
+        Sizes { reps: REPS, w1: W1_BYTES, w2_scale: 1, w3: W3_BYTES, w4: W4_ITERS, w6: W6_BYTES }
     };
     if let Some(n) = reps_arg {
         sz.reps = n;
@@ -133,6 +138,17 @@ fn main(args: Args) -> i32 {
         }
     }
 
+    // W6 and W7: mremap moving 64 MiB of resident pages; mincore of 64 MiB.
+    let mut w6 = [0u64; REPS];
+    let mut w7 = [0u64; REPS];
+    if run(b"W6") || run(b"W7") {
+        for rep in 0..sz.reps {
+            let (mv, mc) = remap_and_mincore(sz.w6);
+            w6[rep] = mv;
+            w7[rep] = mc;
+        }
+    }
+
     // Everything timed is done: print.
     match sys::uname() {
         Ok(u) => println!(
@@ -178,6 +194,12 @@ fn main(args: Args) -> i32 {
     }
     for (rep, v) in w4.iter().take(reps(b"W4")).enumerate() {
         println!("bench-raw W4 rep={} iters={} total={}", rep, sz.w4, v);
+    }
+    for (rep, v) in w6.iter().take(reps(b"W6")).enumerate() {
+        println!("bench-raw W6 rep={} pages={} mremap={}", rep, pages(sz.w6), v);
+    }
+    for (rep, v) in w7.iter().take(reps(b"W7")).enumerate() {
+        println!("bench-raw W7 rep={} pages={} mincore={}", rep, pages(sz.w6), v);
     }
     println!("bench: done");
 
@@ -358,4 +380,39 @@ fn churn(iters: usize) {
             fail("munmap", e);
         }
     }
+}
+
+/// W6/W7: `len` bytes touched, then (timed) moved by mremap onto a reserved range of the same
+/// size, then (timed) mincore of the moved range. Returns (mremap, mincore) cycles.
+fn remap_and_mincore(len: usize) -> (u64, u64) {
+    let src = Region::new(len);
+    src.touch();
+    let dst = match sys::mmap_anon(len, 0, 0) {
+        Ok(a) => a,
+        Err(e) => fail("mmap", e),
+    };
+    const MREMAP_MAYMOVE: usize = 1;
+    const MREMAP_FIXED: usize = 2;
+    let t0 = rt::rdtsc();
+    // SAFETY: moves our own mapping onto our own reserved range; no Rust object lives there.
+    let r = unsafe { syscall5(nr::SYS_MREMAP, src.addr, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) };
+    let t1 = rt::rdtsc();
+    if r != dst {
+        fail("mremap", Errno::from_ret(r).err().unwrap_or(Errno::EINVAL));
+    }
+    core::mem::forget(src); // its range is gone: moved
+    let mut buf = [0u8; W6_BYTES / PAGE];
+    let vec = &mut buf[..len / PAGE];
+    let t2 = rt::rdtsc();
+    // SAFETY: `vec` is a writable buffer of one byte per page.
+    let m = unsafe { syscall3(nr::SYS_MINCORE, dst, len, vec.as_mut_ptr() as usize) };
+    let t3 = rt::rdtsc();
+    if m != 0 || vec.iter().any(|&b| b != 1) {
+        fail("mincore", Errno::from_ret(m).err().unwrap_or(Errno::EINVAL));
+    }
+    // SAFETY: the moved mapping is ours.
+    if let Err(e) = unsafe { sys::munmap(dst, len) } {
+        fail("munmap", e);
+    }
+    (t1 - t0, t3 - t2)
 }

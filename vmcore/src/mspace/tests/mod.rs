@@ -18,6 +18,7 @@ mod limits;
 mod lock;
 mod model;
 mod protect;
+mod remap;
 mod rmap;
 mod stack;
 mod totals;

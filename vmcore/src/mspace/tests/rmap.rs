@@ -1,4 +1,6 @@
-//! The reverse map under random sequences of operations on file areas: after every operation
+//! The reverse map under random sequences of operations on file areas (`mmap`, `munmap`,
+//! `mprotect`, `mlock`/`mlock2`/`munlock`/`mlockall`, `mremap` in all its forms, `madvise`
+//! with the advice that splits areas or touches pages, `fork`, `brk`): after every operation
 //! (`World::with` runs `check_all`), every file area of every live space is linked exactly
 //! once in the file's set, and nothing else is.
 
@@ -7,6 +9,7 @@ use crate::vma::test_file::TestFile;
 use crate::vma::FileObject;
 use proptest::prelude::*;
 use std::sync::Arc;
+use std::vec;
 
 const A: u32 = 0x0800_0000;
 /// Pages in the window the operations work on.
@@ -17,14 +20,30 @@ enum Op {
     Map { s: usize, at: u32, pages: u32, file: usize, pgoff: u32, shared: bool, write: bool, fixed: bool },
     Unmap { s: usize, at: u32, pages: u32 },
     Protect { s: usize, at: u32, pages: u32, write: bool },
-    Lock { s: usize, at: u32, pages: u32 },
+    Lock { s: usize, at: u32, pages: u32, on_fault: bool },
     Unlock { s: usize, at: u32, pages: u32 },
+    LockAll { s: usize, how: u8 },
+    Remap { s: usize, at: u32, old_pages: u32, new_pages: u32, may_move: bool, to: Option<u32>, dont_unmap: bool },
+    Advise { s: usize, at: u32, pages: u32, advice: Advice },
     Touch { s: usize, at: u32 },
     Fork { s: usize },
     Scavenge { s: usize },
     Brk { s: usize, top: u32 },
     Destroy { s: usize },
 }
+
+/// The advice that splits areas or touches file pages.
+const ADVICE: [Advice; 9] = [
+    Advice::DontFork,
+    Advice::DoFork,
+    Advice::WipeOnFork,
+    Advice::KeepOnFork,
+    Advice::Remove,
+    Advice::DontNeed,
+    Advice::WillNeed,
+    Advice::Random,
+    Advice::PopulateRead,
+];
 
 fn op() -> impl Strategy<Value = Op> {
     let s = 0..3usize;
@@ -34,8 +53,13 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(s, (at, pages), file, pgoff, shared, write, fixed)| Op::Map { s, at, pages, file, pgoff, shared, write, fixed }),
         2 => (s.clone(), range.clone()).prop_map(|(s, (at, pages))| Op::Unmap { s, at, pages }),
         2 => (s.clone(), range.clone(), any::<bool>()).prop_map(|(s, (at, pages), write)| Op::Protect { s, at, pages, write }),
-        1 => (s.clone(), range.clone()).prop_map(|(s, (at, pages))| Op::Lock { s, at, pages }),
-        1 => (s.clone(), range).prop_map(|(s, (at, pages))| Op::Unlock { s, at, pages }),
+        1 => (s.clone(), range.clone(), any::<bool>()).prop_map(|(s, (at, pages), on_fault)| Op::Lock { s, at, pages, on_fault }),
+        1 => (s.clone(), range.clone()).prop_map(|(s, (at, pages))| Op::Unlock { s, at, pages }),
+        1 => (s.clone(), 0..3u8).prop_map(|(s, how)| Op::LockAll { s, how }),
+        3 => (s.clone(), range.clone(), 0..=N, any::<bool>(), proptest::option::of(0..N), any::<bool>())
+            .prop_map(|(s, (at, old_pages), new_pages, may_move, to, dont_unmap)| Op::Remap { s, at, old_pages, new_pages, may_move, to, dont_unmap }),
+        3 => (s.clone(), range.clone(), proptest::sample::select(ADVICE.to_vec()))
+            .prop_map(|(s, (at, pages), advice)| Op::Advise { s, at, pages, advice }),
         2 => (s.clone(), 0..N).prop_map(|(s, at)| Op::Touch { s, at }),
         1 => s.clone().prop_map(|s| Op::Fork { s }),
         1 => s.clone().prop_map(|s| Op::Scavenge { s }),
@@ -89,9 +113,44 @@ proptest! {
                         let _ = w.protect(id, addr(at), pages, prot);
                     }
                 }
-                Op::Lock { s, at, pages } => {
+                Op::Lock { s, at, pages, on_fault } => {
                     if let Some(id) = ids[s] {
-                        let _ = w.lock(id, addr(at), pages);
+                        let _ = w.with(id, |sp, t, p| match sp.lock_with(pg(addr(at)), pages, on_fault, t, p) {
+                            Ok(f) | Err(LockError::OutOfMemory { flush: f }) => ((), f),
+                            Err(_) => ((), SpaceFlush::new()),
+                        });
+                    }
+                }
+                Op::LockAll { s, how } => {
+                    if let Some(id) = ids[s] {
+                        let add = [VmFlags::empty(), VmFlags::LOCKED, VmFlags::LOCKED | VmFlags::LOCKONFAULT][usize::from(how)];
+                        w.with(id, |sp, t, p| ((), sp.lock_all(add, t, p)));
+                    }
+                }
+                Op::Remap { s, at, old_pages, new_pages, may_move, to, dont_unmap } => {
+                    if let Some(id) = ids[s] {
+                        // DONTUNMAP needs MAYMOVE and equal lengths, FIXED needs MAYMOVE (the
+                        // kernel's checks); old_len 0 duplicates.
+                        let old_pages = if dont_unmap { new_pages.max(1) } else { old_pages };
+                        let new_pages = if dont_unmap { old_pages } else { new_pages.max(1) };
+                        let how = Remap {
+                            may_move: may_move || dont_unmap || to.is_some(),
+                            fixed: to.map(|t| pg(addr(t))),
+                            dont_unmap,
+                            hint: None,
+                        };
+                        let _ = w.with(id, |sp, t, p| {
+                            let (f, r) = sp.mremap(pg(addr(at)), old_pages, new_pages, how, &|_| true, t, p);
+                            (r, f)
+                        });
+                    }
+                }
+                Op::Advise { s, at, pages, advice } => {
+                    if let Some(id) = ids[s] {
+                        let _ = w.with(id, |sp, t, p| {
+                            let (f, r) = sp.madvise(pg(addr(at)), pages, advice, t, p);
+                            (r, f)
+                        });
                     }
                 }
                 Op::Unlock { s, at, pages } => {

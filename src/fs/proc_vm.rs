@@ -1,0 +1,39 @@
+//! The memory views of `/proc` (issue 12): `/proc/PID/smaps`, `/proc/PID/status` (its
+//! identity and `Vm*` lines, Linux's format) and the `Mlocked` count of `/proc/meminfo`.
+
+use crate::mm::aspace::AddressSpace;
+use crate::proc::sched;
+use crate::proc::task::Pid;
+use alloc::string::String;
+use alloc::sync::Arc;
+use vmcore::errno::Errno;
+
+fn space_of(pid: Pid) -> Result<Option<Arc<AddressSpace>>, Errno> {
+    let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
+    let space = task.inner.lock().aspace.clone();
+    Ok(space)
+}
+
+/// `/proc/PID/smaps`.
+pub fn smaps(pid: Pid) -> Result<String, Errno> {
+    let mut s = String::new();
+    if let Some(a) = space_of(pid)? {
+        a.edit(|sp, t, p| (sp.write_smaps(&mut s, &*t, &*p), None)).map_err(|_| Errno::ENOMEM)?;
+    }
+    Ok(s)
+}
+
+/// Locked pages of every address space (`Mlocked` of `/proc/meminfo`, in pages).
+pub fn mlocked_pages() -> u64 {
+    let mut seen: alloc::vec::Vec<crate::mm::aspace::SpaceId> = alloc::vec::Vec::new();
+    let mut n = 0u64;
+    for (_, space) in crate::proc::address_spaces() {
+        if seen.contains(&space.id()) || seen.try_reserve(1).is_err() {
+            continue;
+        }
+        seen.push(space.id());
+        n += u64::from(space.edit(|sp, t, p| (sp.locked_resident(&*t, &*p), None)));
+    }
+    n
+}
+
