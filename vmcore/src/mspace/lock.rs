@@ -137,16 +137,21 @@ impl MSpace {
             return flush;
         };
         let span = Span { start: first.start(), end: last.end_page() };
-        // Every area of the span, holes skipped: one protect per area keeps the tree's
-        // hole check out of the way. An area whose file's reverse map has no room is left as
-        // it was (Linux's apply_mlockall_flags ignores a failed mlock_fixup too).
-        let areas: alloc::vec::Vec<(Page, Page)> = self.tree.iter().map(|v| (v.start(), v.end_page())).collect();
-        for (s, e) in areas {
-            let Ok(rmap) = RmapEdit::begin(self, s, e, None, 3, phys) else { continue };
-            let _ = self.tree.protect_range(s, e, |f| relock(f, add));
-            if let Some(rmap) = rmap {
-                rmap.finish(self, phys);
+        // Every area of the span, holes skipped, one after the other (no list to allocate):
+        // one protect per area keeps the tree's hole check out of the way. An area whose
+        // file's reverse map has no room is left as it was (Linux's apply_mlockall_flags
+        // ignores a failed mlock_fixup too).
+        let mut at = span.start;
+        loop {
+            let next = self.tree.range(at, span.end).next().map(|v| (v.start().max(at), v.end_page()));
+            let Some((s, e)) = next else { break };
+            if let Ok(rmap) = RmapEdit::begin(self, s, e, None, 3, phys) {
+                let _ = self.tree.protect_range(s, e, |f| relock(f, add));
+                if let Some(rmap) = rmap {
+                    rmap.finish(self, phys);
+                }
             }
+            at = e;
         }
         if add.contains(VmFlags::LOCKED) && !add.contains(VmFlags::LOCKONFAULT) {
             let _ = self.populate_locked(span, tables, phys, &mut flush);
@@ -163,20 +168,21 @@ impl MSpace {
         phys: &mut dyn PhysOps,
         flush: &mut SpaceFlush,
     ) -> Result<(), NoMemory> {
-        let parts: alloc::vec::Vec<(Span, Access)> = self
-            .tree
-            .range(span.start, span.end)
-            .filter(|v| {
-                (v.flags & VmFlags::LOCK_MASK) == VmFlags::LOCKED
-                    && v.flags.is_accessible()
-                    && !v.flags.intersects(VmFlags::IO | VmFlags::PFNMAP)
-            })
-            .map(|v| {
-                let writes = v.flags.contains(VmFlags::WRITE) && !v.flags.is_shared();
-                (span.clip(v.start(), v.end_page()), if writes { Access::Write } else { Access::Read })
-            })
-            .collect();
-        for (part, access) in parts {
+        // Area by area from a cursor (populating does not change areas; no list to allocate).
+        let mut at = span.start;
+        loop {
+            let next = self.tree.range(at, span.end).next().map(|v| (v.start().max(at), v.end_page(), v.flags));
+            let Some((start, end, flags)) = next else { break };
+            let part = span.clip(start, end);
+            at = part.end;
+            let populate = (flags & VmFlags::LOCK_MASK) == VmFlags::LOCKED
+                && flags.is_accessible()
+                && !flags.intersects(VmFlags::IO | VmFlags::PFNMAP);
+            if !populate {
+                continue;
+            }
+            let writes = flags.contains(VmFlags::WRITE) && !flags.is_shared();
+            let access = if writes { Access::Write } else { Access::Read };
             for page in part.iter() {
                 self.populate_page(page, access, tables, phys, flush)?;
             }

@@ -218,33 +218,6 @@ impl MSpace {
         phys: &mut dyn PhysOps,
         flush: &mut SpaceFlush,
     ) -> Result<Page, RemapError> {
-        let file = match &vma.backing {
-            Backing::File { file, .. } => Some(file),
-            _ => None,
-        };
-        let windows = [(old, Page::from_number(old.number() + old_pages)), (dest, Page::from_number(dest.number() + new_pages))];
-        let rmap = RmapEdit::begin_windows(self, &windows, file, 3, phys).map_err(|_| RemapError::NoMemory)?;
-        let r = self.move_untracked(vma, old, old_pages, new_pages, dest, dont_unmap, tables, phys, flush);
-        if let Some(rmap) = rmap {
-            rmap.finish(self, phys);
-        }
-        r
-    }
-
-    /// [`MSpace::move_area`] without the reverse maps.
-    #[allow(clippy::too_many_arguments)]
-    fn move_untracked(
-        &mut self,
-        vma: &Vma,
-        old: Page,
-        old_pages: u32,
-        new_pages: u32,
-        dest: Page,
-        dont_unmap: bool,
-        tables: &mut dyn TableAccess,
-        phys: &mut dyn PhysOps,
-        flush: &mut SpaceFlush,
-    ) -> Result<Page, RemapError> {
         let delta = old.number() - vma.start().number();
         let shared_anon = vma.flags.is_shared() && vma.backing.is_anonymous();
         let moved = old_pages.min(new_pages);
@@ -260,17 +233,25 @@ impl MSpace {
         let new_vma = Vma::new(dest, new_pages, vma.flags, shifted(vma, delta))
             .map_err(|_| RemapError::Invalid)?
             .with_name(vma.name.clone());
-        if share {
+        let file = vma.backing.file_object();
+        let windows = [(old, Page::from_number(old.number() + old_pages)), (dest, Page::from_number(dest.number() + new_pages))];
+        let rmap = RmapEdit::begin_windows(self, &windows, file, 3, phys).map_err(|_| RemapError::NoMemory)?;
+        let placed = if share {
             // Every destination table the shared entries need, before anything is mapped:
             // the sharing itself then cannot fail.
-            if self.ensure_dest_tables(src, dest, tables, phys).is_err() {
-                return Err(RemapError::NoMemory);
-            }
-            self.tree.insert(new_vma).expect("invariant: the destination is free");
-            self.share_entries(vma, src, old, dest, tables, phys);
+            self.ensure_dest_tables(src, dest, tables, phys).map(|()| {
+                self.tree.insert(new_vma).expect("invariant: the destination is free");
+                self.share_entries(vma, src, old, dest, tables, phys);
+            })
         } else {
-            self.move_entries(src, dest, tables, phys, flush).map_err(|NoMemory| RemapError::NoMemory)?;
-            self.tree.insert(new_vma).expect("invariant: the destination is free");
+            self.move_entries(src, dest, tables, phys, flush)
+                .map(|()| self.tree.insert(new_vma).expect("invariant: the destination is free"))
+        };
+        if placed.is_err() {
+            if let Some(rmap) = rmap {
+                rmap.finish(self, phys); // nothing changed: gives the reservation back
+            }
+            return Err(RemapError::NoMemory);
         }
         if old_pages > 0 {
             let old_span = Span { start: old, end: Page::from_number(old.number() + old_pages) };
@@ -286,6 +267,9 @@ impl MSpace {
         }
         let dest_end = Page::from_number(dest.number() + new_pages);
         self.tree.scavenge_range(dest, dest_end);
+        if let Some(rmap) = rmap {
+            rmap.finish(self, phys);
+        }
         if new_pages > old_pages {
             let grown = Span { start: Page::from_number(dest.number() + old_pages), end: dest_end };
             self.populate_if_locked(vma.flags, grown, tables, phys, flush);

@@ -25,6 +25,8 @@ pub struct SimPhys<'m> {
     budget: Option<u32>,
     /// The reverse-map links reported (file object address, area), checked against the trees.
     rmap: alloc::vec::Vec<(usize, Area)>,
+    /// Every reverse-map reservation fails (no memory for a mapper set).
+    rmap_full: bool,
 }
 
 impl<'m> SimPhys<'m> {
@@ -32,7 +34,7 @@ impl<'m> SimPhys<'m> {
     pub fn new(machine: &'m Machine, frames: impl IntoIterator<Item = Frame>) -> Self {
         let mut pool = SimPool::new(machine, frames);
         let zero = pool.alloc_table().expect("sim: at least one frame for the zero page");
-        SimPhys { machine, pool, refs: BTreeMap::new(), zero, budget: None, rmap: alloc::vec::Vec::new() }
+        SimPhys { machine, pool, refs: BTreeMap::new(), zero, budget: None, rmap: alloc::vec::Vec::new(), rmap_full: false }
     }
 
     /// The machine.
@@ -59,6 +61,11 @@ impl<'m> SimPhys<'m> {
     /// Allocated data frames and their reference counts.
     pub fn refcounts(&self) -> &BTreeMap<Frame, u32> {
         &self.refs
+    }
+
+    /// Makes every reverse-map reservation fail (`true`) or succeed again.
+    pub fn set_rmap_full(&mut self, full: bool) {
+        self.rmap_full = full;
     }
 
     /// The reverse-map links reported so far and not unlinked: (file object address, area).
@@ -109,6 +116,13 @@ pub fn file_key(file: &Arc<dyn FileObject>) -> usize {
 }
 
 impl RmapOps for SimPhys<'_> {
+    fn rmap_reserve(&mut self, _file: &Arc<dyn FileObject>, _more: usize) -> Result<(), crate::rmap::NoMemory> {
+        if self.rmap_full {
+            Err(crate::rmap::NoMemory)
+        } else {
+            Ok(())
+        }
+    }
     fn rmap_link(&mut self, file: &Arc<dyn FileObject>, area: &Area) {
         self.rmap.push((file_key(file), *area));
     }

@@ -196,3 +196,39 @@ proptest! {
         w.finish();
     }
 }
+
+/// A reverse map without room refuses every edit of a file area, changing nothing: the lock
+/// calls, a mremap move, grow and shrink, and flag advice (ENOMEM, as Linux's failed split).
+#[test]
+fn a_full_reverse_map_refuses_and_changes_nothing() {
+    let m = Machine::new(NFRAMES);
+    let mut w = World::new(&m);
+    let s = w.create();
+    let file: Arc<dyn FileObject> = TestFile::open(1, "/a", 0x20000);
+    let rw = VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE;
+    w.map(s, MapRequest::anonymous(4, rw).backed_by(Backing::file(file, 0)).fixed(pg(A))).unwrap();
+    w.phys.set_rmap_full(true);
+    let before = std::format!("{:?}", w.space(s).tree().iter().collect::<Vec<_>>());
+    let lock = w.with(s, |sp, t, p| (sp.lock_with(pg(A + PAGE_SIZE), 1, true, t, p).map(|_| ()), SpaceFlush::new()));
+    assert_eq!(lock, Err(LockError::NoRmapMemory));
+    assert_eq!(w.unlock(s, A + PAGE_SIZE, 1), Err(UnlockError::OutOfMemory));
+    let advise = w.with(s, |sp, t, p| {
+        let (f, r) = sp.madvise(pg(A), 1, Advice::DontFork, t, p);
+        (r, f)
+    });
+    assert_eq!(advise, Err(MadviseError::OutOfMemory));
+    for (pages, how) in [
+        (4, Remap { may_move: true, fixed: Some(pg(A + 8 * PAGE_SIZE)), ..Remap::default() }),
+        (6, Remap::default()),
+        (2, Remap::default()),
+    ] {
+        let r = w.with(s, |sp, t, p| {
+            let (f, r) = sp.mremap(pg(A), 4, pages, how, &|_| true, t, p);
+            (r, f)
+        });
+        assert_eq!(r, Err(RemapError::NoMemory));
+    }
+    assert_eq!(std::format!("{:?}", w.space(s).tree().iter().collect::<Vec<_>>()), before);
+    w.phys.set_rmap_full(false);
+    w.finish();
+}
