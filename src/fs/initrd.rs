@@ -61,6 +61,9 @@ impl FileObject for InitrdFile {
     fn object_id(&self) -> u64 {
         self.object.id()
     }
+    fn is_resident(&self, index: u32) -> bool {
+        self.object.is_resident(index)
+    }
 }
 
 struct Initrd {

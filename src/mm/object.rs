@@ -130,6 +130,18 @@ impl MemObject {
         map.source_pages() + map.extra
     }
 
+    /// Whether page `index` is in memory, as `mincore` reports it (Linux 6.1: resident when
+    /// the page cache holds it): below the size, and either backed by the boot module (the
+    /// initrd's data, which Linux's rootfs keeps in its page cache from boot) or cached. A
+    /// hole of a file (never written) is not resident.
+    pub fn is_resident(&self, index: u32) -> bool {
+        if u64::from(index) >= self.size().div_ceil(PAGE) {
+            return false;
+        }
+        let map = self.map.lock();
+        u64::from(index) < map.source_pages() || map.pages.get(index).is_some()
+    }
+
     /// Pages in the cache.
     pub fn cached_pages(&self) -> usize {
         self.map.lock().pages.len()

@@ -6,7 +6,7 @@
 //! | advice | effect here |
 //! |---|---|
 //! | `NORMAL`/`RANDOM`/`SEQUENTIAL` | the hint is recorded as `SEQ_READ`/`RAND_READ` |
-//! | `WILLNEED` | nothing yet: no swap to read back; file read-ahead is the page cache's hook |
+//! | `WILLNEED` | nothing: no swap to read back, and every file page is in memory already (the initrd's data; tmpfs holes stay holes, as Linux's shmem) |
 //! | `DONTNEED` (`_LOCKED`) | resident pages dropped (shared anonymous pages kept: they have no other home yet) |
 //! | `FREE` | private anonymous only; pages stay (no reclaim exists) but their entries are made clean, so that a reclaimer can drop those not written since |
 //! | `REMOVE` | shared areas that may be written (`MAYWRITE`) only; shared anonymous: pages dropped; file: `EOPNOTSUPP` until the page cache can punch holes |
@@ -255,8 +255,8 @@ impl MSpace {
         let shared_anon = f.is_shared() && vma.backing.is_anonymous();
         let anon_private = vma.backing.is_anonymous() && !f.is_shared();
         match advice {
-            // Read-ahead is the page cache's (hook: ask it to read [offset, offset + len) of a
-            // file area); anonymous memory has no swap to read back from.
+            // Nothing to read ahead: file data is in memory (the initrd's; a tmpfs hole stays
+            // a hole, as Linux's shmem), and anonymous memory has no swap to read back from.
             Advice::WillNeed => Ok(()),
             Advice::DontNeed | Advice::DontNeedLocked | Advice::Free | Advice::Cold | Advice::PageOut
                 if pfnmap || (locked && advice != Advice::DontNeedLocked) =>

@@ -44,6 +44,12 @@ pub trait FileObject: Send + Sync {
     fn object_id(&self) -> u64 {
         0
     }
+    /// Whether page `index` is in memory (`mincore` of a page not mapped in the asking
+    /// space: Linux 6.1 reports the page cache's residency). A file without a page cache
+    /// answers `false`.
+    fn is_resident(&self, _index: u32) -> bool {
+        false
+    }
 }
 
 /// Where the pages of a VMA come from.
