@@ -14,7 +14,6 @@
 //! * **Copies** between user memory and a frame go through a small kernel buffer (bounce): a
 //!   frame is mapped at a temporary spot only while no user memory is touched, so a page fault
 //!   during the user copy can never find the spot taken (docs/files.md "Copying into frames").
-#![expect(dead_code, reason = "tmpfs regular files arrive with the tmpfs slice of issue 11")]
 
 use super::frames;
 use super::framemeta;
@@ -140,6 +139,11 @@ impl MemObject {
         }
         let map = self.map.lock();
         u64::from(index) < map.source_pages() || map.pages.get(index).is_some()
+    }
+
+    /// Whether page `index` is in the cache (a write there adds no block).
+    pub fn has_page(&self, index: u32) -> bool {
+        self.map.lock().pages.get(index).is_some()
     }
 
     /// Pages in the cache.
