@@ -111,6 +111,7 @@ macro_rules! syscall_table {
             SYS_LLSEEK = 140, "_llseek", [Int, UInt, UInt, Ptr, Whence], Int;
             SYS_GETDENTS = 141, "getdents", [Int, Ptr, UInt], Int;
             SYS_NEWSELECT = 142, "_newselect", [Int, Ptr, Ptr, Ptr, Ptr], Int;
+            SYS_MSYNC = 144, "msync", [Ptr, UInt, Hex], Int;
             SYS_READV = 145, "readv", [Int, Ptr, UInt], Int;
             SYS_WRITEV = 146, "writev", [Int, Ptr, UInt], Int;
             SYS_GETSID = 147, "getsid", [Int], Int;

@@ -5,7 +5,6 @@
 use super::file::{File, FileOps};
 use super::stat::{Stat, S_IFREG};
 use crate::mm::aspace::AddressSpace;
-use crate::mm::phys::KernelPhys;
 use crate::syscall::uptr::UserBuf;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -46,7 +45,7 @@ impl FileOps for Pagemap {
             entries.clear();
             entries.resize(n, 0);
             let first = Page::from_number((*pos / 8) as u32 + done as u32);
-            self.space.edit(|s, t, p: &mut KernelPhys| (s.pagemap(first, &mut entries, &*t, &*p, self.show_pfn), None));
+            self.space.edit(|s, t, p| (s.pagemap(first, &mut entries, &*t, &*p, self.show_pfn), None));
             let bytes: Vec<u8> = entries.iter().flat_map(|e| e.to_le_bytes()).collect();
             buf.write_at(done as u32 * 8, &bytes)?;
             done += n;

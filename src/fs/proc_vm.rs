@@ -2,7 +2,6 @@
 //! identity and `Vm*` lines, Linux's format) and the `Mlocked` count of `/proc/meminfo`.
 
 use crate::mm::aspace::AddressSpace;
-use crate::mm::phys::KernelPhys;
 use crate::proc::sched;
 use crate::proc::task::Pid;
 use alloc::string::String;
@@ -33,7 +32,7 @@ pub fn mlocked_pages() -> u64 {
             continue;
         }
         seen.push(space.id());
-        n += u64::from(space.edit(|sp, t, p: &mut KernelPhys| (sp.locked_resident(&*t, &*p), None)));
+        n += u64::from(space.edit(|sp, t, p| (sp.locked_resident(&*t, &*p), None)));
     }
     n
 }

@@ -181,4 +181,14 @@ impl FileObject for MappedFile {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
         self.inode.object().map_or(0, |o| o.read_at(offset, buf))
     }
+    fn get_page(&self, index: u32, phys: &mut dyn vmcore::mspace::PhysOps) -> Result<vmcore::addr::Frame, vmcore::vma::PageError> {
+        // A regular file always has its object; anything else maps nothing.
+        self.inode.object().ok_or(vmcore::vma::PageError::PastEof)?.get_page(index, phys)
+    }
+    fn object_id(&self) -> u64 {
+        self.inode.object().map_or(0, |o| o.id())
+    }
+    fn is_resident(&self, index: u32) -> bool {
+        self.inode.object().is_some_and(|o| o.is_resident(index))
+    }
 }

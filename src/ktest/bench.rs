@@ -99,6 +99,28 @@ fn mspace() {
     let t0 = rdtsc();
     let child = space.clone_space().expect("clone");
     per_page("clone of resident private pages", rdtsc() - t0, 4096);
+
+    // Page-cache copies of one resident page through the 1 KiB bounce buffer
+    // (docs/files.md "Copying into frames"); compare "copy a frame", the copy a kmap'ed frame
+    // would need.
+    use crate::mm::object::MemObject;
+    use crate::syscall::uptr::UserBuf;
+    let obj = MemObject::new(None).expect("object");
+    let buf = UserBuf::new(base, 4096);
+    obj.write(0, buf).expect("first write");
+    report("page-cache write of 4 KiB (bounce buffer)", measure(|| {
+        obj.write(0, buf).expect("write");
+    }));
+    report("page-cache read of 4 KiB (bounce buffer)", measure(|| {
+        obj.read(0, buf).expect("read");
+    }));
+    let mut kbuf = [0u8; 1024];
+    report("user copy of 4 KiB into a 1 KiB kernel buffer (4 copies)", measure(|| {
+        for k in 0..4 {
+            UserBuf::new(base + k * 1024, 1024).read_at(0, &mut kbuf).expect("copy");
+        }
+    }));
+    drop(obj);
     drop(session);
     drop(child);
     drop(space);

@@ -8,9 +8,10 @@
 
 use super::directory::{self, External};
 use super::phys::KernelPhys;
+use super::rmap::SpacePhys;
 use crate::arch::paging::{self, WindowTables};
 use crate::arch::cpu::IrqGuard;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use core::fmt;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use vmcore::addr::{Frame, Page, VirtAddr};
@@ -58,6 +59,8 @@ pub struct AddressSpace {
     // futex slice:
     /// Identity for futex keys: from a counter, never reused (directory frames are).
     id: SpaceId,
+    /// This space, weakly: what the reverse maps of the files it maps record.
+    me: Weak<AddressSpace>,
 }
 
 /// An address space's identity, never reused (docs/process-model.md, "Futexes").
@@ -105,14 +108,20 @@ impl AddressSpace {
     /// A new, empty address space sharing the kernel half.
     pub fn new() -> Result<Arc<Self>, Errno> {
         let pd = directory::create().ok_or(Errno::ENOMEM)?;
-        Ok(Arc::new(AddressSpace {
+        Ok(Arc::new_cyclic(|me| AddressSpace {
             pd,
             space: spin::RwLock::new(MSpace::new(pd)),
             lock_future: core::sync::atomic::AtomicU32::new(0),
             dumpable: core::sync::atomic::AtomicBool::new(true),
             layout: spin::Mutex::new(ExecLayout::default()),
             id: NEXT_SPACE_ID.fetch_add(1, Ordering::Relaxed),
+            me: me.clone(),
         }))
+    }
+
+    /// A weak reference to this space (for reverse maps).
+    pub fn weak(&self) -> Weak<AddressSpace> {
+        self.me.clone()
     }
 
     /// This space's identity (futex keys).
@@ -191,9 +200,9 @@ impl AddressSpace {
 
     /// Runs `op` on the space with its page tables; executes or drops the returned flush as
     /// the window requires.
-    pub fn edit<R>(&self, op: impl FnOnce(&mut MSpace, &mut dyn TableAccess, &mut KernelPhys) -> (R, Option<SpaceFlush>)) -> R {
+    pub fn edit<R>(&self, op: impl FnOnce(&mut MSpace, &mut dyn TableAccess, &mut SpacePhys<'_>) -> (R, Option<SpaceFlush>)) -> R {
         let mut space = self.space.write();
-        let mut phys = KernelPhys;
+        let mut phys = SpacePhys::new(self);
         if self.is_active() {
             // SAFETY: the space's write lock serialises edits of its user tables; the kernel
             // half is not touched by MSpace operations.
@@ -264,7 +273,7 @@ impl AddressSpace {
 
     /// munlock.
     pub fn unlock(&self, start: Page, pages: u32) -> Result<(), Errno> {
-        self.space.write().unlock(start, pages).map_err(Errno::from)
+        self.edit(|s, _, p| (s.unlock(start, pages, p).map_err(Errno::from), None))
     }
 
     /// Sets up the brk heap at `start`.
@@ -312,7 +321,7 @@ impl AddressSpace {
         let mut parent_tables = unsafe { WindowTables::own() };
         let mut ext = External::install(child.pd);
         let mut child_tables = ext.tables();
-        let result = parent.clone_into(&mut parent_tables, &mut child_space, &mut child_tables, &mut KernelPhys);
+        let result = parent.clone_into(&mut parent_tables, &mut child_space, &mut child_tables, &mut SpacePhys::new(&child));
         drop(ext);
         drop(child_space);
         match result {
@@ -442,7 +451,7 @@ impl Drop for AddressSpace {
             let mut space = self.space.write();
             let mut ext = External::install(self.pd);
             let mut tables = ext.tables();
-            space.sweep(&mut tables, &mut KernelPhys).ignore();
+            space.sweep(&mut tables, &mut SpacePhys::new(self)).ignore();
         }
         directory::destroy(self.pd);
     }

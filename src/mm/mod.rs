@@ -6,13 +6,16 @@
 pub mod aspace;
 pub mod bump;
 pub mod directory;
+pub mod framemeta;
 pub mod frames;
 pub mod heap;
 pub mod inject;
 pub mod kspace;
 pub mod modules;
 pub mod object;
+pub mod objects;
 pub mod phys;
+pub mod rmap;
 pub mod selfcheck;
 pub mod setup;
 pub mod tempmap;
@@ -30,6 +33,7 @@ pub fn init(info: &BootInfo) {
     let df_stack = vmalloc::KernelStack::new(16 * 1024, "double-fault stack").expect("boot: double-fault stack");
     crate::arch::doublefault::set_stack(df_stack.leak());
     modules::init(info);
+    framemeta::init();
     log::info!(
         "paging: kernel directory at {:?}, {} boot frames for tables and the frame database at {}, heap from {}{}",
         layout.pd.start(),

@@ -1,23 +1,34 @@
-//! Memory objects: the pages of a file (Linux's `address_space` with `shmem_inode_info`). A
-//! tmpfs regular file's data is a `MemObject`; `read` and `write` copy to and from its frames.
+//! Memory objects: the pages of a file (Linux's `address_space` with `shmem_inode_info`,
+//! docs/files.md "The page cache"). A tmpfs regular file's data, an initrd file's, a shmem
+//! object's: `read`, `write` and `mmap` share its frames.
 //!
-//! First version: the pages sit in a `BTreeMap` from page index to frame, the clean data of
-//! an initrd file stays in the boot module (`source`) until a page is written. The page cache
-//! design of docs/files.md (radix tree, reverse map, shared mappings of these very frames)
-//! replaces the internals behind the same interface.
-//!
-//! Copies between user memory and a frame go through a small kernel buffer: a frame is mapped
-//! at a temporary spot only while no user memory is touched, so a page fault during the user
-//! copy can never find the spot taken.
+//! * **Pages** sit in a `vmcore::radix` tree (page index → frame and its `dirty` bit) under a
+//!   per-object spin lock; its nodes are preloaded outside the lock, so running out of memory
+//!   is an error. The clean data of an initrd file stays in the boot module (`source`) until a
+//!   page is written or mapped.
+//! * **References**: the cache holds one per frame, each mapping one, each `read`/`write` in
+//!   progress one. Every cache frame records its owner in `framemeta`, so `KernelPhys::dec_ref`
+//!   finds the object without a search: when only the cache's reference is left and the page
+//!   is clean (rebuildable from `source` or zeros) it is dropped, so an unmapped, unwritten
+//!   file costs no frames and the leak checks see every frame come back.
+//! * **Copies** between user memory and a frame go through a small kernel buffer (bounce): a
+//!   frame is mapped at a temporary spot only while no user memory is touched, so a page fault
+//!   during the user copy can never find the spot taken (docs/files.md "Copying into frames").
 
 use super::frames;
+use super::framemeta;
+use super::objects;
+use super::rmap::{self, Mappers};
 use super::tempmap::TempMap;
 use crate::syscall::uptr::UserBuf;
-use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use vmcore::addr::{Frame, PAGE_SIZE};
 use vmcore::errno::Errno;
+use vmcore::mspace::PhysOps;
+use vmcore::radix::{Preload, Radix};
+use vmcore::vma::PageError;
 
 const PAGE: u64 = PAGE_SIZE as u64;
 /// Bytes moved per trip through the bounce buffer.
@@ -25,24 +36,85 @@ const CHUNK: usize = 1024;
 /// Largest file size (`MAX_LFS_FILESIZE` on 32-bit: page index must fit in 32 bits).
 pub const MAX_SIZE: u64 = (u32::MAX as u64) * PAGE;
 
+/// A cached page.
+#[derive(Clone, Copy)]
+struct Cached {
+    frame: Frame,
+    /// The cache holds the only copy: written by `write`, or through a shared mapping.
+    dirty: bool,
+}
+
+/// What the page lock protects.
+struct PageMap {
+    pages: Radix<Cached>,
+    /// Clean data behind the first pages (an initrd file), clipped by truncation.
+    source: &'static [u8],
+    /// Cached pages at or past the source's pages (blocks of their own).
+    extra: u64,
+}
+
+impl PageMap {
+    /// Pages the source covers.
+    fn source_pages(&self) -> u64 {
+        (self.source.len() as u64).div_ceil(PAGE)
+    }
+
+    fn count(&mut self, index: u32, delta: i64) {
+        if u64::from(index) >= self.source_pages() {
+            self.extra = self.extra.wrapping_add_signed(delta);
+        }
+    }
+}
+
 /// The pages of one file.
 pub struct MemObject {
+    /// Slot in `objects::OBJECTS` (≥ 1), recorded in the frames' owner records; also the object's
+    /// identity for the reverse map (`FileObject::object_id`).
+    pub(super) slot: u32,
     size: AtomicU64,
-    pages: spin::Mutex<BTreeMap<u32, Frame>>,
-    /// Clean data behind the first pages (an initrd file), clipped by truncation.
-    source: spin::Mutex<&'static [u8]>,
+    map: spin::Mutex<PageMap>,
+    /// The areas mapping the object (Linux's `i_mmap`). Taken inside an address space's lock,
+    /// before `map` when both are needed.
+    rmap: spin::Mutex<Mappers>,
+}
+
+/// Copies the part of `source` behind page `index` into `frame` and zeroes the rest.
+fn fill(frame: Frame, source: &[u8], index: u32) {
+    let mut map = TempMap::new(frame);
+    let page = map.bytes();
+    let start = (u64::from(index) * PAGE).min(source.len() as u64) as usize;
+    let end = (start + PAGE_SIZE as usize).min(source.len());
+    page[..end - start].copy_from_slice(&source[start..end]);
+    page[end - start..].fill(0);
 }
 
 impl MemObject {
     /// An object of `source`'s size holding `source`'s bytes (empty when `None`).
     pub fn new(source: Option<&'static [u8]>) -> Result<Arc<MemObject>, Errno> {
         let src = source.unwrap_or(&[]);
+        let slot = objects::take_slot()?;
         let obj = MemObject {
+            slot,
             size: AtomicU64::new(src.len() as u64),
-            pages: spin::Mutex::new(BTreeMap::new()),
-            source: spin::Mutex::new(src),
+            map: spin::Mutex::new(PageMap { pages: Radix::new(), source: src, extra: 0 }),
+            rmap: spin::Mutex::new(Mappers::new()),
         };
-        crate::mm::inject::fallible(|| Arc::try_new(obj)).map_err(|_| Errno::ENOMEM)
+        let obj = match crate::mm::inject::fallible(|| Arc::try_new(obj)) {
+            Ok(o) => o,
+            Err(_) => return Err(Errno::ENOMEM), // dropping `obj` released the slot
+        };
+        objects::publish(slot, &obj);
+        Ok(obj)
+    }
+
+    /// The object's identity (`FileObject::object_id`; never 0).
+    pub fn id(&self) -> u64 {
+        u64::from(self.slot)
+    }
+
+    /// The areas mapping the object.
+    pub fn rmap(&self) -> &spin::Mutex<Mappers> {
+        &self.rmap
     }
 
     /// Size in bytes.
@@ -50,22 +122,111 @@ impl MemObject {
         self.size.load(Ordering::Acquire)
     }
 
-    /// Pages charged to the file (the ones in the cache); `st_blocks` is this × 8.
+    /// Pages charged to the file: those the source covers, and cached pages past them;
+    /// `st_blocks` is this × 8.
     pub fn blocks(&self) -> u64 {
-        self.pages.lock().len() as u64
+        let map = self.map.lock();
+        map.source_pages() + map.extra
+    }
+
+    /// Whether page `index` is in memory, as `mincore` reports it (Linux 6.1: resident when
+    /// the page cache holds it): below the size, and either backed by the boot module (the
+    /// initrd's data, which Linux's rootfs keeps in its page cache from boot) or cached. A
+    /// hole of a file (never written) is not resident.
+    pub fn is_resident(&self, index: u32) -> bool {
+        if u64::from(index) >= self.size().div_ceil(PAGE) {
+            return false;
+        }
+        let map = self.map.lock();
+        u64::from(index) < map.source_pages() || map.pages.get(index).is_some()
     }
 
     /// Whether page `index` is in the cache (a write there adds no block).
     pub fn has_page(&self, index: u32) -> bool {
-        self.pages.lock().contains_key(&index)
+        self.map.lock().pages.get(index).is_some()
+    }
+
+    /// Pages in the cache.
+    pub fn cached_pages(&self) -> usize {
+        self.map.lock().pages.len()
+    }
+
+    /// The frames in the cache (each holds one reference of the cache's own).
+    pub(super) fn cached_frame_list(&self) -> Vec<Frame> {
+        let mut out = Vec::new();
+        self.map.lock().pages.for_each(|_, c| out.push(c.frame));
+        out
     }
 
     /// The cached frame of page `index`, with a reference for the caller.
     fn pinned(&self, index: u32) -> Option<Frame> {
-        let pages = self.pages.lock();
-        let f = *pages.get(&index)?;
+        let map = self.map.lock();
+        let f = map.pages.get(index)?.frame;
         frames::inc_ref(f);
         Some(f)
+    }
+
+    /// The frame of page `index` with a reference for the caller, created if absent (filled
+    /// from `source`, zeroed past it). `past_eof` allows an index at or past the size (a write
+    /// extending the file); `dirty` marks the page as holding the only copy.
+    fn page(&self, index: u32, past_eof: bool, dirty: bool, phys: &mut dyn PhysOps) -> Result<Frame, PageError> {
+        let mut pre = Preload::new();
+        let mut fresh: Option<Frame> = None;
+        let give_back = |f: Option<Frame>| {
+            if let Some(f) = f {
+                frames::dec_ref(f);
+            }
+        };
+        loop {
+            let mut map = self.map.lock();
+            // The size first: a page past it may still be cached while a truncation runs.
+            if !past_eof && u64::from(index) * PAGE >= self.size() {
+                drop(map);
+                give_back(fresh);
+                return Err(PageError::PastEof);
+            }
+            if let Some(c) = map.pages.get(index).copied() {
+                if dirty && !c.dirty {
+                    let Ok(_) = map.pages.insert(index, Cached { dirty, ..c }, &mut pre) else {
+                        unreachable!("invariant: replacing needs no node");
+                    };
+                }
+                frames::inc_ref(c.frame);
+                drop(map);
+                give_back(fresh);
+                return Ok(c.frame);
+            }
+            let need = map.pages.nodes_needed(index);
+            if let (Some(frame), true) = (fresh, pre.len() >= need) {
+                // Filled under the lock: the source cannot be clipped meanwhile.
+                fill(frame, map.source, index);
+                let Ok(_) = map.pages.insert(index, Cached { frame, dirty }, &mut pre) else {
+                    unreachable!("invariant: nodes preloaded");
+                };
+                map.count(index, 1);
+                framemeta::set(frame, self.slot, index);
+                frames::inc_ref(frame); // one for the cache, one for the caller
+                return Ok(frame);
+            }
+            drop(map);
+            if fresh.is_none() {
+                fresh = Some(phys.alloc_frame().ok_or(PageError::NoMemory)?);
+            }
+            // Fallible either way; `write` (a system call: ENOMEM) lets failslab injection hit
+            // it, a fault (`!past_eof`) does not: a fault's own allocations are frames, which
+            // fail_page_alloc covers, and failslab aims at system calls.
+            let more = need.saturating_sub(pre.len());
+            let filled = if past_eof { crate::mm::inject::fallible(|| pre.fill(more)) } else { pre.fill(more) };
+            if filled.is_err() {
+                give_back(fresh);
+                return Err(PageError::NoMemory);
+            }
+        }
+    }
+
+    /// The page-cache frame of page `index` for a mapping (`FileObject::get_page`).
+    pub fn get_page(&self, index: u32, phys: &mut dyn PhysOps) -> Result<Frame, PageError> {
+        self.page(index, false, false, phys)
     }
 
     /// Fills `out` with the bytes at `pos` (all within one page and below the size).
@@ -75,10 +236,12 @@ impl MemObject {
         match self.pinned(index) {
             Some(f) => {
                 out.copy_from_slice(&TempMap::new(f).bytes()[off..off + out.len()]);
-                frames::dec_ref(f);
+                super::phys::KernelPhys.dec_ref(f);
             }
             None => {
-                let src = *self.source.lock();
+                // An absent page is read straight from the source (or as zeros), without
+                // creating a cache page.
+                let src = self.map.lock().source;
                 for (i, b) in out.iter_mut().enumerate() {
                     *b = src.get(pos as usize + i).copied().unwrap_or(0);
                 }
@@ -104,7 +267,9 @@ impl MemObject {
         n
     }
 
-    /// `read`: copies from `pos` into the user buffer; the size is not changed.
+    /// `read`: copies from `pos` into the user buffer; the size is not changed. Each page is
+    /// looked up (and pinned) once; its bytes cross a 1 KiB kernel buffer, so no user memory
+    /// is touched while the frame is mapped.
     pub fn read(&self, pos: u64, buf: UserBuf) -> Result<u32, Errno> {
         let size = self.size();
         if pos >= size {
@@ -114,53 +279,45 @@ impl MemObject {
         let mut chunk = [0u8; CHUNK];
         let mut done = 0u32;
         while done < n {
-            let step = (n - done).min(CHUNK as u32) as usize;
-            let got = self.read_at(pos + done as u64, &mut chunk[..step]);
-            if got == 0 {
-                break; // truncated meanwhile
+            let at = pos + done as u64;
+            let off = (at % PAGE) as usize;
+            let in_page = ((PAGE as usize - off) as u32).min(n - done);
+            let frame = self.pinned((at / PAGE) as u32);
+            let src = if frame.is_none() { self.map.lock().source } else { &[] };
+            let mut k = 0u32;
+            let mut failed = None;
+            while k < in_page {
+                let step = (in_page - k).min(CHUNK as u32) as usize;
+                let from = off + k as usize;
+                match frame {
+                    Some(f) => chunk[..step].copy_from_slice(&TempMap::new(f).bytes()[from..from + step]),
+                    None => {
+                        let base = (at - off as u64) as usize + from;
+                        for (i, b) in chunk[..step].iter_mut().enumerate() {
+                            *b = src.get(base + i).copied().unwrap_or(0);
+                        }
+                    }
+                }
+                if let Err(e) = buf.write_at(done + k, &chunk[..step]) {
+                    failed = Some(e);
+                    break;
+                }
+                k += step as u32;
             }
-            if let Err(e) = buf.write_at(done, &chunk[..got]) {
+            if let Some(f) = frame {
+                super::phys::KernelPhys.dec_ref(f);
+            }
+            done += k;
+            if let Some(e) = failed {
                 return if done > 0 { Ok(done) } else { Err(e) };
             }
-            done += got as u32;
         }
         Ok(done)
     }
 
-    /// The frame of page `index`, created (filled from `source` or zeroed) if absent; with a
-    /// reference for the caller. `ENOMEM` without a frame.
-    fn page_for_write(&self, index: u32) -> Result<Frame, Errno> {
-        if let Some(f) = self.pinned(index) {
-            return Ok(f);
-        }
-        let fresh = frames::alloc_zeroed().ok_or(Errno::ENOMEM)?;
-        {
-            let src = *self.source.lock();
-            let start = index as usize * PAGE_SIZE as usize;
-            if start < src.len() {
-                let end = (start + PAGE_SIZE as usize).min(src.len());
-                TempMap::new(fresh).bytes()[..end - start].copy_from_slice(&src[start..end]);
-            }
-        }
-        let mut pages = self.pages.lock();
-        if let Some(&f) = pages.get(&index) {
-            // Someone else created it meanwhile.
-            frames::inc_ref(f);
-            drop(pages);
-            frames::free(fresh);
-            return Ok(f);
-        }
-        if crate::mm::inject::fallible(|| try_insert(&mut pages, index, fresh)).is_err() {
-            drop(pages);
-            frames::free(fresh);
-            return Err(Errno::ENOMEM);
-        }
-        frames::inc_ref(fresh);
-        Ok(fresh)
-    }
-
     /// `write`: copies the user buffer to `pos`, extending the size. `EFBIG` past the largest
-    /// size; a short count when memory runs out after some bytes were written.
+    /// size; a short count when memory runs out (or the user buffer faults) after some bytes
+    /// were written. Each page is looked up once and marked dirty.
     pub fn write(&self, pos: u64, buf: UserBuf) -> Result<u32, Errno> {
         if buf.is_empty() {
             return Ok(0);
@@ -173,25 +330,36 @@ impl MemObject {
         let mut done = 0u32;
         while done < n {
             let at = pos + done as u64;
-            let step = ((PAGE - at % PAGE) as u32).min(n - done).min(CHUNK as u32) as usize;
-            let copied = buf.read_at(done, &mut chunk[..step]);
-            let stored = copied.and_then(|()| self.store(at, &chunk[..step]));
-            if let Err(e) = stored {
+            let off = (at % PAGE) as usize;
+            let in_page = ((PAGE as usize - off) as u32).min(n - done);
+            let page = self.page((at / PAGE) as u32, true, true, &mut super::phys::KernelPhys).map_err(|e| match e {
+                PageError::NoSpace => Errno::ENOSPC,
+                _ => Errno::ENOMEM,
+            });
+            let f = match page {
+                Ok(f) => f,
+                Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
+            };
+            let mut k = 0u32;
+            let mut failed = None;
+            while k < in_page {
+                let step = (in_page - k).min(CHUNK as u32) as usize;
+                if let Err(e) = buf.read_at(done + k, &mut chunk[..step]) {
+                    failed = Some(e);
+                    break;
+                }
+                let to = off + k as usize;
+                TempMap::new(f).bytes()[to..to + step].copy_from_slice(&chunk[..step]);
+                k += step as u32;
+                self.size.fetch_max(at + u64::from(k), Ordering::AcqRel);
+            }
+            frames::dec_ref(f); // the cache keeps its own
+            done += k;
+            if let Some(e) = failed {
                 return if done > 0 { Ok(done) } else { Err(e) };
             }
-            done += step as u32;
-            self.size.fetch_max(at + step as u64, Ordering::AcqRel);
         }
         Ok(done)
-    }
-
-    /// Stores `data` at `pos` (within one page).
-    fn store(&self, pos: u64, data: &[u8]) -> Result<(), Errno> {
-        let f = self.page_for_write((pos / PAGE) as u32)?;
-        let off = (pos % PAGE) as usize;
-        TempMap::new(f).bytes()[off..off + data.len()].copy_from_slice(data);
-        frames::dec_ref(f);
-        Ok(())
     }
 
     /// Sets the size: shrinking frees the pages past the end and zeroes the tail of the last
@@ -200,47 +368,129 @@ impl MemObject {
         if new > MAX_SIZE {
             return Err(Errno::EFBIG);
         }
-        let old = self.size.swap(new, Ordering::AcqRel);
-        if new >= old {
-            return Ok(());
-        }
+        let first_gone = new.div_ceil(PAGE);
+        let mut gone: Vec<Frame> = Vec::new();
+        // 1. The spaces mapping pages that go, under `rmap` so that no area links meanwhile.
+        let rmap = self.rmap.lock();
+        let spaces = rmap::spaces_mapping(&rmap, first_gone)?;
         {
-            let mut src = self.source.lock();
-            if (new as usize) < src.len() {
-                *src = &src[..new as usize];
+            // 2. The new size: from now on a fault past it is `PastEof`.
+            let map = self.map.lock();
+            drop(rmap);
+            let old = self.size.swap(new, Ordering::AcqRel);
+            if new >= old {
+                return Ok(());
             }
-        }
-        let first_gone = new.div_ceil(PAGE) as u32;
-        let gone = self.pages.lock().split_off(&first_gone);
-        for (_, f) in gone {
-            frames::dec_ref(f);
-        }
-        if new % PAGE != 0 {
-            if let Some(f) = self.pinned((new / PAGE) as u32) {
-                TempMap::new(f).bytes()[(new % PAGE) as usize..].fill(0);
-                frames::dec_ref(f);
+            // 3. Unmapped from every space (each under its own lock; `map` is not held).
+            drop(map);
+            rmap::unmap_from_all(&spaces, self.id(), first_gone);
+            // 4. The pages leave the cache.
+            let mut map = self.map.lock();
+            if (new as usize) < map.source.len() {
+                // Blocks the clipped source covered but no page holds are given back.
+                let before = map.source_pages();
+                map.source = &map.source[..new as usize];
+                let after = map.source_pages();
+                // Cached pages in [after, before) now count as extra blocks.
+                let mut moved = 0;
+                map.pages.for_each(|i, _| {
+                    if u64::from(i) >= after && u64::from(i) < before {
+                        moved += 1;
+                    }
+                });
+                map.extra += moved;
             }
+            let first_gone = first_gone as u32;
+            let count = map.pages.len() - count_below(&map.pages, first_gone);
+            if gone.try_reserve_exact(count).is_err() {
+                // Dropping pages one at a time needs no memory.
+                return self.drop_pages_from(map, first_gone, new);
+            }
+            let PageMap { pages, extra, source, .. } = &mut *map;
+            let src_pages = (source.len() as u64).div_ceil(PAGE);
+            pages.drain_from(first_gone, |i, c| {
+                if u64::from(i) >= src_pages {
+                    *extra -= 1;
+                }
+                framemeta::clear(c.frame);
+                gone.push(c.frame);
+            });
+            zero_tail(&map.pages, new);
+        }
+        for f in gone {
+            frames::dec_ref(f); // the cache's reference; mapped copies live on
         }
         Ok(())
     }
+
+    /// `truncate`'s slow path without memory: drops the pages from `first` one by one.
+    fn drop_pages_from(&self, mut map: spin::MutexGuard<'_, PageMap>, first: u32, new: u64) -> Result<(), Errno> {
+        while let Some((i, _)) = map.pages.next_from(first) {
+            let c = map.pages.remove(i).expect("invariant: just found");
+            map.count(i, -1);
+            framemeta::clear(c.frame);
+            frames::dec_ref(c.frame);
+        }
+        zero_tail(&map.pages, new);
+        Ok(())
+    }
+
+    /// Drops page `index` if it is `frame`, clean, and only the cache holds it. Returns
+    /// whether the frame was freed.
+    pub(super) fn drop_if_clean(&self, index: u32, frame: Frame) -> bool {
+        let mut map = self.map.lock();
+        match map.pages.get(index) {
+            Some(c) if c.frame == frame && !c.dirty && frames::refcount(frame) == 1 => {}
+            _ => return false,
+        }
+        map.pages.remove(index);
+        map.count(index, -1);
+        framemeta::clear(frame);
+        drop(map);
+        frames::dec_ref(frame)
+    }
+
+    /// Marks page `index` dirty if it is `frame`.
+    pub(super) fn set_dirty(&self, index: u32, frame: Frame) {
+        let mut map = self.map.lock();
+        if let Some(c) = map.pages.get(index).copied() {
+            if c.frame == frame && !c.dirty {
+                let mut pre = Preload::new();
+                let Ok(_) = map.pages.insert(index, Cached { dirty: true, ..c }, &mut pre) else {
+                    unreachable!("invariant: replacing needs no node");
+                };
+            }
+        }
+    }
 }
 
-/// Inserts into a `BTreeMap` without aborting on exhaustion: the map cannot reserve, so the
-/// node is probed with a throwaway allocation of a node's size first (the insert's own
-/// allocation may still fail after it, which is as rare as any heap exhaustion between two
-/// calls; the radix tree with preallocated nodes replaces this).
-fn try_insert(pages: &mut BTreeMap<u32, Frame>, index: u32, frame: Frame) -> Result<(), alloc::collections::TryReserveError> {
-    let mut probe: alloc::vec::Vec<u8> = alloc::vec::Vec::new();
-    probe.try_reserve_exact(256)?;
-    drop(probe);
-    pages.insert(index, frame);
-    Ok(())
+/// Cached pages below `first`.
+fn count_below(pages: &Radix<Cached>, first: u32) -> usize {
+    let mut n = 0;
+    pages.for_each(|i, _| {
+        if i < first {
+            n += 1;
+        }
+    });
+    n
+}
+
+/// Zeroes the bytes of the last page past `size`, if that page is cached.
+fn zero_tail(pages: &Radix<Cached>, size: u64) {
+    if !size.is_multiple_of(PAGE) {
+        if let Some(c) = pages.get((size / PAGE) as u32) {
+            TempMap::new(c.frame).bytes()[(size % PAGE) as usize..].fill(0);
+        }
+    }
 }
 
 impl Drop for MemObject {
     fn drop(&mut self) {
-        for (_, f) in core::mem::take(&mut *self.pages.lock()) {
-            frames::dec_ref(f);
-        }
+        let map = self.map.get_mut();
+        map.pages.drain_from(0, |_, c| {
+            framemeta::clear(c.frame);
+            frames::dec_ref(c.frame);
+        });
+        objects::release_slot(self.slot);
     }
 }

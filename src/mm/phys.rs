@@ -1,32 +1,16 @@
 //! Physical memory as address spaces use it: `vmcore::mspace::PhysOps` over the frame
-//! allocator, the temporary mappings, the shared zero frame and the page cache of shared file
-//! mappings.
+//! allocator, the temporary mappings, the shared zero frame, and the page cache's frames
+//! (`object.rs`), which `dec_ref` recognises by their owner records (`framemeta.rs`).
 
-use super::frames;
 use super::tempmap::{copy_frame, zero_frame, TempMap};
-use crate::sync::IrqMutex;
-use alloc::collections::BTreeMap;
-use alloc::sync::Arc;
+use super::{framemeta, frames, objects};
 use spin::Once;
 use vmcore::addr::{Frame, PAGE_SIZE};
-use vmcore::mspace::PhysOps;
+use vmcore::mspace::{PhysOps, RmapOps};
 use vmcore::paging::FrameSource;
 use vmcore::vma::FileObject;
 
 static ZERO_PAGE: Once<Frame> = Once::new();
-
-/// Page-cache key: (device, inode, page-aligned offset).
-type Key = ((u32, u32), u64, u64);
-
-/// The page cache for shared file mappings. Each cached frame holds one reference of its own;
-/// when every mapping of it is gone (only the cache's reference is left) it is dropped, so an
-/// unmapped file costs no memory and the leak checks see every frame come back.
-struct PageCache {
-    by_key: BTreeMap<Key, Frame>,
-    by_frame: BTreeMap<Frame, Key>,
-}
-
-static CACHE: IrqMutex<PageCache> = IrqMutex::new(PageCache { by_key: BTreeMap::new(), by_frame: BTreeMap::new() });
 
 /// Allocates the zero frame (boot, once).
 pub fn init() {
@@ -40,16 +24,20 @@ pub fn zero_page() -> Frame {
 
 /// Frames held by the page cache.
 pub fn cached_frames() -> usize {
-    CACHE.lock().by_key.len()
+    objects::cached_count()
 }
 
 /// The frames the page cache holds a reference to (for the self-check).
 pub fn cached_frame_list() -> alloc::vec::Vec<Frame> {
-    CACHE.lock().by_frame.keys().copied().collect()
+    objects::cached_frames()
 }
 
-/// The kernel's `PhysOps`: stateless, every call goes to the global allocators.
+/// The kernel's `PhysOps`: stateless, every call goes to the global allocators. Its reverse
+/// map operations do nothing: edits of an address space use `rmap::SpacePhys`, which knows the
+/// space (faults never change areas).
 pub struct KernelPhys;
+
+impl RmapOps for KernelPhys {}
 
 impl FrameSource for KernelPhys {
     fn alloc_table(&mut self) -> Option<Frame> {
@@ -71,11 +59,21 @@ impl PhysOps for KernelPhys {
         copy_frame(src, dst)
     }
     fn fill_from_file(&mut self, frame: Frame, file: &dyn FileObject, offset: u64, bytes: u32) {
-        let mut map = TempMap::new(frame);
-        let page = map.bytes();
-        let want = (bytes.min(PAGE_SIZE)) as usize;
-        let got = file.read_at(offset, &mut page[..want]);
-        page[got..].fill(0);
+        // The file is read into a kernel buffer first: a file's `read_at` may itself map its
+        // cache frames at the temporary spots.
+        let mut buf = [0u8; 1024];
+        let want = bytes.min(PAGE_SIZE) as usize;
+        let mut done = 0;
+        while done < want {
+            let n = (want - done).min(buf.len());
+            let got = file.read_at(offset + done as u64, &mut buf[..n]);
+            TempMap::new(frame).bytes()[done..done + got].copy_from_slice(&buf[..got]);
+            done += got;
+            if got < n {
+                break;
+            }
+        }
+        TempMap::new(frame).bytes()[done..].fill(0);
     }
     fn inc_ref(&mut self, frame: Frame) -> u32 {
         frames::inc_ref(frame)
@@ -87,22 +85,12 @@ impl PhysOps for KernelPhys {
         if frames::dec_ref(frame) {
             return true;
         }
-        // Only the page cache's own reference left: drop the cached page.
-        let mut cache = CACHE.lock();
-        if frames::refcount(frame) == 1 {
-            if let Some(key) = cache.by_frame.remove(&frame) {
-                cache.by_key.remove(&key);
-                if cache.by_key.is_empty() {
-                    // An empty BTreeMap keeps its root node; give it back too.
-                    cache.by_key = BTreeMap::new();
-                    cache.by_frame = BTreeMap::new();
-                }
-                drop(cache);
-                frames::free(frame);
-                return true;
-            }
+        // A cache page (its owner record says so: no search) with only the cache's own
+        // reference left: drop it if clean.
+        if framemeta::owner(frame).is_none() || frames::refcount(frame) != 1 {
+            return false;
         }
-        false
+        objects::release_if_cached(frame)
     }
     fn refcount(&self, frame: Frame) -> u32 {
         frames::refcount(frame)
@@ -110,18 +98,7 @@ impl PhysOps for KernelPhys {
     fn zero_page(&self) -> Frame {
         zero_page()
     }
-    fn shared_file_frame(&mut self, file: &Arc<dyn FileObject>, offset: u64) -> Option<Frame> {
-        let key = (file.dev(), file.ino(), offset);
-        let mut cache = CACHE.lock();
-        if let Some(&frame) = cache.by_key.get(&key) {
-            frames::inc_ref(frame);
-            return Some(frame);
-        }
-        let frame = frames::alloc()?;
-        self.fill_from_file(frame, file.as_ref(), offset, PAGE_SIZE);
-        frames::inc_ref(frame); // one for the cache, one for the caller
-        cache.by_key.insert(key, frame);
-        cache.by_frame.insert(frame, key);
-        Some(frame)
+    fn page_dirtied(&mut self, frame: Frame) {
+        objects::mark_dirty(frame)
     }
 }

@@ -79,6 +79,7 @@ pub fn verify_all(spaces: &[(u32, Arc<AddressSpace>)]) {
             panic!("self-check: address space of pid {pid} is inconsistent: {e}");
         }
     }
+    super::rmap::verify_all();
     let cached = super::phys::cached_frame_list();
     for (&frame, &maps) in &counts {
         let expected = maps + u32::from(cached.contains(&frame));

@@ -6,10 +6,12 @@
 use super::memory::current_space;
 use super::uptr::UserBuf;
 use super::SysResult;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
-use vmcore::addr::{Page, VirtAddr, PAGE_SIZE};
+use vmcore::addr::{Page, VirtAddr, PAGE_SHIFT, PAGE_SIZE};
 use vmcore::errno::Errno;
 use vmcore::layout::USER_END;
+use vmcore::vma::FileObject;
 
 /// mincore.
 pub fn mincore(addr: u32, len: u32, vec: u32) -> SysResult {
@@ -31,9 +33,9 @@ pub fn mincore(addr: u32, len: u32, vec: u32) -> SysResult {
     let (mut at, mut out) = (addr, vec);
     while pages > 0 {
         let want = pages.min(PAGE_SIZE) as usize;
-        // Page-cache residency of unmapped file pages: the page cache's hook (none answers
-        // yet, so such pages count as not resident).
-        let done = space.edit(|s, t, _| (s.mincore(Page::new(VirtAddr::new(at)), &mut buf[..want], &*t, &|_, _| false), None));
+        // A file page not mapped here is resident when its object holds it (Linux 6.1).
+        let cached = |f: &Arc<dyn FileObject>, offset: u64| u32::try_from(offset >> PAGE_SHIFT).is_ok_and(|i| f.is_resident(i));
+        let done = space.edit(|s, t, _| (s.mincore(Page::new(VirtAddr::new(at)), &mut buf[..want], &*t, &cached), None));
         let done = done.ok_or(Errno::ENOMEM)?;
         let user = UserBuf::new(out, done as u32);
         user.check(true)?;

@@ -22,6 +22,7 @@ mod memory;
 mod mincore;
 mod mount;
 mod mremap;
+mod msync;
 mod path;
 mod pgrp;
 mod pipe;
@@ -91,6 +92,7 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_WAIT4, call: |a, _| process::wait4(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], uptr::UserPtr::new(a[3])) },
     Syscall { nr: nr::SYS_UNAME, call: |a, _| system::uname(uptr::UserPtr::new(a[0])) },
     Syscall { nr: nr::SYS_MPROTECT, call: |a, _| memory::mprotect(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_MSYNC, call: |a, _| msync::msync(a[0], a[1], a[2]) },
     Syscall { nr: nr::SYS_MLOCK, call: |a, _| memory::mlock(a[0], a[1]) },
     Syscall { nr: nr::SYS_MUNLOCK, call: |a, _| memory::munlock(a[0], a[1]) },
     Syscall { nr: nr::SYS_MLOCKALL, call: |a, _| memory::mlockall(a[0]) },

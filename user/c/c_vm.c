@@ -408,6 +408,26 @@ static void mremap_grows_a_file_mapping_past_its_end(void)
     close(fd);
 }
 
+/* A file page not mapped here is resident when the page cache holds it (Linux 6.1): the
+ * program's own file is all in memory (the initrd; Linux's rootfs keeps it in its page cache),
+ * untouched or dropped from this mapping; a page past the end of the file is not. */
+static void mincore_file_pages_in_the_page_cache(void)
+{
+    int fd = OK(open(ctest_self, O_RDONLY));
+    off_t size = OK(lseek(fd, 0, SEEK_END));
+    off_t last = (size - 1) & ~(off_t)(PG - 1);
+    char *p = MMAP(NULL, 2 * PG, PROT_READ, MAP_PRIVATE, fd, last);
+    CHECK_RES(p, 2, "10");
+    CHECK_EQ(((volatile char *)p)[0], p[0]);
+    OK(madvise(p, PG, MADV_DONTNEED));
+    CHECK_RES(p, 2, "10");
+    char *q = MMAP(NULL, PG, PROT_READ, MAP_SHARED, fd, 0);
+    CHECK_RES(q, 1, "1");
+    OK(munmap(q, PG));
+    OK(munmap(p, 2 * PG));
+    close(fd);
+}
+
 /* Waits until *flag == want (the other process sets it). */
 static void await_flag(volatile int *flag, int want)
 {
@@ -484,6 +504,7 @@ static const struct ctest cases[] = {
     CASE(mremap_errors),
     CASE(mremap_locked_stays_locked),
     CASE(mremap_grows_a_file_mapping_past_its_end),
+    CASE(mincore_file_pages_in_the_page_cache),
     CASE(process_vm_on_a_childs_copy_on_write_pages),
     CASE(mprotect_growsdown_and_growsup),
 };

@@ -23,6 +23,8 @@ pub mod frames;
 pub mod pte;
 pub mod paging;
 pub mod mspace;
+pub mod radix;
+pub mod rmap;
 pub mod errno;
 pub mod cpio;
 pub mod exec;

@@ -5,6 +5,7 @@ use crate::arch::protect::UserAccess;
 use crate::arch::usercopy;
 use crate::mm::aspace::AddressSpace;
 use crate::ktest::session as testing;
+use crate::mm::object::MemObject;
 use crate::mm::{frames, phys};
 use crate::{check, check_eq, ktest};
 use alloc::sync::Arc;
@@ -193,8 +194,26 @@ ktest!(fn locked_mappings_are_populated_at_once() {
     Ok(())
 });
 
-/// A file for mapping tests: bytes `i as u8` for i in 0..size.
-struct PatternFile(u64);
+/// Bytes `i as u8`, the data of [`PatternFile`]s.
+static PATTERN: [u8; 3 * PAGE_SIZE as usize] = {
+    let mut a = [0u8; 3 * PAGE_SIZE as usize];
+    let mut i = 0;
+    while i < a.len() {
+        a[i] = i as u8;
+        i += 1;
+    }
+    a
+};
+
+/// A file for mapping tests: bytes `i as u8` for i in 0..size (at most 3 pages), with a page
+/// cache of its own.
+struct PatternFile(Arc<MemObject>);
+
+impl PatternFile {
+    fn new(size: usize) -> Self {
+        PatternFile(MemObject::new(Some(&PATTERN[..size])).expect("a test object"))
+    }
+}
 
 impl FileObject for PatternFile {
     fn ino(&self) -> u64 {
@@ -207,20 +226,22 @@ impl FileObject for PatternFile {
         "/test/pattern"
     }
     fn size(&self) -> u64 {
-        self.0
+        self.0.size()
     }
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
-        let n = (self.0.saturating_sub(offset) as usize).min(buf.len());
-        for (i, b) in buf[..n].iter_mut().enumerate() {
-            *b = (offset as usize + i) as u8;
-        }
-        n
+        self.0.read_at(offset, buf)
+    }
+    fn get_page(&self, index: u32, phys: &mut dyn vmcore::mspace::PhysOps) -> Result<Frame, vmcore::vma::PageError> {
+        self.0.get_page(index, phys)
+    }
+    fn object_id(&self) -> u64 {
+        self.0.id()
     }
 }
 
 ktest!(fn file_mapping_reads_data_up_to_its_limit_then_zeros() {
     let space = new_space();
-    let file: Arc<dyn FileObject> = Arc::new(PatternFile(3 * PAGE_SIZE as u64));
+    let file: Arc<dyn FileObject> = Arc::new(PatternFile::new(3 * PAGE_SIZE as usize));
     let backing = Backing::File { file, offset: PAGE_SIZE as u64, limit: 100 };
     let flags = VmFlags::READ | VmFlags::MAYREAD | VmFlags::MAYWRITE;
     space.map(MapRequest::anonymous(2, flags).backed_by(backing).fixed(page(0))).expect("map file");
@@ -235,7 +256,7 @@ ktest!(fn file_mapping_reads_data_up_to_its_limit_then_zeros() {
 });
 
 ktest!(fn shared_file_mappings_share_one_frame_between_spaces() {
-    let file: Arc<dyn FileObject> = Arc::new(PatternFile(PAGE_SIZE as u64));
+    let file: Arc<dyn FileObject> = Arc::new(PatternFile::new(PAGE_SIZE as usize));
     let flags = VmFlags::READ | VmFlags::SHARED | VmFlags::MAYSHARE | VmFlags::MAYREAD;
     let a = new_space();
     let b = new_space();
@@ -251,6 +272,64 @@ ktest!(fn shared_file_mappings_share_one_frame_between_spaces() {
     drop(session);
     drop((a, b));
     check_eq!(phys::cached_frames(), 0, "the page cache kept an unmapped page");
+    Ok(())
+});
+
+ktest!(fn truncating_a_mapped_object_unmaps_its_pages_from_every_space() {
+    let pattern = Arc::new(PatternFile::new(3 * PAGE_SIZE as usize));
+    let obj = pattern.0.clone();
+    let file: Arc<dyn FileObject> = pattern;
+    let shared = VmFlags::READ | VmFlags::SHARED | VmFlags::MAYSHARE | VmFlags::MAYREAD;
+    let private = VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE;
+    let (a, b) = (new_space(), new_space());
+    a.map(MapRequest::anonymous(3, shared).backed_by(Backing::file(file.clone(), 0)).fixed(page(0))).expect("map");
+    b.map(MapRequest::anonymous(3, private).backed_by(Backing::file(file.clone(), 0)).fixed(page(0))).expect("map");
+    check_eq!(obj.rmap().lock().len(), 2, "one link per area");
+    let session = testing::Session::new(&a);
+    for p in 0..3 {
+        read(BASE + p * PAGE_SIZE);
+    }
+    session.switch(&b);
+    write(BASE + 2 * PAGE_SIZE, 9); // a private copy of the last page
+    check_eq!(read(BASE + PAGE_SIZE + 20), (PAGE_SIZE + 20) as u8);
+    obj.truncate(PAGE_SIZE as u64 + 10).expect("truncate");
+    check!(frame_at(BASE + 2 * PAGE_SIZE).is_none(), "a private copy past the new end stayed mapped");
+    check_eq!(read(BASE + PAGE_SIZE + 20), 0, "the cut page's tail reads zero");
+    session.switch(&a);
+    check!(frame_at(BASE + 2 * PAGE_SIZE).is_none(), "a shared page past the new end stayed mapped");
+    check_eq!(read(BASE + PAGE_SIZE + 9), (PAGE_SIZE + 9) as u8);
+    drop(session);
+    drop((a, b));
+    check_eq!(obj.rmap().lock().len(), 0, "links left after the spaces died");
+    check_eq!(obj.cached_pages(), 0, "clean pages stayed cached after the last unmap");
+    Ok(())
+});
+
+ktest!(fn written_file_data_and_its_shared_mapping_are_one_copy() {
+    let obj = MemObject::new(None).expect("object");
+    let file: Arc<dyn FileObject> = Arc::new(PatternFile(obj.clone()));
+    let space = new_space();
+    map_anon(&space, 0, 1, VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE);
+    let shared = VmFlags::READ | VmFlags::WRITE | VmFlags::SHARED | VmFlags::MAYSHARE | VmFlags::MAYREAD | VmFlags::MAYWRITE;
+    let session = testing::Session::new(&space);
+    write(BASE + 5, 0x5A);
+    let buf = crate::syscall::uptr::UserBuf::new(BASE, 8);
+    check_eq!(obj.write(PAGE_SIZE as u64, buf).expect("write"), 8, "write() at the second page");
+    space.map(MapRequest::anonymous(2, shared).backed_by(Backing::file(file.clone(), 0)).fixed(page(4))).expect("map");
+    check_eq!(read(BASE + 5 * PAGE_SIZE + 5), 0x5A, "write() not seen through the mapping");
+    check_eq!(read(BASE + 4 * PAGE_SIZE), 0, "a hole reads zero");
+    write(BASE + 5 * PAGE_SIZE + 6, 0x66);
+    let mut got = [0u8; 2];
+    check_eq!(obj.read_at(PAGE_SIZE as u64 + 5, &mut got), 2);
+    check_eq!(got, [0x5A, 0x66], "a store through the mapping not seen by read");
+    space.unmap(page(4), 2).expect("unmap");
+    check_eq!(obj.read_at(PAGE_SIZE as u64 + 6, &mut got[..1]), 1);
+    check_eq!(got[0], 0x66, "data written through a mapping did not outlive it");
+    check_eq!(obj.cached_pages(), 1, "the written page stays, the clean hole goes");
+    drop(session);
+    drop(space);
+    drop(file);
+    check_eq!(Arc::strong_count(&obj), 1);
     Ok(())
 });
 

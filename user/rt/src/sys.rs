@@ -621,6 +621,11 @@ pub fn mlock(addr: usize, len: usize) -> Result<(), Errno> {
     r(unsafe { syscall2(nr::SYS_MLOCK, addr, len) }).map(|_| ())
 }
 
+pub fn msync(addr: usize, len: usize, flags: usize) -> Result<(), Errno> {
+    // SAFETY: msync only checks the range and writes back; memory is unchanged.
+    r(unsafe { syscall3(nr::SYS_MSYNC, addr, len, flags) }).map(|_| ())
+}
+
 pub fn munlock(addr: usize, len: usize) -> Result<(), Errno> {
     // SAFETY: no effect on contents.
     r(unsafe { syscall2(nr::SYS_MUNLOCK, addr, len) }).map(|_| ())

@@ -6,6 +6,7 @@
 //! means (a signal, or the exception fixup) is the mode's business ([`Refusal::wants_fixup`]).
 
 use super::{stack, Action, BusReason, Fault, KernelFaultReason, Mode, PageState, Refusal, SegvReason};
+use crate::addr::PAGE_SHIFT;
 use crate::layout::{USER_END, USER_START};
 use crate::mspace::VmLimits;
 use crate::tree::VmaTree;
@@ -127,8 +128,22 @@ fn not_present(fault: &Fault, vma: &Vma) -> Action {
             if pos.bytes == 0 && !shared {
                 return anonymous(fault.access, writable, false);
             }
-            // N4: read the file data into a fresh frame (zeroing past `limit`/EOF).
-            Action::FillFromFile { offset: pos.offset, bytes: pos.bytes, shared, writable }
+            // The page index in the file; one beyond `u32` lies past any file we hold.
+            let Ok(index) = u32::try_from(pos.offset >> PAGE_SHIFT) else {
+                return Action::Refuse(Refusal::Bus(BusReason::PastEndOfFile { offset: pos.offset, size: file.size() }));
+            };
+            // N4: shared: the page-cache frame every mapping shares.
+            if shared {
+                return Action::MapFilePage { index, writable, cow: false };
+            }
+            // N4a: private read or exec of a page the data covers whole: the page-cache frame,
+            //      copy-on-write (program text is shared by every process running it).
+            if fault.access != Access::Write && pos.whole {
+                return Action::MapFilePage { index, writable: false, cow: true };
+            }
+            // N4b: private write, or a page cut by `limit` (an ELF bss tail): a private copy of
+            //      the file data, zeroed past `limit`/EOF.
+            Action::FillFromFile { offset: pos.offset, bytes: pos.bytes, writable }
         }
         Backing::Anonymous => anonymous(fault.access, writable, shared),
     }

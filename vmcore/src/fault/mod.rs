@@ -72,18 +72,27 @@ pub enum Action {
         /// The PTE may allow writes (the area has `WRITE`).
         writable: bool,
     },
-    /// Allocate a frame, read `bytes` bytes of the file at `offset` into its start, zero the
-    /// rest, map it (writable if `writable`). For a `shared` mapping the frame must be the one
-    /// every mapping of that file page shares (a page cache), and written back.
+    /// A private copy: allocate a frame, read `bytes` bytes of the file at `offset` into its
+    /// start, zero the rest, map it (writable if `writable`).
     FillFromFile {
         /// File offset of the page.
         offset: u64,
         /// Bytes to copy (0 to 4096); the rest of the page is zero.
         bytes: u32,
-        /// The mapping is shared.
-        shared: bool,
         /// The PTE may allow writes (the area has `WRITE`).
         writable: bool,
+    },
+    /// Map the file's page-cache frame for page `index`
+    /// ([`FileObject::get_page`](crate::vma::FileObject::get_page)): writable if `writable` (a
+    /// shared writable area), read-only with `COW` if `cow` (a private area's read: a later
+    /// write copies, since the cache's own reference keeps the count at 2 or more).
+    MapFilePage {
+        /// Page index in the file.
+        index: u32,
+        /// The PTE may allow writes.
+        writable: bool,
+        /// Map copy-on-write (private areas).
+        cow: bool,
     },
     /// Map device memory `frame` (not refcounted, never freed).
     MapPhysical {
@@ -196,6 +205,11 @@ pub enum BusReason {
         offset: u64,
         /// File size.
         size: u64,
+    },
+    /// The file system holding the file is full (tmpfs `size=`), as Linux's `shmem_fault`.
+    NoSpace {
+        /// File offset of the page.
+        offset: u64,
     },
 }
 

@@ -203,13 +203,17 @@ fn n3_private_zero_tail_is_anonymous() {
 }
 
 #[test]
-fn n4_fill_from_file() {
-    let fill =
-        |offset, bytes, shared, writable| Action::FillFromFile { offset, bytes, shared, writable };
-    assert_eq!(user(TEXT + 0x1abc, Exec, NotMapped), fill(0x1000, 0x1000, false, false));
-    assert_eq!(user(DATA, Write, NotMapped), fill(0x1000, 0x1000, false, true));
-    assert_eq!(user(DATA + 0x1000, Read, NotMapped), fill(0x2000, 0x234, false, true));
-    assert_eq!(user(SHORT, Read, NotMapped), fill(0, 0x800, true, false));
+fn n4_file_pages() {
+    let fill = |offset, bytes, writable| Action::FillFromFile { offset, bytes, writable };
+    let cache = |index, writable, cow| Action::MapFilePage { index, writable, cow };
+    // N4a: private reads of pages the data covers whole share the page cache, copy-on-write.
+    assert_eq!(user(TEXT + 0x1abc, Exec, NotMapped), cache(1, false, true));
+    assert_eq!(user(DATA, Read, NotMapped), cache(1, false, true));
+    // N4b: a private write, or a page cut by `limit`, is a private copy.
+    assert_eq!(user(DATA, Write, NotMapped), fill(0x1000, 0x1000, true));
+    assert_eq!(user(DATA + 0x1000, Read, NotMapped), fill(0x2000, 0x234, true));
+    // N4: shared: the cache page, as writable as the area.
+    assert_eq!(user(SHORT, Read, NotMapped), cache(0, false, false));
 }
 
 #[test]

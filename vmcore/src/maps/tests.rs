@@ -10,7 +10,7 @@ const RW: VmFlags = R.union(VmFlags::WRITE).union(VmFlags::MAYWRITE);
 const RX: VmFlags = R.union(VmFlags::EXEC).union(VmFlags::MAYEXEC);
 
 fn file(ino: u64, dev: (u32, u32), path: &str) -> Arc<dyn FileObject> {
-    Arc::new(TestFile { ino, dev, path: path.into(), size: 1 << 20 })
+    TestFile::open_on(dev, ino, path, 1 << 20)
 }
 
 fn line(vma: &Vma) -> String {

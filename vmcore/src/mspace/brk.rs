@@ -5,6 +5,7 @@ use core::fmt;
 use super::flush::SpaceFlush;
 use super::phys::PhysOps;
 use super::range::Span;
+use super::rmap::tracked;
 use super::MSpace;
 use crate::addr::{Page, VirtAddr, PAGE_SHIFT, PAGE_SIZE};
 use crate::errno::Errno;
@@ -42,6 +43,8 @@ pub enum BrkError {
     Occupied,
     /// The heap would pass `RLIMIT_DATA`, or the space `RLIMIT_AS`.
     LimitExceeded,
+    /// No memory for the reverse map of a file mapped in the range given up.
+    OutOfMemory,
 }
 
 impl MSpace {
@@ -83,7 +86,10 @@ impl MSpace {
         if new_top > old_top {
             self.grow_heap(Span { start: old_top, end: new_top })?;
         } else if new_top < old_top {
-            self.unmap_span(Span { start: new_top, end: old_top }, tables, phys, &mut flush);
+            // Whatever lies there goes, file areas mapped into the heap's range included.
+            let span = Span { start: new_top, end: old_top };
+            tracked(self, span.start, span.end, phys, |s, phys| s.unmap_span(span, tables, phys, &mut flush))
+                .map_err(|_| BrkError::OutOfMemory)?;
         }
         self.heap = Some(Heap { brk: new, ..heap });
         Ok(flush)
@@ -132,6 +138,7 @@ impl fmt::Display for BrkError {
             BrkError::OutOfBounds => "brk: outside user space",
             BrkError::Occupied => "brk: another mapping is in the way",
             BrkError::LimitExceeded => "brk: beyond RLIMIT_DATA or RLIMIT_AS",
+            BrkError::OutOfMemory => "brk: no memory for a file's reverse map",
         })
     }
 }

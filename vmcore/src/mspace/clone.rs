@@ -6,6 +6,7 @@ use super::flush::SpaceFlush;
 use super::pages::{account, next, user_flags, Kind, NoMemory, Pages, DECIDED, SOFTWARE};
 use super::phys::PhysOps;
 use super::stats::{Account, Resident};
+use super::rmap::Area;
 use super::MSpace;
 use crate::addr::{Frame, Page, ENTRIES};
 use crate::errno::Errno;
@@ -65,7 +66,10 @@ impl MSpace {
         child.heap = self.heap;
         child.limits = self.limits;
         let mut flush = SpaceFlush::new();
-        match self.clone_areas(parent_tables, child, child_tables, phys, &mut flush) {
+        // The child's file areas join their files' reverse maps, also after a failure: the
+        // caller then sweeps the child, which unlinks them.
+        let copied = self.clone_areas(parent_tables, child, child_tables, phys, &mut flush);
+        match copied.and_then(|()| link_all(child, phys)) {
             Ok(()) => Ok(flush),
             Err(NoMemory) => Err(CloneError::OutOfMemory { flush }),
         }
@@ -110,6 +114,18 @@ impl MSpace {
         kid.refs.flush(phys);
         copied
     }
+}
+
+/// Links every file area of `space` into its file's reverse map.
+fn link_all(space: &MSpace, phys: &mut dyn PhysOps) -> Result<(), NoMemory> {
+    for vma in space.tree.iter() {
+        if let Some((file, area)) = Area::of(space.pd, vma) {
+            phys.rmap_reserve(file, 1).map_err(|_| NoMemory)?;
+            phys.rmap_link(file, &area);
+            phys.rmap_settle(file);
+        }
+    }
+    Ok(())
 }
 
 /// Frames gaining a reference, handed to [`PhysOps::inc_refs`] in batches.

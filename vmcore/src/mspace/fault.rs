@@ -4,11 +4,11 @@ use super::flush::SpaceFlush;
 use super::pages::{account, kind, refreshed, user_flags, Kind, NoMemory, Pages, SOFTWARE};
 use super::phys::PhysOps;
 use super::MSpace;
-use crate::addr::{Frame, Page};
-use crate::fault::{decide_with, Action, Fault, PageState, Refusal, SegvReason};
+use crate::addr::{Frame, Page, PAGE_SHIFT};
+use crate::fault::{decide_with, Action, BusReason, Fault, PageState, Refusal, SegvReason};
 use crate::paging::{self, Slot, TableAccess};
 use crate::pte::{Pte, PteFlags};
-use crate::vma::Vma;
+use crate::vma::{PageError, Vma};
 
 /// What became of a page fault.
 #[must_use = "a resolved fault leaves a TLB entry to flush; a refused one a signal to send"]
@@ -104,7 +104,8 @@ impl MSpace {
                 let at = At { vma, slot, pte, zero };
                 match execute(&mut pages, at, action, phys, flush) {
                     Ok(()) => Step::Done,
-                    Err(NoMemory) => Step::NoMemory,
+                    Err(Failed::NoMemory) => Step::NoMemory,
+                    Err(Failed::Refused(refusal)) => Step::Refused(refusal),
                 }
             }
         }
@@ -121,6 +122,19 @@ struct At<'v> {
     zero: Frame,
 }
 
+/// Why carrying out an action failed; nothing changed.
+enum Failed {
+    NoMemory,
+    /// The file refused its page (past its end, or its file system is full).
+    Refused(Refusal),
+}
+
+impl From<NoMemory> for Failed {
+    fn from(_: NoMemory) -> Self {
+        Failed::NoMemory
+    }
+}
+
 /// Carries out a resolving `action` for the faulting page `at`.
 fn execute(
     pages: &mut Pages<'_>,
@@ -128,7 +142,7 @@ fn execute(
     action: Action,
     phys: &mut dyn PhysOps,
     flush: &mut SpaceFlush,
-) -> Result<(), NoMemory> {
+) -> Result<(), Failed> {
     let At { vma, slot, pte, zero } = at;
     let page = slot.page();
     let fresh = |phys: &mut dyn PhysOps| phys.alloc_frame().ok_or(NoMemory);
@@ -138,21 +152,23 @@ fn execute(
         Action::MapZeroPage
         | Action::MapFreshZeroed { .. }
         | Action::FillFromFile { .. }
+        | Action::MapFilePage { .. }
         | Action::MapPhysical { .. } => {
+            let mut cow = false;
             let frame = match action {
-                Action::MapFreshZeroed { .. } => fresh(phys).inspect(|&f| phys.zero_frame(f)),
-                Action::FillFromFile { offset, bytes, shared, .. } => {
+                Action::MapFreshZeroed { .. } => fresh(phys).inspect(|&f| phys.zero_frame(f))?,
+                Action::FillFromFile { offset, bytes, .. } => {
                     let file = vma.backing.file_object().expect("invariant: a file area");
-                    if shared {
-                        phys.shared_file_frame(file, offset).ok_or(NoMemory)
-                    } else {
-                        fresh(phys).inspect(|&f| phys.fill_from_file(f, &**file, offset, bytes))
-                    }
+                    fresh(phys).inspect(|&f| phys.fill_from_file(f, &**file, offset, bytes))?
                 }
-                Action::MapPhysical { frame, .. } => Ok(frame),
-                _ => Ok(zero),
-            }?;
-            map_new(pages, at, frame, phys)
+                Action::MapFilePage { index, cow: c, .. } => {
+                    cow = c;
+                    file_page(vma, index, phys)?
+                }
+                Action::MapPhysical { frame, .. } => frame,
+                _ => zero,
+            };
+            Ok(map_new(pages, at, frame, cow, phys)?)
         }
         Action::TakeOver => {
             let owned = pte.with_flags(pte.flags() - PteFlags::COW);
@@ -173,7 +189,7 @@ fn execute(
             flush.add_page(page);
             Ok(())
         }
-        Action::CopyPage | Action::ZeroPageBreak => fresh(phys).map(|new| {
+        Action::CopyPage | Action::ZeroPageBreak => Ok(fresh(phys).map(|new| {
             let old_frame = pte.frame().expect("invariant: a present page");
             let old_kind = kind(vma, old_frame, zero);
             if old_kind == Kind::Zero {
@@ -188,23 +204,35 @@ fn execute(
             if old_kind == Kind::Counted {
                 phys.dec_ref(old_frame);
             }
-        }),
+        })?),
         Action::GrowStack { .. } | Action::Refuse(_) => unreachable!("invariant: handled by resolve"),
     }
 }
 
-/// Maps the not-present faulting page `at` to `frame` (whose reference the caller holds); on
-/// failure the reference is dropped again.
+/// The page-cache frame of page `index` of `vma`'s file, with a reference for the mapping.
+fn file_page(vma: &Vma, index: u32, phys: &mut dyn PhysOps) -> Result<Frame, Failed> {
+    let file = vma.backing.file_object().expect("invariant: a file area");
+    let offset = u64::from(index) << PAGE_SHIFT;
+    file.get_page(index, phys).map_err(|e| match e {
+        PageError::NoMemory => Failed::NoMemory,
+        PageError::PastEof => Failed::Refused(Refusal::Bus(BusReason::PastEndOfFile { offset, size: file.size() })),
+        PageError::NoSpace => Failed::Refused(Refusal::Bus(BusReason::NoSpace { offset })),
+    })
+}
+
+/// Maps the not-present faulting page `at` to `frame` (whose reference the caller holds),
+/// copy-on-write if `cow`; on failure the reference is dropped again.
 #[inline]
 fn map_new(
     pages: &mut Pages<'_>,
     at: At<'_>,
     frame: Frame,
+    cow: bool,
     phys: &mut dyn PhysOps,
 ) -> Result<(), NoMemory> {
     let At { vma, slot, zero, .. } = at;
     let kind = kind(vma, frame, zero);
-    let flags = user_flags(vma.flags, false, kind == Kind::Zero);
+    let flags = user_flags(vma.flags, cow, kind == Kind::Zero);
     pages.install_at(slot, frame, flags, account(vma, kind), phys).inspect_err(|_| {
         if kind == Kind::Counted {
             phys.dec_ref(frame);

@@ -10,6 +10,7 @@ use super::flush::SpaceFlush;
 use super::pages::{kind, next_present, Kind, NoMemory};
 use super::phys::PhysOps;
 use super::range::{RangeError, Span};
+use super::rmap::RmapEdit;
 use super::MSpace;
 use crate::addr::Page;
 use crate::errno::Errno;
@@ -34,6 +35,9 @@ pub enum LockError {
         /// The TLB work of the pages already done.
         flush: SpaceFlush,
     },
+    /// No memory for a file's reverse map (a split needs one more entry); nothing was
+    /// changed (`ENOMEM`, as a failed split on Linux).
+    NoRmapMemory,
 }
 
 /// Why [`MSpace::unlock`] refused; nothing was changed.
@@ -46,6 +50,8 @@ pub enum UnlockError {
         /// First unmapped page.
         at: Page,
     },
+    /// No memory for a file's reverse map (a split needs one more entry) (`ENOMEM`).
+    OutOfMemory,
 }
 
 /// The new lock bits of an area with `flags` (Linux's `mlock_fixup`): `VM_SPECIAL` areas are
@@ -87,7 +93,12 @@ impl MSpace {
             return Ok(flush);
         };
         let add = if on_fault { VmFlags::LOCK_MASK } else { VmFlags::LOCKED };
-        self.tree.protect_range(span.start, span.end, |f| relock(f, add)).map_err(|e| match e {
+        let rmap = RmapEdit::begin(self, span.start, span.end, None, 3, phys).map_err(|_| LockError::NoRmapMemory)?;
+        let changed = self.tree.protect_range(span.start, span.end, |f| relock(f, add));
+        if let Some(rmap) = rmap {
+            rmap.finish(self, phys);
+        }
+        changed.map_err(|e| match e {
             tree::ProtectError::Unmapped { at } => LockError::Unmapped { at },
             e => unreachable!("invariant: lock bits need no MAY bit and start < end: {e:?}"),
         })?;
@@ -100,11 +111,16 @@ impl MSpace {
     /// `munlock`: clears `LOCKED` and `LOCKONFAULT` on every area of the range (splitting and
     /// merging). Pages stay resident; no entry changes, so there is nothing to flush. An empty
     /// range succeeds.
-    pub fn unlock(&mut self, start: Page, pages: u32) -> Result<(), UnlockError> {
+    pub fn unlock(&mut self, start: Page, pages: u32, phys: &mut dyn PhysOps) -> Result<(), UnlockError> {
         let Some(span) = self.span(start, pages).map_err(UnlockError::Range)? else {
             return Ok(());
         };
-        self.tree.protect_range(span.start, span.end, |f| relock(f, VmFlags::empty())).map_err(|e| match e {
+        let rmap = RmapEdit::begin(self, span.start, span.end, None, 3, phys).map_err(|_| UnlockError::OutOfMemory)?;
+        let changed = self.tree.protect_range(span.start, span.end, |f| relock(f, VmFlags::empty()));
+        if let Some(rmap) = rmap {
+            rmap.finish(self, phys);
+        }
+        changed.map_err(|e| match e {
             tree::ProtectError::Unmapped { at } => UnlockError::Unmapped { at },
             e => unreachable!("invariant: lock bits need no MAY bit and start < end: {e:?}"),
         })
@@ -121,11 +137,21 @@ impl MSpace {
             return flush;
         };
         let span = Span { start: first.start(), end: last.end_page() };
-        // Every area of the span, holes skipped: one protect per area keeps the tree's
-        // hole check out of the way.
-        let areas: alloc::vec::Vec<(Page, Page)> = self.tree.iter().map(|v| (v.start(), v.end_page())).collect();
-        for (s, e) in areas {
-            let _ = self.tree.protect_range(s, e, |f| relock(f, add));
+        // Every area of the span, holes skipped, one after the other (no list to allocate):
+        // one protect per area keeps the tree's hole check out of the way. An area whose
+        // file's reverse map has no room is left as it was (Linux's apply_mlockall_flags
+        // ignores a failed mlock_fixup too).
+        let mut at = span.start;
+        loop {
+            let next = self.tree.range(at, span.end).next().map(|v| (v.start().max(at), v.end_page()));
+            let Some((s, e)) = next else { break };
+            if let Ok(rmap) = RmapEdit::begin(self, s, e, None, 3, phys) {
+                let _ = self.tree.protect_range(s, e, |f| relock(f, add));
+                if let Some(rmap) = rmap {
+                    rmap.finish(self, phys);
+                }
+            }
+            at = e;
         }
         if add.contains(VmFlags::LOCKED) && !add.contains(VmFlags::LOCKONFAULT) {
             let _ = self.populate_locked(span, tables, phys, &mut flush);
@@ -142,20 +168,21 @@ impl MSpace {
         phys: &mut dyn PhysOps,
         flush: &mut SpaceFlush,
     ) -> Result<(), NoMemory> {
-        let parts: alloc::vec::Vec<(Span, Access)> = self
-            .tree
-            .range(span.start, span.end)
-            .filter(|v| {
-                (v.flags & VmFlags::LOCK_MASK) == VmFlags::LOCKED
-                    && v.flags.is_accessible()
-                    && !v.flags.intersects(VmFlags::IO | VmFlags::PFNMAP)
-            })
-            .map(|v| {
-                let writes = v.flags.contains(VmFlags::WRITE) && !v.flags.is_shared();
-                (span.clip(v.start(), v.end_page()), if writes { Access::Write } else { Access::Read })
-            })
-            .collect();
-        for (part, access) in parts {
+        // Area by area from a cursor (populating does not change areas; no list to allocate).
+        let mut at = span.start;
+        loop {
+            let next = self.tree.range(at, span.end).next().map(|v| (v.start().max(at), v.end_page(), v.flags));
+            let Some((start, end, flags)) = next else { break };
+            let part = span.clip(start, end);
+            at = part.end;
+            let populate = (flags & VmFlags::LOCK_MASK) == VmFlags::LOCKED
+                && flags.is_accessible()
+                && !flags.intersects(VmFlags::IO | VmFlags::PFNMAP);
+            if !populate {
+                continue;
+            }
+            let writes = flags.contains(VmFlags::WRITE) && !flags.is_shared();
+            let access = if writes { Access::Write } else { Access::Read };
             for page in part.iter() {
                 self.populate_page(page, access, tables, phys, flush)?;
             }
@@ -186,7 +213,7 @@ impl From<&LockError> for Errno {
     fn from(e: &LockError) -> Self {
         match e {
             LockError::Range(e) => (*e).into(),
-            LockError::Unmapped { .. } => Errno::ENOMEM,
+            LockError::Unmapped { .. } | LockError::NoRmapMemory => Errno::ENOMEM,
             LockError::OutOfMemory { .. } => Errno::EAGAIN,
         }
     }
@@ -197,7 +224,7 @@ impl From<UnlockError> for Errno {
     fn from(e: UnlockError) -> Self {
         match e {
             UnlockError::Range(e) => e.into(),
-            UnlockError::Unmapped { .. } => Errno::ENOMEM,
+            UnlockError::Unmapped { .. } | UnlockError::OutOfMemory => Errno::ENOMEM,
         }
     }
 }
@@ -208,6 +235,7 @@ impl fmt::Display for LockError {
             LockError::Range(e) => write!(f, "mlock: {e}"),
             LockError::Unmapped { at } => write!(f, "mlock: {at:?} is not mapped"),
             LockError::OutOfMemory { .. } => f.write_str("mlock: out of memory"),
+            LockError::NoRmapMemory => f.write_str("mlock: no memory for a file's reverse map"),
         }
     }
 }
@@ -217,6 +245,7 @@ impl fmt::Display for UnlockError {
         match self {
             UnlockError::Range(e) => write!(f, "munlock: {e}"),
             UnlockError::Unmapped { at } => write!(f, "munlock: {at:?} is not mapped"),
+            UnlockError::OutOfMemory => f.write_str("munlock: no memory for a file's reverse map"),
         }
     }
 }

@@ -6,7 +6,7 @@
 //! | advice | effect here |
 //! |---|---|
 //! | `NORMAL`/`RANDOM`/`SEQUENTIAL` | the hint is recorded as `SEQ_READ`/`RAND_READ` |
-//! | `WILLNEED` | nothing yet: no swap to read back; file read-ahead is the page cache's hook |
+//! | `WILLNEED` | nothing: no swap to read back, and every file page is in memory already (the initrd's data; tmpfs holes stay holes, as Linux's shmem) |
 //! | `DONTNEED` (`_LOCKED`) | resident pages dropped (shared anonymous pages kept: they have no other home yet) |
 //! | `FREE` | private anonymous only; pages stay (no reclaim exists) but their entries are made clean, so that a reclaimer can drop those not written since |
 //! | `REMOVE` | shared areas that may be written (`MAYWRITE`) only; shared anonymous: pages dropped; file: `EOPNOTSUPP` until the page cache can punch holes |
@@ -21,6 +21,7 @@ use super::flush::SpaceFlush;
 use super::pages::{kind, next, Kind, Pages};
 use super::phys::PhysOps;
 use super::range::Span;
+use super::rmap::RmapEdit;
 use super::MSpace;
 use crate::addr::Page;
 use crate::errno::Errno;
@@ -157,7 +158,19 @@ impl MSpace {
         let want_end = u64::from(start.number()) + u64::from(pages);
         let end = Page::from_number(want_end.min(u64::from(self.upper.number())) as u32);
         let mut hole = want_end > u64::from(self.upper.number()) || start < self.lower;
-        let mut at = start.max(self.lower);
+        let first = start.max(self.lower);
+        // Flag advice splits and merges areas: the reverse maps follow (room reserved first;
+        // Linux's split failing is ENOMEM too, with nothing changed).
+        let rmap = if advice.changes_flags() && first < end {
+            match RmapEdit::begin(self, first, end, None, 3, phys) {
+                Ok(edit) => edit,
+                Err(_) => return (flush, Err(MadviseError::OutOfMemory)),
+            }
+        } else {
+            None
+        };
+        let mut r = Ok(());
+        let mut at = first;
         while at < end {
             let Some(v) = self.tree.range(at, end).next() else {
                 hole = true;
@@ -169,11 +182,18 @@ impl MSpace {
             }
             let part = Span { start: at, end: v.end_page().min(end) };
             if let Err(e) = self.advise_part(part, advice, tables, phys, &mut flush) {
-                return (flush, Err(e));
+                r = Err(e);
+                break;
             }
             at = part.end;
         }
-        (flush, if hole { Err(MadviseError::Unmapped) } else { Ok(()) })
+        if let Some(rmap) = rmap {
+            rmap.finish(self, phys);
+        }
+        if r.is_ok() && hole {
+            r = Err(MadviseError::Unmapped);
+        }
+        (flush, r)
     }
 
     /// Applies `advice` to `part`, which lies inside one area.
@@ -235,8 +255,8 @@ impl MSpace {
         let shared_anon = f.is_shared() && vma.backing.is_anonymous();
         let anon_private = vma.backing.is_anonymous() && !f.is_shared();
         match advice {
-            // Read-ahead is the page cache's (hook: ask it to read [offset, offset + len) of a
-            // file area); anonymous memory has no swap to read back from.
+            // Nothing to read ahead: file data is in memory (the initrd's; a tmpfs hole stays
+            // a hole, as Linux's shmem), and anonymous memory has no swap to read back from.
             Advice::WillNeed => Ok(()),
             Advice::DontNeed | Advice::DontNeedLocked | Advice::Free | Advice::Cold | Advice::PageOut
                 if pfnmap || (locked && advice != Advice::DontNeedLocked) =>

@@ -5,6 +5,7 @@ use core::fmt;
 use super::flush::SpaceFlush;
 use super::phys::PhysOps;
 use super::range::{RangeError, Span};
+use super::rmap::RmapEdit;
 use super::MSpace;
 use crate::addr::Page;
 use crate::errno::Errno;
@@ -99,6 +100,8 @@ pub enum MapError {
     /// The space would pass its `RLIMIT_AS` or `RLIMIT_DATA` (`ENOMEM`, Linux's
     /// `may_expand_vm`).
     LimitExceeded,
+    /// No memory for the file's reverse map (`ENOMEM`); nothing changed.
+    OutOfMemory,
 }
 
 impl MSpace {
@@ -146,12 +149,23 @@ impl MSpace {
         }
         let vma = Vma::new(start, pages, flags, backing).map_err(MapError::from)?.with_name(name);
         let span = Span { start, end: vma.end_page() };
+        // A new area without a file changes no file area unless it replaces some (MAP_FIXED):
+        // it cannot merge with one.
+        let file = vma.backing.file_object().cloned();
+        let rmap = if file.is_none() && !fixed {
+            None
+        } else {
+            RmapEdit::begin(self, span.start, span.end, file.as_ref(), 3, phys).map_err(|_| MapError::OutOfMemory)?
+        };
         let mut flush = SpaceFlush::new();
         if fixed {
             self.unmap_span(span, tables, phys, &mut flush);
         }
         self.tree.insert(vma).expect("invariant: the range is free");
         self.tree.scavenge_range(span.start, span.end);
+        if let Some(rmap) = rmap {
+            rmap.finish(self, phys);
+        }
         if flags.contains(VmFlags::LOCKED) && !flags.contains(VmFlags::LOCKONFAULT) {
             // Best effort: running out of memory leaves the rest to page faults.
             let _ = self.populate_span(span, true, tables, phys, &mut flush);
@@ -176,7 +190,7 @@ impl From<MapError> for Errno {
     fn from(e: MapError) -> Self {
         match e {
             MapError::NotPermitted { .. } => Errno::EACCES,
-            MapError::NoSpace | MapError::LimitExceeded => Errno::ENOMEM,
+            MapError::NoSpace | MapError::LimitExceeded | MapError::OutOfMemory => Errno::ENOMEM,
             _ => Errno::EINVAL,
         }
     }
@@ -193,6 +207,7 @@ impl fmt::Display for MapError {
             MapError::PhysicalPastTop => f.write_str("mmap: physical range past 4 GiB"),
             MapError::NoSpace => f.write_str("mmap: no free range large enough"),
             MapError::LimitExceeded => f.write_str("mmap: beyond RLIMIT_AS or RLIMIT_DATA"),
+            MapError::OutOfMemory => f.write_str("mmap: no memory for the file's reverse map"),
         }
     }
 }

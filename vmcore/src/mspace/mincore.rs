@@ -3,8 +3,8 @@
 //! A page is resident when its entry is present in this space (any frame: the zero frame, a
 //! copy-on-write frame, a `PROT_NONE` page whose data is kept); a page of a file area that is
 //! not mapped here is resident when the page cache holds it, which the kernel answers through
-//! the `cached` callback (the page cache's hook; shared anonymous memory will answer the same
-//! way once it is an object).
+//! the `cached` callback (`FileObject::is_resident`; shared anonymous memory will answer the
+//! same way once it is an object).
 
 use alloc::sync::Arc;
 

@@ -16,6 +16,7 @@ use super::flush::SpaceFlush;
 use super::pages::{account, kind, next_present, Kind, NoMemory, Pages};
 use super::phys::PhysOps;
 use super::range::Span;
+use super::rmap::{tracked, RmapEdit};
 use super::MSpace;
 use crate::addr::{Page, ENTRIES, PAGE_SHIFT};
 use crate::errno::Errno;
@@ -96,11 +97,11 @@ impl MSpace {
             }
             if let Some(t) = how.fixed {
                 let span = self.nonempty_span(t, new_pages).map_err(|_| RemapError::Invalid)?;
-                self.unmap_span(span, tables, phys, flush);
+                self.unmap_tracked(span, tables, phys, flush)?;
             }
             if old_pages > new_pages {
                 let span = tail(self, old.number() + new_pages, old_pages - new_pages);
-                self.unmap_span(span, tables, phys, flush);
+                self.unmap_tracked(span, tables, phys, flush)?;
                 old_pages = new_pages;
             }
             let vma = self.resize_check(old, old_pages, new_pages, how.dont_unmap, lock_ok)?;
@@ -116,7 +117,7 @@ impl MSpace {
         if old_pages >= new_pages {
             if old_pages > new_pages {
                 let span = tail(self, old.number() + new_pages, old_pages - new_pages);
-                self.unmap_span(span, tables, phys, flush);
+                self.unmap_tracked(span, tables, phys, flush)?;
             }
             return Ok(old);
         }
@@ -127,7 +128,7 @@ impl MSpace {
             let free = end <= u64::from(self.upper.number())
                 && self.tree.range(vma.end_page(), Page::from_number(end as u32)).next().is_none();
             if free {
-                self.grow_in_place(&vma, extra, tables, phys, flush);
+                self.grow_in_place(&vma, extra, tables, phys, flush)?;
                 return Ok(old);
             }
         }
@@ -175,21 +176,35 @@ impl MSpace {
         Ok(vma.clone())
     }
 
-    /// Extends `vma` by `extra` free pages after it (a locked area's new pages populated).
-    fn grow_in_place(&mut self, vma: &Vma, extra: u32, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps, flush: &mut SpaceFlush) {
+    /// [`MSpace::unmap_span`] keeping the reverse maps in step (`NoMemory`, nothing changed,
+    /// when they have no room).
+    fn unmap_tracked(&mut self, span: Span, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps, flush: &mut SpaceFlush) -> Result<(), RemapError> {
+        tracked(self, span.start, span.end, phys, |s, phys| s.unmap_span(span, tables, phys, flush)).map_err(|_| RemapError::NoMemory)
+    }
+
+    /// Extends `vma` by `extra` free pages after it (a locked area's new pages populated);
+    /// `NoMemory` (nothing changed) when a file's reverse map has no room.
+    fn grow_in_place(&mut self, vma: &Vma, extra: u32, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps, flush: &mut SpaceFlush) -> Result<(), RemapError> {
         let tail = vma.end_page();
+        let end = Page::from_number(tail.number() + extra);
+        let rmap = RmapEdit::begin(self, vma.start(), end, None, 3, phys).map_err(|_| RemapError::NoMemory)?;
         let backing = shifted(vma, vma.pages());
         let grown = Vma::new(tail, extra, vma.flags, backing)
             .expect("invariant: the range is free and inside the space")
             .with_name(vma.name.clone());
         self.tree.insert(grown).expect("invariant: the range is free");
-        self.tree.scavenge_range(vma.start(), Page::from_number(tail.number() + extra));
-        self.populate_if_locked(vma.flags, Span { start: tail, end: Page::from_number(tail.number() + extra) }, tables, phys, flush);
+        self.tree.scavenge_range(vma.start(), end);
+        if let Some(rmap) = rmap {
+            rmap.finish(self, phys);
+        }
+        self.populate_if_locked(vma.flags, Span { start: tail, end }, tables, phys, flush);
+        Ok(())
     }
 
     /// Linux's `move_vma`: a new area at `dest` with the flags and backing of `[old, old +
     /// old_pages)`, the entries moved over, the old range unmapped (or, with `dont_unmap`, kept
-    /// empty and unlocked).
+    /// empty and unlocked). A file area is unlinked from its file's reverse map at the old
+    /// place and linked at the new one.
     #[allow(clippy::too_many_arguments)]
     fn move_area(
         &mut self,
@@ -218,17 +233,25 @@ impl MSpace {
         let new_vma = Vma::new(dest, new_pages, vma.flags, shifted(vma, delta))
             .map_err(|_| RemapError::Invalid)?
             .with_name(vma.name.clone());
-        if share {
+        let file = vma.backing.file_object();
+        let windows = [(old, Page::from_number(old.number() + old_pages)), (dest, Page::from_number(dest.number() + new_pages))];
+        let rmap = RmapEdit::begin_windows(self, &windows, file, 3, phys).map_err(|_| RemapError::NoMemory)?;
+        let placed = if share {
             // Every destination table the shared entries need, before anything is mapped:
             // the sharing itself then cannot fail.
-            if self.ensure_dest_tables(src, dest, tables, phys).is_err() {
-                return Err(RemapError::NoMemory);
-            }
-            self.tree.insert(new_vma).expect("invariant: the destination is free");
-            self.share_entries(vma, src, old, dest, tables, phys);
+            self.ensure_dest_tables(src, dest, tables, phys).map(|()| {
+                self.tree.insert(new_vma).expect("invariant: the destination is free");
+                self.share_entries(vma, src, old, dest, tables, phys);
+            })
         } else {
-            self.move_entries(src, dest, tables, phys, flush).map_err(|NoMemory| RemapError::NoMemory)?;
-            self.tree.insert(new_vma).expect("invariant: the destination is free");
+            self.move_entries(src, dest, tables, phys, flush)
+                .map(|()| self.tree.insert(new_vma).expect("invariant: the destination is free"))
+        };
+        if placed.is_err() {
+            if let Some(rmap) = rmap {
+                rmap.finish(self, phys); // nothing changed: gives the reservation back
+            }
+            return Err(RemapError::NoMemory);
         }
         if old_pages > 0 {
             let old_span = Span { start: old, end: Page::from_number(old.number() + old_pages) };
@@ -244,6 +267,9 @@ impl MSpace {
         }
         let dest_end = Page::from_number(dest.number() + new_pages);
         self.tree.scavenge_range(dest, dest_end);
+        if let Some(rmap) = rmap {
+            rmap.finish(self, phys);
+        }
         if new_pages > old_pages {
             let grown = Span { start: Page::from_number(dest.number() + old_pages), end: dest_end };
             self.populate_if_locked(vma.flags, grown, tables, phys, flush);

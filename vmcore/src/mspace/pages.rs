@@ -185,7 +185,7 @@ impl<'a> Pages<'a> {
         let kind = kind(vma, frame, phys.zero_page());
         self.resident.remove(account(vma, kind));
         if kind == Kind::Counted {
-            phys.dec_ref(frame);
+            release(vma, unmapped.old, frame, phys);
         }
     }
 
@@ -247,6 +247,15 @@ impl<'a> Pages<'a> {
         self.resident.add(to);
         old
     }
+}
+
+/// Drops the reference of a removed entry `old` of `vma` mapping the counted `frame`, telling
+/// the page cache first when a shared file page was written through this entry.
+pub(super) fn release(vma: &Vma, old: Pte, frame: Frame, phys: &mut dyn PhysOps) {
+    if old.flags().contains(PteFlags::DIRTY) && vma.flags.is_shared() && vma.backing.file_object().is_some() {
+        phys.page_dirtied(frame);
+    }
+    phys.dec_ref(frame);
 }
 
 /// The page after `page` (user pages are never the last page of the address space).

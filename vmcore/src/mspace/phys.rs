@@ -1,7 +1,5 @@
 //! Physical memory as an address space needs it.
 
-use alloc::sync::Arc;
-
 use crate::addr::Frame;
 use crate::paging::FrameSource;
 use crate::vma::FileObject;
@@ -11,16 +9,17 @@ use crate::vma::FileObject;
 /// Three kinds of frames pass through here:
 ///
 /// * **page tables** ([`FrameSource`]): zeroed, owned by one directory, not reference counted;
-/// * **data frames** ([`PhysOps::alloc_frame`], [`PhysOps::shared_file_frame`]): reference
-///   counted, one reference per mapping (plus whatever the kernel holds itself, e.g. the page
-///   cache's own reference); freed when the count drops to 0;
+/// * **data frames** ([`PhysOps::alloc_frame`], and file pages from
+///   [`FileObject::get_page`]): reference counted, one reference per mapping (plus whatever the
+///   kernel holds itself, e.g. the page cache's own reference); freed when the count drops to 0
+///   (the kernel may also drop a clean cache page once only the cache's reference is left);
 /// * **uncounted frames**: the zero frame ([`PhysOps::zero_page`]) and device memory of
 ///   [`Backing::Physical`](crate::vma::Backing::Physical) areas. The address space never
 ///   changes their counts.
 ///
 /// Frame contents are reached through the kernel's temporary mappings; nothing here assumes
 /// a frame is mapped anywhere.
-pub trait PhysOps: FrameSource {
+pub trait PhysOps: FrameSource + super::RmapOps {
     /// A data frame with reference count 1; its contents are undefined. `None` when memory is
     /// exhausted.
     fn alloc_frame(&mut self) -> Option<Frame>;
@@ -57,13 +56,9 @@ pub trait PhysOps: FrameSource {
     /// freed, never written, never counted.
     fn zero_page(&self) -> Frame;
 
-    /// The frame caching the page of `file` at `offset` (page-aligned), for shared mappings:
-    /// every caller gets the same frame for the same `(file, offset)` while it is cached. The
-    /// cache fills it on first use with the file's data (whole page; zeroes past the end of the
-    /// file) and keeps its own reference; the caller receives a new reference. `None` when
-    /// memory is exhausted.
-    ///
-    /// Writes through shared mappings land in this frame; writing it back to the file is the
-    /// page cache's business.
-    fn shared_file_frame(&mut self, file: &Arc<dyn FileObject>, offset: u64) -> Option<Frame>;
+
+    /// A shared mapping's entry for `frame` was dirty (written through) when it was removed:
+    /// the page cache now holds the only copy of the data (Linux's `set_page_dirty` in
+    /// `zap_pte_range`). Anonymous and private frames need nothing.
+    fn page_dirtied(&mut self, _frame: Frame) {}
 }

@@ -6,6 +6,7 @@ use super::flush::SpaceFlush;
 use super::pages::{next, refreshed, Pages};
 use super::phys::PhysOps;
 use super::range::RangeError;
+use super::rmap::RmapEdit;
 use super::{is_data, MSpace};
 use crate::addr::Page;
 use crate::errno::Errno;
@@ -35,6 +36,8 @@ pub enum ProtectError {
     /// Pages turning into data (private and now writable) would pass `RLIMIT_DATA`
     /// (`ENOMEM`, Linux's check in `mprotect_fixup`).
     LimitExceeded,
+    /// No memory for a file's reverse map (a split needs one more entry) (`ENOMEM`).
+    OutOfMemory,
 }
 
 impl MSpace {
@@ -68,7 +71,12 @@ impl MSpace {
         if prot.contains(VmFlags::WRITE) && self.limits.limits_data() {
             self.check_turning_into_data(span.start, span.pages(), prot)?;
         }
-        self.tree.set_protection(span.start, span.end, prot).map_err(|e| match e {
+        let rmap = RmapEdit::begin(self, span.start, span.end, None, 3, phys).map_err(|_| ProtectError::OutOfMemory)?;
+        let changed = self.tree.set_protection(span.start, span.end, prot);
+        if let Some(rmap) = rmap {
+            rmap.finish(self, phys);
+        }
+        changed.map_err(|e| match e {
             tree::ProtectError::Unmapped { at } => ProtectError::Unmapped { at },
             tree::ProtectError::NotPermitted { at, missing } => {
                 ProtectError::NotPermitted { at, missing }
@@ -113,7 +121,7 @@ impl From<ProtectError> for Errno {
         match e {
             ProtectError::Range(e) => e.into(),
             ProtectError::InvalidProt(_) => Errno::EINVAL,
-            ProtectError::Unmapped { .. } | ProtectError::LimitExceeded => Errno::ENOMEM,
+            ProtectError::Unmapped { .. } | ProtectError::LimitExceeded | ProtectError::OutOfMemory => Errno::ENOMEM,
             ProtectError::NotPermitted { .. } => Errno::EACCES,
         }
     }
@@ -126,6 +134,7 @@ impl fmt::Display for ProtectError {
             ProtectError::InvalidProt(p) => write!(f, "mprotect: invalid protection {p:?}"),
             ProtectError::Unmapped { at } => write!(f, "mprotect: {at:?} is not mapped"),
             ProtectError::LimitExceeded => f.write_str("mprotect: beyond RLIMIT_DATA"),
+            ProtectError::OutOfMemory => f.write_str("mprotect: no memory for a file's reverse map"),
             ProtectError::NotPermitted { at, missing } => {
                 write!(f, "mprotect: {missing:?} not permitted at {at:?}")
             }

@@ -2,6 +2,7 @@
 
 use super::flush::SpaceFlush;
 use super::phys::PhysOps;
+use super::rmap::RmapEdit;
 use super::MSpace;
 use crate::paging::TableAccess;
 use crate::pte::Pte;
@@ -19,7 +20,19 @@ impl MSpace {
         tables: &mut dyn TableAccess,
         phys: &mut dyn PhysOps,
     ) -> (usize, SpaceFlush) {
-        let merges = self.tree.scavenge();
+        // Merges only remove areas, so the reverse maps need no room (links follow unlinks);
+        // without memory to compare the tree, nothing is merged (merging is an optimisation).
+        let (lower, upper) = (self.lower, self.upper);
+        let merges = match RmapEdit::begin(self, lower, upper, None, 0, phys) {
+            Ok(rmap) => {
+                let merges = self.tree.scavenge();
+                if let Some(rmap) = rmap {
+                    rmap.finish(self, phys);
+                }
+                merges
+            }
+            Err(_) => 0,
+        };
         for pdi in self.counts.linked_tables() {
             let pde = tables.read_pde(pdi);
             if self.counts.get(pdi) == 0 {

@@ -1,23 +1,20 @@
 //! [`PhysOps`] over the simulated machine, for host tests.
 //!
 //! Data frames and page tables come from one [`SimPool`]; reference counts live in a map (a
-//! frame is in it exactly while it is allocated as a data frame); the page cache maps
-//! `(dev, ino, offset)` to a frame holding one reference of its own. Fresh data frames are
+//! frame is in it exactly while it is allocated as a data frame); page-cache frames belong to
+//! the file objects (`FileObject::get_page`). Fresh data frames are
 //! filled with 0xCC, so a missing `zero_frame` shows. An optional budget makes every
 //! allocation (tables included) fail after N successes.
 
 use alloc::collections::BTreeMap;
-use alloc::sync::Arc;
 use alloc::vec;
 
-use super::PhysOps;
+use super::{Area, PhysOps, RmapOps};
+use alloc::sync::Arc;
 use crate::addr::{Frame, PhysAddr, PAGE_SIZE};
 use crate::paging::FrameSource;
 use crate::sim::{Machine, SimPool};
 use crate::vma::FileObject;
-
-/// Page-cache key: `(device, inode, offset)`.
-type CacheKey = ((u32, u32), u64, u64);
 
 /// Simulated physical memory for [`MSpace`](super::MSpace) tests.
 pub struct SimPhys<'m> {
@@ -25,8 +22,11 @@ pub struct SimPhys<'m> {
     pool: SimPool<'m>,
     refs: BTreeMap<Frame, u32>,
     zero: Frame,
-    cache: BTreeMap<CacheKey, Frame>,
     budget: Option<u32>,
+    /// The reverse-map links reported (file object address, area), checked against the trees.
+    rmap: alloc::vec::Vec<(usize, Area)>,
+    /// Every reverse-map reservation fails (no memory for a mapper set).
+    rmap_full: bool,
 }
 
 impl<'m> SimPhys<'m> {
@@ -34,7 +34,7 @@ impl<'m> SimPhys<'m> {
     pub fn new(machine: &'m Machine, frames: impl IntoIterator<Item = Frame>) -> Self {
         let mut pool = SimPool::new(machine, frames);
         let zero = pool.alloc_table().expect("sim: at least one frame for the zero page");
-        SimPhys { machine, pool, refs: BTreeMap::new(), zero, cache: BTreeMap::new(), budget: None }
+        SimPhys { machine, pool, refs: BTreeMap::new(), zero, budget: None, rmap: alloc::vec::Vec::new(), rmap_full: false }
     }
 
     /// The machine.
@@ -63,16 +63,14 @@ impl<'m> SimPhys<'m> {
         &self.refs
     }
 
-    /// Frames held by the page cache (each holds one reference of the cache's own).
-    pub fn cache_frames(&self) -> impl Iterator<Item = Frame> + '_ {
-        self.cache.values().copied()
+    /// Makes every reverse-map reservation fail (`true`) or succeed again.
+    pub fn set_rmap_full(&mut self, full: bool) {
+        self.rmap_full = full;
     }
 
-    /// Drops the page cache's references (frames still mapped survive).
-    pub fn evict_cache(&mut self) {
-        for frame in core::mem::take(&mut self.cache).into_values() {
-            self.dec_ref(frame);
-        }
+    /// The reverse-map links reported so far and not unlinked: (file object address, area).
+    pub fn rmap_links(&self) -> &[(usize, Area)] {
+        &self.rmap
     }
 
     /// Whether the zero frame still holds only zeroes.
@@ -109,6 +107,29 @@ impl FrameSource for SimPhys<'_> {
     fn free_table(&mut self, f: Frame) {
         assert!(!self.refs.contains_key(&f), "sim: {f:?} freed as a table but is a data frame");
         self.pool.free_table(f);
+    }
+}
+
+/// The address identifying a file object.
+pub fn file_key(file: &Arc<dyn FileObject>) -> usize {
+    Arc::as_ptr(file) as *const () as usize
+}
+
+impl RmapOps for SimPhys<'_> {
+    fn rmap_reserve(&mut self, _file: &Arc<dyn FileObject>, _more: usize) -> Result<(), crate::rmap::NoMemory> {
+        if self.rmap_full {
+            Err(crate::rmap::NoMemory)
+        } else {
+            Ok(())
+        }
+    }
+    fn rmap_link(&mut self, file: &Arc<dyn FileObject>, area: &Area) {
+        self.rmap.push((file_key(file), *area));
+    }
+    fn rmap_unlink(&mut self, file: &Arc<dyn FileObject>, area: &Area) {
+        let key = (file_key(file), *area);
+        let i = self.rmap.iter().position(|e| *e == key).unwrap_or_else(|| panic!("sim: unlink of an area never linked: {area:?}"));
+        self.rmap.swap_remove(i);
     }
 }
 
@@ -169,22 +190,5 @@ impl PhysOps for SimPhys<'_> {
 
     fn zero_page(&self) -> Frame {
         self.zero
-    }
-
-    fn shared_file_frame(&mut self, file: &Arc<dyn FileObject>, offset: u64) -> Option<Frame> {
-        let key = (file.dev(), file.ino(), offset);
-        let frame = match self.cache.get(&key) {
-            Some(&f) => f,
-            None => {
-                let f = self.alloc_frame()?; // the cache's own reference
-                let bytes = file.size().saturating_sub(offset).min(u64::from(PAGE_SIZE));
-                let bytes = u32::try_from(bytes).expect("invariant: at most a page");
-                self.fill_from_file(f, &**file, offset, bytes);
-                self.cache.insert(key, f);
-                f
-            }
-        };
-        self.inc_ref(frame);
-        Some(frame)
     }
 }

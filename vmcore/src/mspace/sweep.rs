@@ -3,9 +3,10 @@
 use alloc::vec::Vec;
 
 use super::flush::SpaceFlush;
-use super::pages::{kind, Kind};
+use super::pages::{kind, release, Kind};
 use super::phys::PhysOps;
 use super::stats::Resident;
+use super::rmap::Area;
 use super::MSpace;
 use crate::addr::Frame;
 use crate::paging::{FrameSource, Mapper, TableAccess};
@@ -38,6 +39,12 @@ impl MSpace {
     /// Returns [`SpaceFlush::everything`]: reload CR3 if the space is active (usually it is
     /// swept through the external window after switching away, and the flush is ignored).
     pub fn sweep(&mut self, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps) -> SpaceFlush {
+        for vma in self.tree.iter() {
+            if let Some((file, area)) = Area::of(self.pd, vma) {
+                phys.rmap_unlink(file, &area);
+                phys.rmap_settle(file);
+            }
+        }
         let mut deferred = Deferred::default();
         let zero = phys.zero_page();
         let tree = &self.tree;
@@ -53,7 +60,7 @@ impl MSpace {
                 current = Some(vma);
                 let frame = pte.frame().expect("invariant: clear_user reports present entries");
                 if kind(vma, frame, zero) == Kind::Counted {
-                    phys.dec_ref(frame);
+                    release(vma, pte, frame, phys);
                 }
             })
             .ignore(); // the caller gets SpaceFlush::everything()

@@ -6,6 +6,7 @@ use super::flush::SpaceFlush;
 use super::pages::Pages;
 use super::phys::PhysOps;
 use super::range::{RangeError, Span};
+use super::rmap::tracked;
 use super::MSpace;
 use crate::addr::Page;
 use crate::errno::Errno;
@@ -16,6 +17,8 @@ use crate::paging::TableAccess;
 pub enum UnmapError {
     /// The range is empty, wraps, or leaves the space's bounds.
     Range(RangeError),
+    /// No memory for a file's reverse map (a split needs one more entry); nothing changed.
+    OutOfMemory,
 }
 
 impl MSpace {
@@ -32,7 +35,8 @@ impl MSpace {
     ) -> Result<SpaceFlush, UnmapError> {
         let span = self.nonempty_span(start, pages).map_err(UnmapError::Range)?;
         let mut flush = SpaceFlush::new();
-        self.unmap_span(span, tables, phys, &mut flush);
+        tracked(self, span.start, span.end, phys, |s, phys| s.unmap_span(span, tables, phys, &mut flush))
+            .map_err(|_| UnmapError::OutOfMemory)?;
         Ok(flush)
     }
 
@@ -54,8 +58,11 @@ impl MSpace {
 
 /// `EINVAL`, like `munmap`.
 impl From<UnmapError> for Errno {
-    fn from(_: UnmapError) -> Self {
-        Errno::EINVAL
+    fn from(e: UnmapError) -> Self {
+        match e {
+            UnmapError::Range(_) => Errno::EINVAL,
+            UnmapError::OutOfMemory => Errno::ENOMEM,
+        }
     }
 }
 
@@ -63,6 +70,7 @@ impl fmt::Display for UnmapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UnmapError::Range(e) => write!(f, "munmap: {e}"),
+            UnmapError::OutOfMemory => f.write_str("munmap: no memory for a file's reverse map"),
         }
     }
 }

@@ -4,7 +4,19 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt;
 
-use crate::addr::PhysAddr;
+use crate::addr::{Frame, PhysAddr};
+use crate::mspace::PhysOps;
+
+/// Why [`FileObject::get_page`] gave no frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageError {
+    /// No frame (or no memory for the page map's nodes): the fault is out of memory.
+    NoMemory,
+    /// The page lies at or past the end of the file (SIGBUS for a fault, as Linux).
+    PastEof,
+    /// The file system is full (tmpfs `size=`): SIGBUS for a fault, as Linux's `shmem_fault`.
+    NoSpace,
+}
 
 /// A file that can be mapped: the part of the VFS the VM system needs.
 pub trait FileObject: Send + Sync {
@@ -17,7 +29,27 @@ pub trait FileObject: Send + Sync {
     /// Current file size in bytes.
     fn size(&self) -> u64;
     /// Reads up to `buf.len()` bytes at `offset`; returns how many were read (short at EOF).
+    /// Used for the private copy of a page (a write fault, or a page cut by the backing's
+    /// `limit`); it must see what was written through shared mappings.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize;
+    /// The frame caching page `index` of the file (its page cache, Linux's `filemap_fault` /
+    /// `shmem_fault`): every caller gets the same frame while the page is cached. The object
+    /// keeps its own reference; the caller receives a new one (one per mapping). A page at or
+    /// past the end of the file is [`PageError::PastEof`].
+    ///
+    /// Writes through shared mappings land in this frame.
+    fn get_page(&self, index: u32, phys: &mut dyn PhysOps) -> Result<Frame, PageError>;
+    /// The identity of the memory object holding the file's pages (its reverse map and
+    /// truncation find areas by it); 0 for a file without one.
+    fn object_id(&self) -> u64 {
+        0
+    }
+    /// Whether page `index` is in memory (`mincore` of a page not mapped in the asking
+    /// space: Linux 6.1 reports the page cache's residency). A file without a page cache
+    /// answers `false`.
+    fn is_resident(&self, _index: u32) -> bool {
+        false
+    }
 }
 
 /// Where the pages of a VMA come from.

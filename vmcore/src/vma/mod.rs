@@ -8,7 +8,7 @@ mod backing;
 mod flags;
 mod split_merge;
 
-pub use backing::{same_file, Backing, FileObject, VmaName};
+pub use backing::{same_file, Backing, FileObject, PageError, VmaName};
 pub use flags::{Access, VmFlags};
 pub use split_merge::MergeError;
 
@@ -56,6 +56,9 @@ pub struct FilePosition {
     /// The page lies inside the mapping's file data (`limit`) but wholly past the end of the
     /// file: Linux raises SIGBUS for such an access.
     pub past_eof: bool,
+    /// The backing's `limit` covers the whole page (no zero tail of its own): a private
+    /// mapping may map the page-cache page copy-on-write instead of copying it.
+    pub whole: bool,
 }
 
 impl Vma {
@@ -170,16 +173,17 @@ impl Vma {
         let rel = u64::from(self.page_index(addr)?) << PAGE_SHIFT;
         let file_offset = offset.saturating_add(rel);
         let data = (*limit).min(u64::from(self.len())).saturating_sub(rel);
+        let whole = data >= u64::from(PAGE_SIZE);
         if data == 0 {
-            return Some(FilePosition { offset: file_offset, bytes: 0, past_eof: false });
+            return Some(FilePosition { offset: file_offset, bytes: 0, past_eof: false, whole });
         }
         let size = file.size();
         if file_offset >= size {
-            return Some(FilePosition { offset: file_offset, bytes: 0, past_eof: true });
+            return Some(FilePosition { offset: file_offset, bytes: 0, past_eof: true, whole });
         }
         let bytes = data.min(size - file_offset).min(u64::from(PAGE_SIZE));
         let bytes = u32::try_from(bytes).expect("invariant: bounded by PAGE_SIZE");
-        Some(FilePosition { offset: file_offset, bytes, past_eof: false })
+        Some(FilePosition { offset: file_offset, bytes, past_eof: false, whole })
     }
 
     /// The physical frame of the page holding `addr` in a [`Backing::Physical`] area.

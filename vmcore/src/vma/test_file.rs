@@ -1,9 +1,15 @@
-//! A file object for tests.
+//! A file object for tests, with a page cache of its own.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use std::sync::Mutex;
 
-use super::FileObject;
+use super::{FileObject, PageError};
+use crate::addr::{Frame, PAGE_SHIFT, PAGE_SIZE};
+use crate::mspace::PhysOps;
 
 /// An in-memory file whose byte at offset `o` is `o as u8`.
 pub(crate) struct TestFile {
@@ -11,12 +17,61 @@ pub(crate) struct TestFile {
     pub dev: (u32, u32),
     pub path: String,
     pub size: u64,
+    /// Page index → frame holding one reference of the cache's own.
+    cache: Mutex<BTreeMap<u32, Frame>>,
+}
+
+std::thread_local! {
+    /// The test files of this test (each test runs on its own thread).
+    static FILES: RefCell<Vec<Weak<TestFile>>> = const { RefCell::new(Vec::new()) };
+    /// Cache frames of dropped test files, whose references the test still has to drop (the
+    /// kernel's objects drop theirs themselves; a test file has no `PhysOps` at hand).
+    static ORPHANS: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for TestFile {
+    fn drop(&mut self) {
+        let frames = core::mem::take(&mut *self.cache.lock().unwrap());
+        ORPHANS.with(|o| o.borrow_mut().extend(frames.into_values()));
+    }
 }
 
 impl TestFile {
     /// A file on device 08:01.
     pub fn open(ino: u64, path: &str, size: u64) -> Arc<dyn FileObject> {
-        Arc::new(TestFile { ino, dev: (8, 1), path: path.into(), size })
+        Self::open_on((8, 1), ino, path, size)
+    }
+
+    /// A file on device `dev`.
+    pub fn open_on(dev: (u32, u32), ino: u64, path: &str, size: u64) -> Arc<dyn FileObject> {
+        let file = Arc::new(TestFile { ino, dev, path: path.into(), size, cache: Mutex::new(BTreeMap::new()) });
+        FILES.with(|f| f.borrow_mut().push(Arc::downgrade(&file)));
+        file
+    }
+
+    /// Frames cached by this thread's test files (each holds one reference of the cache's own).
+    pub fn cached_frames() -> Vec<Frame> {
+        let mut all: Vec<Frame> = ORPHANS.with(|o| o.borrow().clone());
+        for file in Self::live() {
+            all.extend(file.cache.lock().unwrap().values().copied());
+        }
+        all
+    }
+
+    /// Drops the caches' references (frames still mapped survive).
+    pub fn evict_all(phys: &mut dyn PhysOps) {
+        for frame in ORPHANS.with(|o| core::mem::take(&mut *o.borrow_mut())) {
+            phys.dec_ref(frame);
+        }
+        for file in Self::live() {
+            for frame in core::mem::take(&mut *file.cache.lock().unwrap()).into_values() {
+                phys.dec_ref(frame);
+            }
+        }
+    }
+
+    fn live() -> Vec<Arc<TestFile>> {
+        FILES.with(|f| f.borrow().iter().filter_map(Weak::upgrade).collect())
     }
 }
 
@@ -39,5 +94,27 @@ impl FileObject for TestFile {
             *b = (offset + i as u64) as u8;
         }
         n
+    }
+    fn object_id(&self) -> u64 {
+        self.ino
+    }
+    fn get_page(&self, index: u32, phys: &mut dyn PhysOps) -> Result<Frame, PageError> {
+        let offset = u64::from(index) << PAGE_SHIFT;
+        if offset >= self.size {
+            return Err(PageError::PastEof);
+        }
+        let mut cache = self.cache.lock().unwrap();
+        let frame = match cache.get(&index) {
+            Some(&f) => f,
+            None => {
+                let f = phys.alloc_frame().ok_or(PageError::NoMemory)?; // the cache's reference
+                let bytes = (self.size - offset).min(u64::from(PAGE_SIZE)) as u32;
+                phys.fill_from_file(f, self, offset, bytes);
+                cache.insert(index, f);
+                f
+            }
+        };
+        phys.inc_ref(frame);
+        Ok(frame)
     }
 }

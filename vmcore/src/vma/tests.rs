@@ -54,16 +54,16 @@ fn file_position_covers_data_tail_and_eof() {
     let b = Backing::File { file: f, offset: 0x1000, limit: 0x1234 };
     let v = Vma::new(page(0x1_0000), 3, RW, b).unwrap();
     let pos = |a| v.file_position(VirtAddr::new(a)).unwrap();
-    assert_eq!(pos(0x1_0010), FilePosition { offset: 0x1000, bytes: 0x1000, past_eof: false });
-    assert_eq!(pos(0x1_1000), FilePosition { offset: 0x2000, bytes: 0x234, past_eof: false });
-    assert_eq!(pos(0x1_2000), FilePosition { offset: 0x3000, bytes: 0, past_eof: false });
+    assert_eq!(pos(0x1_0010), FilePosition { offset: 0x1000, bytes: 0x1000, past_eof: false, whole: true });
+    assert_eq!(pos(0x1_1000), FilePosition { offset: 0x2000, bytes: 0x234, past_eof: false, whole: false });
+    assert_eq!(pos(0x1_2000), FilePosition { offset: 0x3000, bytes: 0, past_eof: false, whole: false });
     assert_eq!(v.file_position(VirtAddr::new(0x1_3000)), None);
     // Whole file mapped, but the file is shorter than the mapping.
     let f = TestFile::open(1, "/f", 0x1800);
     let v = Vma::new(page(0x1_0000), 3, RW, Backing::file(f, 0)).unwrap();
     let pos = |a| v.file_position(VirtAddr::new(a)).unwrap();
-    assert_eq!(pos(0x1_1000), FilePosition { offset: 0x1000, bytes: 0x800, past_eof: false });
-    assert_eq!(pos(0x1_2000), FilePosition { offset: 0x2000, bytes: 0, past_eof: true });
+    assert_eq!(pos(0x1_1000), FilePosition { offset: 0x1000, bytes: 0x800, past_eof: false, whole: true });
+    assert_eq!(pos(0x1_2000), FilePosition { offset: 0x2000, bytes: 0, past_eof: true, whole: true });
     // Not a file mapping.
     let a = Vma::anonymous(page(0x1000), 1, RW).unwrap();
     assert_eq!(a.file_position(VirtAddr::new(0x1000)), None);

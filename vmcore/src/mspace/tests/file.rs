@@ -91,9 +91,12 @@ fn private_file_mapping_written_gets_a_private_copy() {
     w.map(b, file_map(&file, 1, R | SHARED, 0, u64::MAX).fixed(pg(A))).unwrap();
     assert_eq!(w.read(b, A + 9), Ok(9));
     assert_eq!(w.read(a, A + 9), Ok(9));
-    assert_ne!(w.frame(a, A), w.frame(b, A), "a private page is never the cache frame");
-    assert!(w.pte(a, A).flags().contains(PteFlags::WRITABLE), "its own copy, writable");
+    assert_eq!(w.frame(a, A), w.frame(b, A), "a private read maps the cache frame");
+    let flags = w.pte(a, A).flags();
+    assert!(flags.contains(PteFlags::COW) && !flags.contains(PteFlags::WRITABLE), "copy-on-write");
     w.write(a, A + 9, 0xEE).unwrap();
+    assert_ne!(w.frame(a, A), w.frame(b, A), "the write copied the page");
+    assert!(w.pte(a, A).flags().contains(PteFlags::WRITABLE), "its own copy, writable");
     assert_eq!((w.read(a, A + 9), w.read(b, A + 9)), (Ok(0xEE), Ok(9)));
     // A write fault on a never-read private file page copies the file data too.
     w.unmap(a, A, 1).unwrap();
@@ -104,5 +107,31 @@ fn private_file_mapping_written_gets_a_private_copy() {
     let c = w.fork(a).unwrap();
     w.write(c, A + 1, 0x43).unwrap();
     assert_eq!((w.read(a, A + 1), w.read(c, A + 1)), (Ok(1), Ok(0x43)));
+    w.finish();
+}
+
+#[test]
+fn zapping_an_objects_pages_removes_shared_entries_and_private_copies() {
+    let m = Machine::new(NFRAMES);
+    let mut w = World::new(&m);
+    let (a, b) = (w.create(), w.create());
+    let file = TestFile::open(6, "/trunc", 0x4000);
+    w.map(a, file_map(&file, 4, RW | SHARED, 0, u64::MAX).fixed(pg(A))).unwrap();
+    w.map(b, file_map(&file, 3, RW, 0x1000, u64::MAX).fixed(pg(A))).unwrap();
+    for p in 0..4 {
+        w.read(a, A + p * P).unwrap();
+    }
+    w.write(b, A + P, 0x77).unwrap(); // a private copy of file page 2
+    w.read(b, A + 2 * P).unwrap(); // the cache page of file page 3, copy-on-write
+    for s in [a, b] {
+        w.with(s, |sp, t, p| ((), sp.zap_object_pages(6, 2, t, p)));
+    }
+    assert!(w.pte(a, A + P).is_present(), "file page 1 stays");
+    assert!(!w.pte(a, A + 2 * P).is_present() && !w.pte(a, A + 3 * P).is_present());
+    assert!(!w.pte(b, A + P).is_present(), "the private copy of page 2 goes too");
+    assert!(!w.pte(b, A + 2 * P).is_present());
+    // Another object's id touches nothing.
+    w.with(a, |sp, t, p| ((), sp.zap_object_pages(7, 0, t, p)));
+    assert!(w.pte(a, A).is_present());
     w.finish();
 }

@@ -1,6 +1,7 @@
 //! CPU-like accesses to user memory, and the checks run after every step.
 
 use super::*;
+use crate::vma::test_file::TestFile;
 
 impl<'m> World<'m> {
     /// A user-mode (or kernel-mode) access to `addr` in space `s`, retried after each
@@ -106,7 +107,20 @@ impl<'m> World<'m> {
                 }
             }
         }
-        for frame in self.phys.cache_frames() {
+        // Every file area of every live space is linked exactly once, and nothing else is.
+        let mut linked: alloc::vec::Vec<(usize, crate::mspace::Area)> = self.phys.rmap_links().to_vec();
+        let mut areas = alloc::vec::Vec::new();
+        for space in self.spaces.iter().flatten() {
+            for vma in space.tree().iter() {
+                if let Some((file, area)) = crate::mspace::Area::of(space.pd(), vma) {
+                    areas.push((crate::mspace::file_key(file), area));
+                }
+            }
+        }
+        linked.sort();
+        areas.sort();
+        assert_eq!(linked, areas, "reverse map");
+        for frame in TestFile::cached_frames() {
             *expected.entry(frame).or_default() += 1;
         }
         assert_eq!(&expected, self.phys.refcounts(), "reference counts");
@@ -122,7 +136,8 @@ impl<'m> World<'m> {
                 self.destroy(s);
             }
         }
-        self.phys.evict_cache();
+        assert!(self.phys.rmap_links().is_empty(), "links left: {:?}", self.phys.rmap_links());
+        TestFile::evict_all(&mut self.phys);
         assert!(self.phys.refcounts().is_empty(), "leaked frames: {:?}", self.phys.refcounts());
         assert_eq!(self.phys.free_count(), self.baseline, "pool frames leaked");
         assert!(self.phys.zero_page_is_clean(), "the zero frame was written");

@@ -19,6 +19,7 @@ mod lock;
 mod model;
 mod protect;
 mod remap;
+mod rmap;
 mod stack;
 mod totals;
 mod world;

@@ -134,7 +134,7 @@ impl<'m> World<'m> {
 
     /// `munlock`.
     pub fn unlock(&mut self, s: usize, addr: u32, pages: u32) -> Result<(), UnlockError> {
-        self.with(s, |sp, _, _| (sp.unlock(pg(addr), pages), SpaceFlush::new()))
+        self.with(s, |sp, _, p| (sp.unlock(pg(addr), pages, p), SpaceFlush::new()))
     }
 
     /// `populate`; an out-of-memory error's flush is executed.

@@ -68,6 +68,7 @@ mod limits;
 mod madvise_mlock;
 mod mmap;
 mod mremap;
+mod msync;
 mod oom;
 mod pipes;
 mod process;
@@ -98,6 +99,7 @@ static AREAS: &[&[Case]] = &[
     mremap::CASES,
     mmap::CASES,
     madvise_mlock::CASES,
+    msync::CASES,
     stack::CASES,
     kernel::CASES,
     bad_pointers::CASES,
