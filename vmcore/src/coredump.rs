@@ -159,6 +159,8 @@ pub struct LoadPlace {
 pub struct CoreLayout {
     /// ELF header, program headers, notes and the zeros up to the first area's offset.
     pub head: Vec<u8>,
+    /// Bytes of `head` before the zeros (Linux writes these and skips the rest).
+    pub used: usize,
     /// One per area, in order (areas with nothing dumped included, `len` 0).
     pub loads: Vec<LoadPlace>,
     /// The file's size once every area is written.
@@ -334,8 +336,9 @@ pub fn layout(input: &CoreInput, areas: &[CoreArea]) -> Result<CoreLayout, NoMem
     for (name, kind, desc) in &notes {
         put_note(&mut head, name, *kind, desc);
     }
+    let used = head.len();
     head.resize(data_at, 0);
-    Ok(CoreLayout { head, loads, size: offset })
+    Ok(CoreLayout { head, used, loads, size: offset })
 }
 
 #[cfg(test)]

@@ -102,6 +102,8 @@ fn header_notes_and_loads_parse_back() {
     assert_eq!(notes[5].2.len(), XFPREGS_SIZE);
     // The loads: page-aligned offsets right after the head, one after the other.
     assert_eq!(l.head.len() % 4096, 0);
+    assert_eq!(l.used, noff + nsz);
+    assert!(l.head[l.used..].iter().all(|&b| b == 0));
     let mut expect = l.head.len() as u32;
     for (i, a) in areas.iter().enumerate() {
         let p = ph(i + 1);
