@@ -96,8 +96,9 @@ fn dump(task: &Task, info: &SigInfo, frame: &TrapFrame) -> Result<(), Errno> {
     let mut file = super::corefile::CoreFile::create(u64::from(limit))?;
     // Linux's elf_core_dump reports a dump once the notes are gathered: a write that stops
     // early (the limit, a full file system) leaves a short file and still the core bit.
-    let _ = write_memory(&mut file, &layout, &space);
-    file.finish(layout.size);
+    if write_memory(&mut file, &layout, &space).is_ok() {
+        file.finish();
+    }
     Ok(())
 }
 
