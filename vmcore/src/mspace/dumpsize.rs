@@ -11,7 +11,7 @@
 
 use alloc::vec::Vec;
 
-use super::pages::{kind, next, next_present, Kind};
+use super::pages::counted_pages;
 use super::phys::PhysOps;
 use super::MSpace;
 use crate::addr::PAGE_SIZE;
@@ -54,21 +54,11 @@ impl MSpace {
 
 /// Whether `vma` maps a page of its own (the `anon_vma` stand-in, see the module text).
 fn has_own_pages(vma: &Vma, tables: &dyn TableAccess, phys: &dyn PhysOps) -> bool {
-    let zero = phys.zero_page();
-    let mut from = vma.start();
-    while let Some((at, pte)) = next_present(tables, from, vma.end_page()) {
-        from = next(at);
-        let Some(frame) = pte.frame() else { continue };
-        if kind(vma, frame, zero) != Kind::Counted {
-            continue;
-        }
-        match vma.backing {
-            Backing::Anonymous => return true,
-            Backing::File { .. } if pte.flags().contains(PteFlags::DIRTY) => return true,
-            _ => {}
-        }
-    }
-    false
+    counted_pages(vma, tables, phys.zero_page()).any(|(_, pte, _)| match vma.backing {
+        Backing::Anonymous => true,
+        Backing::File { .. } => pte.flags().contains(PteFlags::DIRTY),
+        Backing::Physical { .. } => false,
+    })
 }
 
 /// Linux's `vma_dump_size` with filter 0x33, `written` standing for `vma->anon_vma`.
