@@ -112,6 +112,9 @@ fn write_memory(file: &mut super::corefile::CoreFile, layout: &CoreLayout, space
     for load in &layout.loads {
         let mut done = 0u32;
         while done < load.len {
+            if signals::fatal_pending() {
+                return Err(Errno::EINTR); // Linux's dump_interrupted: a SIGKILL ends the dump
+            }
             let n = (load.len - done).min(PAGE_SIZE) as usize;
             let got = space.peek(VirtAddr::new(load.vaddr + done), &mut page[..n]);
             page[got..n].fill(0);
