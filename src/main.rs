@@ -54,7 +54,6 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     arch::fpu::init();
     mm::init(info);
     mm::phys::init();
-    fs::initrd::init();
     trace::init();
     mm::inject::init();
     mm::selfcheck::init();
@@ -68,6 +67,7 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
         Some(t) => arch::clock::set_realtime_seconds(t),
         None => log::warn!("RTC unreadable: CLOCK_REALTIME starts at the epoch"),
     }
+    fs::init();
     arch::pit::init(arch::pit::HZ);
     arch::cpu::enable_interrupts();
 

@@ -450,3 +450,21 @@ pub const AT_FDCWD: i32 = -100;
 
 /// `ioctl`: the bytes waiting to be read (an `int`), for pipes and terminals.
 pub const FIONREAD: u32 = 0x541B;
+/// `*at` flags: do not follow a final symlink (`fstatat`, `fchownat`, `utimensat`...).
+pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+/// `unlinkat`: remove a directory.
+pub const AT_REMOVEDIR: u32 = 0x200;
+/// `faccessat2`: check with the effective ids.
+pub const AT_EACCESS: u32 = 0x200;
+/// `linkat`: follow a final symlink.
+pub const AT_SYMLINK_FOLLOW: u32 = 0x400;
+/// `fstatat`, `statx`: do not trigger an automount.
+pub const AT_NO_AUTOMOUNT: u32 = 0x800;
+/// An empty path names the `dirfd` itself.
+pub const AT_EMPTY_PATH: u32 = 0x1000;
+/// `statx`: the synchronisation bits (`AT_STATX_SYNC_TYPE`).
+pub const AT_STATX_SYNC_TYPE: u32 = 0x6000;
+/// `utimensat`: set to now.
+pub const UTIME_NOW: u32 = (1 << 30) - 1;
+/// `utimensat`: leave unchanged.
+pub const UTIME_OMIT: u32 = (1 << 30) - 2;

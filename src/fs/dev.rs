@@ -124,20 +124,3 @@ pub fn open_chrdev(rdev: DevNum, flags: u32) -> Result<Arc<File>, Errno> {
     };
     File::new(mem, flags)
 }
-
-/// The device nodes of `/dev` until the VFS gives it real ones: name → number.
-pub const NODES: &[(&str, DevNum)] = &[
-    ("null", (1, 3)),
-    ("zero", (1, 5)),
-    ("full", (1, 7)),
-    ("random", (1, 8)),
-    ("urandom", (1, 9)),
-    ("tty", (5, 0)),
-    ("console", (5, 1)),
-    ("ttyS0", (4, 64)),
-];
-
-/// The number of the node `/dev/NAME`.
-pub fn node(name: &str) -> Option<DevNum> {
-    NODES.iter().find(|(n, _)| *n == name).map(|&(_, d)| d)
-}

@@ -7,6 +7,7 @@
 //! is Linux's `release` (a pipe end closes, a tty hangs up). A release may wake sleepers but
 //! never sleeps, so a descriptor table may drop files under its lock.
 
+use super::mount::PathRef;
 use super::poll::PollTable;
 use super::stat::Stat;
 use crate::syscall::uptr::UserBuf;
@@ -76,8 +77,18 @@ pub trait FileOps: Send + Sync {
     fn mmap_object(&self, _f: &File) -> Result<Arc<dyn FileObject>, Errno> {
         Err(Errno::ENODEV)
     }
-    /// The absolute path of a directory (what `openat` and `fchdir` resolve against).
-    fn dir_path(&self) -> Option<&str> {
+    /// `getdents` (the old 32-bit records) at the directory cursor `*pos`.
+    fn getdents_old(&self, _f: &File, _buf: UserBuf, _pos: &mut u64) -> Result<u32, Errno> {
+        Err(Errno::ENOTDIR)
+    }
+    /// What `/proc/PID/fd/N` shows for a file that is no directory (`/dev/console`, a
+    /// regular file's path at open); directories show their path.
+    fn name(&self) -> Option<&str> {
+        None
+    }
+    /// Where the file is in the tree (files opened by path): what `openat` and `fchdir`
+    /// resolve against, what `fchmod` and `ftruncate` change.
+    fn path(&self) -> Option<&PathRef> {
         None
     }
 }
@@ -220,6 +231,18 @@ impl File {
         buf.check(true)?;
         let mut pos = self.pos.lock();
         self.ops.getdents(self, buf, &mut pos)
+    }
+
+    /// `getdents` (old records) at the directory cursor.
+    pub fn getdents_old(&self, buf: UserBuf) -> Result<u32, Errno> {
+        buf.check(true)?;
+        let mut pos = self.pos.lock();
+        self.ops.getdents_old(self, buf, &mut pos)
+    }
+
+    /// Where the file is in the tree, for files opened by path.
+    pub fn path(&self) -> Option<&PathRef> {
+        self.ops.path()
     }
 
     /// `fstat`.

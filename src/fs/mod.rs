@@ -1,10 +1,23 @@
-//! Files: open file descriptions and their kinds, the initrd (a cpio archive loaded by GRUB)
-//! as a read-only file system, the console, and `/proc` pseudo-files in Linux's formats.
+//! Files: inodes and their file systems (tmpfs, procfs, devtmpfs), directories, path lookup,
+//! mounts, open file descriptions and their kinds, the console, and `/proc` pseudo-files in
+//! Linux's formats. The design is docs/files.md.
+//!
+//! At boot ([`init`]) the root is a tmpfs filled from the initrd; procfs is mounted on `/proc`
+//! and devtmpfs on `/dev`, and `/tmp` is a sticky world-writable directory.
 
+pub mod chrdev;
+pub mod create;
 pub mod dev;
+pub mod dir;
 pub mod file;
+pub mod fscontext;
+pub mod fstypes;
 pub mod initrd;
+pub mod inode;
 pub mod kinds;
+pub mod mount;
+pub mod namei;
+pub mod open;
 pub mod pipe;
 mod pipe_ring;
 pub mod poll;
@@ -13,83 +26,47 @@ pub mod proc_pid;
 pub mod proc_sys;
 pub mod proc_vm;
 pub mod procfs;
+pub mod remove;
+pub mod rename;
 pub mod stat;
+pub mod tmpfs;
 
-use alloc::string::String;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
+use create::NewNode;
 use file::File;
-use initrd::InitrdFile;
+use mount::PathRef;
+use stat::S_IFDIR;
 use vmcore::errno::Errno;
-use vmcore::syscall_abi::flags::{O_ACCMODE, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC};
 
-/// What a path names.
-pub enum Node {
-    /// A regular file of the initrd.
-    File(Arc<InitrdFile>),
-    /// A directory, with the names of its entries.
-    Dir(Vec<String>),
-    /// A `/proc` file, generated now.
-    Generated(Vec<u8>),
-    /// A character device node (major, minor).
-    CharDev((u32, u32)),
-    /// `/proc/PID/pagemap`, generated as it is read.
-    Pagemap(crate::proc::task::Pid),
-}
-
-/// The device nodes that exist before there is a devtmpfs: the terminal's.
-fn device(path: &str) -> Option<(u32, u32)> {
-    match path {
-        "/dev/console" => Some(crate::tty::CONSOLE),
-        "/dev/ttyS0" => Some(crate::tty::TTYS0),
-        "/dev/tty" => Some(crate::tty::TTY_DEV),
-        _ => None,
-    }
-}
-
-/// Resolves an absolute path.
-pub fn lookup(path: &str) -> Result<Node, Errno> {
-    if !path.starts_with('/') {
-        return Err(Errno::ENOENT);
-    }
-    if path == "/proc" || path.starts_with("/proc/") {
-        return procfs::lookup(path);
-    }
-    if let Some(dev) = device(path) {
-        return Ok(Node::CharDev(dev));
-    }
-    initrd::lookup(path)
-}
-
-/// Opens the absolute `path` with `open`'s `flags`: everything is read-only (`EROFS` for a
-/// write or create), a directory only for reading (`EISDIR`).
-pub fn open(path: &str, flags: u32) -> Result<Arc<File>, Errno> {
-    // The device nodes, until the VFS gives /dev real ones.
-    if let Some(rdev) = path.strip_prefix("/dev/").and_then(dev::node) {
-        if flags & O_DIRECTORY != 0 {
-            return Err(Errno::ENOTDIR);
+/// The root tmpfs with the initrd unpacked, `/proc`, `/dev` and `/tmp`.
+pub fn init() {
+    let t0 = crate::arch::cpu::rdtsc();
+    let (sb, root) = tmpfs::new_instance(tmpfs::default_pages(), tmpfs::default_inodes(), 0o755).expect("boot: the root tmpfs");
+    let m = mount::add(sb, root.clone(), None).expect("boot: the root mount");
+    let top = PathRef { mount: m, inode: root };
+    let unpacked = initrd::unpack(&top);
+    let t1 = crate::arch::cpu::rdtsc();
+    let cred = crate::proc::cred::Cred::root();
+    for (name, mode, fstype) in [(&b"proc"[..], 0o555, &b"proc"[..]), (b"dev", 0o755, b"devtmpfs"), (b"tmp", 0o1777, b"")] {
+        let at = match namei::lookup_child(&top, name) {
+            Ok(inode) => PathRef { mount: top.mount.clone(), inode },
+            Err(_) => match create::create(&top, name, S_IFDIR | mode, NewNode::Dir, &cred) {
+                Ok(inode) => PathRef { mount: top.mount.clone(), inode },
+                Err(e) => {
+                    log::error!("boot: /{}: {e:?}", core::str::from_utf8(name).unwrap_or("?"));
+                    continue;
+                }
+            },
+        };
+        if fstype.is_empty() {
+            continue;
         }
-        return dev::open_chrdev(rdev, flags);
-    }
-    let node = lookup(path)?;
-    let writes = flags & O_ACCMODE != O_RDONLY;
-    match node {
-        Node::Dir(names) => {
-            if writes {
-                return Err(Errno::EISDIR);
-            }
-            let mut owned = String::new();
-            crate::mm::inject::fallible(|| owned.try_reserve(path.len())).map_err(|_| Errno::ENOMEM)?;
-            owned.push_str(path);
-            File::new(kinds::DirList { path: owned, names }, flags)
+        let done = fstypes::instance(fstype, b"").and_then(|(sb, r)| mount::add(sb, r, Some(at)));
+        if let Err(e) = done {
+            log::error!("boot: mounting {} failed: {e:?}", core::str::from_utf8(fstype).unwrap_or("?"));
         }
-        _ if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
-        Node::CharDev(rdev) => crate::tty::open(rdev, flags),
-        _ if writes || flags & (O_CREAT | O_TRUNC) != 0 => Err(Errno::EROFS),
-        Node::File(f) => File::new(kinds::InitrdRegular(f), flags),
-        Node::Generated(bytes) => File::new(kinds::Snapshot(bytes), flags),
-        Node::Pagemap(pid) => File::new(proc_pagemap::Pagemap::open(pid)?, flags),
     }
+    log::info!("fs: root tmpfs, {} initrd entries unpacked in {} cycles", unpacked.entries, t1 - t0);
 }
 
 /// The console as an open file (descriptors 0, 1 and 2 of init).

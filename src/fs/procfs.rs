@@ -7,7 +7,9 @@
 //! - `/proc/self/maps`, `/proc/PID/maps` — the address space in `/proc/PID/maps` format.
 //! - `/proc/ps` — one line per process: pid, parent, state, name (the shell's `ps`).
 
-use super::Node;
+use super::inode::{Inode, InodeKind, InodeMeta, SuperBlock};
+use super::stat::{S_IFDIR, S_IFLNK, S_IFREG};
+use alloc::sync::Arc;
 use crate::mm::{frames, heap};
 use crate::proc::sched;
 use crate::proc::task::{Pid, State};
@@ -51,22 +53,102 @@ fn ps() -> String {
     s
 }
 
-/// Resolves a path under `/proc`.
-pub fn lookup(path: &str) -> Result<Node, Errno> {
-    let rest = path.strip_prefix("/proc").unwrap_or("").trim_matches('/');
+/// What a `/proc` path names.
+pub enum Node {
+    /// A "magic" symlink (`/proc/PID/fd/N`): its text, and the place it leads to when
+    /// followed (the open file itself, even if renamed or deleted), if the file has one.
+    Magic(Vec<u8>, Option<super::mount::PathRef>, u32),
+    /// A directory and its entries with their `d_type`.
+    Dir(Vec<(String, u8)>),
+    /// A file, generated now.
+    Generated(Vec<u8>),
+    /// A symbolic link and its target.
+    Symlink(Vec<u8>),
+    /// `/proc/PID/pagemap`, generated as it is read.
+    Pagemap(crate::proc::task::Pid),
+}
+
+const DT_DIR: u8 = 4;
+const DT_REG: u8 = 8;
+const DT_LNK: u8 = 10;
+
+fn names(list: &[(&str, u8)]) -> Vec<(String, u8)> {
+    list.iter().map(|&(n, t)| (n.to_string(), t)).collect()
+}
+
+/// The executable's path of process `pid` (`/proc/PID/exe`).
+fn exe(pid: Pid) -> Result<Vec<u8>, Errno> {
+    let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
+    let exe = task.inner.lock().exe.clone();
+    exe.map(|e| e.to_vec()).ok_or(Errno::ENOENT)
+}
+
+/// The working directory of process `pid` (`/proc/PID/cwd`).
+fn cwd(pid: Pid) -> Result<Vec<u8>, Errno> {
+    let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
+    let fs = task.inner.lock().fs.clone().ok_or(Errno::ENOENT)?;
+    let st = fs.get();
+    super::namei::path_of(&st.cwd, &st.root)
+}
+
+/// The open files of process `pid`, as `/proc/PID/fd` lists them.
+fn fds(pid: Pid) -> Result<Vec<(String, u8)>, Errno> {
+    let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
+    let files = task.files()?;
+    Ok(files.with(|t| t.open_fds().map(|fd| (fd.to_string(), DT_LNK)).collect()))
+}
+
+/// `/proc/PID/fd/N`: the file's name (with ` (deleted)` once it has no links) and its place.
+fn fd_link(pid: Pid, fd: &str) -> Result<Node, Errno> {
+    let fd: u32 = fd.parse().map_err(|_| Errno::ENOENT)?;
+    let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
+    let file = task.files()?.get(fd).map_err(|_| Errno::ENOENT)?;
+    let at = file.path().cloned();
+    let mut text = match (file.ops().name(), &at) {
+        (Some(n), _) => n.as_bytes().to_vec(),
+        (None, Some(p)) => {
+            let root = super::fscontext::current()?.get().root;
+            super::namei::path_of(p, &root)?
+        }
+        // The terminal's files carry no path: their device numbers name them.
+        (None, None) => match file.stat().map(|st| st.rdev) {
+            Ok(crate::tty::CONSOLE) => b"/dev/console".to_vec(),
+            Ok(crate::tty::TTYS0) => b"/dev/ttyS0".to_vec(),
+            Ok(crate::tty::TTY_DEV) => b"/dev/tty".to_vec(),
+            _ => b"anon_inode:[unknown]".to_vec(),
+        },
+    };
+    if at.as_ref().is_some_and(|p| p.inode.meta.lock().nlink == 0) {
+        text.extend_from_slice(b" (deleted)");
+    }
+    // Linux's mode: read and search for a readable file, write and search for a writable one.
+    let mode = if file.readable() { 0o500 } else { 0 } | if file.writable() { 0o300 } else { 0 };
+    Ok(Node::Magic(text, at, mode))
+}
+
+/// Resolves a path under `/proc` (relative to its root: `""`, `meminfo`, `self/maps`...).
+pub fn lookup(rest: &str) -> Result<Node, Errno> {
     let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
-    let me = crate::proc::current_pid();
     let pid_of = |p: &str| -> Result<Pid, Errno> {
-        if p == "self" { Ok(me) } else { p.parse::<Pid>().map_err(|_| Errno::ENOENT) }
+        let pid = p.parse::<Pid>().map_err(|_| Errno::ENOENT)?;
+        sched::with(|s| s.tasks.get(&pid).is_some_and(|t| t.pid() != 0)).then_some(pid).ok_or(Errno::ENOENT)
     };
     match parts.as_slice() {
         [] => {
-            let mut names: Vec<String> = ["cpuinfo", "filesystems", "loadavg", "meminfo", "ps", "self", "stat", "sys", "uptime", "vmstat"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            names.extend(sched::with(|s| s.pids()).into_iter().filter(|&p| p != 0).map(|p| p.to_string()));
-            Ok(Node::Dir(names))
+            let mut list = names(&[
+                ("cpuinfo", DT_REG),
+                ("filesystems", DT_REG),
+                ("loadavg", DT_REG),
+                ("meminfo", DT_REG),
+                ("ps", DT_REG),
+                ("self", DT_LNK),
+                ("stat", DT_REG),
+                ("sys", DT_DIR),
+                ("uptime", DT_REG),
+                ("vmstat", DT_REG),
+            ]);
+            list.extend(sched::with(|s| s.pids()).into_iter().filter(|&p| p != 0).map(|p| (p.to_string(), DT_DIR)));
+            Ok(Node::Dir(list))
         }
         ["meminfo"] => Ok(Node::Generated(super::proc_sys::meminfo().into_bytes())),
         ["uptime"] => Ok(Node::Generated(super::proc_sys::uptime().into_bytes())),
@@ -76,20 +158,39 @@ pub fn lookup(path: &str) -> Result<Node, Errno> {
         ["vmstat"] => Ok(Node::Generated(super::proc_sys::vmstat().into_bytes())),
         ["filesystems"] => Ok(Node::Generated(super::proc_sys::filesystems().into_bytes())),
         ["sys", rest @ ..] => match super::proc_sys::sysctl_dir(rest) {
-            Some(names) => Ok(Node::Dir(names.iter().map(|s| s.to_string()).collect())),
+            Some(list) => Ok(Node::Dir(list.iter().map(|s| (s.to_string(), if rest.is_empty() { DT_DIR } else { DT_REG })).collect())),
             None => super::proc_sys::sysctl(rest).map(|v| Node::Generated(v.into_bytes())).ok_or(Errno::ENOENT),
         },
         ["ps"] => Ok(Node::Generated(ps().into_bytes())),
+        ["self"] => Ok(Node::Symlink(crate::proc::current().tgid().to_string().into_bytes())),
         [p] => {
-            let pid = pid_of(p)?;
-            let names = ["cmdline", "comm", "environ", "maps", "pagemap", "smaps", "stat", "statm", "status"];
-            sched::with(|s| s.tasks.contains_key(&pid)).then(|| Node::Dir(names.iter().map(|n| n.to_string()).collect())).ok_or(Errno::ENOENT)
+            pid_of(p)?;
+            Ok(Node::Dir(names(&[
+                ("cmdline", DT_REG),
+                ("comm", DT_REG),
+                ("cwd", DT_LNK),
+                ("environ", DT_REG),
+                ("exe", DT_LNK),
+                ("fd", DT_DIR),
+                ("maps", DT_REG),
+                ("pagemap", DT_REG),
+                ("smaps", DT_REG),
+                ("stat", DT_REG),
+                ("statm", DT_REG),
+                ("status", DT_REG),
+            ])))
         }
+        [p, "fd"] => Ok(Node::Dir(fds(pid_of(p)?)?)),
+        [p, "fd", n] => fd_link(pid_of(p)?, n),
         [p, "maps"] => Ok(Node::Generated(maps(pid_of(p)?)?.into_bytes())),
         [p, "smaps"] => Ok(Node::Generated(super::proc_vm::smaps(pid_of(p)?)?.into_bytes())),
         [p, "pagemap"] => Ok(Node::Pagemap(pid_of(p)?)),
+        [p, "exe"] => Ok(Node::Symlink(exe(pid_of(p)?)?)),
+        [p, "cwd"] => Ok(Node::Symlink(cwd(pid_of(p)?)?)),
         [p, file] => {
-            let task = sched::with(|s| s.tasks.get(&pid_of(p)?).cloned().ok_or(Errno::ENOENT))?;
+            // pid_of takes the scheduler's lock itself: never inside sched::with.
+            let pid = pid_of(p)?;
+            let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
             let bytes = match *file {
                 "stat" => super::proc_pid::stat(&task).into_bytes(),
                 "statm" => super::proc_pid::statm(&task).into_bytes(),
@@ -103,4 +204,110 @@ pub fn lookup(path: &str) -> Result<Node, Errno> {
         }
         _ => Err(Errno::ENOENT),
     }
+}
+
+/// A `/proc` inode's identity: its path below the mount.
+pub struct ProcNode {
+    rel: String,
+    node: Node,
+}
+
+/// A stable inode number for a `/proc` path (FNV-1a), above the root's 1.
+fn ino_of(rel: &str) -> u64 {
+    if rel.is_empty() {
+        return 1;
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in rel.as_bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+    }
+    (h >> 33) | 2
+}
+
+/// The inode number `name` in the open `/proc` directory `dir` has.
+pub fn name_ino(dir: &super::mount::PathRef, name: &str) -> u64 {
+    match &dir.inode.kind {
+        InodeKind::Proc(p) => ino_of(&join(&p.rel, name)),
+        _ => 0,
+    }
+}
+
+fn join(rel: &str, name: &str) -> String {
+    if rel.is_empty() { name.to_string() } else { alloc::format!("{rel}/{name}") }
+}
+
+impl ProcNode {
+    /// The root of a procfs mount.
+    pub fn root(sb: &Arc<SuperBlock>) -> Result<Arc<Inode>, Errno> {
+        make(sb, String::new(), Node::Dir(Vec::new()))
+    }
+    /// `st_size`: 0, as Linux's generated files.
+    pub fn size(&self) -> u64 {
+        0
+    }
+    /// The entries of a directory, now.
+    pub fn list(&self) -> Result<Vec<(String, u8)>, Errno> {
+        match lookup(&self.rel)? {
+            Node::Dir(list) => Ok(list),
+            _ => Err(Errno::ENOTDIR),
+        }
+    }
+    /// The entry `name` of this directory, generated.
+    pub fn lookup_child(&self, sb: &Arc<SuperBlock>, name: &[u8]) -> Result<Arc<Inode>, Errno> {
+        let name = core::str::from_utf8(name).map_err(|_| Errno::ENOENT)?;
+        let rel = join(&self.rel, name);
+        let node = lookup(&rel)?;
+        make(sb, rel, node)
+    }
+    /// A symlink's target.
+    pub fn link_target(&self) -> Result<Vec<u8>, Errno> {
+        match &self.node {
+            Node::Symlink(t) | Node::Magic(t, _, _) => Ok(t.clone()),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+    /// The path below the mount (`""` for its root, `1/fd`...).
+    pub fn rel(&self) -> &str {
+        &self.rel
+    }
+    /// The directory holding this entry (`..`).
+    pub fn parent(&self, sb: &Arc<SuperBlock>) -> Result<Arc<Inode>, Errno> {
+        let up = self.rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let node = lookup(up)?;
+        make(sb, up.to_string(), node)
+    }
+    /// Where a magic link leads, when followed.
+    pub fn magic(&self) -> Option<&super::mount::PathRef> {
+        match &self.node {
+            Node::Magic(_, at, _) => at.as_ref(),
+            _ => None,
+        }
+    }
+    /// The process whose `pagemap` this is.
+    pub fn pagemap_pid(&self) -> Option<crate::proc::task::Pid> {
+        match self.node {
+            Node::Pagemap(pid) => Some(pid),
+            _ => None,
+        }
+    }
+    /// A file's contents (generated at lookup, which open follows at once).
+    pub fn contents(&self) -> Option<&[u8]> {
+        match &self.node {
+            Node::Generated(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+fn make(sb: &Arc<SuperBlock>, rel: String, node: Node) -> Result<Arc<Inode>, Errno> {
+    let (mode, nlink) = match &node {
+        Node::Dir(_) => (S_IFDIR | 0o555, 2),
+        Node::Generated(_) => (S_IFREG | 0o444, 1),
+        Node::Symlink(_) => (S_IFLNK | 0o777, 1),
+        Node::Magic(_, _, mode) => (S_IFLNK | mode, 1),
+        Node::Pagemap(_) => (S_IFREG | 0o400, 1),
+    };
+    let ino = ino_of(&rel);
+    let meta = InodeMeta { mode, nlink, ..InodeMeta::default() };
+    Inode::new_proc(sb, ino, meta, ProcNode { rel, node })
 }

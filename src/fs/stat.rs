@@ -4,18 +4,14 @@ use crate::syscall::uptr::UserPtr;
 use vmcore::errno::Errno;
 
 /// Mode bits: the file type field and its values (`S_IFMT`...).
-#[expect(dead_code, reason = "tmpfs and pipes (issue 11) report this type")]
 pub const S_IFMT: u32 = 0o170000;
 /// A socket.
-#[expect(dead_code, reason = "tmpfs and pipes (issue 11) report this type")]
 pub const S_IFSOCK: u32 = 0o140000;
 /// A symbolic link.
-#[expect(dead_code, reason = "tmpfs and pipes (issue 11) report this type")]
 pub const S_IFLNK: u32 = 0o120000;
 /// A regular file.
 pub const S_IFREG: u32 = 0o100000;
 /// A block device.
-#[expect(dead_code, reason = "tmpfs and pipes (issue 11) report this type")]
 pub const S_IFBLK: u32 = 0o060000;
 /// A directory.
 pub const S_IFDIR: u32 = 0o040000;
@@ -25,7 +21,7 @@ pub const S_IFCHR: u32 = 0o020000;
 pub const S_IFIFO: u32 = 0o010000;
 
 /// A timestamp: seconds and nanoseconds since the epoch.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timespec {
     /// Seconds.
     pub sec: i64,

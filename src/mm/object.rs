@@ -9,7 +9,6 @@
 //! Copies between user memory and a frame go through a small kernel buffer: a frame is mapped
 //! at a temporary spot only while no user memory is touched, so a page fault during the user
 //! copy can never find the spot taken.
-#![expect(dead_code, reason = "tmpfs regular files arrive with the tmpfs slice of issue 11")]
 
 use super::frames;
 use super::tempmap::TempMap;
@@ -54,6 +53,11 @@ impl MemObject {
     /// Pages charged to the file (the ones in the cache); `st_blocks` is this × 8.
     pub fn blocks(&self) -> u64 {
         self.pages.lock().len() as u64
+    }
+
+    /// Whether page `index` is in the cache (a write there adds no block).
+    pub fn has_page(&self, index: u32) -> bool {
+        self.pages.lock().contains_key(&index)
     }
 
     /// The cached frame of page `index`, with a reference for the caller.

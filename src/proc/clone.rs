@@ -82,14 +82,17 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
     }
     super::limits::check_nproc(&parent)?;
     let vm = any(flags, CLONE_VM);
-    let (aspace, files, name, parent_parent, thread, sigs) = {
+    let (aspace, files, name, parent_parent, thread, sigs, fs, exe) = {
         let inner = parent.inner.lock();
+        let fs = inner.fs.clone().ok_or(Errno::EINVAL)?;
+        let exe = inner.exe.clone();
         let aspace = inner.aspace.clone().ok_or(Errno::EINVAL)?;
         let files = inner.files.clone().ok_or(Errno::EINVAL)?;
         let drop_altstack = vm && !any(flags, CLONE_VFORK);
         let sigs = signals::for_clone(&inner, any(flags, CLONE_SIGHAND), flags & CLONE_CLEAR_SIGHAND != 0, drop_altstack)?;
-        (aspace, files, inner.name.clone(), inner.parent, inner.thread, sigs)
+        (aspace, files, inner.name.clone(), inner.parent, inner.thread, sigs, fs, exe)
     };
+    let fs = if any(flags, CLONE_FS) { fs } else { fs.try_copy()? };
     let child_space = if vm { aspace } else { aspace.clone_space()? };
     let files = if any(flags, CLONE_FILES) { files } else { files.try_copy()? };
     let tid = sched::with(|s| s.alloc_pid());
@@ -111,6 +114,8 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
     {
         let mut inner = child.inner.lock();
         inner.thread = thread.for_clone_child(vm);
+        inner.fs = Some(fs);
+        inner.exe = exe;
         if let Some((slot, desc)) = args.tls {
             inner.thread.tls[slot] = desc;
         }

@@ -1,16 +1,19 @@
-//! Loading a program: a static i386 ELF from the initrd becomes file-backed private areas (one
+//! Loading a program: a static i386 ELF (or a `#!` script naming one) found by path lookup becomes file-backed private areas (one
 //! per PT_LOAD, the bss tail through the file limit), a growable stack with Linux's start-up
 //! layout (argc, argv, envp, auxv), and a brk heap after the highest segment.
 
 use crate::arch::cpu;
-use crate::fs::initrd;
+use crate::fs::inode::MAY_EXEC;
+use crate::fs::mount::PathRef;
+use crate::fs::namei::Walker;
+use crate::fs::tmpfs::MappedFile;
 use crate::mm::aspace::AddressSpace;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use vmcore::addr::{Page, VirtAddr, PAGE_SIZE};
 use vmcore::errno::Errno;
-use vmcore::exec::{build_stack, plan, AuxInput};
+use vmcore::exec::{build_stack, plan_head, AuxInput, MAX_PHDR_TABLE};
 use vmcore::layout::USER_END;
 use vmcore::mspace::MapRequest;
 use vmcore::vma::{FileObject, VmFlags, VmaName};
@@ -33,19 +36,123 @@ pub fn basename(path: &str) -> String {
     String::from(path.rsplit('/').next().unwrap_or(path))
 }
 
-/// Loads the program at `path` into the empty address space `aspace`. On failure the space
-/// may hold part of the program; the caller drops it (which frees everything).
-pub fn load(aspace: &Arc<AddressSpace>, path: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<Image, Errno> {
-    let file = initrd::file(path)?;
-    if file.mode() & 0o111 == 0 {
-        return Err(Errno::EACCES);
+/// What [`load`] made.
+pub struct Loaded {
+    /// Where the program starts.
+    pub image: Image,
+    /// The absolute path of the program run (the interpreter for a script): `/proc/PID/exe`.
+    pub exe: Arc<Vec<u8>>,
+}
+
+/// Most `#!` interpreters in a row (Linux's `BINPRM_MAX_RECURSION`): `ELOOP` beyond.
+const MAX_INTERP_DEPTH: u32 = 4;
+/// How much of a script's first line is read (Linux's `BINPRM_BUF_SIZE`).
+const BINPRM_BUF_SIZE: usize = 256;
+
+fn no_mem<T>(r: Result<T, alloc::collections::TryReserveError>) -> Result<T, Errno> {
+    r.map_err(|_| Errno::ENOMEM)
+}
+
+/// Linux's `load_script`: `#!interp [arg]` in the first 256 bytes. `None` when `head` is not a
+/// script; `ENOEXEC` for a line with no interpreter or one cut off by the buffer.
+fn parse_script(head: &[u8]) -> Result<Option<(Vec<u8>, Option<Vec<u8>>)>, Errno> {
+    if !head.starts_with(b"#!") {
+        return Ok(None);
     }
-    let plan = plan(file.data()).map_err(Errno::from)?;
-    let object: Arc<dyn FileObject> = file.clone();
-    for seg in &plan.segments {
-        let req = MapRequest::anonymous(seg.pages, seg.flags).backed_by(seg.backing(object.clone())).fixed(seg.start);
-        aspace.map(req)?;
+    let buf = &head[2..head.len().min(BINPRM_BUF_SIZE)];
+    let line_end = buf.iter().position(|&b| b == b'\n');
+    let line = &buf[..line_end.unwrap_or(buf.len())];
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = line.iter().position(|b| !blank(b)).unwrap_or(line.len());
+    let rest = &line[start..];
+    let interp_len = rest.iter().position(|b| blank(b) || *b == 0).unwrap_or(rest.len());
+    if interp_len == 0 {
+        return Err(Errno::ENOEXEC);
     }
+    // A first line longer than the buffer: fine if the interpreter name ended inside it.
+    if line_end.is_none() && interp_len == rest.len() && head.len() >= BINPRM_BUF_SIZE {
+        return Err(Errno::ENOEXEC);
+    }
+    let interp = rest[..interp_len].to_vec();
+    let arg = &rest[interp_len..];
+    let arg = &arg[arg.iter().position(|b| !blank(b)).unwrap_or(arg.len())..];
+    let arg = &arg[..arg.iter().rposition(|b| !blank(b)).map_or(0, |i| i + 1)];
+    let arg = &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())];
+    Ok(Some((interp, (!arg.is_empty()).then(|| arg.to_vec()))))
+}
+
+/// The first `len` bytes of `obj` (fewer at its end), fallibly.
+fn read_head(obj: &crate::mm::object::MemObject, len: usize) -> Result<Vec<u8>, Errno> {
+    let n = (obj.size().min(len as u64)) as usize;
+    let mut head = Vec::new();
+    no_mem(crate::mm::inject::fallible(|| head.try_reserve_exact(n)))?;
+    head.resize(n, 0);
+    let got = obj.read_at(0, &mut head);
+    head.truncate(got);
+    Ok(head)
+}
+
+/// Loads the program at `path` (looked up by `walker` from `start`) into the empty address
+/// space `aspace`, following `#!` interpreters. On failure the space may hold part of the
+/// program; the caller drops it (which frees everything).
+pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, path: &[u8], args: &[&[u8]], env: &[&[u8]]) -> Result<Loaded, Errno> {
+    let mut path: Vec<u8> = path.to_vec();
+    let mut argv: Vec<Vec<u8>> = Vec::new();
+    no_mem(crate::mm::inject::fallible(|| argv.try_reserve(args.len() + 2)))?;
+    argv.extend(args.iter().map(|a| a.to_vec()));
+    let execfn: Vec<u8> = path.clone();
+    let mut depth = 0;
+    loop {
+        let at = walker.walk(start, &path, true)?;
+        let inode = at.inode.clone();
+        if !inode.is_regular() {
+            return Err(Errno::EACCES);
+        }
+        inode.permission(walker.cred(), MAY_EXEC)?;
+        let obj = inode.object().ok_or(Errno::EACCES)?;
+        let head = read_head(obj, PAGE_SIZE as usize)?;
+        if let Some((interp, arg)) = parse_script(&head)? {
+            depth += 1;
+            if depth > MAX_INTERP_DEPTH {
+                return Err(Errno::ELOOP);
+            }
+            // argv becomes: interpreter, its argument, the script's path, argv[1..].
+            let mut next = Vec::new();
+            no_mem(crate::mm::inject::fallible(|| next.try_reserve(argv.len() + 2)))?;
+            next.push(interp.clone());
+            next.extend(arg);
+            next.push(path.clone());
+            next.extend(argv.drain(..).skip(1));
+            argv = next;
+            path = interp;
+            continue;
+        }
+        let size = obj.size();
+        let plan = match plan_head(&head, size) {
+            Err(vmcore::exec::ExecError::ProgramHeadersPastEnd) if size > head.len() as u64 => {
+                let more = read_head(obj, PAGE_SIZE as usize + MAX_PHDR_TABLE)?;
+                plan_head(&more, size)
+            }
+            other => other,
+        }
+        .map_err(Errno::from)?;
+        let (dir, name) = walker.take_last().ok_or(Errno::EACCES)?;
+        let exe = crate::fs::namei::path_in(&dir, &name, walker.root())?;
+        let shown = String::from_utf8(exe.clone()).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let object: Arc<dyn FileObject> = MappedFile::new(inode.clone(), shown)?;
+        for seg in &plan.segments {
+            let req = MapRequest::anonymous(seg.pages, seg.flags).backed_by(seg.backing(object.clone())).fixed(seg.start);
+            aspace.map(req)?;
+        }
+        let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        let image = build_image(aspace, &plan, &refs, env, &execfn)?;
+        let exe = crate::mm::inject::fallible(|| Arc::try_new(exe)).map_err(|_| Errno::ENOMEM)?;
+        return Ok(Loaded { image, exe });
+    }
+}
+
+/// The stack, heap and start-up data of a mapped program.
+fn build_image(aspace: &Arc<AddressSpace>, plan: &vmcore::exec::ExecPlan, args: &[&[u8]], env: &[&[u8]], execfn: &[u8]) -> Result<Image, Errno> {
     let stack_flags = VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE | VmFlags::MAYEXEC | VmFlags::GROWSDOWN;
     let stack_start = Page::new(VirtAddr::new(USER_END - STACK_PAGES * PAGE_SIZE));
     aspace.map(MapRequest::anonymous(STACK_PAGES, stack_flags).fixed(stack_start).named(VmaName::Stack))?;
@@ -53,10 +160,10 @@ pub fn load(aspace: &Arc<AddressSpace>, path: &str, args: &[&[u8]], env: &[&[u8]
 
     let mut random = [0u8; 16];
     crate::random::fill(&mut random);
-    let mut aux = AuxInput::from_plan(&plan, random);
+    let mut aux = AuxInput::from_plan(plan, random);
     // Linux's ELF_HWCAP on i386: CPUID leaf 1's EDX.
     aux.hwcap = cpu::cpuid(1, 0).3;
-    aux.execfn = Some(path.as_bytes());
+    aux.execfn = Some(execfn);
     aux.platform = Some(b"i686");
     let image = build_stack(VirtAddr::new(USER_END), args, env, &aux).map_err(Errno::from)?;
     aspace.poke(image.sp, &image.bytes)?;

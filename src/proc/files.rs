@@ -123,6 +123,11 @@ impl FdTable {
         Ok(slot.file)
     }
 
+    /// The open descriptors, in order (`/proc/PID/fd`).
+    pub fn open_fds(&self) -> impl Iterator<Item = u32> + '_ {
+        self.slots.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| i as u32)
+    }
+
     /// Closes every close-on-exec descriptor (exec). Releasing a file never sleeps, so the
     /// files may go under the table's lock.
     pub fn close_on_exec(&mut self) {

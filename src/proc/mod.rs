@@ -73,11 +73,20 @@ pub const INIT_PID: Pid = 1;
 pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let aspace = AddressSpace::new()?;
     let pid = sched::with(|s| s.alloc_pid());
-    let image = exec::load(&aspace, path, args, &[b"HOME=/", b"PATH=/bin:/"])?;
+    let fs = crate::fs::fscontext::FsContext::new(crate::fs::mount::root())?;
+    let root = fs.get().root;
+    let mut walker = crate::fs::namei::Walker::with(root.clone(), cred::Cred::root());
+    let loaded = exec::load(&aspace, &mut walker, &root, path.as_bytes(), args, &[b"HOME=/", b"PATH=/bin:/"])?;
+    let image = &loaded.image;
     let name = exec::basename(path);
     let files = Files::new(FdTable::with_console(crate::fs::console()?)?)?;
     let sigs = signals::new_task_state(None)?;
     let task = Task::new(TaskIds::process(pid, 0)?, name, aspace, files, sigs).map_err(|_| Errno::ENOMEM)?;
+    {
+        let mut inner = task.inner.lock();
+        inner.fs = Some(fs);
+        inner.exe = Some(loaded.exe);
+    }
     let frame = switch::user_frame(image.entry, image.sp);
     // SAFETY: the task's kernel stack is fresh and owned by it; it is not queued yet.
     unsafe {
@@ -194,10 +203,11 @@ pub fn exit_thread(status: WaitStatus) -> ! {
     }
     uaddrs::release(&task, uaddrs::Release::Exit);
     clone::vfork_release(&task);
-    let (aspace, files) = {
+    let (aspace, files, fs) = {
         let mut inner = task.inner.lock();
-        (inner.aspace.take(), inner.files.take())
+        (inner.aspace.take(), inner.files.take(), inner.fs.take())
     };
+    drop(fs);
     if let Some(a) = &aspace {
         task.usage.keep_peak(a);
     }

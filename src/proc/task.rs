@@ -68,6 +68,12 @@ pub struct TaskInner {
     pub sig: Box<ThreadSignals>,
     /// The dispositions.
     pub sighand: Arc<SigHand>,
+    // Files slice (issue 11).
+    /// Root, working directory and umask (none for the idle task and once exited), shared
+    /// under `CLONE_FS`.
+    pub fs: Option<Arc<crate::fs::fscontext::FsContext>>,
+    /// The running program's absolute path (`/proc/PID/exe`), shared by the threads.
+    pub exe: Option<Arc<alloc::vec::Vec<u8>>>,
 }
 
 /// A schedulable task.
@@ -153,6 +159,8 @@ impl Task {
                 thread: Default::default(),
                 sig: Box::default(),
                 sighand: Arc::new(SigHand::new().expect("boot: the idle task's dispositions")),
+                fs: None,
+                exe: None,
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: None,
@@ -193,6 +201,8 @@ impl Task {
                 thread: Default::default(),
                 sig: signals.sig,
                 sighand: signals.hand,
+                fs: None,
+                exe: None,
             }),
             saved_esp: UnsafeCell::new(0),
             kstack: Some(kstack),

@@ -1,73 +1,62 @@
-//! File system calls: open, openat, close, read, write, lseek, fstat64, getdents64.
+//! File system calls on descriptors and opening: open, openat, creat, close, read, write,
+//! lseek, _llseek, fstat64, getdents, getdents64; and where a `*at` call starts its lookup.
 
 use super::uptr::{UserBuf, UserPtr};
 use super::SysResult;
 use crate::fs::file::File;
+use crate::fs::mount::PathRef;
+use crate::fs::namei::PATH_MAX;
 use crate::proc;
-use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
-use vmcore::syscall_abi::flags::{AT_FDCWD, O_CLOEXEC};
+use vmcore::syscall_abi::flags::{AT_FDCWD, O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY};
 
 pub(super) fn file(fd: u32) -> Result<Arc<File>, Errno> {
     proc::current().files()?.get(fd)
 }
 
-/// open: initrd files and directories, `/proc` files; everything is read-only.
+/// A path argument: at most 4,095 bytes (`ENAMETOOLONG`), `EFAULT` on a bad pointer.
+pub(super) fn user_path(path: UserPtr<u8>) -> Result<Vec<u8>, Errno> {
+    path.read_cstr(PATH_MAX)
+}
+
+/// Where a `*at` call's relative `path` starts: the working directory for `AT_FDCWD`, else
+/// the directory open as `dirfd` (`EBADF` if not open, `ENOTDIR` if not a directory). An
+/// absolute path ignores `dirfd`, as Linux checks it only for relative paths.
+pub(super) fn start_at(dirfd: i32, path: &[u8]) -> Result<PathRef, Errno> {
+    let fs = crate::fs::fscontext::current()?;
+    if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
+        return Ok(fs.get().cwd);
+    }
+    let dir = file(u32::try_from(dirfd).map_err(|_| Errno::EBADF)?)?;
+    let at = dir.path().ok_or(Errno::ENOTDIR)?;
+    if !at.inode.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok(at.clone())
+}
+
+/// open.
 pub fn open(path: UserPtr<u8>, flags: u32, mode: u32) -> SysResult {
     openat(AT_FDCWD, path, flags, mode)
 }
 
-/// openat (295): `path` relative to the directory open as `dirfd`, or to the working
-/// directory for `AT_FDCWD` (the root: there is no `chdir` yet); an absolute path ignores
-/// `dirfd`. EBADF for a `dirfd` that is not open, ENOTDIR for one that is not a directory, as
-/// Linux checks them (only when the path is relative).
-pub fn openat(dirfd: i32, path: UserPtr<u8>, flags: u32, _mode: u32) -> SysResult {
-    let path = path.read_path()?;
-    let full = if path.starts_with('/') {
-        path
-    } else {
-        let base = if dirfd == AT_FDCWD {
-            String::from("/")
-        } else {
-            let dir = file(u32::try_from(dirfd).map_err(|_| Errno::EBADF)?)?;
-            String::from(dir.ops().dir_path().ok_or(Errno::ENOTDIR)?)
-        };
-        join(&base, &path)?
-    };
-    let file = crate::fs::open(&full, flags)?;
-    let limit = proc::limits::current_cur(proc::limits::RLIMIT_NOFILE);
-    proc::current().files()?.install(file, flags & O_CLOEXEC != 0, limit)
+/// creat: open with `O_CREAT|O_WRONLY|O_TRUNC`.
+pub fn creat(path: UserPtr<u8>, mode: u32) -> SysResult {
+    openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode)
 }
 
-/// `base/rel` without `.` components and with `..` going up (never above `/`); ENOENT for an
-/// empty relative path, as Linux's lookup of "".
-fn join(base: &str, rel: &str) -> Result<String, Errno> {
-    if rel.is_empty() {
+/// openat (295): `path` relative to the directory open as `dirfd` or the working directory.
+pub fn openat(dirfd: i32, path: UserPtr<u8>, flags: u32, mode: u32) -> SysResult {
+    let path = user_path(path)?;
+    if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let mut parts: Vec<&str> = Vec::new();
-    crate::mm::inject::fallible(|| parts.try_reserve(base.len() / 2 + rel.len() / 2 + 1)).map_err(|_| Errno::ENOMEM)?;
-    for part in base.split('/').chain(rel.split('/')) {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    let mut out = String::new();
-    crate::mm::inject::fallible(|| out.try_reserve(base.len() + rel.len() + 2)).map_err(|_| Errno::ENOMEM)?;
-    for p in &parts {
-        out.push('/');
-        out.push_str(p);
-    }
-    if out.is_empty() {
-        out.push('/');
-    }
-    Ok(out)
+    let start = start_at(dirfd, &path)?;
+    let file = crate::fs::open::open(&start, &path, flags, mode)?;
+    let limit = proc::limits::current_cur(proc::limits::RLIMIT_NOFILE);
+    proc::current().files()?.install(file, flags & O_CLOEXEC != 0, limit)
 }
 
 /// close.
@@ -88,7 +77,8 @@ pub fn write(fd: u32, buf: UserBuf) -> SysResult {
 
 /// lseek (32-bit offsets; EOVERFLOW beyond).
 pub fn lseek(fd: u32, offset: i32, whence: u32) -> SysResult {
-    let pos = file(fd)?.lseek(offset as i64, whence)?;
+    let f = file(fd)?;
+    let pos = f.lseek(offset as i64, whence)?;
     u32::try_from(pos).ok().filter(|&p| p <= i32::MAX as u32).ok_or(Errno::EOVERFLOW)
 }
 
@@ -106,7 +96,12 @@ pub fn fstat64(fd: u32, buf: UserPtr<[u32; 24]>) -> SysResult {
     Ok(0)
 }
 
-/// getdents64: `struct linux_dirent64` records for a directory opened with open().
+/// getdents64: `struct linux_dirent64` records.
 pub fn getdents64(fd: u32, buf: UserBuf) -> SysResult {
     file(fd)?.getdents(buf)
+}
+
+/// getdents (141): `struct linux_dirent` records (`EOVERFLOW` for numbers past 32 bits).
+pub fn getdents(fd: u32, buf: UserBuf) -> SysResult {
+    file(fd)?.getdents_old(buf)
 }

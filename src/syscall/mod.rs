@@ -10,6 +10,7 @@
 //! With `strace` on the kernel command line (or `strace=NAME` for one program) every call is
 //! printed on the serial console in strace's format; with `log=debug` every call that fails.
 
+mod attr;
 mod clone;
 mod cred;
 mod fd;
@@ -19,7 +20,9 @@ mod limits;
 mod madvise;
 mod memory;
 mod mincore;
+mod mount;
 mod mremap;
+mod path;
 mod pgrp;
 mod pipe;
 mod poll;
@@ -28,6 +31,7 @@ mod process;
 mod process_vm;
 mod random;
 mod signal;
+mod stat;
 mod system;
 mod thread;
 mod tls;
@@ -219,6 +223,63 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_PIPE2, call: |a, _| pipe::pipe2(uptr::UserPtr::new(a[0]), a[1]) },
     Syscall { nr: nr::SYS_PSELECT6_TIME64, call: |a, _| poll::pselect6(a[0] as i32, a[1], a[2], a[3], a[4], a[5], true) },
     Syscall { nr: nr::SYS_PPOLL_TIME64, call: |a, _| poll::ppoll(a[0], a[1], a[2], a[3], a[4], true) },
+    // Files, paths and file systems (issue 11, points 1-4): tmpfs, namei, mounts.
+    Syscall { nr: nr::SYS_CREAT, call: |a, _| file::creat(uptr::UserPtr::new(a[0]), a[1]) },
+    Syscall { nr: nr::SYS_LINK, call: |a, _| path::link(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_UNLINK, call: |a, _| path::unlink(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_CHDIR, call: |a, _| path::chdir(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_MKNOD, call: |a, _| path::mknod(uptr::UserPtr::new(a[0]), a[1], a[2]) },
+    Syscall { nr: nr::SYS_CHMOD, call: |a, _| attr::chmod(uptr::UserPtr::new(a[0]), a[1]) },
+    Syscall { nr: nr::SYS_LCHOWN, call: |a, _| attr::lchown(uptr::UserPtr::new(a[0]), a[1], a[2], false) },
+    Syscall { nr: nr::SYS_MOUNT, call: |a, _| mount::mount(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2]), a[3], uptr::UserPtr::new(a[4])) },
+    Syscall { nr: nr::SYS_UMOUNT, call: |a, _| mount::umount2(uptr::UserPtr::new(a[0]), 0) },
+    Syscall { nr: nr::SYS_UTIME, call: |a, _| attr::utime(uptr::UserPtr::new(a[0]), a[1]) },
+    Syscall { nr: nr::SYS_ACCESS, call: |a, _| stat::access(uptr::UserPtr::new(a[0]), a[1]) },
+    Syscall { nr: nr::SYS_SYNC, call: |_, _| attr::sync() },
+    Syscall { nr: nr::SYS_RENAME, call: |a, _| path::rename(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_MKDIR, call: |a, _| path::mkdir(uptr::UserPtr::new(a[0]), a[1]) },
+    Syscall { nr: nr::SYS_RMDIR, call: |a, _| path::rmdir(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_UMOUNT2, call: |a, _| mount::umount2(uptr::UserPtr::new(a[0]), a[1]) },
+    Syscall { nr: nr::SYS_UMASK, call: |a, _| path::umask(a[0]) },
+    Syscall { nr: nr::SYS_SYMLINK, call: |a, _| path::symlink(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_READLINK, call: |a, _| path::readlink(uptr::UserPtr::new(a[0]), uptr::UserBuf::new(a[1], a[2])) },
+    Syscall { nr: nr::SYS_TRUNCATE, call: |a, _| attr::truncate(uptr::UserPtr::new(a[0]), a[1] as i32 as i64) },
+    Syscall { nr: nr::SYS_FTRUNCATE, call: |a, _| attr::ftruncate(a[0], a[1] as i32 as i64, false) },
+    Syscall { nr: nr::SYS_FCHMOD, call: |a, _| attr::fchmod(a[0], a[1]) },
+    Syscall { nr: nr::SYS_FCHOWN, call: |a, _| attr::fchown(a[0], a[1], a[2], false) },
+    Syscall { nr: nr::SYS_FSYNC, call: |a, _| attr::fsync(a[0]) },
+    Syscall { nr: nr::SYS_FCHDIR, call: |a, _| path::fchdir(a[0]) },
+    Syscall { nr: nr::SYS_GETDENTS, call: |a, _| file::getdents(a[0], uptr::UserBuf::new(a[1], a[2])) },
+    Syscall { nr: nr::SYS_FDATASYNC, call: |a, _| attr::fsync(a[0]) },
+    Syscall { nr: nr::SYS_CHOWN, call: |a, _| attr::chown(uptr::UserPtr::new(a[0]), a[1], a[2], false) },
+    Syscall { nr: nr::SYS_GETCWD, call: |a, _| path::getcwd(uptr::UserBuf::new(a[0], a[1])) },
+    Syscall { nr: nr::SYS_TRUNCATE64, call: |a, _| attr::truncate(uptr::UserPtr::new(a[0]), ((a[2] as u64) << 32 | a[1] as u64) as i64) },
+    Syscall { nr: nr::SYS_FTRUNCATE64, call: |a, _| attr::ftruncate(a[0], ((a[2] as u64) << 32 | a[1] as u64) as i64, true) },
+    Syscall { nr: nr::SYS_STAT64, call: |a, _| stat::stat64(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_LSTAT64, call: |a, _| stat::lstat64(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_LCHOWN32, call: |a, _| attr::lchown(uptr::UserPtr::new(a[0]), a[1], a[2], true) },
+    Syscall { nr: nr::SYS_FCHOWN32, call: |a, _| attr::fchown(a[0], a[1], a[2], true) },
+    Syscall { nr: nr::SYS_CHOWN32, call: |a, _| attr::chown(uptr::UserPtr::new(a[0]), a[1], a[2], true) },
+    Syscall { nr: nr::SYS_STATFS64, call: |a, _| stat::statfs64(uptr::UserPtr::new(a[0]), a[1], uptr::UserPtr::new(a[2])) },
+    Syscall { nr: nr::SYS_FSTATFS64, call: |a, _| stat::fstatfs64(a[0], a[1], uptr::UserPtr::new(a[2])) },
+    Syscall { nr: nr::SYS_UTIMES, call: |a, _| attr::utimes(uptr::UserPtr::new(a[0]), a[1]) },
+    Syscall { nr: nr::SYS_MKDIRAT, call: |a, _| path::mkdirat(a[0] as i32, uptr::UserPtr::new(a[1]), a[2]) },
+    Syscall { nr: nr::SYS_MKNODAT, call: |a, _| path::mknodat(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3]) },
+    Syscall { nr: nr::SYS_FCHOWNAT, call: |a, _| attr::fchownat(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3], a[4]) },
+    Syscall { nr: nr::SYS_FSTATAT64, call: |a, _| stat::fstatat64(a[0] as i32, uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2]), a[3]) },
+    Syscall { nr: nr::SYS_UNLINKAT, call: |a, _| path::unlinkat(a[0] as i32, uptr::UserPtr::new(a[1]), a[2]) },
+    Syscall { nr: nr::SYS_RENAMEAT, call: |a, _| path::renameat(a[0] as i32, uptr::UserPtr::new(a[1]), a[2] as i32, uptr::UserPtr::new(a[3])) },
+    Syscall { nr: nr::SYS_LINKAT, call: |a, _| path::linkat(a[0] as i32, uptr::UserPtr::new(a[1]), a[2] as i32, uptr::UserPtr::new(a[3]), a[4]) },
+    Syscall { nr: nr::SYS_SYMLINKAT, call: |a, _| path::symlinkat(uptr::UserPtr::new(a[0]), a[1] as i32, uptr::UserPtr::new(a[2])) },
+    Syscall { nr: nr::SYS_READLINKAT, call: |a, _| path::readlinkat(a[0] as i32, uptr::UserPtr::new(a[1]), uptr::UserBuf::new(a[2], a[3])) },
+    Syscall { nr: nr::SYS_FCHMODAT, call: |a, _| attr::fchmodat(a[0] as i32, uptr::UserPtr::new(a[1]), a[2]) },
+    Syscall { nr: nr::SYS_FACCESSAT, call: |a, _| stat::faccessat(a[0] as i32, uptr::UserPtr::new(a[1]), a[2]) },
+    Syscall { nr: nr::SYS_UTIMENSAT, call: |a, _| attr::utimensat(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3], false) },
+    Syscall { nr: nr::SYS_SYNCFS, call: |a, _| attr::syncfs(a[0]) },
+    Syscall { nr: nr::SYS_RENAMEAT2, call: |a, _| path::renameat2(a[0] as i32, uptr::UserPtr::new(a[1]), a[2] as i32, uptr::UserPtr::new(a[3]), a[4]) },
+    Syscall { nr: nr::SYS_STATX, call: |a, _| stat::statx(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3], uptr::UserPtr::new(a[4])) },
+    Syscall { nr: nr::SYS_UTIMENSAT_TIME64, call: |a, _| attr::utimensat(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3], true) },
+    Syscall { nr: nr::SYS_FACCESSAT2, call: |a, _| stat::faccessat2(a[0] as i32, uptr::UserPtr::new(a[1]), a[2], a[3]) },
 ];
 
 use cred::{Which, Width::{Full, Old16}};

@@ -5,6 +5,7 @@ use super::SysResult;
 use crate::arch::trap::TrapFrame;
 use crate::mm::aspace::AddressSpace;
 use crate::proc::{self, exec, sched, signals, Reaped, WaitStatus};
+use alloc::string::String;
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{WCONTINUED, WNOHANG, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD};
@@ -32,7 +33,7 @@ impl core::fmt::Debug for ArgList<'_> {
 
 /// execve: replaces the program; on failure the old one carries on.
 pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: &mut TrapFrame) -> SysResult {
-    let path = path.read_path()?;
+    let path = path.read_cstr(crate::fs::namei::PATH_MAX)?;
     let mut budget = exec::MAX_ARG_BYTES;
     let args = exec::read_string_array(argv, &mut budget)?;
     let env = exec::read_string_array(envp, &mut budget)?;
@@ -42,7 +43,10 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     // The new image grows within the process's limits (kept across exec).
     let vm_limits = proc::limits::of(&proc::current()).vm();
     fresh.edit(|s, _, _| (s.set_limits(vm_limits), None));
-    let image = exec::load(&fresh, &path, &arg_refs, &env_refs)?;
+    let mut walker = crate::fs::namei::Walker::new()?;
+    let cwd = crate::fs::fscontext::current()?.get().cwd;
+    let loaded = exec::load(&fresh, &mut walker, &cwd, &path, &arg_refs, &env_refs)?;
+    let image = loaded.image;
     let cred = proc::cred::for_exec()?;
     // The other threads end first; a non-leader caller becomes the leader (Linux's de_thread).
     proc::de_thread()?;
@@ -71,7 +75,8 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     proc::clone::vfork_release(&task);
     let old = {
         let mut inner = task.inner.lock();
-        inner.name = exec::basename(&path);
+        inner.name = exec::basename(&String::from_utf8_lossy(&path));
+        inner.exe = Some(loaded.exe);
         if let Some(hand) = own_hand {
             inner.sighand = hand;
         }
@@ -96,7 +101,7 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     drop(fresh);
     crate::arch::fpu::load_initial(); // Linux's fpu_flush_thread: FCW 0x037F, MXCSR 0x1F80
     *frame = proc::switch::user_frame(image.entry, image.sp);
-    log::debug!("[{} {}] exec {path} {:?}", task.pid(), task.inner.lock().name, ArgList(&args));
+    log::debug!("[{} {}] exec {} {:?}", task.pid(), task.inner.lock().name, String::from_utf8_lossy(&path), ArgList(&args));
     Ok(0)
 }
 

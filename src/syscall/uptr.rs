@@ -3,7 +3,6 @@
 //! 0xC0000000, an unmapped or forbidden page — gives `EFAULT`, never a kernel fault.
 
 use crate::arch::usercopy;
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::marker::PhantomData;
 use vmcore::addr::PAGE_SIZE;
@@ -111,12 +110,6 @@ impl UserPtr<u8> {
             addr = addr.checked_add(chunk as u32).ok_or(Errno::EFAULT)?;
         }
     }
-
-    /// Reads a NUL-terminated UTF-8 path (ENOENT for invalid UTF-8, which no file here has).
-    pub fn read_path(self) -> Result<String, Errno> {
-        let bytes = self.read_cstr(4096)?;
-        String::from_utf8(bytes).map_err(|_| Errno::ENOENT)
-    }
 }
 
 /// A user buffer: address and length.
@@ -134,6 +127,10 @@ impl UserBuf {
     /// The length in bytes.
     pub const fn len(self) -> u32 {
         self.len
+    }
+    /// The first `len` bytes of the buffer (`len <= self.len()`).
+    pub const fn prefix(self, len: u32) -> Self {
+        Self { addr: self.addr, len: if len < self.len { len } else { self.len } }
     }
     /// Whether the buffer is empty.
     pub const fn is_empty(self) -> bool {

@@ -92,6 +92,13 @@ struct Load {
 
 /// The load plan of a static i386 `ET_EXEC` image (the whole file).
 pub fn plan(image: &[u8]) -> Result<ExecPlan, ExecError> {
+    plan_head(image, image.len() as u64)
+}
+
+/// The load plan from the first bytes of a file of `file_len` bytes: `head` must hold the ELF
+/// header and the program-header table (`ProgramHeadersPastEnd` otherwise, and then the
+/// caller may retry with more).
+pub fn plan_head(image: &[u8], file_len: u64) -> Result<ExecPlan, ExecError> {
     let ident = image.get(..abi::EI_NIDENT).ok_or(ExecError::TooShort)?;
     let ident = parse_ident::<AnyEndian>(ident).map_err(|e| match e {
         ParseError::UnsupportedElfClass(_) => ExecError::NotElf32,
@@ -131,7 +138,7 @@ pub fn plan(image: &[u8]) -> Result<ExecPlan, ExecError> {
     let mut loads = Vec::new();
     for (index, ph) in phdrs.iter().enumerate() {
         if ph.p_type == abi::PT_LOAD {
-            loads.extend(check_load(index, &ph, image.len() as u64)?);
+            loads.extend(check_load(index, &ph, file_len)?);
         }
     }
     // AT_PHDR: PT_PHDR if present, else where the loaded file bytes hold the whole table.

@@ -31,7 +31,7 @@ mod elf;
 mod errors;
 mod stack;
 
-pub use self::elf::{plan, ExecPlan, SegmentPlan, MAX_PHDR_TABLE, PHENT_SIZE};
+pub use self::elf::{plan, plan_head, ExecPlan, SegmentPlan, MAX_PHDR_TABLE, PHENT_SIZE};
 pub use self::errors::{ExecError, StackError};
 pub use self::stack::{
     build_stack, AuxInput, StackImage, AT_BASE, AT_CLKTCK, AT_EGID, AT_ENTRY, AT_EUID, AT_EXECFN,
