@@ -185,6 +185,23 @@ impl MemObject {
         Ok(done)
     }
 
+    /// Writes the kernel bytes `data` at `pos`, extending the size (a core dump's writer).
+    /// `EFBIG` past the largest size; `ENOMEM` without a frame (what came before stays).
+    pub fn write_bytes(&self, pos: u64, data: &[u8]) -> Result<(), Errno> {
+        if pos.checked_add(data.len() as u64).is_none_or(|end| end > MAX_SIZE) {
+            return Err(Errno::EFBIG);
+        }
+        let mut done = 0usize;
+        while done < data.len() {
+            let at = pos + done as u64;
+            let step = ((PAGE - at % PAGE) as usize).min(data.len() - done);
+            self.store(at, &data[done..done + step])?;
+            done += step;
+            self.size.fetch_max(at + step as u64, Ordering::AcqRel);
+        }
+        Ok(())
+    }
+
     /// Stores `data` at `pos` (within one page).
     fn store(&self, pos: u64, data: &[u8]) -> Result<(), Errno> {
         let f = self.page_for_write((pos / PAGE) as u32)?;

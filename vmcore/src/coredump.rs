@@ -198,8 +198,15 @@ fn put_note(b: &mut Vec<u8>, name: &[u8], kind: u32, desc: &[u8]) {
     b.resize(b.len() + pad4(desc.len()) - desc.len(), 0);
 }
 
-fn prstatus_bytes(p: &PrStatus) -> Vec<u8> {
-    let mut b = Vec::with_capacity(PRSTATUS_SIZE);
+/// An empty buffer with room for `n` bytes.
+fn buffer(n: usize) -> Result<Vec<u8>, NoMemory> {
+    let mut b = Vec::new();
+    b.try_reserve_exact(n).map_err(|_| NoMemory)?;
+    Ok(b)
+}
+
+fn prstatus_bytes(p: &PrStatus) -> Result<Vec<u8>, NoMemory> {
+    let mut b = buffer(PRSTATUS_SIZE)?;
     put32(&mut b, p.signo); // pr_info.si_signo
     put32(&mut b, 0); // si_code
     put32(&mut b, 0); // si_errno
@@ -219,7 +226,7 @@ fn prstatus_bytes(p: &PrStatus) -> Vec<u8> {
     }
     put32(&mut b, u32::from(p.fpvalid));
     debug_assert_eq!(b.len(), PRSTATUS_SIZE);
-    b
+    Ok(b)
 }
 
 /// Linux's `SET_UID` for a 16-bit field: ids above 65535 become the overflow id.
@@ -227,8 +234,8 @@ fn id16(id: u32) -> u16 {
     u16::try_from(id).unwrap_or(65534)
 }
 
-fn psinfo_bytes(p: &PsInfo) -> Vec<u8> {
-    let mut b = Vec::with_capacity(PRPSINFO_SIZE);
+fn psinfo_bytes(p: &PsInfo) -> Result<Vec<u8>, NoMemory> {
+    let mut b = buffer(PRPSINFO_SIZE)?;
     let sname = *b"RSDTZW".get(p.state as usize).unwrap_or(&b'.');
     b.extend_from_slice(&[p.state, sname, u8::from(sname == b'Z'), p.nice as u8]);
     put32(&mut b, p.flag);
@@ -248,7 +255,7 @@ fn psinfo_bytes(p: &PsInfo) -> Vec<u8> {
     }
     b.extend_from_slice(&args);
     debug_assert_eq!(b.len(), PRPSINFO_SIZE);
-    b
+    Ok(b)
 }
 
 /// `p_flags` of an area.
@@ -268,13 +275,12 @@ fn segment_flags(f: VmFlags) -> u32 {
 
 /// The head of the core file of `input` with `areas`, and where each area's bytes go.
 pub fn layout(input: &CoreInput, areas: &[CoreArea]) -> Result<CoreLayout, NoMemory> {
-    let prstatus = prstatus_bytes(&input.prstatus);
-    let psinfo = psinfo_bytes(&input.psinfo);
+    let prstatus = prstatus_bytes(&input.prstatus)?;
+    let psinfo = psinfo_bytes(&input.psinfo)?;
     let mut siginfo = [0u8; SIGINFO_SIZE];
     let n = input.siginfo.len().min(SIGINFO_SIZE);
     siginfo[..n].copy_from_slice(&input.siginfo[..n]);
-    let mut auxv = Vec::new();
-    auxv.try_reserve(input.auxv.len() * 4).map_err(|_| NoMemory)?;
+    let mut auxv = buffer(input.auxv.len() * 4)?;
     for &w in &input.auxv {
         put32(&mut auxv, w);
     }
