@@ -860,19 +860,24 @@ static void abort_status_without_core_limit(void)
 
 /* With RLIMIT_CORE unlimited in a writable directory, Linux writes the file "core" there and
  * sets the core bit (wait status 0x86). */
-static void abort_dumps_core_with_limit(void)
+static void expect_core_dump(int (*fn)(void *))
 {
     struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
     OK(setrlimit(RLIMIT_CORE, &rl));
     OK(chdir("/tmp"));
     unlink("/tmp/core");
-    int st = ctest_spawn(do_abort, NULL);
+    int st = ctest_spawn(fn, NULL);
     CHECK_KILLED(st, SIGABRT);
     CHECKF(WCOREDUMP(st), "no core bit (wait status 0x%x)", st);
     struct stat sb;
     CHECKF(stat("/tmp/core", &sb) == 0, "no /tmp/core: %s", ctest_errname(errno));
     CHECKF(sb.st_size > 0, "empty core file");
     unlink("/tmp/core");
+}
+
+static void abort_dumps_core_with_limit(void)
+{
+    expect_core_dump(do_abort);
 }
 
 /* The core file is an ELF core: ET_CORE for EM_386, a PT_NOTE whose NT_PRSTATUS names the
@@ -1083,17 +1088,7 @@ static int threads_then_abort(void *arg)
 
 static void threaded_abort_dumps_core(void)
 {
-    struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
-    OK(setrlimit(RLIMIT_CORE, &rl));
-    OK(chdir("/tmp"));
-    unlink("/tmp/core");
-    int st = ctest_spawn(threads_then_abort, NULL);
-    CHECK_KILLED(st, SIGABRT);
-    CHECKF(WCOREDUMP(st), "no core bit (wait status 0x%x)", st);
-    struct stat sb;
-    OK(stat("/tmp/core", &sb));
-    CHECK(sb.st_size > 0);
-    unlink("/tmp/core");
+    expect_core_dump(threads_then_abort);
 }
 
 /* ---- stop and continue ---- */
