@@ -1,7 +1,7 @@
 //! Core dumps (Linux 6.1's `do_coredump`, `fs/coredump.c`, with `core_pattern` "core"): a
 //! process killed by a signal whose default action is "core" writes an ELF core file named
 //! `core` in its working directory before its memory goes, and its wait status gets the core
-//! bit only when the whole file was written (`coredump_finish`).
+//! bit only when the file was made (`coredump_finish`; see below for a cut file).
 //!
 //! The order is Linux's: the group exit starts with the signal as its status and the other
 //! threads are killed (`zap_threads`); the dumping thread waits until they are gone
@@ -78,7 +78,7 @@ fn wait_for_threads(task: &Task) -> bool {
     }
 }
 
-/// Writes the core file of the current process; `Err` when none was written whole.
+/// Writes the core file of the current process; `Err` when no file was made (no core bit).
 fn dump(task: &Task, info: &SigInfo, frame: &TrapFrame) -> Result<(), Errno> {
     let limit = super::limits::current_cur(super::limits::RLIMIT_CORE);
     if limit < PAGE_SIZE {
