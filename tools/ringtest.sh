@@ -58,7 +58,7 @@ memfree_values() {
 # that a successful one does not, and runs `vmtest --list` once: the first exec of the large
 # vmtest image grows a kernel table for good (24 bytes of heap), which must not count as a leak.
 # A run where vmtest could not even start its cases fails (fewer than 50 cases ran).
-printf '\nhello warm-up\nvmtest --list\ncat /nonexistent\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours --strict-leaks\nkill 9 -1\nwait\nfree\nhello after-injection\nexit\n' > "$out/inject.in"
+printf '\nhello warm-up\nvmtest --list\ncat /nonexistent\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours --strict-leaks --self=/bin/vmtest\nkill 9 -1\nwait\nfree\nhello after-injection\nexit\n' > "$out/inject.in"
 for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_alloc=397 failslab=3 failslab=11}; do
     name="inject_${inj/=/_}"
     echo "--- $name: ring-3 suite under $inj"
