@@ -80,6 +80,21 @@ pub fn write(inode: &Inode, buf: UserBuf, pos: u64) -> Result<u32, Errno> {
     result
 }
 
+/// Writes the kernel bytes `data` at `pos` of the regular file `inode` (a core dump's
+/// writer), charging new pages to its file system: `ENOSPC` when they do not all fit.
+pub fn write_bytes(inode: &Inode, data: &[u8], pos: u64) -> Result<(), Errno> {
+    let obj = inode.object().ok_or(Errno::EINVAL)?;
+    let _w = inode.rw.lock();
+    let need = missing_pages(obj, pos, data.len() as u64);
+    inode.sb.charge(need)?;
+    let before = obj.blocks();
+    let result = obj.write_bytes(pos, data);
+    let added = obj.blocks().saturating_sub(before);
+    inode.sb.uncharge(need.saturating_sub(added));
+    inode.touch_modified();
+    result
+}
+
 /// Sets the size of the regular file `inode`, giving back the pages cut off.
 pub fn truncate(inode: &Inode, len: u64) -> Result<(), Errno> {
     let obj = inode.object().ok_or(Errno::EINVAL)?;

@@ -362,6 +362,30 @@ impl MemObject {
         Ok(done)
     }
 
+    /// Writes the kernel bytes `data` at `pos`, extending the size (a core dump's writer).
+    /// `EFBIG` past the largest size; `ENOMEM`/`ENOSPC` without a page (what came before
+    /// stays).
+    pub fn write_bytes(&self, pos: u64, data: &[u8]) -> Result<(), Errno> {
+        if pos.checked_add(data.len() as u64).is_none_or(|end| end > MAX_SIZE) {
+            return Err(Errno::EFBIG);
+        }
+        let mut done = 0usize;
+        while done < data.len() {
+            let at = pos + done as u64;
+            let off = (at % PAGE) as usize;
+            let step = (PAGE as usize - off).min(data.len() - done);
+            let f = self.page((at / PAGE) as u32, true, true, &mut super::phys::KernelPhys).map_err(|e| match e {
+                PageError::NoSpace => Errno::ENOSPC,
+                _ => Errno::ENOMEM,
+            })?;
+            TempMap::new(f).bytes()[off..off + step].copy_from_slice(&data[done..done + step]);
+            frames::dec_ref(f); // the cache keeps its own
+            done += step;
+            self.size.fetch_max(at + step as u64, Ordering::AcqRel);
+        }
+        Ok(())
+    }
+
     /// Sets the size: shrinking frees the pages past the end and zeroes the tail of the last
     /// one (so growing again reads zeros), growing exposes zeros. `EFBIG` past the largest size.
     pub fn truncate(&self, new: u64) -> Result<(), Errno> {

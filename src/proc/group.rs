@@ -27,7 +27,8 @@ pub struct ThreadGroup {
     /// and `group_exit_code`): every thread then dies with this status.
     exit: spin::Mutex<Option<WaitStatus>>,
     /// The thread running `execve`'s `de_thread` (0: none): the other threads' deaths it
-    /// causes are single-thread exits, not a group exit (Linux's `group_exec_task`).
+    /// causes are single-thread exits, not a group exit (Linux's `group_exec_task`); also
+    /// the thread dumping core while the others die (`start_core_exit`).
     exec_task: AtomicU32,
     /// Resource limits (Linux's `signal->rlim`): the group's, copied by fork, kept by exec.
     pub limits: spin::Mutex<RLimits>,
@@ -90,6 +91,29 @@ impl ThreadGroup {
     /// every thread dies with.
     pub(super) fn start_exit(&self, status: WaitStatus) -> WaitStatus {
         *self.exit.lock().get_or_insert(status)
+    }
+
+    /// Starts the group exit of a core dump by thread `tid` (Linux's `zap_threads`): the
+    /// status is `status`, and `tid` is woken as the other threads go (as `de_thread`'s
+    /// caller is). False when a group exit or an exec is under way (no dump then).
+    pub(super) fn start_core_exit(&self, status: WaitStatus, tid: Pid) -> bool {
+        let mut exit = self.exit.lock();
+        if exit.is_some() || self.exec_task() != 0 {
+            return false;
+        }
+        *exit = Some(status);
+        self.set_exec_task(tid);
+        true
+    }
+
+    /// The dump is over (Linux's `coredump_finish`): a written core adds the core bit to the
+    /// group's status.
+    pub(super) fn finish_core_exit(&self, dumped: bool) {
+        self.set_exec_task(0);
+        let mut exit = self.exit.lock();
+        if let (true, Some(WaitStatus::Signaled(sig))) = (dumped, *exit) {
+            *exit = Some(WaitStatus::Dumped(sig));
+        }
     }
 
     /// The group exit's status, if one is under way.

@@ -8,6 +8,8 @@
 
 pub mod clone;
 pub mod cpustat;
+pub mod coredump;
+mod corefile;
 pub mod cred;
 pub mod exec;
 pub mod files;

@@ -4,7 +4,7 @@
 //! whole process: `super::jobctl`) or are ignored; an interrupted system call is restarted or
 //! fails with EINTR.
 
-use super::signals::{self, death_status, recalc};
+use super::signals::{self, recalc};
 use super::sigstate::*;
 use super::task::Task;
 use super::WaitStatus;
@@ -121,7 +121,7 @@ pub fn do_signal(frame: &mut TrapFrame) {
                     );
                     drop(name);
                     drop(task);
-                    super::exit_current(death_status(sig));
+                    super::coredump::die(sig, Some(&info), frame);
                 }
             },
             _ => {
@@ -129,7 +129,7 @@ pub fn do_signal(frame: &mut TrapFrame) {
                 syscall_restart(frame, Some(act.flags));
                 if handle(&task, frame, &info, &act).is_err() {
                     drop(task);
-                    super::exit_current(death_status(SIGSEGV));
+                    super::coredump::die(SIGSEGV, None, frame);
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! queued for a handler that takes it, or — blocked, ignored or default — the end of the
 //! process with the console's kill report.
 
-use super::signals::{self, death_status, recalc};
+use super::signals::{self, recalc};
 use super::sigstate::*;
 use crate::arch::exception::ExceptionKind;
 use crate::arch::trap::TrapFrame;
@@ -63,7 +63,7 @@ pub fn fatal_fault(frame: &TrapFrame, addr: u32, fault: &Fault, reason: core::fm
     drop(name);
     drop(vma);
     drop(vma_text);
-    super::exit_current(death_status(sig))
+    super::coredump::die(sig, None, frame)
 }
 
 /// The signal Linux sends for a refused user-mode page fault, and its `si_code`.
@@ -110,5 +110,5 @@ pub fn fatal_exception(frame: &TrapFrame, what: core::fmt::Arguments<'_>, sig: u
         frame.user_esp
     );
     drop(name);
-    super::exit_current(death_status(sig))
+    super::coredump::die(sig, None, frame)
 }

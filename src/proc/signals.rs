@@ -16,7 +16,6 @@ use super::group::ThreadGroup;
 use super::sched::{self, Scheduler};
 use super::sigstate::*;
 use super::task::{Pid, State, Task, TaskInner};
-use super::WaitStatus;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
 use vmcore::errno::Errno;
@@ -161,26 +160,6 @@ pub(super) fn retarget(task: &Task, mask: SigSet) {
             }
         }
     });
-}
-
-/// Whether a core dump is written for a core-type signal — and so whether the wait status gets
-/// the core bit, which Linux sets only for a dump it actually wrote: `RLIMIT_CORE` must allow
-/// at least a page, and the file must be writable in the process's directory. The root file
-/// system is the read-only initrd until the files issue brings a writable tmpfs, so no dump
-/// can be written yet (Linux, on a read-only directory, fails the same way and sets no bit).
-pub(super) fn core_dump_allowed() -> bool {
-    /// Whether a core file can be created at all: not on the read-only initrd.
-    const CORE_FILES_WRITABLE: bool = false;
-    super::limits::current_cur(super::limits::RLIMIT_CORE) >= vmcore::addr::PAGE_SIZE && CORE_FILES_WRITABLE
-}
-
-/// How a default-action death of `sig` ends the process.
-pub(super) fn death_status(sig: u32) -> WaitStatus {
-    if default_action(sig) == DefaultAction::Core && core_dump_allowed() {
-        WaitStatus::Dumped(sig)
-    } else {
-        WaitStatus::Signaled(sig)
-    }
 }
 
 // ---------------------------------------------------------------------------------------

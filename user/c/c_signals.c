@@ -5,10 +5,13 @@
  * SIGCHLD, sigtimedwait/sigsuspend, FPU state in handlers, exec's reset of dispositions. */
 #include "ctest.h"
 
+#include <elf.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <fenv.h>
 #include <math.h>
 #include <setjmp.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -857,19 +860,235 @@ static void abort_status_without_core_limit(void)
 
 /* With RLIMIT_CORE unlimited in a writable directory, Linux writes the file "core" there and
  * sets the core bit (wait status 0x86). */
-static void abort_dumps_core_with_limit(void)
+static void expect_core_dump(int (*fn)(void *))
 {
     struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
     OK(setrlimit(RLIMIT_CORE, &rl));
     OK(chdir("/tmp"));
     unlink("/tmp/core");
-    int st = ctest_spawn(do_abort, NULL);
+    int st = ctest_spawn(fn, NULL);
     CHECK_KILLED(st, SIGABRT);
     CHECKF(WCOREDUMP(st), "no core bit (wait status 0x%x)", st);
     struct stat sb;
     CHECKF(stat("/tmp/core", &sb) == 0, "no /tmp/core: %s", ctest_errname(errno));
     CHECKF(sb.st_size > 0, "empty core file");
     unlink("/tmp/core");
+}
+
+static void abort_dumps_core_with_limit(void)
+{
+    expect_core_dump(do_abort);
+}
+
+/* The core file is an ELF core: ET_CORE for EM_386, a PT_NOTE whose NT_PRSTATUS names the
+ * signal and the child, and a PT_LOAD holding what the child wrote at a known address. */
+static unsigned char core_pattern_buf[3 * 4096 + 123];
+
+static int fill_and_abort(void *arg)
+{
+    (void)arg;
+    for (size_t i = 0; i < sizeof core_pattern_buf; i++)
+        core_pattern_buf[i] = (unsigned char)(i * 7 + 1);
+    abort();
+}
+
+static int read_all(const char *path, unsigned char **out, size_t *len)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || sb.st_size <= 0) {
+        close(fd);
+        return -1;
+    }
+    unsigned char *b = malloc((size_t)sb.st_size);
+    size_t got = 0;
+    while (b && got < (size_t)sb.st_size) {
+        ssize_t n = read(fd, b + got, (size_t)sb.st_size - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    *out = b;
+    *len = got;
+    return b && got == (size_t)sb.st_size ? 0 : -1;
+}
+
+static void core_file_is_elf_core(void)
+{
+    struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+    OK(setrlimit(RLIMIT_CORE, &rl));
+    OK(chdir("/tmp"));
+    unlink("/tmp/core");
+    pid_t p = ctest_fork();
+    if (p == 0)
+        _exit(fill_and_abort(NULL));
+    int st = ctest_wait(p);
+    CHECK_KILLED(st, SIGABRT);
+    CHECKF(WCOREDUMP(st), "no core bit (wait status 0x%x)", st);
+    struct stat sb;
+    OK(stat("/tmp/core", &sb));
+    CHECK_EQ(sb.st_mode & 07777, 0600 & ~umask(umask(0)));
+    CHECK_EQ(sb.st_uid, getuid());
+    unsigned char *b;
+    size_t len;
+    CHECKF(read_all("/tmp/core", &b, &len) == 0, "cannot read /tmp/core");
+    CHECK(len >= sizeof(Elf32_Ehdr));
+    Elf32_Ehdr *eh = (Elf32_Ehdr *)b;
+    CHECK(memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0);
+    CHECK_EQ(eh->e_ident[EI_CLASS], ELFCLASS32);
+    CHECK_EQ(eh->e_type, ET_CORE);
+    CHECK_EQ(eh->e_machine, EM_386);
+    CHECK_EQ(eh->e_phentsize, sizeof(Elf32_Phdr));
+    CHECK(eh->e_phoff + (size_t)eh->e_phnum * sizeof(Elf32_Phdr) <= len);
+    Elf32_Phdr *ph = (Elf32_Phdr *)(b + eh->e_phoff);
+    CHECK_EQ(ph[0].p_type, PT_NOTE);
+    int found_prstatus = 0;
+    size_t found_buf = 0;
+    uintptr_t want = (uintptr_t)core_pattern_buf;
+    for (int i = 0; i < eh->e_phnum; i++) {
+        CHECK(ph[i].p_offset + ph[i].p_filesz <= len);
+        if (ph[i].p_type == PT_NOTE) {
+            size_t at = ph[i].p_offset, end = at + ph[i].p_filesz;
+            while (at + 12 <= end) {
+                Elf32_Nhdr *n = (Elf32_Nhdr *)(b + at);
+                size_t desc = at + 12 + ((n->n_namesz + 3) & ~3u);
+                if (n->n_type == NT_PRSTATUS && n->n_namesz == 5 && memcmp(b + at + 12, "CORE", 5) == 0) {
+                    CHECK_EQ(n->n_descsz, 144);
+                    int signo, pid;
+                    short cursig;
+                    memcpy(&signo, b + desc, 4);
+                    memcpy(&cursig, b + desc + 12, 2);
+                    memcpy(&pid, b + desc + 24, 4);
+                    CHECK_EQ(signo, SIGABRT);
+                    CHECK_EQ(cursig, SIGABRT);
+                    CHECK_EQ(pid, p);
+                    found_prstatus = 1;
+                }
+                at = desc + ((n->n_descsz + 3) & ~3u);
+            }
+        } else if (ph[i].p_type == PT_LOAD) {
+            CHECK_EQ(ph[i].p_offset % 4096, 0);
+            CHECK(ph[i].p_filesz <= ph[i].p_memsz);
+            /* The buffer (in .bss) may span the data segment and the anonymous part after it. */
+            for (size_t k = 0; k < sizeof core_pattern_buf; k++) {
+                uintptr_t a = want + k;
+                if (a < ph[i].p_vaddr || a >= ph[i].p_vaddr + ph[i].p_filesz)
+                    continue;
+                unsigned char got = b[ph[i].p_offset + (a - ph[i].p_vaddr)];
+                if (got != (unsigned char)(k * 7 + 1))
+                    FAIL("byte %zu of the buffer is %u in the core", k, got);
+                found_buf++;
+            }
+        }
+    }
+    CHECKF(found_prstatus, "no NT_PRSTATUS note");
+    CHECKF(found_buf == sizeof core_pattern_buf, "the PT_LOADs hold %zu of the buffer's %zu bytes", found_buf, sizeof core_pattern_buf);
+    free(b);
+    unlink("/tmp/core");
+}
+
+/* RLIMIT_CORE 0, or a process made undumpable (PR_SET_DUMPABLE 0): no file, no core bit. */
+static int undumpable_abort(void *arg)
+{
+    (void)arg;
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    abort();
+}
+
+static void no_core_without_limit_or_dumpable(void)
+{
+    OK(chdir("/tmp"));
+    unlink("/tmp/core");
+    struct rlimit rl = { 0, RLIM_INFINITY };
+    OK(setrlimit(RLIMIT_CORE, &rl));
+    int st = ctest_spawn(do_abort, NULL);
+    CHECK_KILLED(st, SIGABRT);
+    CHECKF(!WCOREDUMP(st), "core bit with RLIMIT_CORE 0 (wait status 0x%x)", st);
+    struct stat sb;
+    ERR(stat("/tmp/core", &sb), ENOENT);
+    rl.rlim_cur = RLIM_INFINITY;
+    OK(setrlimit(RLIMIT_CORE, &rl));
+    st = ctest_spawn(undumpable_abort, NULL);
+    CHECK_KILLED(st, SIGABRT);
+    CHECKF(!WCOREDUMP(st), "core bit though not dumpable (wait status 0x%x)", st);
+    ERR(stat("/tmp/core", &sb), ENOENT);
+    /* A page is the least a dump needs (ELF's min_coredump). */
+    rl.rlim_cur = 4095;
+    OK(setrlimit(RLIMIT_CORE, &rl));
+    st = ctest_spawn(do_abort, NULL);
+    CHECK_KILLED(st, SIGABRT);
+    CHECKF(!WCOREDUMP(st), "core bit with RLIMIT_CORE 4095 (wait status 0x%x)", st);
+    ERR(stat("/tmp/core", &sb), ENOENT);
+}
+
+/* A limit too small for the whole dump: the writes stop at the limit, yet the core bit is set
+ * (Linux's elf_core_dump reports a dump once its notes are gathered); an old "core" is
+ * replaced (Linux unlinks it first). */
+static void core_limit_truncates_and_replaces(void)
+{
+    OK(chdir("/tmp"));
+    int fd = OK(open("/tmp/core", O_CREAT | O_WRONLY | O_TRUNC, 0644));
+    OK(write(fd, "old", 3));
+    OK(close(fd));
+    struct rlimit rl = { 8192, RLIM_INFINITY };
+    OK(setrlimit(RLIMIT_CORE, &rl));
+    int st = ctest_spawn(fill_and_abort, NULL);
+    CHECK_KILLED(st, SIGABRT);
+    CHECKF(WCOREDUMP(st), "no core bit for a cut dump (wait status 0x%x)", st);
+    struct stat sb;
+    OK(stat("/tmp/core", &sb));
+    /* The limit counts the bytes written; holes (pages never touched) are skipped, not
+     * written, so the size may pass it but the blocks do not. */
+    CHECKF(sb.st_size > 3, "core of %lld bytes", (long long)sb.st_size);
+    CHECKF(sb.st_blocks * 512 <= 8192, "core of %lld blocks with RLIMIT_CORE 8192", (long long)sb.st_blocks);
+    CHECK_EQ(sb.st_mode & 0777, 0600 & ~umask(umask(0)));
+    unlink("/tmp/core");
+}
+
+/* A thread other than the main one aborts while its siblings sleep and spin: they are ended
+ * first, the dump is written and the status has the core bit. */
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    while (!hits)
+        pause();
+    return NULL;
+}
+
+static void *spinner(void *arg)
+{
+    volatile unsigned long *n = arg;
+    while (!hits)
+        (*n)++;
+    return NULL;
+}
+
+static void *aborter(void *arg)
+{
+    (void)arg;
+    ctest_sleep_ms(20);
+    abort();
+}
+
+static int threads_then_abort(void *arg)
+{
+    (void)arg;
+    static unsigned long spins;
+    pthread_t t[3];
+    pthread_create(&t[0], NULL, sleeper, NULL);
+    pthread_create(&t[1], NULL, spinner, (void *)&spins);
+    pthread_create(&t[2], NULL, aborter, NULL);
+    while (!hits)
+        pause();
+    return 0;
+}
+
+static void threaded_abort_dumps_core(void)
+{
+    expect_core_dump(threads_then_abort);
 }
 
 /* ---- stop and continue ---- */
@@ -981,6 +1200,10 @@ static const struct ctest cases[] = {
     CASE(default_actions),
     CASE(abort_status_without_core_limit),
     CASE(abort_dumps_core_with_limit),
+    CASE(core_file_is_elf_core),
+    CASE(no_core_without_limit_or_dumpable),
+    CASE(core_limit_truncates_and_replaces),
+    CASE(threaded_abort_dumps_core),
     CASE(sigstop_sigcont_waitpid),
     CASE(exec_resets_handlers_keeps_ignored_and_mask),
 };

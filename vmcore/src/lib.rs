@@ -35,6 +35,7 @@ pub mod tty;
 pub mod time;
 pub mod loadavg;
 pub mod cmdline;
+pub mod coredump;
 pub use abi::signal;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;

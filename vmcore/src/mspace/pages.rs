@@ -263,6 +263,20 @@ pub(super) fn next(page: Page) -> Page {
     page.checked_add(1).expect("invariant: user pages lie below the kernel half")
 }
 
+/// The present entries of `vma` that map a counted data frame (neither the zero frame nor
+/// device memory), with their frames, in address order.
+pub(super) fn counted_pages<'a>(vma: &'a Vma, tables: &'a dyn TableAccess, zero: Frame) -> impl Iterator<Item = (Page, Pte, Frame)> + 'a {
+    let mut from = vma.start();
+    core::iter::from_fn(move || loop {
+        let (at, pte) = next_present(tables, from, vma.end_page())?;
+        from = next(at);
+        match pte.frame() {
+            Some(frame) if kind(vma, frame, zero) == Kind::Counted => return Some((at, pte, frame)),
+            _ => {}
+        }
+    })
+}
+
 /// The first present entry of `tables` in `[from, end)`, skipping missing tables (so a sparse
 /// range costs one directory read per 4 MiB). Re-reads the directory on every call, so the
 /// caller may free tables between calls.

@@ -10,7 +10,7 @@
 
 use core::fmt::{self, Write};
 
-use super::pages::{kind, next, next_present, Kind};
+use super::pages::counted_pages;
 use super::phys::PhysOps;
 use super::MSpace;
 use crate::addr::PAGE_SIZE;
@@ -106,13 +106,7 @@ fn usage(vma: &Vma, tables: &dyn TableAccess, phys: &dyn PhysOps) -> Usage {
     let mut u = Usage::default();
     let zero = phys.zero_page();
     let page = u64::from(PAGE_SIZE);
-    let mut from = vma.start();
-    while let Some((at, pte)) = next_present(tables, from, vma.end_page()) {
-        from = next(at);
-        let Some(frame) = pte.frame() else { continue };
-        if kind(vma, frame, zero) != Kind::Counted {
-            continue;
-        }
+    for (_, pte, frame) in counted_pages(vma, tables, zero) {
         let file = matches!(vma.backing, Backing::File { .. });
         // The page cache holds a reference of its own to the frames of shared file areas.
         let own = u64::from(file && vma.flags.is_shared());

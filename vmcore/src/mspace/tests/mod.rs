@@ -12,6 +12,7 @@
 mod anon;
 mod brk;
 mod clone;
+mod dump;
 mod file;
 mod inspect;
 mod limits;
