@@ -121,6 +121,10 @@ mod tests {
         fn size(&self) -> u64 {
             self.0.len() as u64
         }
+        fn get_page(&self, _index: u32, _phys: &mut dyn crate::mspace::PhysOps) -> Result<crate::addr::Frame, crate::vma::PageError> {
+            // The dump-size decisions read no page: this file has no page cache to give.
+            Err(crate::vma::PageError::NoMemory)
+        }
         fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
             let from = (offset as usize).min(self.0.len());
             let n = (self.0.len() - from).min(buf.len());
