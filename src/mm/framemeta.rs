@@ -28,10 +28,7 @@ pub fn init() {
     let bytes = total * core::mem::size_of::<FrameMeta>();
     let area = vmalloc::vmalloc(bytes.max(1), "frame owners").expect("boot: the frame owner records");
     let raw = area.leak();
-    // SAFETY: 1. `raw` is a fresh, zeroed, page-aligned vmalloc area of at least `total`
-    //   records, mapped for the kernel's lifetime and referenced by nothing else (leaked);
-    // 2. all-zero bytes are a valid `FrameMeta` (two `AtomicU32`s, `repr(C)`, no padding);
-    // 3. every access afterwards goes through the atomics, so sharing `&` is sound.
+    // SAFETY: `raw` is a fresh, zeroed, page-aligned vmalloc area of at least `total` records, mapped for the kernel's lifetime and referenced by nothing else (leaked); all-zero bytes are a valid `FrameMeta` (two `AtomicU32`s, `repr(C)`, no padding); every later access goes through the atomics, so sharing `&` is sound.
     let meta = unsafe { core::slice::from_raw_parts(raw.as_ptr() as *const FrameMeta, total) };
     META.call_once(|| meta);
 }
