@@ -38,6 +38,12 @@ fn space_totals() -> (u64, u64, u64) {
     (private, shared, tables)
 }
 
+/// `MemTotal` in KiB: the frames the allocator manages, reserved ones left out.
+pub fn mem_total_kib() -> u64 {
+    let c = frames::counters();
+    (c.total - c.reserved) as u64 * 4
+}
+
 /// `/proc/meminfo`, Linux's field set and order (kB), then our exact counters:
 /// `KernelHeap`/`KernelHeapUsed` and `PageCache`.
 pub fn meminfo() -> String {
@@ -46,7 +52,7 @@ pub fn meminfo() -> String {
     }
     let c = frames::counters();
     let h = heap::stats();
-    let total = (c.total - c.reserved) as u64 * 4;
+    let total = mem_total_kib();
     let free = super::procfs::mem_free_kib();
     let cached = crate::mm::phys::cached_frames() as u64 * 4;
     let (private, shared, tables) = space_totals();

@@ -47,6 +47,18 @@ pub fn init() {
     crate::arch::pit::set_tick_hook(on_tick);
 }
 
+/// Makes `pid` (whose locked state is `inner`) runnable and queues it if it sleeps; a
+/// stopped, waiting or exited task is left alone.
+fn wake_if_sleeping(run_queue: &mut VecDeque<Pid>, current: Pid, pid: Pid, inner: &mut super::task::TaskInner) {
+    if matches!(inner.state, State::Sleeping { .. }) {
+        inner.state = State::Runnable;
+        if !inner.queued && pid != current && pid != 0 {
+            inner.queued = true;
+            run_queue.push_back(pid);
+        }
+    }
+}
+
 /// Runs `op` on the scheduler under its lock.
 pub fn with<R>(op: impl FnOnce(&mut Scheduler) -> R) -> R {
     op(&mut SCHED.lock())
@@ -98,13 +110,7 @@ impl Scheduler {
     pub fn try_wake(&mut self, pid: Pid) -> bool {
         let Some(task) = self.tasks.get(&pid) else { return true };
         let Some(mut inner) = task.inner.try_lock() else { return false };
-        if matches!(inner.state, State::Sleeping { .. }) {
-            inner.state = State::Runnable;
-            if !inner.queued && pid != self.current && pid != 0 {
-                inner.queued = true;
-                self.run_queue.push_back(pid);
-            }
-        }
+        wake_if_sleeping(&mut self.run_queue, self.current, pid, &mut inner);
         true
     }
 
@@ -112,14 +118,7 @@ impl Scheduler {
     /// waiting or exited task is left alone.
     pub fn wake_sleeper(&mut self, pid: Pid) {
         let Some(task) = self.tasks.get(&pid) else { return };
-        let mut inner = task.inner.lock();
-        if matches!(inner.state, State::Sleeping { .. }) {
-            inner.state = State::Runnable;
-            if !inner.queued && pid != self.current && pid != 0 {
-                inner.queued = true;
-                self.run_queue.push_back(pid);
-            }
-        }
+        wake_if_sleeping(&mut self.run_queue, self.current, pid, &mut task.inner.lock());
     }
 
     /// Pids handed out so far: the processes and threads created since boot (`/proc/stat`'s

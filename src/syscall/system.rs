@@ -79,7 +79,7 @@ pub fn uname(buf: UserPtr<[u8; 390]>) -> SysResult {
 /// `Shmem`).
 pub fn sysinfo(buf: UserPtr<[u32; 16]>) -> SysResult {
     let c = crate::mm::frames::counters();
-    let total_kib = (c.total - c.reserved) as u64 * 4;
+    let total_kib = crate::fs::proc_sys::mem_total_kib();
     let free_kib = crate::fs::procfs::mem_free_kib();
     let shared_kib = c.shared as u64 * 4;
     let (unit, div) = if total_kib * 1024 <= u32::MAX as u64 { (1u32, 1u64) } else { (4096, 4) };
