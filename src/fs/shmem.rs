@@ -4,8 +4,9 @@
 //! no page and populates nothing (docs/memory-layout.md "Shared anonymous memory").
 //!
 //! * `mmap(MAP_SHARED | MAP_ANONYMOUS)` and a shared mapping of `/dev/zero` get a new object
-//!   of the mapping's length, shown as `/dev/zero (deleted)` in `/proc/PID/maps` like Linux.
-//! * `memfd_create(name)` gives such a file a descriptor (`/memfd:NAME (deleted)`): read,
+//!   of the mapping's length, named `/dev/zero` (`/proc/PID/maps` adds ` (deleted)`, as for
+//!   every unlinked file, like Linux).
+//! * `memfd_create(name)` gives such a file a descriptor (`/memfd:NAME`): read,
 //!   write, ftruncate, mmap, seals (`src/fs/seals.rs`).
 //!
 //! The internal instance has no `size=`/`nr_inodes=` limit (Linux's kernel mount), so its
@@ -53,7 +54,7 @@ fn new_file(size: u64, seals: u32) -> Result<PathRef, Errno> {
 /// The object behind a new shared anonymous mapping of `len` bytes.
 pub fn anonymous_object(len: u64) -> Result<Arc<dyn FileObject>, Errno> {
     let at = new_file(len, super::seals::F_SEAL_SEAL)?;
-    let name = copy_name("/dev/zero (deleted)")?;
+    let name = copy_name("/dev/zero")?;
     Ok(MappedFile::new(at.inode, name)?)
 }
 
@@ -63,10 +64,9 @@ pub fn memfd(name: &str, allow_sealing: bool) -> Result<Arc<File>, Errno> {
     let seals = if allow_sealing { 0 } else { super::seals::F_SEAL_SEAL };
     let at = new_file(0, seals)?;
     let mut full = String::new();
-    crate::mm::inject::fallible(|| full.try_reserve(name.len() + 18)).map_err(|_| Errno::ENOMEM)?;
+    crate::mm::inject::fallible(|| full.try_reserve_exact(name.len() + 7)).map_err(|_| Errno::ENOMEM)?;
     full.push_str("/memfd:");
     full.push_str(name);
-    full.push_str(" (deleted)");
     File::new(RegularFile::new(at, full), vmcore::syscall_abi::flags::O_RDWR | vmcore::syscall_abi::flags::O_LARGEFILE)
 }
 

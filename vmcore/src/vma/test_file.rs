@@ -53,9 +53,9 @@ impl TestFile {
     }
 
     /// A shmem object of `size` bytes of zeros, as the kernel makes for shared anonymous
-    /// memory (`/dev/zero (deleted)`, unlinked).
+    /// memory (`/dev/zero`, unlinked: maps shows it `/dev/zero (deleted)`).
     pub fn shmem(ino: u64, size: u64) -> Arc<dyn FileObject> {
-        Self::make((0, 1), ino, "/dev/zero (deleted)", size, true)
+        Self::make((0, 1), ino, "/dev/zero", size, true)
     }
 
     fn make(dev: (u32, u32), ino: u64, path: &str, size: u64, zeroed: bool) -> Arc<dyn FileObject> {
