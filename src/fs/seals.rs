@@ -5,8 +5,8 @@
 //! | seal | refuses (`EPERM`) |
 //! |---|---|
 //! | `F_SEAL_SHRINK` | truncating to a smaller size |
-//! | `F_SEAL_GROW` | truncating to a larger size, writing past the end |
-//! | `F_SEAL_WRITE` | `write`, a new shared writable mapping; adding it while a shared mapping exists is `EBUSY` |
+//! | `F_SEAL_GROW` | truncating to a larger size, writing past the end (a write crossing it is short) |
+//! | `F_SEAL_WRITE` | `write`, a new shared writable mapping (a read-only one may never become writable); adding it while a shared mapping exists is `EBUSY` |
 //! | `F_SEAL_FUTURE_WRITE` | `write`, a new shared writable mapping (existing ones keep writing) |
 //! | `F_SEAL_SEAL` | adding seals |
 
@@ -59,16 +59,30 @@ pub fn fcntl(f: &File, inode: &Inode, cmd: u32, arg: u32) -> Result<u32, Errno> 
     }
 }
 
-/// Whether a write of `len` bytes at `pos` is allowed (the size is `size`).
-pub fn check_write(inode: &Inode, pos: u64, len: u64, size: u64) -> Result<(), Errno> {
+/// How many of `len` bytes at `pos` a write may store (the size is `size`): all of them, or
+/// under `F_SEAL_GROW` the page-sized chunks that end within the size (Linux checks each page
+/// it writes, so a write crossing the end is short); `EPERM` when nothing may be written.
+pub fn check_write(inode: &Inode, pos: u64, len: u64, size: u64) -> Result<u64, Errno> {
     let seals = inode.meta.lock().seals;
     if seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) != 0 {
         return Err(Errno::EPERM);
     }
-    if seals & F_SEAL_GROW != 0 && pos.saturating_add(len) > size {
+    if seals & F_SEAL_GROW == 0 || pos.saturating_add(len) <= size {
+        return Ok(len);
+    }
+    let mut allowed = 0;
+    while allowed < len {
+        let at = pos + allowed;
+        let chunk = (len - allowed).min(4096 - at % 4096);
+        if at + chunk > size {
+            break;
+        }
+        allowed += chunk;
+    }
+    if allowed == 0 {
         return Err(Errno::EPERM);
     }
-    Ok(())
+    Ok(allowed)
 }
 
 /// Whether the size may change from `old` to `new`.

@@ -54,8 +54,7 @@ fn missing_pages(obj: &MemObject, pos: u64, len: u64) -> u64 {
 /// what fits when `size=` runs out part-way, `ENOSPC` when nothing does.
 pub fn write(inode: &Inode, buf: UserBuf, pos: u64) -> Result<u32, Errno> {
     let obj = inode.object().ok_or(Errno::EINVAL)?;
-    let mut len = buf.len() as u64;
-    super::seals::check_write(inode, pos, len, obj.size())?;
+    let mut len = super::seals::check_write(inode, pos, buf.len() as u64, obj.size())?;
     let mut need = missing_pages(obj, pos, len);
     while need > 0 && inode.sb.charge(need).is_err() {
         // Shorten to the pages there is room for.

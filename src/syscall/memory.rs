@@ -183,16 +183,12 @@ fn anonymous_backing(shared: bool, pages: u32) -> Result<Backing, Errno> {
     Ok(Backing::file(object, 0))
 }
 
-/// A shared mapping of a sealed file (Linux's `mapping_map_writable` and
-/// `seal_check_future_write`): `F_SEAL_WRITE` refuses any mapping that could become writable,
-/// `F_SEAL_FUTURE_WRITE` a writable one (and a read-only one can never become writable).
+/// A shared mapping of a sealed file: `F_SEAL_WRITE` and `F_SEAL_FUTURE_WRITE` refuse a
+/// writable one (`EPERM`); a read-only one is allowed (measured on Linux 6.1) and can never
+/// become writable (Linux's `seal_check_future_write` clears `VM_MAYWRITE`).
 fn check_seals(inode: &crate::fs::inode::Inode, prot: u32, vm: &mut VmFlags) -> Result<(), Errno> {
     use crate::fs::seals::{F_SEAL_FUTURE_WRITE, F_SEAL_WRITE};
-    let seals = inode.meta.lock().seals;
-    if seals & F_SEAL_WRITE != 0 && vm.contains(VmFlags::MAYWRITE) {
-        return Err(Errno::EPERM);
-    }
-    if seals & F_SEAL_FUTURE_WRITE != 0 {
+    if inode.meta.lock().seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) != 0 {
         if prot & PROT_WRITE != 0 {
             return Err(Errno::EPERM);
         }
