@@ -16,14 +16,8 @@
 #include <sys/uio.h>
 #include <ucontext.h>
 
-#define EFL_CF 0x1
-#define EFL_IF 0x200
-#define EFL_OF 0x800
-#define EFL_IOPL 0x3000
-#define EFL_NT 0x4000
-#define EFL_VM 0x20000
-#define EFL_VIF 0x80000
-#define EFL_VIP 0x100000
+enum { EFL_CF = 0x1, EFL_IF = 0x200, EFL_OF = 0x800, EFL_IOPL = 0x3000, EFL_NT = 0x4000 };
+enum { EFL_VM = 0x20000, EFL_VIF = 0x80000, EFL_VIP = 0x100000 };
 #define EFL_BANNED (EFL_IOPL | EFL_NT | EFL_VM | EFL_VIF | EFL_VIP)
 
 /* Selectors to forge: kernel code/data and TSS on our kernel (0x08, 0x10, 0x28) and on
@@ -200,14 +194,8 @@ static long sta(struct user_desc *d) { return syscall(SYS_set_thread_area, d); }
 
 static struct user_desc data_desc(unsigned entry, void *base)
 {
-    struct user_desc d;
-    memset(&d, 0, sizeof d);
-    d.entry_number = entry;
-    d.base_addr = (unsigned)(uintptr_t)base;
-    d.limit = 0xfff;
-    d.seg_32bit = 1;
-    d.useable = 1;
-    return d;
+    return (struct user_desc){ .entry_number = entry, .base_addr = (unsigned)(uintptr_t)base, .limit = 0xfff,
+                               .seg_32bit = 1, .useable = 1 };
 }
 
 static volatile unsigned tls_word[2] = { 0x600dcafe, 0x12345678 };
@@ -244,11 +232,7 @@ static void tls_refuses_bad_descriptors(void)
     unsigned sel = d.entry_number * 8 + 3, v;
     __asm__ volatile("movl %1, %%fs\n\tmovl %%fs:4, %0" : "=r"(v) : "r"(sel) : "memory");
     CHECK_EQ(v, 0x12345678);
-    struct user_desc clear;
-    memset(&clear, 0, sizeof clear);
-    clear.entry_number = d.entry_number;
-    clear.read_exec_only = 1;
-    clear.seg_not_present = 1;
+    struct user_desc clear = { .entry_number = d.entry_number, .read_exec_only = 1, .seg_not_present = 1 };
     OK(sta(&clear));
     unsigned fs;
     __asm__ volatile("movl %%fs, %0" : "=r"(fs));
