@@ -11,6 +11,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "strace",          // trace: strace or strace=NAME
     "panic",           // panic: panic=poweroff
     "selfcheck",       // mm::selfcheck
+    "slub_debug",      // mm::redzone
     "fail_page_alloc", // mm::inject
     "failslab",        // mm::inject
     "fail_filter",     // mm::inject

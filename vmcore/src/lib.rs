@@ -36,6 +36,7 @@ pub mod time;
 pub mod loadavg;
 pub mod cmdline;
 pub mod coredump;
+pub mod redzone;
 pub use abi::signal;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
