@@ -34,8 +34,13 @@ pub fn is_mapped(addr: u32) -> bool {
 }
 
 /// Walks the frame chain starting at `ebp`, calling `f` with each return address.
-pub fn walk(mut ebp: u32, mut f: impl FnMut(u32)) {
-    for _ in 0..MAX_FRAMES {
+pub fn walk(ebp: u32, f: impl FnMut(u32)) {
+    walk_upto(ebp, MAX_FRAMES, f)
+}
+
+/// [`walk`], for the first `max` frames only.
+pub fn walk_upto(mut ebp: u32, max: usize, mut f: impl FnMut(u32)) {
+    for _ in 0..max {
         if ebp < KERNEL_BASE || ebp % 4 != 0 || ebp > u32::MAX - 8 {
             return;
         }

@@ -7,11 +7,17 @@
 //!
 //! The lock disables interrupts while held, so an interrupt handler that allocates can never
 //! deadlock against the code it interrupted.
+//!
+//! With `slub_debug` (`super::redzone`) every block carries a header and red zones checked on
+//! free and by the self-check ([`verify_live`]); freed blocks are poisoned and the poison is
+//! checked when the memory is handed out again. Off, that costs one load per call.
 
 use crate::sync::IrqMutex;
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::NonNull;
 use linked_list_allocator::Heap;
+use super::redzone::{self, Bounds, Registry, Violation};
+use vmcore::redzone::{Geometry, POISON};
 use vmcore::addr::{VirtAddr, PAGE_SIZE};
 use vmcore::layout::HEAP_END;
 
@@ -24,6 +30,8 @@ struct State {
     start: u32,
     /// One past the last mapped heap byte.
     top: u32,
+    /// The live blocks under `slub_debug`.
+    live: Registry,
 }
 
 /// The kernel heap.
@@ -32,7 +40,7 @@ pub struct KernelHeap {
 }
 
 #[global_allocator]
-static HEAP: KernelHeap = KernelHeap { state: IrqMutex::new(State { heap: Heap::empty(), start: 0, top: 0 }) };
+static HEAP: KernelHeap = KernelHeap { state: IrqMutex::new(State { heap: Heap::empty(), start: 0, top: 0, live: Registry::new() }) };
 
 /// Heap statistics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,6 +58,20 @@ pub fn init(start: VirtAddr) {
     assert!(start.is_aligned(PAGE_SIZE) && start.as_u32() < HEAP_END, "bad heap start {start:?}");
     st.start = start.as_u32();
     st.top = start.as_u32();
+    redzone::init();
+    if redzone::enabled() {
+        log::info!("kmalloc: slub_debug: red zones checked on free and by selfcheck, freed blocks poisoned and checked on reuse");
+    }
+}
+
+/// Self-check under `slub_debug`: walks every live block's header and red zones. Returns how
+/// many blocks are live (0 when the option is off).
+pub fn verify_live() -> Result<usize, Violation> {
+    if !redzone::enabled() {
+        return Ok(0);
+    }
+    let st = HEAP.state.lock();
+    st.live.verify(st.bounds())
 }
 
 /// Current statistics.
@@ -59,6 +81,25 @@ pub fn stats() -> HeapStats {
 }
 
 impl State {
+    fn bounds(&self) -> Bounds {
+        Bounds { start: self.start, top: self.top }
+    }
+
+    /// A block for `layout`, growing the heap if needed; `Err((used, mapped))` when out of
+    /// memory (to report once the lock is dropped: logging may allocate).
+    fn take(&mut self, layout: Layout) -> Result<*mut u8, (usize, u32)> {
+        if let Ok(p) = self.heap.allocate_first_fit(layout) {
+            return Ok(p.as_ptr());
+        }
+        let need = (layout.size() + layout.align()) as u32 + 64;
+        if self.grow(need) {
+            if let Ok(p) = self.heap.allocate_first_fit(layout) {
+                return Ok(p.as_ptr());
+            }
+        }
+        Err((self.heap.used(), self.top - self.start))
+    }
+
     /// Maps at least `bytes` more at the top and hands them to the allocator.
     fn grow(&mut self, bytes: u32) -> bool {
         if self.start == 0 {
@@ -73,6 +114,10 @@ impl State {
         if super::kspace::map_fresh(VirtAddr::new(self.top), step / PAGE_SIZE).is_err() {
             return false;
         }
+        if redzone::enabled() {
+            // SAFETY: [top, new_top) was just mapped, is writable and used by nothing yet.
+            unsafe { core::ptr::write_bytes(self.top as *mut u8, POISON, step as usize) };
+        }
         if self.top == self.start {
             // SAFETY: [start, new_top) was just mapped, is writable and used by nothing else.
             unsafe { self.heap.init(self.start as *mut u8, step as usize) };
@@ -85,6 +130,19 @@ impl State {
     }
 }
 
+/// Reports a failed allocation; returns null.
+fn out_of_memory(layout: Layout, used: usize, size: u32) -> *mut u8 {
+    log::error!(
+        "kmalloc: out of memory: {} bytes aligned {} (heap {} KiB used of {} KiB mapped, limit {:#x})",
+        layout.size(),
+        layout.align(),
+        used / 1024,
+        size / 1024,
+        HEAP_END
+    );
+    core::ptr::null_mut()
+}
+
 // SAFETY: allocation and deallocation go through the locked linked-list heap, which hands out
 // disjoint, correctly aligned blocks from mapped memory only.
 unsafe impl GlobalAlloc for KernelHeap {
@@ -92,36 +150,71 @@ unsafe impl GlobalAlloc for KernelHeap {
         if super::inject::fail_slab() {
             return core::ptr::null_mut();
         }
-        let mut st = self.state.lock();
-        if let Ok(p) = st.heap.allocate_first_fit(layout) {
-            return p.as_ptr();
+        if redzone::enabled() {
+            return self.alloc_debug(layout);
         }
-        let need = (layout.size() + layout.align()) as u32 + 64;
-        if st.grow(need) {
-            if let Ok(p) = st.heap.allocate_first_fit(layout) {
-                return p.as_ptr();
-            }
-        }
-        let (used, size) = (st.heap.used(), st.top - st.start);
-        drop(st);
-        log::error!(
-            "kmalloc: out of memory: {} bytes aligned {} (heap {} KiB used of {} KiB mapped, limit {:#x})",
-            layout.size(),
-            layout.align(),
-            used / 1024,
-            size / 1024,
-            HEAP_END
-        );
-        core::ptr::null_mut()
+        let taken = self.state.lock().take(layout);
+        taken.unwrap_or_else(|(used, size)| out_of_memory(layout, used, size))
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let ptr = NonNull::new(ptr).expect("invariant: dealloc of a null pointer");
+        if redzone::enabled() {
+            return self.dealloc_debug(ptr, layout);
+        }
         if super::selfcheck::enabled() {
             // SAFETY: the block is ours until deallocated below: `layout.size()` bytes at `ptr`.
             unsafe { core::ptr::write_bytes(ptr.as_ptr(), super::selfcheck::POISON, layout.size()) };
         }
         // SAFETY: the caller passes a block this allocator returned with the same layout.
         unsafe { self.state.lock().heap.deallocate(ptr, layout) };
+    }
+}
+
+impl KernelHeap {
+    /// `alloc` under `slub_debug`: the block with its header and red zones.
+    #[inline(never)]
+    fn alloc_debug(&self, layout: Layout) -> *mut u8 {
+        let callers = redzone::callers();
+        let Some(g) = Geometry::new(layout.size(), layout.align()) else { return core::ptr::null_mut() };
+        let Ok(outer_layout) = Layout::from_size_align(g.outer_size, g.outer_align) else { return core::ptr::null_mut() };
+        let mut st = self.state.lock();
+        let outer = match st.take(outer_layout) {
+            Ok(outer) => outer,
+            Err((used, size)) => {
+                drop(st);
+                return out_of_memory(layout, used, size);
+            }
+        };
+        let bounds = st.bounds();
+        // SAFETY: `outer` was just allocated with `g`'s size and alignment; the lock is held.
+        match unsafe { st.live.admit(outer, &g, callers, bounds) } {
+            Ok(user) => user,
+            Err(v) => {
+                drop(st);
+                panic!("{v}");
+            }
+        }
+    }
+
+    /// `dealloc` under `slub_debug`: checks, unlinks and poisons the block, then frees it.
+    #[inline(never)]
+    fn dealloc_debug(&self, ptr: NonNull<u8>, layout: Layout) {
+        let g = Geometry::new(layout.size(), layout.align()).expect("invariant: the layout was allocated");
+        let outer_layout = Layout::from_size_align(g.outer_size, g.outer_align).expect("invariant: as allocated");
+        let mut st = self.state.lock();
+        let bounds = st.bounds();
+        // SAFETY: the caller of `dealloc` passes a block `alloc_debug` returned for `layout`.
+        match unsafe { st.live.release(ptr.as_ptr(), &g, bounds) } {
+            Ok(outer) => {
+                let outer = NonNull::new(outer).expect("invariant: inside the heap");
+                // SAFETY: `outer` is the block `alloc_debug` took with `outer_layout`.
+                unsafe { st.heap.deallocate(outer, outer_layout) };
+            }
+            Err(v) => {
+                drop(st);
+                panic!("{v}");
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod aspace;
 pub mod bump;
+pub mod cachecheck;
 pub mod directory;
 pub mod framemeta;
 pub mod frames;
@@ -16,6 +17,7 @@ pub mod cut;
 pub mod object;
 pub mod objects;
 pub mod phys;
+pub mod redzone;
 pub mod rmap;
 pub mod selfcheck;
 pub mod setup;
