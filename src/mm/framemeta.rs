@@ -60,3 +60,13 @@ pub fn owner(frame: Frame) -> Option<(u32, u32)> {
         slot => Some((slot, m.index.load(Ordering::Relaxed))),
     }
 }
+
+/// Calls `f(frame, slot, index)` for every frame whose record names an owner (the self-check).
+pub fn for_each_owned(mut f: impl FnMut(Frame, u32, u32)) {
+    for (n, m) in META.get().map_or(&[][..], |m| m).iter().enumerate() {
+        let slot = m.owner.load(Ordering::Acquire);
+        if slot != 0 {
+            f(Frame::from_number(n as u32), slot, m.index.load(Ordering::Relaxed));
+        }
+    }
+}

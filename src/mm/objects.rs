@@ -86,16 +86,6 @@ pub fn mark_dirty(frame: Frame) {
     }
 }
 
-/// Frames in every object's cache (each holds one reference of the cache's own): the
-/// self-check and `/proc/meminfo`'s `PageCache`.
-pub fn cached_frames() -> Vec<Frame> {
-    let mut out = Vec::new();
-    for obj in live_objects() {
-        out.extend(obj.cached_frame_list());
-    }
-    out
-}
-
 /// Pages in every object's cache.
 pub fn cached_count() -> usize {
     live_objects().iter().map(|o| o.cached_pages()).sum()

@@ -27,11 +27,6 @@ pub fn cached_frames() -> usize {
     objects::cached_count()
 }
 
-/// The frames the page cache holds a reference to (for the self-check).
-pub fn cached_frame_list() -> alloc::vec::Vec<Frame> {
-    objects::cached_frames()
-}
-
 /// The kernel's `PhysOps`: stateless, every call goes to the global allocators. Its reverse
 /// map operations do nothing: edits of an address space use `rmap::SpacePhys`, which knows the
 /// space (faults never change areas).

@@ -5,7 +5,9 @@
 //! - a consistency walk over every address space — each space's own invariants
 //!   (`MSpace::check_consistency`: entry flags, table counts, counters) and, across all spaces,
 //!   that every data frame's reference count equals the number of mappings of it plus the page
-//!   cache's own reference. It runs whenever `/proc/meminfo` is read, which the ring-3 suite does
+//!   cache's own reference; the page cache against the frames' owner records
+//!   (`cachecheck`); under `slub_debug`, every live kmalloc block's header and red zones
+//!   (`heap::verify_live`). It runs whenever `/proc/meminfo` is read, which the ring-3 suite does
 //!   after every case; an inconsistency is a kernel bug and panics with the details;
 //! - no interrupt-safe lock may be held across a context switch (asserted in the scheduler).
 
@@ -80,17 +82,24 @@ pub fn verify_all(spaces: &[(u32, Arc<AddressSpace>)]) {
         }
     }
     super::rmap::verify_all();
-    let cached = super::phys::cached_frame_list();
+    let cache = super::cachecheck::cached_pages().unwrap_or_else(|e| panic!("self-check: page cache: {e}"));
     for (&frame, &maps) in &counts {
-        let expected = maps + u32::from(cached.contains(&frame));
+        let cached = cache.contains_key(&frame);
+        let expected = maps + u32::from(cached);
         match frames::state(frame) {
             Some(FrameState::Used(refs)) if refs == expected => {}
             // Device memory of physical areas is reserved and never counted.
             Some(FrameState::Reserved) => {}
             other => panic!(
                 "self-check: {frame:?} is mapped {maps} time(s){} but its state is {other:?}",
-                if cached.contains(&frame) { " and cached" } else { "" }
+                if cached { " and cached" } else { "" }
             ),
         }
+    }
+    if let Err(e) = super::cachecheck::verify(&cache, &counts) {
+        panic!("self-check: page cache: {e}");
+    }
+    if let Err(v) = super::heap::verify_live() {
+        panic!("self-check: {v}");
     }
 }
