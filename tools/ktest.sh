@@ -13,16 +13,18 @@ mkdir -p "$out"
 rm -f "$out"/*.log
 passed=0 failed=0
 
-# shellcheck disable=SC2086
-"$here/mkiso.sh" "$out/ktest.iso" "$elf" "$sym" 0 "ktest ${KTEST_CMDLINE:-log=info}" ${KTEST_MODULES:-}
 # The main suite runs once per configuration: RAM sizes from the smallest to the most a non-PAE
-# i386 kernel uses well, and once on `-cpu max` (SMEP and SMAP on). A configuration is
-# MEM or MEM:CPU.
-for conf in ${KTEST_CONFIGS:-128M 32M 3G 128M:max}; do
+# i386 kernel uses well, and once on `-cpu max` (SMEP and SMAP on) with `slub_debug` (red zones
+# around every kmalloc block, poison checked on reuse). A configuration is MEM[:CPU][+OPTION].
+for conf in ${KTEST_CONFIGS:-128M 32M 3G 128M:max+slub_debug}; do
+    opt=""
+    [[ "$conf" == *+* ]] && opt=${conf#*+} && conf=${conf%%+*}
     mem=${conf%%:*}
     cpu=""; [ "$conf" != "$mem" ] && cpu="-cpu ${conf#*:}"
-    echo "--- kernel suite with -m $mem $cpu"
-    log="$out/ktest-${conf/:/-}.log"
+    # shellcheck disable=SC2086
+    "$here/mkiso.sh" "$out/ktest.iso" "$elf" "$sym" 0 "ktest ${KTEST_CMDLINE:-log=info} $opt" ${KTEST_MODULES:-}
+    echo "--- kernel suite with -m $mem $cpu $opt"
+    log="$out/ktest-${conf/:/-}${opt:+-$opt}.log"
     # shellcheck disable=SC2086
     QEMU_MEM=$mem "$here/qemu.sh" "$out/ktest.iso" "$log" "$limit" $cpu ${QEMU_FLAGS:-}
     status=$?
@@ -40,7 +42,9 @@ cases=$(sed -n 's/^ktest: fault cases://p' "$out/ktest.log" | tail -n 1)
 for name in $cases; do
     log="$out/fault-$name.log"
     # shellcheck disable=SC2086
-    "$here/mkiso.sh" "$out/fault.iso" "$elf" "$sym" 0 "ktest=$name log=info" ${KTEST_MODULES:-}
+    # A case named for slub_debug tests the kmalloc debugging's own report: boot it with it on.
+    opt=""; [[ "$name" == *slub_debug* ]] && opt=slub_debug
+    "$here/mkiso.sh" "$out/fault.iso" "$elf" "$sym" 0 "ktest=$name log=info $opt" ${KTEST_MODULES:-}
     echo "--- fault case $name"
     # Fault cases run on -cpu max so the SMEP/SMAP cases have the features to trip.
     # shellcheck disable=SC2086

@@ -12,16 +12,20 @@ passed=0 failed=0
 
 # Each suite is a program booted as init that prints "test NAME ... ok|FAILED" lines and ends
 # with "N passed, N failed", with the kernel's self-checks on (poisoned frees, a consistency walk
-# of every address space after each case) and panic=poweroff; it runs in every configuration (MEM or MEM:CPU — `-cpu max` runs
-# every user copy under SMAP and SMEP).
+# of every address space and the page cache after each case) and panic=poweroff; it runs in every
+# configuration MEM[:CPU][+OPTION] (`-cpu max` runs every user copy under SMAP and SMEP; an
+# OPTION joins the kernel command line: `slub_debug` puts red zones around every kmalloc block,
+# checked on free and by the walk after each case, and checks freed blocks' poison on reuse).
 run_suite() { # NAME INIT-COMMAND
     local name=$1 init=$2
-    "$here/mkiso.sh" "$out/$name.iso" "$elf" "$sym" 0 "log=info selfcheck panic=poweroff init=$init" "$initrd" initrd
-    for conf in ${RINGTEST_CONFIGS:-128M 128M:max}; do
+    for conf in ${RINGTEST_CONFIGS:-128M 128M:max+slub_debug}; do
+        local opt=""
+        [[ "$conf" == *+* ]] && opt=${conf#*+} && conf=${conf%%+*}
         local mem=${conf%%:*} cpu=""
         [ "$conf" != "$mem" ] && cpu="-cpu ${conf#*:}"
-        echo "--- ring-3 suite $name with -m $mem $cpu"
-        local log="$out/$name-${conf/:/-}.log"
+        "$here/mkiso.sh" "$out/$name.iso" "$elf" "$sym" 0 "log=info selfcheck $opt panic=poweroff init=$init" "$initrd" initrd
+        echo "--- ring-3 suite $name with -m $mem $cpu $opt"
+        local log="$out/$name-${conf/:/-}${opt:+-$opt}.log"
         # shellcheck disable=SC2086
         QEMU_MEM=$mem "$here/qemu.sh" "$out/$name.iso" "$log" "${RINGTEST_TIMEOUT:-600}" $cpu ${QEMU_FLAGS:-}
         local status=$?
@@ -30,10 +34,13 @@ run_suite() { # NAME INIT-COMMAND
         f=$(grep -c '^test .* \.\.\. FAILED' "$log")
         passed=$((passed + p)); failed=$((failed + f))
         if ! grep -qE '^(\$ )*init exited with status' "$log" || [ "$status" -eq 124 ]; then
-            echo "test $name-$conf ... FAILED (the suite did not finish: QEMU status $status)"
+            echo "test $name-$conf$opt ... FAILED (the suite did not finish: QEMU status $status)"
             failed=$((failed + 1))
         elif grep -q '^KERNEL PANIC' "$log"; then
-            echo "test $name-$conf ... FAILED (kernel panic)"
+            echo "test $name-$conf$opt ... FAILED (kernel panic)"
+            failed=$((failed + 1))
+        elif [[ "$opt" == *slub_debug* ]] && ! grep -q 'kmalloc: slub_debug: red zones' "$log"; then
+            echo "test $name-$conf$opt ... FAILED (slub_debug asked for but the kernel did not turn it on)"
             failed=$((failed + 1))
         fi
     done

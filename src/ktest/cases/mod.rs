@@ -9,5 +9,6 @@ mod mspace;
 mod paging;
 mod pipes;
 mod protect;
+mod redzone;
 mod time;
 mod vmalloc;
