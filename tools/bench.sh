@@ -41,7 +41,7 @@ check_run() { # LOG STATUS WANT-STATUS NAME
 
 # --- our kernel ----------------------------------------------------------------------------
 "$here/mkinitrd.sh" "$out/bench-initrd.cpio" --as /init "$bench"
-"$here/mkiso.sh" "$out/bench.iso" "$elf" "$sym" 0 "log=warn init=/init" "$out/bench-initrd.cpio" initrd
+"$here/mkiso.sh" "$out/bench.iso" "$elf" "$sym" 0 "log=warn ${BENCH_CMDLINE:-} init=/init" "$out/bench-initrd.cpio" initrd
 ours_boot() { # LOG QEMU-FLAGS...
     local log=$1; shift
     "$here/bench-boot.sh" "$log" "$marker" "$limit" qemu-system-i386 -cdrom "$out/bench.iso" -boot d \
