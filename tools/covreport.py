@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""covreport.py — kernel coverage from QEMU `-d in_asm` traces (tools/coverage.sh, tools/fuzz.sh).
+
+    covreport.py report OUTDIR ELF=TRACE[,TRACE...] [ELF=TRACE...]
+    covreport.py blocks TRACE            (prints the executed kernel instruction addresses)
+
+QEMU prints a translation block (TB) under `-d in_asm` when it translates it, that is when
+execution first reaches it (again after a TB flush). Every instruction of a printed kernel TB
+counts as executed. (Exact except for a TB left early by a fault or an interrupt-enabled
+`hlt`: its tail counts too. TBs end at jumps, so this is rare.)
+
+`report` maps the addresses of each trace with the ELF it ran (the ktest kernel differs from
+the normal one), so results are merged by source location: a function (demangled name, file
+of its outermost location) counts as executed if any of its instructions ran; a source line
+(file:line of the innermost, possibly inlined, location of an instruction) counts if any of
+its instructions ran. It writes OUTDIR/coverage.txt (summary per directory and per file),
+OUTDIR/never.txt (functions never executed, by file) and prints the summary.
+"""
+import collections
+import os
+import re
+import subprocess
+import sys
+
+# The directories reported (prefix match on the path relative to the repository).
+DIRS = ["src/syscall", "src/mm", "src/fs", "src/proc", "vmcore/src/mspace", "src", "vmcore/src"]
+INSN = re.compile(r"^0x([0-9a-f]{8}):")
+
+
+def executed(trace):
+    """Kernel instruction addresses of every TB printed in TRACE."""
+    out = set()
+    with open(trace, errors="replace") as f:
+        for line in f:
+            m = INSN.match(line)
+            if m and line[2] >= "c":
+                out.add(int(m.group(1), 16))
+    return out
+
+
+def repo_rel(path, root):
+    """Path relative to the repository (None for code outside it: core, alloc, crates)."""
+    if not path or path.startswith("/rustc/") or "/.cargo/" in path:
+        return None
+    for r in (root + "/", "/work/"):
+        if path.startswith(r):
+            rel = path[len(r):]
+            if r == "/work/":
+                rel = rel.split("/", 1)[1] if "/" in rel else rel
+            return rel
+    return path if not path.startswith("/") else None
+
+
+def addr2line(elf, addrs, inlines):
+    """(file, line) per address: innermost location, or outermost with `inlines`."""
+    args = ["addr2line", "-e", elf] + (["-i"] if inlines else [])
+    text = "\n".join("%x" % a for a in addrs) + "\n"
+    if inlines:
+        # -i prints a variable number of lines: a sentinel address after each one separates them.
+        text = "".join("%x\n0\n" % a for a in addrs)
+    out = subprocess.run(args, input=text, capture_output=True, text=True, check=True).stdout.splitlines()
+    res = []
+    if not inlines:
+        for ln in out:
+            res.append(split_loc(ln))
+        return res
+    cur = []
+    for ln in out:
+        if ln.startswith("??:"):  # the sentinel (address 0)
+            res.append(cur[-1] if cur else (None, 0))
+            cur = []
+        else:
+            cur.append(split_loc(ln))
+    return res
+
+
+def split_loc(ln):
+    ln = ln.split(" (discriminator")[0]
+    f, _, l = ln.rpartition(":")
+    return (f if f and f != "??" else None, int(l) if l.isdigit() else 0)
+
+
+def elf_model(elf, root):
+    """Instructions, (file, line) per instruction, functions [(name, file, start, end)]."""
+    dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", elf], capture_output=True, text=True, check=True).stdout
+    insns = [int(m.group(1), 16) for m in re.finditer(r"^ *(c[0-9a-f]{7}):\t", dis, re.M)]
+    locs = addr2line(elf, insns, False)
+    line_of = {a: (repo_rel(f, root), l) for a, (f, l) in zip(insns, locs)}
+    nm = subprocess.run(["nm", "-n", "-S", "-C", "--defined-only", elf], capture_output=True, text=True, check=True).stdout
+    funcs = []
+    for ln in nm.splitlines():
+        p = ln.split(" ", 3)
+        if len(p) == 4 and p[2] in "tTwW" and int(p[1], 16) > 0:
+            name = re.sub(r"::h[0-9a-f]{16}$", "", p[3])
+            funcs.append([name, None, int(p[0], 16), int(p[0], 16) + int(p[1], 16)])
+    for fn, (f, _) in zip(funcs, addr2line(elf, [fn[2] for fn in funcs], True)):
+        fn[1] = repo_rel(f, root)
+    return insns, line_of, [tuple(f) for f in funcs if f[1]]
+
+
+def report(out, pairs, root):
+    lines_all, lines_hit = collections.defaultdict(set), collections.defaultdict(set)
+    fn_all, fn_hit = collections.defaultdict(set), collections.defaultdict(set)
+    for elf, traces in pairs:
+        hit = set()
+        for t in traces:
+            hit |= executed(t)
+        insns, line_of, funcs = elf_model(elf, root)
+        for a in insns:
+            f, l = line_of[a]
+            if f and l:
+                lines_all[f].add(l)
+                if a in hit:
+                    lines_hit[f].add(l)
+        hits = sorted(hit)
+        import bisect
+        for name, f, lo, hi in funcs:
+            fn_all[f].add(name)
+            i = bisect.bisect_left(hits, lo)
+            if i < len(hits) and hits[i] < hi:
+                fn_hit[f].add(name)
+    files = sorted(set(lines_all) | set(fn_all))
+    os.makedirs(out, exist_ok=True)
+    rows = []
+
+    def row(label, fs):
+        fa = sum(len(fn_all[f]) for f in fs)
+        fh = sum(len(fn_hit[f]) for f in fs)
+        la = sum(len(lines_all[f]) for f in fs)
+        lh = sum(len(lines_hit[f]) for f in fs)
+        pct = lambda h, a: 100.0 * h / a if a else 0.0
+        return "| %-40s | %5d / %5d | %5.1f %% | %6d / %6d | %5.1f %% |" % (label, fh, fa, pct(fh, fa), lh, la, pct(lh, la))
+
+    head = ["| %-40s | %-13s | %-7s | %-15s | %-7s |" % ("directory / file", "functions", "", "lines", ""),
+            "|%s|%s|%s|%s|%s|" % ("-" * 42, "-" * 15, "-" * 9, "-" * 17, "-" * 9)]
+    summary = head + [row(d + "/", [f for f in files if f.startswith(d + "/")]) for d in DIRS]
+    rows = head + [row(f, [f]) for f in files if f.startswith(("src/", "vmcore/src/"))]
+    with open(os.path.join(out, "coverage.txt"), "w") as fo:
+        fo.write("\n".join(summary) + "\n\nPer file:\n" + "\n".join(rows) + "\n")
+    with open(os.path.join(out, "never.txt"), "w") as fo:
+        for f in files:
+            if not f.startswith(tuple(d + "/" for d in DIRS[:5])):
+                continue
+            for name in sorted(fn_all[f] - fn_hit[f]):
+                fo.write("%s\t%s\n" % (f, name))
+    never = sum(len(fn_all[f] - fn_hit[f]) for f in files if f.startswith(tuple(d + "/" for d in DIRS[:5])))
+    print("\n".join(summary))
+    print("never-executed functions in %s: %d (list: %s)" % (", ".join(DIRS[:5]), never, os.path.join(out, "never.txt")))
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "blocks":
+        for a in sorted(executed(sys.argv[2])):
+            print("%x" % a)
+        return
+    if len(sys.argv) < 4 or sys.argv[1] != "report":
+        sys.exit(__doc__)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    pairs = []
+    for arg in sys.argv[3:]:
+        elf, _, traces = arg.partition("=")
+        pairs.append((elf, [t for t in traces.split(",") if t]))
+    report(sys.argv[2], pairs, root)
+
+
+if __name__ == "__main__":
+    main()
