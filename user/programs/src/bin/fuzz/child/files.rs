@@ -41,7 +41,7 @@ impl Fz<'_> {
         self.call(nr::SYS_WRITE, [fd as u32, buf, len, 0, 0, 0]);
     }
 
-    fn path(&mut self) -> u32 {
+    pub(super) fn path(&mut self) -> u32 {
         match self.rng.below(20) {
             0..=12 => {
                 let p = self.rng.pick(PATHS);

@@ -145,7 +145,7 @@ impl Fz<'_> {
     /// Memory that is populated at once (MAP_POPULATE, MAP_LOCKED, mlock, after
     /// mlockall(MCL_FUTURE)) is kept small most of the time: a batch that fills all memory
     /// ends in an OOM kill (fine, but it ends the batch early).
-    fn tame(&mut self, len: u32, populating: bool) -> u32 {
+    pub(super) fn tame(&mut self, len: u32, populating: bool) -> u32 {
         if populating && len > 4 * MIB && len < 0xC000_0000 && self.rng.chance(15, 16) && !self.w.wild {
             len % (4 * MIB)
         } else {
