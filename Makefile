@@ -150,10 +150,11 @@ fuzz: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
 # Kernel coverage (docs/coverage.md): the suites of `make test` and a guided fuzz run of
 # COV_FUZZ_N calls under QEMU's -d in_asm trace; per-directory function and line coverage,
 # never-executed functions (build/coverage/): make coverage [COV_FUZZ_N=200000]
+# [COV_FUZZ_ADDRS=build/fuzz/state/covered.addrs] (an earlier guided run instead of a new one)
 COV_FUZZ_N ?= 200000
 .PHONY: coverage
 coverage: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ctests/.stamp $(BB_INITRD) $(BUILD)/mm/.stamp
-	BUILD=$(BUILD) MM_TESTS="$(MM_TESTS_PASSING)" FUZZ_PROGS="$(FUZZ_PROGS)" COV_FUZZ_N="$(COV_FUZZ_N)" tools/coverage.sh $(BUILD)/coverage
+	BUILD=$(BUILD) MM_TESTS="$(MM_TESTS_PASSING)" FUZZ_PROGS="$(FUZZ_PROGS)" COV_FUZZ_N="$(COV_FUZZ_N)" COV_FUZZ_ADDRS="$(COV_FUZZ_ADDRS)" tools/coverage.sh $(BUILD)/coverage
 
 # Boots any static i386 ELF as init: make boot-elf ELF=path/to/prog ARGS="a b"
 boot-elf: $(BUILD)/kernel.elf $(BUILD)/kernel.sym

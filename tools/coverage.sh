@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # coverage.sh OUTDIR — kernel coverage of the test suites and of the fuzzer (`make coverage`;
 # docs/coverage.md). Environment: BUILD (build), MM_TESTS (as tools/test.sh), FUZZ_PROGS (the
-# initrd's programs, for the guided fuzzer), COV_FUZZ_N (fuzzer calls, default 200000; 0: none).
+# initrd's programs, for the guided fuzzer), COV_FUZZ_N (fuzzer calls, default 200000; 0: none),
+# COV_FUZZ_ADDRS (instead of a new fuzzer run: the state/covered.addrs of an earlier guided one).
 #
 # 1. The suites: tools/test.sh runs with a `qemu-system-i386` first in PATH that adds
 #    `-d in_asm -dfilter 0xc0000000..0xffffffff -D OUTDIR/traces/TAG-PID.log` (TAG ktest for
@@ -28,8 +29,8 @@ PATH="$(cd "$out/bin" && pwd):$PATH" BUILD=$build "$here/test.sh" > "$out/test.l
 suites=$?
 tail -n1 "$out/test.log"
 
-fuzz_addrs=""
-if [ "${COV_FUZZ_N:-200000}" -gt 0 ]; then
+fuzz_addrs=${COV_FUZZ_ADDRS:-}
+if [ -z "$fuzz_addrs" ] && [ "${COV_FUZZ_N:-200000}" -gt 0 ]; then
     echo "=== coverage: the guided fuzzer, ${COV_FUZZ_N:-200000} calls (log: $out/fuzz.log)"
     GUIDED=1 N=${COV_FUZZ_N:-200000} ROUND=50000 FUZZ_QUIET=1 FUZZ_TIMEOUT=900 \
         "$here/fuzz.sh" "$build/kernel.elf" "$build/kernel.sym" "$build/initrd.cpio" "$out/fuzz" > "$out/fuzz.log" 2>&1

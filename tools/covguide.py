@@ -20,7 +20,7 @@ import sys
 
 MARK = 0x3F00A000  # guide::MARK = world::FIX + 10 pages
 INSN = re.compile(r"^0x([0-9a-f]{8}):\s+(.*)")
-IMM = re.compile(r"\$0x([0-9a-f]+)")
+IMM = re.compile(r"\$(0x[0-9a-f]+|\d+)")  # the disassembler prints small immediates in decimal
 
 
 def load_covered(path):
@@ -49,7 +49,7 @@ def new_per_batch(trace, covered):
                 if in_mark:
                     imm = IMM.search(m.group(2))
                     if imm:
-                        v = int(imm.group(1), 16)
+                        v = int(imm.group(1), 0)
                         batch = -1 if v == 0xFFFFFFFF else v
                     continue
             if a >= 0xC0000000 and a not in covered:

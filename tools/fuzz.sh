@@ -17,8 +17,8 @@
 #                 replays batch B alone
 #   CORPUS        a corpus file (OUTDIR/state/corpus-R of a guided run): replays a guided
 #                 round's batches (plain mode only)
-#   GUIDED=1      coverage-guided rounds; ROUND calls per round (default 100000, a multiple
-#                 of BATCH); FUZZ_PROGS: the programs of INITRD (each boot's initrd adds the
+#   GUIDED=1      coverage-guided rounds of ROUND calls (default 100000, a multiple of
+#                 BATCH) until the batch children made N calls; FUZZ_PROGS: the programs of INITRD (each boot's initrd adds the
 #                 corpus as /corpus)
 #   FUZZ_ARGS     more fuzzer arguments (e.g. "-v": print the last calls of every child that
 #                 died of a signal; "--timeout 20": the per-batch watchdog)
@@ -107,32 +107,33 @@ if [ "${GUIDED:-0}" != 1 ]; then
     exit 1
 fi
 
-# Guided: rounds of $round calls, one traced boot each.
+# Guided: rounds of $round calls, one traced boot each, until the batch children have made N
+# calls (a child that dies early makes fewer than its share; descendants' calls not counted).
 round=${ROUND:-100000}
 [ $((round % batch)) -eq 0 ] || { echo "fuzz.sh: ROUND ($round) must be a multiple of BATCH ($batch)"; exit 2; }
 state=$out/state
 rm -rf "$state" && mkdir -p "$state" && : > "$state/corpus"
 limit=${FUZZ_TIMEOUT:-$((120 + round / 500))}
-total=0 r=0 left=$n
+total=0 sub=0 r=0
 echo "fuzz.sh: guided: seed $seed, $n calls in rounds of $round (batches of $batch from batch $from), -m $QEMU_MEM, limit ${limit}s per round"
-while [ "$left" -gt 0 ]; do
-    k=$(( left < round ? left : round ))
+while [ "$total" -lt "$n" ]; do
     b=$(( from + r * round / batch ))
     cp "$state/corpus" "$state/corpus-$r"
     "$here/mkinitrd.sh" "$out/initrd.cpio" ${FUZZ_PROGS:?GUIDED needs FUZZ_PROGS} --as /corpus "$state/corpus-$r"
-    args="--seed $seed --calls $k --from $b --batch $batch --marks --corpus /corpus ${FUZZ_ARGS:-}"
+    args="--seed $seed --calls $round --from $b --batch $batch --marks --corpus /corpus ${FUZZ_ARGS:-}"
     "$here/mkiso.sh" "$out/fuzz.iso" "$elf" "$sym" 0 "${FUZZ_CMDLINE:-log=warn} init=/bin/fuzz -- $args" "$out/initrd.cpio" initrd
-    echo "fuzz.sh: round $r: $k calls from batch $b, corpus of $(wc -l < "$state/corpus-$r")"
+    echo "fuzz.sh: round $r: $round calls from batch $b, corpus of $(wc -l < "$state/corpus-$r")"
     boot "$out/fuzz.iso" "$out/fuzz-$r.log" "$limit" -d in_asm -dfilter 0xc0000000..0xffffffff,0x3f00a000+0x10 -D "$out/trace.log"
     python3 "$here/covguide.py" update "$state" "$out/trace.log" "$out/fuzz-$r.log"
-    rm -f "$out/trace.log"
+    [ "${FUZZ_KEEP_TRACE:-0}" = 1 ] || rm -f "$out/trace.log"
     if [ -n "$verdict" ]; then
         echo "fuzz.sh: FAIL in round $r: $verdict; seed $seed, wall time $(( $(date +%s) - start ))s"
-        echo "fuzz.sh: reproduce the round with: make fuzz SEED=$seed N=$k FROM=$b BATCH=$batch CORPUS=$state/corpus-$r"
+        echo "fuzz.sh: reproduce the round with: make fuzz GUIDED=0 SEED=$seed N=$round FROM=$b BATCH=$batch CORPUS=$state/corpus-$r"
         exit 1
     fi
-    total=$((total + calls)) left=$((left - k)) r=$((r + 1))
+    d=$(sed -nE 's/^fuzz: PASS: [0-9]+ calls \(\+([0-9]+) in descendants\).*/\1/p' "$out/fuzz-$r.log" | tail -n1)
+    total=$((total + calls)) sub=$((sub + ${d:-0})) r=$((r + 1))
 done
 echo "fuzz.sh: kernel coverage of this run (tools/covreport.py):"
 python3 "$here/covreport.py" report "$out/coverage" "$elf=$state/covered.addrs" | sed 's/^/fuzz.sh:   /'
-echo "fuzz.sh: PASS: seed $seed, $total calls made in $r rounds, corpus $(wc -l < "$state/corpus"), wall time $(( $(date +%s) - start ))s"
+echo "fuzz.sh: PASS: seed $seed, $total calls made (+$sub in descendants) in $r rounds, corpus $(wc -l < "$state/corpus"), wall time $(( $(date +%s) - start ))s"

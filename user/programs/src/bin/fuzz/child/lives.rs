@@ -6,7 +6,7 @@ use super::*;
 impl Fz<'_> {
     /// One random operation.
     fn step(&mut self) {
-        match self.rng.below(175) {
+        match self.rng.below(180) {
             128..=135 => self.op_vm_sequence(),
             136 => self.op_execve_big(),
             137..=139 => self.op_futex(),
@@ -43,7 +43,8 @@ impl Fz<'_> {
             160..=165 => self.op_scratch(),
             166..=168 => self.op_signal(),
             169..=171 => self.op_stream(),
-            _ => self.op_thread(),
+            172..=174 => self.op_thread(),
+            _ => self.op_wait_for(),
         }
     }
 

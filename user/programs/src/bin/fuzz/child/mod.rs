@@ -49,6 +49,7 @@ mod surface;
 mod system;
 mod threads;
 mod vm;
+mod waits;
 
 pub use paths::clean_scratch;
 

@@ -149,6 +149,18 @@ impl Fz<'_> {
         }
     }
 
+    /// Installs the handler that just returns for `sig` (glibc's way: SA_RESTORER and rt's
+    /// restorer); true if it is in place.
+    pub(super) fn catch(&mut self, sig: u32) -> bool {
+        let act = [on_signal as *const () as usize as u32, 0x0400_0000, __rt_restore as *const () as usize as u32, 0, 0];
+        let r = sc!(self, nr::SYS_RT_SIGACTION, [sig, act.as_ptr() as u32, 0, 8, 0, 0]);
+        core::hint::black_box(&act);
+        if !is_err(r) {
+            self.handled |= 1 << (sig - 1);
+        }
+        !is_err(r)
+    }
+
     /// Forks a descendant that calls sigreturn or rt_sigreturn on a forged frame.
     fn op_forged_sigreturn(&mut self) {
         if self.depth >= 2 || self.forks_left == 0 || self.nkids >= KIDS {

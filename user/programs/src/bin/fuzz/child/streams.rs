@@ -82,15 +82,17 @@ impl Fz<'_> {
                 let off = if self.rng.chance(1, 2) { 0 } else { self.write_target(8) };
                 let n = self.rng.pick(&[nr::SYS_SENDFILE, nr::SYS_SENDFILE64]);
                 let len = self.rng.pick(&[0, 1, PG, MIB, u32::MAX]);
-                if (0..3).contains(&fd) {
-                    return; // never print
+                // Never print; and on Linux never read a terminal (it blocks first).
+                if (0..3).contains(&fd) || self.w.linux && from < 3 {
+                    return;
                 }
                 sc0!(self, n, [fd, from, off, len, 0, 0]);
             }
             _ => {
                 // ioctls: terminal ones on the console, any number on our descriptors.
                 let (f, cmd) = if self.rng.chance(1, 2) { (self.rng.below(3), self.rng.pick(&TTY_IOCTLS)) } else { (fd, self.rng.pick(&TTY_IOCTLS)) };
-                let cmd = if f >= 3 && self.rng.chance(1, 3) { self.rng.pick(&[0x5402, 0x5410, 0x540E, 0x5421, FIONREAD]) } else { cmd };
+                // (Never FIONBIO: it could make a pipe of ours blocking.)
+                let cmd = if f >= 3 && self.rng.chance(1, 3) { self.rng.pick(&[0x5402, 0x5410, 0x540E, 0x5420, FIONREAD]) } else { cmd };
                 // TIOCSWINSZ reads 8 bytes; the rest write at most 60.
                 let arg = if cmd == 0x5414 { self.src() } else { self.dst(64) };
                 sc0!(self, nr::SYS_IOCTL, [f, cmd, arg, 0, 0, 0]);

@@ -50,7 +50,7 @@ impl Fz<'_> {
             1 => [self.rng.pick(&[nr::SYS_GETEUID, nr::SYS_GETEGID, nr::SYS_GETGID, nr::SYS_GETEUID32, nr::SYS_GETEGID32]), 0, 0, 0],
             2 => [self.rng.pick(&[nr::SYS_GETRESUID, nr::SYS_GETRESGID, nr::SYS_GETRESUID32, nr::SYS_GETRESGID32]), self.dst(4), self.dst(4), self.dst(4)],
             3 => [self.rng.pick(&[nr::SYS_GETGROUPS, nr::SYS_GETGROUPS32]), self.rng.pick(&[0, 1, 64, u32::MAX]), self.dst(256), 0],
-            4 => [self.rng.pick(&[nr::SYS_SETUID, nr::SYS_SETGID, nr::SYS_SETUID32, nr::SYS_SETGID32, nr::SYS_SETFSUID, nr::SYS_SETFSUID32, nr::SYS_SETFSGID32]), id, 0, 0],
+            4 => [self.rng.pick(&[nr::SYS_SETUID, nr::SYS_SETGID, nr::SYS_SETUID32, nr::SYS_SETGID32, nr::SYS_SETFSUID, nr::SYS_SETFSGID, nr::SYS_SETFSUID32, nr::SYS_SETFSGID32]), id, 0, 0],
             5 => [self.rng.pick(&[nr::SYS_SETREUID, nr::SYS_SETREGID, nr::SYS_SETREUID32, nr::SYS_SETREGID32]), id, id2, 0],
             6 => [self.rng.pick(&[nr::SYS_SETRESUID, nr::SYS_SETRESGID, nr::SYS_SETRESUID32, nr::SYS_SETRESGID32]), id, id2, id],
             7 => [self.rng.pick(&[nr::SYS_SETGROUPS, nr::SYS_SETGROUPS32]), self.rng.pick(&[0, 1, 2, 65537]), self.src(), 0],
@@ -153,7 +153,8 @@ impl Fz<'_> {
                     iov[2 * i] = if console { if write { self.bad_src() } else { self.bad_dst() } } else if write { self.addr() } else { self.write_target(l) };
                     iov[2 * i + 1] = l;
                 }
-                let cnt = self.rng.pick(&[0, 1, 2, 3, 1025, u32::MAX]);
+                // (Linux blocks in a terminal read before it checks the iovec: none there.)
+                let cnt = if console && !write && self.w.linux { 0 } else { self.rng.pick(&[0, 1, 2, 3, 1025, u32::MAX]) };
                 let p = if self.rng.chance(1, 10) { self.bad_src() } else { iov.as_ptr() as u32 };
                 let n = if write { nr::SYS_WRITEV } else { nr::SYS_READV };
                 sc!(self, n, [fd, p, cnt, 0, 0, 0]);
