@@ -27,6 +27,7 @@
 #   FUZZ_TIMEOUT  wall-clock limit in seconds per boot (default 120 + calls/500)
 #   QEMU_MEM      guest RAM (default 128M); QEMU_FLAGS extra QEMU flags
 #   FUZZ_QUIET=1  print only the fuzzer's own lines and kernel panics (the log keeps it all)
+#   FUZZ_KEEP_TRACE=1  keep the last round's QEMU trace (OUTDIR/trace.log)
 set -uo pipefail
 elf=$1 sym=$2 initrd=$3 out=$4
 here=$(cd "$(dirname "$0")" && pwd)

@@ -197,13 +197,20 @@ impl Fz<'_> {
     pub(super) fn track_fd(&mut self, n: u32, a: [u32; 3], from: u32) {
         let console = self.kind(from as i32) == Kind::Console;
         let r = sc!(self, n, [a[0], a[1], a[2], 0, 0, 0]);
-        if !is_err(r) && (r as usize) < FDS {
-            if console && r >= 3 {
-                sc!(self, nr::SYS_CLOSE, [r, 0, 0, 0, 0, 0]);
-                self.fds[r as usize] = Kind::Closed;
-            } else {
-                self.fds[r as usize] = if console { Kind::Console } else { Kind::File };
-            }
+        if is_err(r) {
+            return;
+        }
+        // (Also above the table: the pools pick fds 64, 65 and 1000 too.)
+        let kind = if console && r >= 3 {
+            sc0!(self, nr::SYS_CLOSE, [r, 0, 0, 0, 0, 0]);
+            Kind::Closed
+        } else if console {
+            Kind::Console
+        } else {
+            Kind::File
+        };
+        if (r as usize) < FDS {
+            self.fds[r as usize] = kind;
         }
     }
 
