@@ -10,10 +10,11 @@ counts as executed. (Exact except for a TB left early by a fault or an interrupt
 `hlt`: its tail counts too. TBs end at jumps, so this is rare.)
 
 `report` maps the addresses of each trace with the ELF it ran (the ktest kernel differs from
-the normal one), so results are merged by source location: a function (demangled name, file
-of its outermost location) counts as executed if any of its instructions ran; a source line
-(file:line of the innermost, possibly inlined, location of an instruction) counts if any of
-its instructions ran. It writes OUTDIR/coverage.txt (summary per directory and per file),
+the normal one), so results are merged by source location. Every frame of an instruction's
+inline chain (`addr2line -f -i`: the innermost function and line, then each call site it was
+inlined through) names a function and a line of some file: a function or line is executable
+if some instruction names it, executed if one of those ran — so functions inlined everywhere
+count too, and a call-site line runs when code inlined from it runs. It writes OUTDIR/coverage.txt (summary per directory and per file),
 OUTDIR/never.txt (functions never executed, by file) and prints the summary.
 """
 import collections
@@ -51,26 +52,19 @@ def repo_rel(path, root):
     return path if not path.startswith("/") else None
 
 
-def addr2line(elf, addrs, inlines):
-    """(file, line) per address: innermost location, or outermost with `inlines`."""
-    args = ["addr2line", "-e", elf] + (["-i"] if inlines else [])
-    text = "\n".join("%x" % a for a in addrs) + "\n"
-    if inlines:
-        # -i prints a variable number of lines: a sentinel address after each one separates them.
-        text = "".join("%x\n0\n" % a for a in addrs)
-    out = subprocess.run(args, input=text, capture_output=True, text=True, check=True).stdout.splitlines()
-    res = []
-    if not inlines:
-        for ln in out:
-            res.append(split_loc(ln))
-        return res
-    cur = []
-    for ln in out:
-        if ln.startswith("??:"):  # the sentinel (address 0)
-            res.append(cur[-1] if cur else (None, 0))
-            cur = []
+def addr2line(elf, addrs):
+    """The inline chain of each address, innermost first: [(function, file, line), ...]."""
+    text = "".join("%x\n" % a for a in addrs)
+    out = subprocess.run(["addr2line", "-a", "-f", "-i", "-C", "-e", elf], input=text, capture_output=True, text=True, check=True).stdout
+    res, name = [], None
+    for ln in out.splitlines():
+        if ln.startswith("0x") and name is None:
+            res.append([])
+        elif name is None:
+            name = re.sub(r"::h[0-9a-f]{16}$", "", ln)
         else:
-            cur.append(split_loc(ln))
+            res[-1].append((name,) + split_loc(ln))
+            name = None
     return res
 
 
@@ -81,21 +75,13 @@ def split_loc(ln):
 
 
 def elf_model(elf, root):
-    """Instructions, (file, line) per instruction, functions [(name, file, start, end)]."""
+    """Instructions, and the inline chain of each in the repository: {addr: [(fn, file, line)]}."""
     dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", elf], capture_output=True, text=True, check=True).stdout
     insns = [int(m.group(1), 16) for m in re.finditer(r"^ *(c[0-9a-f]{7}):\t", dis, re.M)]
-    locs = addr2line(elf, insns, False)
-    line_of = {a: (repo_rel(f, root), l) for a, (f, l) in zip(insns, locs)}
-    nm = subprocess.run(["nm", "-n", "-S", "-C", "--defined-only", elf], capture_output=True, text=True, check=True).stdout
-    funcs = []
-    for ln in nm.splitlines():
-        p = ln.split(" ", 3)
-        if len(p) == 4 and p[2] in "tTwW" and int(p[1], 16) > 0:
-            name = re.sub(r"::h[0-9a-f]{16}$", "", p[3])
-            funcs.append([name, None, int(p[0], 16), int(p[0], 16) + int(p[1], 16)])
-    for fn, (f, _) in zip(funcs, addr2line(elf, [fn[2] for fn in funcs], True)):
-        fn[1] = repo_rel(f, root)
-    return insns, line_of, [tuple(f) for f in funcs if f[1]]
+    # Every frame of an instruction's inline chain: a call-site line (and the function it is
+    # in) runs when code inlined from it runs.
+    chains = addr2line(elf, insns)
+    return insns, {a: [(fn, repo_rel(f, root), l) for fn, f, l in ch] for a, ch in zip(insns, chains)}
 
 
 def report(out, pairs, root):
@@ -105,20 +91,16 @@ def report(out, pairs, root):
         hit = set()
         for t in traces:
             hit |= executed(t)
-        insns, line_of, funcs = elf_model(elf, root)
+        insns, chain_of = elf_model(elf, root)
         for a in insns:
-            f, l = line_of[a]
-            if f and l:
-                lines_all[f].add(l)
-                if a in hit:
-                    lines_hit[f].add(l)
-        hits = sorted(hit)
-        import bisect
-        for name, f, lo, hi in funcs:
-            fn_all[f].add(name)
-            i = bisect.bisect_left(hits, lo)
-            if i < len(hits) and hits[i] < hi:
-                fn_hit[f].add(name)
+            ran = a in hit
+            for fn, f, l in chain_of[a]:
+                if f and l:
+                    lines_all[f].add(l)
+                    fn_all[f].add(fn)
+                    if ran:
+                        lines_hit[f].add(l)
+                        fn_hit[f].add(fn)
     files = sorted(set(lines_all) | set(fn_all))
     os.makedirs(out, exist_ok=True)
     rows = []

@@ -34,7 +34,8 @@ impl Fz<'_> {
             0 => 0,
             1 => sc!(self, nr::SYS_GETPID, [0; 6]),
             2 => self.kid_pid(false).unwrap_or(0),
-            3 => self.rng.pick(&[u32::MAX, 99999, 0x8000_0000, 1]),
+            // Never 1 (the runner, init): prlimit64 or process_vm_writev would change it.
+            3 => self.rng.pick(&[u32::MAX, 99999, 0x8000_0000, 0x7FFF_FFFF]),
             _ => sc!(self, nr::SYS_GETTID, [0; 6]),
         }
     }
