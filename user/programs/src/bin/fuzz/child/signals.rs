@@ -170,8 +170,18 @@ impl Fz<'_> {
         let r = sc!(self, nr::SYS_FORK, [0; 6]);
         if r != 0 {
             if !is_err(r) {
-                self.kids[self.nkids] = Kid { pid: r, alive: true };
-                self.nkids += 1;
+                // An accepted frame may return to code that loops (even to the `int 0x80`
+                // of rt_sigreturn itself, forever, as on Linux): 20 ms, then SIGKILL.
+                let ms = [0u32, 1_000_000];
+                for _ in 0..20 {
+                    if sc!(self, nr::SYS_WAIT4, [r, 0, 1, 0, 0, 0]) == r {
+                        return;
+                    }
+                    sc0!(self, nr::SYS_NANOSLEEP, [ms.as_ptr() as u32, 0, 0, 0, 0, 0]);
+                }
+                sc0!(self, nr::SYS_KILL, [r, 9, 0, 0, 0, 0]);
+                sc0!(self, nr::SYS_WAIT4, [r, 0, 0, 0, 0, 0]);
+                core::hint::black_box(&ms);
             }
             return;
         }
