@@ -23,7 +23,7 @@ mod world;
 
 use core::sync::atomic::Ordering::Relaxed;
 use rt::prelude::*;
-use report::{print_ring, Cursor, Mem};
+use report::{print_ring, Args6, Cursor, Mem};
 use world::{World, PG};
 
 rt::entry!(main);
@@ -450,17 +450,12 @@ fn main(args: Args) -> i32 {
             // one of its processes (same image, same addresses).
             let why = unsafe { core::slice::from_raw_parts(p as *const u8, n.min(200)) };
             println!(
-                "fuzz: FAIL batch {} (batch seed {:#018x}): {} call(s) succeeded that must fail; the first: {}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {:#x}: {}",
+                "fuzz: FAIL batch {} (batch seed {:#018x}): {} call(s) succeeded that must fail; the first: {}{} = {:#x}: {}",
                 index,
                 bseed,
                 violations,
                 v(0),
-                v(1),
-                v(2),
-                v(3),
-                v(4),
-                v(5),
-                v(6),
+                Args6([v(1), v(2), v(3), v(4), v(5), v(6)]),
                 v(7),
                 Bytes(why)
             );

@@ -21,18 +21,17 @@ pub fn print_ring(st: &world::Stats) {
         let idx = e[0].load(Relaxed);
         let v = |k: usize| e[k].load(Relaxed);
         let r = v(8);
-        println!(
-            "fuzz:     #{}: {}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {}",
-            idx,
-            v(1),
-            v(2),
-            v(3),
-            v(4),
-            v(5),
-            v(6),
-            v(7),
-            Ret(r)
-        );
+        println!("fuzz:     #{}: {}{} = {}", idx, v(1), Args6([v(2), v(3), v(4), v(5), v(6), v(7)]), Ret(r));
+    }
+}
+
+/// Six system-call arguments, `(a, b, c, d, e, f)` in hex.
+pub struct Args6(pub [u32; 6]);
+
+impl core::fmt::Display for Args6 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let a = self.0;
+        write!(f, "({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x})", a[0], a[1], a[2], a[3], a[4], a[5])
     }
 }
 
