@@ -129,14 +129,32 @@ test-busybox: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BB_INITRD)
 test-ring3: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
 	tools/ringtest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ringtest
 
-# The system-call fuzzer as init (tools/fuzz.sh, user/README.md "The fuzzer"):
-#   make fuzz [SEED=S] [N=200000] [FROM=B BATCH=K] [FUZZ_ARGS=-v] [FUZZ_CMDLINE="log=warn strace=fuzz"]
-# SEED defaults to a random one (printed); FROM=B N=K BATCH=K replays batch B of seed S alone.
-N ?= 200000
+# The system-call fuzzer as init (tools/fuzz.sh, user/README.md "The fuzzer"), coverage-guided
+# (docs/coverage.md): N calls in rounds of ROUND, one boot each under QEMU's kernel trace; the
+# inputs that reach new kernel code are kept and mutated; ends with the run's kernel coverage.
+#   make fuzz [SEED=S] [N=1000000] [ROUND=100000] [GUIDED=0] [FUZZ_ARGS=-v] [QEMU_MEM=3G]
+#   make fuzz GUIDED=0 SEED=S FROM=B N=K BATCH=K [CORPUS=build/fuzz/state/corpus-R]
+# SEED defaults to a random one (printed); GUIDED=0 is one plain boot: FROM=B N=K BATCH=K
+# replays batch B of seed S alone (with the round's CORPUS for a guided batch).
+N ?= 1000000
 FROM ?= 0
 BATCH ?= 1000
+ROUND ?= 100000
+GUIDED ?= 1
+FUZZ_PROGS = $(addprefix $(BUILD)/user/,$(USER_PROGS))
 fuzz: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
-	SEED="$(SEED)" N="$(N)" FROM="$(FROM)" BATCH="$(BATCH)" FUZZ_ARGS="$(FUZZ_ARGS)" FUZZ_CMDLINE="$(FUZZ_CMDLINE)" FUZZ_TIMEOUT="$(FUZZ_TIMEOUT)" tools/fuzz.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/fuzz
+	SEED="$(SEED)" N="$(N)" FROM="$(FROM)" BATCH="$(BATCH)" ROUND="$(ROUND)" GUIDED="$(GUIDED)" CORPUS="$(CORPUS)" \
+	FUZZ_PROGS="$(FUZZ_PROGS)" FUZZ_ARGS="$(FUZZ_ARGS)" FUZZ_CMDLINE="$(FUZZ_CMDLINE)" FUZZ_TIMEOUT="$(FUZZ_TIMEOUT)" \
+	tools/fuzz.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/fuzz
+
+# Kernel coverage (docs/coverage.md): the suites of `make test` and a guided fuzz run of
+# COV_FUZZ_N calls under QEMU's -d in_asm trace; per-directory function and line coverage,
+# never-executed functions (build/coverage/): make coverage [COV_FUZZ_N=200000]
+# [COV_FUZZ_ADDRS=build/fuzz/state/covered.addrs] (an earlier guided run instead of a new one)
+COV_FUZZ_N ?= 200000
+.PHONY: coverage
+coverage: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ctests/.stamp $(BB_INITRD) $(BUILD)/mm/.stamp
+	BUILD=$(BUILD) MM_TESTS="$(MM_TESTS_PASSING)" FUZZ_PROGS="$(FUZZ_PROGS)" COV_FUZZ_N="$(COV_FUZZ_N)" COV_FUZZ_ADDRS="$(COV_FUZZ_ADDRS)" tools/coverage.sh $(BUILD)/coverage
 
 # Boots any static i386 ELF as init: make boot-elf ELF=path/to/prog ARGS="a b"
 boot-elf: $(BUILD)/kernel.elf $(BUILD)/kernel.sym
