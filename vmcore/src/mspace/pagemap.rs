@@ -52,8 +52,7 @@ impl MSpace {
                 if file_page {
                     v |= PM_FILE;
                 }
-                let own = u32::from(file && shared); // the page cache's own reference
-                if phys.refcount(frame).saturating_sub(own) == 1 {
+                if phys.map_count(frame) == 1 {
                     v |= PM_MMAP_EXCLUSIVE;
                 }
             }
