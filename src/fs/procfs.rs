@@ -339,6 +339,15 @@ impl ProcNode {
     }
 }
 
+/// The owner of a process's 0400 files (Linux's `task_dump_owner`): its effective ids while
+/// its space is dumpable, root's otherwise (after a change of credentials, a set-id exec).
+fn dump_owner(pid: Pid) -> (u32, u32) {
+    let Some(task) = sched::with(|s| s.tasks.get(&pid).cloned()) else { return (0, 0) };
+    let dumpable = task.inner.lock().aspace.as_ref().is_some_and(|a| a.dumpable());
+    let cred = crate::proc::cred::of(&task);
+    if dumpable { (cred.euid, cred.egid) } else { (0, 0) }
+}
+
 fn make(sb: &Arc<SuperBlock>, rel: String, node: Node) -> Result<Arc<Inode>, Errno> {
     let (mode, nlink) = match &node {
         Node::Dir(_) => (S_IFDIR | 0o555, 2),
@@ -348,6 +357,10 @@ fn make(sb: &Arc<SuperBlock>, rel: String, node: Node) -> Result<Arc<Inode>, Err
         Node::Pagemap(_) | Node::Kpage(_) => (S_IFREG | 0o400, 1),
     };
     let ino = ino_of(&rel);
-    let meta = InodeMeta { mode, nlink, ..InodeMeta::default() };
+    let (uid, gid) = match node {
+        Node::Pagemap(pid) => dump_owner(pid),
+        _ => (0, 0),
+    };
+    let meta = InodeMeta { mode, nlink, uid, gid, ..InodeMeta::default() };
     Inode::new_proc(sb, ino, meta, ProcNode { rel, node })
 }
