@@ -126,10 +126,11 @@ impl MSpace {
             writeln!(out, "KernelPageSize:         4 kB\nMMUPageSize:            4 kB")?;
             usage(vma, tables, phys).write(out, false)?;
             writeln!(out, "THPeligible:    0")?;
-            out.write_str("VmFlags:")?;
+            // Linux's `show_smap_vma_flags`: every code followed by a space.
+            out.write_str("VmFlags: ")?;
             for (flag, code) in CODES {
                 if !code.is_empty() && vma.flags.contains(flag) {
-                    write!(out, " {code}")?;
+                    write!(out, "{code} ")?;
                 }
             }
             out.write_str("\n")?;
