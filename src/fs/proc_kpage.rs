@@ -19,10 +19,11 @@
 //! swap, KSM and idle bits.
 
 use super::file::{File, FileOps};
-use super::proc_pagemap::read_entries;
+use super::proc_pagemap::{read_entries, CHUNK};
 use super::stat::{Stat, S_IFREG};
 use crate::mm::{frames, framemeta, phys};
 use crate::syscall::uptr::UserBuf;
+use alloc::vec::Vec;
 use vmcore::addr::Frame;
 use vmcore::errno::Errno;
 use vmcore::frames::FrameState;
@@ -49,13 +50,17 @@ pub enum Kpage {
 impl FileOps for Kpage {
     fn read(&self, _f: &File, buf: UserBuf, pos: &mut u64) -> Result<u32, Errno> {
         let size = u64::from(frames::counters().total) * 8;
+        let mut maps: Vec<(u32, bool)> = Vec::new();
+        crate::mm::inject::fallible(|| maps.try_reserve_exact(CHUNK)).map_err(|_| Errno::ENOMEM)?;
         read_entries(buf, pos, size, &mut |first, out| {
-            let (counts, locked) = mappings(first, out);
-            for (i, e) in out.iter_mut().enumerate() {
+            maps.clear();
+            maps.resize(out.len(), (0, false));
+            count_mappings(first, &mut maps);
+            for (i, (e, &(count, locked))) in out.iter_mut().zip(maps.iter()).enumerate() {
                 let frame = Frame::from_number(first as u32 + i as u32);
                 *e = match self {
-                    Kpage::Count => u64::from(counts[i]),
-                    Kpage::Flags => flags(frame, counts[i], locked[i]),
+                    Kpage::Count => u64::from(count),
+                    Kpage::Flags => flags(frame, count, locked),
                 };
             }
         })
@@ -71,28 +76,22 @@ impl FileOps for Kpage {
     }
 }
 
-/// Largest chunk `read_entries` fills at once.
-const CHUNK: usize = 512;
-
-/// The user mappings of the frames `first ..` (`out.len()` of them, at most [`CHUNK`]): how
-/// many entries of all spaces map each, and whether one of them lies in a locked area.
-fn mappings(first: u64, out: &[u64]) -> ([u32; CHUNK], [bool; CHUNK]) {
-    let (mut counts, mut locked) = ([0u32; CHUNK], [false; CHUNK]);
-    let window = first..first + out.len() as u64;
+/// The user mappings of the frames `first ..` (`maps.len()` of them, zeroed): how many
+/// entries of all spaces map each, and whether one of them lies in a locked area.
+fn count_mappings(first: u64, maps: &mut [(u32, bool)]) {
+    let window = first..first + maps.len() as u64;
     for space in super::proc_vm::distinct_spaces() {
         space.edit(|sp, t, p| {
             let visit = &mut |frame: Frame, in_locked: bool| {
                 let n = u64::from(frame.number());
                 if window.contains(&n) {
-                    let i = (n - first) as usize;
-                    counts[i] += 1;
-                    locked[i] |= in_locked;
+                    let m = &mut maps[(n - first) as usize];
+                    *m = (m.0 + 1, m.1 | in_locked);
                 }
             };
             (sp.for_each_mapped_frame(&*t, &*p, visit), None)
         });
     }
-    (counts, locked)
 }
 
 /// The `kpageflags` entry of `frame`, mapped `maps` times (`locked`: in a locked area).

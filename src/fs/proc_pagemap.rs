@@ -29,7 +29,7 @@ impl Pagemap {
 }
 
 /// Entries filled per call of `fill`.
-const CHUNK: usize = 512;
+pub const CHUNK: usize = 512;
 
 /// A read of a file of 64-bit little-endian entries of `size` bytes (`pagemap`, `kpagecount`,
 /// `kpageflags`) at `*pos`, as Linux's: `EINVAL` unless position and length are multiples of
