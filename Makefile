@@ -73,8 +73,8 @@ test-c: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests/.stamp
 test-tty: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/.stamp
 	tools/ttytest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user $(BUILD)/ttytest
 
-$(INITRD): $(BUILD)/user/.stamp tools/mkinitrd.sh
-	tools/mkinitrd.sh $@ $(addprefix $(BUILD)/user/,$(USER_PROGS))
+$(INITRD): $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp tools/mkinitrd.sh
+	tools/mkinitrd.sh $@ $(addprefix $(BUILD)/user/,$(USER_PROGS)) $(BUILD)/ctests/vmview
 
 # The BusyBox userland (issue 11): Debian's busybox-static for i386 (tools/busybox.sh: fetched once
 # with a private apt state, cached in ~/.cache/vmkernel-busybox-i386) as /bin/busybox with its
@@ -82,12 +82,12 @@ $(INITRD): $(BUILD)/user/.stamp tools/mkinitrd.sh
 # shell as /bin/minish (tools/busybox-initrd.sh). The same layout boots Linux in `make test-linux`.
 BB_INITRD := $(BUILD)/busybox/initrd.cpio
 BB_SRC     := $(wildcard tests/busybox/*.sh) $(shell find rootfs -type f) tools/busybox-initrd.sh tools/busybox.sh tools/mkinitrd.sh
-$(BB_INITRD): $(BUILD)/user/.stamp $(BB_SRC)
+$(BB_INITRD): $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BB_SRC)
 	@mkdir -p $(dir $@)
-	tools/busybox-initrd.sh $@ $(BUILD)/user
-$(BUILD)/busybox/linux-initramfs.cpio: $(BUILD)/user/.stamp $(BB_SRC) tools/linux-initramfs.sh
+	tools/busybox-initrd.sh $@ $(BUILD)/user $(BUILD)/ctests/vmview
+$(BUILD)/busybox/linux-initramfs.cpio: $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BB_SRC) tools/linux-initramfs.sh
 	@mkdir -p $(dir $@)
-	tools/busybox-initrd.sh $@ $(BUILD)/user --linux
+	tools/busybox-initrd.sh $@ $(BUILD)/user --linux $(BUILD)/ctests/vmview
 
 # The userland `make run` boots: BusyBox by default, our minish with USERLAND=minish.
 # once the kernel runs it (issue 11): BusyBox ash as a login shell (/etc/profile, PS1, motd).

@@ -21,6 +21,7 @@ pub mod open;
 pub mod pipe;
 mod pipe_ring;
 pub mod poll;
+pub mod proc_kpage;
 pub mod proc_pagemap;
 pub mod proc_pid;
 pub mod proc_sys;

@@ -20,6 +20,7 @@ mod lock;
 mod model;
 mod protect;
 mod remap;
+mod rollup;
 mod rmap;
 mod stack;
 mod totals;
