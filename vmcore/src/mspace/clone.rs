@@ -10,6 +10,7 @@ use super::rmap::Area;
 use super::MSpace;
 use crate::addr::{Frame, Page, ENTRIES};
 use crate::errno::Errno;
+use crate::tree::InsertError;
 use crate::paging::{Filler, MapError as PteMapError, TableAccess, TableEntries};
 use crate::vma::{Backing, VmFlags, Vma};
 
@@ -97,7 +98,12 @@ impl MSpace {
             }
             let mut copy = vma.clone();
             copy.flags -= VmFlags::LOCK_MASK;
-            child.tree.insert(copy).expect("invariant: the child mirrors the parent's areas");
+            // The child's tree grows with the heap: no room is ENOMEM for the fork.
+            if let Err(e) = child.tree.insert(copy) {
+                debug_assert_eq!(e, InsertError::NoMemory, "invariant: the child mirrors the parent's areas");
+                copied = Err(NoMemory);
+                break;
+            }
             if vma.flags.contains(VmFlags::WIPEONFORK) {
                 continue;
             }
