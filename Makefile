@@ -23,7 +23,7 @@ INITRD     := $(BUILD)/initrd.cpio
 
 export QEMU_FLAGS
 
-.PHONY: all setup kernel user ctests iso run debug test test-host test-kernel test-ring3 test-c test-busybox test-tty boot-elf fuzz symbolize clippy clean bench-mm
+.PHONY: all setup kernel user ctests iso run debug test test-host test-kernel test-ring3 test-c stress test-busybox test-tty boot-elf fuzz symbolize clippy clean bench-mm
 
 all: iso
 
@@ -67,6 +67,11 @@ ctests: $(BUILD)/ctests/.stamp
 # runs glibc programs (issue 10).
 test-c: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests/.stamp
 	tools/ctest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests $(BUILD)/test-c $(BUILD)/test-linux/linux-test.log
+
+# Issue 13's exhaustion reproducers (user/c/c_exhaust.c) at -m 3G, where a fork bomb has the
+# most room: not part of `make test` (which runs them at its 256M and at 32M).
+stress: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests/.stamp
+	CTEST_PROGRAMS=c_exhaust CTEST_MEM=3G tools/ctest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests $(BUILD)/stress
 
 # The terminal driven by keystrokes at the serial console (tools/ttytest.sh): our kernel, and
 # Linux with the same programs when its kernel is cached (make test-linux fetches it).

@@ -259,6 +259,7 @@ pub fn sysctl(path: &[&str]) -> Option<String> {
         ["kernel", "osrelease"] => String::from(env!("CARGO_PKG_VERSION")),
         ["kernel", "hostname"] => crate::syscall::hostname(),
         ["kernel", "pid_max"] => String::from("32768"),
+        ["kernel", "threads-max"] => alloc::format!("{}", crate::proc::tasklimit::max_threads()),
         ["vm", "overcommit_memory"] => String::from("0"),
         ["vm", "max_map_count"] => alloc::format!("{}", crate::syscall::max_map_count()),
         // The lowest address a mapping may take (Linux's default is 65536; ours starts at
@@ -273,7 +274,7 @@ pub fn sysctl(path: &[&str]) -> Option<String> {
 pub fn sysctl_dir(path: &[&str]) -> Option<&'static [&'static str]> {
     match path {
         [] => Some(&["kernel", "vm"]),
-        ["kernel"] => Some(&["hostname", "osrelease", "ostype", "pid_max"]),
+        ["kernel"] => Some(&["hostname", "osrelease", "ostype", "pid_max", "threads-max"]),
         ["vm"] => Some(&["max_map_count", "mmap_min_addr", "overcommit_memory"]),
         _ => None,
     }

@@ -81,6 +81,7 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         return Err(Errno::EINTR);
     }
     super::limits::check_nproc(&parent)?;
+    super::tasklimit::check()?;
     let vm = any(flags, CLONE_VM);
     let (aspace, files, name, parent_parent, thread, sigs, fs, exe) = {
         let inner = parent.inner.lock();

@@ -30,6 +30,7 @@ pub mod signals;
 pub mod sigstate;
 pub mod switch;
 pub mod task;
+pub mod tasklimit;
 pub mod uaddrs;
 pub mod timer;
 pub mod usage;

@@ -95,6 +95,11 @@ impl MSpace {
             }
             let mut copy = vma.clone();
             copy.flags -= VmFlags::LOCK_MASK;
+            // The child's tree grows with the heap: no room is ENOMEM for the fork.
+            if child.tree.reserve(1).is_err() {
+                copied = Err(NoMemory);
+                break;
+            }
             // A file area joins its file's reverse map as it enters the child, so that the
             // child is consistent (every file area linked) wherever a failure stops the copy.
             let link = Area::of(child.pd, &copy).map(|(file, area)| (file.clone(), area));
@@ -104,7 +109,7 @@ impl MSpace {
                     break;
                 }
             }
-            child.tree.insert(copy).expect("invariant: the child mirrors the parent's areas");
+            child.tree.insert(copy).expect("invariant: the child mirrors the parent's areas, room reserved");
             if let Some((file, area)) = &link {
                 phys.rmap_link(file, area);
                 phys.rmap_settle(file);

@@ -14,6 +14,7 @@ mod brk;
 mod clone;
 mod dump;
 mod file;
+mod heap;
 mod inspect;
 mod limits;
 mod lock;
