@@ -25,13 +25,8 @@ pub fn smaps(pid: Pid) -> Result<String, Errno> {
 
 /// Locked pages of every address space (`Mlocked` of `/proc/meminfo`, in pages).
 pub fn mlocked_pages() -> u64 {
-    let mut seen: alloc::vec::Vec<crate::mm::aspace::SpaceId> = alloc::vec::Vec::new();
     let mut n = 0u64;
-    for (_, space) in crate::proc::address_spaces() {
-        if seen.contains(&space.id()) || seen.try_reserve(1).is_err() {
-            continue;
-        }
-        seen.push(space.id());
+    for space in crate::proc::distinct_address_spaces().unwrap_or_default() {
         n += u64::from(space.edit(|sp, t, p| (sp.locked_resident(&*t, &*p), None)));
     }
     n

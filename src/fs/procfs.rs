@@ -135,7 +135,7 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
     };
     match parts.as_slice() {
         [] => {
-            let mut list = names(&[
+            let list = names(&[
                 ("cpuinfo", DT_REG),
                 ("filesystems", DT_REG),
                 ("mounts", DT_REG),
@@ -148,7 +148,8 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
                 ("uptime", DT_REG),
                 ("vmstat", DT_REG),
             ]);
-            list.extend(sched::with(|s| s.pids()).into_iter().filter(|&p| p != 0).map(|p| (p.to_string(), DT_DIR)));
+            // Then one directory per task: listed from the task table by a cursor as the
+            // directory is read (`DirFile`), never copied whole here.
             Ok(Node::Dir(list))
         }
         ["meminfo"] => Ok(Node::Generated(super::proc_sys::meminfo().into_bytes())),
@@ -270,7 +271,12 @@ impl ProcNode {
     pub fn size(&self) -> u64 {
         0
     }
-    /// The entries of a directory, now.
+    /// Whether this directory lists the tasks after its own entries (the root: one directory
+    /// per task, read from the task table as the listing goes, see [`next_task_entry`]).
+    pub fn lists_tasks(&self) -> bool {
+        self.rel.is_empty()
+    }
+    /// The entries of a directory, now (the root's own entries only, see [`Self::lists_tasks`]).
     pub fn list(&self) -> Result<Vec<(String, u8)>, Errno> {
         match lookup(&self.rel)? {
             Node::Dir(list) => Ok(list),
@@ -322,6 +328,25 @@ impl ProcNode {
             _ => None,
         }
     }
+}
+
+/// The first task directory of the root at or above pid `at`: (pid, its name as digits in a
+/// buffer, the name's length). Looks up one entry under the scheduler's lock; copies nothing.
+pub fn next_task_entry(at: Pid) -> Option<(Pid, [u8; 10], usize)> {
+    let pid = sched::with(|s| s.next_pid(at, |t| t.pid() != 0))?;
+    let mut digits = [0u8; 10];
+    let mut n = pid;
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[..len].reverse();
+    Some((pid, digits, len))
 }
 
 fn make(sb: &Arc<SuperBlock>, rel: String, node: Node) -> Result<Arc<Inode>, Errno> {
