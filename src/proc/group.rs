@@ -12,6 +12,7 @@ use super::limits::RLimits;
 use super::sigstate::ProcSignals;
 use super::usage::GroupUsage;
 use super::task::Pid;
+use core::ops::Bound;
 use super::WaitStatus;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -87,10 +88,11 @@ impl ThreadGroup {
         self.last_tid.fetch_max(tid, Ordering::Relaxed);
     }
 
-    /// The tids a thread of the group may have from `at` on (empty past the last).
-    pub(super) fn tids_from(&self, at: Pid) -> core::ops::RangeInclusive<Pid> {
+    /// The tids a thread of the group may have from `at` on (empty past the last; never a
+    /// range a `BTreeMap` refuses).
+    pub(super) fn tids_from(&self, at: Pid) -> (Bound<Pid>, Bound<Pid>) {
         let last = self.last_tid.load(Ordering::Relaxed);
-        if at > last { 1..=0 } else { at..=last }
+        if at > last { (Bound::Included(at), Bound::Excluded(at)) } else { (Bound::Included(at), Bound::Included(last)) }
     }
 
     /// One thread exited; returns whether it was the last.

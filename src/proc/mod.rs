@@ -200,7 +200,7 @@ fn kill_threads(task: &Task) {
 /// group's last tid (known from the tgid's task: the leader, its zombie or `de_thread`'s
 /// survivor; without it, at the table's end).
 fn next_thread(s: &sched::Scheduler, tgid: Pid, at: Pid) -> Option<Pid> {
-    let tids = s.tasks.get(&tgid).map_or(at..=Pid::MAX, |l| l.group.tids_from(at));
+    let tids = s.tasks.get(&tgid).map_or((core::ops::Bound::Included(at), core::ops::Bound::Unbounded), |l| l.group.tids_from(at));
     s.tasks.range(tids).find(|(_, t)| t.tgid() == tgid).map(|(&p, _)| p)
 }
 
