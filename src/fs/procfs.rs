@@ -38,8 +38,9 @@ fn maps(pid: Pid) -> Result<String, Errno> {
 fn ps() -> String {
     let now = crate::arch::pit::ticks();
     let mut s = String::from("  PID  PPID STATE        NAME\n");
-    let tasks: Vec<_> = sched::with(|s| s.tasks.values().cloned().collect());
-    for t in tasks.iter().filter(|t| t.pid() != 0) {
+    // One task at a time from the table (a cursor), not a copy of it.
+    let next = |at: Pid| sched::with(|s| s.next_pid(at, |t| t.pid() != 0).and_then(|p| s.tasks.get(&p).cloned()));
+    for t in core::iter::successors(next(0), |t| next(t.pid() + 1)) {
         let inner = t.inner.lock();
         let state = match inner.state {
             State::Runnable => String::from("run"),
