@@ -52,6 +52,7 @@ macro_rules! errno_table {
             ENOTEMPTY = 39, "Directory not empty";
             ELOOP = 40, "Too many levels of symbolic links";
             EOVERFLOW = 75, "Value too large for defined data type";
+            ELIBBAD = 80, "Accessing a corrupted shared library";
             ENOTSOCK = 88, "Socket operation on non-socket";
             EOPNOTSUPP = 95, "Operation not supported";
             ETIMEDOUT = 110, "Connection timed out";
@@ -164,6 +165,7 @@ mod tests {
             (Errno::ENOSYS, 38),
             (Errno::ELOOP, 40),
             (Errno::EOVERFLOW, 75),
+            (Errno::ELIBBAD, 80),
         ];
         for (e, v) in expected {
             assert_eq!(e as i32, v);

@@ -214,6 +214,7 @@ macro_rules! syscall_table {
             SYS_PROCESS_VM_WRITEV = 348, "process_vm_writev", [Int, Ptr, UInt, Ptr, UInt, Hex], Int;
             SYS_RENAMEAT2 = 353, "renameat2", [Int, Path, Int, Path, Hex], Int;
             SYS_GETRANDOM = 355, "getrandom", [Ptr, UInt, Hex], Int;
+            SYS_MEMFD_CREATE = 356, "memfd_create", [Path, Hex], Int;
             SYS_MLOCK2 = 376, "mlock2", [Ptr, UInt, Hex], Int;
             SYS_STATX = 383, "statx", [Int, Path, Hex, Hex, Ptr], Int;
             SYS_RSEQ = 386, "rseq", [Ptr, UInt, Hex, Hex], Int;

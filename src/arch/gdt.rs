@@ -127,7 +127,8 @@ pub fn init() {
     // SAFETY: the table is initialised above and lives forever.
     let ptr = DescriptorTablePointer::new_from_slice(unsafe { &*GDT.0.get() });
     // SAFETY: the GDT is a static that lives forever; the selectors below index valid flat
-    // segments, so reloading them keeps every address meaning the same thing.
+    // segments, so reloading them keeps every address meaning the same thing; the null LDT
+    // selector makes every TI = 1 selector invalid.
     unsafe {
         x86::dtables::lgdt(&ptr);
         x86::bits32::segmentation::load_cs(SegmentSelector::from_raw(KERNEL_CS));
@@ -138,6 +139,10 @@ pub fn init() {
         x86::segmentation::load_gs(ds);
         x86::segmentation::load_ss(ds);
         x86::task::load_tr(SegmentSelector::from_raw(TSS_SEL));
+        // No LDT: the null selector. Left as the CPU's reset value (base 0, limit 0xffff), a
+        // selector with TI = 1 (`verr`, a ring-3 segment load) would read its descriptor from
+        // linear address 8 * index: a kernel page fault (a forged sigreturn frame did that).
+        x86::dtables::load_ldtr(SegmentSelector::from_raw(0));
     }
 }
 

@@ -56,7 +56,10 @@ pub fn create(dir: &PathRef, name: &[u8], mode: u32, what: NewNode, cred: &Cred)
         return Err(Errno::EEXIST);
     }
     let kind = match what {
-        NewNode::Regular(source) => InodeKind::Regular(MemObject::new(source)?),
+        NewNode::Regular(source) => {
+            meta.seals = super::seals::F_SEAL_SEAL;
+            InodeKind::Regular(MemObject::new(source)?)
+        }
         NewNode::Dir => {
             meta.nlink = 2;
             InodeKind::Dir(spin::RwLock::new(Dir::new(Arc::downgrade(&dir.inode), super::dir::boxed(name)?)))

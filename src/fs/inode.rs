@@ -102,6 +102,9 @@ pub struct InodeMeta {
     pub mtime: Timespec,
     /// Last change of the inode.
     pub ctime: Timespec,
+    /// A tmpfs file's seals (`F_SEAL_*`, Linux's `shmem_inode_info.seals`): `F_SEAL_SEAL` for
+    /// every file but a memfd created with `MFD_ALLOW_SEALING`.
+    pub seals: u32,
 }
 
 /// What an inode is.

@@ -28,6 +28,8 @@ pub mod proc_vm;
 pub mod procfs;
 pub mod remove;
 pub mod rename;
+pub mod seals;
+pub mod shmem;
 pub mod stat;
 pub mod tmpfs;
 

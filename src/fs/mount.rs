@@ -82,6 +82,14 @@ pub fn add(sb: Arc<SuperBlock>, root: Arc<Inode>, at: Option<PathRef>, label: Mo
     Ok(m)
 }
 
+/// A mount of `root` of `sb` that is not in the mount table (Linux's kernel mounts, such as
+/// the one shared anonymous memory and memfd files live on): reachable only through the files
+/// made on it.
+pub fn internal(sb: Arc<SuperBlock>, root: Arc<Inode>, label: MountLabel) -> Result<Arc<Mount>, Errno> {
+    let m = Mount { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), sb, root, parent: None, label };
+    crate::mm::inject::fallible(|| Arc::try_new(m)).map_err(|_| Errno::ENOMEM)
+}
+
 /// Every mount, in mount order (`/proc/mounts`).
 pub fn all() -> Result<Vec<Arc<Mount>>, Errno> {
     let table = MOUNTS.read();

@@ -54,7 +54,7 @@ fn missing_pages(obj: &MemObject, pos: u64, len: u64) -> u64 {
 /// what fits when `size=` runs out part-way, `ENOSPC` when nothing does.
 pub fn write(inode: &Inode, buf: UserBuf, pos: u64) -> Result<u32, Errno> {
     let obj = inode.object().ok_or(Errno::EINVAL)?;
-    let mut len = buf.len() as u64;
+    let mut len = super::seals::check_write(inode, pos, buf.len() as u64, obj.size())?;
     let mut need = missing_pages(obj, pos, len);
     while need > 0 && inode.sb.charge(need).is_err() {
         // Shorten to the pages there is room for.
@@ -99,8 +99,22 @@ pub fn write_bytes(inode: &Inode, data: &[u8], pos: u64) -> Result<(), Errno> {
 pub fn truncate(inode: &Inode, len: u64) -> Result<(), Errno> {
     let obj = inode.object().ok_or(Errno::EINVAL)?;
     let _w = inode.rw.lock();
+    super::seals::check_resize(inode, obj.size(), len)?;
     let before = obj.blocks();
     obj.truncate(len)?;
+    inode.sb.uncharge(before.saturating_sub(obj.blocks()));
+    inode.touch_modified();
+    Ok(())
+}
+
+/// Frees pages `[first, end)` of the regular file `inode` (they read as zeros; the size
+/// stays), giving their blocks back (`MADV_REMOVE`, Linux's `shmem_fallocate` punching).
+pub fn punch(inode: &Inode, first: u64, end: u64) -> Result<(), Errno> {
+    let obj = inode.object().ok_or(Errno::EINVAL)?;
+    let _w = inode.rw.lock();
+    super::seals::check_write(inode, 0, 0, 0)?;
+    let before = obj.blocks();
+    obj.punch(first, end)?;
     inode.sb.uncharge(before.saturating_sub(obj.blocks()));
     inode.touch_modified();
     Ok(())
@@ -155,6 +169,9 @@ impl FileOps for RegularFile {
     fn stat(&self, _f: &File) -> Result<Stat, Errno> {
         Ok(self.inode().stat())
     }
+    fn fcntl(&self, f: &File, cmd: u32, arg: u32) -> Result<u32, Errno> {
+        super::seals::fcntl(f, self.inode(), cmd, arg)
+    }
     fn mmap_object(&self, _f: &File) -> Result<Arc<dyn FileObject>, Errno> {
         let obj = MappedFile { inode: self.inode().clone(), name: self.name.clone() };
         Ok(crate::mm::inject::fallible(|| Arc::try_new(obj)).map_err(|_| Errno::ENOMEM)?)
@@ -205,5 +222,14 @@ impl FileObject for MappedFile {
     }
     fn is_resident(&self, index: u32) -> bool {
         self.inode.object().is_some_and(|o| o.is_resident(index))
+    }
+    fn is_unlinked(&self) -> bool {
+        self.inode.meta.lock().nlink == 0
+    }
+    fn can_punch(&self) -> bool {
+        true
+    }
+    fn punch(&self, first: u64, end: u64) -> Result<(), Errno> {
+        punch(&self.inode, first, end)
     }
 }

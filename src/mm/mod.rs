@@ -12,6 +12,7 @@ pub mod heap;
 pub mod inject;
 pub mod kspace;
 pub mod modules;
+pub mod cut;
 pub mod object;
 pub mod objects;
 pub mod phys;

@@ -18,7 +18,7 @@
 use super::frames;
 use super::framemeta;
 use super::objects;
-use super::rmap::{self, Mappers};
+use super::rmap::Mappers;
 use super::tempmap::TempMap;
 use crate::syscall::uptr::UserBuf;
 use alloc::sync::Arc;
@@ -38,28 +38,28 @@ pub const MAX_SIZE: u64 = (u32::MAX as u64) * PAGE;
 
 /// A cached page.
 #[derive(Clone, Copy)]
-struct Cached {
-    frame: Frame,
+pub(super) struct Cached {
+    pub(super) frame: Frame,
     /// The cache holds the only copy: written by `write`, or through a shared mapping.
-    dirty: bool,
+    pub(super) dirty: bool,
 }
 
 /// What the page lock protects.
-struct PageMap {
-    pages: Radix<Cached>,
+pub(super) struct PageMap {
+    pub(super) pages: Radix<Cached>,
     /// Clean data behind the first pages (an initrd file), clipped by truncation.
-    source: &'static [u8],
+    pub(super) source: &'static [u8],
     /// Cached pages at or past the source's pages (blocks of their own).
-    extra: u64,
+    pub(super) extra: u64,
 }
 
 impl PageMap {
     /// Pages the source covers.
-    fn source_pages(&self) -> u64 {
+    pub(super) fn source_pages(&self) -> u64 {
         (self.source.len() as u64).div_ceil(PAGE)
     }
 
-    fn count(&mut self, index: u32, delta: i64) {
+    pub(super) fn count(&mut self, index: u32, delta: i64) {
         if u64::from(index) >= self.source_pages() {
             self.extra = self.extra.wrapping_add_signed(delta);
         }
@@ -71,8 +71,8 @@ pub struct MemObject {
     /// Slot in `objects::OBJECTS` (≥ 1), recorded in the frames' owner records; also the object's
     /// identity for the reverse map (`FileObject::object_id`).
     pub(super) slot: u32,
-    size: AtomicU64,
-    map: spin::Mutex<PageMap>,
+    pub(super) size: AtomicU64,
+    pub(super) map: spin::Mutex<PageMap>,
     /// The areas mapping the object (Linux's `i_mmap`). Taken inside an address space's lock,
     /// before `map` when both are needed.
     rmap: spin::Mutex<Mappers>,
@@ -169,7 +169,7 @@ impl MemObject {
     /// The frame of page `index` with a reference for the caller, created if absent (filled
     /// from `source`, zeroed past it). `past_eof` allows an index at or past the size (a write
     /// extending the file); `dirty` marks the page as holding the only copy.
-    fn page(&self, index: u32, past_eof: bool, dirty: bool, phys: &mut dyn PhysOps) -> Result<Frame, PageError> {
+    pub(super) fn page(&self, index: u32, past_eof: bool, dirty: bool, phys: &mut dyn PhysOps) -> Result<Frame, PageError> {
         let mut pre = Preload::new();
         let mut fresh: Option<Frame> = None;
         let give_back = |f: Option<Frame>| {
@@ -386,79 +386,6 @@ impl MemObject {
         Ok(())
     }
 
-    /// Sets the size: shrinking frees the pages past the end and zeroes the tail of the last
-    /// one (so growing again reads zeros), growing exposes zeros. `EFBIG` past the largest size.
-    pub fn truncate(&self, new: u64) -> Result<(), Errno> {
-        if new > MAX_SIZE {
-            return Err(Errno::EFBIG);
-        }
-        let first_gone = new.div_ceil(PAGE);
-        let mut gone: Vec<Frame> = Vec::new();
-        // 1. The spaces mapping pages that go, under `rmap` so that no area links meanwhile.
-        let rmap = self.rmap.lock();
-        let spaces = rmap::spaces_mapping(&rmap, first_gone)?;
-        {
-            // 2. The new size: from now on a fault past it is `PastEof`.
-            let map = self.map.lock();
-            drop(rmap);
-            let old = self.size.swap(new, Ordering::AcqRel);
-            if new >= old {
-                return Ok(());
-            }
-            // 3. Unmapped from every space (each under its own lock; `map` is not held).
-            drop(map);
-            rmap::unmap_from_all(&spaces, self.id(), first_gone);
-            // 4. The pages leave the cache.
-            let mut map = self.map.lock();
-            if (new as usize) < map.source.len() {
-                // Blocks the clipped source covered but no page holds are given back.
-                let before = map.source_pages();
-                map.source = &map.source[..new as usize];
-                let after = map.source_pages();
-                // Cached pages in [after, before) now count as extra blocks.
-                let mut moved = 0;
-                map.pages.for_each(|i, _| {
-                    if u64::from(i) >= after && u64::from(i) < before {
-                        moved += 1;
-                    }
-                });
-                map.extra += moved;
-            }
-            let first_gone = first_gone as u32;
-            let count = map.pages.len() - count_below(&map.pages, first_gone);
-            if gone.try_reserve_exact(count).is_err() {
-                // Dropping pages one at a time needs no memory.
-                return self.drop_pages_from(map, first_gone, new);
-            }
-            let PageMap { pages, extra, source, .. } = &mut *map;
-            let src_pages = (source.len() as u64).div_ceil(PAGE);
-            pages.drain_from(first_gone, |i, c| {
-                if u64::from(i) >= src_pages {
-                    *extra -= 1;
-                }
-                framemeta::clear(c.frame);
-                gone.push(c.frame);
-            });
-            zero_tail(&map.pages, new);
-        }
-        for f in gone {
-            frames::dec_ref(f); // the cache's reference; mapped copies live on
-        }
-        Ok(())
-    }
-
-    /// `truncate`'s slow path without memory: drops the pages from `first` one by one.
-    fn drop_pages_from(&self, mut map: spin::MutexGuard<'_, PageMap>, first: u32, new: u64) -> Result<(), Errno> {
-        while let Some((i, _)) = map.pages.next_from(first) {
-            let c = map.pages.remove(i).expect("invariant: just found");
-            map.count(i, -1);
-            framemeta::clear(c.frame);
-            frames::dec_ref(c.frame);
-        }
-        zero_tail(&map.pages, new);
-        Ok(())
-    }
-
     /// Drops page `index` if it is `frame`, clean, and only the cache holds it. Returns
     /// whether the frame was freed.
     pub(super) fn drop_if_clean(&self, index: u32, frame: Frame) -> bool {
@@ -484,26 +411,6 @@ impl MemObject {
                     unreachable!("invariant: replacing needs no node");
                 };
             }
-        }
-    }
-}
-
-/// Cached pages below `first`.
-fn count_below(pages: &Radix<Cached>, first: u32) -> usize {
-    let mut n = 0;
-    pages.for_each(|i, _| {
-        if i < first {
-            n += 1;
-        }
-    });
-    n
-}
-
-/// Zeroes the bytes of the last page past `size`, if that page is cached.
-fn zero_tail(pages: &Radix<Cached>, size: u64) {
-    if !size.is_multiple_of(PAGE) {
-        if let Some(c) = pages.get((size / PAGE) as u32) {
-            TempMap::new(c.frame).bytes()[(size % PAGE) as usize..].fill(0);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The kernel's side of the reverse map (docs/files.md "The reverse map"): [`SpacePhys`], the
 //! `PhysOps` every address-space edit gets, reports file areas coming and going into their
-//! object's `MapperSet` (vmcore's `RmapOps`); [`unmap_from_all`] walks a set to remove an
-//! object's pages from every space mapping them (truncate).
+//! object's `MapperSet` (vmcore's `RmapOps`); [`unmap_from_all`] and [`zap_frames_from_all`]
+//! walk a set to remove an object's pages from every space mapping them (truncate, punch).
 //!
 //! Lock order: an address space's lock, then an object's `rmap` lock (edits link under the
 //! space lock). A walker copies what it needs out of `rmap` and drops it before taking any
@@ -139,6 +139,17 @@ pub fn unmap_from_all(spaces: &[Weak<AddressSpace>], id: u64, first: u64) {
     for space in spaces.iter().filter_map(Weak::upgrade) {
         space.edit(|s, t, p| {
             let flush = s.zap_object_pages(id, first, t, p);
+            ((), Some(flush))
+        });
+    }
+}
+
+/// Removes, from every space in `spaces`, the entries for object `id`'s pages in `[first,
+/// end)` whose frames `gone` names (a punched hole; private copies stay).
+pub fn zap_frames_from_all(spaces: &[Weak<AddressSpace>], id: u64, first: u64, end: u64, gone: &dyn Fn(u64, Frame) -> bool) {
+    for space in spaces.iter().filter_map(Weak::upgrade) {
+        space.edit(|s, t, p| {
+            let flush = s.zap_object_frames(id, first, end, gone, t, p);
             ((), Some(flush))
         });
     }

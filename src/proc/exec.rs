@@ -13,13 +13,13 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use vmcore::addr::{Page, VirtAddr, PAGE_SIZE};
 use vmcore::errno::Errno;
-use vmcore::exec::{build_stack, plan_head, AuxInput, MAX_PHDR_TABLE};
-use vmcore::layout::USER_END;
+use vmcore::exec::{build_stack, plan_head, AuxInput, ExecError, MAX_PHDR_TABLE};
+use vmcore::layout::{EXEC_STACK_PAGES, USER_END};
 use vmcore::mspace::MapRequest;
 use vmcore::vma::{FileObject, VmFlags, VmaName};
 
 /// Pages of stack mapped at exec; the area grows down on demand (up to the stack limit).
-pub const STACK_PAGES: u32 = 32;
+pub const STACK_PAGES: u32 = EXEC_STACK_PAGES;
 /// Most arguments plus environment strings execve accepts.
 pub const MAX_ARGS: usize = 1024;
 
@@ -29,6 +29,31 @@ pub struct Image {
     pub entry: u32,
     /// Initial stack pointer (at argc).
     pub sp: u32,
+}
+
+/// Why [`load`] failed: an errno for `execve` to return, or a fault Linux finds only after
+/// the point of no return, which kills the process with SIGSEGV.
+#[derive(Debug)]
+pub enum LoadError {
+    /// Refused: the caller carries on with this errno.
+    Refused(Errno),
+    /// Found while mapping the new image: the caller is killed.
+    Fatal(ExecError),
+}
+
+impl From<Errno> for LoadError {
+    fn from(e: Errno) -> Self {
+        LoadError::Refused(e)
+    }
+}
+
+impl From<LoadError> for Errno {
+    fn from(e: LoadError) -> Errno {
+        match e {
+            LoadError::Refused(e) => e,
+            LoadError::Fatal(e) => e.into(),
+        }
+    }
 }
 
 /// The last component of a path.
@@ -83,19 +108,61 @@ fn parse_script(head: &[u8]) -> Result<Option<(Vec<u8>, Option<Vec<u8>>)>, Errno
 
 /// The first `len` bytes of `obj` (fewer at its end), fallibly.
 fn read_head(obj: &crate::mm::object::MemObject, len: usize) -> Result<Vec<u8>, Errno> {
-    let n = (obj.size().min(len as u64)) as usize;
-    let mut head = Vec::new();
-    no_mem(crate::mm::inject::fallible(|| head.try_reserve_exact(n)))?;
-    head.resize(n, 0);
-    let got = obj.read_at(0, &mut head);
-    head.truncate(got);
-    Ok(head)
+    read_exact_at(obj, 0, len).or_else(|_| read_exact_at(obj, 0, obj.size().min(len as u64) as usize))
+}
+
+/// Exactly `len` bytes of `obj` at `offset`, fallibly; `EIO` when the file ends first (Linux's
+/// `elf_read`).
+fn read_exact_at(obj: &crate::mm::object::MemObject, offset: u64, len: usize) -> Result<Vec<u8>, Errno> {
+    if offset.checked_add(len as u64).is_none_or(|end| end > obj.size()) {
+        return Err(Errno::EIO);
+    }
+    let mut buf = Vec::new();
+    no_mem(crate::mm::inject::fallible(|| buf.try_reserve_exact(len)))?;
+    buf.resize(len, 0);
+    if obj.read_at(offset, &mut buf) != len {
+        return Err(Errno::EIO);
+    }
+    Ok(buf)
+}
+
+/// Linux's `PT_INTERP` steps for the `len`-byte path at `offset` of `obj`: `EIO` when the file
+/// ends first, `ENOEXEC` without its NUL, the lookup's errno (`open_exec`: `EACCES` for what is
+/// not a regular executable file), `EIO` for an interpreter shorter than an ELF header,
+/// `ELIBBAD` for one that is not an i386 ELF. This kernel has no dynamic loader: a plausible
+/// interpreter still ends in `ENOEXEC` (Linux would run it).
+fn check_interpreter(obj: &crate::mm::object::MemObject, offset: u64, len: u32, walker: &mut Walker, start: &PathRef) -> Errno {
+    let path = match read_exact_at(obj, offset, len as usize) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let Some((&0, path)) = path.split_last() else { return Errno::ENOEXEC };
+    let interp = match walker.walk(start, path, true) {
+        Ok(at) => at.inode,
+        Err(e) => return e,
+    };
+    if !interp.is_regular() {
+        return Errno::EACCES;
+    }
+    if let Err(e) = interp.permission(walker.cred(), MAY_EXEC) {
+        return e;
+    }
+    let Some(iobj) = interp.object() else { return Errno::EACCES };
+    let head = match read_exact_at(iobj, 0, 52) {
+        Ok(h) => h,
+        Err(e) => return e,
+    };
+    let machine = u16::from_le_bytes([head[18], head[19]]);
+    if head[..4] != [0x7f, b'E', b'L', b'F'] || !(machine == 3 || machine == 6) {
+        return Errno::ELIBBAD;
+    }
+    Errno::ENOEXEC
 }
 
 /// Loads the program at `path` (looked up by `walker` from `start`) into the empty address
 /// space `aspace`, following `#!` interpreters. On failure the space may hold part of the
 /// program; the caller drops it (which frees everything).
-pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, path: &[u8], args: &[&[u8]], env: &[&[u8]]) -> Result<Loaded, Errno> {
+pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, path: &[u8], args: &[&[u8]], env: &[&[u8]]) -> Result<Loaded, LoadError> {
     let mut path: Vec<u8> = path.to_vec();
     let mut argv: Vec<Vec<u8>> = Vec::new();
     no_mem(crate::mm::inject::fallible(|| argv.try_reserve(args.len() + 2)))?;
@@ -106,7 +173,7 @@ pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, pa
         let at = walker.walk(start, &path, true)?;
         let inode = at.inode.clone();
         if !inode.is_regular() {
-            return Err(Errno::EACCES);
+            return Err(Errno::EACCES.into());
         }
         inode.permission(walker.cred(), MAY_EXEC)?;
         let obj = inode.object().ok_or(Errno::EACCES)?;
@@ -114,7 +181,7 @@ pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, pa
         if let Some((interp, arg)) = parse_script(&head)? {
             depth += 1;
             if depth > MAX_INTERP_DEPTH {
-                return Err(Errno::ELOOP);
+                return Err(Errno::ELOOP.into());
             }
             // argv becomes: interpreter, its argument, the script's path, argv[1..].
             let mut next = Vec::new();
@@ -128,14 +195,21 @@ pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, pa
             continue;
         }
         let size = obj.size();
-        let plan = match plan_head(&head, size) {
-            Err(vmcore::exec::ExecError::ProgramHeadersPastEnd) if size > head.len() as u64 => {
+        let plan = match plan_head(&head) {
+            Err(ExecError::ProgramHeadersPastEnd) if size > head.len() as u64 => {
                 let more = read_head(obj, PAGE_SIZE as usize + MAX_PHDR_TABLE)?;
-                plan_head(&more, size)
+                plan_head(&more)
             }
             other => other,
-        }
-        .map_err(Errno::from)?;
+        };
+        let plan = match plan {
+            Ok(plan) => plan,
+            Err(ExecError::Interpreter { offset, len }) => {
+                return Err(check_interpreter(obj, offset, len, walker, start).into());
+            }
+            Err(e) if e.after_point_of_no_return() => return Err(LoadError::Fatal(e)),
+            Err(e) => return Err(Errno::from(e).into()),
+        };
         let (dir, name) = walker.take_last().ok_or(Errno::EACCES)?;
         let exe = crate::fs::namei::path_in(&dir, &name, walker.root())?;
         let shown = String::from_utf8(exe.clone()).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());

@@ -183,16 +183,16 @@ pub enum BadFrame {
     Segments,
 }
 
-/// A data segment register from a sigcontext: the null selector, or one a ring-3 load
-/// accepts (RPL forced to 3), else null — Linux's segment-load fixup loads 0 for a selector
-/// that faults.
+/// A data segment register from a sigcontext: the selector as given (its RPL too, as a ring-3
+/// `mov` keeps it) when a ring-3 load of it succeeds, else null — Linux's segment-load fixup
+/// on the return path loads 0 for a selector that faults. There is no LDT, so a selector with
+/// TI = 1 is never loadable.
 fn data_selector(sel: u32) -> u32 {
     let sel = (sel & 0xffff) as u16;
-    if sel & !3 == 0 {
+    if sel & !3 == 0 || sel & 4 != 0 {
         return 0;
     }
-    let sel = sel | 3;
-    if crate::arch::segment::user_readable(sel) { sel as u32 } else { 0 }
+    if crate::arch::segment::user_readable(sel | 3) { u32::from(sel) } else { 0 }
 }
 
 /// `sigreturn` (`rt`: `rt_sigreturn`): restores the registers, the mask and (rt) the

@@ -43,6 +43,14 @@ pub fn madvise(addr: u32, len: u32, advice: u32) -> SysResult {
         (r, Some(flush))
     });
     r?;
+    if advice == Advice::Remove {
+        // The areas agreed (shared, writable, of an object that punches); the object removes
+        // the pages from every space mapping them, so this space's lock is not held.
+        let ranges = space.read(|s| s.object_ranges(start, pages))?;
+        for r in ranges {
+            r.file.punch(r.first, r.end)?;
+        }
+    }
     if beyond {
         return Err(Errno::ENOMEM);
     }

@@ -105,7 +105,7 @@ pub fn mmap(addr: u32, len: u32, prot: u32, flags: u32, fd: i32, offset: u64) ->
     }
     vm |= VmFlags::MAYREAD | VmFlags::MAYWRITE | VmFlags::MAYEXEC;
     let backing = if flags & MAP_ANONYMOUS != 0 {
-        Backing::Anonymous
+        anonymous_backing(shared, pages)?
     } else {
         let file = proc::current().files()?.get(fd as u32)?;
         if !file.readable() {
@@ -120,9 +120,14 @@ pub fn mmap(addr: u32, len: u32, prot: u32, flags: u32, fd: i32, offset: u64) ->
                 return Err(Errno::EACCES);
             }
         }
+        if shared {
+            if let Some(at) = file.ops().path() {
+                check_seals(&at.inode, prot, &mut vm)?;
+            }
+        }
         match object {
             Some(object) => Backing::file(object, offset),
-            None => Backing::Anonymous,
+            None => anonymous_backing(shared, pages)?,
         }
     };
     if shared {
@@ -165,6 +170,31 @@ pub fn mmap(addr: u32, len: u32, prot: u32, flags: u32, fd: i32, offset: u64) ->
         let _ = space.populate(start, pages, prot & PROT_WRITE != 0 && !shared);
     }
     Ok(start.start().as_u32())
+}
+
+/// Anonymous memory: private areas are plain anonymous memory, shared ones a new shmem object
+/// of the mapping's length (Linux's `shmem_zero_setup`), so that every process inheriting the
+/// mapping finds the same pages.
+fn anonymous_backing(shared: bool, pages: u32) -> Result<Backing, Errno> {
+    if !shared {
+        return Ok(Backing::Anonymous);
+    }
+    let object = crate::fs::shmem::anonymous_object(u64::from(pages) * u64::from(PAGE_SIZE))?;
+    Ok(Backing::file(object, 0))
+}
+
+/// A shared mapping of a sealed file: `F_SEAL_WRITE` and `F_SEAL_FUTURE_WRITE` refuse a
+/// writable one (`EPERM`); a read-only one is allowed (measured on Linux 6.1) and can never
+/// become writable (Linux's `seal_check_future_write` clears `VM_MAYWRITE`).
+fn check_seals(inode: &crate::fs::inode::Inode, prot: u32, vm: &mut VmFlags) -> Result<(), Errno> {
+    use crate::fs::seals::{F_SEAL_FUTURE_WRITE, F_SEAL_WRITE};
+    if inode.meta.lock().seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) != 0 {
+        if prot & PROT_WRITE != 0 {
+            return Err(Errno::EPERM);
+        }
+        vm.remove(VmFlags::MAYWRITE);
+    }
+    Ok(())
 }
 
 /// The old `mmap` (nr 90): one pointer to six words.

@@ -45,7 +45,16 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     fresh.edit(|s, _, _| (s.set_limits(vm_limits), None));
     let mut walker = crate::fs::namei::Walker::new()?;
     let cwd = crate::fs::fscontext::current()?.get().cwd;
-    let loaded = exec::load(&fresh, &mut walker, &cwd, &path, &arg_refs, &env_refs)?;
+    let loaded = match exec::load(&fresh, &mut walker, &cwd, &path, &arg_refs, &env_refs) {
+        Ok(loaded) => loaded,
+        Err(exec::LoadError::Refused(e)) => return Err(e),
+        // Linux finds these while mapping the new image, past the point of no return.
+        Err(exec::LoadError::Fatal(e)) => signals::fatal_exception(
+            frame,
+            format_args!("exec of {} failed past the point of no return: {e}", String::from_utf8_lossy(&path)),
+            vmcore::signal::SIGSEGV,
+        ),
+    };
     let image = loaded.image;
     let cred = proc::cred::for_exec()?;
     // The other threads end first; a non-leader caller becomes the leader (Linux's de_thread).

@@ -78,6 +78,9 @@ pub const USER_PD_ENTRIES: usize = KERNEL_PD_FIRST;
 /// Default `RLIMIT_STACK` soft limit (what Linux gives init): a space's own stack limit is
 /// `MSpace::limits().stack`, set from the process's rlimit.
 pub const STACK_LIMIT: u32 = 8 * 1024 * 1024;
+/// Pages of stack `execve` maps below `USER_END` before the program's segments, which may not
+/// overlap them (the area grows down on demand from there).
+pub const EXEC_STACK_PAGES: u32 = 32;
 /// Gap kept between a growing stack and the mapping below it.
 pub const STACK_GUARD_GAP: u32 = 256 * PAGE_SIZE;
 

@@ -63,6 +63,9 @@ pub fn write_maps_line<W: Write>(out: &mut W, vma: &Vma) -> fmt::Result {
         (Backing::File { file, .. }, _) => {
             pad(&mut out)?;
             write_escaped(&mut out, file.path())?;
+            if file.is_unlinked() {
+                out.write_str(" (deleted)")?; // as Linux's d_path of an unlinked file
+            }
         }
         (_, VmaName::None) => {}
         (_, name) => {

@@ -1,9 +1,17 @@
 //! The load plan of a static i386 ELF executable: which pages to map from which file range.
 //!
 //! [`plan`] reads the ELF header and program headers with the `elf` crate and checks what
-//! Linux's `load_elf_binary` relies on, then describes each `PT_LOAD` segment as a
-//! [`SegmentPlan`]: a private file mapping whose bytes past `file_limit` read as zero (the bss,
-//! including the tail of the last file page past `p_filesz`).
+//! Linux 6.1's `load_elf_binary` checks, in its order, then describes each `PT_LOAD` segment
+//! as a [`SegmentPlan`]: a private file mapping whose bytes past `file_limit` read as zero
+//! (the bss, including the tail of the last file page past `p_filesz`).
+//!
+//! Linux checks the header (magic, `e_type`, `e_machine` — not the class, byte order or
+//! version bytes), the program-header table (`e_phentsize`, at most 4096 bytes, readable) and
+//! `PT_INTERP` before the point of no return: those failures are errnos. Bad segments (bss
+//! larger than the file part the other way round, offsets not congruent to addresses, outside
+//! user space or over the stack) and a bad entry point are only found while mapping, after
+//! the old image is gone: the process is killed with SIGSEGV
+//! ([`ExecError::after_point_of_no_return`]). A segment may run past the end of the file.
 //!
 //! Segment layout rules (segments are taken in address order, whatever the table order):
 //! * A segment with `p_memsz == 0` is skipped.
@@ -18,19 +26,21 @@ use alloc::vec::Vec;
 
 use ::elf::abi;
 use ::elf::endian::AnyEndian;
-use ::elf::file::{parse_ident, Class, FileHeader, ELF32_EHDR_TAILSIZE};
+use ::elf::file::{Class, FileHeader, ELF32_EHDR_TAILSIZE};
 use ::elf::segment::{ProgramHeader, SegmentTable};
-use ::elf::ParseError;
 
 use super::errors::ExecError;
 use crate::addr::{Page, VirtAddr, PAGE_SHIFT, PAGE_SIZE};
-use crate::layout::{USER_END, USER_START};
+use crate::layout::{EXEC_STACK_PAGES, USER_END, USER_START};
 use crate::vma::{Backing, FileObject, VmFlags};
 
 /// Size of one i386 program header (`sizeof(Elf32_Phdr)`); `e_phentsize` must equal it.
 pub const PHENT_SIZE: u16 = 32;
-/// Largest program-header table Linux accepts, in bytes.
-pub const MAX_PHDR_TABLE: usize = 65536;
+/// Largest program-header table Linux accepts, in bytes (`load_elf_phdrs`: `ELF_MIN_ALIGN`,
+/// so at most 128 headers).
+pub const MAX_PHDR_TABLE: usize = 4096;
+/// Longest `PT_INTERP` path Linux reads, NUL included (`PATH_MAX`).
+pub const MAX_INTERP_PATH: u64 = 4096;
 /// `EM_486`, which Linux also accepts for i386.
 const EM_486: u16 = 6;
 
@@ -92,27 +102,21 @@ struct Load {
 
 /// The load plan of a static i386 `ET_EXEC` image (the whole file).
 pub fn plan(image: &[u8]) -> Result<ExecPlan, ExecError> {
-    plan_head(image, image.len() as u64)
+    plan_head(image)
 }
 
-/// The load plan from the first bytes of a file of `file_len` bytes: `head` must hold the ELF
+/// The load plan from the first bytes of a file: `image` must hold the ELF
 /// header and the program-header table (`ProgramHeadersPastEnd` otherwise, and then the
 /// caller may retry with more).
-pub fn plan_head(image: &[u8], file_len: u64) -> Result<ExecPlan, ExecError> {
+pub fn plan_head(image: &[u8]) -> Result<ExecPlan, ExecError> {
     let ident = image.get(..abi::EI_NIDENT).ok_or(ExecError::TooShort)?;
-    let ident = parse_ident::<AnyEndian>(ident).map_err(|e| match e {
-        ParseError::UnsupportedElfClass(_) => ExecError::NotElf32,
-        ParseError::UnsupportedElfEndianness(_) => ExecError::NotLittleEndian,
-        _ => ExecError::NotElf,
-    })?;
-    if ident.1 != Class::ELF32 {
-        return Err(ExecError::NotElf32);
+    if ident[..4] != [0x7f, b'E', b'L', b'F'] {
+        return Err(ExecError::NotElf);
     }
-    if ident.0 != AnyEndian::Little {
-        return Err(ExecError::NotLittleEndian);
-    }
+    // Read as ELFCLASS32 little-endian whatever EI_CLASS/EI_DATA/EI_VERSION say: Linux's
+    // i386 `elf_check_arch` looks at e_machine only.
     let tail = image.get(abi::EI_NIDENT..abi::EI_NIDENT + ELF32_EHDR_TAILSIZE);
-    let ehdr = FileHeader::parse_tail(ident, tail.ok_or(ExecError::TooShort)?)
+    let ehdr = FileHeader::parse_tail((AnyEndian::Little, Class::ELF32, 0, 0), tail.ok_or(ExecError::TooShort)?)
         .map_err(|_| ExecError::TooShort)?;
     if ehdr.e_machine != abi::EM_386 && ehdr.e_machine != EM_486 {
         return Err(ExecError::WrongMachine(ehdr.e_machine));
@@ -131,14 +135,18 @@ pub fn plan_head(image: &[u8], file_len: u64) -> Result<ExecPlan, ExecError> {
         .and_then(|end| image.get(table_start..end))
         .ok_or(ExecError::ProgramHeadersPastEnd)?;
     let phdrs = SegmentTable::new(ehdr.endianness, Class::ELF32, table);
-    if phdrs.iter().any(|ph| ph.p_type == abi::PT_INTERP) {
-        return Err(ExecError::NotStatic);
+    // The first PT_INTERP: Linux's size check, then the caller reads and opens the path.
+    if let Some(ph) = phdrs.iter().find(|ph| ph.p_type == abi::PT_INTERP) {
+        if ph.p_filesz < 2 || ph.p_filesz > MAX_INTERP_PATH {
+            return Err(ExecError::InterpreterSize);
+        }
+        return Err(ExecError::Interpreter { offset: ph.p_offset, len: ph.p_filesz as u32 });
     }
 
     let mut loads = Vec::new();
     for (index, ph) in phdrs.iter().enumerate() {
         if ph.p_type == abi::PT_LOAD {
-            loads.extend(check_load(index, &ph, file_len)?);
+            loads.extend(check_load(index, &ph)?);
         }
     }
     // AT_PHDR: PT_PHDR if present, else where the loaded file bytes hold the whole table.
@@ -158,16 +166,12 @@ pub fn plan_head(image: &[u8], file_len: u64) -> Result<ExecPlan, ExecError> {
         .and_then(|addr| u32::try_from(addr).ok())
         .map(VirtAddr::new);
     let segments = merge(loads)?;
-    let entry = ehdr.e_entry;
     let last = segments.last().ok_or(ExecError::NoLoadSegment)?;
     let brk_start = last.end();
-    if !segments.iter().any(|s| {
-        u64::from(s.start.start().as_u32()) <= entry && entry < u64::from(s.end().as_u32())
-    }) {
-        return Err(ExecError::EntryOutside);
-    }
+    // Linux's entry rule: below TASK_SIZE (an unmapped entry faults when it runs).
+    let entry = u32::try_from(ehdr.e_entry).ok().filter(|&e| e < USER_END).ok_or(ExecError::EntryOutside)?;
     Ok(ExecPlan {
-        entry: VirtAddr::new(u32::try_from(entry).expect("invariant: inside a segment")),
+        entry: VirtAddr::new(entry),
         segments,
         phdr,
         phent: PHENT_SIZE,
@@ -177,12 +181,9 @@ pub fn plan_head(image: &[u8], file_len: u64) -> Result<ExecPlan, ExecError> {
 }
 
 /// Checks the `PT_LOAD` at program-header `index`; `None` when it maps nothing (`p_memsz` 0).
-fn check_load(index: usize, ph: &ProgramHeader, file_len: u64) -> Result<Option<Load>, ExecError> {
+fn check_load(index: usize, ph: &ProgramHeader) -> Result<Option<Load>, ExecError> {
     if ph.p_filesz > ph.p_memsz {
         return Err(ExecError::FileSizeExceedsMemSize { index });
-    }
-    if ph.p_offset + ph.p_filesz > file_len {
-        return Err(ExecError::SegmentPastEnd { index });
     }
     if ph.p_memsz == 0 {
         return Ok(None);
@@ -194,6 +195,10 @@ fn check_load(index: usize, ph: &ProgramHeader, file_len: u64) -> Result<Option<
     let mem_end = ph.p_vaddr + ph.p_memsz;
     if ph.p_vaddr < u64::from(USER_START) || mem_end > u64::from(USER_END) {
         return Err(ExecError::OutsideUserSpace { index });
+    }
+    // Linux maps the first segment with MAP_FIXED_NOREPLACE after the stack exists: EEXIST.
+    if mem_end > u64::from(USER_END - EXEC_STACK_PAGES * PAGE_SIZE) {
+        return Err(ExecError::StackOverlap { index });
     }
     let first = ph.p_vaddr >> PAGE_SHIFT;
     let last = (mem_end - 1) >> PAGE_SHIFT;

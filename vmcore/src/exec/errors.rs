@@ -10,53 +10,60 @@ use crate::errno::Errno;
 pub enum ExecError {
     /// Shorter than an ELF header (`ENOEXEC`).
     TooShort,
-    /// No ELF magic or an unknown ELF version (`ENOEXEC`).
+    /// No ELF magic (`ENOEXEC`).
     NotElf,
-    /// Not `ELFCLASS32` (`ENOEXEC`).
-    NotElf32,
-    /// Not little-endian (`ENOEXEC`).
-    NotLittleEndian,
     /// `e_machine` is not `EM_386`/`EM_486` (`ENOEXEC`).
     WrongMachine(u16),
     /// `e_type` is not `ET_EXEC`, e.g. a PIE or a shared object (`ENOEXEC`).
     NotExecutable(u16),
-    /// `e_phentsize` is not 32, or the table is empty or over 64 KiB (`ENOEXEC`).
+    /// `e_phentsize` is not 32, or the table is empty or over 4 KiB (`ENOEXEC`).
     BadProgramHeaders,
-    /// The program-header table lies past the end of the file (`EIO`, Linux's short read).
+    /// The program-header table lies (partly) past the end of the data given (`ENOEXEC`:
+    /// Linux's `load_elf_phdrs` fails on the short read).
     ProgramHeadersPastEnd,
-    /// The binary names an interpreter (`PT_INTERP`): it is dynamically linked. `ENOENT`,
-    /// what Linux returns when the interpreter does not exist, as here.
-    NotStatic,
-    /// No `PT_LOAD` with a non-zero `p_memsz` (`ENOEXEC`).
-    NoLoadSegment,
-    /// Segment `index`'s file bytes run past the end of the file (`ENOEXEC`).
-    SegmentPastEnd {
-        /// Program-header index.
-        index: usize,
+    /// The `PT_INTERP` path is shorter than 2 or longer than `PATH_MAX` bytes (`ENOEXEC`).
+    InterpreterSize,
+    /// The binary names an interpreter (`PT_INTERP`, `len` bytes at file `offset`): the
+    /// caller reads and looks up the path with Linux's errors; this kernel loads no
+    /// interpreter. Its errno here is `ENOEXEC`.
+    Interpreter {
+        /// File offset of the path.
+        offset: u64,
+        /// Its length, NUL included.
+        len: u32,
     },
-    /// Segment `index` has `p_filesz > p_memsz` (`EINVAL`, as Linux).
+    /// No `PT_LOAD` with a non-zero `p_memsz` (SIGSEGV: nothing to run).
+    NoLoadSegment,
+    /// Segment `index` has `p_filesz > p_memsz` (SIGSEGV; Linux's `EINVAL` after the point of
+    /// no return).
     FileSizeExceedsMemSize {
         /// Program-header index.
         index: usize,
     },
     /// Segment `index` has `p_vaddr % 4096 != p_offset % 4096`: it cannot be mapped
-    /// (`EINVAL`, what Linux's `mmap` gives).
+    /// (SIGSEGV; Linux's `mmap` `EINVAL` after the point of no return).
     Misaligned {
         /// Program-header index.
         index: usize,
     },
-    /// Segment `index` is not inside `[USER_START, USER_END)` (`EINVAL`).
+    /// Segment `index` is not inside `[USER_START, USER_END)` (SIGSEGV).
     OutsideUserSpace {
         /// Program-header index.
         index: usize,
     },
+    /// Segment `index` reaches into the pages `execve` maps for the stack (SIGSEGV; Linux's
+    /// `MAP_FIXED_NOREPLACE` `EEXIST` after the point of no return).
+    StackOverlap {
+        /// Program-header index.
+        index: usize,
+    },
     /// Segment `index` shares pages with a lower segment and the merge rule does not apply
-    /// (`ENOEXEC`).
+    /// (`ENOEXEC`; Linux maps a later segment over an earlier one).
     Overlap {
         /// Program-header index.
         index: usize,
     },
-    /// `e_entry` is not inside any loaded segment (`EINVAL`).
+    /// `e_entry` is not below `USER_END` (SIGSEGV; Linux's `BAD_ADDR`).
     EntryOutside,
 }
 
@@ -65,15 +72,13 @@ impl fmt::Display for ExecError {
         match self {
             ExecError::TooShort => f.write_str("file shorter than an ELF header"),
             ExecError::NotElf => f.write_str("not an ELF file"),
-            ExecError::NotElf32 => f.write_str("not a 32-bit ELF file"),
-            ExecError::NotLittleEndian => f.write_str("not a little-endian ELF file"),
             ExecError::WrongMachine(m) => write!(f, "ELF machine {m} is not i386"),
             ExecError::NotExecutable(t) => write!(f, "ELF type {t} is not ET_EXEC"),
             ExecError::BadProgramHeaders => f.write_str("bad program-header table"),
             ExecError::ProgramHeadersPastEnd => f.write_str("program headers past end of file"),
-            ExecError::NotStatic => f.write_str("dynamically linked (PT_INTERP)"),
+            ExecError::InterpreterSize => f.write_str("bad PT_INTERP size"),
+            ExecError::Interpreter { .. } => f.write_str("dynamically linked (PT_INTERP)"),
             ExecError::NoLoadSegment => f.write_str("no PT_LOAD segment"),
-            ExecError::SegmentPastEnd { index } => write!(f, "segment {index} past end of file"),
             ExecError::FileSizeExceedsMemSize { index } => {
                 write!(f, "segment {index}: p_filesz > p_memsz")
             }
@@ -83,25 +88,34 @@ impl fmt::Display for ExecError {
             ExecError::OutsideUserSpace { index } => {
                 write!(f, "segment {index} outside user space")
             }
+            ExecError::StackOverlap { index } => write!(f, "segment {index} overlaps the stack"),
             ExecError::Overlap { index } => write!(f, "segment {index} overlaps another"),
-            ExecError::EntryOutside => f.write_str("entry point outside the loaded segments"),
+            ExecError::EntryOutside => f.write_str("entry point outside user space"),
         }
     }
 }
 
-/// The errno `execve` returns: format problems are `ENOEXEC`, a missing interpreter `ENOENT`,
-/// a short read `EIO`, unmappable segments `EINVAL`.
+impl ExecError {
+    /// Whether Linux finds this only while mapping the new image, after the old one is gone
+    /// (`begin_new_exec`): `execve` then kills the process with SIGSEGV instead of returning.
+    pub fn after_point_of_no_return(&self) -> bool {
+        matches!(
+            self,
+            ExecError::NoLoadSegment
+                | ExecError::FileSizeExceedsMemSize { .. }
+                | ExecError::Misaligned { .. }
+                | ExecError::OutsideUserSpace { .. }
+                | ExecError::StackOverlap { .. }
+                | ExecError::EntryOutside
+        )
+    }
+}
+
+/// The errno of a refused exec: format problems are `ENOEXEC`; the failures found after the
+/// point of no return (which kill instead) say `EINVAL`.
 impl From<ExecError> for Errno {
     fn from(e: ExecError) -> Errno {
-        match e {
-            ExecError::ProgramHeadersPastEnd => Errno::EIO,
-            ExecError::NotStatic => Errno::ENOENT,
-            ExecError::FileSizeExceedsMemSize { .. }
-            | ExecError::Misaligned { .. }
-            | ExecError::OutsideUserSpace { .. }
-            | ExecError::EntryOutside => Errno::EINVAL,
-            _ => Errno::ENOEXEC,
-        }
+        if e.after_point_of_no_return() { Errno::EINVAL } else { Errno::ENOEXEC }
     }
 }
 

@@ -29,7 +29,15 @@ pub(super) fn grow(fault: &Fault, tree: &VmaTree, limits: &VmLimits) -> Action {
     //     data: RLIMIT_DATA does not apply.)
     let grow = (stack.start().start().as_u32() - new_start.start().as_u32()) >> PAGE_SHIFT;
     let size = stack.end().as_u32() - new_start.start().as_u32();
-    if size > limits.stack || !limits.may_expand(tree.total_pages(), 0, stack.flags, grow) {
+    //     A miss more than a guard gap below the lowest page RLIMIT_STACK lets the stack
+    //     reach is no overflow but a plain unmapped address (the kill report says so; the
+    //     signal is SEGV_MAPERR either way, as Linux's failed `expand_stack`).
+    if size > limits.stack {
+        let lowest = stack.end().as_u32() - limits.stack;
+        let far = lowest - new_start.start().as_u32() > STACK_GUARD_GAP;
+        return Action::Refuse(Refusal::Segv(if far { SegvReason::NoMapping } else { SegvReason::StackLimit }));
+    }
+    if !limits.may_expand(tree.total_pages(), 0, stack.flags, grow) {
         return Action::Refuse(Refusal::Segv(SegvReason::StackLimit));
     }
     // G4: too close to an accessible, non-stack area below.

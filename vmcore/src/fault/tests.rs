@@ -118,9 +118,10 @@ fn k3_kernel_mode_failures_become_fixups() {
     let t = space();
     let a = decide(&at(0x0045_0000, Read, Mode::Kernel), &t, NotMapped);
     assert_eq!(a, Action::Refuse(Refusal::Segv(SegvReason::NoMapping)));
-    // Far below the stack: the area above is the stack, which may not grow that far.
+    // Far below the stack (more than a guard gap below where RLIMIT_STACK lets it reach):
+    // a plain miss, not a stack overflow.
     let a = decide(&at(0x2000_0000, Read, Mode::Kernel), &t, NotMapped);
-    assert_eq!(a, Action::Refuse(Refusal::Segv(SegvReason::StackLimit)));
+    assert_eq!(a, Action::Refuse(Refusal::Segv(SegvReason::NoMapping)));
     assert!(fixable(a));
     let a = decide(&at(RO, Write, Mode::Kernel), &t, NotMapped);
     assert!(matches!(a, Action::Refuse(Refusal::Segv(SegvReason::AccessDenied { .. }))));
@@ -251,6 +252,11 @@ fn g3_stack_limit() {
     assert_eq!(a, Action::GrowStack { vma_start: page(STACK_START), new_start: page(lowest) });
     let a = user(lowest - 1, Write, NotMapped);
     assert_eq!(a, Action::Refuse(Refusal::Segv(SegvReason::StackLimit)));
+    // An overflow reaches at most a guard gap past the limit; further down is a plain miss.
+    let a = user(lowest - STACK_GUARD_GAP, Write, NotMapped);
+    assert_eq!(a, Action::Refuse(Refusal::Segv(SegvReason::StackLimit)));
+    let a = user(lowest - STACK_GUARD_GAP - PAGE_SIZE, Write, NotMapped);
+    assert_eq!(a, Action::Refuse(Refusal::Segv(SegvReason::NoMapping)));
 }
 
 #[test]

@@ -3,9 +3,9 @@
 use core::fmt;
 
 use super::flush::SpaceFlush;
-use super::pages::{account, next, user_flags, Kind, NoMemory, Pages, DECIDED, SOFTWARE};
+use super::pages::{account, user_flags, Kind, NoMemory, DECIDED, SOFTWARE};
 use super::phys::PhysOps;
-use super::stats::{Account, Resident};
+use super::stats::Resident;
 use super::rmap::Area;
 use super::MSpace;
 use crate::addr::{Frame, Page, ENTRIES};
@@ -18,7 +18,7 @@ use crate::vma::{Backing, VmFlags, Vma};
 pub enum CloneError {
     /// The child is not empty; nothing was changed.
     ChildNotEmpty,
-    /// Memory ran out (for a page table of the child, or a frame of a shared anonymous area):
+    /// Memory ran out (for a page table of the child):
     /// the child holds part of the parent and is consistent — sweep it and free its
     /// directory. Execute `flush` on the parent (pages already made copy-on-write) before
     /// reporting the error (`ENOMEM`).
@@ -40,10 +40,9 @@ impl MSpace {
     ///   and its frame gains a reference, whatever the area's current permissions (so a later
     ///   `mprotect` adding `WRITE` cannot expose a shared frame); the zero frame is simply
     ///   mapped read-only in the child.
-    /// * shared: frames are shared with the same permissions. Shared *anonymous* areas are
-    ///   first populated in the parent (fresh zeroed frames for untouched pages): a page
-    ///   faulted later in either space would otherwise be private to it. This is the only
-    ///   time shared anonymous memory is allocated ahead of use.
+    /// * shared: frames are shared with the same permissions (every shared area has an object
+    ///   — a file, or the shmem object of shared anonymous memory — so a page faulted later
+    ///   in either space comes from the object and is shared too; nothing is populated).
     /// * physical: the child maps the same device frames (never counted).
     ///
     /// `LOCKED` and `LOCKONFAULT` are not inherited (like Linux). The bounds and the heap state
@@ -66,10 +65,9 @@ impl MSpace {
         child.heap = self.heap;
         child.limits = self.limits;
         let mut flush = SpaceFlush::new();
-        // The child's file areas join their files' reverse maps, also after a failure: the
-        // caller then sweeps the child, which unlinks them.
-        let copied = self.clone_areas(parent_tables, child, child_tables, phys, &mut flush);
-        match copied.and_then(|()| link_all(child, phys)) {
+        // The child's file areas join their files' reverse maps as they are copied, also when
+        // a failure stops the copy: the caller then sweeps the child, which unlinks them.
+        match self.clone_areas(parent_tables, child, child_tables, phys, &mut flush) {
             Ok(()) => Ok(flush),
             Err(NoMemory) => Err(CloneError::OutOfMemory { flush }),
         }
@@ -84,7 +82,7 @@ impl MSpace {
         phys: &mut dyn PhysOps,
         flush: &mut SpaceFlush,
     ) -> Result<(), NoMemory> {
-        let MSpace { tree, counts, resident, .. } = self;
+        let MSpace { tree, .. } = self;
         let mut kid = Kid {
             filler: Filler::new(child_tables, &mut child.counts),
             resident: &mut child.resident,
@@ -97,15 +95,24 @@ impl MSpace {
             }
             let mut copy = vma.clone();
             copy.flags -= VmFlags::LOCK_MASK;
+            // A file area joins its file's reverse map as it enters the child, so that the
+            // child is consistent (every file area linked) wherever a failure stops the copy.
+            let link = Area::of(child.pd, &copy).map(|(file, area)| (file.clone(), area));
+            if let Some((file, _)) = &link {
+                if phys.rmap_reserve(file, 1).is_err() {
+                    copied = Err(NoMemory);
+                    break;
+                }
+            }
             child.tree.insert(copy).expect("invariant: the child mirrors the parent's areas");
+            if let Some((file, area)) = &link {
+                phys.rmap_link(file, area);
+                phys.rmap_settle(file);
+            }
             if vma.flags.contains(VmFlags::WIPEONFORK) {
                 continue;
             }
-            if vma.flags.is_shared() && vma.backing.is_anonymous() {
-                let mut parent = Pages::new(parent_tables, &mut *counts, &mut *resident);
-                copied = fill_shared(&mut parent, vma, phys);
-            }
-            copied = copied.and_then(|()| copy_area(&mut *parent_tables, &mut kid, vma, phys, flush));
+            copied = copy_area(&mut *parent_tables, &mut kid, vma, phys, flush);
             if copied.is_err() {
                 break;
             }
@@ -114,18 +121,6 @@ impl MSpace {
         kid.refs.flush(phys);
         copied
     }
-}
-
-/// Links every file area of `space` into its file's reverse map.
-fn link_all(space: &MSpace, phys: &mut dyn PhysOps) -> Result<(), NoMemory> {
-    for vma in space.tree.iter() {
-        if let Some((file, area)) = Area::of(space.pd, vma) {
-            phys.rmap_reserve(file, 1).map_err(|_| NoMemory)?;
-            phys.rmap_link(file, &area);
-            phys.rmap_settle(file);
-        }
-    }
-    Ok(())
 }
 
 /// Frames gaining a reference, handed to [`PhysOps::inc_refs`] in batches.
@@ -161,23 +156,6 @@ struct Kid<'a, C: TableAccess + ?Sized> {
     filler: Filler<'a, C>,
     resident: &'a mut Resident,
     refs: RefBatch,
-}
-
-/// Gives every untouched page of the shared anonymous `vma` a zeroed frame.
-fn fill_shared(parent: &mut Pages<'_>, vma: &Vma, phys: &mut dyn PhysOps) -> Result<(), NoMemory> {
-    let flags = user_flags(vma.flags, false, false);
-    let mut page = vma.start();
-    while page < vma.end_page() {
-        if !parent.read(page).is_present() {
-            let frame = phys.alloc_frame().ok_or(NoMemory)?;
-            phys.zero_frame(frame);
-            parent.install(page, frame, flags, Account::Shared, phys).inspect_err(|_| {
-                phys.dec_ref(frame);
-            })?;
-        }
-        page = next(page);
-    }
-    Ok(())
 }
 
 /// Maps every present page of the parent's `vma` into the child (see [`MSpace::clone_into`] for

@@ -68,9 +68,14 @@ pub fn dump_size(vma: &Vma, written: bool) -> u32 {
         return 0;
     }
     if vma.flags.is_shared() {
-        // Shared anonymous memory is an unlinked shmem file in Linux (MMF_DUMP_ANON_SHARED,
-        // on); a shared file mapping is MMF_DUMP_MAPPED_SHARED (off).
-        return if vma.backing.is_anonymous() { whole } else { 0 };
+        // An unlinked file — shared anonymous memory's shmem object, a memfd — is
+        // MMF_DUMP_ANON_SHARED (on); a shared mapping of a named file is MMF_DUMP_MAPPED_SHARED
+        // (off).
+        let unlinked = match &vma.backing {
+            Backing::File { file, .. } => file.is_unlinked(),
+            _ => false,
+        };
+        return if unlinked { whole } else { 0 };
     }
     if written {
         return whole; // MMF_DUMP_ANON_PRIVATE
@@ -99,16 +104,22 @@ mod tests {
     use alloc::sync::Arc;
     use alloc::vec::Vec;
 
-    /// A file with the given bytes.
-    struct TestFile(Vec<u8>);
+    /// A file with the given bytes, named or not.
+    struct TestFile(Vec<u8>, bool);
 
     impl TestFile {
         fn new(data: Vec<u8>) -> Self {
-            TestFile(data)
+            TestFile(data, false)
+        }
+        fn unlinked(data: Vec<u8>) -> Self {
+            TestFile(data, true)
         }
     }
 
     impl FileObject for TestFile {
+        fn is_unlinked(&self) -> bool {
+            self.1
+        }
         fn ino(&self) -> u64 {
             1
         }
@@ -148,7 +159,8 @@ mod tests {
 
     #[test]
     fn shared_anonymous_whole_shared_file_none() {
-        let v = area(RW | VmFlags::SHARED | VmFlags::MAYSHARE, Backing::Anonymous);
+        let shmem = Arc::new(TestFile::unlinked(alloc::vec![0u8; 16384]));
+        let v = area(RW | VmFlags::SHARED | VmFlags::MAYSHARE, Backing::file(shmem, 0));
         assert_eq!(dump_size(&v, false), 4 * PAGE_SIZE);
         let f = Arc::new(TestFile::new(alloc::vec![0u8; 16384]));
         let v = area(RW | VmFlags::SHARED | VmFlags::MAYSHARE, Backing::file(f, 0));

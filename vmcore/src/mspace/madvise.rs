@@ -7,9 +7,9 @@
 //! |---|---|
 //! | `NORMAL`/`RANDOM`/`SEQUENTIAL` | the hint is recorded as `SEQ_READ`/`RAND_READ` |
 //! | `WILLNEED` | nothing: no swap to read back, and every file page is in memory already (the initrd's data; tmpfs holes stay holes, as Linux's shmem) |
-//! | `DONTNEED` (`_LOCKED`) | resident pages dropped (shared anonymous pages kept: they have no other home yet) |
+//! | `DONTNEED` (`_LOCKED`) | resident entries dropped (a shared page stays in its object) |
 //! | `FREE` | private anonymous only; pages stay (no reclaim exists) but their entries are made clean, so that a reclaimer can drop those not written since |
-//! | `REMOVE` | shared areas that may be written (`MAYWRITE`) only; shared anonymous: pages dropped; file: `EOPNOTSUPP` until the page cache can punch holes |
+//! | `REMOVE` | shared areas that may be written (`MAYWRITE`) of an object that can punch holes (tmpfs, shmem, memfd; `EOPNOTSUPP` otherwise): checked here, punched by the kernel afterwards through [`MSpace::object_ranges`] |
 //! | `DONTFORK`/`DOFORK`, `WIPEONFORK`/`KEEPONFORK`, `DONTDUMP`/`DODUMP`, `MERGEABLE`/`UNMERGEABLE`, `HUGEPAGE`/`NOHUGEPAGE` | the flag is recorded (`clone_into` and core dumps read it) |
 //! | `COLD`/`PAGEOUT` | accepted (no swap: nothing to deactivate or page out) |
 //! | `POPULATE_READ`/`POPULATE_WRITE` | pages faulted in as a read / write would; `EINVAL` where the access is not allowed, `EFAULT` where it would raise a signal |
@@ -252,7 +252,6 @@ impl MSpace {
         let at = part.start;
         let locked = f.contains(VmFlags::LOCKED);
         let pfnmap = f.contains(VmFlags::PFNMAP) || matches!(vma.backing, Backing::Physical { .. });
-        let shared_anon = f.is_shared() && vma.backing.is_anonymous();
         let anon_private = vma.backing.is_anonymous() && !f.is_shared();
         match advice {
             // Nothing to read ahead: file data is in memory (the initrd's; a tmpfs hole stays
@@ -265,10 +264,8 @@ impl MSpace {
             }
             Advice::Cold | Advice::PageOut => Ok(()),
             Advice::DontNeed | Advice::DontNeedLocked => {
-                if !shared_anon {
-                    let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
-                    pages.clear(vma, part.start, part.end, phys, flush);
-                }
+                let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
+                pages.clear(vma, part.start, part.end, phys, flush);
                 Ok(())
             }
             Advice::Free if !anon_private => Err(MadviseError::Invalid { at }),
@@ -299,16 +296,12 @@ impl MSpace {
                 if !(f.is_shared() && f.contains(VmFlags::MAYWRITE)) {
                     return Err(MadviseError::NotWritable { at });
                 }
-                if !shared_anon {
-                    // Hook for the page cache: punch [offset, offset + len) of the file, then
-                    // drop the entries as below.
-                    return Err(MadviseError::NotSupported { at });
+                // The punch itself is the object's (`MSpace::punch_ranges`, after this space's
+                // lock is dropped): it removes the pages from every space mapping them.
+                match &vma.backing {
+                    Backing::File { file, .. } if file.can_punch() => Ok(()),
+                    _ => Err(MadviseError::NotSupported { at }),
                 }
-                // Shared anonymous memory lives in this space's entries only (until it is an
-                // object): dropping them is the punch.
-                let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
-                pages.clear(vma, part.start, part.end, phys, flush);
-                Ok(())
             }
             Advice::PopulateRead | Advice::PopulateWrite => {
                 let write = advice == Advice::PopulateWrite;

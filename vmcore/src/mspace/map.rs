@@ -89,7 +89,8 @@ pub enum MapError {
         missing: VmFlags,
     },
     /// A combination this implementation does not support (`EINVAL`): `GROWSDOWN` is only for
-    /// private anonymous areas (a stack grows by extending an anonymous area).
+    /// private anonymous areas (a stack grows by extending an anonymous area); `SHARED` needs
+    /// a backing object (shared anonymous memory is a shmem object the caller creates).
     InvalidFlags(VmFlags),
     /// A file offset or physical base that is not page-aligned (`EINVAL`).
     Unaligned,
@@ -113,11 +114,10 @@ impl MSpace {
     /// unmapped first, exactly like [`MSpace::unmap`]. The new area is merged with compatible
     /// neighbours.
     ///
-    /// Nothing is allocated until touched, with two exceptions: a `LOCKED` area (without
-    /// `LOCKONFAULT`) is populated at once (best effort like Linux's `MAP_LOCKED`: if memory runs out the mapping still
-    /// succeeds and later faults fill the rest); shared anonymous areas are populated when the
-    /// space is cloned (see [`MSpace::clone_into`]). For `MAP_POPULATE` the kernel calls
-    /// [`MSpace::populate`] afterwards.
+    /// Nothing is allocated until touched, with one exception: a `LOCKED` area (without
+    /// `LOCKONFAULT`) is populated at once (best effort like Linux's `MAP_LOCKED`: if memory
+    /// runs out the mapping still succeeds and later faults fill the rest). For `MAP_POPULATE`
+    /// the kernel calls [`MSpace::populate`] afterwards.
     pub fn map(
         &mut self,
         req: MapRequest,
@@ -134,6 +134,10 @@ impl MSpace {
         }
         if flags.contains(VmFlags::GROWSDOWN) && (!backing.is_anonymous() || flags.is_shared()) {
             return Err(MapError::InvalidFlags(VmFlags::GROWSDOWN));
+        }
+        if flags.is_shared() && backing.is_anonymous() {
+            // Shared anonymous memory is an object (the kernel's shmem), mapped as a file.
+            return Err(MapError::InvalidFlags(VmFlags::SHARED));
         }
         let start = if fixed {
             let at = addr.ok_or(MapError::FixedWithoutAddress)?;

@@ -115,6 +115,7 @@ mod pages;
 mod phys;
 mod populate;
 mod protect;
+mod punch;
 mod range;
 mod rmap;
 mod scavenge;
@@ -147,6 +148,7 @@ pub use phys::PhysOps;
 pub use lock::{LockError, UnlockError};
 pub use populate::PopulateError;
 pub use protect::ProtectError;
+pub use punch::ObjectRange;
 pub use range::RangeError;
 pub use rmap::{Area, RmapOps};
 #[cfg(any(test, feature = "sim"))]

@@ -5,15 +5,14 @@
 //! (replacing what is there), `MREMAP_DONTUNMAP` leaves the old area mapped and empty, and an
 //! old length of 0 duplicates a shared mapping.
 //!
-//! Shared anonymous memory is not an object yet: its pages live only in the entries, so a
-//! duplicate (or the old area after `DONTUNMAP`) shares the frames of the source, which is
-//! populated first (as `fork` does). The shmem object replaces that with its page lookup.
+//! Every shared area has an object behind it (a file, or the shmem object of shared anonymous
+//! memory): a duplicate, or the old area left by `DONTUNMAP`, starts empty and its faults find
+//! the object's pages, so nothing is copied or populated here.
 
-use alloc::vec::Vec;
 use core::fmt;
 
 use super::flush::SpaceFlush;
-use super::pages::{account, kind, next_present, Kind, NoMemory, Pages};
+use super::pages::{next_present, NoMemory, Pages};
 use super::phys::PhysOps;
 use super::range::Span;
 use super::rmap::{tracked, RmapEdit};
@@ -219,34 +218,17 @@ impl MSpace {
         flush: &mut SpaceFlush,
     ) -> Result<Page, RemapError> {
         let delta = old.number() - vma.start().number();
-        let shared_anon = vma.flags.is_shared() && vma.backing.is_anonymous();
         let moved = old_pages.min(new_pages);
-        let mut src = Span { start: old, end: Page::from_number(old.number() + moved) };
-        if old_pages == 0 && shared_anon {
-            // Duplicating: the part of the source area the new one mirrors.
-            src.end = Page::from_number(old.number() + new_pages.min(vma.end_page().number() - old.number()));
-        }
-        let share = shared_anon && (dont_unmap || old_pages == 0);
-        if share && self.populate_span(src, false, tables, phys, flush).is_err() {
-            return Err(RemapError::NoMemory);
-        }
+        let src = Span { start: old, end: Page::from_number(old.number() + moved) };
         let new_vma = Vma::new(dest, new_pages, vma.flags, shifted(vma, delta))
             .map_err(|_| RemapError::Invalid)?
             .with_name(vma.name.clone());
         let file = vma.backing.file_object();
         let windows = [(old, Page::from_number(old.number() + old_pages)), (dest, Page::from_number(dest.number() + new_pages))];
         let rmap = RmapEdit::begin_windows(self, &windows, file, 3, phys).map_err(|_| RemapError::NoMemory)?;
-        let placed = if share {
-            // Every destination table the shared entries need, before anything is mapped:
-            // the sharing itself then cannot fail.
-            self.ensure_dest_tables(src, dest, tables, phys).map(|()| {
-                self.tree.insert(new_vma).expect("invariant: the destination is free");
-                self.share_entries(vma, src, old, dest, tables, phys);
-            })
-        } else {
-            self.move_entries(src, dest, tables, phys, flush)
-                .map(|()| self.tree.insert(new_vma).expect("invariant: the destination is free"))
-        };
+        let placed = self
+            .move_entries(src, dest, tables, phys, flush)
+            .map(|()| self.tree.insert(new_vma).expect("invariant: the destination is free"));
         if placed.is_err() {
             if let Some(rmap) = rmap {
                 rmap.finish(self, phys); // nothing changed: gives the reservation back
@@ -275,24 +257,6 @@ impl MSpace {
             self.populate_if_locked(vma.flags, grown, tables, phys, flush);
         }
         Ok(dest)
-    }
-
-    /// Maps the frames of the present entries of `src` (of `vma`) at the same offsets from
-    /// `dest` too, each with a reference of its own (the destination tables exist).
-    fn share_entries(&mut self, vma: &Vma, src: Span, old: Page, dest: Page, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps) {
-        let zero = phys.zero_page();
-        let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
-        let mut from = src.start;
-        while let Some((page, pte)) = next_present(pages.tables(), from, src.end) {
-            let to = Page::from_number(dest.number() + (page.number() - old.number()));
-            let frame = pte.frame().expect("invariant: a present entry");
-            let k = kind(vma, frame, zero);
-            if k == Kind::Counted {
-                phys.inc_ref(frame);
-            }
-            pages.install(to, frame, pte.flags(), account(vma, k), phys).expect("invariant: the table exists");
-            from = super::pages::next(page);
-        }
     }
 
     /// Moves the present entries of `src` to the same offsets from `dest` (a free range):
@@ -364,25 +328,6 @@ impl MSpace {
                 self.resident.table_freed();
             }
         }
-    }
-
-    /// Links the destination tables of every present entry of `src` moving to `dest`.
-    fn ensure_dest_tables(&mut self, src: Span, dest: Page, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps) -> Result<(), NoMemory> {
-        let mut needed: Vec<usize> = Vec::new();
-        let mut from = src.start;
-        while let Some((page, _)) = next_present(&*tables, from, src.end) {
-            let pdi = ((dest.number() + (page.number() - src.start.number())) / ENTRIES as u32) as usize;
-            if needed.last() != Some(&pdi) {
-                needed.try_reserve(1).map_err(|_| NoMemory)?;
-                needed.push(pdi);
-            }
-            from = super::pages::next(page);
-        }
-        let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
-        for pdi in needed {
-            pages.ensure_table(pdi, phys)?;
-        }
-        Ok(())
     }
 
     /// Populates `span` of an area with `flags` when it is locked (not on fault), best effort.

@@ -122,23 +122,10 @@ impl<'a> Pages<'a> {
         next_present(&*self.tables, from, end)
     }
 
-    /// Maps the not-present `page` to `frame`; the caller already holds the mapping's
-    /// reference. Fails only when a page table is needed and none can be allocated.
-    pub fn install(
-        &mut self,
-        page: Page,
-        frame: Frame,
-        flags: PteFlags,
-        account: Account,
-        phys: &mut dyn PhysOps,
-    ) -> Result<(), NoMemory> {
-        let mut mapper = Mapper::new(&mut *self.tables, &mut *self.counts, phys);
-        let mapped = mapper.map_reporting_table(page, frame, flags);
-        self.installed(mapped, account)
-    }
-
-    /// [`Pages::install`] for a page whose slot the caller read from these tables, with no edit
-    /// since (see [`Mapper::map_slot`]): a page whose table exists costs one entry write.
+    /// Maps the not-present page of `slot` to `frame`, the slot read from these tables with no
+    /// edit since (see [`Mapper::map_slot`]): a page whose table exists costs one entry write.
+    /// The caller already holds the mapping's reference. Fails only when a page table is
+    /// needed and none can be allocated.
     #[inline]
     pub fn install_at(
         &mut self,
@@ -152,7 +139,7 @@ impl<'a> Pages<'a> {
         self.installed(mapped, account)
     }
 
-    /// Accounts for a mapping made by `install` / `install_at`.
+    /// Accounts for a mapping made by `install_at`.
     #[inline]
     fn installed(&mut self, mapped: Result<(Flush, bool), PteMapError>, account: Account) -> Result<(), NoMemory> {
         match mapped {

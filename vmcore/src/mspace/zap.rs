@@ -1,12 +1,14 @@
 //! Truncation through the reverse map: a file shrank, so every entry this space has for its
 //! pages past the new end goes (Linux's `unmap_mapping_range` with `even_cows`: private
-//! copy-on-write copies too, so a later access raises SIGBUS as on Linux).
+//! copy-on-write copies too, so a later access raises SIGBUS as on Linux). A hole punched in
+//! an object (`MADV_REMOVE`) removes only the entries mapping the frames the object let go,
+//! keeping private copies (`even_cows` off).
 
 use super::flush::SpaceFlush;
-use super::pages::Pages;
+use super::pages::{next, Pages};
 use super::phys::PhysOps;
 use super::MSpace;
-use crate::addr::{Page, PAGE_SHIFT};
+use crate::addr::{Frame, Page, PAGE_SHIFT};
 use crate::paging::TableAccess;
 use crate::vma::Backing;
 
@@ -36,6 +38,44 @@ impl MSpace {
             }
             let from = Page::from_number(vma.start().number() + skip as u32);
             pages.clear(vma, from, vma.end_page(), phys, &mut flush);
+        }
+        flush
+    }
+
+    /// Removes the entries of every area mapping object `id` whose page index lies in `[first,
+    /// end)` and whose frame `gone(index, frame)` names (the object dropped it), keeping the
+    /// areas and every other entry.
+    pub fn zap_object_frames(
+        &mut self,
+        id: u64,
+        first: u64,
+        end: u64,
+        gone: &dyn Fn(u64, Frame) -> bool,
+        tables: &mut dyn TableAccess,
+        phys: &mut dyn PhysOps,
+    ) -> SpaceFlush {
+        let mut flush = SpaceFlush::new();
+        let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
+        for vma in self.tree.iter() {
+            let Backing::File { file, offset, .. } = &vma.backing else { continue };
+            if id == 0 || file.object_id() != id {
+                continue;
+            }
+            let pgoff = offset >> PAGE_SHIFT;
+            let lo = first.max(pgoff);
+            let hi = end.min(pgoff + u64::from(vma.pages()));
+            if lo >= hi {
+                continue;
+            }
+            let at = |index: u64| Page::from_number(vma.start().number() + (index - pgoff) as u32);
+            let (mut from, stop) = (at(lo), at(hi));
+            while let Some((page, pte)) = pages.next_present(from, stop) {
+                let index = pgoff + u64::from(page.number() - vma.start().number());
+                if pte.frame().is_some_and(|f| gone(index, f)) {
+                    pages.clear(vma, page, next(page), phys, &mut flush);
+                }
+                from = next(page);
+            }
         }
         flush
     }

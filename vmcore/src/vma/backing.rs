@@ -5,6 +5,7 @@ use alloc::sync::Arc;
 use core::fmt;
 
 use crate::addr::{Frame, PhysAddr};
+use crate::errno::Errno;
 use crate::mspace::PhysOps;
 
 /// Why [`FileObject::get_page`] gave no frame.
@@ -49,6 +50,21 @@ pub trait FileObject: Send + Sync {
     /// answers `false`.
     fn is_resident(&self, _index: u32) -> bool {
         false
+    }
+    /// Whether the file has no name left (Linux's `i_nlink == 0`): shmem and memfd objects,
+    /// unlinked files. A core dump writes a shared mapping of such a file whole.
+    fn is_unlinked(&self) -> bool {
+        false
+    }
+    /// Whether [`FileObject::punch`] can free pages (`MADV_REMOVE`; Linux asks the file
+    /// system for `FALLOC_FL_PUNCH_HOLE`).
+    fn can_punch(&self) -> bool {
+        false
+    }
+    /// Frees pages `[first, end)` of the object, which then read as zeros, removing them from
+    /// every space mapping them (the caller holds no address-space lock); the size stays.
+    fn punch(&self, _first: u64, _end: u64) -> Result<(), Errno> {
+        Err(Errno::EOPNOTSUPP)
     }
 }
 

@@ -17,6 +17,8 @@ pub(crate) struct TestFile {
     pub dev: (u32, u32),
     pub path: String,
     pub size: u64,
+    /// Reads as zeros and has no name (a shmem object), instead of `o as u8` bytes.
+    zeroed: bool,
     /// Page index → frame holding one reference of the cache's own.
     cache: Mutex<BTreeMap<u32, Frame>>,
 }
@@ -27,6 +29,9 @@ std::thread_local! {
     /// Cache frames of dropped test files, whose references the test still has to drop (the
     /// kernel's objects drop theirs themselves; a test file has no `PhysOps` at hand).
     static ORPHANS: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+    /// Pages punched out of test files and not yet zapped: (object id, index, frame), each
+    /// frame still holding the cache's reference ([`TestFile::take_punched`]).
+    static PUNCHED: RefCell<Vec<(u64, u64, Frame)>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Drop for TestFile {
@@ -44,7 +49,17 @@ impl TestFile {
 
     /// A file on device `dev`.
     pub fn open_on(dev: (u32, u32), ino: u64, path: &str, size: u64) -> Arc<dyn FileObject> {
-        let file = Arc::new(TestFile { ino, dev, path: path.into(), size, cache: Mutex::new(BTreeMap::new()) });
+        Self::make(dev, ino, path, size, false)
+    }
+
+    /// A shmem object of `size` bytes of zeros, as the kernel makes for shared anonymous
+    /// memory (`/dev/zero`, unlinked: maps shows it `/dev/zero (deleted)`).
+    pub fn shmem(ino: u64, size: u64) -> Arc<dyn FileObject> {
+        Self::make((0, 1), ino, "/dev/zero", size, true)
+    }
+
+    fn make(dev: (u32, u32), ino: u64, path: &str, size: u64, zeroed: bool) -> Arc<dyn FileObject> {
+        let file = Arc::new(TestFile { ino, dev, path: path.into(), size, zeroed, cache: Mutex::new(BTreeMap::new()) });
         FILES.with(|f| f.borrow_mut().push(Arc::downgrade(&file)));
         file
     }
@@ -70,6 +85,23 @@ impl TestFile {
         }
     }
 
+    /// The pages punched since the last call, still cached: the world zaps them from every
+    /// space, then calls [`TestFile::drop_punched`] (the kernel's `MemObject::punch` takes
+    /// them out of the cache first; here the intermediate states stay checkable).
+    pub fn punched() -> Vec<(u64, u64, Frame)> {
+        PUNCHED.with(|p| p.borrow().clone())
+    }
+
+    /// Takes the punched pages out of their caches and drops the caches' references.
+    pub fn drop_punched(phys: &mut dyn PhysOps) {
+        for (ino, index, frame) in PUNCHED.with(|p| core::mem::take(&mut *p.borrow_mut())) {
+            if let Some(file) = Self::live().into_iter().find(|f| f.ino == ino) {
+                file.cache.lock().unwrap().remove(&(index as u32));
+            }
+            phys.dec_ref(frame);
+        }
+    }
+
     fn live() -> Vec<Arc<TestFile>> {
         FILES.with(|f| f.borrow().iter().filter_map(Weak::upgrade).collect())
     }
@@ -91,9 +123,22 @@ impl FileObject for TestFile {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
         let n = self.size.saturating_sub(offset).min(buf.len() as u64) as usize;
         for (i, b) in buf[..n].iter_mut().enumerate() {
-            *b = (offset + i as u64) as u8;
+            *b = if self.zeroed { 0 } else { (offset + i as u64) as u8 };
         }
         n
+    }
+    fn is_unlinked(&self) -> bool {
+        self.zeroed
+    }
+    fn can_punch(&self) -> bool {
+        self.zeroed
+    }
+    fn punch(&self, first: u64, end: u64) -> Result<(), crate::errno::Errno> {
+        let cache = self.cache.lock().unwrap();
+        for (&i, &frame) in cache.range(first as u32..end.min(u64::from(u32::MAX)) as u32) {
+            PUNCHED.with(|p| p.borrow_mut().push((self.ino, u64::from(i), frame)));
+        }
+        Ok(())
     }
     fn object_id(&self) -> u64 {
         self.ino

@@ -171,28 +171,41 @@ fn header_errors() {
         assert_eq!(plan(&e.bytes()), Err(want));
         assert!(matches!(
             Errno::from(want),
-            Errno::ENOEXEC | Errno::EIO | Errno::ENOENT | Errno::EINVAL
+            Errno::ENOEXEC | Errno::EINVAL
         ));
     };
-    check(|e| e.class = 2, ExecError::NotElf32);
-    check(|e| e.class = 9, ExecError::NotElf32);
-    check(|e| e.data = 2, ExecError::NotLittleEndian);
+    // Linux's i386 loader reads EI_CLASS/EI_DATA/EI_VERSION of no consequence.
+    for edit in [|e: &mut Elf| e.class = 2, |e: &mut Elf| e.class = 9, |e: &mut Elf| e.data = 2] {
+        let mut e = good.clone();
+        edit(&mut e);
+        assert!(plan(&e.bytes()).is_ok());
+    }
     check(|e| e.machine = 62, ExecError::WrongMachine(62));
     check(|e| e.e_type = 3, ExecError::NotExecutable(3));
     check(|e| e.phentsize = 56, ExecError::BadProgramHeaders);
     check(|e| e.phs.clear(), ExecError::BadProgramHeaders);
-    check(|e| e.phs.insert(1, (3, 0x100, 0x0804_8100, 0x13, 0x13, R)), ExecError::NotStatic);
+    check(|e| e.phs.insert(1, (3, 0x100, 0x0804_8100, 0x13, 0x13, R)), ExecError::Interpreter { offset: 0x100, len: 0x13 });
+    check(|e| e.phs.insert(1, (3, 0x100, 0x0804_8100, 1, 1, R)), ExecError::InterpreterSize);
+    check(|e| e.phs.insert(1, (3, 0x100, 0x0804_8100, 4097, 4097, R)), ExecError::InterpreterSize);
+    check(|e| e.phs.resize(129, (0, 0, 0, 0, 0, 0)), ExecError::BadProgramHeaders);
     check(|e| e.phs.retain(|p| p.0 != PT_LOAD), ExecError::NoLoadSegment);
     check(|e| e.phs[1].4 = 0x10, ExecError::FileSizeExceedsMemSize { index: 1 });
     check(|e| e.phs[1].1 = 0x1004, ExecError::Misaligned { index: 1 });
-    check(|e| e.len = 0x3003, ExecError::SegmentPastEnd { index: 3 });
+    let mut short = good.clone();
+    short.len = 0x3003; // a segment past the end of the file maps (SIGBUS past EOF)
+    assert!(plan(&short.bytes()).is_ok());
+    check(|e| e.phs[3].2 = 0xbfff_0000 | (e.phs[3].1 & 0xfff), ExecError::StackOverlap { index: 3 });
     check(|e| e.phs[0].2 = 0x0000_1000, ExecError::OutsideUserSpace { index: 0 });
     check(|e| e.phs[3].4 = 0xc000_0000, ExecError::OutsideUserSpace { index: 3 });
     check(|e| e.phs[2].2 = 0x0804_9000, ExecError::Overlap { index: 2 });
-    check(|e| e.entry = 0x0805_0000, ExecError::EntryOutside);
-    assert_eq!(Errno::from(ExecError::NotStatic), Errno::ENOENT);
-    assert_eq!(Errno::from(ExecError::ProgramHeadersPastEnd), Errno::EIO);
+    check(|e| e.entry = 0xc000_0000, ExecError::EntryOutside);
+    let mut e = good.clone();
+    e.entry = 0x0805_0000; // unmapped but in user space: runs and faults, as on Linux
+    assert!(plan(&e.bytes()).is_ok());
+    assert_eq!(Errno::from(ExecError::ProgramHeadersPastEnd), Errno::ENOEXEC);
     assert_eq!(Errno::from(ExecError::Misaligned { index: 0 }), Errno::EINVAL);
+    assert!(ExecError::Misaligned { index: 0 }.after_point_of_no_return());
+    assert!(!ExecError::Overlap { index: 0 }.after_point_of_no_return());
     assert_eq!(Errno::from(ExecError::WrongMachine(0)), Errno::ENOEXEC);
 }
 
@@ -200,7 +213,9 @@ fn header_errors() {
 fn truncated_images_fail_cleanly() {
     let bytes = gcc_like().bytes();
     assert_eq!(plan(&bytes[..60]), Err(ExecError::ProgramHeadersPastEnd));
-    for cut in 0..bytes.len() {
+    // Short of the program-header table: refused; the segments may run past the end.
+    let table_end = 52 + 32 * gcc_like().phs.len();
+    for cut in 0..table_end {
         assert!(plan(&bytes[..cut]).is_err(), "cut at {cut}");
     }
 }
@@ -288,13 +303,12 @@ fn check_invariants(image: &[u8], p: &ExecPlan) {
             s.pages >= 1 && s.start.start().as_u32() >= USER_START && s.end().as_u32() <= USER_END
         );
         assert_eq!(s.file_offset % 4096, 0);
-        assert!(s.file_offset + s.file_limit <= image.len() as u64 || s.file_limit == 0);
         assert!(s.file_limit <= u64::from(s.pages) * 4096);
         assert!(s.flags.contains(RWMAY));
     }
     assert!(p.segments.windows(2).all(|w| w[0].end() <= w[1].start.start()));
     assert_eq!(p.brk_start, p.segments.last().unwrap().end());
-    assert!(p.segments.iter().any(|s| s.start.start() <= p.entry && p.entry < s.end()));
+    assert!(p.entry.as_u32() < USER_END); // Linux's rule: an unmapped entry faults when run
 }
 
 proptest! {

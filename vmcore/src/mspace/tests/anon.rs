@@ -245,3 +245,18 @@ fn custom_bounds_confine_mappings() {
     w.write(s, A, 1).unwrap();
     w.finish();
 }
+
+#[test]
+fn shared_anonymous_memory_needs_an_object() {
+    let m = Machine::new(NFRAMES);
+    let mut w = World::new(&m);
+    let s = w.create();
+    // The kernel always gives it a shmem object; the bare request is refused.
+    let bare = MapRequest::anonymous(2, RW | SHARED);
+    let r = w.with(s, |sp, t, p| match sp.map(bare, t, p) {
+        Ok((_, f)) => (Ok(()), f),
+        Err(e) => (Err(e), SpaceFlush::new()),
+    });
+    assert_eq!(r, Err(MapError::InvalidFlags(VmFlags::SHARED)));
+    w.finish();
+}

@@ -135,3 +135,19 @@ fn zapping_an_objects_pages_removes_shared_entries_and_private_copies() {
     assert!(w.pte(a, A).is_present());
     w.finish();
 }
+
+#[test]
+fn object_ranges_follow_areas_and_offsets() {
+    let m = Machine::new(NFRAMES);
+    let mut w = World::new(&m);
+    let s = w.create();
+    let file = TestFile::open(3, "/f", 64 * P as u64);
+    let shared = RW | VmFlags::SHARED | VmFlags::MAYSHARE;
+    w.map(s, file_map(&file, 8, shared, 2 * P as u64, u64::MAX).fixed(pg(A))).unwrap();
+    w.map_at(s, A + 8 * P, 2, RW); // anonymous: no object
+    let r = w.space(s).object_ranges(pg(A + P), 20).unwrap();
+    assert_eq!(r.len(), 1);
+    assert_eq!((r[0].first, r[0].end), (3, 10));
+    assert!(w.space(s).object_ranges(pg(A + 8 * P), 4).unwrap().is_empty());
+    w.finish();
+}

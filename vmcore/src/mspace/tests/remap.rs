@@ -163,8 +163,13 @@ fn madvise_rules() {
     w.protect(s, A + 3 * P, 1, VmFlags::READ).unwrap();
     assert_eq!(advise(&mut w, s, A + 3 * P, 1, Advice::PopulateWrite), Err(MadviseError::Invalid { at: pg(A + 3 * P) }));
     w.write(s, A + 6 * P, 3).unwrap();
-    assert_eq!(advise(&mut w, s, A + 6 * P, 2, Advice::Remove), Ok(()));
+    assert_eq!(advise(&mut w, s, A + 6 * P, 2, Advice::DoFork), Ok(()));
+    let c = w.fork(s).unwrap();
+    assert_eq!(w.read(c, A + 6 * P), Ok(3), "shared with the child");
+    assert_eq!(w.remove(s, A + 6 * P, 2), Ok(()));
     assert_eq!(w.read(s, A + 6 * P), Ok(0), "punched");
+    assert_eq!(w.read(c, A + 6 * P), Ok(0), "punched in the child too");
+    w.destroy(c);
     w.finish();
 }
 

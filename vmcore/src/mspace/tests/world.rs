@@ -12,6 +12,8 @@ pub struct World<'m> {
     pub(super) baseline: usize,
     /// Page faults handled so far.
     pub faults: u32,
+    /// Shmem objects made for shared anonymous requests.
+    shmem_inos: u64,
 }
 
 impl<'m> World<'m> {
@@ -23,7 +25,7 @@ impl<'m> World<'m> {
         m.install_self_map(kernel_pd);
         m.set_cr3(kernel_pd);
         let baseline = phys.free_count();
-        World { m, phys, kernel_pd, spaces: Vec::new(), baseline, faults: 0 }
+        World { m, phys, kernel_pd, spaces: Vec::new(), baseline, faults: 0, shmem_inos: 0 }
     }
 
     /// A new empty space; returns its index.
@@ -93,12 +95,42 @@ impl<'m> World<'m> {
         result
     }
 
-    /// `mmap`.
-    pub fn map(&mut self, s: usize, req: MapRequest) -> Result<Page, MapError> {
+    /// `mmap`. A shared anonymous request gets a shmem object of its own, as the kernel's
+    /// `mmap` gives it (`src/fs/shmem.rs`).
+    pub fn map(&mut self, s: usize, mut req: MapRequest) -> Result<Page, MapError> {
+        if req.flags.is_shared() && req.backing.is_anonymous() {
+            self.shmem_inos += 1;
+            let size = u64::from(req.pages) * u64::from(crate::addr::PAGE_SIZE);
+            req.backing = Backing::file(crate::vma::test_file::TestFile::shmem(0x1_0000 + self.shmem_inos, size), 0);
+        }
         self.with(s, |sp, t, p| match sp.map(req, t, p) {
             Ok((page, f)) => (Ok(page), f),
             Err(e) => (Err(e), SpaceFlush::new()),
         })
+    }
+
+    /// `madvise(MADV_REMOVE)` as the kernel runs it: the advice, then each object's punch, whose
+    /// dropped frames leave every space (`zap_object_frames`) before the cache lets go.
+    pub fn remove(&mut self, s: usize, addr: u32, pages: u32) -> Result<(), MadviseError> {
+        self.with(s, |sp, t, p| {
+            let (f, r) = sp.madvise(pg(addr), pages, Advice::Remove, t, p);
+            (r, f)
+        })?;
+        for r in self.space(s).object_ranges(pg(addr), pages).expect("memory") {
+            r.file.punch(r.first, r.end).expect("punch");
+        }
+        let punched = crate::vma::test_file::TestFile::punched();
+        for i in 0..self.spaces.len() {
+            if self.spaces[i].is_none() {
+                continue;
+            }
+            for &(id, index, frame) in &punched {
+                let gone = |x: u64, f: Frame| x == index && f == frame;
+                self.with(i, |sp, t, p| ((), sp.zap_object_frames(id, index, index + 1, &gone, t, p)));
+            }
+        }
+        crate::vma::test_file::TestFile::drop_punched(&mut self.phys);
+        Ok(())
     }
 
     /// `mmap` of `pages` anonymous pages at exactly `addr`.
