@@ -227,6 +227,21 @@ test-mm: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/mm/.stamp
 	tools/mm-test.sh ours $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/mm $(BUILD)/test-mm
 test: $(BUILD)/mm/.stamp
 
+# Fork rate with many processes alive (issue 13, docs/benchmarks.md "Many processes"): the C
+# program tools/bench-scale.c as init at -m 3G under -icount shift=0, LEVELS live processes
+# (default 100 1000 10000 30000; the 30,000 row takes a few minutes). Not part of make test.
+# make bench-scale-profile LEVELS=300: where the kernel's instructions go at the last level.
+LEVELS ?= 100 1000 10000 30000
+.PHONY: bench-scale bench-scale-profile
+$(BUILD)/bench-scale/bench-scale: tools/bench-scale.c
+	@mkdir -p $(BUILD)/bench-scale
+	gcc -m32 -static -O2 -g -Wall -Wextra -Werror -o $(BUILD)/bench-scale/bench-scale.debug $<
+	strip -o $@ $(BUILD)/bench-scale/bench-scale.debug
+bench-scale: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-scale/bench-scale
+	QEMU_FLAGS="-m 3G -icount shift=0" TIMEOUT=3600 tools/boot-elf.sh $(BUILD)/bench-scale/bench-scale $(LEVELS) | grep '^bench-scale'
+bench-scale-profile: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-scale/bench-scale
+	BENCH_MEM=3G PROFILE_INIT_ARGS="$(LEVELS)" tools/bench-profile.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-scale/bench-scale.debug $(BUILD)/bench-scale/profile scale
+
 # Where our kernel's instructions go in one workload: make bench-profile W=W4 [BENCH_ARGS=--quick]
 bench-profile: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
 	tools/bench-profile.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/debug/bench $(BUILD)/bench-profile $(or $(W),W4) $(BENCH_ARGS)

@@ -33,17 +33,9 @@ pub fn smaps_rollup(pid: Pid) -> Result<String, Errno> {
     Ok(s)
 }
 
-/// Every address space once (threads share theirs); a space that finds no room in the list
-/// is left out.
+/// Every address space once (threads share theirs); none when the list finds no room.
 pub fn distinct_spaces() -> Vec<Arc<AddressSpace>> {
-    let mut seen: Vec<Arc<AddressSpace>> = Vec::new();
-    for (_, space) in crate::proc::address_spaces() {
-        if seen.iter().any(|s| s.id() == space.id()) || crate::mm::inject::fallible(|| seen.try_reserve(1)).is_err() {
-            continue;
-        }
-        seen.push(space);
-    }
-    seen
+    crate::proc::distinct_address_spaces().unwrap_or_default()
 }
 
 /// Locked pages of every address space (`Mlocked` of `/proc/meminfo`, in pages).

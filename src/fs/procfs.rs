@@ -38,8 +38,9 @@ fn maps(pid: Pid) -> Result<String, Errno> {
 fn ps() -> String {
     let now = crate::arch::pit::ticks();
     let mut s = String::from("  PID  PPID STATE        NAME\n");
-    let tasks: Vec<_> = sched::with(|s| s.tasks.values().cloned().collect());
-    for t in tasks.iter().filter(|t| t.pid() != 0) {
+    // One task at a time from the table (a cursor), not a copy of it.
+    let next = |at: Pid| sched::with(|s| s.next_pid(at, |t| t.pid() != 0).and_then(|p| s.tasks.get(&p).cloned()));
+    for t in core::iter::successors(next(0), |t| next(t.pid() + 1)) {
         let inner = t.inner.lock();
         let state = match inner.state {
             State::Runnable => String::from("run"),
@@ -137,7 +138,7 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
     };
     match parts.as_slice() {
         [] => {
-            let mut list = names(&[
+            let list = names(&[
                 ("cpuinfo", DT_REG),
                 ("filesystems", DT_REG),
                 ("kpagecount", DT_REG),
@@ -152,7 +153,8 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
                 ("uptime", DT_REG),
                 ("vmstat", DT_REG),
             ]);
-            list.extend(sched::with(|s| s.pids()).into_iter().filter(|&p| p != 0).map(|p| (p.to_string(), DT_DIR)));
+            // Then one directory per task: listed from the task table by a cursor as the
+            // directory is read (`DirFile`), never copied whole here.
             Ok(Node::Dir(list))
         }
         ["meminfo"] => Ok(Node::Generated(super::proc_sys::meminfo().into_bytes())),
@@ -278,7 +280,12 @@ impl ProcNode {
     pub fn size(&self) -> u64 {
         0
     }
-    /// The entries of a directory, now.
+    /// Whether this directory lists the tasks after its own entries (the root: one directory
+    /// per task, read from the task table as the listing goes, see [`next_task_entry`]).
+    pub fn lists_tasks(&self) -> bool {
+        self.rel.is_empty()
+    }
+    /// The entries of a directory, now (the root's own entries only, see [`Self::lists_tasks`]).
     pub fn list(&self) -> Result<Vec<(String, u8)>, Errno> {
         match lookup(&self.rel)? {
             Node::Dir(list) => Ok(list),
@@ -346,6 +353,25 @@ fn dump_owner(pid: Pid) -> (u32, u32) {
     let dumpable = task.inner.lock().aspace.as_ref().is_some_and(|a| a.dumpable());
     let cred = crate::proc::cred::of(&task);
     if dumpable { (cred.euid, cred.egid) } else { (0, 0) }
+}
+
+/// The first task directory of the root at or above pid `at`: (pid, its name as digits in a
+/// buffer, the name's length). Looks up one entry under the scheduler's lock; copies nothing.
+pub fn next_task_entry(at: Pid) -> Option<(Pid, [u8; 10], usize)> {
+    let pid = sched::with(|s| s.next_pid(at, |t| t.pid() != 0))?;
+    let mut digits = [0u8; 10];
+    let mut n = pid;
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[..len].reverse();
+    Some((pid, digits, len))
 }
 
 fn make(sb: &Arc<SuperBlock>, rel: String, node: Node) -> Result<Arc<Inode>, Errno> {

@@ -5,6 +5,14 @@
 //! the allocator is `extend`ed, up to `HEAP_END` (0xD0000000). When it cannot grow, the failure
 //! is reported with the request and the heap's usage, and the allocation returns null.
 //!
+//! Small blocks (up to [`MAX_CACHED`] bytes, alignment up to 8) are kept on free lists by size
+//! class (multiples of 16 bytes) when freed and handed out again from there: the linked list's
+//! first-fit search walks every hole before the one that fits, and with thousands of tasks
+//! the holes number thousands — every fork and exit paid for it. A cached block still counts
+//! as allocated to the linked list but not in [`stats`]' `used`; when the linked list cannot
+//! serve a request even after growing, every cached block goes back to it and the request is
+//! tried once more.
+//!
 //! The lock disables interrupts while held, so an interrupt handler that allocates can never
 //! deadlock against the code it interrupted.
 
@@ -18,8 +26,21 @@ use vmcore::layout::HEAP_END;
 /// Smallest growth step.
 const GROW_MIN: u32 = 64 * 1024;
 
+/// Size classes of the free lists: 16, 32, ... bytes.
+const CLASS_STEP: usize = 16;
+/// Largest block size kept on a free list.
+const MAX_CACHED: usize = 1024;
+/// Largest alignment of a cached block (every class block is allocated with it).
+const CACHED_ALIGN: usize = 8;
+const CLASSES: usize = MAX_CACHED / CLASS_STEP;
+
 struct State {
     heap: Heap,
+    /// Free lists by size class: the first cached block's address (0: empty); each cached
+    /// block's first word holds the next one's.
+    free: [usize; CLASSES],
+    /// Bytes held on the free lists.
+    cached: usize,
     /// First heap address (0 until `init`).
     start: u32,
     /// One past the last mapped heap byte.
@@ -32,7 +53,7 @@ pub struct KernelHeap {
 }
 
 #[global_allocator]
-static HEAP: KernelHeap = KernelHeap { state: IrqMutex::new(State { heap: Heap::empty(), start: 0, top: 0 }) };
+static HEAP: KernelHeap = KernelHeap { state: IrqMutex::new(State { heap: Heap::empty(), free: [0; CLASSES], cached: 0, start: 0, top: 0 }) };
 
 /// Heap statistics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,10 +76,52 @@ pub fn init(start: VirtAddr) {
 /// Current statistics.
 pub fn stats() -> HeapStats {
     let st = HEAP.state.lock();
-    HeapStats { used: st.heap.used(), size: (st.top - st.start) as usize }
+    HeapStats { used: st.heap.used() - st.cached, size: (st.top - st.start) as usize }
+}
+
+/// The free list serving `layout`, if a cached block may: (class, the class's block layout).
+fn class_of(layout: Layout) -> Option<(usize, Layout)> {
+    if layout.align() > CACHED_ALIGN || layout.size() > MAX_CACHED {
+        return None;
+    }
+    let class = layout.size().max(1).div_ceil(CLASS_STEP) - 1;
+    let block = Layout::from_size_align((class + 1) * CLASS_STEP, CACHED_ALIGN).expect("invariant: a small power-of-two alignment");
+    Some((class, block))
 }
 
 impl State {
+    /// A cached block of `class` (`size` bytes), if one is free.
+    fn pop(&mut self, class: usize, size: usize) -> Option<*mut u8> {
+        let head = self.free[class];
+        if head == 0 {
+            return None;
+        }
+        // SAFETY: `head` is a free block of this class, owned by the list; its first word
+        // was written by `push`.
+        self.free[class] = unsafe { (head as *const usize).read() };
+        self.cached -= size;
+        Some(head as *mut u8)
+    }
+
+    /// Keeps the freed block `ptr` of `class` (`size` bytes) on its free list.
+    fn push(&mut self, class: usize, size: usize, ptr: *mut u8) {
+        // SAFETY: the block is ours (just freed by its owner), at least 16 bytes, 8-aligned.
+        unsafe { (ptr as *mut usize).write(self.free[class]) };
+        self.free[class] = ptr as usize;
+        self.cached += size;
+    }
+
+    /// Gives every cached block back to the linked list (when it cannot serve a request).
+    fn flush(&mut self) {
+        for class in 0..CLASSES {
+            let block = Layout::from_size_align((class + 1) * CLASS_STEP, CACHED_ALIGN).expect("invariant: valid layout");
+            while let Some(ptr) = self.pop(class, block.size()) {
+                // SAFETY: the block came from the linked list with this layout and is free.
+                unsafe { self.heap.deallocate(NonNull::new(ptr).expect("invariant: cached blocks are not null"), block) };
+            }
+        }
+    }
+
     /// Maps at least `bytes` more at the top and hands them to the allocator.
     fn grow(&mut self, bytes: u32) -> bool {
         if self.start == 0 {
@@ -93,6 +156,13 @@ unsafe impl GlobalAlloc for KernelHeap {
             return core::ptr::null_mut();
         }
         let mut st = self.state.lock();
+        let class = class_of(layout);
+        if let Some((c, block)) = class {
+            if let Some(p) = st.pop(c, block.size()) {
+                return p;
+            }
+        }
+        let layout = class.map_or(layout, |(_, block)| block);
         if let Ok(p) = st.heap.allocate_first_fit(layout) {
             return p.as_ptr();
         }
@@ -102,7 +172,13 @@ unsafe impl GlobalAlloc for KernelHeap {
                 return p.as_ptr();
             }
         }
-        let (used, size) = (st.heap.used(), st.top - st.start);
+        if st.cached > 0 {
+            st.flush();
+            if let Ok(p) = st.heap.allocate_first_fit(layout) {
+                return p.as_ptr();
+            }
+        }
+        let (used, size) = (st.heap.used() - st.cached, st.top - st.start);
         drop(st);
         log::error!(
             "kmalloc: out of memory: {} bytes aligned {} (heap {} KiB used of {} KiB mapped, limit {:#x})",
@@ -121,7 +197,11 @@ unsafe impl GlobalAlloc for KernelHeap {
             // SAFETY: the block is ours until deallocated below: `layout.size()` bytes at `ptr`.
             unsafe { core::ptr::write_bytes(ptr.as_ptr(), super::selfcheck::POISON, layout.size()) };
         }
-        // SAFETY: the caller passes a block this allocator returned with the same layout.
-        unsafe { self.state.lock().heap.deallocate(ptr, layout) };
+        let mut st = self.state.lock();
+        match class_of(layout) {
+            Some((c, block)) => st.push(c, block.size(), ptr.as_ptr()),
+            // SAFETY: the caller passes a block this allocator returned with the same layout.
+            None => unsafe { st.heap.deallocate(ptr, layout) },
+        }
     }
 }

@@ -146,7 +146,7 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         let _ = UserPtr::<u32>::new(args.parent_tid).write(tid);
     }
     if any(flags, CLONE_THREAD) {
-        child.group.add_thread();
+        child.group.add_thread(tid);
     }
     sched::with(|s| {
         if any(flags, CLONE_THREAD) {
