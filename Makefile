@@ -23,7 +23,7 @@ INITRD     := $(BUILD)/initrd.cpio
 
 export QEMU_FLAGS
 
-.PHONY: all setup kernel user ctests iso run debug test test-host test-kernel test-ring3 test-c test-busybox test-tty boot-elf fuzz symbolize clippy clean bench-mm
+.PHONY: all setup kernel user ctests iso run debug test test-host test-kernel test-ring3 test-c stress test-busybox test-tty boot-elf fuzz symbolize clippy clean bench-mm
 
 all: iso
 
@@ -68,13 +68,18 @@ ctests: $(BUILD)/ctests/.stamp
 test-c: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests/.stamp
 	tools/ctest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests $(BUILD)/test-c $(BUILD)/test-linux/linux-test.log
 
+# Issue 13's exhaustion reproducers (user/c/c_exhaust.c) at -m 3G, where a fork bomb has the
+# most room: not part of `make test` (which runs them at its 256M and at 32M).
+stress: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests/.stamp
+	CTEST_PROGRAMS=c_exhaust CTEST_MEM=3G tools/ctest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/ctests $(BUILD)/stress
+
 # The terminal driven by keystrokes at the serial console (tools/ttytest.sh): our kernel, and
 # Linux with the same programs when its kernel is cached (make test-linux fetches it).
 test-tty: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/.stamp
 	tools/ttytest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user $(BUILD)/ttytest
 
-$(INITRD): $(BUILD)/user/.stamp tools/mkinitrd.sh
-	tools/mkinitrd.sh $@ $(addprefix $(BUILD)/user/,$(USER_PROGS))
+$(INITRD): $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp tools/mkinitrd.sh
+	tools/mkinitrd.sh $@ $(addprefix $(BUILD)/user/,$(USER_PROGS)) $(BUILD)/ctests/vmview
 
 # The BusyBox userland (issue 11): Debian's busybox-static for i386 (tools/busybox.sh: fetched once
 # with a private apt state, cached in ~/.cache/vmkernel-busybox-i386) as /bin/busybox with its
@@ -82,12 +87,12 @@ $(INITRD): $(BUILD)/user/.stamp tools/mkinitrd.sh
 # shell as /bin/minish (tools/busybox-initrd.sh). The same layout boots Linux in `make test-linux`.
 BB_INITRD := $(BUILD)/busybox/initrd.cpio
 BB_SRC     := $(wildcard tests/busybox/*.sh) $(shell find rootfs -type f) tools/busybox-initrd.sh tools/busybox.sh tools/mkinitrd.sh
-$(BB_INITRD): $(BUILD)/user/.stamp $(BB_SRC)
+$(BB_INITRD): $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BB_SRC)
 	@mkdir -p $(dir $@)
-	tools/busybox-initrd.sh $@ $(BUILD)/user
-$(BUILD)/busybox/linux-initramfs.cpio: $(BUILD)/user/.stamp $(BB_SRC) tools/linux-initramfs.sh
+	tools/busybox-initrd.sh $@ $(BUILD)/user $(BUILD)/ctests/vmview
+$(BUILD)/busybox/linux-initramfs.cpio: $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BB_SRC) tools/linux-initramfs.sh
 	@mkdir -p $(dir $@)
-	tools/busybox-initrd.sh $@ $(BUILD)/user --linux
+	tools/busybox-initrd.sh $@ $(BUILD)/user --linux $(BUILD)/ctests/vmview
 
 # The userland `make run` boots: BusyBox by default, our minish with USERLAND=minish.
 # once the kernel runs it (issue 11): BusyBox ash as a login shell (/etc/profile, PS1, motd).
@@ -129,14 +134,32 @@ test-busybox: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BB_INITRD)
 test-ring3: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
 	tools/ringtest.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ringtest
 
-# The system-call fuzzer as init (tools/fuzz.sh, user/README.md "The fuzzer"):
-#   make fuzz [SEED=S] [N=200000] [FROM=B BATCH=K] [FUZZ_ARGS=-v] [FUZZ_CMDLINE="log=warn strace=fuzz"]
-# SEED defaults to a random one (printed); FROM=B N=K BATCH=K replays batch B of seed S alone.
-N ?= 200000
+# The system-call fuzzer as init (tools/fuzz.sh, user/README.md "The fuzzer"), coverage-guided
+# (docs/coverage.md): N calls in rounds of ROUND, one boot each under QEMU's kernel trace; the
+# inputs that reach new kernel code are kept and mutated; ends with the run's kernel coverage.
+#   make fuzz [SEED=S] [N=1000000] [ROUND=100000] [GUIDED=0] [FUZZ_ARGS=-v] [QEMU_MEM=3G]
+#   make fuzz GUIDED=0 SEED=S FROM=B N=K BATCH=K [CORPUS=build/fuzz/state/corpus-R]
+# SEED defaults to a random one (printed); GUIDED=0 is one plain boot: FROM=B N=K BATCH=K
+# replays batch B of seed S alone (with the round's CORPUS for a guided batch).
+N ?= 1000000
 FROM ?= 0
 BATCH ?= 1000
+ROUND ?= 100000
+GUIDED ?= 1
+FUZZ_PROGS = $(addprefix $(BUILD)/user/,$(USER_PROGS))
 fuzz: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD)
-	SEED="$(SEED)" N="$(N)" FROM="$(FROM)" BATCH="$(BATCH)" FUZZ_ARGS="$(FUZZ_ARGS)" FUZZ_CMDLINE="$(FUZZ_CMDLINE)" FUZZ_TIMEOUT="$(FUZZ_TIMEOUT)" tools/fuzz.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/fuzz
+	SEED="$(SEED)" N="$(N)" FROM="$(FROM)" BATCH="$(BATCH)" ROUND="$(ROUND)" GUIDED="$(GUIDED)" CORPUS="$(CORPUS)" \
+	FUZZ_PROGS="$(FUZZ_PROGS)" FUZZ_ARGS="$(FUZZ_ARGS)" FUZZ_CMDLINE="$(FUZZ_CMDLINE)" FUZZ_TIMEOUT="$(FUZZ_TIMEOUT)" \
+	tools/fuzz.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/fuzz
+
+# Kernel coverage (docs/coverage.md): the suites of `make test` and a guided fuzz run of
+# COV_FUZZ_N calls under QEMU's -d in_asm trace; per-directory function and line coverage,
+# never-executed functions (build/coverage/): make coverage [COV_FUZZ_N=200000]
+# [COV_FUZZ_ADDRS=build/fuzz/state/covered.addrs] (an earlier guided run instead of a new one)
+COV_FUZZ_N ?= 200000
+.PHONY: coverage
+coverage: setup $(BUILD)/ktest/kernel.elf $(BUILD)/ktest/kernel.sym $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(INITRD) $(BUILD)/ctests/.stamp $(BB_INITRD) $(BUILD)/mm/.stamp
+	BUILD=$(BUILD) MM_TESTS="$(MM_TESTS_PASSING)" FUZZ_PROGS="$(FUZZ_PROGS)" COV_FUZZ_N="$(COV_FUZZ_N)" COV_FUZZ_ADDRS="$(COV_FUZZ_ADDRS)" tools/coverage.sh $(BUILD)/coverage
 
 # Boots any static i386 ELF as init: make boot-elf ELF=path/to/prog ARGS="a b"
 boot-elf: $(BUILD)/kernel.elf $(BUILD)/kernel.sym
@@ -193,7 +216,7 @@ test-linux: setup $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BUILD)/busybox/l
 # (tools/mm-selftests.sh; the source is cached in ~/.cache/vmkernel-linux-selftests), run by
 # tools/mm/mm_sel under c_run: all of them on our kernel with `make test-mm`, on Linux with
 # `make test-linux`; `make test` runs MM_TESTS_PASSING, the ones that pass on ours.
-MM_TESTS_PASSING := map_fixed_noreplace mlock2-tests on-fault-limit@nobody madv_populate
+MM_TESTS_PASSING := map_fixed_noreplace mremap_dontunmap mlock2-tests mlock-random-test on-fault-limit@nobody madv_populate
 # Reported, not counted: mremap_test fails on Linux 6.1 i386 itself (4 GB of 2 GB cases).
 export MM_INFO := mremap_test
 .PHONY: test-mm
@@ -203,6 +226,21 @@ $(BUILD)/mm/.stamp: tools/mm-selftests.sh tools/linux-selftests.sh tools/mm/mm_s
 test-mm: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/mm/.stamp
 	tools/mm-test.sh ours $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/mm $(BUILD)/test-mm
 test: $(BUILD)/mm/.stamp
+
+# Fork rate with many processes alive (issue 13, docs/benchmarks.md "Many processes"): the C
+# program tools/bench-scale.c as init at -m 3G under -icount shift=0, LEVELS live processes
+# (default 100 1000 10000 30000; the 30,000 row takes a few minutes). Not part of make test.
+# make bench-scale-profile LEVELS=300: where the kernel's instructions go at the last level.
+LEVELS ?= 100 1000 10000 30000
+.PHONY: bench-scale bench-scale-profile
+$(BUILD)/bench-scale/bench-scale: tools/bench-scale.c
+	@mkdir -p $(BUILD)/bench-scale
+	gcc -m32 -static -O2 -g -Wall -Wextra -Werror -o $(BUILD)/bench-scale/bench-scale.debug $<
+	strip -o $@ $(BUILD)/bench-scale/bench-scale.debug
+bench-scale: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-scale/bench-scale
+	QEMU_FLAGS="-m 3G -icount shift=0" TIMEOUT=3600 tools/boot-elf.sh $(BUILD)/bench-scale/bench-scale $(LEVELS) | grep '^bench-scale'
+bench-scale-profile: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-scale/bench-scale
+	BENCH_MEM=3G PROFILE_INIT_ARGS="$(LEVELS)" tools/bench-profile.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-scale/bench-scale.debug $(BUILD)/bench-scale/profile scale
 
 # Where our kernel's instructions go in one workload: make bench-profile W=W4 [BENCH_ARGS=--quick]
 bench-profile: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym

@@ -11,6 +11,8 @@
 # BENCH-ARGS: --quick (1 repetition, small sizes; the trace is large). PROFILE_TOP (default 30);
 # PROFILE_SECTION=N profiles only the N-th marked section (W2 has one per size: 1 = 0 MiB).
 # The unstripped bench (BENCH-DEBUG-ELF) is needed for the address of profile_mark.
+# PROFILE_INIT_ARGS replaces init's arguments (for another program with a profile_mark, e.g.
+# bench-scale: `make bench-scale PROFILE=1`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 elf=$1 sym=$2 bench=$3 out=$4 work=$5
@@ -20,14 +22,14 @@ mkdir -p "$out"
 mark=$(nm "$bench" | awk '$3 == "profile_mark" { sub(/^0+/, "", $1); print $1 }')
 [ -n "$mark" ] || { echo "bench-profile: no profile_mark in $bench" >&2; exit 1; }
 "$here/mkinitrd.sh" "$out/initrd.cpio" --as /init "$bench"
-"$here/mkiso.sh" "$out/profile.iso" "$elf" "$sym" 0 "log=warn init=/init -- --only=$work $*" "$out/initrd.cpio" initrd
+"$here/mkiso.sh" "$out/profile.iso" "$elf" "$sym" 0 "log=warn init=/init -- ${PROFILE_INIT_ARGS:---only=$work $*}" "$out/initrd.cpio" initrd
 trace=$out/trace-$work.log
-echo "=== tracing bench --only=$work $* (QEMU -d in_asm,exec,nochain; slow)" >&2
+echo "=== tracing ${PROFILE_INIT_ARGS:-bench --only=$work $*} (QEMU -d in_asm,exec,nochain; slow)" >&2
 timeout --foreground 1200 qemu-system-i386 -cdrom "$out/profile.iso" -boot d -display none -serial stdio \
     -monitor none -no-reboot -m "${BENCH_MEM:-256M}" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -icount shift=0 -d in_asm,exec,nochain -dfilter "0xc0000000..0xffffffff,0x$mark+0x10" \
     -D "$trace" </dev/null | tr -d '\r' > "$out/console-$work.log" || true
-grep '^bench-raw' "$out/console-$work.log" >&2 || { echo "bench-profile: bench did not run; console:" >&2; cat "$out/console-$work.log" >&2; exit 1; }
+grep '^bench-' "$out/console-$work.log" >&2 || { echo "bench-profile: bench did not run; console:" >&2; cat "$out/console-$work.log" >&2; exit 1; }
 awk -v MARK="$mark" -v TOP="${PROFILE_TOP:-30}" -v ONLY="${PROFILE_SECTION:-0}" '
 FNR == NR { SA[++NS] = tolower($1); n = $0; sub(/^[^ ]+ [^ ]+ /, "", n); SN[NS] = n; next }
 /^IN:/ { intb = 1; first = ""; cnt = 0; next }

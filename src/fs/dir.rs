@@ -185,9 +185,15 @@ impl Records {
 enum Listing {
     /// A tmpfs directory, read live.
     Live,
-    /// A `/proc` directory: names and types taken at open.
-    Snapshot(Vec<(String, u8)>),
+    /// A `/proc` directory: names and types taken at open; for `/proc` itself (`true`) then
+    /// one directory per task, read from the task table at each call by pid: cookie
+    /// [`TASK_COOKIE`] + pid, as Linux's `proc_pid_readdir` (tasks that come or go meanwhile
+    /// are listed or not, none twice).
+    Snapshot(Vec<(String, u8)>, bool),
 }
+
+/// The first cookie of `/proc`'s task directories (Linux's `TGID_OFFSET`): above every own entry.
+const TASK_COOKIE: u64 = 256;
 
 /// An open directory.
 pub struct DirFile {
@@ -199,7 +205,11 @@ impl DirFile {
     /// The directory at `path` opened.
     pub fn new(path: PathRef) -> Result<DirFile, Errno> {
         let listing = match &path.inode.kind {
-            InodeKind::Proc(p) => Listing::Snapshot(p.list()?),
+            InodeKind::Proc(p) => {
+                let names = p.list()?;
+                debug_assert!((names.len() as u64) + 3 < TASK_COOKIE);
+                Listing::Snapshot(names, p.lists_tasks())
+            }
             _ => Listing::Live,
         };
         Ok(DirFile { path, listing })
@@ -244,14 +254,27 @@ impl DirFile {
                     });
                     err?;
                 }
-                Listing::Snapshot(names) => {
+                Listing::Snapshot(names, tasks) => {
                     let start = next.max(2) - 2;
+                    let mut full = false;
                     for (i, (name, kind)) in names.iter().enumerate().skip(start as usize) {
                         let cookie = i as u64 + 2;
                         if !recs.push(super::procfs::name_ino(&self.path, name), cookie + 1, *kind, name.as_bytes())? {
+                            full = true;
                             break;
                         }
                         next = cookie + 1;
+                    }
+                    if *tasks && !full {
+                        next = next.max(TASK_COOKIE);
+                        while let Some((pid, digits, len)) = super::procfs::next_task_entry((next - TASK_COOKIE) as u32) {
+                            let name = core::str::from_utf8(&digits[..len]).expect("invariant: ASCII digits");
+                            let cookie = TASK_COOKIE + u64::from(pid);
+                            if !recs.push(super::procfs::name_ino(&self.path, name), cookie + 1, 4, name.as_bytes())? {
+                                break;
+                            }
+                            next = cookie + 1;
+                        }
                     }
                 }
             }
@@ -283,7 +306,10 @@ impl DirFile {
                 }
                 any
             }
-            Listing::Snapshot(names) => (next.max(2) - 2) < names.len() as u64,
+            Listing::Snapshot(names, tasks) => {
+                (next.max(2) - 2) < names.len() as u64
+                    || *tasks && super::procfs::next_task_entry(next.saturating_sub(TASK_COOKIE) as u32).is_some()
+            }
         }
     }
 }

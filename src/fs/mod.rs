@@ -21,6 +21,7 @@ pub mod open;
 pub mod pipe;
 mod pipe_ring;
 pub mod poll;
+pub mod proc_kpage;
 pub mod proc_pagemap;
 pub mod proc_pid;
 pub mod proc_sys;
@@ -70,6 +71,7 @@ pub fn init() {
             log::error!("boot: mounting {} failed: {e:?}", core::str::from_utf8(fstype).unwrap_or("?"));
         }
     }
+    shmem::init();
     log::info!("fs: root tmpfs, {} initrd entries unpacked in {} cycles", unpacked.entries, t1 - t0);
 }
 

@@ -117,6 +117,9 @@ fn finish(at: PathRef, flags: u32, dir: &PathRef, name: &[u8], w: &mut Walker, c
                 if let Some(pid) = p.pagemap_pid() {
                     return File::new(super::proc_pagemap::Pagemap::open(pid)?, flags);
                 }
+                if let Some(k) = p.kpage() {
+                    return File::new(k, flags);
+                }
                 let bytes = p.contents().map(|b| b.to_vec()).unwrap_or_default();
                 File::new(super::kinds::Snapshot::new(bytes, &inode), flags)
             }

@@ -24,8 +24,39 @@ impl Pagemap {
     pub fn open(pid: crate::proc::task::Pid) -> Result<Pagemap, Errno> {
         let task = crate::proc::sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
         let space = task.inner.lock().aspace.clone().ok_or(Errno::ESRCH)?;
-        Ok(Pagemap { space, show_pfn: crate::proc::cred::current().capable() })
+        Ok(Pagemap { space, show_pfn: crate::proc::cred::current().capable(crate::proc::cred::CAP_SYS_ADMIN) })
     }
+}
+
+/// Entries filled per call of `fill`.
+pub const CHUNK: usize = 512;
+
+/// A read of a file of 64-bit little-endian entries of `size` bytes (`pagemap`, `kpagecount`,
+/// `kpageflags`) at `*pos`, as Linux's: `EINVAL` unless position and length are multiples of
+/// 8, short at the end of the file. `fill(first, entries)` fills `entries` with the entries
+/// from index `first` on, at most [`CHUNK`] at a time.
+pub fn read_entries(buf: UserBuf, pos: &mut u64, size: u64, fill: &mut dyn FnMut(u64, &mut [u64])) -> Result<u32, Errno> {
+    if *pos % 8 != 0 || buf.len() % 8 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let want = u64::from(buf.len()).min(size.saturating_sub(*pos)) as usize / 8;
+    let mut entries: Vec<u64> = Vec::new();
+    let mut bytes: Vec<u8> = Vec::new();
+    crate::mm::inject::fallible(|| entries.try_reserve_exact(want.min(CHUNK))).map_err(|_| Errno::ENOMEM)?;
+    crate::mm::inject::fallible(|| bytes.try_reserve_exact(want.min(CHUNK) * 8)).map_err(|_| Errno::ENOMEM)?;
+    let mut done = 0usize;
+    while done < want {
+        let n = (want - done).min(CHUNK);
+        entries.clear();
+        entries.resize(n, 0);
+        fill(*pos / 8 + done as u64, &mut entries);
+        bytes.clear();
+        entries.iter().for_each(|e| bytes.extend_from_slice(&e.to_le_bytes()));
+        buf.write_at(done as u32 * 8, &bytes)?;
+        done += n;
+    }
+    *pos += done as u64 * 8;
+    Ok(done as u32 * 8)
 }
 
 /// Bytes of the whole file: one entry per page below the kernel.
@@ -33,25 +64,10 @@ const SIZE: u64 = (USER_END / PAGE_SIZE) as u64 * 8;
 
 impl FileOps for Pagemap {
     fn read(&self, _f: &File, buf: UserBuf, pos: &mut u64) -> Result<u32, Errno> {
-        if *pos % 8 != 0 || buf.len() % 8 != 0 {
-            return Err(Errno::EINVAL);
-        }
-        let want = u64::from(buf.len()).min(SIZE.saturating_sub(*pos)) as usize / 8;
-        let mut done = 0usize;
-        let mut entries: Vec<u64> = Vec::new();
-        entries.try_reserve_exact(want.min(512)).map_err(|_| Errno::ENOMEM)?;
-        while done < want {
-            let n = (want - done).min(512);
-            entries.clear();
-            entries.resize(n, 0);
-            let first = Page::from_number((*pos / 8) as u32 + done as u32);
-            self.space.edit(|s, t, p| (s.pagemap(first, &mut entries, &*t, &*p, self.show_pfn), None));
-            let bytes: Vec<u8> = entries.iter().flat_map(|e| e.to_le_bytes()).collect();
-            buf.write_at(done as u32 * 8, &bytes)?;
-            done += n;
-        }
-        *pos += done as u64 * 8;
-        Ok(done as u32 * 8)
+        read_entries(buf, pos, SIZE, &mut |first, entries| {
+            let first = Page::from_number(first as u32);
+            self.space.edit(|s, t, p| (s.pagemap(first, entries, &*t, &*p, self.show_pfn), None));
+        })
     }
     fn seekable(&self) -> bool {
         true

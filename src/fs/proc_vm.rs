@@ -1,4 +1,4 @@
-//! The memory views of `/proc` (issue 12): `/proc/PID/smaps`, `/proc/PID/status` (its
+//! The memory views of `/proc` (issue 12): `/proc/PID/smaps` and `smaps_rollup`, `/proc/PID/status` (its
 //! identity and `Vm*` lines, Linux's format) and the `Mlocked` count of `/proc/meminfo`.
 
 use crate::mm::aspace::AddressSpace;
@@ -6,6 +6,7 @@ use crate::proc::sched;
 use crate::proc::task::Pid;
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use vmcore::errno::Errno;
 
 fn space_of(pid: Pid) -> Result<Option<Arc<AddressSpace>>, Errno> {
@@ -23,17 +24,21 @@ pub fn smaps(pid: Pid) -> Result<String, Errno> {
     Ok(s)
 }
 
-/// Locked pages of every address space (`Mlocked` of `/proc/meminfo`, in pages).
-pub fn mlocked_pages() -> u64 {
-    let mut seen: alloc::vec::Vec<crate::mm::aspace::SpaceId> = alloc::vec::Vec::new();
-    let mut n = 0u64;
-    for (_, space) in crate::proc::address_spaces() {
-        if seen.contains(&space.id()) || seen.try_reserve(1).is_err() {
-            continue;
-        }
-        seen.push(space.id());
-        n += u64::from(space.edit(|sp, t, p| (sp.locked_resident(&*t, &*p), None)));
+/// `/proc/PID/smaps_rollup`.
+pub fn smaps_rollup(pid: Pid) -> Result<String, Errno> {
+    let mut s = String::new();
+    if let Some(a) = space_of(pid)? {
+        a.edit(|sp, t, p| (sp.write_smaps_rollup(&mut s, &*t, &*p), None)).map_err(|_| Errno::ENOMEM)?;
     }
-    n
+    Ok(s)
 }
 
+/// Every address space once (threads share theirs); none when the list finds no room.
+pub fn distinct_spaces() -> Vec<Arc<AddressSpace>> {
+    crate::proc::distinct_address_spaces().unwrap_or_default()
+}
+
+/// Locked pages of every address space (`Mlocked` of `/proc/meminfo`, in pages).
+pub fn mlocked_pages() -> u64 {
+    distinct_spaces().iter().map(|space| u64::from(space.edit(|sp, t, p| (sp.locked_resident(&*t, &*p), None)))).sum()
+}

@@ -38,8 +38,9 @@ fn maps(pid: Pid) -> Result<String, Errno> {
 fn ps() -> String {
     let now = crate::arch::pit::ticks();
     let mut s = String::from("  PID  PPID STATE        NAME\n");
-    let tasks: Vec<_> = sched::with(|s| s.tasks.values().cloned().collect());
-    for t in tasks.iter().filter(|t| t.pid() != 0) {
+    // One task at a time from the table (a cursor), not a copy of it.
+    let next = |at: Pid| sched::with(|s| s.next_pid(at, |t| t.pid() != 0).and_then(|p| s.tasks.get(&p).cloned()));
+    for t in core::iter::successors(next(0), |t| next(t.pid() + 1)) {
         let inner = t.inner.lock();
         let state = match inner.state {
             State::Runnable => String::from("run"),
@@ -66,6 +67,8 @@ pub enum Node {
     Symlink(Vec<u8>),
     /// `/proc/PID/pagemap`, generated as it is read.
     Pagemap(crate::proc::task::Pid),
+    /// `/proc/kpagecount` or `/proc/kpageflags`, generated as they are read.
+    Kpage(super::proc_kpage::Kpage),
 }
 
 const DT_DIR: u8 = 4;
@@ -135,9 +138,11 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
     };
     match parts.as_slice() {
         [] => {
-            let mut list = names(&[
+            let list = names(&[
                 ("cpuinfo", DT_REG),
                 ("filesystems", DT_REG),
+                ("kpagecount", DT_REG),
+                ("kpageflags", DT_REG),
                 ("mounts", DT_REG),
                 ("loadavg", DT_REG),
                 ("meminfo", DT_REG),
@@ -148,7 +153,8 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
                 ("uptime", DT_REG),
                 ("vmstat", DT_REG),
             ]);
-            list.extend(sched::with(|s| s.pids()).into_iter().filter(|&p| p != 0).map(|p| (p.to_string(), DT_DIR)));
+            // Then one directory per task: listed from the task table by a cursor as the
+            // directory is read (`DirFile`), never copied whole here.
             Ok(Node::Dir(list))
         }
         ["meminfo"] => Ok(Node::Generated(super::proc_sys::meminfo().into_bytes())),
@@ -159,6 +165,8 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
         ["vmstat"] => Ok(Node::Generated(super::proc_sys::vmstat().into_bytes())),
         ["filesystems"] => Ok(Node::Generated(super::proc_sys::filesystems().into_bytes())),
         ["mounts"] => Ok(Node::Generated(mounts()?)),
+        ["kpagecount"] => Ok(Node::Kpage(super::proc_kpage::Kpage::Count)),
+        ["kpageflags"] => Ok(Node::Kpage(super::proc_kpage::Kpage::Flags)),
         ["sys", rest @ ..] => match super::proc_sys::sysctl_dir(rest) {
             Some(list) => Ok(Node::Dir(list.iter().map(|s| (s.to_string(), if rest.is_empty() { DT_DIR } else { DT_REG })).collect())),
             None => super::proc_sys::sysctl(rest).map(|v| Node::Generated(v.into_bytes())).ok_or(Errno::ENOENT),
@@ -178,6 +186,7 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
                 ("mounts", DT_REG),
                 ("pagemap", DT_REG),
                 ("smaps", DT_REG),
+                ("smaps_rollup", DT_REG),
                 ("stat", DT_REG),
                 ("statm", DT_REG),
                 ("status", DT_REG),
@@ -191,6 +200,7 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
             Ok(Node::Generated(mounts()?))
         }
         [p, "smaps"] => Ok(Node::Generated(super::proc_vm::smaps(pid_of(p)?)?.into_bytes())),
+        [p, "smaps_rollup"] => Ok(Node::Generated(super::proc_vm::smaps_rollup(pid_of(p)?)?.into_bytes())),
         [p, "pagemap"] => Ok(Node::Pagemap(pid_of(p)?)),
         [p, "exe"] => Ok(Node::Symlink(exe(pid_of(p)?)?)),
         [p, "cwd"] => Ok(Node::Symlink(cwd(pid_of(p)?)?)),
@@ -270,7 +280,12 @@ impl ProcNode {
     pub fn size(&self) -> u64 {
         0
     }
-    /// The entries of a directory, now.
+    /// Whether this directory lists the tasks after its own entries (the root: one directory
+    /// per task, read from the task table as the listing goes, see [`next_task_entry`]).
+    pub fn lists_tasks(&self) -> bool {
+        self.rel.is_empty()
+    }
+    /// The entries of a directory, now (the root's own entries only, see [`Self::lists_tasks`]).
     pub fn list(&self) -> Result<Vec<(String, u8)>, Errno> {
         match lookup(&self.rel)? {
             Node::Dir(list) => Ok(list),
@@ -315,6 +330,13 @@ impl ProcNode {
             _ => None,
         }
     }
+    /// Which of `/proc/kpagecount` and `/proc/kpageflags` this is.
+    pub fn kpage(&self) -> Option<super::proc_kpage::Kpage> {
+        match self.node {
+            Node::Kpage(k) => Some(k),
+            _ => None,
+        }
+    }
     /// A file's contents (generated at lookup, which open follows at once).
     pub fn contents(&self) -> Option<&[u8]> {
         match &self.node {
@@ -324,15 +346,47 @@ impl ProcNode {
     }
 }
 
+/// The owner of a process's 0400 files (Linux's `task_dump_owner`): its effective ids while
+/// its space is dumpable, root's otherwise (after a change of credentials, a set-id exec).
+fn dump_owner(pid: Pid) -> (u32, u32) {
+    let Some(task) = sched::with(|s| s.tasks.get(&pid).cloned()) else { return (0, 0) };
+    let dumpable = task.inner.lock().aspace.as_ref().is_some_and(|a| a.dumpable());
+    let cred = crate::proc::cred::of(&task);
+    if dumpable { (cred.euid, cred.egid) } else { (0, 0) }
+}
+
+/// The first task directory of the root at or above pid `at`: (pid, its name as digits in a
+/// buffer, the name's length). Looks up one entry under the scheduler's lock; copies nothing.
+pub fn next_task_entry(at: Pid) -> Option<(Pid, [u8; 10], usize)> {
+    let pid = sched::with(|s| s.next_pid(at, |t| t.pid() != 0))?;
+    let mut digits = [0u8; 10];
+    let mut n = pid;
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[..len].reverse();
+    Some((pid, digits, len))
+}
+
 fn make(sb: &Arc<SuperBlock>, rel: String, node: Node) -> Result<Arc<Inode>, Errno> {
     let (mode, nlink) = match &node {
         Node::Dir(_) => (S_IFDIR | 0o555, 2),
         Node::Generated(_) => (S_IFREG | 0o444, 1),
         Node::Symlink(_) => (S_IFLNK | 0o777, 1),
         Node::Magic(_, _, mode) => (S_IFLNK | mode, 1),
-        Node::Pagemap(_) => (S_IFREG | 0o400, 1),
+        Node::Pagemap(_) | Node::Kpage(_) => (S_IFREG | 0o400, 1),
     };
     let ino = ino_of(&rel);
-    let meta = InodeMeta { mode, nlink, ..InodeMeta::default() };
+    let (uid, gid) = match node {
+        Node::Pagemap(pid) => dump_owner(pid),
+        _ => (0, 0),
+    };
+    let meta = InodeMeta { mode, nlink, uid, gid, ..InodeMeta::default() };
     Inode::new_proc(sb, ino, meta, ProcNode { rel, node })
 }

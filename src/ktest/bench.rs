@@ -151,7 +151,7 @@ pub fn run() {
         }),
     );
 
-    let page = Page::new(VirtAddr::new(0xF000_0000));
+    let page = Page::new(VirtAddr::new(vmcore::layout::SCRATCH));
     let frame = frames::alloc().expect("a frame");
     report(
         "map+unmap 4 KiB page (existing table, invlpg)",

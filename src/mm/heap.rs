@@ -5,12 +5,22 @@
 //! the allocator is `extend`ed, up to `HEAP_END` (0xD0000000). When it cannot grow, the failure
 //! is reported with the request and the heap's usage, and the allocation returns null.
 //!
+//! Small blocks (up to [`MAX_CACHED`] bytes, alignment up to 8) are kept on free lists by size
+//! class (multiples of 16 bytes) when freed and handed out again from there: the linked list's
+//! first-fit search walks every hole before the one that fits, and with thousands of tasks
+//! the holes number thousands — every fork and exit paid for it. A cached block still counts
+//! as allocated to the linked list but not in [`stats`]' `used`; when the linked list cannot
+//! serve a request even after growing, every cached block goes back to it and the request is
+//! tried once more.
+//!
 //! The lock disables interrupts while held, so an interrupt handler that allocates can never
 //! deadlock against the code it interrupted.
 //!
-//! With `slub_debug` (`super::redzone`) every block carries a header and red zones checked on
-//! free and by the self-check ([`verify_live`]); freed blocks are poisoned and the poison is
-//! checked when the memory is handed out again. Off, that costs one load per call.
+//! With `slub_debug` (`super::redzone`, docs/selfcheck.md) every block carries a header and red
+//! zones checked on free and by the self-check ([`verify_live`]); freed blocks are poisoned and
+//! the poison is checked when the memory is handed out again. Every block then comes from and
+//! goes back to the linked list (no free lists: a cached block would skip the checks). Off,
+//! that costs one load per call.
 
 use crate::sync::IrqMutex;
 use core::alloc::{GlobalAlloc, Layout};
@@ -24,8 +34,21 @@ use vmcore::layout::HEAP_END;
 /// Smallest growth step.
 const GROW_MIN: u32 = 64 * 1024;
 
+/// Size classes of the free lists: 16, 32, ... bytes.
+const CLASS_STEP: usize = 16;
+/// Largest block size kept on a free list.
+const MAX_CACHED: usize = 1024;
+/// Largest alignment of a cached block (every class block is allocated with it).
+const CACHED_ALIGN: usize = 8;
+const CLASSES: usize = MAX_CACHED / CLASS_STEP;
+
 struct State {
     heap: Heap,
+    /// Free lists by size class: the first cached block's address (0: empty); each cached
+    /// block's first word holds the next one's.
+    free: [usize; CLASSES],
+    /// Bytes held on the free lists.
+    cached: usize,
     /// First heap address (0 until `init`).
     start: u32,
     /// One past the last mapped heap byte.
@@ -40,7 +63,7 @@ pub struct KernelHeap {
 }
 
 #[global_allocator]
-static HEAP: KernelHeap = KernelHeap { state: IrqMutex::new(State { heap: Heap::empty(), start: 0, top: 0, live: Registry::new() }) };
+static HEAP: KernelHeap = KernelHeap { state: IrqMutex::new(State { heap: Heap::empty(), free: [0; CLASSES], cached: 0, start: 0, top: 0, live: Registry::new() }) };
 
 /// Heap statistics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,7 +100,17 @@ pub fn verify_live() -> Result<usize, Violation> {
 /// Current statistics.
 pub fn stats() -> HeapStats {
     let st = HEAP.state.lock();
-    HeapStats { used: st.heap.used(), size: (st.top - st.start) as usize }
+    HeapStats { used: st.heap.used() - st.cached, size: (st.top - st.start) as usize }
+}
+
+/// The free list serving `layout`, if a cached block may: (class, the class's block layout).
+fn class_of(layout: Layout) -> Option<(usize, Layout)> {
+    if layout.align() > CACHED_ALIGN || layout.size() > MAX_CACHED {
+        return None;
+    }
+    let class = layout.size().max(1).div_ceil(CLASS_STEP) - 1;
+    let block = Layout::from_size_align((class + 1) * CLASS_STEP, CACHED_ALIGN).expect("invariant: a small power-of-two alignment");
+    Some((class, block))
 }
 
 impl State {
@@ -85,8 +118,9 @@ impl State {
         Bounds { start: self.start, top: self.top }
     }
 
-    /// A block for `layout`, growing the heap if needed; `Err((used, mapped))` when out of
-    /// memory (to report once the lock is dropped: logging may allocate).
+    /// A block of the linked list for `layout`, growing the heap (and, failing that, giving
+    /// the cached blocks back) if needed; `Err((used, mapped))` when out of memory, to report
+    /// once the lock is dropped (logging may allocate).
     fn take(&mut self, layout: Layout) -> Result<*mut u8, (usize, u32)> {
         if let Ok(p) = self.heap.allocate_first_fit(layout) {
             return Ok(p.as_ptr());
@@ -97,7 +131,45 @@ impl State {
                 return Ok(p.as_ptr());
             }
         }
-        Err((self.heap.used(), self.top - self.start))
+        if self.cached > 0 {
+            self.flush();
+            if let Ok(p) = self.heap.allocate_first_fit(layout) {
+                return Ok(p.as_ptr());
+            }
+        }
+        Err((self.heap.used() - self.cached, self.top - self.start))
+    }
+
+    /// A cached block of `class` (`size` bytes), if one is free.
+    fn pop(&mut self, class: usize, size: usize) -> Option<*mut u8> {
+        let head = self.free[class];
+        if head == 0 {
+            return None;
+        }
+        // SAFETY: `head` is a free block of this class, owned by the list; its first word
+        // was written by `push`.
+        self.free[class] = unsafe { (head as *const usize).read() };
+        self.cached -= size;
+        Some(head as *mut u8)
+    }
+
+    /// Keeps the freed block `ptr` of `class` (`size` bytes) on its free list.
+    fn push(&mut self, class: usize, size: usize, ptr: *mut u8) {
+        // SAFETY: the block is ours (just freed by its owner), at least 16 bytes, 8-aligned.
+        unsafe { (ptr as *mut usize).write(self.free[class]) };
+        self.free[class] = ptr as usize;
+        self.cached += size;
+    }
+
+    /// Gives every cached block back to the linked list (when it cannot serve a request).
+    fn flush(&mut self) {
+        for class in 0..CLASSES {
+            let block = Layout::from_size_align((class + 1) * CLASS_STEP, CACHED_ALIGN).expect("invariant: valid layout");
+            while let Some(ptr) = self.pop(class, block.size()) {
+                // SAFETY: the block came from the linked list with this layout and is free.
+                unsafe { self.heap.deallocate(NonNull::new(ptr).expect("invariant: cached blocks are not null"), block) };
+            }
+        }
     }
 
     /// Maps at least `bytes` more at the top and hands them to the allocator.
@@ -153,7 +225,16 @@ unsafe impl GlobalAlloc for KernelHeap {
         if redzone::enabled() {
             return self.alloc_debug(layout);
         }
-        let taken = self.state.lock().take(layout);
+        let mut st = self.state.lock();
+        let class = class_of(layout);
+        if let Some((c, block)) = class {
+            if let Some(p) = st.pop(c, block.size()) {
+                return p;
+            }
+        }
+        let layout = class.map_or(layout, |(_, block)| block);
+        let taken = st.take(layout);
+        drop(st);
         taken.unwrap_or_else(|(used, size)| out_of_memory(layout, used, size))
     }
 
@@ -166,8 +247,12 @@ unsafe impl GlobalAlloc for KernelHeap {
             // SAFETY: the block is ours until deallocated below: `layout.size()` bytes at `ptr`.
             unsafe { core::ptr::write_bytes(ptr.as_ptr(), super::selfcheck::POISON, layout.size()) };
         }
-        // SAFETY: the caller passes a block this allocator returned with the same layout.
-        unsafe { self.state.lock().heap.deallocate(ptr, layout) };
+        let mut st = self.state.lock();
+        match class_of(layout) {
+            Some((c, block)) => st.push(c, block.size(), ptr.as_ptr()),
+            // SAFETY: the caller passes a block this allocator returned with the same layout.
+            None => unsafe { st.heap.deallocate(ptr, layout) },
+        }
     }
 }
 

@@ -22,6 +22,12 @@ pub fn zero_page() -> Frame {
     *ZERO_PAGE.get().expect("invariant: zero page allocated at boot")
 }
 
+/// How many mappings hold `frame`: its references less the page cache's own one when its
+/// owner record says an object caches it.
+pub fn map_count(frame: Frame) -> u32 {
+    frames::refcount(frame).saturating_sub(u32::from(framemeta::owner(frame).is_some()))
+}
+
 /// Frames held by the page cache.
 pub fn cached_frames() -> usize {
     objects::cached_count()
@@ -89,6 +95,9 @@ impl PhysOps for KernelPhys {
     }
     fn refcount(&self, frame: Frame) -> u32 {
         frames::refcount(frame)
+    }
+    fn map_count(&self, frame: Frame) -> u32 {
+        map_count(frame)
     }
     fn zero_page(&self) -> Frame {
         zero_page()

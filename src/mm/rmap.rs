@@ -111,6 +111,9 @@ impl PhysOps for SpacePhys<'_> {
     fn refcount(&self, frame: Frame) -> u32 {
         KernelPhys.refcount(frame)
     }
+    fn map_count(&self, frame: Frame) -> u32 {
+        KernelPhys.map_count(frame)
+    }
     fn zero_page(&self) -> Frame {
         KernelPhys.zero_page()
     }

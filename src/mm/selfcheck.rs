@@ -13,7 +13,7 @@
 
 use super::aspace::AddressSpace;
 use super::frames;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, TryReserveError};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -61,17 +61,19 @@ fn count_mappings(tables: &dyn TableAccess, zero: Frame, counts: &mut BTreeMap<F
 }
 
 /// Walks `spaces` — every address space there is, each with the pid of a task using it — and
-/// panics on the first inconsistency.
-pub fn verify_all(spaces: &[(u32, Arc<AddressSpace>)]) {
+/// panics on the first inconsistency. `Err` when its bookkeeping does not fit the heap (the
+/// walk is then not made).
+pub fn verify_all(spaces: &[(u32, Arc<AddressSpace>)]) -> Result<(), TryReserveError> {
     let zero = super::phys::zero_page();
     let mut counts: BTreeMap<Frame, u32> = BTreeMap::new();
+    // The page directories walked so far, sorted: threads share a space, counted once.
     let mut seen: Vec<Frame> = Vec::new();
+    super::inject::fallible(|| seen.try_reserve_exact(spaces.len()))?;
     for (pid, space) in spaces {
-        // Threads would share a space; count each space once.
-        if seen.contains(&space.pd()) {
-            continue;
+        match seen.binary_search(&space.pd()) {
+            Ok(_) => continue,
+            Err(at) => seen.insert(at, space.pd()),
         }
-        seen.push(space.pd());
         let result = space.edit(|s, t, p| {
             let r = s.check_consistency(&*t, &*p);
             count_mappings(&*t, zero, &mut counts);
@@ -102,4 +104,5 @@ pub fn verify_all(spaces: &[(u32, Arc<AddressSpace>)]) {
     if let Err(v) = super::heap::verify_live() {
         panic!("self-check: {v}");
     }
+    Ok(())
 }

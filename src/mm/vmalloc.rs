@@ -6,6 +6,11 @@
 //! once and is reported with the allocation's name. [`VmArea`] owns its range: dropping it
 //! unmaps the pages, frees the frames and returns the addresses. Physical ranges (boot modules,
 //! device memory) can be mapped too with [`vmap_phys`]; their frames are not freed.
+//!
+//! Addresses come from a [`RangeAlloc`] over the range's pages (best fit, O(log n) in the free
+//! runs): every task has a kernel stack here, so a walk over the areas would cost one step per
+//! task on every fork. An area takes its pages plus the guard page after it; the range starts
+//! one page in, so the first area has a guard below it too.
 
 use super::kspace;
 use crate::arch::stack_guard::GuardPage;
@@ -14,6 +19,7 @@ use alloc::collections::BTreeMap;
 use core::fmt;
 use vmcore::addr::{Frame, Page, PhysAddr, VirtAddr, PAGE_SIZE};
 use vmcore::layout::{VMALLOC_END, VMALLOC_START};
+use vmcore::range_alloc::RangeAlloc;
 
 #[derive(Clone, Copy, Debug)]
 struct Area {
@@ -25,19 +31,30 @@ struct Area {
 /// Allocated areas by start address.
 static AREAS: IrqMutex<BTreeMap<u32, Area>> = IrqMutex::new(BTreeMap::new());
 
+/// The free pages of the range (page numbers), made at the first reservation. Lock order:
+/// [`AREAS`], then this.
+static FREE: IrqMutex<Option<RangeAlloc>> = IrqMutex::new(None);
+
+/// Page numbers of the range's first usable page (one guard page in) and of its end.
+const FIRST_PAGE: u32 = VMALLOC_START / PAGE_SIZE + 1;
+const END_PAGE: u32 = VMALLOC_END / PAGE_SIZE;
+
 /// Most areas the map held since it was last rebuilt (see [`unregister`]).
 static AREAS_PEAK: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
 /// Entries of one B-tree leaf (`BTreeMap`'s node capacity, 2B - 1 with B = 6).
 const ONE_LEAF: usize = 11;
 
-/// Removes the area at `start`. A `BTreeMap` keeps the nodes a burst of areas split it into
+/// Removes the area at `start` and gives its pages (and guard page) back. A `BTreeMap` keeps the nodes a burst of areas split it into
 /// (two half-full leaves do not merge), so the kernel heap would not come back to the byte
 /// after many tasks came and went (the leak checks compare it exactly): once the map fits one
 /// leaf again after it held more, it is rebuilt as that one leaf.
 fn unregister(areas: &mut BTreeMap<u32, Area>, start: u32) -> Option<Area> {
     use core::sync::atomic::Ordering::Relaxed;
     let area = areas.remove(&start)?;
+    if let Some(free) = FREE.lock().as_mut() {
+        free.free(start / PAGE_SIZE, area.pages + 1);
+    }
     if areas.len() <= ONE_LEAF && AREAS_PEAK.load(Relaxed) > ONE_LEAF {
         let all = core::mem::take(areas);
         *areas = all.into_iter().collect();
@@ -131,19 +148,13 @@ impl Drop for VmArea {
 /// Reserves `pages` pages of address space (with guard pages around) and registers them.
 fn reserve(pages: u32, label: &'static str, physical: bool) -> Result<VirtAddr, VmallocError> {
     let mut areas = AREAS.lock();
-    // Leave a guard page before the first area too (the heap ends right below VMALLOC_START).
-    let mut candidate = VMALLOC_START + PAGE_SIZE;
-    let need = pages.checked_mul(PAGE_SIZE).ok_or(VmallocError::NoAddressSpace)?;
-    for (&start, area) in areas.iter() {
-        if start >= candidate && start - candidate >= need + PAGE_SIZE {
-            break;
-        }
-        candidate = start + (area.pages + 1) * PAGE_SIZE;
-    }
-    match candidate.checked_add(need + PAGE_SIZE) {
-        Some(end) if end <= VMALLOC_END => {}
-        _ => return Err(VmallocError::NoAddressSpace),
-    }
+    let with_guard = pages.checked_add(1).filter(|&n| n <= END_PAGE - FIRST_PAGE).ok_or(VmallocError::NoAddressSpace)?;
+    let first = FREE
+        .lock()
+        .get_or_insert_with(|| RangeAlloc::new(FIRST_PAGE, END_PAGE))
+        .alloc(with_guard)
+        .ok_or(VmallocError::NoAddressSpace)?;
+    let candidate = first * PAGE_SIZE;
     areas.insert(candidate, Area { pages, label, physical });
     AREAS_PEAK.fetch_max(areas.len(), core::sync::atomic::Ordering::Relaxed);
     Ok(VirtAddr::new(candidate))
@@ -191,6 +202,12 @@ pub fn guard_owner(addr: u32) -> Option<GuardPage> {
         .filter(|(&start, a)| page == start + a.pages * PAGE_SIZE)
         .map(|(_, a)| a.label);
     (below.is_some() || after.is_some()).then_some(GuardPage { after, below })
+}
+
+#[cfg(feature = "ktest")]
+/// Free pages of the vmalloc range (guard pages of live areas are not free).
+pub fn free_pages() -> u64 {
+    FREE.lock().as_ref().map_or(u64::from(END_PAGE - FIRST_PAGE), |f| f.free_units())
 }
 
 #[cfg(feature = "ktest")]

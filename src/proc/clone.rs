@@ -81,6 +81,7 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         return Err(Errno::EINTR);
     }
     super::limits::check_nproc(&parent)?;
+    super::tasklimit::check()?;
     let vm = any(flags, CLONE_VM);
     let (aspace, files, name, parent_parent, thread, sigs, fs, exe) = {
         let inner = parent.inner.lock();
@@ -145,7 +146,7 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         let _ = UserPtr::<u32>::new(args.parent_tid).write(tid);
     }
     if any(flags, CLONE_THREAD) {
-        child.group.add_thread();
+        child.group.add_thread(tid);
     }
     sched::with(|s| {
         if any(flags, CLONE_THREAD) {

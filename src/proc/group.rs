@@ -12,6 +12,7 @@ use super::limits::RLimits;
 use super::sigstate::ProcSignals;
 use super::usage::GroupUsage;
 use super::task::Pid;
+use core::ops::Bound;
 use super::WaitStatus;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -23,6 +24,10 @@ pub struct ThreadGroup {
     pub tgid: Pid,
     /// Threads that have not exited yet (Linux's `signal->live`).
     live: AtomicU32,
+    /// The highest tid a thread of the group was given: every thread's tid lies in
+    /// `tgid..=last_tid`, so a walk over the group's threads stops there instead of going
+    /// through every later task.
+    last_tid: AtomicU32,
     /// Set once `exit_group` or a fatal signal ends the group (Linux's `SIGNAL_GROUP_EXIT`
     /// and `group_exit_code`): every thread then dies with this status.
     exit: spin::Mutex<Option<WaitStatus>>,
@@ -57,6 +62,7 @@ impl ThreadGroup {
         slot.write(ThreadGroup {
             tgid,
             live: AtomicU32::new(1),
+            last_tid: AtomicU32::new(tgid),
             exit: spin::Mutex::new(None),
             exec_task: AtomicU32::new(0),
             limits: spin::Mutex::new(*limits),
@@ -76,9 +82,17 @@ impl ThreadGroup {
         self.live.load(Ordering::Relaxed)
     }
 
-    /// One more live thread (a `CLONE_THREAD` child about to be queued).
-    pub(super) fn add_thread(&self) {
+    /// One more live thread, `tid` (a `CLONE_THREAD` child about to be queued).
+    pub(super) fn add_thread(&self, tid: Pid) {
         self.live.fetch_add(1, Ordering::Relaxed);
+        self.last_tid.fetch_max(tid, Ordering::Relaxed);
+    }
+
+    /// The tids a thread of the group may have from `at` on (empty past the last; never a
+    /// range a `BTreeMap` refuses).
+    pub(super) fn tids_from(&self, at: Pid) -> (Bound<Pid>, Bound<Pid>) {
+        let last = self.last_tid.load(Ordering::Relaxed);
+        if at > last { (Bound::Included(at), Bound::Excluded(at)) } else { (Bound::Included(at), Bound::Included(last)) }
     }
 
     /// One thread exited; returns whether it was the last.

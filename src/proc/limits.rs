@@ -79,7 +79,7 @@ impl RLimits {
         l[RLIMIT_CORE as usize] = RLimit { cur: 0, max: RLIM_INFINITY };
         l[RLIMIT_NOFILE as usize] = RLimit { cur: 1024, max: 4096 };
         l[RLIMIT_MEMLOCK as usize] = RLimit { cur: 8 * 1024 * 1024, max: 8 * 1024 * 1024 };
-        let tasks = max_threads() / 2;
+        let tasks = super::tasklimit::max_threads() / 2;
         l[RLIMIT_NPROC as usize] = RLimit { cur: tasks, max: tasks };
         l[RLIMIT_SIGPENDING as usize] = RLimit { cur: tasks, max: tasks };
         l[RLIMIT_MSGQUEUE as usize] = RLimit { cur: 819_200, max: 819_200 };
@@ -121,19 +121,12 @@ impl RLimits {
         if resource == RLIMIT_NOFILE && new.max > NR_OPEN {
             return Err(Errno::EPERM);
         }
-        if new.max > old.max && !cred.capable() {
+        if new.max > old.max && !cred.capable(super::cred::CAP_SYS_RESOURCE) {
             return Err(Errno::EPERM);
         }
         self.0[resource as usize] = new;
         Ok(old)
     }
-}
-
-/// Linux's `max_threads` on i386: RAM / (8 × THREAD_SIZE), THREAD_SIZE = 8 KiB, clamped to
-/// [MIN_THREADS = 20, FUTEX_TID_MASK = 0x3fffffff].
-fn max_threads() -> u32 {
-    let ram = u64::from(crate::mm::frames::counters().total) * u64::from(vmcore::addr::PAGE_SIZE);
-    (ram / (8 * 8192)).clamp(20, 0x3fff_ffff) as u32
 }
 
 /// `task`'s limits.
@@ -151,7 +144,7 @@ pub fn current_cur(resource: u32) -> u32 {
 /// `CAP_SYS_RESOURCE`.
 pub fn check_nproc(task: &Task) -> Result<(), Errno> {
     let cred = super::cred::of(task);
-    if cred.uid == 0 || cred.capable() {
+    if cred.uid == 0 || cred.capable(super::cred::CAP_SYS_RESOURCE) || cred.capable(super::cred::CAP_SYS_ADMIN) {
         return Ok(());
     }
     let limit = task.limits().lock().cur(RLIMIT_NPROC);

@@ -30,6 +30,7 @@ pub mod signals;
 pub mod sigstate;
 pub mod switch;
 pub mod task;
+pub mod tasklimit;
 pub mod uaddrs;
 pub mod timer;
 pub mod usage;
@@ -117,9 +118,24 @@ pub fn current_aspace() -> Option<Arc<AddressSpace>> {
 }
 
 /// Every task's address space with the task's tid (for the self-checks' consistency walk;
-/// a space shared by threads appears once per thread).
-pub fn address_spaces() -> alloc::vec::Vec<(Pid, Arc<AddressSpace>)> {
-    sched::with(|s| s.tasks.values().filter_map(|t| t.inner.lock().aspace.clone().map(|a| (t.pid(), a))).collect())
+/// a space shared by threads appears once per thread). `ENOMEM` when the list does not fit
+/// the heap (room for every task is taken before anything is copied).
+pub fn address_spaces() -> Result<alloc::vec::Vec<(Pid, Arc<AddressSpace>)>, Errno> {
+    sched::with(|s| {
+        let mut spaces = alloc::vec::Vec::new();
+        crate::mm::inject::fallible(|| spaces.try_reserve_exact(s.tasks.len())).map_err(|_| Errno::ENOMEM)?;
+        spaces.extend(s.tasks.values().filter_map(|t| t.inner.lock().aspace.clone().map(|a| (t.pid(), a))));
+        Ok(spaces)
+    })
+}
+
+/// Every address space once (sorted by id: threads and vfork children share one), for the
+/// whole-system counters of `/proc/meminfo`. `ENOMEM` as [`address_spaces`].
+pub fn distinct_address_spaces() -> Result<alloc::vec::Vec<Arc<AddressSpace>>, Errno> {
+    let mut spaces: alloc::vec::Vec<_> = address_spaces()?.into_iter().map(|(_, a)| a).collect();
+    spaces.sort_unstable_by_key(|a| a.id());
+    spaces.dedup_by_key(|a| a.id());
+    Ok(spaces)
 }
 
 /// Free frames below which fork fails (EAGAIN) instead of taking the last ones: the processes
@@ -181,9 +197,12 @@ fn kill_threads(task: &Task) {
 
 /// The first thread of group `tgid` whose tid is `at` or above. Every thread's tid is at
 /// least its group's tgid (threads are made after their leader, and `de_thread` gives the
-/// survivor the tgid), so walking up from the tgid visits the whole group.
+/// survivor the tgid), so walking up from the tgid visits the whole group; it stops at the
+/// group's last tid (known from the tgid's task: the leader, its zombie or `de_thread`'s
+/// survivor; without it, at the table's end).
 fn next_thread(s: &sched::Scheduler, tgid: Pid, at: Pid) -> Option<Pid> {
-    s.tasks.range(at..).find(|(_, t)| t.tgid() == tgid).map(|(&p, _)| p)
+    let tids = s.tasks.get(&tgid).map_or((core::ops::Bound::Included(at), core::ops::Bound::Unbounded), |l| l.group.tids_from(at));
+    s.tasks.range(tids).find(|(_, t)| t.tgid() == tgid).map(|(&p, _)| p)
 }
 
 /// Ends the current thread (`exit`, or a thread's share of a group exit; Linux's
@@ -379,6 +398,14 @@ impl WaitFor {
         })
     }
 
+    /// The pids to look at: one for a pid (a lookup, as Linux's `do_wait_pid`), else all.
+    fn pids(self) -> core::ops::RangeInclusive<Pid> {
+        match self {
+            WaitFor::Pid(p) => p..=p,
+            _ => 0..=Pid::MAX,
+        }
+    }
+
     /// Whether child process `t` is one of those.
     fn selects(self, t: &Task) -> bool {
         match self {
@@ -398,7 +425,7 @@ pub fn wait(which: WaitFor, options: u32) -> Result<Reaped, Errno> {
             let my_tgid = me.tgid();
             let mut any = false;
             let mut zombie = None;
-            for t in s.tasks.values() {
+            for t in s.tasks.range(which.pids()).map(|(_, t)| t) {
                 if !t.is_leader() || t.pid() == 0 || t.tgid() == my_tgid {
                     continue;
                 }
@@ -512,7 +539,7 @@ pub fn de_thread() -> Result<(), Errno> {
 /// A stop or continue of a child of `me` that `wait4` with `WUNTRACED`/`WCONTINUED` reports
 /// (taken: reported once), as `(pid, status, None)`.
 fn take_report(s: &sched::Scheduler, me: &Task, which: WaitFor, options: u32) -> Option<(Pid, u32, Option<Arc<Task>>)> {
-    for t in s.tasks.values() {
+    for t in s.tasks.range(which.pids()).map(|(_, t)| t) {
         if !t.is_leader() || t.tgid() == me.tgid() || !which.selects(t) || !eligible(t.exit_signal(), options) {
             continue;
         }

@@ -200,9 +200,11 @@ impl Scheduler {
         leader
     }
 
-    /// Pids of every task, in order.
-    pub fn pids(&self) -> alloc::vec::Vec<Pid> {
-        self.tasks.keys().copied().collect()
+    /// The first pid at or above `at` whose task `keep` accepts: a cursor over the table, so
+    /// a walk over every task (`/proc`'s listing, `kill(-1)`) copies nothing and may drop the
+    /// lock between steps (O(log n) a step, plus the tasks skipped).
+    pub fn next_pid(&self, at: Pid, keep: impl Fn(&Task) -> bool) -> Option<Pid> {
+        self.tasks.range(at..).find(|(_, t)| keep(t)).map(|(&p, _)| p)
     }
 }
 

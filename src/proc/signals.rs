@@ -88,7 +88,7 @@ fn threads_free(s: &Scheduler, t: &Task) -> bool {
 /// The first thread of `group` whose tid is `at` or above (every thread's tid is at least its
 /// tgid), stepping by key so the caller may use the scheduler between steps.
 pub(super) fn next_thread(s: &Scheduler, group: &ThreadGroup, at: Pid) -> Option<Arc<Task>> {
-    s.tasks.range(at..).map(|(_, t)| t).find(|t| core::ptr::eq(&*t.group, group)).cloned()
+    s.tasks.range(group.tids_from(at)).map(|(_, t)| t).find(|t| core::ptr::eq(&*t.group, group)).cloned()
 }
 
 /// Recomputes whether `inner`'s task (of `group`) has a deliverable signal or a group stop to

@@ -31,6 +31,11 @@ pub fn mremap(old: u32, old_len: u32, new_len: u32, flags: u32, new_addr: u32) -
         return Err(Errno::EINVAL);
     }
     let new_pages = pages_of(new_len)?;
+    // A shrinking tail is unmapped first, as Linux's do_munmap, which refuses one that runs
+    // past the end of user space (found by the fuzzer: the tail's page number overflowed).
+    if old_pages > new_pages && u64::from(old) + u64::from(old_pages) * u64::from(PAGE_SIZE) > u64::from(USER_END) {
+        return Err(Errno::EINVAL);
+    }
     let space = current_space()?;
     if old >= USER_END || space.vma_at(VirtAddr::new(old)).is_none() {
         return Err(Errno::EFAULT);
@@ -57,7 +62,7 @@ pub fn mremap(old: u32, old_len: u32, new_len: u32, flags: u32, new_addr: u32) -
         check_map_count(&space)?;
     }
     // Linux's mlock_future_check for a locked area that grows (EAGAIN beyond the limit).
-    let limit = (!crate::proc::cred::current().capable())
+    let limit = (!crate::proc::cred::current().capable(crate::proc::cred::CAP_IPC_LOCK))
         .then(|| crate::proc::limits::current_cur(crate::proc::limits::RLIMIT_MEMLOCK) >> vmcore::addr::PAGE_SHIFT);
     let r = space.edit(|s, t, p| {
         let locked = s.locked_pages();

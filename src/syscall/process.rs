@@ -148,9 +148,9 @@ pub fn kill(pid: i32, sig: u32) -> SysResult {
     match pid {
         -1 => {
             let me = proc::current().tgid();
-            let targets: Vec<u32> = sched::with(|s| {
-                s.tasks.values().filter(|t| t.is_leader() && t.pid() > proc::INIT_PID && t.tgid() != me).map(|t| t.pid()).collect()
-            });
+            // A cursor over the table, not a copy of it: no allocation however many there are.
+            let next = |at: u32| sched::with(|s| s.next_pid(at, |t| t.is_leader() && t.pid() > proc::INIT_PID && t.tgid() != me));
+            let targets = core::iter::successors(next(0), |&p| next(p + 1));
             // Linux: targets the caller may not signal count but do not fail the call.
             let (mut found, mut ret) = (false, Ok(0));
             for p in targets {

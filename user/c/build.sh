@@ -16,7 +16,7 @@ for src in "$here"/*.c; do
 done
 for name in "${progs[@]}"; do
     extra=()
-    [ "$name" != c_run ] && extra=("$here/ctest.c")
+    [ "$name" != c_run ] && [ "$name" != vmview ] && extra=("$here/ctest.c")
     "$CC" "${CFLAGS[@]}" -I"$here" -o "$out/debug/$name" "$here/$name.c" "${extra[@]}" -lm
     strip -o "$out/$name" "$out/debug/$name"
 done

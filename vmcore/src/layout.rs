@@ -11,10 +11,13 @@
 //!  0xFF7FF000 | temporary mapping spot 1              |             TEMP_SPOTS[1]
 //!  0xFF7FE000 | temporary mapping spot 0              |             TEMP_SPOTS[0]
 //!             +---------------------------------------+
-//!             | (unused; its page tables exist)       |
-//!  0xEFFFF000 +---------------------------------------+ VMALLOC_END
+//!             | (unused; its page tables exist;       |
+//!             |  kernel tests map scratch pages here) |
+//!  0xFF000000 +---------------------------------------+ VMALLOC_END = SCRATCH
 //!             | vmalloc: page-granular, virtually     |
 //!             | contiguous, one guard page after each |
+//!             | (every task's 16 KiB kernel stack:    |
+//!             |  room for ~38,000 tasks)              |
 //!  0xD0000000 +---------------------------------------+ VMALLOC_START = HEAP_END
 //!             | kmalloc heap, grows upward on demand  |
 //!             +- - - - - - - - - - - - - - - - - - - -+ heap start (after the frame database)
@@ -49,7 +52,9 @@ pub const HEAP_END: u32 = 0xD000_0000;
 /// Start of the vmalloc area.
 pub const VMALLOC_START: u32 = 0xD000_0000;
 /// One past the last vmalloc address.
-pub const VMALLOC_END: u32 = 0xEFFF_F000;
+pub const VMALLOC_END: u32 = 0xFF00_0000;
+/// Unused kernel addresses whose page tables exist: the kernel tests map scratch pages here.
+pub const SCRATCH: u32 = VMALLOC_END;
 /// The two temporary mapping spots (map one frame, use it, unmap).
 pub const TEMP_SPOTS: [u32; 2] = [0xFF7F_E000, 0xFF7F_F000];
 /// Page-directory slot holding an external page directory being built or edited.
@@ -84,7 +89,7 @@ const _: () = assert!(USER_END == KERNEL_BASE);
 const _: () = assert!(KERNEL_BASE % TABLE_SPAN == 0);
 const _: () = assert!(KERNEL_PD_FIRST == 768);
 const _: () = assert!(HEAP_END <= VMALLOC_START && VMALLOC_START < VMALLOC_END);
-const _: () = assert!(VMALLOC_END < TEMP_SPOTS[0] && TEMP_SPOTS[0] + PAGE_SIZE == TEMP_SPOTS[1]);
+const _: () = assert!(VMALLOC_END < TEMP_SPOTS[0] && SCRATCH + TABLE_SPAN <= TEMP_SPOTS[0] && TEMP_SPOTS[0] + PAGE_SIZE == TEMP_SPOTS[1]);
 const _: () = assert!(TEMP_SPOTS[1] + PAGE_SIZE == EXT_TABLES_WINDOW);
 const _: () = assert!(EXT_TABLES_WINDOW == 0xFF80_0000 && EXT_PD_WINDOW == 0xFFBF_F000);
 const _: () = assert!(TABLES_WINDOW == 0xFFC0_0000 && PD_WINDOW == 0xFFFF_F000);

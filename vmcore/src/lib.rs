@@ -24,6 +24,7 @@ pub mod pte;
 pub mod paging;
 pub mod mspace;
 pub mod radix;
+pub mod range_alloc;
 pub mod rmap;
 pub mod errno;
 pub mod cpio;

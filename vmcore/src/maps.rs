@@ -76,6 +76,16 @@ pub fn write_maps_line<W: Write>(out: &mut W, vma: &Vma) -> fmt::Result {
     out.write_char('\n')
 }
 
+/// Writes the first line of `/proc/PID/smaps_rollup` (Linux's `show_smaps_rollup`): the span
+/// from `start` to `end` with no flags, offset, device or inode, padded like a maps line, then
+/// `[rollup]`.
+pub fn write_rollup_header<W: Write>(out: &mut W, start: u32, end: u32) -> fmt::Result {
+    let mut out = Counting { inner: out, count: 0 };
+    write!(out, "{start:08x}-{end:08x} ---p 00000000 00:00 0 ")?;
+    pad(&mut out)?;
+    out.write_str("[rollup]\n")
+}
+
 /// `seq_pad(m, ' ')` with the i386 width: spaces up to column `NAME_COLUMN - 1`, then one.
 fn pad<W: Write>(out: &mut Counting<'_, W>) -> fmt::Result {
     let spaces = (NAME_COLUMN - 1).saturating_sub(out.count) + 1;

@@ -10,8 +10,8 @@ use vmcore::addr::{Page, VirtAddr};
 use vmcore::paging::{Mapper, TableCounts};
 use vmcore::pte::PteFlags;
 
-/// A kernel address no allocator uses: between the vmalloc range and the temporary spots.
-const SCRATCH: u32 = 0xF000_0000;
+// A kernel address no allocator uses: between the vmalloc range and the temporary spots.
+use vmcore::layout::SCRATCH;
 
 ktest!(fn map_translate_unmap_in_the_kernel_half() {
     let page = Page::new(VirtAddr::new(SCRATCH));

@@ -8,33 +8,34 @@ use vmcore::layout::{VMALLOC_END, VMALLOC_START};
 
 ktest!(fn vmalloc_maps_guards_frees_and_reuses() {
     let (areas0, pages0) = vmalloc::stats();
+    let free0 = vmalloc::free_pages();
     let mut a = vmalloc::vmalloc(3 * PAGE_SIZE as usize, "test a").expect("vmalloc a");
     let b = vmalloc::vmalloc(5000, "test b").expect("vmalloc b");
     check_eq!(a.len(), 3 * PAGE_SIZE as usize);
     check_eq!(b.len(), 2 * PAGE_SIZE as usize);
-    let sa = a.start().as_u32();
-    check_eq!(b.start().as_u32(), a.end().as_u32() + PAGE_SIZE, "b does not follow a's guard page");
+    let (sa, sb) = (a.start().as_u32(), b.start().as_u32());
     check!(sa >= VMALLOC_START && b.end().as_u32() <= VMALLOC_END, "outside the vmalloc range");
+    // Each takes its pages and the guard page after it (best fit: wherever a hole fits them).
+    check_eq!(vmalloc::free_pages(), free0 - (3 + 1) - (2 + 1));
     check!(a.as_slice().iter().all(|&x| x == 0), "vmalloc memory not zeroed");
     a.as_mut_slice().fill(0x5A);
     check!(a.as_slice().iter().all(|&x| x == 0x5A));
-    // Guard pages: below a, between a and b, after b.
-    check!(!is_mapped(sa - PAGE_SIZE), "no guard below a");
-    check!(!is_mapped(a.end().as_u32()), "no guard after a");
-    check!(!is_mapped(b.end().as_u32()), "no guard after b");
-    let between = vmalloc::guard_owner(a.end().as_u32()).expect("a guard page");
-    check_eq!(between.after, Some("test a"));
-    check_eq!(between.below, Some("test b"), "b should follow a directly");
+    // Guard pages: below and after each.
+    for (s, e, name) in [(sa, a.end().as_u32(), "a"), (sb, b.end().as_u32(), "b")] {
+        check!(!is_mapped(s - PAGE_SIZE), "no guard below {}", name);
+        check!(!is_mapped(e), "no guard after {}", name);
+    }
+    check_eq!(vmalloc::guard_owner(a.end().as_u32()).and_then(|g| g.after), Some("test a"));
+    check_eq!(vmalloc::guard_owner(sb - PAGE_SIZE).and_then(|g| g.below), Some("test b"));
     check_eq!(vmalloc::guard_owner(b.end().as_u32()).and_then(|g| g.after), Some("test b"));
     check_eq!(vmalloc::guard_owner(sa + 8), None);
     check_eq!(vmalloc::stats(), (areas0 + 2, pages0 + 5));
     drop(a);
     check!(!is_mapped(sa), "freed area still mapped");
-    let c = vmalloc::vmalloc(2 * PAGE_SIZE as usize, "test c").expect("vmalloc c");
-    check_eq!(c.start().as_u32(), sa, "the freed range was not reused first-fit");
+    check_eq!(vmalloc::free_pages(), free0 - (2 + 1), "a's pages and guard were not given back");
     drop(b);
-    drop(c);
     check_eq!(vmalloc::stats(), (areas0, pages0));
+    check_eq!(vmalloc::free_pages(), free0);
     check!(vmalloc::vmalloc(0, "empty").is_err());
     check!(vmalloc::vmalloc(usize::MAX / 2, "huge").is_err());
     Ok(())

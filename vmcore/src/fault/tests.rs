@@ -307,7 +307,8 @@ fn kernel_regions() {
     assert_eq!(r(0xBFFF_FFFF), KernelRegion::User);
     assert_eq!(r(0xC010_0000), KernelRegion::ImageAndHeap);
     assert_eq!(r(0xD000_0000), KernelRegion::Vmalloc);
-    assert_eq!(r(0xEFFF_F000), KernelRegion::Unused);
+    assert_eq!(r(0xEFFF_F000), KernelRegion::Vmalloc);
+    assert_eq!(r(0xFF00_0000), KernelRegion::Unused);
     assert_eq!(r(0xFF7F_E000), KernelRegion::TempSpot(0));
     assert_eq!(r(0xFF7F_FFFF), KernelRegion::TempSpot(1));
     assert_eq!(r(0xFF80_0000), KernelRegion::PageTables);

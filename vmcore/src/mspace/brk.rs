@@ -112,7 +112,8 @@ impl MSpace {
         let vma = Vma::anonymous(span.start, span.pages(), HEAP_FLAGS)
             .expect("invariant: a non-empty span in bounds")
             .with_name(VmaName::Heap);
-        self.tree.insert(vma).expect("invariant: the range is free");
+        self.tree.reserve(1).map_err(|_| BrkError::OutOfMemory)?;
+        self.tree.insert(vma).expect("invariant: the range is free and reserved");
         self.tree.scavenge_range(span.start, span.end);
         Ok(())
     }

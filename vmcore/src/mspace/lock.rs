@@ -100,6 +100,7 @@ impl MSpace {
         }
         changed.map_err(|e| match e {
             tree::ProtectError::Unmapped { at } => LockError::Unmapped { at },
+            tree::ProtectError::NoMemory => LockError::NoRmapMemory,
             e => unreachable!("invariant: lock bits need no MAY bit and start < end: {e:?}"),
         })?;
         match self.populate_locked(span, tables, phys, &mut flush) {
@@ -122,6 +123,7 @@ impl MSpace {
         }
         changed.map_err(|e| match e {
             tree::ProtectError::Unmapped { at } => UnlockError::Unmapped { at },
+            tree::ProtectError::NoMemory => UnlockError::OutOfMemory,
             e => unreachable!("invariant: lock bits need no MAY bit and start < end: {e:?}"),
         })
     }

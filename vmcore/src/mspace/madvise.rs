@@ -28,6 +28,7 @@ use crate::errno::Errno;
 use crate::fault::Access;
 use crate::paging::TableAccess;
 use crate::pte::PteFlags;
+use crate::tree;
 use crate::vma::{Backing, VmFlags};
 
 /// One `madvise` advice (Linux's `MADV_*` values in [`Advice::from_linux`]).
@@ -139,7 +140,7 @@ pub enum MadviseError {
         /// The page.
         at: Page,
     },
-    /// `POPULATE_*`: memory ran out (`ENOMEM`).
+    /// `POPULATE_*`, or splitting an area for a flag advice: memory ran out (`ENOMEM`).
     OutOfMemory,
 }
 
@@ -231,9 +232,10 @@ impl MSpace {
             _ => return self.act_on_pages(part, advice, tables, phys, flush),
         };
         if new != f {
-            self.tree
-                .protect_range(part.start, part.end, |_| new)
-                .expect("invariant: one area, permissions unchanged");
+            self.tree.protect_range(part.start, part.end, |_| new).map_err(|e| match e {
+                tree::ProtectError::NoMemory => MadviseError::OutOfMemory,
+                e => unreachable!("invariant: one area, permissions unchanged: {e:?}"),
+            })?;
         }
         Ok(())
     }

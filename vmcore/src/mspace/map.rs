@@ -156,6 +156,8 @@ impl MSpace {
         // A new area without a file changes no file area unless it replaces some (MAP_FIXED):
         // it cannot merge with one.
         let file = vma.backing.file_object().cloned();
+        // Room for the area and the two split off a replaced range, before anything changes.
+        self.tree.reserve(3).map_err(|_| MapError::OutOfMemory)?;
         let rmap = if file.is_none() && !fixed {
             None
         } else {
@@ -165,7 +167,7 @@ impl MSpace {
         if fixed {
             self.unmap_span(span, tables, phys, &mut flush);
         }
-        self.tree.insert(vma).expect("invariant: the range is free");
+        self.tree.insert(vma).expect("invariant: the range is free and reserved");
         self.tree.scavenge_range(span.start, span.end);
         if let Some(rmap) = rmap {
             rmap.finish(self, phys);

@@ -186,12 +186,13 @@ impl MSpace {
     fn grow_in_place(&mut self, vma: &Vma, extra: u32, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps, flush: &mut SpaceFlush) -> Result<(), RemapError> {
         let tail = vma.end_page();
         let end = Page::from_number(tail.number() + extra);
+        self.tree.reserve(1).map_err(|_| RemapError::NoMemory)?;
         let rmap = RmapEdit::begin(self, vma.start(), end, None, 3, phys).map_err(|_| RemapError::NoMemory)?;
         let backing = shifted(vma, vma.pages());
         let grown = Vma::new(tail, extra, vma.flags, backing)
             .expect("invariant: the range is free and inside the space")
             .with_name(vma.name.clone());
-        self.tree.insert(grown).expect("invariant: the range is free");
+        self.tree.insert(grown).expect("invariant: the range is free and reserved");
         self.tree.scavenge_range(vma.start(), end);
         if let Some(rmap) = rmap {
             rmap.finish(self, phys);
@@ -217,6 +218,8 @@ impl MSpace {
         phys: &mut dyn PhysOps,
         flush: &mut SpaceFlush,
     ) -> Result<Page, RemapError> {
+        // Room for the new area and the old range's splits, before anything changes.
+        self.tree.reserve(3).map_err(|_| RemapError::NoMemory)?;
         let delta = old.number() - vma.start().number();
         let moved = old_pages.min(new_pages);
         let src = Span { start: old, end: Page::from_number(old.number() + moved) };
@@ -228,7 +231,7 @@ impl MSpace {
         let rmap = RmapEdit::begin_windows(self, &windows, file, 3, phys).map_err(|_| RemapError::NoMemory)?;
         let placed = self
             .move_entries(src, dest, tables, phys, flush)
-            .map(|()| self.tree.insert(new_vma).expect("invariant: the destination is free"));
+            .map(|()| self.tree.insert(new_vma).expect("invariant: the destination is free and reserved"));
         if placed.is_err() {
             if let Some(rmap) = rmap {
                 rmap.finish(self, phys); // nothing changed: gives the reservation back
@@ -240,11 +243,14 @@ impl MSpace {
             if dont_unmap {
                 self.tree
                     .protect_range(old_span.start, old_span.end, |f| f - VmFlags::LOCK_MASK)
-                    .expect("invariant: the old range is one area");
+                    .expect("invariant: the old range is one area, room reserved");
             } else {
                 // Its entries are gone: only the area is left to remove.
-                let removed = self.tree.remove_range(old_span.start, old_span.end);
-                debug_assert!(removed.iter().all(|v| next_present(&*tables, v.start(), v.end_page()).is_none()));
+                self.tree
+                    .remove_range(old_span.start, old_span.end, |v| {
+                        debug_assert!(next_present(&*tables, v.start(), v.end_page()).is_none());
+                    })
+                    .expect("invariant: room reserved");
             }
         }
         let dest_end = Page::from_number(dest.number() + new_pages);

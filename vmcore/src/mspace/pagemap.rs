@@ -3,13 +3,13 @@
 //! shared anonymous, 56 exclusively mapped, bits 0–54 the page frame number (only for a
 //! privileged reader; 0 otherwise). Not-present pages and holes read as 0.
 
-use super::pages::{kind, Kind};
+use super::pages::{counted_pages, kind, Kind};
 use super::phys::PhysOps;
 use super::MSpace;
-use crate::addr::{Page, ENTRIES};
+use crate::addr::{Frame, Page, ENTRIES};
 use crate::paging::TableAccess;
 use crate::pte::PteFlags;
-use crate::vma::Backing;
+use crate::vma::{Backing, VmFlags};
 
 /// Page present (`PM_PRESENT`).
 pub const PM_PRESENT: u64 = 1 << 63;
@@ -52,12 +52,27 @@ impl MSpace {
                 if file_page {
                     v |= PM_FILE;
                 }
-                let own = u32::from(file && shared); // the page cache's own reference
-                if phys.refcount(frame).saturating_sub(own) == 1 {
+                if phys.map_count(frame) == 1 {
                     v |= PM_MMAP_EXCLUSIVE;
                 }
             }
             *e = v;
+        }
+    }
+}
+
+impl MSpace {
+    /// Calls `visit(frame, locked)` for every present entry of the space that maps a counted
+    /// data frame (neither the zero frame nor device memory), `locked` when its area is
+    /// `LOCKED`: the mappings `/proc/kpagecount` counts (Linux's `page_mapcount`) and
+    /// `/proc/kpageflags` marks mapped and mlocked.
+    pub fn for_each_mapped_frame(&self, tables: &dyn TableAccess, phys: &dyn PhysOps, visit: &mut dyn FnMut(Frame, bool)) {
+        let zero = phys.zero_page();
+        for vma in self.tree.iter() {
+            let locked = vma.flags.contains(VmFlags::LOCKED);
+            for (_, _, frame) in counted_pages(vma, tables, zero) {
+                visit(frame, locked);
+            }
         }
     }
 }

@@ -52,6 +52,13 @@ pub trait PhysOps: FrameSource + super::RmapOps {
     /// Current reference count of a data frame (0 if free).
     fn refcount(&self, frame: Frame) -> u32;
 
+    /// How many mappings hold `frame` (Linux's `page_mapcount`): its references less those the
+    /// kernel holds itself (the page cache's own). The default counts every reference, right
+    /// for memories whose caches keep none in the count.
+    fn map_count(&self, frame: Frame) -> u32 {
+        self.refcount(frame)
+    }
+
     /// The one frame of zeroes every space maps read-only for untouched private pages. Never
     /// freed, never written, never counted.
     fn zero_page(&self) -> Frame;

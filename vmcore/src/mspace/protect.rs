@@ -81,6 +81,7 @@ impl MSpace {
             tree::ProtectError::NotPermitted { at, missing } => {
                 ProtectError::NotPermitted { at, missing }
             }
+            tree::ProtectError::NoMemory => ProtectError::OutOfMemory,
             tree::ProtectError::InvalidRange => unreachable!("invariant: start < end"),
         })?;
         let zero = phys.zero_page();

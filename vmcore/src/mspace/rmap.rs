@@ -177,7 +177,8 @@ impl RmapEdit {
 }
 
 /// Runs `op` (an edit of `[start, end)`), keeping the reverse maps in step; `Err` (nothing
-/// changed) if the reservation failed.
+/// changed) if the reservation failed. Also reserves room in the area tree for the edit's
+/// splits and one new area, so that `op` cannot run out of heap halfway.
 pub(super) fn tracked<R>(
     space: &mut MSpace,
     start: Page,
@@ -185,6 +186,7 @@ pub(super) fn tracked<R>(
     phys: &mut dyn PhysOps,
     op: impl FnOnce(&mut MSpace, &mut dyn PhysOps) -> R,
 ) -> Result<R, NoMemory> {
+    space.tree.reserve(3).map_err(|_| NoMemory)?;
     let edit = RmapEdit::begin(space, start, end, None, 3, phys)?;
     let r = op(space, phys);
     if let Some(edit) = edit {

@@ -188,6 +188,13 @@ impl PhysOps for SimPhys<'_> {
         self.refs.get(&frame).copied().unwrap_or(0)
     }
 
+    /// The references less the test files' caches' own (as the kernel's page cache reports).
+    #[cfg(test)]
+    fn map_count(&self, frame: Frame) -> u32 {
+        let cached = crate::vma::test_file::TestFile::cached_frames().iter().filter(|&&f| f == frame).count();
+        self.refcount(frame).saturating_sub(cached as u32)
+    }
+
     fn zero_page(&self) -> Frame {
         self.zero
     }

@@ -1,12 +1,14 @@
 //! `/proc/PID/smaps`: the maps line of each area followed by Linux 6.1's per-area counters
 //! (`fs/proc/task_mmu.c`, `show_smap`) and its `VmFlags` line with Linux's two-letter codes.
 //!
+//! `/proc/PID/smaps_rollup` sums the same per-area counters over the space.
+//!
 //! Counted per present entry of a data frame (the zero frame and device pages are not "normal"
 //! pages and count nowhere, as in Linux): `Rss`; `Pss` divides each page by its frame's
-//! reference count (the page cache's own reference excepted: a stand-in for Linux's map
-//! count); `Shared_*` when that count is above 1; `*_Dirty` from the entry's dirty bit;
+//! map count ([`PhysOps::map_count`]: references less the page cache's own); `Shared_*` when that count is above 1; `*_Dirty` from the entry's dirty bit;
 //! `Anonymous` for private pages of anonymous areas and copied pages of private file areas;
-//! `Locked` is the `Pss` of a `LOCKED` area.
+//! `Locked` is the `Pss` of a `LOCKED` area. The rollup's `Pss_Anon` holds the anonymous
+//! pages, `Pss_Shmem` the others of swap-backed (memory-only) files, `Pss_File` the rest.
 
 use core::fmt::{self, Write};
 
@@ -16,7 +18,7 @@ use super::MSpace;
 use crate::addr::PAGE_SIZE;
 use crate::paging::TableAccess;
 use crate::pte::PteFlags;
-use crate::vma::{Backing, VmFlags, Vma};
+use crate::vma::{VmFlags, Vma};
 
 /// Linux's `show_smap_vma_flags` codes by bit number.
 const CODES: [(VmFlags, &str); 24] = [
@@ -46,13 +48,17 @@ const CODES: [(VmFlags, &str); 24] = [
     (VmFlags::empty(), ""),
 ];
 
-/// The counters of one area, in bytes (`pss` in bytes << 12 for precision, as Linux's
-/// `PSS_SHIFT`).
+/// The counters of one area or of the whole space, in bytes (the `pss*` ones in bytes << 12
+/// for precision, as Linux's `PSS_SHIFT`).
 #[derive(Default)]
 struct Usage {
     rss: u64,
     pss: u64,
     pss_dirty: u64,
+    pss_anon: u64,
+    pss_file: u64,
+    pss_shmem: u64,
+    pss_locked: u64,
     shared_clean: u64,
     shared_dirty: u64,
     private_clean: u64,
@@ -63,41 +69,89 @@ struct Usage {
 
 const PSS_SHIFT: u32 = 12;
 
+impl Usage {
+    /// Adds `o`'s counters (the rollup's sum over the areas).
+    fn add(&mut self, o: &Usage) {
+        let pairs = [
+            (&mut self.rss, o.rss),
+            (&mut self.pss, o.pss),
+            (&mut self.pss_dirty, o.pss_dirty),
+            (&mut self.pss_anon, o.pss_anon),
+            (&mut self.pss_file, o.pss_file),
+            (&mut self.pss_shmem, o.pss_shmem),
+            (&mut self.pss_locked, o.pss_locked),
+            (&mut self.shared_clean, o.shared_clean),
+            (&mut self.shared_dirty, o.shared_dirty),
+            (&mut self.private_clean, o.private_clean),
+            (&mut self.private_dirty, o.private_dirty),
+            (&mut self.referenced, o.referenced),
+            (&mut self.anonymous, o.anonymous),
+        ];
+        for (sum, v) in pairs {
+            *sum += v;
+        }
+    }
+
+    /// Writes the counter lines of Linux's `__show_smap`, from `Rss` to `Locked`; the three
+    /// `Pss_Anon/File/Shmem` lines only in `rollup` mode, as Linux.
+    fn write<W: Write>(&self, out: &mut W, rollup: bool) -> fmt::Result {
+        let line = |out: &mut W, name: &str, bytes: u64| writeln!(out, "{:<16}{:>8} kB", alloc::format!("{name}:"), bytes >> 10);
+        line(out, "Rss", self.rss)?;
+        line(out, "Pss", self.pss >> PSS_SHIFT)?;
+        line(out, "Pss_Dirty", self.pss_dirty >> PSS_SHIFT)?;
+        if rollup {
+            line(out, "Pss_Anon", self.pss_anon >> PSS_SHIFT)?;
+            line(out, "Pss_File", self.pss_file >> PSS_SHIFT)?;
+            line(out, "Pss_Shmem", self.pss_shmem >> PSS_SHIFT)?;
+        }
+        line(out, "Shared_Clean", self.shared_clean)?;
+        line(out, "Shared_Dirty", self.shared_dirty)?;
+        line(out, "Private_Clean", self.private_clean)?;
+        line(out, "Private_Dirty", self.private_dirty)?;
+        line(out, "Referenced", self.referenced)?;
+        line(out, "Anonymous", self.anonymous)?;
+        for name in ["LazyFree", "AnonHugePages", "ShmemPmdMapped", "FilePmdMapped", "Shared_Hugetlb", "Private_Hugetlb", "Swap", "SwapPss"] {
+            line(out, name, 0)?;
+        }
+        line(out, "Locked", self.pss_locked >> PSS_SHIFT)
+    }
+}
+
 impl MSpace {
     /// Writes the `/proc/PID/smaps` text of the space.
     pub fn write_smaps<W: Write>(&self, out: &mut W, tables: &dyn TableAccess, phys: &dyn PhysOps) -> fmt::Result {
         for vma in self.tree.iter() {
             crate::maps::write_maps_line(out, vma)?;
-            let u = usage(vma, tables, phys);
-            let kb = |b: u64| b >> 10;
-            let line = |out: &mut W, name: &str, v: u64| writeln!(out, "{:<16}{:>8} kB", alloc::format!("{name}:"), v);
-            line(out, "Size", kb(u64::from(vma.len())))?;
-            line(out, "KernelPageSize", 4)?;
-            line(out, "MMUPageSize", 4)?;
-            line(out, "Rss", kb(u.rss))?;
-            line(out, "Pss", kb(u.pss >> PSS_SHIFT))?;
-            line(out, "Pss_Dirty", kb(u.pss_dirty >> PSS_SHIFT))?;
-            line(out, "Shared_Clean", kb(u.shared_clean))?;
-            line(out, "Shared_Dirty", kb(u.shared_dirty))?;
-            line(out, "Private_Clean", kb(u.private_clean))?;
-            line(out, "Private_Dirty", kb(u.private_dirty))?;
-            line(out, "Referenced", kb(u.referenced))?;
-            line(out, "Anonymous", kb(u.anonymous))?;
-            for name in ["LazyFree", "AnonHugePages", "ShmemPmdMapped", "FilePmdMapped", "Shared_Hugetlb", "Private_Hugetlb", "Swap", "SwapPss"] {
-                line(out, name, 0)?;
-            }
-            let locked = if vma.flags.contains(VmFlags::LOCKED) { u.pss >> PSS_SHIFT } else { 0 };
-            line(out, "Locked", kb(locked))?;
+            writeln!(out, "{:<16}{:>8} kB", "Size:", vma.len() >> 10)?;
+            writeln!(out, "KernelPageSize:         4 kB\nMMUPageSize:            4 kB")?;
+            usage(vma, tables, phys).write(out, false)?;
             writeln!(out, "THPeligible:    0")?;
-            out.write_str("VmFlags:")?;
+            // Linux's `show_smap_vma_flags`: every code followed by a space.
+            out.write_str("VmFlags: ")?;
             for (flag, code) in CODES {
                 if !code.is_empty() && vma.flags.contains(flag) {
-                    write!(out, " {code}")?;
+                    write!(out, "{code} ")?;
                 }
             }
             out.write_str("\n")?;
         }
         Ok(())
+    }
+
+    /// Writes the `/proc/PID/smaps_rollup` text of the space (Linux's `show_smaps_rollup`): a
+    /// header spanning the first area's start to the last area's end, then the sums of the
+    /// counters `smaps` shows per area (the same per-area computation), with `Pss_Anon`,
+    /// `Pss_File` and `Pss_Shmem`. An empty space spans `00000000-00000000`.
+    pub fn write_smaps_rollup<W: Write>(&self, out: &mut W, tables: &dyn TableAccess, phys: &dyn PhysOps) -> fmt::Result {
+        let mut sum = Usage::default();
+        let (mut start, mut end) = (None, 0);
+        for vma in self.tree.iter() {
+            start.get_or_insert(vma.start_addr().as_u32());
+            end = vma.end().as_u32();
+            sum.add(&usage(vma, tables, phys));
+        }
+        crate::maps::write_rollup_header(out, start.unwrap_or(0), end)?;
+        sum.write(out, true)
     }
 }
 
@@ -106,17 +160,19 @@ fn usage(vma: &Vma, tables: &dyn TableAccess, phys: &dyn PhysOps) -> Usage {
     let mut u = Usage::default();
     let zero = phys.zero_page();
     let page = u64::from(PAGE_SIZE);
+    let file = vma.backing.file_object();
+    let locked = vma.flags.contains(VmFlags::LOCKED);
     for (_, pte, frame) in counted_pages(vma, tables, zero) {
-        let file = matches!(vma.backing, Backing::File { .. });
-        // The page cache holds a reference of its own to the frames of shared file areas.
-        let own = u64::from(file && vma.flags.is_shared());
-        let maps = u64::from(phys.refcount(frame)).saturating_sub(own).max(1);
+        let maps = u64::from(phys.map_count(frame)).max(1);
         let dirty = pte.flags().contains(PteFlags::DIRTY);
         u.rss += page;
         let pss = (page << PSS_SHIFT) / maps;
         u.pss += pss;
         if dirty {
             u.pss_dirty += pss;
+        }
+        if locked {
+            u.pss_locked += pss;
         }
         match (maps > 1, dirty) {
             (true, true) => u.shared_dirty += page,
@@ -127,9 +183,15 @@ fn usage(vma: &Vma, tables: &dyn TableAccess, phys: &dyn PhysOps) -> Usage {
         if pte.flags().contains(PteFlags::ACCESSED) {
             u.referenced += page;
         }
-        let anon = !vma.flags.is_shared() && (vma.backing.is_anonymous() || file && pte.flags().contains(PteFlags::DIRTY));
+        // A private area's anonymous page, or the written (copied) page of a private file area.
+        let anon = !vma.flags.is_shared() && (file.is_none() || dirty);
         if anon {
             u.anonymous += page;
+            u.pss_anon += pss;
+        } else if file.map_or(true, |f| f.swap_backed()) {
+            u.pss_shmem += pss;
+        } else {
+            u.pss_file += pss;
         }
     }
     u

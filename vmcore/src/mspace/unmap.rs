@@ -40,7 +40,8 @@ impl MSpace {
         Ok(flush)
     }
 
-    /// Removes the areas and pages of `span` (shared with `map` and `brk`).
+    /// Removes the areas and pages of `span` (shared with `map` and `brk`). The caller has
+    /// reserved room for the two areas split off at the ends ([`tracked`] does).
     pub(super) fn unmap_span(
         &mut self,
         span: Span,
@@ -48,11 +49,10 @@ impl MSpace {
         phys: &mut dyn PhysOps,
         flush: &mut SpaceFlush,
     ) {
-        let removed = self.tree.remove_range(span.start, span.end);
-        let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
-        for vma in &removed {
-            pages.clear(vma, vma.start(), vma.end_page(), phys, flush);
-        }
+        let MSpace { tree, counts, resident, .. } = self;
+        let mut pages = Pages::new(tables, counts, resident);
+        tree.remove_range(span.start, span.end, |vma| pages.clear(&vma, vma.start(), vma.end_page(), phys, flush))
+            .expect("invariant: the caller reserved the tree's room");
     }
 }
 

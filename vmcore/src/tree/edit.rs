@@ -1,8 +1,6 @@
 //! Structural edits: splitting, removing a range, growing a stack down, merging neighbours.
 
-use alloc::vec::Vec;
-
-use super::VmaTree;
+use super::{NoMemory, VmaTree};
 use crate::addr::Page;
 use crate::vma::{Backing, Vma};
 
@@ -21,31 +19,40 @@ pub enum ExtendError {
 
 impl VmaTree {
     /// Splits the area strictly containing `at` into two at `at`. Returns whether a split
-    /// happened: nothing changes when `at` is an area boundary or lies in a hole.
-    pub fn split_at(&mut self, at: Page) -> bool {
-        let Some((&start, vma)) = self.map.range(..at).next_back() else {
-            return false;
+    /// happened: nothing changes when `at` is an area boundary or lies in a hole. Needs room
+    /// for one area (see [`VmaTree::reserve`]); without it nothing changes.
+    pub fn split_at(&mut self, at: Page) -> Result<bool, NoMemory> {
+        let Some(vma) = self.map.before(at) else {
+            return Ok(false);
         };
         let Some((lower, upper)) = vma.split_at(at) else {
-            return false;
+            return Ok(false);
         };
-        self.take(start);
-        self.put(lower);
-        self.put(upper);
-        true
+        self.reserve(1)?;
+        let whole = self.map.get_mut(lower.start()).expect("invariant: the area exists");
+        *whole = lower;
+        self.pages -= upper.pages();
+        self.put(upper).expect("invariant: reserved");
+        Ok(true)
     }
 
     /// Removes everything in `[start, end)`, splitting the areas that straddle either end, and
-    /// returns the removed pieces in address order so that the caller can free their pages.
-    /// Holes are not an error; `start >= end` removes nothing.
-    pub fn remove_range(&mut self, start: Page, end: Page) -> Vec<Vma> {
+    /// hands the removed pieces to `each` in address order so that the caller can free their
+    /// pages. Holes are not an error; `start >= end` removes nothing. Needs room for two areas
+    /// (see [`VmaTree::reserve`]); without it nothing changes. Allocates nothing else.
+    pub fn remove_range(&mut self, start: Page, end: Page, mut each: impl FnMut(Vma)) -> Result<(), NoMemory> {
         if start >= end {
-            return Vec::new();
+            return Ok(());
         }
-        self.split_at(start);
-        self.split_at(end);
-        let keys: Vec<Page> = self.map.range(start..end).map(|(&k, _)| k).collect();
-        keys.into_iter().map(|k| self.take(k)).collect()
+        self.reserve(2)?;
+        self.split_at(start).expect("invariant: reserved");
+        self.split_at(end).expect("invariant: reserved");
+        loop {
+            let next = self.map.starting_at(start).next().map(Vma::start);
+            let Some(k) = next.filter(|&k| k < end) else { break };
+            each(self.take(k));
+        }
+        Ok(())
     }
 
     /// Grows the anonymous area starting at `vma_start` down to `new_start` (the kernel's half
@@ -53,7 +60,7 @@ impl VmaTree {
     /// size and the guard gap are the fault decision's business; this only keeps the tree
     /// consistent.
     pub fn extend_down(&mut self, vma_start: Page, new_start: Page) -> Result<(), ExtendError> {
-        let vma = self.map.get(&vma_start).ok_or(ExtendError::NoSuchVma)?;
+        let vma = self.map.get(vma_start).ok_or(ExtendError::NoSuchVma)?;
         if new_start >= vma_start {
             return Err(ExtendError::NotBelow);
         }
@@ -63,16 +70,17 @@ impl VmaTree {
         if self.range(new_start, vma_start).next().is_some() {
             return Err(ExtendError::Overlap);
         }
-        let old = self.take(vma_start);
         let grown = Vma::new(
             new_start,
-            old.pages() + (vma_start.number() - new_start.number()),
-            old.flags,
+            vma.pages() + (vma_start.number() - new_start.number()),
+            vma.flags,
             Backing::Anonymous,
         )
         .expect("invariant: a lower start with the same end is a valid area")
-        .with_name(old.name);
-        self.put(grown);
+        .with_name(vma.name.clone());
+        // Nothing lies in [new_start, vma_start): the area keeps its place, no room needed.
+        self.pages += vma_start.number() - new_start.number();
+        *self.map.get_mut(vma_start).expect("invariant: the area exists") = grown;
         Ok(())
     }
 
@@ -84,25 +92,27 @@ impl VmaTree {
 
     /// Like [`VmaTree::scavenge`], but only for the areas meeting `[start, end]`: the one
     /// containing or ending at `start`, and those starting from `start` up to and including
-    /// `end`. Cheap enough to run after every `mmap` or `mprotect`.
+    /// `end`. Cheap enough to run after every `mmap` or `mprotect`. Never allocates.
     pub fn scavenge_range(&mut self, start: Page, end: Page) -> usize {
         if start > end {
             return 0;
         }
-        let mut keys: Vec<Page> =
-            self.map.range(..start).next_back().map(|(&k, _)| k).into_iter().collect();
-        keys.extend(self.map.range(start..=end).map(|(&k, _)| k));
-        let mut merges = 0;
-        let mut keys = keys.into_iter();
-        let Some(mut current) = keys.next() else {
+        let first = self.map.before(start).or_else(|| self.map.starting_at(start).next());
+        let Some(mut current) = first.map(Vma::start).filter(|&k| k <= end) else {
             return 0;
         };
-        for next in keys {
-            let mergeable = self.map[&current].can_merge_with(&self.map[&next]);
+        let mut merges = 0;
+        loop {
+            let after = self.map.starting_at(current).nth(1).map(Vma::start);
+            let Some(next) = after.filter(|&k| k <= end) else {
+                return merges;
+            };
+            let here = self.map.get(current).expect("invariant: key from the map");
+            let mergeable = here.can_merge_with(self.map.get(next).expect("invariant: key from the map"));
             if mergeable {
-                let upper = self.map.remove(&next).expect("invariant: key from the map");
+                let upper = self.map.remove(next).expect("invariant: key from the map");
                 self.map
-                    .get_mut(&current)
+                    .get_mut(current)
                     .expect("invariant: key from the map")
                     .merge(&upper)
                     .expect("invariant: can_merge_with said yes");
@@ -111,7 +121,6 @@ impl VmaTree {
                 current = next;
             }
         }
-        merges
     }
 }
 

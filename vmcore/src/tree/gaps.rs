@@ -45,10 +45,10 @@ impl VmaTree {
             }
         }
         let mut cursor = lower;
-        if let Some((_, prev)) = self.map.range(..Page::from_number(lower)).next_back() {
+        if let Some(prev) = self.map.before(Page::from_number(lower)) {
             cursor = cursor.max(prev.end_page().number());
         }
-        for vma in self.map.range(Page::from_number(lower)..).map(|(_, v)| v) {
+        for vma in self.map.starting_at(Page::from_number(lower)) {
             let limit = start_gap(vma).min(upper);
             if u64::from(cursor) + u64::from(pages) <= u64::from(limit) {
                 return Some(Page::from_number(cursor));
@@ -68,8 +68,8 @@ impl VmaTree {
         if self.range(Page::from_number(at), Page::from_number(end)).next().is_some() {
             return false;
         }
-        match self.map.range(Page::from_number(end)..).next() {
-            Some((_, next)) => start_gap(next) >= end,
+        match self.map.starting_at(Page::from_number(end)).next() {
+            Some(next) => start_gap(next) >= end,
             None => true,
         }
     }

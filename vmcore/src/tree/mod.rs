@@ -1,18 +1,24 @@
 //! The VMA tree: an address space's areas ordered by start address.
 //!
-//! Areas live in a `BTreeMap` keyed by their first page and never overlap, so a lookup is one
-//! range query (O(log n)). Editing operations are in [`edit`](self) (split, remove, grow,
+//! Areas live in [`areas`](self)' two-level B-tree keyed by their first page and never
+//! overlap, so a lookup is two binary searches (O(log n)). Every edit that adds an area
+//! reserves its room first and fails with [`NoMemory`] before changing anything: running out
+//! of kernel heap is `ENOMEM`, never a panic. Editing operations are in [`edit`](self) (split, remove, grow,
 //! merge), [`protect_range`](VmaTree::protect_range) and [`find_gap`](VmaTree::find_gap).
 //! Range boundaries are [`Page`]s, so they are page-aligned by construction; `end` is exclusive.
 
+mod areas;
 mod edit;
 mod gaps;
 mod protect;
 
+pub use areas::NoMemory;
+#[cfg(test)]
+pub(crate) use areas::inject::failing_after;
 pub use edit::ExtendError;
 pub use protect::ProtectError;
 
-use alloc::collections::BTreeMap;
+use areas::Areas;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::addr::{Page, VirtAddr};
@@ -21,7 +27,7 @@ use crate::vma::Vma;
 /// The areas of one address space, ordered and non-overlapping.
 #[derive(Debug, Default)]
 pub struct VmaTree {
-    map: BTreeMap<Page, Vma>,
+    map: Areas,
     /// Sum of the areas' pages, kept up to date by every edit.
     pages: u32,
     /// Page number of the first page of the area [`VmaTree::find`] returned last: only a hint
@@ -31,46 +37,65 @@ pub struct VmaTree {
     last: AtomicU32,
 }
 
-impl Clone for VmaTree {
-    fn clone(&self) -> Self {
-        VmaTree {
-            map: self.map.clone(),
-            pages: self.pages,
-            last: AtomicU32::new(self.last.load(Ordering::Relaxed)),
-        }
-    }
+/// Why [`VmaTree::insert`] refused an area; nothing was changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InsertError {
+    /// The area overlaps the existing one starting at `existing`.
+    Overlap {
+        /// First page of the existing area that overlaps.
+        existing: Page,
+    },
+    /// No heap for the area's room.
+    NoMemory,
 }
 
-/// [`VmaTree::insert`] refused an area because it overlaps an existing one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Overlap {
-    /// First page of the existing area that overlaps.
-    pub existing: Page,
+impl From<NoMemory> for InsertError {
+    fn from(_: NoMemory) -> Self {
+        InsertError::NoMemory
+    }
 }
 
 impl VmaTree {
     /// An empty tree.
     pub const fn new() -> Self {
-        VmaTree { map: BTreeMap::new(), pages: 0, last: AtomicU32::new(0) }
+        VmaTree { map: Areas::new(), pages: 0, last: AtomicU32::new(0) }
     }
 
     /// Adds `vma`, which must not overlap any area in the tree. Does not merge it with its
-    /// neighbours (see [`VmaTree::scavenge_range`]).
-    pub fn insert(&mut self, vma: Vma) -> Result<(), Overlap> {
+    /// neighbours (see [`VmaTree::scavenge_range`]). Cannot fail for lack of memory after a
+    /// successful [`VmaTree::reserve`].
+    pub fn insert(&mut self, vma: Vma) -> Result<(), InsertError> {
         if let Some(existing) = self.range(vma.start(), vma.end_page()).next() {
-            return Err(Overlap { existing: existing.start() });
+            return Err(InsertError::Overlap { existing: existing.start() });
         }
-        self.put(vma);
+        self.put(vma)?;
         Ok(())
+    }
+
+    /// Makes room for `n` more areas (inserts, or splits in [`VmaTree::split_at`],
+    /// [`VmaTree::remove_range`], [`VmaTree::protect_range`]): until then those cannot fail
+    /// for lack of memory. Operations that edit the tree in several steps call it first so
+    /// that nothing is left half-done.
+    pub fn reserve(&mut self, n: usize) -> Result<(), NoMemory> {
+        self.map.reserve(n)
+    }
+
+    /// A copy of the tree, or `NoMemory` with nothing allocated.
+    pub fn try_clone(&self) -> Result<VmaTree, NoMemory> {
+        Ok(VmaTree {
+            map: self.map.try_clone()?,
+            pages: self.pages,
+            last: AtomicU32::new(self.last.load(Ordering::Relaxed)),
+        })
     }
 
     /// The area containing `addr`. Tries the area found last first.
     pub fn find(&self, addr: VirtAddr) -> Option<&Vma> {
         let hint = Page::from_number(self.last.load(Ordering::Relaxed));
-        if let Some(vma) = self.map.get(&hint).filter(|v| v.contains(addr)) {
+        if let Some(vma) = self.map.get(hint).filter(|v| v.contains(addr)) {
             return Some(vma);
         }
-        let (_, vma) = self.map.range(..=Page::containing(addr)).next_back()?;
+        let vma = self.map.floor(Page::containing(addr))?;
         let found = vma.contains(addr).then_some(vma)?;
         self.last.store(found.start().number(), Ordering::Relaxed);
         Some(found)
@@ -79,7 +104,7 @@ impl VmaTree {
     /// The area containing `addr`, mutably. Its flags, backing and name may be changed; its
     /// extent cannot.
     pub fn find_mut(&mut self, addr: VirtAddr) -> Option<&mut Vma> {
-        let (_, vma) = self.map.range_mut(..=Page::containing(addr)).next_back()?;
+        let vma = self.map.floor_mut(Page::containing(addr))?;
         vma.contains(addr).then_some(vma)
     }
 
@@ -87,13 +112,13 @@ impl VmaTree {
     /// a stack that may grow down).
     pub fn vma_above(&self, addr: VirtAddr) -> Option<&Vma> {
         let next = Page::containing(addr).checked_add(1)?;
-        self.map.range(next..).next().map(|(_, v)| v)
+        self.map.starting_at(next).next()
     }
 
     /// The last area starting at or below `addr`: the one containing it, or else the nearest
     /// one below it.
     pub fn vma_below(&self, addr: VirtAddr) -> Option<&Vma> {
-        self.map.range(..=Page::containing(addr)).next_back().map(|(_, v)| v)
+        self.map.floor(Page::containing(addr))
     }
 
     /// End of [`VmaTree::vma_below`]: for an address in a hole, where the hole starts (`None`
@@ -104,20 +129,15 @@ impl VmaTree {
 
     /// All areas in address order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Vma> + '_ {
-        self.map.values()
+        self.map.iter()
     }
 
     /// The areas overlapping `[start, end)`, in address order (the first may begin before
     /// `start`, the last may end after `end`). Empty when `start >= end`.
     pub fn range(&self, start: Page, end: Page) -> impl Iterator<Item = &Vma> + '_ {
         let end = end.max(start);
-        let first = self
-            .map
-            .range(..start)
-            .next_back()
-            .map(|(_, v)| v)
-            .filter(move |v| start < end && v.end_page() > start);
-        first.into_iter().chain(self.map.range(start..end).map(|(_, v)| v))
+        let first = self.map.before(start).filter(move |v| start < end && v.end_page() > start);
+        first.into_iter().chain(self.map.starting_at(start).take_while(move |v| v.start() < end))
     }
 
     /// Number of areas.
@@ -127,7 +147,7 @@ impl VmaTree {
 
     /// Whether the tree holds no area.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.map.len() == 0
     }
 
     /// Total pages of all areas (the address space's virtual size in pages).
@@ -135,16 +155,17 @@ impl VmaTree {
         self.pages
     }
 
-    /// Inserts an area known not to overlap.
-    fn put(&mut self, vma: Vma) {
-        self.pages += vma.pages();
-        let old = self.map.insert(vma.start(), vma);
-        debug_assert!(old.is_none(), "invariant: areas do not overlap");
+    /// Inserts an area known not to overlap (using reserved room if any).
+    fn put(&mut self, vma: Vma) -> Result<(), NoMemory> {
+        let pages = vma.pages();
+        self.map.insert(vma)?;
+        self.pages += pages;
+        Ok(())
     }
 
     /// Removes the area starting at `start`.
     fn take(&mut self, start: Page) -> Vma {
-        let vma = self.map.remove(&start).expect("invariant: the area exists");
+        let vma = self.map.remove(start).expect("invariant: the area exists");
         self.pages -= vma.pages();
         vma
     }
@@ -154,3 +175,5 @@ impl VmaTree {
 mod proptests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod alloc_tests;

@@ -2,6 +2,7 @@
 //! page-granular array.
 
 use super::*;
+use super::tests::removed;
 use crate::addr::{PhysAddr, PAGE_SIZE};
 use crate::layout::STACK_GUARD_GAP;
 use crate::vma::test_file::TestFile;
@@ -120,7 +121,7 @@ fn apply(tree: &mut VmaTree, model: &mut Model, files: &[Arc<dyn FileObject>; 2]
             };
             let name = if heap { VmaName::Heap } else { VmaName::None };
             let vma = Vma::new(pg(start), pages, flags, b).unwrap().with_name(name);
-            tree.remove_range(pg(start), pg(start + pages));
+            removed(tree, pg(start), pg(start + pages));
             tree.insert(vma).unwrap();
             for i in 0..pages {
                 let rel = u64::from(i) * u64::from(PAGE_SIZE);
@@ -158,7 +159,7 @@ fn apply(tree: &mut VmaTree, model: &mut Model, files: &[Arc<dyn FileObject>; 2]
             }
         }
         Op::Unmap { start, end } => {
-            let removed = tree.remove_range(pg(start), pg(end));
+            let removed = removed(tree, pg(start), pg(end));
             let mapped = model[start as usize..end as usize].iter().flatten().count() as u32;
             assert_eq!(removed.iter().map(Vma::pages).sum::<u32>(), mapped);
             assert!(removed.iter().all(|v| v.start() >= pg(start) && v.end_page() <= pg(end)));
@@ -171,7 +172,7 @@ fn apply(tree: &mut VmaTree, model: &mut Model, files: &[Arc<dyn FileObject>; 2]
                 let vma = tree.find(pg(at).start());
                 vma.is_some_and(|v| v.start() != pg(at))
             };
-            assert_eq!(tree.split_at(pg(at)), inside);
+            assert_eq!(tree.split_at(pg(at)), Ok(inside));
         }
         Op::Scavenge => {
             tree.scavenge();

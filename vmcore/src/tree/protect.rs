@@ -1,8 +1,6 @@
 //! Changing the flags of a range of areas (`mprotect`).
 
-use alloc::vec::Vec;
-
-use super::VmaTree;
+use super::{NoMemory, VmaTree};
 use crate::addr::Page;
 use crate::vma::VmFlags;
 
@@ -24,6 +22,14 @@ pub enum ProtectError {
         /// The permission bits lacking their `MAY*` bit.
         missing: VmFlags,
     },
+    /// No heap for the areas split off at the range's ends (Linux: `ENOMEM`).
+    NoMemory,
+}
+
+impl From<NoMemory> for ProtectError {
+    fn from(_: NoMemory) -> Self {
+        ProtectError::NoMemory
+    }
 }
 
 impl VmaTree {
@@ -47,11 +53,10 @@ impl VmaTree {
             return Ok(());
         }
         self.check_protect(start, end, &f)?;
-        self.split_at(start);
-        self.split_at(end);
-        let keys: Vec<Page> = self.map.range(start..end).map(|(&k, _)| k).collect();
-        for k in keys {
-            let vma = self.map.get_mut(&k).expect("invariant: key from the map");
+        self.reserve(2)?;
+        self.split_at(start).expect("invariant: reserved");
+        self.split_at(end).expect("invariant: reserved");
+        for vma in self.map.starting_at_mut(start).take_while(|v| v.start() < end) {
             vma.flags = f(vma.flags);
         }
         self.scavenge_range(start, end);

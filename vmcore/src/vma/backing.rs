@@ -40,6 +40,13 @@ pub trait FileObject: Send + Sync {
     ///
     /// Writes through shared mappings land in this frame.
     fn get_page(&self, index: u32, phys: &mut dyn PhysOps) -> Result<Frame, PageError>;
+    /// Whether the file's pages live only in memory (tmpfs files, shared anonymous memory:
+    /// Linux's swap-backed shmem pages, which `smaps_rollup` counts in `Pss_Shmem`). A disk
+    /// file system's file would answer `false` (`Pss_File`); every file object today is
+    /// memory.
+    fn swap_backed(&self) -> bool {
+        true
+    }
     /// The identity of the memory object holding the file's pages (its reverse map and
     /// truncation find areas by it); 0 for a file without one.
     fn object_id(&self) -> u64 {

@@ -16,11 +16,14 @@
 #![no_main]
 
 mod child;
+mod guide;
+mod report;
 mod rng;
 mod world;
 
 use core::sync::atomic::Ordering::Relaxed;
 use rt::prelude::*;
+use report::{print_ring, Args6, Cursor, Mem};
 use world::{World, PG};
 
 rt::entry!(main);
@@ -36,12 +39,15 @@ struct Opts {
     kernel: Option<bool>,
     verbose: bool,
     wild: bool,
+    /// Coverage guidance (guide.rs): the corpus file, and batch markers for the host.
+    corpus: Option<&'static [u8]>,
+    marks: bool,
 }
 
 fn usage() -> i32 {
     eprintln!(
         "usage: fuzz --run | [--seed S] [--calls N] [--batch K] [--from B] [--timeout SECS] \
-         [--kernel=ours|linux] [--no-leak-check] [--progress P] [--wild] [-v]"
+         [--kernel=ours|linux] [--no-leak-check] [--progress P] [--wild] [-v] [--marks] [--corpus FILE]"
     );
     2
 }
@@ -105,12 +111,16 @@ enum End {
     WaitFailed(Errno),
 }
 
-fn run_batch(w: &World, opts: &Opts, index: u64, calls: u32) -> End {
-    let seed = rng::batch_seed(opts.seed, index);
+fn run_batch(w: &World, opts: &Opts, corpus: &guide::Corpus, index: u64, calls: u32) -> End {
+    let genome = corpus.pick(opts.seed, index, calls);
+    if opts.marks {
+        println!("fuzz: input {} {}", index, genome);
+        guide::mark(index as u32);
+    }
     w.stats().reset();
     let pid = match sys::fork() {
         Ok(Fork::Child) => {
-            let mut fz = child::Fz::new(w, seed, 0);
+            let mut fz = child::Fz::new(w, guide::Schedule::new(genome), 0);
             fz.run_batch(calls)
         }
         Ok(Fork::Parent(p)) => p,
@@ -148,6 +158,8 @@ fn run_batch(w: &World, opts: &Opts, index: u64, calls: u32) -> End {
             Err(_) => break,
         }
     }
+    // Whatever the batch left in the scratch tree (the runner is root: it can remove it all).
+    child::clean_scratch();
     if timed_out {
         return End::Hang { stuck: !sys::wifsignaled(status) };
     }
@@ -192,6 +204,8 @@ fn main(args: Args) -> i32 {
         kernel: None,
         verbose: false,
         wild: false,
+        corpus: None,
+        marks: false,
     };
     let mut seed_given = false;
     let mut it = args.iter().skip(1);
@@ -205,6 +219,11 @@ fn main(args: Args) -> i32 {
             b"--run" => {}
             b"-v" | b"--verbose" => opts.verbose = true,
             b"--wild" => opts.wild = true,
+            b"--marks" => opts.marks = true,
+            b"--corpus" => match inline.or_else(|| it.next()) {
+                Some(p) => opts.corpus = Some(p),
+                None => return usage(),
+            },
             b"--no-leak-check" => opts.leak_check = false,
             b"--kernel" => match inline {
                 Some(b"ours") => opts.kernel = Some(false),
@@ -281,10 +300,34 @@ fn main(args: Args) -> i32 {
         for fd in 3..256 {
             let _ = sys::close(fd);
         }
+        // A terminal as stdin (init of a Linux VM) blocks a read before it checks the
+        // buffer: read /dev/null instead.
+        if let Ok(fd) = sys::open(c"/dev/null", sys::O_RDONLY, 0) {
+            // SAFETY: no pointer arguments.
+            unsafe { sys::syscall2(sys::nr::SYS_DUP2, fd as usize, 0) };
+            let _ = sys::close(fd);
+        }
     }
     if let Err((what, e)) = world::setup_fixtures() {
         println!("fuzz: cannot map the {} at {:#x}: {}", what, world::FIX, e);
         return 1;
+    }
+    let corpus = match opts.corpus.map(guide::Corpus::load) {
+        None => guide::Corpus::EMPTY,
+        Some(Ok(c)) => c,
+        Some(Err(why)) => {
+            println!("fuzz: {}", why);
+            return 1;
+        }
+    };
+    if opts.corpus.is_some() {
+        println!("fuzz: corpus of {} inputs (coverage-guided: docs/coverage.md)", corpus.len());
+    }
+    if opts.marks {
+        if let Err(e) = guide::map_mark_page() {
+            println!("fuzz: cannot map the marker page at {:#x}: {}", guide::MARK, e);
+            return 1;
+        }
     }
     prefault_stack();
 
@@ -309,8 +352,8 @@ fn main(args: Args) -> i32 {
 
     // Warm-up: one small unreported batch, so the runner's own first fork/wait/meminfo path
     // has touched everything it will touch before the baseline is taken.
-    let warm = Opts { seed: opts.seed ^ 0xA5A5_5A5A, ..opts };
-    if let End::Hang { .. } = run_batch(&w, &warm, u64::MAX - 1, 50) {
+    let warm = Opts { seed: opts.seed ^ 0xA5A5_5A5A, marks: false, ..opts };
+    if let End::Hang { .. } = run_batch(&w, &warm, &guide::Corpus::EMPTY, u64::MAX - 1, 50) {
         println!("fuzz: FAIL: the warm-up batch hung");
         return 1;
     }
@@ -339,7 +382,7 @@ fn main(args: Args) -> i32 {
     while left > 0 {
         let index = opts.from + done_batches;
         let k = left.min(opts.batch as u64) as u32;
-        let end = run_batch(&w, &opts, index, k);
+        let end = run_batch(&w, &opts, &corpus, index, k);
         left -= k as u64;
         done_batches += 1;
         calls += st.calls.load(Relaxed) as u64;
@@ -407,17 +450,12 @@ fn main(args: Args) -> i32 {
             // one of its processes (same image, same addresses).
             let why = unsafe { core::slice::from_raw_parts(p as *const u8, n.min(200)) };
             println!(
-                "fuzz: FAIL batch {} (batch seed {:#018x}): {} call(s) succeeded that must fail; the first: {}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {:#x}: {}",
+                "fuzz: FAIL batch {} (batch seed {:#018x}): {} call(s) succeeded that must fail; the first: {}{} = {:#x}: {}",
                 index,
                 bseed,
                 violations,
                 v(0),
-                v(1),
-                v(2),
-                v(3),
-                v(4),
-                v(5),
-                v(6),
+                Args6([v(1), v(2), v(3), v(4), v(5), v(6)]),
                 v(7),
                 Bytes(why)
             );
@@ -458,8 +496,13 @@ fn main(args: Args) -> i32 {
         if let Some((what, _)) = failed {
             failures += 1;
             println!(
-                "fuzz:   reproduce this batch alone: make fuzz SEED={} FROM={} N={} BATCH={}",
-                opts.seed, index, k, opts.batch
+                "fuzz:   reproduce this batch alone: make fuzz SEED={} FROM={} N={} BATCH={}{}{}",
+                opts.seed,
+                index,
+                k,
+                opts.batch,
+                if opts.corpus.is_some() { " CORPUS=" } else { "" },
+                Bytes(opts.corpus.unwrap_or(b""))
             );
             if what == "hang" || what == "fork" || what == "wait" || failures >= 10 {
                 println!("fuzz: stopping after this failure");
@@ -512,75 +555,5 @@ fn main(args: Args) -> i32 {
     } else {
         println!("fuzz: FAIL: {} failure(s) in {} batches, seed {}", failures, done_batches, opts.seed);
         1
-    }
-}
-
-/// Prints the batch child's last calls, oldest first.
-fn print_ring(st: &world::Stats) {
-    println!("fuzz:   the child's last calls (index: syscall(args) = result):");
-    let mut order = [(0u32, 0usize); world::RING];
-    for (i, e) in st.ring.iter().enumerate() {
-        order[i] = (e[9].load(Relaxed), i);
-    }
-    order.sort_unstable();
-    for (seq, i) in order {
-        if seq == u32::MAX {
-            continue;
-        }
-        let e = &st.ring[i];
-        let idx = e[0].load(Relaxed);
-        let v = |k: usize| e[k].load(Relaxed);
-        let r = v(8);
-        println!(
-            "fuzz:     #{}: {}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {}",
-            idx,
-            v(1),
-            v(2),
-            v(3),
-            v(4),
-            v(5),
-            v(6),
-            v(7),
-            Ret(r)
-        );
-    }
-}
-
-struct Ret(u32);
-
-impl core::fmt::Display for Ret {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self.0 {
-            0xDEAD_BEEF => f.write_str("(did not return)"),
-            r if r > 0xFFFF_F000 => write!(f, "-{}", Errno(-(r as i32))),
-            r => write!(f, "{:#x}", r),
-        }
-    }
-}
-
-struct Mem(bool, usize);
-
-impl core::fmt::Display for Mem {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        if self.0 {
-            write!(f, "{}", self.1)
-        } else {
-            Ok(())
-        }
-    }
-}
-
-struct Cursor<'a> {
-    buf: &'a mut [u8],
-    len: usize,
-}
-
-impl core::fmt::Write for Cursor<'_> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let b = s.as_bytes();
-        let n = b.len().min(self.buf.len() - self.len);
-        self.buf[self.len..self.len + n].copy_from_slice(&b[..n]);
-        self.len += n;
-        Ok(())
     }
 }

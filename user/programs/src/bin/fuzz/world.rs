@@ -118,6 +118,11 @@ pub struct World {
 
 impl World {
     pub fn stats(&self) -> &'static Stats {
+        Self::stats_page()
+    }
+
+    /// The statistics page, for code that has no `World` at hand.
+    pub fn stats_page() -> &'static Stats {
         // SAFETY: the parent maps the shared stats page at FIX_STATS before anything runs, and
         // no process of the run ever unmaps it (it is sacred); all fields are atomics.
         unsafe { &*(FIX_STATS as *const Stats) }

@@ -7,8 +7,9 @@ impl Fz<'_> {
     pub(super) fn op_read(&mut self) {
         let fd = self.fd();
         let (buf, len) = if self.kind(fd) == Kind::Console && fd < 3 {
-            // The console would block: only buffers that fail first, or nothing to read.
-            if self.rng.chance(1, 4) {
+            // The console would block: only buffers that fail first, or nothing to read
+            // (on Linux a terminal read blocks before it checks the buffer: nothing).
+            if self.rng.chance(1, 4) || self.w.linux {
                 let a = self.addr();
                 (a, 0)
             } else {
@@ -41,7 +42,7 @@ impl Fz<'_> {
         self.call(nr::SYS_WRITE, [fd as u32, buf, len, 0, 0, 0]);
     }
 
-    fn path(&mut self) -> u32 {
+    pub(super) fn path(&mut self) -> u32 {
         match self.rng.below(20) {
             0..=12 => {
                 let p = self.rng.pick(PATHS);

@@ -6,7 +6,7 @@ use super::*;
 impl Fz<'_> {
     /// One random operation.
     fn step(&mut self) {
-        match self.rng.below(140) {
+        match self.rng.below(180) {
             128..=135 => self.op_vm_sequence(),
             136 => self.op_execve_big(),
             137..=139 => self.op_futex(),
@@ -36,7 +36,15 @@ impl Fz<'_> {
             99 | 100 => self.op_execve_bad(),
             101 => self.op_unknown(),
             102..=111 => self.op_touch(),
-            _ => self.op_fork(),
+            112..=127 => self.op_fork(),
+            140..=147 => self.op_identity(),
+            148..=154 => self.op_descriptor(),
+            155..=159 => self.op_lookup(),
+            160..=165 => self.op_scratch(),
+            166..=168 => self.op_signal(),
+            169..=171 => self.op_stream(),
+            172..=174 => self.op_thread(),
+            _ => self.op_wait_for(),
         }
     }
 
@@ -63,6 +71,9 @@ impl Fz<'_> {
         let mut op = 0;
         while self.seq < calls {
             st.cur_index.store(op, Relaxed);
+            if let Some(r) = self.sched.switch(self.seq) {
+                self.rng = r;
+            }
             if self.rng.chance(1, KAMIKAZE_DEPTH0) {
                 self.kamikaze();
             }

@@ -97,7 +97,12 @@ impl Fz<'_> {
     }
 
     pub(super) fn op_madvise(&mut self) {
-        let (a, l) = self.destroy_range();
+        let (mut a, l) = self.destroy_range();
+        // Unlike munmap or mprotect, madvise applies to the mapped part below the top and then
+        // reports the rest (Linux's do_madvise, and ours): that part must be ours to destroy.
+        if a < self.w.user_top && self.past_top_pages(a, l) && !self.w.may_destroy(a, self.w.user_top - a) {
+            a = self.w.user_top;
+        }
         let mut advice = match self.rng.below(10) {
             0..=3 => MADV_DONTNEED,
             4..=6 => self.rng.below(MADV_WILLNEED + 1), // the hints MADV_NORMAL..=MADV_WILLNEED
@@ -145,7 +150,7 @@ impl Fz<'_> {
     /// Memory that is populated at once (MAP_POPULATE, MAP_LOCKED, mlock, after
     /// mlockall(MCL_FUTURE)) is kept small most of the time: a batch that fills all memory
     /// ends in an OOM kill (fine, but it ends the batch early).
-    fn tame(&mut self, len: u32, populating: bool) -> u32 {
+    pub(super) fn tame(&mut self, len: u32, populating: bool) -> u32 {
         if populating && len > 4 * MIB && len < 0xC000_0000 && self.rng.chance(15, 16) && !self.w.wild {
             len % (4 * MIB)
         } else {

@@ -12,6 +12,7 @@
 //! sequence) and `lives` (the operation chooser, the batch child, descendants, dying on
 //! purpose).
 
+use crate::guide::Schedule;
 use crate::rng::Rng;
 use crate::world::*;
 use core::arch::asm;
@@ -19,14 +20,38 @@ use core::sync::atomic::Ordering::Relaxed;
 use rt::abi::flags::*;
 use rt::sys::{self, nr};
 
+/// `self.call(n, args)` with the arguments computed first (they may draw from `self`).
+macro_rules! sc {
+    ($s:expr, $n:expr, $a:expr) => {{
+        let n: u32 = $n;
+        let a: [u32; 6] = $a;
+        $s.call(n, a)
+    }};
+}
+
+/// `sc!` for a call whose result is not needed.
+macro_rules! sc0 {
+    ($s:expr, $n:expr, $a:expr) => {{
+        let _ = sc!($s, $n, $a);
+    }};
+}
+
 mod files;
 mod futex;
 mod lives;
 mod memory;
+mod paths;
 mod pools;
 mod process;
+mod signals;
+mod streams;
+mod surface;
 mod system;
+mod threads;
 mod vm;
+mod waits;
+
+pub use paths::clean_scratch;
 
 const MAPS: usize = 32;
 const KIDS: usize = 16;
@@ -95,6 +120,8 @@ static ENV_A: &[u8] = b"FUZZ=1\0";
 pub struct Fz<'w> {
     w: &'w World,
     rng: Rng,
+    /// When the batch child switches streams (its genome: guide.rs).
+    sched: Schedule,
     depth: u32,
     maps: [(u32, u32); MAPS],
     nmaps: usize,
@@ -108,6 +135,8 @@ pub struct Fz<'w> {
     sp: u32,
     /// Calls made (for the ring of last calls).
     seq: u32,
+    /// Signals (bit `sig - 1`) we catch or ignore: the only ones sent to ourselves.
+    handled: u64,
     /// mlockall(MCL_FUTURE) is in force.
     lock_future: bool,
     /// The next call must fail (and why): checked by `call`.
@@ -144,14 +173,15 @@ unsafe fn poke32(addr: u32, v: u32) {
 }
 
 impl<'w> Fz<'w> {
-    pub fn new(w: &'w World, seed: u64, depth: u32) -> Self {
+    pub fn new(w: &'w World, sched: Schedule, depth: u32) -> Self {
         let mut fds = [Kind::Closed; FDS];
         fds[0] = Kind::Console;
         fds[1] = Kind::Console;
         fds[2] = Kind::Console;
         Fz {
             w,
-            rng: Rng::new(seed),
+            rng: Rng::new(sched.first_seed()),
+            sched,
             depth,
             maps: [(0, 0); MAPS],
             nmaps: 0,
@@ -165,6 +195,7 @@ impl<'w> Fz<'w> {
             sp: sp(),
             seq: 0,
             lock_future: false,
+            handled: 0,
             must_fail: None,
         }
     }

@@ -5,6 +5,7 @@ use super::*;
 pub(super) static CASES: &[Case] = &[
     case!(mremap_grow_move, OK, ALL, "mremap grows in place, moves (MAYMOVE/FIXED) keeping contents, shrinks; errors"),
     case!(mremap_fixed_wrap, OK, ALL, "mremap MAYMOVE|FIXED to a target ending at/past 2^32 or past user space: EINVAL, old mapping intact"),
+    case!(mremap_shrink_past_top, OK, ALL, "mremap shrinking a range whose tail runs past the end of user space: EINVAL, mapping intact"),
     case!(mremap_keeps_prot, OK, ALL, "moving a PROT_NONE/write-only file mapping reaching past EOF: moved or refused, the old address never becomes readable"),
 ];
 
@@ -124,6 +125,27 @@ fn mremap_fixed_wrap(ctx: &Ctx) {
     err!(remap(a, PG, ctx.user_top - t + PG, flags, t), Errno::EINVAL, "target past the end of user space");
     err!(remap(a, PG, 0x7000_0000, flags, a - 0x1000), Errno::EINVAL, "overlapping target wrapping past 2^32");
     expect_bytes(a, PG, 0x5A, "old mapping intact");
+    ok!(unmap(a, PG), "munmap");
+}
+
+/// Found by the coverage-guided fuzzer (seed 20261202, a kernel panic): a shrinking mremap
+/// unmaps the tail `[old + new_len, old + old_len)`; with old_len reaching past 2^32 the
+/// tail's first page number overflowed. Linux's do_munmap refuses a tail past TASK_SIZE.
+fn mremap_shrink_past_top(ctx: &Ctx) {
+    let mut a = 0;
+    for i in 0..16 {
+        if let Ok(got) = map_at(ctx.user_top - 0x1000_0000 - i * 0x0100_0000, PG, sys::PROT_READ | sys::PROT_WRITE) {
+            a = got;
+            break;
+        }
+    }
+    check!(a != 0, "no free page found high in user space");
+    fill(a, PG, 0x3C);
+    let to_top = ctx.user_top - a;
+    err!(remap(a, 0usize.wrapping_sub(a) - PG, PG, 0, 0), Errno::EINVAL, "tail running to 2^32 - 1 page");
+    err!(remap(a, to_top + PG, PG, 0, 0), Errno::EINVAL, "tail one page past the top");
+    err!(remap(a, to_top + PG, PG, sys::MREMAP_MAYMOVE, 0), Errno::EINVAL, "with MAYMOVE");
+    expect_bytes(a, PG, 0x3C, "mapping intact");
     ok!(unmap(a, PG), "munmap");
 }
 

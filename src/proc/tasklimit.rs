@@ -1,0 +1,56 @@
+//! The system-wide task limit, Linux's `max_threads` (`/proc/sys/kernel/threads-max`).
+//!
+//! Computed once from RAM as Linux's `set_max_threads` does on i386: `totalram_pages /
+//! (8 * THREAD_SIZE / PAGE_SIZE)` with `THREAD_SIZE` = 8 KiB, clamped to [`MIN_THREADS`,
+//! `FUTEX_TID_MASK`] — one task per 64 KiB of RAM, so that the kernel stacks of all tasks
+//! together take at most an eighth of memory. `fork`/`clone` refuse with `EAGAIN` once that
+//! many tasks exist (zombies included, until reaped), root too (Linux's `copy_process`);
+//! init's `RLIMIT_NPROC` is half of it. A fork bomb therefore ends in `EAGAIN` while the heap
+//! still has room to kill and reap.
+
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use vmcore::errno::Errno;
+
+/// Linux's floor for `max_threads` ("enough for a system to boot").
+pub const MIN_THREADS: u32 = 20;
+/// Linux's ceiling: thread ids must fit the futex word's tid bits.
+pub const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+/// `THREAD_SIZE / PAGE_SIZE` on i386 (8 KiB kernel stacks).
+const THREAD_PAGES: u64 = 2;
+
+/// The limit; 0 until first asked (the frame allocator is up by then).
+static MAX_THREADS: AtomicU32 = AtomicU32::new(0);
+
+/// Linux's `set_max_threads(MAX_THREADS)` for `totalram` pages.
+pub fn for_ram(totalram: u64) -> u32 {
+    (totalram / (8 * THREAD_PAGES)).clamp(u64::from(MIN_THREADS), u64::from(FUTEX_TID_MASK)) as u32
+}
+
+/// The system-wide task limit.
+pub fn max_threads() -> u32 {
+    match MAX_THREADS.load(Ordering::Relaxed) {
+        0 => {
+            // totalram_pages: what MemTotal shows, the allocator's frames less reserved ones.
+            let c = crate::mm::frames::counters();
+            let pages = u64::from(c.total - c.reserved);
+            let n = for_ram(pages);
+            MAX_THREADS.store(n, Ordering::Relaxed);
+            n
+        }
+        n => n,
+    }
+}
+
+/// Tasks alive or waiting to be reaped (Linux's `nr_threads`; the idle task is not one).
+pub fn nr_threads() -> usize {
+    super::sched::with(|s| s.tasks.len()).saturating_sub(1)
+}
+
+/// `copy_process`'s check: `EAGAIN` when `threads-max` tasks exist, whoever asks.
+pub fn check() -> Result<(), Errno> {
+    if nr_threads() >= max_threads() as usize {
+        return Err(Errno::EAGAIN);
+    }
+    Ok(())
+}
