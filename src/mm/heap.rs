@@ -218,6 +218,7 @@ fn out_of_memory(layout: Layout, used: usize, size: u32) -> *mut u8 {
 // SAFETY: allocation and deallocation go through the locked linked-list heap, which hands out
 // disjoint, correctly aligned blocks from mapped memory only.
 unsafe impl GlobalAlloc for KernelHeap {
+    #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if super::inject::fail_slab() {
             return core::ptr::null_mut();
@@ -238,6 +239,7 @@ unsafe impl GlobalAlloc for KernelHeap {
         taken.unwrap_or_else(|(used, size)| out_of_memory(layout, used, size))
     }
 
+    #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let ptr = NonNull::new(ptr).expect("invariant: dealloc of a null pointer");
         if redzone::enabled() {
@@ -258,6 +260,7 @@ unsafe impl GlobalAlloc for KernelHeap {
 
 impl KernelHeap {
     /// `alloc` under `slub_debug`: the block with its header and red zones.
+    #[cold]
     #[inline(never)]
     fn alloc_debug(&self, layout: Layout) -> *mut u8 {
         let callers = redzone::callers();
@@ -283,6 +286,7 @@ impl KernelHeap {
     }
 
     /// `dealloc` under `slub_debug`: checks, unlinks and poisons the block, then frees it.
+    #[cold]
     #[inline(never)]
     fn dealloc_debug(&self, ptr: NonNull<u8>, layout: Layout) {
         let g = Geometry::new(layout.size(), layout.align()).expect("invariant: the layout was allocated");
