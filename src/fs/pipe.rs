@@ -11,12 +11,12 @@ use super::pipe_io::{interrupted, Mode};
 use super::pipe_ring::{Ring, PAGE};
 use super::stat::{Stat, S_IFIFO};
 use crate::proc::wait::WaitQueue;
-use crate::syscall::uptr::{UserBuf, UserPtr};
+use crate::syscall::uptr::UserBuf;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{
-    FIONREAD, F_GETPIPE_SZ, O_ACCMODE, O_DIRECT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, POLLERR,
+    F_GETPIPE_SZ, O_ACCMODE, O_DIRECT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, POLLERR,
     POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM,
 };
 
@@ -232,13 +232,7 @@ impl FileOps for PipeEnd {
 
     /// `FIONREAD`: the bytes waiting.
     fn ioctl(&self, _f: &File, cmd: u32, arg: u32) -> Result<u32, Errno> {
-        match cmd {
-            FIONREAD => {
-                UserPtr::<u32>::new(arg).write(self.pipe.available())?;
-                Ok(0)
-            }
-            _ => Err(Errno::ENOTTY),
-        }
+        self.pipe.ioctl(cmd, arg)
     }
 
     /// `F_GETPIPE_SZ`: the capacity in bytes.

@@ -10,9 +10,9 @@ use super::file::File;
 use super::pipe::Pipe;
 use super::pipe_ring::PAGE;
 use crate::proc::wait::Interrupted;
-use crate::syscall::uptr::UserBuf;
+use crate::syscall::uptr::{UserBuf, UserPtr};
 use vmcore::errno::Errno;
-use vmcore::syscall_abi::flags::{O_DIRECT, O_NONBLOCK};
+use vmcore::syscall_abi::flags::{FIONREAD, O_DIRECT, O_NONBLOCK};
 
 /// How one write (or read) behaves.
 #[derive(Clone, Copy)]
@@ -53,6 +53,17 @@ pub fn interrupted(e: Interrupted) -> Errno {
 }
 
 impl Pipe {
+    /// The ioctls of a pipe or socket end: `FIONREAD` (`SIOCINQ`), the bytes waiting.
+    pub fn ioctl(&self, cmd: u32, arg: u32) -> Result<u32, Errno> {
+        match cmd {
+            FIONREAD => {
+                UserPtr::<u32>::new(arg).write(self.available())?;
+                Ok(0)
+            }
+            _ => Err(Errno::ENOTTY),
+        }
+    }
+
     /// Linux's `pipe_read`: what is there (at least a byte), blocking on an empty pipe while a
     /// writer exists; 0 at end of file (no writer, or no reader: a socket end shut for
     /// reading); `EAGAIN` with `nonblock`. A packet (`O_DIRECT`

@@ -16,11 +16,11 @@ use super::pipe::{Pipe, PipeEnd};
 use super::pipe_io::Mode;
 use super::poll::PollTable;
 use super::stat::{Stat, S_IFSOCK};
-use crate::syscall::uptr::{UserBuf, UserPtr};
+use crate::syscall::uptr::UserBuf;
 use alloc::sync::Arc;
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{
-    FIONREAD, MSG_DONTWAIT, MSG_NOSIGNAL, O_NONBLOCK, O_RDWR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP,
+    MSG_DONTWAIT, MSG_NOSIGNAL, O_NONBLOCK, O_RDWR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP,
     POLLRDNORM, POLLWRBAND, POLLWRNORM, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_STREAM,
 };
 
@@ -150,13 +150,7 @@ impl FileOps for SocketEnd {
 
     /// `FIONREAD` (`SIOCINQ`): the bytes waiting.
     fn ioctl(&self, _f: &File, cmd: u32, arg: u32) -> Result<u32, Errno> {
-        match cmd {
-            FIONREAD => {
-                UserPtr::<u32>::new(arg).write(self.rx.available())?;
-                Ok(0)
-            }
-            _ => Err(Errno::ENOTTY),
-        }
+        self.rx.ioctl(cmd, arg)
     }
 
     fn socket(&self) -> Option<&SocketEnd> {
