@@ -141,6 +141,8 @@ macro_rules! syscall_table {
             SYS_PWRITE64 = 181, "pwrite64", [Int, Ptr, UInt, UInt, UInt], Int;
             SYS_CHOWN = 182, "chown", [Path, Int, Int], Int;
             SYS_GETCWD = 183, "getcwd", [Ptr, UInt], Int;
+            SYS_CAPGET = 184, "capget", [Ptr, Ptr], Int;
+            SYS_CAPSET = 185, "capset", [Ptr, Ptr], Int;
             SYS_SIGALTSTACK = 186, "sigaltstack", [Ptr, Ptr], Int;
             SYS_SENDFILE = 187, "sendfile", [Int, Int, Ptr, UInt], Int;
             SYS_VFORK = 190, "vfork", [], Int;

@@ -73,6 +73,7 @@ pub fn init() {
             log::error!("boot: mounting {} failed: {e:?}", core::str::from_utf8(fstype).unwrap_or("?"));
         }
     }
+    shmem::init();
     log::info!("fs: root tmpfs, {} initrd entries unpacked in {} cycles", unpacked.entries, t1 - t0);
 }
 

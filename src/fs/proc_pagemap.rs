@@ -24,7 +24,7 @@ impl Pagemap {
     pub fn open(pid: crate::proc::task::Pid) -> Result<Pagemap, Errno> {
         let task = crate::proc::sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
         let space = task.inner.lock().aspace.clone().ok_or(Errno::ESRCH)?;
-        Ok(Pagemap { space, show_pfn: crate::proc::cred::current().capable() })
+        Ok(Pagemap { space, show_pfn: crate::proc::cred::current().capable(crate::proc::cred::CAP_SYS_ADMIN) })
     }
 }
 

@@ -23,19 +23,21 @@ use alloc::sync::Arc;
 use vmcore::errno::Errno;
 use vmcore::vma::FileObject;
 
-/// The internal instance, made on first use.
-static SHM_MNT: spin::Mutex<Option<Arc<Mount>>> = spin::Mutex::new(None);
+/// The internal instance, mounted at boot (Linux's `shmem_init`): no process pays for it.
+static SHM_MNT: spin::Once<Arc<Mount>> = spin::Once::new();
 
-/// The internal mount (created the first time; `ENOMEM` if it cannot be).
+/// Mounts the internal instance (boot).
+pub fn init() {
+    SHM_MNT.call_once(|| {
+        let (sb, root) = super::tmpfs::new_instance(u64::MAX, u64::MAX, 0o1777).expect("boot: the shmem instance");
+        let label = MountLabel::new(b"tmpfs", b"tmpfs").expect("boot: the shmem mount's label");
+        super::mount::internal(sb, root, label).expect("boot: the shmem mount")
+    });
+}
+
+/// The internal mount.
 fn shm_mount() -> Result<Arc<Mount>, Errno> {
-    let mut slot = SHM_MNT.lock();
-    if let Some(m) = &*slot {
-        return Ok(m.clone());
-    }
-    let (sb, root) = super::tmpfs::new_instance(u64::MAX, u64::MAX, 0o1777)?;
-    let m = super::mount::internal(sb, root, MountLabel::new(b"tmpfs", b"tmpfs")?)?;
-    *slot = Some(m.clone());
-    Ok(m)
+    SHM_MNT.get().cloned().ok_or(Errno::ENOMEM)
 }
 
 /// A new unlinked regular file of `size` bytes on the internal instance, owned by the caller

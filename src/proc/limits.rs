@@ -121,7 +121,7 @@ impl RLimits {
         if resource == RLIMIT_NOFILE && new.max > NR_OPEN {
             return Err(Errno::EPERM);
         }
-        if new.max > old.max && !cred.capable() {
+        if new.max > old.max && !cred.capable(super::cred::CAP_SYS_RESOURCE) {
             return Err(Errno::EPERM);
         }
         self.0[resource as usize] = new;
@@ -144,7 +144,7 @@ pub fn current_cur(resource: u32) -> u32 {
 /// `CAP_SYS_RESOURCE`.
 pub fn check_nproc(task: &Task) -> Result<(), Errno> {
     let cred = super::cred::of(task);
-    if cred.uid == 0 || cred.capable() {
+    if cred.uid == 0 || cred.capable(super::cred::CAP_SYS_RESOURCE) || cred.capable(super::cred::CAP_SYS_ADMIN) {
         return Ok(());
     }
     let limit = task.limits().lock().cur(RLIMIT_NPROC);

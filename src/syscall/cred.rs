@@ -85,6 +85,7 @@ fn change(op: impl FnOnce(&Cred, &mut Cred) -> Result<(), Errno>) -> SysResult {
     let old = cred::current();
     let mut new = old.prepare()?;
     op(&old, &mut new)?;
+    new.fix_caps_after_setuid(&old);
     if new != *old {
         cred::commit(new)?;
     }
@@ -99,7 +100,7 @@ pub fn setuid(w: Width, raw: u32) -> SysResult {
         return Err(Errno::EINVAL);
     }
     change(|old, new| {
-        if old.capable() {
+        if old.capable(cred::CAP_SETUID) {
             new.uid = uid;
             new.suid = uid;
         } else if uid != old.uid && uid != old.suid {
@@ -118,7 +119,7 @@ pub fn setgid(w: Width, raw: u32) -> SysResult {
         return Err(Errno::EINVAL);
     }
     change(|old, new| {
-        if old.capable() {
+        if old.capable(cred::CAP_SETGID) {
             new.gid = gid;
             new.sgid = gid;
         } else if gid != old.gid && gid != old.sgid {
@@ -137,13 +138,13 @@ pub fn setreuid(w: Width, ruid: u32, euid: u32) -> SysResult {
     let (ruid, euid) = (w.arg(ruid), w.arg(euid));
     change(|old, new| {
         if ruid != NO_ID {
-            if ruid != old.uid && ruid != old.euid && !old.capable() {
+            if ruid != old.uid && ruid != old.euid && !old.capable(cred::CAP_SETUID) {
                 return Err(Errno::EPERM);
             }
             new.uid = ruid;
         }
         if euid != NO_ID {
-            if euid != old.uid && euid != old.euid && euid != old.suid && !old.capable() {
+            if euid != old.uid && euid != old.euid && euid != old.suid && !old.capable(cred::CAP_SETUID) {
                 return Err(Errno::EPERM);
             }
             new.euid = euid;
@@ -161,13 +162,13 @@ pub fn setregid(w: Width, rgid: u32, egid: u32) -> SysResult {
     let (rgid, egid) = (w.arg(rgid), w.arg(egid));
     change(|old, new| {
         if rgid != NO_ID {
-            if rgid != old.gid && rgid != old.egid && !old.capable() {
+            if rgid != old.gid && rgid != old.egid && !old.capable(cred::CAP_SETGID) {
                 return Err(Errno::EPERM);
             }
             new.gid = rgid;
         }
         if egid != NO_ID {
-            if egid != old.gid && egid != old.egid && egid != old.sgid && !old.capable() {
+            if egid != old.gid && egid != old.egid && egid != old.sgid && !old.capable(cred::CAP_SETGID) {
                 return Err(Errno::EPERM);
             }
             new.egid = egid;
@@ -191,7 +192,7 @@ pub fn setresuid(w: Width, r: u32, e: u32, s: u32) -> SysResult {
     let (r, e, s) = (w.arg(r), w.arg(e), w.arg(s));
     change(|old, new| {
         let ids = [old.uid, old.euid, old.suid];
-        if (is_new(r, ids) || is_new(e, ids) || is_new(s, ids)) && !old.capable() {
+        if (is_new(r, ids) || is_new(e, ids) || is_new(s, ids)) && !old.capable(cred::CAP_SETUID) {
             return Err(Errno::EPERM);
         }
         if r != NO_ID {
@@ -213,7 +214,7 @@ pub fn setresgid(w: Width, r: u32, e: u32, s: u32) -> SysResult {
     let (r, e, s) = (w.arg(r), w.arg(e), w.arg(s));
     change(|old, new| {
         let ids = [old.gid, old.egid, old.sgid];
-        if (is_new(r, ids) || is_new(e, ids) || is_new(s, ids)) && !old.capable() {
+        if (is_new(r, ids) || is_new(e, ids) || is_new(s, ids)) && !old.capable(cred::CAP_SETGID) {
             return Err(Errno::EPERM);
         }
         if r != NO_ID {
@@ -255,7 +256,7 @@ pub fn getresgid(w: Width, r: u32, e: u32, s: u32) -> SysResult {
 pub fn setfsuid(w: Width, raw: u32) -> SysResult {
     let uid = w.arg(raw);
     let old = cred::current();
-    let allowed = [old.uid, old.euid, old.suid, old.fsuid].contains(&uid) || old.capable();
+    let allowed = [old.uid, old.euid, old.suid, old.fsuid].contains(&uid) || old.capable(cred::CAP_SETUID);
     if uid != NO_ID && allowed && uid != old.fsuid {
         if let Ok(mut new) = old.prepare() {
             new.fsuid = uid;
@@ -269,7 +270,7 @@ pub fn setfsuid(w: Width, raw: u32) -> SysResult {
 pub fn setfsgid(w: Width, raw: u32) -> SysResult {
     let gid = w.arg(raw);
     let old = cred::current();
-    let allowed = [old.gid, old.egid, old.sgid, old.fsgid].contains(&gid) || old.capable();
+    let allowed = [old.gid, old.egid, old.sgid, old.fsgid].contains(&gid) || old.capable(cred::CAP_SETGID);
     if gid != NO_ID && allowed && gid != old.fsgid {
         if let Ok(mut new) = old.prepare() {
             new.fsgid = gid;
@@ -305,7 +306,7 @@ pub fn getgroups(w: Width, size: i32, list: u32) -> SysResult {
 /// setgroups: replaces the supplementary groups (sorted, as Linux keeps them); needs
 /// CAP_SETGID (EPERM), at most NGROUPS_MAX (EINVAL).
 pub fn setgroups(w: Width, size: i32, list: u32) -> SysResult {
-    if !cred::current().capable() {
+    if !cred::current().capable(cred::CAP_SETGID) {
         return Err(Errno::EPERM);
     }
     let n = size as u32 as usize;

@@ -72,7 +72,7 @@ fn to64(v: u32) -> u64 {
 fn may_prlimit(me: &Cred, target: &Cred) -> bool {
     let ids = [target.uid, target.euid, target.suid].iter().all(|&u| u == me.uid)
         && [target.gid, target.egid, target.sgid].iter().all(|&g| g == me.gid);
-    ids || me.capable()
+    ids || me.capable(cred::CAP_SYS_RESOURCE)
 }
 
 /// prlimit64 (340): gets and/or sets a limit of process `pid` (0: the caller) in 64-bit form.
@@ -107,7 +107,7 @@ pub fn prlimit64(pid: i32, resource: u32, new: UserPtr<[u32; 4]>, old: UserPtr<[
 /// `CAP_IPC_LOCK`). EPERM when it is 0 for an unprivileged caller (Linux's `can_do_mlock`).
 fn lock_limit() -> Result<Option<u32>, Errno> {
     let limit = proc::limits::current_cur(RLIMIT_MEMLOCK);
-    if cred::current().capable() {
+    if cred::current().capable(cred::CAP_IPC_LOCK) {
         return Ok(None);
     }
     if limit == 0 {
@@ -146,7 +146,7 @@ pub fn check_mlockall(space: &AddressSpace, current: bool) -> Result<(), Errno> 
 /// `mlock_future_check`): EAGAIN when `pages` more locked pages would pass the limit.
 pub fn check_lock_future(space: &AddressSpace, pages: u32) -> Result<(), Errno> {
     let limit = proc::limits::current_cur(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-    if cred::current().capable() {
+    if cred::current().capable(cred::CAP_IPC_LOCK) {
         return Ok(());
     }
     if u64::from(space.read(|s| s.locked_pages())) + u64::from(pages) > u64::from(limit) {

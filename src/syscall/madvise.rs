@@ -13,7 +13,7 @@ use vmcore::syscall_abi::flags::{MADV_HWPOISON, MADV_SOFT_OFFLINE};
 /// madvise.
 pub fn madvise(addr: u32, len: u32, advice: u32) -> SysResult {
     let Some(advice) = Advice::from_linux(advice) else {
-        if matches!(advice, MADV_HWPOISON | MADV_SOFT_OFFLINE) && !crate::proc::cred::current().capable() {
+        if matches!(advice, MADV_HWPOISON | MADV_SOFT_OFFLINE) && !crate::proc::cred::current().capable(crate::proc::cred::CAP_SYS_ADMIN) {
             return Err(Errno::EPERM);
         }
         return Err(Errno::EINVAL);

@@ -11,6 +11,7 @@
 //! printed on the serial console in strace's format; with `log=debug` every call that fails.
 
 mod attr;
+mod caps;
 mod clone;
 mod cred;
 mod fd;
@@ -119,6 +120,8 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_SET_ROBUST_LIST, call: |a, _| thread::set_robust_list(a[0], a[1]) },
     Syscall { nr: nr::SYS_GET_ROBUST_LIST, call: |a, _| thread::get_robust_list(a[0] as i32, uptr::UserPtr::new(a[1]), uptr::UserPtr::new(a[2])) },
     // VM slice (issue 12): process_vm_*, mlock2.
+    Syscall { nr: nr::SYS_CAPGET, call: |a, _| caps::capget(uptr::UserPtr::new(a[0]), a[1]) },
+    Syscall { nr: nr::SYS_CAPSET, call: |a, _| caps::capset(uptr::UserPtr::new(a[0]), a[1]) },
     Syscall { nr: nr::SYS_MEMFD_CREATE, call: |a, _| memfd::memfd_create(uptr::UserPtr::new(a[0]), a[1]) },
     Syscall { nr: nr::SYS_PROCESS_VM_READV, call: |a, _| process_vm::process_vm_readv(a[0] as i32, a[1], a[2], a[3], a[4], a[5]) },
     Syscall { nr: nr::SYS_PROCESS_VM_WRITEV, call: |a, _| process_vm::process_vm_writev(a[0] as i32, a[1], a[2], a[3], a[4], a[5]) },

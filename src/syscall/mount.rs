@@ -14,7 +14,7 @@ const MS_IGNORED: u32 = 0x1 | 0x2 | 0x4 | 0x8 | 0x400 | 0x800 | 0x8000 | 0x20_00
 const MS_MGC_MSK: u32 = 0xffff_0000;
 
 fn capable() -> Result<(), Errno> {
-    if crate::proc::cred::current().euid != 0 {
+    if !crate::proc::cred::current().capable(crate::proc::cred::CAP_SYS_ADMIN) {
         return Err(Errno::EPERM);
     }
     Ok(())

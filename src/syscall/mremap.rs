@@ -62,7 +62,7 @@ pub fn mremap(old: u32, old_len: u32, new_len: u32, flags: u32, new_addr: u32) -
         check_map_count(&space)?;
     }
     // Linux's mlock_future_check for a locked area that grows (EAGAIN beyond the limit).
-    let limit = (!crate::proc::cred::current().capable())
+    let limit = (!crate::proc::cred::current().capable(crate::proc::cred::CAP_IPC_LOCK))
         .then(|| crate::proc::limits::current_cur(crate::proc::limits::RLIMIT_MEMLOCK) >> vmcore::addr::PAGE_SHIFT);
     let r = space.edit(|s, t, p| {
         let locked = s.locked_pages();

@@ -1,5 +1,6 @@
 //! prctl (172): the process attributes glibc programs and BusyBox set: the thread's name
-//! (`PR_SET_NAME`/`PR_GET_NAME`, Linux's 16-byte `comm`), the dumpable flag, no_new_privs.
+//! (`PR_SET_NAME`/`PR_GET_NAME`, Linux's 16-byte `comm`), the dumpable flag, no_new_privs,
+//! `PR_CAPBSET_READ` (libcap asks it how many capabilities exist).
 //! Other options are `EINVAL`, as Linux answers an option it does not know.
 
 use super::uptr::UserPtr;
@@ -10,6 +11,7 @@ use vmcore::errno::Errno;
 const PR_GET_DUMPABLE: u32 = 3;
 const PR_SET_DUMPABLE: u32 = 4;
 const PR_SET_NAME: u32 = 15;
+const PR_CAPBSET_READ: u32 = 23;
 const PR_GET_NAME: u32 = 16;
 const PR_SET_NO_NEW_PRIVS: u32 = 38;
 const PR_GET_NO_NEW_PRIVS: u32 = 39;
@@ -76,6 +78,8 @@ pub fn prctl(option: u32, arg2: u32, arg3: u32, arg4: u32, arg5: u32) -> SysResu
             }
             Ok(u32::from(task.cred.lock().no_new_privs))
         }
+        // The bounding set is every capability (nothing drops from it here).
+        PR_CAPBSET_READ if arg2 <= 40 => Ok(1),
         _ => Err(Errno::EINVAL),
     }
 }

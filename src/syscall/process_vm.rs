@@ -82,7 +82,7 @@ fn process_vm_rw(pid: i32, local: u32, liovcnt: u32, remote: u32, riovcnt: u32, 
     let (me, them) = (cred::current(), cred::of(&target));
     let same = [them.uid, them.euid, them.suid].iter().all(|&u| u == me.uid)
         && [them.gid, them.egid, them.sgid].iter().all(|&g| g == me.gid);
-    if !same && !me.capable() {
+    if !same && !me.capable(crate::proc::cred::CAP_SYS_PTRACE) {
         return Err(Errno::EPERM);
     }
     let space = target.inner.lock().aspace.clone().ok_or(Errno::ESRCH)?;

@@ -36,7 +36,7 @@ pub fn hostname() -> alloc::string::String {
 }
 
 fn set_name(which: usize, name: UserPtr<u8>, len: u32) -> SysResult {
-    if !crate::proc::current().cred.lock().capable() {
+    if !crate::proc::current().cred.lock().capable(crate::proc::cred::CAP_SYS_ADMIN) {
         return Err(Errno::EPERM);
     }
     if len > 64 {

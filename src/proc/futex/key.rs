@@ -38,14 +38,6 @@ pub enum FutexKey {
         /// Offset of the word in the page.
         offset: u16,
     },
-    /// Interim (until shared anonymous memory is a shmem object, issue 12): a shared anonymous
-    /// page, by its frame number and the word's offset.
-    Frame {
-        /// The frame number.
-        frame: u32,
-        /// Offset of the word in the page.
-        offset: u16,
-    },
 }
 
 impl FutexKey {
@@ -57,7 +49,6 @@ impl FutexKey {
             FutexKey::Object { dev, ino, index, offset } => {
                 (ino ^ ((dev.0 as u64) << 32 | dev.1 as u64), index << 12 | offset as u64, 3)
             }
-            FutexKey::Frame { frame, offset } => (frame as u64, offset as u64, 4),
         };
         let mut h = 0xcbf2_9ce4_8422_2325u64;
         for w in [a, b, c] {
@@ -75,22 +66,13 @@ pub(super) enum Use {
     Write,
 }
 
-/// What the look-up of a shared key found.
-pub(super) enum Lookup {
-    Key(FutexKey),
-    /// A shared anonymous page not present yet: fault it in and look again.
-    NotPresent,
-    Fault,
-}
-
 /// The running task's address space.
 pub(super) fn space() -> Result<Arc<AddressSpace>, FutexError> {
     crate::proc::current_aspace().ok_or(FutexError::Fault)
 }
 
 /// The key of the word at `addr` (Linux's `get_futex_key`): EINVAL unaligned, EFAULT outside
-/// user space; a shared key also needs the word's area to allow `usage` (a shared anonymous
-/// page is faulted in for its frame).
+/// user space; a shared key also needs the word's area to allow `usage`.
 pub(super) fn key_of(space: &AddressSpace, addr: u32, shared: bool, usage: Use) -> Result<FutexKey, FutexError> {
     if !addr.is_multiple_of(4) {
         return Err(FutexError::Invalid);
@@ -102,50 +84,32 @@ pub(super) fn key_of(space: &AddressSpace, addr: u32, shared: bool, usage: Use) 
         return Ok(FutexKey::Private { space: space.id(), addr });
     }
     let id = space.id();
-    // A page faulted in stays until this task unmaps it: the second look finds it.
-    for _ in 0..4 {
-        match space.edit(|s, tables, _| (lookup(s, &*tables, id, addr, usage), None)) {
-            Lookup::Key(k) => return Ok(k),
-            Lookup::Fault => return Err(FutexError::Fault),
-            Lookup::NotPresent => fault_in(space, addr, usage)?,
-        }
-    }
-    Err(FutexError::Fault)
+    space.read(|s| lookup(s, id, addr, usage))
 }
 
-/// The shared key of `addr` from its area and page tables (under the space's lock).
-pub(super) fn lookup(s: &vmcore::mspace::MSpace, tables: &dyn vmcore::paging::TableAccess, space: SpaceId, addr: u32, usage: Use) -> Lookup {
+/// The shared key of `addr` from its area (under the space's lock): shared memory is always
+/// an object's (a file, or shmem for shared anonymous memory), keyed by object and offset.
+pub(super) fn lookup(s: &vmcore::mspace::MSpace, space: SpaceId, addr: u32, usage: Use) -> Result<FutexKey, FutexError> {
     let at = VirtAddr::new(addr);
-    let Some(vma) = s.search(at) else { return Lookup::Fault };
+    let Some(vma) = s.search(at) else { return Err(FutexError::Fault) };
     let writable = vma.flags.contains(VmFlags::WRITE);
     if !vma.flags.is_accessible() || (usage == Use::Write && !writable) {
-        return Lookup::Fault;
+        return Err(FutexError::Fault);
     }
     let offset = (addr % PAGE_SIZE) as u16;
     let file_key = |vma: &vmcore::vma::Vma, file: &Arc<dyn vmcore::vma::FileObject>| match vma.file_position(at) {
-        Some(pos) if !pos.past_eof => Lookup::Key(FutexKey::Object {
-            dev: file.dev(),
-            ino: file.ino(),
-            index: pos.offset / PAGE_SIZE as u64,
-            offset,
-        }),
-        _ => Lookup::Fault,
+        Some(pos) if !pos.past_eof => Ok(FutexKey::Object { dev: file.dev(), ino: file.ino(), index: pos.offset / PAGE_SIZE as u64, offset }),
+        _ => Err(FutexError::Fault),
     };
     match (&vma.backing, vma.flags.is_shared()) {
-        (Backing::Anonymous, true) => match vmcore::paging::translate(tables, at) {
-            Some((phys, _)) => Lookup::Key(FutexKey::Frame { frame: phys.as_u32() / PAGE_SIZE, offset }),
-            None => Lookup::NotPresent,
-        },
         (Backing::File { file, .. }, true) => file_key(vma, file),
         // Linux faults a writable private page in for writing: an anonymous page, keyed by
         // space and address.
-        (Backing::Anonymous | Backing::File { .. }, false) if writable => {
-            Lookup::Key(FutexKey::SharedPrivatePage { space, addr })
-        }
+        (Backing::Anonymous | Backing::File { .. }, false) if writable => Ok(FutexKey::SharedPrivatePage { space, addr }),
         // Read-only private: the file's page-cache page; anonymous memory there is the zero
         // page or a read-only copy, which Linux refuses (EFAULT).
         (Backing::File { file, .. }, false) => file_key(vma, file),
-        (Backing::Anonymous, false) | (Backing::Physical { .. }, _) => Lookup::Fault,
+        (Backing::Anonymous, _) | (Backing::Physical { .. }, _) => Err(FutexError::Fault),
     }
 }
 

@@ -40,9 +40,10 @@ impl MSpace {
     ///   and its frame gains a reference, whatever the area's current permissions (so a later
     ///   `mprotect` adding `WRITE` cannot expose a shared frame); the zero frame is simply
     ///   mapped read-only in the child.
-    /// * shared: frames are shared with the same permissions (every shared area has an object
-    ///   — a file, or the shmem object of shared anonymous memory — so a page faulted later
-    ///   in either space comes from the object and is shared too; nothing is populated).
+    /// * shared object (a file, or the shmem object of shared anonymous memory): the child
+    ///   gets the area without entries; its faults find the object's pages, so the memory is
+    ///   shared and fork costs nothing per page (nothing is populated either).
+    /// * shared device memory: frames are shared with the same permissions.
     /// * physical: the child maps the same device frames (never counted).
     ///
     /// `LOCKED` and `LOCKONFAULT` are not inherited (like Linux). The bounds and the heap state
@@ -114,7 +115,11 @@ impl MSpace {
                 phys.rmap_link(file, area);
                 phys.rmap_settle(file);
             }
-            if vma.flags.contains(VmFlags::WIPEONFORK) {
+            // A shared object area is left empty: the child's faults find the object's pages
+            // (Linux's `copy_page_range` skips areas without anonymous pages too), so fork
+            // costs nothing per page or table of shared memory.
+            let shared_object = vma.flags.is_shared() && matches!(vma.backing, Backing::File { .. });
+            if vma.flags.contains(VmFlags::WIPEONFORK) || shared_object {
                 continue;
             }
             copied = copy_area(&mut *parent_tables, &mut kid, vma, phys, flush);

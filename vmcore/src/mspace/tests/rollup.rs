@@ -44,6 +44,7 @@ fn rollup_of_a_forked_space_sums_its_areas() {
     w.write(parent, B, 1).unwrap();
     let child = w.fork(parent).unwrap();
     w.write(child, A, 2).unwrap(); // the child's copy: A is private again in both
+    w.read(child, B).unwrap(); // fork left the shared area empty: the child maps B now
     let (smaps, rollup) = texts(&mut w, parent);
     let header = rollup.lines().next().unwrap();
     // Linux's i386 layout: the name at column 49, as in maps.
