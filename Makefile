@@ -216,7 +216,7 @@ test-linux: setup $(BUILD)/user/.stamp $(BUILD)/ctests/.stamp $(BUILD)/busybox/l
 # (tools/mm-selftests.sh; the source is cached in ~/.cache/vmkernel-linux-selftests), run by
 # tools/mm/mm_sel under c_run: all of them on our kernel with `make test-mm`, on Linux with
 # `make test-linux`; `make test` runs MM_TESTS_PASSING, the ones that pass on ours.
-MM_TESTS_PASSING := map_fixed_noreplace mremap_dontunmap mlock2-tests mlock-random-test on-fault-limit@nobody madv_populate
+MM_TESTS_PASSING := map_fixed_noreplace map_populate mremap_dontunmap mlock2-tests mlock-random-test on-fault-limit@nobody madv_populate
 # Reported, not counted: mremap_test fails on Linux 6.1 i386 itself (4 GB of 2 GB cases).
 export MM_INFO := mremap_test
 .PHONY: test-mm

@@ -54,7 +54,11 @@ macro_rules! errno_table {
             EOVERFLOW = 75, "Value too large for defined data type";
             ELIBBAD = 80, "Accessing a corrupted shared library";
             ENOTSOCK = 88, "Socket operation on non-socket";
+            EPROTONOSUPPORT = 93, "Protocol not supported";
+            ESOCKTNOSUPPORT = 94, "Socket type not supported";
             EOPNOTSUPP = 95, "Operation not supported";
+            EAFNOSUPPORT = 97, "Address family not supported by protocol";
+            EISCONN = 106, "Transport endpoint is already connected";
             ETIMEDOUT = 110, "Connection timed out";
             ERESTARTSYS = 512, "Interrupted system call should be restarted (kernel-internal)";
             ERESTARTNOINTR = 513, "Restart the system call (kernel-internal)";

@@ -468,3 +468,38 @@ pub const AT_STATX_SYNC_TYPE: u32 = 0x6000;
 pub const UTIME_NOW: u32 = (1 << 30) - 1;
 /// `utimensat`: leave unchanged.
 pub const UTIME_OMIT: u32 = (1 << 30) - 2;
+
+/// Socket address families: the only one with sockets here (`socketpair`), also `AF_LOCAL`.
+pub const AF_UNIX: u32 = 1;
+/// Families `socket` knows the numbers of (Linux's `NPROTO`, `AF_MAX` in 6.1).
+pub const NPROTO: u32 = 46;
+/// Socket types (the low bits of `socket`'s `type`, `SOCK_TYPE_MASK`).
+pub const SOCK_STREAM: u32 = 1;
+/// See [`SOCK_STREAM`].
+pub const SOCK_DGRAM: u32 = 2;
+/// See [`SOCK_STREAM`]: AF_UNIX makes it a `SOCK_DGRAM`.
+pub const SOCK_RAW: u32 = 3;
+/// See [`SOCK_STREAM`].
+pub const SOCK_SEQPACKET: u32 = 5;
+/// Types at or past this are `EINVAL` (`SOCK_MAX`).
+pub const SOCK_MAX: u32 = 11;
+/// The type bits of `type`.
+pub const SOCK_TYPE_MASK: u32 = 0xf;
+/// `type` flags: `O_NONBLOCK` and `O_CLOEXEC` on i386.
+pub const SOCK_NONBLOCK: u32 = 0o4000;
+/// See [`SOCK_NONBLOCK`].
+pub const SOCK_CLOEXEC: u32 = 0o2000000;
+/// `send`/`recv` flags: out-of-band data (none on AF_UNIX).
+pub const MSG_OOB: u32 = 1;
+/// See [`MSG_OOB`]: look without taking (not supported here).
+pub const MSG_PEEK: u32 = 2;
+/// See [`MSG_OOB`]: this call does not block.
+pub const MSG_DONTWAIT: u32 = 0x40;
+/// See [`MSG_OOB`]: no `SIGPIPE` with `EPIPE`.
+pub const MSG_NOSIGNAL: u32 = 0x4000;
+/// `shutdown`'s `how`.
+pub const SHUT_RD: u32 = 0;
+/// See [`SHUT_RD`].
+pub const SHUT_WR: u32 = 1;
+/// See [`SHUT_RD`].
+pub const SHUT_RDWR: u32 = 2;

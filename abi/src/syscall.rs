@@ -93,6 +93,7 @@ macro_rules! syscall_table {
             SYS_FTRUNCATE = 93, "ftruncate", [Int, Int], Int;
             SYS_FCHMOD = 94, "fchmod", [Int, Mode], Int;
             SYS_FCHOWN = 95, "fchown", [Int, Int, Int], Int;
+            SYS_SOCKETCALL = 102, "socketcall", [Int, Ptr], Int;
             SYS_SETITIMER = 104, "setitimer", [Int, Ptr, Ptr], Int;
             SYS_GETITIMER = 105, "getitimer", [Int, Ptr], Int;
             SYS_WAIT4 = 114, "wait4", [Int, Ptr, WaitOptions, Ptr], Int;
@@ -217,6 +218,15 @@ macro_rules! syscall_table {
             SYS_RENAMEAT2 = 353, "renameat2", [Int, Path, Int, Path, Hex], Int;
             SYS_GETRANDOM = 355, "getrandom", [Ptr, UInt, Hex], Int;
             SYS_MEMFD_CREATE = 356, "memfd_create", [Path, Hex], Int;
+            SYS_SOCKET = 359, "socket", [Int, Hex, Int], Int;
+            SYS_SOCKETPAIR = 360, "socketpair", [Int, Hex, Int, Ptr], Int;
+            SYS_BIND = 361, "bind", [Int, Ptr, UInt], Int;
+            SYS_CONNECT = 362, "connect", [Int, Ptr, UInt], Int;
+            SYS_LISTEN = 363, "listen", [Int, Int], Int;
+            SYS_ACCEPT4 = 364, "accept4", [Int, Ptr, Ptr, Hex], Int;
+            SYS_SENDTO = 369, "sendto", [Int, Ptr, UInt, Hex, Ptr, UInt], Int;
+            SYS_RECVFROM = 371, "recvfrom", [Int, Ptr, UInt, Hex, Ptr, Ptr], Int;
+            SYS_SHUTDOWN = 373, "shutdown", [Int, Int], Int;
             SYS_MLOCK2 = 376, "mlock2", [Ptr, UInt, Hex], Int;
             SYS_STATX = 383, "statx", [Int, Path, Hex, Hex, Ptr], Int;
             SYS_RSEQ = 386, "rseq", [Ptr, UInt, Hex, Hex], Int;

@@ -91,6 +91,10 @@ pub trait FileOps: Send + Sync {
     fn path(&self) -> Option<&PathRef> {
         None
     }
+    /// The socket behind the file (`send`, `shutdown`...; `ENOTSOCK` for every other kind).
+    fn socket(&self) -> Option<&super::socket::SocketEnd> {
+        None
+    }
 }
 
 /// Status flags `F_SETFL` may change (Linux's `SETFL_MASK`).

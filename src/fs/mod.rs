@@ -19,6 +19,7 @@ pub mod mount;
 pub mod namei;
 pub mod open;
 pub mod pipe;
+mod pipe_io;
 mod pipe_ring;
 pub mod poll;
 pub mod proc_kpage;
@@ -31,6 +32,7 @@ pub mod remove;
 pub mod rename;
 pub mod seals;
 pub mod shmem;
+pub mod socket;
 pub mod stat;
 pub mod tmpfs;
 

@@ -1,26 +1,22 @@
 //! Pipes and FIFOs (Linux's `pipe_inode_info`, fs/pipe.c): a ring of up to 16 page frames
 //! (64 KiB) between writers and readers, with Linux's rules for atomic writes, `O_NONBLOCK`,
 //! `EPIPE` + `SIGPIPE`, end of file, packet mode (`O_DIRECT`), `poll` and the open rules of
-//! FIFOs ([`open_fifo`]).
-//!
-//! The ring is a spin lock that is never held across a user copy: data goes user → kernel
-//! bounce buffer → frame (and back), one page at a time, so a page fault during the copy never
-//! finds the ring locked or a temporary mapping spot taken (docs/files.md, "Copying into
-//! frames"). A write of at most `PIPE_BUF` bytes is one such step, hence atomic. Frames go
-//! back when they are drained (one is kept as `spare`) and all of them when the last end
-//! closes, so the leak checks see every frame return.
+//! FIFOs ([`open_fifo`]). The transfers themselves are `super::pipe_io`'s (AF_UNIX sockets
+//! use them too). Frames go back when they are drained (one is kept as `spare`) and all of
+//! them when the last end closes, so the leak checks see every frame return.
 
 use super::file::{File, FileOps};
 use super::poll::PollTable;
+use super::pipe_io::{interrupted, Mode};
 use super::pipe_ring::{Ring, PAGE};
 use super::stat::{Stat, S_IFIFO};
-use crate::proc::wait::{Interrupted, WaitQueue};
-use crate::syscall::uptr::{UserBuf, UserPtr};
+use crate::proc::wait::WaitQueue;
+use crate::syscall::uptr::UserBuf;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{
-    FIONREAD, F_GETPIPE_SZ, O_ACCMODE, O_DIRECT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, POLLERR,
+    F_GETPIPE_SZ, O_ACCMODE, O_DIRECT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, POLLERR,
     POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM,
 };
 
@@ -29,10 +25,10 @@ static NEXT_INO: AtomicU64 = AtomicU64::new(1);
 
 /// One pipe: its ring and the queues its readers and writers sleep on.
 pub struct Pipe {
-    ring: spin::Mutex<Ring>,
-    rd_wait: Arc<WaitQueue>,
-    wr_wait: Arc<WaitQueue>,
-    ino: u64,
+    pub(super) ring: spin::Mutex<Ring>,
+    pub(super) rd_wait: Arc<WaitQueue>,
+    pub(super) wr_wait: Arc<WaitQueue>,
+    pub(super) ino: u64,
 }
 
 impl Pipe {
@@ -52,16 +48,15 @@ impl Pipe {
         self.ring.lock().bytes()
     }
 
+    /// `fstat` of a file on this pipe with `mode` (a pipe end, a socket end).
+    pub fn stat(&self, mode: u32) -> Stat {
+        let cred = crate::proc::cred::current();
+        Stat { dev: (0, 12), ino: self.ino, mode, nlink: 1, uid: cred.fsuid, gid: cred.fsgid, blksize: PAGE as u32, ..Stat::default() }
+    }
+
     fn wake_both(&self) {
         self.rd_wait.wake_all();
         self.wr_wait.wake_all();
-    }
-}
-
-/// Interrupted waits end the call with `ERESTARTSYS` (or the count so far).
-fn interrupted(e: Interrupted) -> Errno {
-    match e {
-        Interrupted::Signal | Interrupted::Timeout => Errno::ERESTARTSYS,
     }
 }
 
@@ -77,7 +72,7 @@ pub struct PipeEnd {
 
 impl PipeEnd {
     /// Opens an end: counts it among the readers and/or writers.
-    fn new(pipe: &Arc<Pipe>, reads: bool, writes: bool) -> PipeEnd {
+    pub(super) fn new(pipe: &Arc<Pipe>, reads: bool, writes: bool) -> PipeEnd {
         let wake = {
             let mut r = pipe.ring.lock();
             let mut wake = false;
@@ -181,175 +176,27 @@ fn wait_partner(pipe: &Pipe, came: impl Fn(&Ring) -> bool) -> Result<(), Errno> 
         .map_err(interrupted)
 }
 
-impl PipeEnd {
-    /// Sends `SIGPIPE` to the writing thread (Linux's `send_sig(SIGPIPE, current, 0)`).
-    fn sigpipe() {
-        use crate::proc::sigstate::SigInfo;
-        let pid = crate::proc::current_pid();
-        let info = SigInfo::from_pid(vmcore::signal::SIGPIPE, vmcore::signal::SI_USER, crate::proc::current().tgid());
-        let _ = crate::proc::signals::send_to(pid, info, true, true);
-    }
-
-    /// Linux's `pipe_write`, the `total` bytes coming from `fill(offset, out)`: `EPIPE` and
-    /// `SIGPIPE` without readers; the tail of the write (`total % 4096`) merges into the last
-    /// page when it fits, the rest goes a page per slot; blocks while the ring is full
-    /// (`O_NONBLOCK`: the count so far, or `EAGAIN`). A write of at most `PIPE_BUF` bytes is
-    /// placed in one step, so it is atomic (`PIPE_BUF`).
-    fn write_from(&self, f: &File, total: u32, merge: bool, fill: impl Fn(u32, &mut [u8]) -> Result<(), Errno>) -> Result<u32, Errno> {
-        if total == 0 {
-            return Ok(0);
-        }
-        let pipe = &*self.pipe;
-        let packet = f.status_flags() & O_DIRECT != 0;
-        let mut bounce = [0u8; PAGE];
-        let mut done = 0u32;
-        // The merge into the last page.
-        let chars = (total % PAGE as u32) as usize;
-        {
-            let r = pipe.ring.lock();
-            if r.readers == 0 {
-                drop(r);
-                Self::sigpipe();
-                return Err(Errno::EPIPE);
-            }
-            if chars != 0 && merge && !packet && r.can_merge(chars) {
-                drop(r);
-                fill(0, &mut bounce[..chars])?;
-                let merged = {
-                    let mut r = pipe.ring.lock();
-                    let ok = r.can_merge(chars);
-                    if ok {
-                        r.merge(&bounce[..chars]);
-                    }
-                    ok
-                };
-                if merged {
-                    pipe.rd_wait.wake_all();
-                    done = chars as u32;
-                    if done == total {
-                        return Ok(done);
-                    }
-                }
-            }
-        }
-        // Whole pages, each placed at once; `staged` bytes of the source at `done` are in
-        // `bounce` already.
-        let mut staged = 0usize;
-        loop {
-            if staged == 0 {
-                staged = ((total - done) as usize).min(PAGE);
-                if let Err(e) = fill(done, &mut bounce[..staged]) {
-                    return if done > 0 { Ok(done) } else { Err(e) };
-                }
-            }
-            let placed = {
-                let mut r = pipe.ring.lock();
-                if r.readers == 0 {
-                    drop(r);
-                    Self::sigpipe();
-                    return if done > 0 { Ok(done) } else { Err(Errno::EPIPE) };
-                }
-                if r.is_full() { None } else { Some(r.push(&bounce[..staged], !packet)) }
-            };
-            match placed {
-                Some(Ok(())) => {
-                    pipe.rd_wait.wake_all();
-                    done += staged as u32;
-                    staged = 0;
-                    if done == total {
-                        return Ok(done);
-                    }
-                    continue;
-                }
-                Some(Err(e)) => return if done > 0 { Ok(done) } else { Err(e) },
-                None => {}
-            }
-            if f.status_flags() & O_NONBLOCK != 0 {
-                return if done > 0 { Ok(done) } else { Err(Errno::EAGAIN) };
-            }
-            let waited = pipe.wr_wait.wait(u64::MAX, || {
-                let r = pipe.ring.lock();
-                (!r.is_full() || r.readers == 0).then_some(())
-            })?;
-            if let Err(e) = waited {
-                return if done > 0 { Ok(done) } else { Err(interrupted(e)) };
-            }
-        }
-    }
-}
-
 impl FileOps for PipeEnd {
-    /// Linux's `pipe_read`: what is there (at least a byte), blocking on an empty pipe while a
-    /// writer exists; 0 at end of file; `EAGAIN` with `O_NONBLOCK`. A packet (`O_DIRECT`
-    /// writer) is read whole or its rest discarded.
+    /// Linux's `pipe_read` (see [`Pipe::read_into`]).
     fn read(&self, f: &File, buf: UserBuf, _pos: &mut u64) -> Result<u32, Errno> {
-        let total = buf.len();
-        if total == 0 {
-            return Ok(0);
-        }
-        let pipe = &*self.pipe;
-        let mut bounce = [0u8; PAGE];
-        let mut done = 0u32;
-        loop {
-            let (got, packet_end, writers) = {
-                let mut r = pipe.ring.lock();
-                let want = ((total - done) as usize).min(PAGE);
-                let (got, packet_end) = r.take(&mut bounce[..want]);
-                (got, packet_end, r.writers)
-            };
-            if got > 0 {
-                pipe.wr_wait.wake_all();
-                if let Err(e) = buf.write_at(done, &bounce[..got]) {
-                    // Deviation: the bytes taken are lost (Linux leaves them in the pipe).
-                    return if done > 0 { Ok(done) } else { Err(e) };
-                }
-                done += got as u32;
-                if done == total || packet_end {
-                    return Ok(done);
-                }
-                continue;
-            }
-            if writers == 0 || done > 0 {
-                return Ok(done);
-            }
-            if f.status_flags() & O_NONBLOCK != 0 {
-                return Err(Errno::EAGAIN);
-            }
-            pipe.rd_wait
-                .wait(u64::MAX, || {
-                    let r = pipe.ring.lock();
-                    (!r.is_empty() || r.writers == 0).then_some(())
-                })?
-                .map_err(interrupted)?;
-        }
+        self.pipe.read_into(f.status_flags() & O_NONBLOCK != 0, buf)
     }
 
-    /// Linux's `pipe_write` (see [`PipeEnd::write_from`]).
+    /// Linux's `pipe_write` (see [`Pipe::write_from`]).
     fn write(&self, f: &File, buf: UserBuf, _pos: &mut u64) -> Result<u32, Errno> {
-        self.write_from(f, buf.len(), true, |at, out| buf.read_at(at, out))
+        self.pipe.write_from(Mode::of(f), buf.len(), true, |at, out| buf.read_at(at, out))
     }
 
     /// `sendfile` into the pipe: as `write`, from kernel memory.
     fn splice_write(&self, f: &File, data: &[u8], _pos: &mut u64) -> Result<u32, Errno> {
-        self.write_from(f, data.len() as u32, false, |at, out| {
+        self.pipe.write_from(Mode::of(f), data.len() as u32, false, |at, out| {
             out.copy_from_slice(&data[at as usize..at as usize + out.len()]);
             Ok(())
         })
     }
 
     fn stat(&self, _f: &File) -> Result<Stat, Errno> {
-        let cred = crate::proc::cred::current();
-        let (uid, gid) = (cred.fsuid, cred.fsgid);
-        Ok(Stat {
-            dev: (0, 12),
-            ino: self.pipe.ino,
-            mode: S_IFIFO | 0o600,
-            nlink: 1,
-            uid,
-            gid,
-            blksize: PAGE as u32,
-            ..Stat::default()
-        })
+        Ok(self.pipe.stat(S_IFIFO | 0o600))
     }
 
     /// Linux's `pipe_poll`.
@@ -385,13 +232,7 @@ impl FileOps for PipeEnd {
 
     /// `FIONREAD`: the bytes waiting.
     fn ioctl(&self, _f: &File, cmd: u32, arg: u32) -> Result<u32, Errno> {
-        match cmd {
-            FIONREAD => {
-                UserPtr::<u32>::new(arg).write(self.pipe.available())?;
-                Ok(0)
-            }
-            _ => Err(Errno::ENOTTY),
-        }
+        self.pipe.ioctl(cmd, arg)
     }
 
     /// `F_GETPIPE_SZ`: the capacity in bytes.

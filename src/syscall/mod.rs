@@ -34,6 +34,7 @@ mod process;
 mod process_vm;
 mod random;
 mod signal;
+mod socket;
 mod stat;
 mod system;
 mod thread;
@@ -230,6 +231,15 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_PIPE2, call: |a, _| pipe::pipe2(uptr::UserPtr::new(a[0]), a[1]) },
     Syscall { nr: nr::SYS_PSELECT6_TIME64, call: |a, _| poll::pselect6(a[0] as i32, a[1], a[2], a[3], a[4], a[5], true) },
     Syscall { nr: nr::SYS_PPOLL_TIME64, call: |a, _| poll::ppoll(a[0], a[1], a[2], a[3], a[4], true) },
+    // AF_UNIX socket pairs (socketcall is glibc's way in on i386).
+    Syscall { nr: nr::SYS_SOCKETCALL, call: |a, _| socket::socketcall(a[0], uptr::UserPtr::new(a[1])) },
+    Syscall { nr: nr::SYS_SOCKET, call: |a, _| socket::socket(a[0], a[1], a[2]) },
+    Syscall { nr: nr::SYS_SOCKETPAIR, call: |a, _| socket::socketpair(a[0], a[1], a[2], uptr::UserPtr::new(a[3])) },
+    Syscall { nr: nr::SYS_LISTEN, call: |a, _| socket::listen(a[0], a[1]) },
+    Syscall { nr: nr::SYS_ACCEPT4, call: |a, _| socket::accept4(a[0], a[1], a[2], a[3]) },
+    Syscall { nr: nr::SYS_SENDTO, call: |a, _| socket::sendto(a[0], uptr::UserBuf::new(a[1], a[2]), a[3], a[4], a[5]) },
+    Syscall { nr: nr::SYS_RECVFROM, call: |a, _| socket::recvfrom(a[0], uptr::UserBuf::new(a[1], a[2]), a[3], a[4], uptr::UserPtr::new(a[5])) },
+    Syscall { nr: nr::SYS_SHUTDOWN, call: |a, _| socket::shutdown(a[0], a[1]) },
     // Files, paths and file systems (issue 11, points 1-4): tmpfs, namei, mounts.
     Syscall { nr: nr::SYS_CREAT, call: |a, _| file::creat(uptr::UserPtr::new(a[0]), a[1]) },
     Syscall { nr: nr::SYS_LINK, call: |a, _| path::link(uptr::UserPtr::new(a[0]), uptr::UserPtr::new(a[1])) },

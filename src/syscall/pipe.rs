@@ -5,6 +5,7 @@ use super::file::file;
 use super::uptr::UserPtr;
 use super::SysResult;
 use crate::fs::file::File;
+use alloc::sync::Arc;
 use crate::proc;
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::{O_APPEND, O_CLOEXEC, O_DIRECT, O_NONBLOCK, POLLOUT};
@@ -22,12 +23,17 @@ pub fn pipe2(fds: UserPtr<[u32; 2]>, flags: u32) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let (rd, wr) = crate::fs::pipe::pipe_pair(flags)?;
+    install_pair(rd, wr, flags & O_CLOEXEC != 0, fds)
+}
+
+/// Installs two new files on the two lowest free descriptors and stores their numbers at
+/// `fds` (`pipe2`, `socketpair`); nothing stays installed if that fails.
+pub(super) fn install_pair(a: Arc<File>, b: Arc<File>, cloexec: bool, fds: UserPtr<[u32; 2]>) -> SysResult {
     let files = proc::current().files()?;
     let limit = proc::limits::current_cur(proc::limits::RLIMIT_NOFILE);
-    let cloexec = flags & O_CLOEXEC != 0;
     let (r, w) = files.with(|t| {
-        let r = t.install_from(0, rd, cloexec, limit)?;
-        match t.install_from(0, wr, cloexec, limit) {
+        let r = t.install_from(0, a, cloexec, limit)?;
+        match t.install_from(0, b, cloexec, limit) {
             Ok(w) => Ok((r, w)),
             Err(e) => {
                 let _ = t.take(r);

@@ -44,6 +44,7 @@ mod paths;
 mod pools;
 mod process;
 mod signals;
+mod sockets;
 mod streams;
 mod surface;
 mod system;

@@ -1,7 +1,7 @@
 //! Pipes (always non-blocking, so no read or write can hang the batch), poll, ppoll, select
 //! and pselect6 (zero or 1 ms timeouts: never the NULL that waits forever), sendfile, and the
 //! terminal ioctls that only read state (or change nothing the runner relies on) on the
-//! console, plus unknown ioctl numbers on any descriptor.
+//! console, plus unknown ioctl numbers on any descriptor; AF_UNIX socket pairs (`sockets.rs`).
 
 use super::*;
 
@@ -14,7 +14,7 @@ const TTY_IOCTLS: [u32; 13] = [0x5401, 0x5413, 0x540F, 0x5429, 0x541B, 0x5411, 0
 impl Fz<'_> {
     pub(super) fn op_stream(&mut self) {
         let fd = self.fd() as u32;
-        match self.rng.below(12) {
+        match self.rng.below(14) {
             0..=2 => {
                 // pipe2 with O_NONBLOCK always; the old pipe() made non-blocking at once.
                 let mut two = [u32::MAX; 2];
@@ -88,6 +88,7 @@ impl Fz<'_> {
                 }
                 sc0!(self, n, [fd, from, off, len, 0, 0]);
             }
+            12 | 13 => self.op_socket(),
             _ => {
                 // ioctls: terminal ones on the console, any number on our descriptors.
                 let (f, cmd) = if self.rng.chance(1, 2) { (self.rng.below(3), self.rng.pick(&TTY_IOCTLS)) } else { (fd, self.rng.pick(&TTY_IOCTLS)) };
