@@ -10,7 +10,7 @@ use super::phys::PhysOps;
 use super::MSpace;
 use crate::addr::{Frame, Page, PAGE_SHIFT};
 use crate::paging::TableAccess;
-use crate::vma::Backing;
+use crate::vma::{Backing, Vma};
 
 impl MSpace {
     /// Removes the resident entries of every area mapping the object `id`
@@ -27,17 +27,9 @@ impl MSpace {
         let mut flush = SpaceFlush::new();
         let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
         for vma in self.tree.iter() {
-            let Backing::File { file, offset, .. } = &vma.backing else { continue };
-            if id == 0 || file.object_id() != id {
-                continue;
+            if let Some((from, stop, _)) = window(vma, id, first, u64::MAX) {
+                pages.clear(vma, from, stop, phys, &mut flush);
             }
-            let pgoff = offset >> PAGE_SHIFT;
-            let skip = first.saturating_sub(pgoff);
-            if skip >= u64::from(vma.pages()) {
-                continue;
-            }
-            let from = Page::from_number(vma.start().number() + skip as u32);
-            pages.clear(vma, from, vma.end_page(), phys, &mut flush);
         }
         flush
     }
@@ -57,18 +49,7 @@ impl MSpace {
         let mut flush = SpaceFlush::new();
         let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
         for vma in self.tree.iter() {
-            let Backing::File { file, offset, .. } = &vma.backing else { continue };
-            if id == 0 || file.object_id() != id {
-                continue;
-            }
-            let pgoff = offset >> PAGE_SHIFT;
-            let lo = first.max(pgoff);
-            let hi = end.min(pgoff + u64::from(vma.pages()));
-            if lo >= hi {
-                continue;
-            }
-            let at = |index: u64| Page::from_number(vma.start().number() + (index - pgoff) as u32);
-            let (mut from, stop) = (at(lo), at(hi));
+            let Some((mut from, stop, pgoff)) = window(vma, id, first, end) else { continue };
             while let Some((page, pte)) = pages.next_present(from, stop) {
                 let index = pgoff + u64::from(page.number() - vma.start().number());
                 if pte.frame().is_some_and(|f| gone(index, f)) {
@@ -79,4 +60,18 @@ impl MSpace {
         }
         flush
     }
+}
+
+/// The pages of `vma` that map object `id`'s pages `[first, end)`, and the object page of the
+/// area's first page; `None` when the area maps none of them (or `id` is 0: no object).
+fn window(vma: &Vma, id: u64, first: u64, end: u64) -> Option<(Page, Page, u64)> {
+    let Backing::File { file, offset, .. } = &vma.backing else { return None };
+    if id == 0 || file.object_id() != id {
+        return None;
+    }
+    let pgoff = offset >> PAGE_SHIFT;
+    let lo = first.max(pgoff);
+    let hi = end.min(pgoff + u64::from(vma.pages()));
+    let at = |index: u64| Page::from_number(vma.start().number() + (index - pgoff) as u32);
+    (lo < hi).then(|| (at(lo), at(hi), pgoff))
 }
