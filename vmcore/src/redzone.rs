@@ -77,7 +77,7 @@ impl Geometry {
 
 /// Offset, from the user data, of the end of the trailer of a `size`-byte block.
 pub fn trailer_end(size: usize) -> Option<usize> {
-    Some(size.checked_add(MIN_TRAILER)?.checked_next_multiple_of(4)?)
+    size.checked_add(MIN_TRAILER)?.checked_next_multiple_of(4)
 }
 
 /// The header's fields.
