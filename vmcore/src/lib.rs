@@ -38,6 +38,7 @@ pub mod loadavg;
 pub mod cmdline;
 pub mod coredump;
 pub mod redzone;
+pub mod oom;
 pub use abi::signal;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
