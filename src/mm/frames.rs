@@ -22,13 +22,23 @@ fn with<R>(op: impl FnOnce(&mut FrameAllocator<'static>) -> R) -> R {
     op(guard.as_mut().expect("invariant: frame allocator installed at boot"))
 }
 
-/// Allocates a frame (reference count 1); its contents are undefined. `None` when RAM is full
-/// (or when failure injection says so: `fail_page_alloc=N`).
+/// Allocates a frame for a process (reference count 1); its contents are undefined. `None`
+/// when RAM is full but for the reserve (`super::reserve`), or when failure injection says so
+/// (`fail_page_alloc=N`).
 pub fn alloc() -> Option<Frame> {
     if super::inject::frames_injected() {
         return alloc_injected();
     }
-    with(|f| f.alloc())
+    with(take)
+}
+
+/// A frame for a process, unless only the reserve is left and the running task may not use it
+/// (`super::reserve`).
+fn take(f: &mut FrameAllocator<'static>) -> Option<Frame> {
+    if !super::reserve::permits(f.counters().free, 1) {
+        return None;
+    }
+    f.alloc()
 }
 
 /// `alloc` with failure injection on (kept out of line: the hot path stays lean).
@@ -38,7 +48,7 @@ fn alloc_injected() -> Option<Frame> {
     if super::inject::fail_frame() {
         return None;
     }
-    with(|f| f.alloc())
+    with(take)
 }
 
 /// [`alloc`] for the page-fault path: one attempt at the lock first, which on our single CPU
@@ -46,7 +56,7 @@ fn alloc_injected() -> Option<Frame> {
 /// the ordinary lock if the attempt fails.
 pub fn alloc_uncontended() -> Option<Frame> {
     match FRAMES.try_lock() {
-        Some(mut guard) => guard.as_mut().expect("invariant: frame allocator installed at boot").alloc(),
+        Some(mut guard) => take(guard.as_mut().expect("invariant: frame allocator installed at boot")),
         None => alloc(),
     }
 }
