@@ -23,7 +23,7 @@ use vmcore::oom::{OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN};
 /// A writable `/proc` value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tunable {
-    /// `/proc/sys/kernel/threads-max`: [20, FUTEX_TID_MASK] (Linux's `sysctl_max_threads`).
+    /// `/proc/sys/kernel/threads-max`: [1, FUTEX_TID_MASK] (Linux's `sysctl_max_threads`).
     ThreadsMax,
     /// `/proc/sys/kernel/pid_max`: [RESERVED_PIDS + 1, PID_MAX_LIMIT] = [301, 32768] on i386.
     PidMax,

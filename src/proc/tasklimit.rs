@@ -6,7 +6,7 @@
 //! together take at most an eighth of memory. `fork`/`clone` refuse with `EAGAIN` once that
 //! many tasks exist (zombies included, until reaped), root too (Linux's `copy_process`);
 //! init's `RLIMIT_NPROC` is half of it. A fork bomb therefore ends in `EAGAIN` while the heap
-//! still has room to kill and reap. Root may change it through the file (within [20,
+//! still has room to kill and reap. Root may change it through the file (within [1,
 //! `FUTEX_TID_MASK`]): lowering it below the tasks that exist makes every fork fail.
 //!
 //! Also `pid_max` (`/proc/sys/kernel/pid_max`): pids are handed out in increasing order below
@@ -45,9 +45,10 @@ pub fn set_pid_max(v: i32) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Sets `threads-max` (`EINVAL` outside [`MIN_THREADS`, `FUTEX_TID_MASK`]).
+/// Sets `threads-max` (`EINVAL` outside [1, `FUTEX_TID_MASK`]: Linux's `sysctl_max_threads`
+/// takes any positive value, `MIN_THREADS` is only the floor of the computed one).
 pub fn set_max_threads(v: i32) -> Result<(), Errno> {
-    let v = u32::try_from(v).ok().filter(|v| (MIN_THREADS..=FUTEX_TID_MASK).contains(v)).ok_or(Errno::EINVAL)?;
+    let v = u32::try_from(v).ok().filter(|v| (1..=FUTEX_TID_MASK).contains(v)).ok_or(Errno::EINVAL)?;
     MAX_THREADS.store(v, Ordering::Relaxed);
     Ok(())
 }
