@@ -178,16 +178,16 @@ static void threads_max_writable_by_root(void)
     CHECK_EXIT(ctest_spawn(unprivileged_writes, THREADS_MAX), 0);
 }
 
-static void threads_max_lowered_refuses_fork(void)
+/* Forks children that wait to be killed until fork fails (its errno in *err, else 0) or
+ * `max` live; returns how many were made. */
+static int fork_sleepers(pid_t *kids, int max, int *err)
 {
-    long orig = read_value(THREADS_MAX);
-    pid_t kids[40];
-    int n = 0, err = 0;
-    CHECK_EQ(write_long(THREADS_MAX, 20), 0);
-    while (n < 40) {
+    int n = 0;
+    *err = 0;
+    while (n < max) {
         pid_t p = fork();
         if (p < 0) {
-            err = errno;
+            *err = errno;
             break;
         }
         if (p == 0) {
@@ -196,11 +196,32 @@ static void threads_max_lowered_refuses_fork(void)
         }
         kids[n++] = p;
     }
-    int restored = write_long(THREADS_MAX, orig);
+    return n;
+}
+
+/* Kills and reaps the `n` children of fork_sleepers; returns whether one had a pid outside
+ * [lo, hi). */
+static int reap_sleepers(const pid_t *kids, int n, pid_t lo, pid_t hi)
+{
+    int outside = 0;
     for (int i = 0; i < n; i++)
         kill(kids[i], SIGKILL);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         waitpid(kids[i], NULL, 0);
+        outside |= kids[i] < lo || kids[i] >= hi;
+    }
+    return outside;
+}
+
+static void threads_max_lowered_refuses_fork(void)
+{
+    long orig = read_value(THREADS_MAX);
+    pid_t kids[40];
+    int err;
+    CHECK_EQ(write_long(THREADS_MAX, 20), 0);
+    int n = fork_sleepers(kids, 40, &err);
+    int restored = write_long(THREADS_MAX, orig);
+    reap_sleepers(kids, n, 0, 1 << 30);
     CHECK_EQ(restored, 0);
     CHECKF(err == EAGAIN, "fork under threads-max 20: %d children, then %s", n, err ? ctest_errname(err) : "no failure");
     pid_t p = ctest_fork();
@@ -259,27 +280,10 @@ static void pid_max_wraps_and_runs_out(void)
     pid_t kids[12];
     if (!bad && wrapped) {
         CHECK_EQ(write_long(PID_MAX, 310), 0);
-        while (n < 12) {
-            pid_t k = fork();
-            if (k < 0) {
-                err = errno;
-                break;
-            }
-            if (k == 0) {
-                pause();
-                _exit(0);
-            }
-            kids[n++] = k;
-        }
+        n = fork_sleepers(kids, 12, &err);
     }
     int restored = write_long(PID_MAX, orig);
-    for (int i = 0; i < n; i++)
-        kill(kids[i], SIGKILL);
-    int outside = 0;
-    for (int i = 0; i < n; i++) {
-        waitpid(kids[i], NULL, 0);
-        outside |= kids[i] < 300 || kids[i] >= 310;
-    }
+    int outside = reap_sleepers(kids, n, 300, 310);
     CHECK_EQ(restored, 0);
     CHECKF(!bad, "fork under pid_max %ld: %d", max, (int)p);
     CHECKF(wrapped && p >= 300, "pids did not wrap to 300 and up below pid_max %ld (last %d)", max, (int)last);
