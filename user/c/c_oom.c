@@ -4,6 +4,10 @@
  *                                       the machine is out: the first to die dies of SIGKILL
  *                                       (the kernel's out-of-memory killer), the parent is
  *                                       alive, a fresh fork works and /proc/meminfo reads.
+ *   oom_kills_the_biggest_not_the_faulting
+ *                                       one child holds 55 % of MemTotal and sleeps, another
+ *                                       touches memory until the machine is out: the sleeper
+ *                                       (the most memory) dies of SIGKILL first.
  *   oom_score_files                     /proc/self/oom_score_adj reads 0, takes 500 and reads
  *                                       it back, refuses 1001 (EINVAL); /proc/self/oom_score
  *                                       grows with it; an unprivileged process may not go
@@ -103,6 +107,49 @@ static void oom_kills_a_memory_hog(void)
     char buf[256];
     CHECK(read(fd, buf, sizeof buf) > 0);
     close(fd);
+}
+
+/* A child that touches `bytes` of memory, says so in *done, then waits to be killed. */
+static void big_sleeper(size_t bytes, volatile int *done)
+{
+    char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        _exit(2);
+    for (size_t i = 0; i < bytes; i += 4096)
+        p[i] = 1;
+    *done = 1;
+    for (;;)
+        pause();
+}
+
+static void oom_kills_the_biggest_not_the_faulting(void)
+{
+    long total_kib = 0;
+    FILE *f = fopen("/proc/meminfo", "r");
+    CHECK(f && fscanf(f, "MemTotal: %ld kB", &total_kib) == 1);
+    fclose(f);
+    volatile int *done = ctest_shared(4096);
+    pid_t big = ctest_fork();
+    if (big == 0)
+        big_sleeper((size_t)total_kib * 1024 / 100 * 55, done);
+    while (!*done) {
+        int st;
+        if (waitpid(big, &st, WNOHANG) == big)
+            FAIL("the big process ended before the hog started: %s", ctest_wait_str(st, (char[96]){0}, 96));
+        ctest_sleep_ms(10);
+    }
+    pid_t small = ctest_fork();
+    if (small == 0)
+        hog();
+    int st;
+    pid_t first;
+    while ((first = waitpid(-1, &st, 0)) < 0 && errno == EINTR)
+        ;
+    kill(big, SIGKILL);
+    kill(small, SIGKILL);
+    waitpid(first == big ? small : big, NULL, 0);
+    CHECKF(first == big, "the growing process died first, not the biggest");
+    CHECK_KILLED(st, SIGKILL);
 }
 
 static int drop_to_nobody(void)
@@ -299,6 +346,7 @@ static const struct ctest cases[] = {
     CASE(pid_max_writable_by_root),
     CASE_T(pid_max_wraps_and_runs_out, 60),
     CASE_T(oom_kills_a_memory_hog, 120),
+    CASE_T(oom_kills_the_biggest_not_the_faulting, 120),
 };
 
 int main(int argc, char **argv) { return CTEST_MAIN(argc, argv, cases); }
