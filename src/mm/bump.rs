@@ -58,9 +58,11 @@ impl<'a> Bump<'a> {
                 self.region += 1;
                 continue;
             }
-            let mut run_end = addr + PAGE_SIZE as u64;
-            while run_end < end && run_end - addr < max as u64 * PAGE_SIZE as u64 && !self.is_reserved(run_end) {
-                run_end += PAGE_SIZE as u64;
+            // The run stops at the region's end, after `max` frames, or at the page holding the
+            // start of the next reserved range.
+            let mut run_end = end.min(addr + max as u64 * PAGE_SIZE as u64);
+            for &(s, _) in self.reserved.iter().filter(|&&(s, _)| s as u64 > addr) {
+                run_end = run_end.min(s as u64 & !(PAGE_SIZE as u64 - 1));
             }
             self.next = run_end;
             let frame = Frame::new(PhysAddr::new(addr as u32));

@@ -33,6 +33,7 @@ use core::fmt;
 use crate::addr::Frame;
 use crate::bitmap::{self, Bitmap, BitmapTooSmall};
 
+mod build;
 mod error;
 pub use error::{FrameError, FrameStorageError};
 
@@ -152,56 +153,6 @@ impl<'a> FrameAllocator<'a> {
     fn clip(&self, first: Frame, count: u32) -> core::ops::Range<usize> {
         let n = self.refs.len();
         first.index().min(n)..first.index().saturating_add(count as usize).min(n)
-    }
-
-    /// Makes the reserved frames of `first..first + count` free; returns how many changed.
-    ///
-    /// Frames that are already free or in use are left alone, and frames beyond the managed
-    /// range are ignored, so overlapping or oversized memory-map regions are harmless. Also the
-    /// way to give back boot-time memory (boot information, modules) later. Word by word.
-    pub fn add_free_range(&mut self, first: Frame, count: u32) -> u32 {
-        let range = self.clip(first, count);
-        let mut released = 0;
-        for (w, mask) in self.reserved.range_words(range.start, range.len()) {
-            let r = self.reserved.word(w) & mask;
-            if r == 0 {
-                continue;
-            }
-            // Whole words are the common case at boot: no popcount for them.
-            let n = if r == u32::MAX { 32 } else { r.count_ones() };
-            // Reserved frames are unavailable too: their bits are set in both maps.
-            self.reserved.clear_set_bits(w, r, n as usize);
-            self.bits.clear_set_bits(w, r, n as usize);
-            self.hint = self.hint.min(w * 32 + r.trailing_zeros() as usize);
-            released += n;
-        }
-        self.counters.reserved -= released;
-        self.counters.free += released;
-        released
-    }
-
-    /// Reserves the free frames of `first..first + count`; returns how many changed.
-    ///
-    /// Already-reserved frames and frames beyond the managed range are ignored. Fails without
-    /// changing anything if a frame of the range is allocated. Word by word.
-    pub fn reserve_range(&mut self, first: Frame, count: u32) -> Result<u32, FrameError> {
-        let range = self.clip(first, count);
-        for (w, mask) in self.bits.range_words(range.start, range.len()) {
-            let in_use = self.bits.word(w) & !self.reserved.word(w) & mask;
-            if in_use != 0 {
-                return Err(FrameError::InUse(frame_at(w * 32 + in_use.trailing_zeros() as usize)));
-            }
-        }
-        let mut reserved = 0;
-        for (w, mask) in self.bits.range_words(range.start, range.len()) {
-            let free = !self.bits.word(w) & mask;
-            self.bits.set_bits(w, free);
-            self.reserved.set_bits(w, free);
-            reserved += free.count_ones();
-        }
-        self.counters.free -= reserved;
-        self.counters.reserved += reserved;
-        Ok(reserved)
     }
 
     /// Allocates the lowest free frame with a reference count of 1. `None` when memory is full.
