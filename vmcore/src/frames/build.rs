@@ -51,13 +51,14 @@ impl FrameAllocator<'_> {
         let first = ws.start;
         let (res, res_ones) = self.reserved.words_and_count(ws.clone());
         let (used, used_ones) = self.bits.words_and_count(ws);
-        let (mut released, mut lowest) = (0u32, None);
-        for (i, (r, u)) in res.iter_mut().zip(used.iter_mut()).enumerate() {
+        // The lowest released frame lowers the hint (found once: usually the first word).
+        let lowest = res.iter().position(|&r| r != 0).map(|i| (first + i) * 32 + res[i].trailing_zeros() as usize);
+        let mut released = 0u32;
+        for (r, u) in res.iter_mut().zip(used.iter_mut()) {
             if *r == 0 {
                 continue;
             }
             released += if *r == u32::MAX { 32 } else { r.count_ones() };
-            lowest.get_or_insert((first + i) * 32 + r.trailing_zeros() as usize);
             // Reserved frames are unavailable too: their bits are set in both maps.
             *u &= !*r;
             *r = 0;
