@@ -34,6 +34,14 @@ static void write_pages(unsigned *p, unsigned from, unsigned to, unsigned tag)
         p[i * (PG / 4)] = tag * 100000 + i;
 }
 
+/* In a child: blocks until the parent writes a byte into the pipe of fd (exit 9 on EOF). */
+static void await_go(int fd)
+{
+    char b;
+    if (read(fd, &b, 1) != 1)
+        _exit(9);
+}
+
 /* Parent and child each write half of the region, in both orders around the fork's return. */
 static void writes_after_fork_in_parent_and_child(void)
 {
@@ -43,9 +51,7 @@ static void writes_after_fork_in_parent_and_child(void)
     pid_t c = ctest_fork();
     if (c == 0) {
         write_pages(p, 0, NPG / 2, 2);
-        char b;
-        if (read(go[0], &b, 1) != 1) /* the parent has written its half */
-            _exit(3);
+        await_go(go[0]); /* the parent has written its half */
         _exit(first_wrong(p, 0, NPG / 2, 2) == -1 && first_wrong(p, NPG / 2, NPG, 1) == -1 ? 0 : 4);
     }
     write_pages(p, NPG / 2, NPG, 3);
@@ -92,9 +98,7 @@ static void munmap_mprotect_in_the_parent_while_the_child_lives(void)
     OK(pipe(go));
     pid_t c = ctest_fork();
     if (c == 0) {
-        char b;
-        if (read(go[0], &b, 1) != 1)
-            _exit(2);
+        await_go(go[0]);
         if (first_wrong(p, 0, NPG, 8) != -1)
             _exit(3);
         write_pages(p, 0, NPG, 9);
