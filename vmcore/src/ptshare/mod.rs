@@ -63,7 +63,8 @@
 //!   sharer count is changed under the caller's address-space lock *and* must be atomic in
 //!   frame metadata, since two spaces holding different locks can drop the same table.
 //!
-//! Not yet wired into `MSpace::clone_into`: see docs/memory-layout.md ("Sharing page tables at
+//! Not yet wired into `MSpace::clone_into` (`MSpace::fork_plan` applies rule 1 to a space's
+//! areas): see docs/memory-layout.md ("Sharing page tables at
 //! fork") for what the kernel integration needs.
 
 mod rules;
