@@ -22,6 +22,7 @@ pub mod bitmap;
 pub mod frames;
 pub mod pte;
 pub mod paging;
+pub mod ptshare;
 pub mod mspace;
 pub mod radix;
 pub mod range_alloc;
