@@ -426,6 +426,7 @@ fn main(args: Args) -> i32 {
             }
             End::StragglersHang => {
                 println!("fuzz: FAIL batch {} (batch seed {:#018x}): orphaned grandchildren did not end within 10 s", index, bseed);
+                report::print_survivors();
                 failed = Some(("hang", 0));
             }
             End::BadExit(s) => {

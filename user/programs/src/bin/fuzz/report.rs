@@ -73,3 +73,19 @@ impl core::fmt::Write for Cursor<'_> {
         Ok(())
     }
 }
+
+/// Prints `/proc/PID/stat` of every process still alive but the runner (pid 1), for a batch whose
+/// orphans did not end: their state and the signals they hold say where they are stuck.
+pub fn print_survivors() {
+    println!("fuzz:   processes still alive (/proc/PID/stat):");
+    for pid in 2..=32768u32 {
+        let mut path = [0u8; 24];
+        let mut w = Cursor { buf: &mut path, len: 0 };
+        let _ = core::fmt::Write::write_fmt(&mut w, format_args!("/proc/{}/stat\0", pid));
+        let n = w.len;
+        let Ok(c) = core::ffi::CStr::from_bytes_with_nul(&path[..n]) else { continue };
+        if let Ok(text) = rt::fs::read_file(c) {
+            println!("fuzz:     {}", core::str::from_utf8(&text).unwrap_or("?").trim_end());
+        }
+    }
+}

@@ -117,6 +117,7 @@ impl Fz<'_> {
             }
             9..=13 => {
                 // Raw touches of our own (COW-shared) memory: faults, COW breaks; may die.
+                self.faults_kill();
                 for _ in 0..1 + self.rng.below(32) {
                     let a = self.own_addr() & !3;
                     if !self.w.may_touch(a, 4) {
@@ -156,6 +157,7 @@ impl Fz<'_> {
     /// Dies on purpose, in one of many ways (a signal, or exit).
     fn kamikaze(&mut self) -> ! {
         self.w.stats().kamikaze.fetch_add(1, Relaxed);
+        self.faults_kill();
         let text = (self.w.image.0, self.w.rw.0 - self.w.image.0);
         let stack_page = self.sp & !(PG - 1);
         // SAFETY (all arms): this process is meant to end here; nothing after the fault or

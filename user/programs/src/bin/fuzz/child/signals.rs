@@ -52,6 +52,17 @@ extern "C" fn sigreturn_landing() -> ! {
 }
 
 impl Fz<'_> {
+    /// Before a user-mode access that may fault on purpose: SIGSEGV, SIGBUS, SIGILL, SIGFPE and
+    /// SIGTRAP back to their default action, so the fault kills us. A handler the fuzz calls
+    /// installed (`on_signal` just returns) would make the faulting instruction run again for
+    /// ever, on Linux as here: a descendant spinning in user mode, never ending.
+    pub(super) fn faults_kill(&mut self) {
+        for sig in [11, 7, 4, 8, 5] {
+            let _ = rt::signal::sigaction(sig, rt::signal::SIG_DFL, 0, 0);
+            self.handled &= !(1u64 << (sig - 1));
+        }
+    }
+
     fn signo(&mut self) -> u32 {
         match self.rng.below(10) {
             0 => self.rng.pick(&[0, 65, 100, u32::MAX, 9, 19]),

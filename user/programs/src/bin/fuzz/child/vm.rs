@@ -140,6 +140,7 @@ impl Fz<'_> {
             self.forks_left = 0;
             let st = self.w.stats();
             st.forks.fetch_add(1, Relaxed);
+            self.faults_kill();
             for _ in 0..1 + self.rng.below(16) {
                 let p = (a + self.rng.below(len.max(4) / 4) * 4) & !3;
                 if !self.w.may_touch(p, 4) {
