@@ -117,6 +117,12 @@ impl VmaTree {
         }
     }
 
+    /// Whether `[at, at + pages)` is free, ends at or below `upper` and keeps the guard gap
+    /// below a stack above it (the check of an `mmap` address hint).
+    pub fn is_free(&self, at: Page, pages: u32, upper: Page) -> bool {
+        pages > 0 && fits_in(at.number(), upper.number(), pages) && self.fits(at.number(), pages)
+    }
+
     /// `hint` when `[hint, hint + pages)` lies in `[lower, upper)` and is free.
     fn hinted(&self, pages: u32, hint: Option<Page>, lower: u32, upper: u32) -> Option<Page> {
         let h = hint?.number();
