@@ -69,6 +69,8 @@ pub enum Node {
     Pagemap(crate::proc::task::Pid),
     /// `/proc/kpagecount` or `/proc/kpageflags`, generated as they are read.
     Kpage(super::proc_kpage::Kpage),
+    /// A writable `/proc/sys` file.
+    Tunable(super::proc_tunable::Tunable),
 }
 
 const DT_DIR: u8 = 4;
@@ -167,6 +169,7 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
         ["mounts"] => Ok(Node::Generated(mounts()?)),
         ["kpagecount"] => Ok(Node::Kpage(super::proc_kpage::Kpage::Count)),
         ["kpageflags"] => Ok(Node::Kpage(super::proc_kpage::Kpage::Flags)),
+        ["sys", rest @ ..] if super::proc_tunable::Tunable::at(rest).is_some() => Ok(Node::Tunable(super::proc_tunable::Tunable::at(rest).expect("checked"))),
         ["sys", rest @ ..] => match super::proc_sys::sysctl_dir(rest) {
             Some(list) => Ok(Node::Dir(list.iter().map(|s| (s.to_string(), if rest.is_empty() { DT_DIR } else { DT_REG })).collect())),
             None => super::proc_sys::sysctl(rest).map(|v| Node::Generated(v.into_bytes())).ok_or(Errno::ENOENT),
@@ -337,6 +340,10 @@ impl ProcNode {
             _ => None,
         }
     }
+    /// Which writable sysctl this is.
+    pub fn tunable(&self) -> Option<super::proc_tunable::Tunable> {
+        if let Node::Tunable(t) = self.node { Some(t) } else { None }
+    }
     /// A file's contents (generated at lookup, which open follows at once).
     pub fn contents(&self) -> Option<&[u8]> {
         match &self.node {
@@ -381,6 +388,7 @@ fn make(sb: &Arc<SuperBlock>, rel: String, node: Node) -> Result<Arc<Inode>, Err
         Node::Symlink(_) => (S_IFLNK | 0o777, 1),
         Node::Magic(_, _, mode) => (S_IFLNK | mode, 1),
         Node::Pagemap(_) | Node::Kpage(_) => (S_IFREG | 0o400, 1),
+        Node::Tunable(_) => (S_IFREG | 0o644, 1),
     };
     let ino = ino_of(&rel);
     let (uid, gid) = match node {

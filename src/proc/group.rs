@@ -52,6 +52,9 @@ pub struct ThreadGroup {
     /// Whether the process has not exec'd since its fork (Linux's `PF_FORKNOEXEC`): a parent
     /// may `setpgid` its child only until then (`EACCES` after).
     fork_no_exec: AtomicBool,
+    /// The personality word (`personality(2)`, [`super::aslr`]): copied by fork, kept by
+    /// exec. Linux keeps it per thread; here the threads of a process share it.
+    personality: AtomicU32,
 }
 
 impl ThreadGroup {
@@ -72,9 +75,20 @@ impl ThreadGroup {
             sid: AtomicU32::new(0),
             session_leader: AtomicBool::new(false),
             fork_no_exec: AtomicBool::new(true),
+            personality: AtomicU32::new(0),
         });
         // SAFETY: written just above.
         Ok(unsafe { arc.assume_init() })
+    }
+
+    /// The personality word.
+    pub fn personality(&self) -> u32 {
+        self.personality.load(Ordering::Relaxed)
+    }
+
+    /// Sets the personality word (`personality(2)`, or fork copying the parent's).
+    pub fn set_personality(&self, p: u32) {
+        self.personality.store(p, Ordering::Relaxed);
     }
 
     /// Live threads.
