@@ -1,7 +1,8 @@
 /* c_aslr — the address-space layout and its randomization, as Linux 6.1 i386: two execs get
  * different stacks, mmap areas and brk starts but compute the same; personality
  * (ADDR_NO_RANDOMIZE, what `setarch -R` sets) and randomize_va_space=0 give identical layouts,
- * inherited by children; level 1 leaves brk alone; mmap is top-down below the stack, legacy
+ * inherited by children; level 1 leaves brk alone; mmap is top-down below the stack (also with
+ * an unlimited stack, as on x86), legacy
  * (ADDR_COMPAT_LAYOUT, `setarch -L`) bottom-up from TASK_SIZE/3. */
 #include "ctest.h"
 
@@ -122,7 +123,20 @@ static void mmap_is_top_down_between_brk_and_stack(void)
     struct layout a = run_child();
     CHECKF(a.brk < a.map2 && a.map2 < a.map1 && a.map1 < a.stack, "brk %lx map2 %lx map1 %lx stack %lx",
            a.brk, a.map2, a.map1, a.stack);
-    CHECKF(a.stack - a.map1 >= 128ul << 20, "only %lx between mmap and stack", a.stack - a.map1);
+    /* mmap_base is 128 MiB below the top less up to 1 MiB; the stack top moves down by up to
+     * 8 MiB. */
+    CHECKF(a.stack - a.map1 >= 118ul << 20, "only %lx between mmap and stack", a.stack - a.map1);
+}
+
+/* x86 keeps the top-down layout with an unlimited stack (only the personality or
+ * legacy_va_layout select the legacy one): mmap_base is then TASK_SIZE less its 5/6 clamp. */
+static void unlimited_stack_is_top_down_from_512m(void)
+{
+    struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+    OK(setrlimit(RLIMIT_STACK, &rl));
+    personality(ADDR_NO_RANDOMIZE);
+    struct layout a = run_child();
+    CHECKF(a.map1 < 0x20000000ul && a.map1 >= 0x1FF00000ul && a.map2 < a.map1, "map1 %lx map2 %lx", a.map1, a.map2);
 }
 
 /* setarch -L -R: the legacy layout, bottom-up from TASK_SIZE / 3. */
@@ -161,6 +175,7 @@ static const struct ctest cases[] = {
     CASE(randomized_execs_differ_and_compute_the_same),
     CASE(no_randomize_personality_gives_identical_layouts),
     CASE(mmap_is_top_down_between_brk_and_stack),
+    CASE(unlimited_stack_is_top_down_from_512m),
     CASE(compat_layout_is_bottom_up_from_a_third),
     CASE(randomize_va_space_levels),
 };
