@@ -280,6 +280,11 @@ impl Areas {
         self.prev(pos).and_then(|p| self.at(p)).map_or(0, |v| v.end_page().number())
     }
 
+    /// Whether chunk `c` holds a raw gap of at least `pages`.
+    pub(super) fn chunk_has_gap(&self, c: usize, pages: u32) -> bool {
+        self.index.get(c) >= pages
+    }
+
     /// The lowest chunk at or after `from` holding a raw gap of at least `pages`.
     pub(super) fn next_chunk_with_gap(&self, from: usize, pages: u32) -> Option<usize> {
         self.index.first_at_least(from, pages)

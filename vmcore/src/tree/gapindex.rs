@@ -90,7 +90,6 @@ impl GapIndex {
     }
 
     /// Chunk `c`'s largest gap as recorded (0 past the last chunk).
-    #[cfg(test)]
     pub(super) fn get(&self, c: usize) -> u32 {
         self.nodes.get(self.leaves + c).copied().unwrap_or(0)
     }

@@ -53,6 +53,10 @@ impl VmaTree {
             return Some(h);
         }
         let mut pos = self.map.upper_bound(Page::from_number(lower));
+        if pos.c < self.map.chunk_count() && !self.map.chunk_has_gap(pos.c, pages) {
+            // No gap of the first chunk fits: start at the next chunk that can.
+            pos = Pos { c: self.map.next_chunk_with_gap(pos.c + 1, pages).unwrap_or(self.map.chunk_count()), i: 0 };
+        }
         while pos.c < self.map.chunk_count() {
             let vma = self.map.at(pos).expect("invariant: a position inside a chunk");
             let lo = self.map.end_before(pos).max(lower);
@@ -93,7 +97,11 @@ impl VmaTree {
         if fits_in(lo, hi, pages) {
             return Some(Page::from_number(hi - pages));
         }
-        // Then the gaps before each lower area, from the top.
+        // Then the gaps before each lower area, from the top; none of the current chunk's
+        // fitting, straight to the chunk below (from its first area the next step jumps).
+        if pos.c < self.map.chunk_count() && !self.map.chunk_has_gap(pos.c, pages) {
+            pos.i = 0;
+        }
         loop {
             pos = match self.map.prev(pos) {
                 Some(p) if p.c == pos.c || pos.i > 0 => p,
