@@ -118,7 +118,7 @@ pub fn plan(input: LayoutInput, draws: Draws, program_end: u32) -> ProcessLayout
     };
     let brk = page_align(program_end);
     let brk_start = if random && input.randomize_va_space > 1 {
-        brk + (draws.brk % (BRK_RND_RANGE >> PAGE_SHIFT) << PAGE_SHIFT)
+        brk + ((draws.brk % (BRK_RND_RANGE >> PAGE_SHIFT)) << PAGE_SHIFT)
     } else {
         brk
     };

@@ -39,14 +39,14 @@ proptest! {
         level in 1u32..3, end in 0x0804_8000u32..0x1000_0000,
     ) {
         let l = plan(input(0, level, STACK8M), Draws { stack, align, mmap, brk }, end);
-        prop_assert!(l.stack_end % PAGE_SIZE == 0 && l.stack_end <= TASK_SIZE);
+        prop_assert!(l.stack_end.is_multiple_of(PAGE_SIZE) && l.stack_end <= TASK_SIZE);
         prop_assert!(TASK_SIZE - l.stack_end <= STACK_RND_MASK << PAGE_SHIFT);
-        prop_assert!(l.stack_top % 16 == 0 && l.stack_top <= l.stack_end && l.stack_end - l.stack_top < STACK_ALIGN_RND + 16);
-        prop_assert!(l.top_down && l.mmap_base % PAGE_SIZE == 0);
+        prop_assert!(l.stack_top.is_multiple_of(16) && l.stack_top <= l.stack_end && l.stack_end - l.stack_top < STACK_ALIGN_RND + 16);
+        prop_assert!(l.top_down && l.mmap_base.is_multiple_of(PAGE_SIZE));
         prop_assert!((TASK_SIZE - MIN_GAP - (1 << 20) + PAGE_SIZE..=TASK_SIZE - MIN_GAP).contains(&l.mmap_base));
         let aligned = (end + PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
         if level == 2 {
-            prop_assert!(l.brk_start % PAGE_SIZE == 0 && l.brk_start >= aligned && l.brk_start < aligned + BRK_RND_RANGE);
+            prop_assert!(l.brk_start.is_multiple_of(PAGE_SIZE) && l.brk_start >= aligned && l.brk_start < aligned + BRK_RND_RANGE);
         } else {
             prop_assert_eq!(l.brk_start, aligned);
         }

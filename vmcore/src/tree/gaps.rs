@@ -45,13 +45,10 @@ impl VmaTree {
     /// mapping never lands where a stack must be able to grow. (`MAP_FIXED` mappings bypass
     /// this search and may go there.)
     pub fn find_gap(&self, pages: u32, hint: Option<Page>, lower: Page, upper: Page) -> Option<Page> {
-        let (lower, upper) = (lower.number(), upper.number());
-        if pages == 0 || lower >= upper {
-            return None;
-        }
-        if let Some(h) = self.hinted(pages, hint, lower, upper) {
-            return Some(h);
-        }
+        let (lower, upper) = match self.window(pages, hint, lower, upper) {
+            Ok(window) => window,
+            Err(answer) => return answer,
+        };
         let mut pos = self.map.upper_bound(Page::from_number(lower));
         if pos.c < self.map.chunk_count() && !self.map.chunk_has_gap(pos.c, pages) {
             // No gap of the first chunk fits: start at the next chunk that can.
@@ -83,13 +80,10 @@ impl VmaTree {
     /// Like [`VmaTree::find_gap`], but the highest free range instead of the lowest (Linux's
     /// top-down layout: mappings go down from `mmap_base`, `upper` here).
     pub fn find_gap_top_down(&self, pages: u32, hint: Option<Page>, lower: Page, upper: Page) -> Option<Page> {
-        let (lower, upper) = (lower.number(), upper.number());
-        if pages == 0 || lower >= upper {
-            return None;
-        }
-        if let Some(h) = self.hinted(pages, hint, lower, upper) {
-            return Some(h);
-        }
+        let (lower, upper) = match self.window(pages, hint, lower, upper) {
+            Ok(window) => window,
+            Err(answer) => return answer,
+        };
         // The gap that reaches `upper`: before the first area starting at or above it.
         let mut pos = self.map.lower_bound(Page::from_number(upper));
         let hi = self.map.at(pos).map_or(upper, |v| start_gap(v).min(upper));
@@ -129,6 +123,19 @@ impl VmaTree {
     /// below a stack above it (the check of an `mmap` address hint).
     pub fn is_free(&self, at: Page, pages: u32, upper: Page) -> bool {
         pages > 0 && fits_in(at.number(), upper.number(), pages) && self.fits(at.number(), pages)
+    }
+
+    /// The window as page numbers, or the answer when there is nothing to search (`pages`
+    /// is 0, the window is empty: `None`) or the hint fits (`hint`).
+    fn window(&self, pages: u32, hint: Option<Page>, lower: Page, upper: Page) -> Result<(u32, u32), Option<Page>> {
+        let (lower, upper) = (lower.number(), upper.number());
+        if pages == 0 || lower >= upper {
+            return Err(None);
+        }
+        match self.hinted(pages, hint, lower, upper) {
+            Some(h) => Err(Some(h)),
+            None => Ok((lower, upper)),
+        }
     }
 
     /// `hint` when `[hint, hint + pages)` lies in `[lower, upper)` and is free.
