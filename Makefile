@@ -196,12 +196,24 @@ bench-bin: $(BUILD)/user/.stamp
 test: bench-bin
 
 # Our kernel with bench as init: -icount shift=0 (guest instructions) plus one plain-TCG run.
-bench: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
+bench: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-mmap/bench-mmap
 	tools/bench.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/bench $(BUILD)/bench
+	QEMU_FLAGS="-m 512M -icount shift=0" TIMEOUT=900 tools/boot-elf.sh $(BUILD)/bench-mmap/bench-mmap | grep '^bench-mmap'
 
 # The same binary as /init of Debian's 32-bit Linux (downloaded once, cached), same QEMU flags.
-bench-linux: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
+bench-linux: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-mmap/bench-mmap
 	tools/bench.sh --linux $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/bench $(BUILD)/bench
+	tools/linux-initramfs.sh $(BUILD)/bench-mmap/linux.cpio --as /init $(BUILD)/bench-mmap/bench-mmap
+	timeout 900 qemu-system-i386 -kernel "$$(tools/linux-kernel.sh)" -initrd $(BUILD)/bench-mmap/linux.cpio \
+	  -append "console=ttyS0 quiet panic=-1" -display none -serial stdio -monitor none -no-reboot \
+	  -m 512M -icount shift=0 </dev/null | tr -d '\r' | grep '^bench-mmap'
+
+# mmap+munmap of 2 pages with 1 / 100 / 1,000 / 10,000 mappings present (issue 14, point 1;
+# docs/benchmarks.md "Mappings present"): tools/bench-mmap.c as init, part of bench/bench-linux.
+$(BUILD)/bench-mmap/bench-mmap: tools/bench-mmap.c
+	@mkdir -p $(BUILD)/bench-mmap
+	gcc -m32 -static -O2 -g -Wall -Wextra -Werror -o $(BUILD)/bench-mmap/bench-mmap.debug $<
+	strip -o $@ $(BUILD)/bench-mmap/bench-mmap.debug
 
 # The ring-3 suite's binaries and the glibc C tests on that Linux kernel (linit as /init), then
 # the BusyBox ash suite (BusyBox as init, the layout of `make test-busybox`):

@@ -57,6 +57,7 @@ pub extern "C" fn kmain(magic: u32, mbi_phys: u32) -> ! {
     trace::init();
     mm::inject::init();
     mm::selfcheck::init();
+    proc::aslr::init();
     let seed = random::init();
     log::info!("random: seeded from {seed:?}");
     proc::sched::init();

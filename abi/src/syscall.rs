@@ -107,6 +107,7 @@ macro_rules! syscall_table {
             SYS_SIGPROCMASK = 126, "sigprocmask", [SigHow, Ptr, Ptr], Int;
             SYS_GETPGID = 132, "getpgid", [Int], Int;
             SYS_FCHDIR = 133, "fchdir", [Int], Int;
+            SYS_PERSONALITY = 136, "personality", [Hex], Hex;
             SYS_SETFSUID = 138, "setfsuid", [Int], Int;
             SYS_SETFSGID = 139, "setfsgid", [Int], Int;
             SYS_LLSEEK = 140, "_llseek", [Int, UInt, UInt, Ptr, Whence], Int;

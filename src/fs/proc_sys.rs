@@ -275,7 +275,7 @@ pub fn sysctl(path: &[&str]) -> Option<String> {
 pub fn sysctl_dir(path: &[&str]) -> Option<&'static [&'static str]> {
     match path {
         [] => Some(&["kernel", "vm"]),
-        ["kernel"] => Some(&["hostname", "osrelease", "ostype", "pid_max", "threads-max"]),
+        ["kernel"] => Some(&["hostname", "osrelease", "ostype", "pid_max", "randomize_va_space", "threads-max"]),
         ["vm"] => Some(&["max_map_count", "mmap_min_addr", "overcommit_memory"]),
         _ => None,
     }

@@ -1,5 +1,6 @@
-//! The writable `/proc` files: `/proc/sys/kernel/threads-max`, `/proc/sys/kernel/pid_max`
-//! (mode 0644, root's: others get `EACCES` at open) and `/proc/PID/oom_score_adj` (owned by
+//! The writable `/proc` files: `/proc/sys/kernel/threads-max`, `/proc/sys/kernel/pid_max`,
+//! `/proc/sys/kernel/randomize_va_space` ([`crate::proc::aslr`]; any `int`, as Linux's
+//! `proc_dointvec`) (mode 0644, root's: others get `EACCES` at open) and `/proc/PID/oom_score_adj` (owned by
 //! the process's owner), with `/proc/PID/oom_score` beside it.
 //!
 //! A write is parsed as Linux's `proc_dointvec_minmax` parses it (leading blanks, an optional
@@ -30,6 +31,8 @@ pub enum Tunable {
     /// `/proc/PID/oom_score_adj`: [-1000, 1000]; below 0 only for root (Linux: below the
     /// process's `oom_score_adj_min`, 0, without `CAP_SYS_RESOURCE`).
     OomScoreAdj(Pid),
+    /// `/proc/sys/kernel/randomize_va_space`: 0 none, 1 stack and mmap, 2 also brk.
+    RandomizeVaSpace,
 }
 
 impl Tunable {
@@ -38,6 +41,7 @@ impl Tunable {
         match path {
             ["kernel", "threads-max"] => Some(Tunable::ThreadsMax),
             ["kernel", "pid_max"] => Some(Tunable::PidMax),
+            ["kernel", "randomize_va_space"] => Some(Tunable::RandomizeVaSpace),
             _ => None,
         }
     }
@@ -48,6 +52,7 @@ impl Tunable {
             Tunable::ThreadsMax => i64::from(tasklimit::max_threads()),
             Tunable::PidMax => i64::from(tasklimit::pid_max()),
             Tunable::OomScoreAdj(pid) => i64::from(task(pid)?.group.oom_score_adj.load(Ordering::Relaxed)),
+            Tunable::RandomizeVaSpace => i64::from(crate::proc::aslr::randomize_va_space()),
         };
         Ok(alloc::format!("{v}\n"))
     }
@@ -59,6 +64,10 @@ impl Tunable {
         match self {
             Tunable::ThreadsMax => tasklimit::set_max_threads(v32),
             Tunable::PidMax => tasklimit::set_pid_max(v32),
+            Tunable::RandomizeVaSpace => {
+                crate::proc::aslr::set_randomize_va_space(v32);
+                Ok(())
+            }
             Tunable::OomScoreAdj(pid) => {
                 if !(OOM_SCORE_ADJ_MIN..=OOM_SCORE_ADJ_MAX).contains(&v32) {
                     return Err(Errno::EINVAL);

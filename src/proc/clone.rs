@@ -107,6 +107,7 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
     } else {
         TaskIds { tid, group: ThreadGroup::new(tid, &parent.group.limits.lock())?, parent: parent.tgid(), exit_signal: args.exit_signal }
     };
+    ids.group.set_personality(parent.group.personality());
     // On failure the child's address space (a copy, or one user less) goes with the error.
     let child = Task::new(ids, name, child_space, files, sigs).map_err(|e| match e {
         super::task::NewTaskError::KernelStack => Errno::EAGAIN,

@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use vmcore::addr::{Page, VirtAddr, PAGE_SIZE};
 use vmcore::errno::Errno;
 use vmcore::exec::{build_stack, plan_head, AuxInput, ExecError, MAX_PHDR_TABLE};
-use vmcore::layout::{EXEC_STACK_PAGES, USER_END};
+use vmcore::layout::EXEC_STACK_PAGES;
 use vmcore::mspace::MapRequest;
 use vmcore::vma::{FileObject, VmFlags, VmaName};
 
@@ -162,7 +162,7 @@ fn check_interpreter(obj: &crate::mm::object::MemObject, offset: u64, len: u32, 
 /// Loads the program at `path` (looked up by `walker` from `start`) into the empty address
 /// space `aspace`, following `#!` interpreters. On failure the space may hold part of the
 /// program; the caller drops it (which frees everything).
-pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, path: &[u8], args: &[&[u8]], env: &[&[u8]]) -> Result<Loaded, LoadError> {
+pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, path: &[u8], args: &[&[u8]], env: &[&[u8]], layout: vmcore::aslr::LayoutInput) -> Result<Loaded, LoadError> {
     let mut path: Vec<u8> = path.to_vec();
     let mut argv: Vec<Vec<u8>> = Vec::new();
     no_mem(crate::mm::inject::fallible(|| argv.try_reserve(args.len() + 2)))?;
@@ -219,18 +219,21 @@ pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, pa
             aspace.map(req)?;
         }
         let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        let image = build_image(aspace, &plan, &refs, env, &execfn)?;
+        let image = build_image(aspace, &plan, &refs, env, &execfn, layout)?;
         let exe = crate::mm::inject::fallible(|| Arc::try_new(exe)).map_err(|_| Errno::ENOMEM)?;
         return Ok(Loaded { image, exe });
     }
 }
 
-/// The stack, heap and start-up data of a mapped program.
-fn build_image(aspace: &Arc<AddressSpace>, plan: &vmcore::exec::ExecPlan, args: &[&[u8]], env: &[&[u8]], execfn: &[u8]) -> Result<Image, Errno> {
+/// The stack, heap and start-up data of a mapped program, placed (and randomized) as Linux
+/// does ([`vmcore::aslr`]); the `mmap` layout is set for the new space.
+fn build_image(aspace: &Arc<AddressSpace>, plan: &vmcore::exec::ExecPlan, args: &[&[u8]], env: &[&[u8]], execfn: &[u8], input: vmcore::aslr::LayoutInput) -> Result<Image, Errno> {
+    let at = vmcore::aslr::plan(input, crate::proc::aslr::draws(), plan.brk_start.as_u32());
     let stack_flags = VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE | VmFlags::MAYEXEC | VmFlags::GROWSDOWN;
-    let stack_start = Page::new(VirtAddr::new(USER_END - STACK_PAGES * PAGE_SIZE));
+    let stack_start = Page::new(VirtAddr::new(at.stack_end - STACK_PAGES * PAGE_SIZE));
     aspace.map(MapRequest::anonymous(STACK_PAGES, stack_flags).fixed(stack_start).named(VmaName::Stack))?;
-    aspace.init_heap(Page::containing(plan.brk_start.align_up(PAGE_SIZE).ok_or(Errno::ENOEXEC)?))?;
+    aspace.init_heap(Page::containing(VirtAddr::new(at.brk_start)))?;
+    aspace.edit(|s, _, _| (s.set_placement(at.mmap_base, at.top_down), None));
 
     let mut random = [0u8; 16];
     crate::random::fill(&mut random);
@@ -239,15 +242,16 @@ fn build_image(aspace: &Arc<AddressSpace>, plan: &vmcore::exec::ExecPlan, args: 
     aux.hwcap = cpu::cpuid(1, 0).3;
     aux.execfn = Some(execfn);
     aux.platform = Some(b"i686");
-    let image = build_stack(VirtAddr::new(USER_END), args, env, &aux).map_err(Errno::from)?;
+    let image = build_stack(VirtAddr::new(at.stack_top), args, env, &aux).map_err(Errno::from)?;
     aspace.poke(image.sp, &image.bytes)?;
-    aspace.set_exec_layout(layout(&plan, &image));
+    let brk_start = if at.brk_start == plan.brk_start.align_up(PAGE_SIZE).map_or(0, VirtAddr::as_u32) { plan.brk_start.as_u32() } else { at.brk_start };
+    aspace.set_exec_layout(layout(plan, &image, brk_start));
     Ok(Image { entry: plan.entry.as_u32(), sp: image.sp.as_u32() })
 }
 
 /// Linux's `mm_struct` addresses of the image: text and data from the executable and the
 /// writable segments, brk, the start stack, the argument and environment strings.
-fn layout(plan: &vmcore::exec::ExecPlan, image: &vmcore::exec::StackImage) -> crate::mm::aspace::ExecLayout {
+fn layout(plan: &vmcore::exec::ExecPlan, image: &vmcore::exec::StackImage, brk_start: u32) -> crate::mm::aspace::ExecLayout {
     let span = |want_exec: bool| {
         plan.segments
             .iter()
@@ -259,7 +263,7 @@ fn layout(plan: &vmcore::exec::ExecPlan, image: &vmcore::exec::StackImage) -> cr
     crate::mm::aspace::ExecLayout {
         code: span(true),
         data: span(false),
-        brk_start: plan.brk_start.as_u32(),
+        brk_start,
         stack_start: image.sp.as_u32(),
         args: (image.arg_strings.0.as_u32(), image.arg_strings.1.as_u32()),
         env: (image.env_strings.0.as_u32(), image.env_strings.1.as_u32()),

@@ -58,6 +58,9 @@ pub struct ThreadGroup {
     /// Whether the process is dying (SIGKILL sent, or exiting): its threads may use the
     /// memory reserve (`crate::mm::reserve`, Linux's `TIF_MEMDIE`/`ALLOC_OOM`).
     dying: AtomicBool,
+    /// The personality word (`personality(2)`, [`super::aslr`]): copied by fork, kept by
+    /// exec. Linux keeps it per thread; here the threads of a process share it.
+    personality: AtomicU32,
 }
 
 impl ThreadGroup {
@@ -80,6 +83,7 @@ impl ThreadGroup {
             fork_no_exec: AtomicBool::new(true),
             oom_score_adj: AtomicI32::new(0),
             dying: AtomicBool::new(false),
+            personality: AtomicU32::new(0),
         });
         // SAFETY: written just above.
         Ok(unsafe { arc.assume_init() })
@@ -97,6 +101,16 @@ impl ThreadGroup {
     /// Whether the process is dying ([`Self::mark_dying`]).
     pub fn dying(&self) -> bool {
         self.dying.load(Ordering::Relaxed)
+    }
+
+    /// The personality word.
+    pub fn personality(&self) -> u32 {
+        self.personality.load(Ordering::Relaxed)
+    }
+
+    /// Sets the personality word (`personality(2)`, or fork copying the parent's).
+    pub fn set_personality(&self, p: u32) {
+        self.personality.store(p, Ordering::Relaxed);
     }
 
     /// Live threads.

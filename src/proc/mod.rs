@@ -6,6 +6,7 @@
 //! reaches the space loaded in CR3 through [`AddressSpace::with_active`]. Both are per CPU in
 //! meaning: with several CPUs they read a per-CPU area, and their callers do not change.
 
+pub mod aslr;
 pub mod clone;
 pub mod cpustat;
 pub mod coredump;
@@ -79,7 +80,7 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let fs = crate::fs::fscontext::FsContext::new(crate::fs::mount::root())?;
     let root = fs.get().root;
     let mut walker = crate::fs::namei::Walker::with(root.clone(), cred::Cred::root());
-    let loaded = exec::load(&aspace, &mut walker, &root, path.as_bytes(), args, &[b"HOME=/", b"PATH=/bin:/"]).map_err(Errno::from)?;
+    let loaded = exec::load(&aspace, &mut walker, &root, path.as_bytes(), args, &[b"HOME=/", b"PATH=/bin:/"], aslr::input(0, limits::RLimits::init_defaults().cur(limits::RLIMIT_STACK))).map_err(Errno::from)?;
     let image = &loaded.image;
     let name = exec::basename(path);
     let files = Files::new(FdTable::with_console(crate::fs::console()?)?)?;

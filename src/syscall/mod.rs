@@ -29,6 +29,7 @@ mod path;
 mod pgrp;
 mod pipe;
 mod poll;
+mod personality;
 mod prctl;
 mod process;
 mod process_vm;
@@ -219,6 +220,7 @@ pub static TABLE: &[Syscall] = &[
     Syscall { nr: nr::SYS_LLSEEK, call: |a, _| file::llseek(a[0], a[1], a[2], uptr::UserPtr::new(a[3]), a[4]) },
     // System information (issue 11: BusyBox's free, ps and prctl users).
     Syscall { nr: nr::SYS_SYSINFO, call: |a, _| system::sysinfo(uptr::UserPtr::new(a[0])) },
+    Syscall { nr: nr::SYS_PERSONALITY, call: |a, _| personality::personality(a[0]) },
     Syscall { nr: nr::SYS_PRCTL, call: |a, _| prctl::prctl(a[0], a[1], a[2], a[3], a[4]) },
     // Pipes, poll and select (issue 11, point 4); sendfile.
     Syscall { nr: nr::SYS_PIPE, call: |a, _| pipe::pipe(uptr::UserPtr::new(a[0])) },

@@ -15,6 +15,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "fail_page_alloc", // mm::inject
     "failslab",        // mm::inject
     "fail_filter",     // mm::inject
+    "norandmaps",      // proc::aslr: randomize_va_space = 0
 ];
 
 /// The kernel's part of `line` (before a ` -- `).

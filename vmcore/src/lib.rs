@@ -14,6 +14,7 @@ extern crate std;
 
 pub mod addr;
 pub mod layout;
+pub mod aslr;
 pub mod vma;
 pub mod tree;
 pub mod maps;

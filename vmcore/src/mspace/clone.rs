@@ -64,6 +64,7 @@ impl MSpace {
         }
         child.lower = self.lower;
         child.upper = self.upper;
+        child.placement = self.placement;
         child.heap = self.heap;
         child.limits = self.limits;
         let mut flush = SpaceFlush::new();

@@ -143,7 +143,7 @@ impl MSpace {
             let at = addr.ok_or(MapError::FixedWithoutAddress)?;
             self.nonempty_span(at, pages).map_err(MapError::Range)?.start
         } else {
-            self.tree.find_gap(pages, addr, self.lower, self.upper).ok_or(MapError::NoSpace)?
+            self.unmapped_area(pages, addr).ok_or(MapError::NoSpace)?
         };
         // The limits: what a fixed mapping replaces does not count (Linux counts every page
         // of the range, whatever its kind).

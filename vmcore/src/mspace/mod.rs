@@ -113,6 +113,7 @@ mod msync;
 mod pagemap;
 mod pages;
 mod phys;
+mod placement;
 mod populate;
 mod protect;
 mod punch;
@@ -145,6 +146,7 @@ pub use mremap::{Remap, RemapError};
 pub use msync::{msync, MsyncError, MS_ASYNC, MS_INVALIDATE, MS_SYNC};
 pub use pagemap::{PM_FILE, PM_MMAP_EXCLUSIVE, PM_PRESENT, PM_SWAP};
 pub use phys::PhysOps;
+pub use placement::Placement;
 pub use lock::{LockError, UnlockError};
 pub use populate::PopulateError;
 pub use protect::ProtectError;
@@ -189,6 +191,8 @@ pub struct MSpace {
     heap: Option<Heap>,
     /// The resource limits growth is checked against (`limits.rs`).
     limits: VmLimits,
+    /// Where mappings without a fixed address go (`placement.rs`).
+    placement: Placement,
 }
 
 /// Why [`MSpace::with_bounds`] refused a pair of bounds.
@@ -212,6 +216,7 @@ impl MSpace {
             upper: Page::new(VirtAddr::new(USER_END)),
             heap: None,
             limits: VmLimits::DEFAULT,
+            placement: Placement { base: Page::new(VirtAddr::new(USER_START)), top_down: false },
         }
     }
 
@@ -224,7 +229,7 @@ impl MSpace {
         if lower < space.lower || upper > space.upper {
             return Err(BoundsError::OutsideUser);
         }
-        Ok(MSpace { lower, upper, ..space })
+        Ok(MSpace { lower, upper, placement: Placement { base: lower, top_down: false }, ..space })
     }
 
     /// The page directory's frame (what CR3 gets).

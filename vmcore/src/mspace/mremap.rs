@@ -109,7 +109,7 @@ impl MSpace {
             }
             let dest = match how.fixed {
                 Some(t) => t,
-                None => self.tree.find_gap(new_pages, how.hint, self.lower, self.upper).ok_or(RemapError::NoMemory)?,
+                None => self.unmapped_area(new_pages, how.hint).ok_or(RemapError::NoMemory)?,
             };
             return self.move_area(&vma, old, old_pages, new_pages, dest, how.dont_unmap, tables, phys, flush);
         }
@@ -134,7 +134,7 @@ impl MSpace {
         if !how.may_move {
             return Err(RemapError::NoMemory);
         }
-        let dest = self.tree.find_gap(new_pages, None, self.lower, self.upper).ok_or(RemapError::NoMemory)?;
+        let dest = self.unmapped_area(new_pages, None).ok_or(RemapError::NoMemory)?;
         self.move_area(&vma, old, old_pages, new_pages, dest, false, tables, phys, flush)
     }
 

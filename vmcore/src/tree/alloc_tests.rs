@@ -54,10 +54,10 @@ fn eight_thousand_areas_split_find_clone_and_merge_back() {
 #[test]
 fn a_clone_that_runs_out_of_memory_fails_cleanly() {
     let t = striped(2000);
-    for n in [0, 1, 5, 30, 62] {
+    for n in [0, 1, 5, 30, 62, 63] {
         assert_eq!(failing_after(n, || t.try_clone()).err(), Some(NoMemory), "after {n}");
     }
-    assert!(failing_after(64, || t.try_clone()).is_ok(), "63 chunks and their vector");
+    assert!(failing_after(65, || t.try_clone()).is_ok(), "63 chunks, their vector and the gap index");
 }
 
 #[test]

@@ -9,10 +9,15 @@
 //! and fails with [`NoMemory`] without changing anything; once it succeeded, the next `n`
 //! [`Areas::insert`]s cannot allocate. Removing never allocates (an emptied chunk returns to
 //! the spares if they have room, else is freed). Lookups are two binary searches.
+//!
+//! Every edit also keeps the [`GapIndex`] of the chunks' largest free gaps current (one chunk
+//! rescanned and O(log n) maxima, or a rebuild when the number of chunks changed), which is
+//! what lets [`find_gap`](super::VmaTree::find_gap) skip whole chunks.
 
 use alloc::collections::TryReserveError;
 use alloc::vec::Vec;
 
+use super::gapindex::GapIndex;
 use crate::addr::Page;
 use crate::vma::Vma;
 
@@ -26,8 +31,8 @@ pub struct NoMemory;
 /// A place between areas: chunk `c`, index `i` in it (`i < len` except at the very end).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Pos {
-    c: usize,
-    i: usize,
+    pub(super) c: usize,
+    pub(super) i: usize,
 }
 
 /// Areas in address order; see the module documentation.
@@ -38,11 +43,13 @@ pub(super) struct Areas {
     /// Empty chunks of capacity `CHUNK`, ready for splits.
     spare: Vec<Vec<Vma>>,
     len: usize,
+    /// Largest raw gap per chunk (see [`GapIndex`]).
+    index: GapIndex,
 }
 
 impl Areas {
     pub(super) const fn new() -> Self {
-        Areas { chunks: Vec::new(), spare: Vec::new(), len: 0 }
+        Areas { chunks: Vec::new(), spare: Vec::new(), len: 0, index: GapIndex::new() }
     }
 
     pub(super) fn len(&self) -> usize {
@@ -60,7 +67,7 @@ impl Areas {
         while self.spare.len() < n {
             self.spare.push(chunk()?);
         }
-        Ok(())
+        self.index.reserve(self.chunks.len() + n, |v, more| room(|| v.try_reserve(more)))
     }
 
     /// A copy holding the same areas, or `NoMemory` (nothing is leaked).
@@ -72,6 +79,7 @@ impl Areas {
             new.extend(c.iter().cloned());
             copy.chunks.push(new);
         }
+        copy.index = self.index.try_clone(|v, n| room(|| v.try_reserve_exact(n)))?;
         copy.len = self.len;
         Ok(copy)
     }
@@ -96,11 +104,11 @@ impl Areas {
     }
 
     /// Position of the first area starting after `p`.
-    fn upper_bound(&self, p: Page) -> Pos {
+    pub(super) fn upper_bound(&self, p: Page) -> Pos {
         self.bound(|s| s <= p)
     }
 
-    fn prev(&self, pos: Pos) -> Option<Pos> {
+    pub(super) fn prev(&self, pos: Pos) -> Option<Pos> {
         if pos.i > 0 {
             Some(Pos { c: pos.c, i: pos.i - 1 })
         } else if pos.c > 0 {
@@ -110,7 +118,7 @@ impl Areas {
         }
     }
 
-    fn at(&self, pos: Pos) -> Option<&Vma> {
+    pub(super) fn at(&self, pos: Pos) -> Option<&Vma> {
         self.chunks.get(pos.c)?.get(pos.i)
     }
 
@@ -121,12 +129,6 @@ impl Areas {
     /// The area starting at `p`.
     pub(super) fn get(&self, p: Page) -> Option<&Vma> {
         self.at(self.lower_bound(p)).filter(|v| v.start() == p)
-    }
-
-    /// The area starting at `p`, mutably (its extent must not change).
-    pub(super) fn get_mut(&mut self, p: Page) -> Option<&mut Vma> {
-        let pos = self.lower_bound(p);
-        self.at_mut(pos).filter(|v| v.start() == p)
     }
 
     /// The last area starting at or below `p`.
@@ -183,12 +185,14 @@ impl Areas {
             let mut c = self.spare.pop().expect("invariant: reserved");
             c.push(vma);
             self.chunks.push(c);
+            self.reindex();
             return Ok(());
         }
         // Append to the chunk before a chunk boundary rather than prepend to the next one.
         let (c, i) = if pos.i == 0 && pos.c > 0 { (pos.c - 1, self.chunks[pos.c - 1].len()) } else { (pos.c, pos.i) };
         if self.chunks[c].len() < CHUNK {
             self.chunks[c].insert(i, vma);
+            self.refresh(c);
             return Ok(());
         }
         let mut new = self.spare.pop().expect("invariant: reserved");
@@ -205,6 +209,7 @@ impl Areas {
             }
         }
         self.chunks.insert(c + 1, new);
+        self.reindex();
         Ok(())
     }
 
@@ -216,12 +221,20 @@ impl Areas {
         }
         let vma = self.chunks[pos.c].remove(pos.i);
         self.len -= 1;
+        let chunks = self.chunks.len();
         self.settle(pos.c);
+        if self.chunks.len() == chunks {
+            self.refresh(pos.c);
+        } else {
+            self.reindex();
+        }
         Some(vma)
     }
 
     /// After a removal from chunk `c`: drops it when empty, or folds it into a neighbour when
-    /// both fit in one chunk (so chunks stay at least about half full on average).
+    /// both fit in three quarters of a chunk (so chunks stay at least about half full on
+    /// average, and an insert that split a full chunk followed by a removal does not fold it
+    /// back at once: each fold or split rebuilds the gap index).
     fn settle(&mut self, c: usize) {
         if self.chunks[c].is_empty() {
             let empty = self.chunks.remove(c);
@@ -230,9 +243,91 @@ impl Areas {
             }
             return;
         }
-        if c + 1 < self.chunks.len() && self.chunks[c].len() + self.chunks[c + 1].len() <= CHUNK {
+        if c + 1 < self.chunks.len() && self.chunks[c].len() + self.chunks[c + 1].len() <= CHUNK * 3 / 4 {
             let next = self.chunks.remove(c + 1);
             self.chunks[c].extend(next);
+        }
+    }
+}
+
+impl Areas {
+    /// Replaces the area starting at `p` by `vma`, whose extent may differ but must still lie
+    /// between its neighbours (a split's lower half, a grown stack, a merge).
+    pub(super) fn replace(&mut self, p: Page, vma: Vma) {
+        self.edit(p, |slot| *slot = vma);
+    }
+
+    /// Runs `f` on the area starting at `p`, which may change its extent within its
+    /// neighbours (but not its start's order), then updates the gap index.
+    pub(super) fn edit(&mut self, p: Page, f: impl FnOnce(&mut Vma)) {
+        let pos = self.lower_bound(p);
+        f(self.at_mut(pos).filter(|v| v.start() == p).expect("invariant: the area exists"));
+        self.refresh(pos.c);
+    }
+
+    /// Number of chunks.
+    pub(super) fn chunk_count(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Length of chunk `c`.
+    pub(super) fn chunk_len(&self, c: usize) -> usize {
+        self.chunks[c].len()
+    }
+
+    /// End page number of the area before `pos` (0 when none: the gap starts at page 0).
+    pub(super) fn end_before(&self, pos: Pos) -> u32 {
+        self.prev(pos).and_then(|p| self.at(p)).map_or(0, |v| v.end_page().number())
+    }
+
+    /// Whether chunk `c` holds a raw gap of at least `pages`.
+    pub(super) fn chunk_has_gap(&self, c: usize, pages: u32) -> bool {
+        self.index.get(c) >= pages
+    }
+
+    /// The lowest chunk at or after `from` holding a raw gap of at least `pages`.
+    pub(super) fn next_chunk_with_gap(&self, from: usize, pages: u32) -> Option<usize> {
+        self.index.first_at_least(from, pages)
+    }
+
+    /// The highest chunk below `before` holding a raw gap of at least `pages`.
+    pub(super) fn prev_chunk_with_gap(&self, before: usize, pages: u32) -> Option<usize> {
+        self.index.last_below(before, pages)
+    }
+
+    /// Largest raw gap of chunk `c`, computed from its areas.
+    fn chunk_gap(&self, c: usize) -> u32 {
+        let mut prev = self.end_before(Pos { c, i: 0 });
+        let mut max = 0;
+        for v in &self.chunks[c] {
+            max = max.max(v.start().number() - prev);
+            prev = v.end_page().number();
+        }
+        max
+    }
+
+    /// After an edit inside chunk `c` (the number of chunks unchanged): its gap and that of
+    /// the next chunk (whose first gap starts at `c`'s last area) again.
+    fn refresh(&mut self, c: usize) {
+        for c in c..(c + 2).min(self.chunks.len()) {
+            let gap = self.chunk_gap(c);
+            self.index.set(c, gap);
+        }
+    }
+
+    /// After the number of chunks changed: the whole index again (in reserved room).
+    fn reindex(&mut self) {
+        let n = self.chunks.len();
+        let mut index = core::mem::take(&mut self.index);
+        index.rebuild((0..n).map(|c| self.chunk_gap(c)));
+        self.index = index;
+    }
+
+    /// Checks the index against the areas (tests).
+    #[cfg(test)]
+    pub(super) fn check_index(&self) {
+        for c in 0..self.chunks.len() {
+            assert_eq!(self.index.get(c), self.chunk_gap(c), "chunk {c} of {}", self.chunks.len());
         }
     }
 }

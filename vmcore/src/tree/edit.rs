@@ -29,8 +29,7 @@ impl VmaTree {
             return Ok(false);
         };
         self.reserve(1)?;
-        let whole = self.map.get_mut(lower.start()).expect("invariant: the area exists");
-        *whole = lower;
+        self.map.replace(lower.start(), lower);
         self.pages -= upper.pages();
         self.put(upper).expect("invariant: reserved");
         Ok(true)
@@ -80,7 +79,7 @@ impl VmaTree {
         .with_name(vma.name.clone());
         // Nothing lies in [new_start, vma_start): the area keeps its place, no room needed.
         self.pages += vma_start.number() - new_start.number();
-        *self.map.get_mut(vma_start).expect("invariant: the area exists") = grown;
+        self.map.replace(vma_start, grown);
         Ok(())
     }
 
@@ -111,11 +110,7 @@ impl VmaTree {
             let mergeable = here.can_merge_with(self.map.get(next).expect("invariant: key from the map"));
             if mergeable {
                 let upper = self.map.remove(next).expect("invariant: key from the map");
-                self.map
-                    .get_mut(current)
-                    .expect("invariant: key from the map")
-                    .merge(&upper)
-                    .expect("invariant: can_merge_with said yes");
+                self.map.edit(current, |v| v.merge(&upper).expect("invariant: can_merge_with said yes"));
                 merges += 1;
             } else {
                 current = next;

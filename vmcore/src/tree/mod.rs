@@ -4,11 +4,14 @@
 //! overlap, so a lookup is two binary searches (O(log n)). Every edit that adds an area
 //! reserves its room first and fails with [`NoMemory`] before changing anything: running out
 //! of kernel heap is `ENOMEM`, never a panic. Editing operations are in [`edit`](self) (split, remove, grow,
-//! merge), [`protect_range`](VmaTree::protect_range) and [`find_gap`](VmaTree::find_gap).
+//! merge), [`protect_range`](VmaTree::protect_range), and the free-range searches in
+//! [`gaps`](self) ([`find_gap`](VmaTree::find_gap) bottom-up, [`find_gap_top_down`](VmaTree::find_gap_top_down)),
+//! which use the per-chunk largest gaps of [`gapindex`](self) to skip chunks: O(log n).
 //! Range boundaries are [`Page`]s, so they are page-aligned by construction; `end` is exclusive.
 
 mod areas;
 mod edit;
+mod gapindex;
 mod gaps;
 mod protect;
 
@@ -177,3 +180,5 @@ mod proptests;
 mod tests;
 #[cfg(test)]
 mod alloc_tests;
+#[cfg(test)]
+mod gap_tests;

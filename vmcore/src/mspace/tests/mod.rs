@@ -19,6 +19,7 @@ mod inspect;
 mod limits;
 mod lock;
 mod model;
+mod placement;
 mod protect;
 mod remap;
 mod rollup;
