@@ -52,6 +52,8 @@ pub struct ThreadGroup {
     /// Whether the process has not exec'd since its fork (Linux's `PF_FORKNOEXEC`): a parent
     /// may `setpgid` its child only until then (`EACCES` after).
     fork_no_exec: AtomicBool,
+    /// The process's places on its parent's list of children and as head of its own.
+    pub(super) family: super::children::Family,
 }
 
 impl ThreadGroup {
@@ -72,6 +74,7 @@ impl ThreadGroup {
             sid: AtomicU32::new(0),
             session_leader: AtomicBool::new(false),
             fork_no_exec: AtomicBool::new(true),
+            family: Default::default(),
         });
         // SAFETY: written just above.
         Ok(unsafe { arc.assume_init() })
