@@ -112,6 +112,8 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
     })?;
     // Credentials are per thread, shared until one changes them (Linux's copy_creds).
     *child.cred.lock() = parent.cred.lock().clone();
+    // Charged to its real user until it leaves the table (`Scheduler::remove`).
+    super::usercount::charge(child.cred.lock().uid)?;
     {
         let mut inner = child.inner.lock();
         inner.thread = thread.for_clone_child(vm);

@@ -36,6 +36,7 @@ pub mod tasklimit;
 pub mod uaddrs;
 pub mod timer;
 pub mod usage;
+pub mod usercount;
 pub mod wait;
 
 use crate::arch::trap::TrapFrame;
@@ -97,6 +98,7 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
         task.set_saved_esp(esp);
         task.set_initial_fpu();
     }
+    usercount::charge(task.cred.lock().uid)?;
     sched::with(|s| {
         pgrp::init_session(s, &task.group);
         s.add(task)
