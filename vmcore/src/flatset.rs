@@ -9,9 +9,11 @@
 //! task counts of `RLIMIT_NPROC`.
 //!
 //! Sizing: the capacity is a power of two with at most 3/4 of it in use after a reservation.
-//! [`FlatSet::settle`] gives memory back only when the set could live in a quarter of it (and
-//! everything when it is empty), so a set whose size hovers around a power of two is never
-//! copied on every edit.
+//! [`FlatSet::settle`] brings a small table (up to [`EXACT_UP_TO`] slots) back to
+//! [`capacity_for`] its length — a function of the length alone, so the kernel heap returns
+//! exactly to its baseline once a burst is over (the ring-3 suites' exact leak checks) — and
+//! gives a larger one back only when the set could live in a quarter of it (everything when
+//! empty), so a big set whose size hovers around a power of two is never copied on every edit.
 
 use alloc::vec::Vec;
 use core::hash::{Hash, Hasher};
@@ -60,6 +62,10 @@ impl Hasher for FxHasher {
         self.0
     }
 }
+
+/// Largest table [`FlatSet::settle`] keeps exactly at [`capacity_for`] its length (copying
+/// at most 48 entries when a set hovers at a boundary).
+pub const EXACT_UP_TO: usize = 64;
 
 /// Smallest non-zero capacity.
 const MIN_CAPACITY: usize = 8;
@@ -217,12 +223,14 @@ impl<T: Keyed> FlatSet<T> {
     }
 
     /// Gives memory back once edits are over: all of it when empty, else a smaller table when
-    /// the entries fit a quarter of the one held (if that allocation fails, the table stays).
+    /// the held one is small (at most [`EXACT_UP_TO`] slots) or the entries fit a quarter of
+    /// it (if that allocation fails, the table stays).
     pub fn settle(&mut self) {
+        let (want, cap) = (capacity_for(self.len), self.slots.len());
         if self.len == 0 {
             self.slots = Vec::new();
-        } else if capacity_for(self.len) * 4 <= self.slots.len() {
-            let _ = self.rehash(capacity_for(self.len));
+        } else if want < cap && (cap <= EXACT_UP_TO || want * 4 <= cap) {
+            let _ = self.rehash(want);
         }
     }
 

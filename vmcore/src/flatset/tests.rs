@@ -2,7 +2,7 @@
 //! reservations, inserts, removals and settles with keys from a small range (so that probe runs
 //! collide, wrap around the table's end and shift back on removal).
 
-use super::{capacity_for, FlatSet, Keyed};
+use super::{capacity_for, FlatSet, Keyed, EXACT_UP_TO};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::vec::Vec;
@@ -76,7 +76,7 @@ proptest! {
                     set.settle();
                     if model.is_empty() {
                         prop_assert_eq!(set.capacity(), 0);
-                    } else if capacity_for(model.len()) * 4 <= before {
+                    } else if before <= EXACT_UP_TO || capacity_for(model.len()) * 4 <= before {
                         prop_assert_eq!(set.capacity(), capacity_for(model.len()));
                     } else {
                         prop_assert_eq!(set.capacity(), before);
@@ -118,12 +118,22 @@ fn settle_keeps_a_table_near_its_size() {
     assert_eq!(set.capacity(), 16, "7 entries fill 8 slots past 3/4");
     set.remove(&6);
     set.settle();
-    assert_eq!(set.capacity(), 16, "no copy for a set hovering at a boundary");
-    set.reserve(40).unwrap();
-    for k in 6..40 {
+    assert_eq!(set.capacity(), 8, "a small table is exactly the size its length asks for");
+    set.reserve(94).unwrap();
+    for k in 6..100 {
         set.insert(E(k, 0)).unwrap();
     }
-    assert_eq!(set.capacity(), 64);
+    assert_eq!(set.capacity(), 256);
+    for k in 96..100 {
+        set.remove(&k);
+    }
+    set.settle();
+    assert_eq!(set.capacity(), 256, "96 entries would fit 128 slots, not a quarter of 256: kept");
+    for k in 40..96 {
+        set.remove(&k);
+    }
+    set.settle();
+    assert_eq!(set.capacity(), 64, "40 entries fit a quarter of 256: shrunk");
     for k in 1..40 {
         set.remove(&k);
     }
