@@ -36,7 +36,7 @@ pub fn init(info: &BootInfo) {
     let df_stack = vmalloc::KernelStack::new(16 * 1024, "double-fault stack").expect("boot: double-fault stack");
     crate::arch::doublefault::set_stack(df_stack.leak());
     modules::init(info);
-    framemeta::init();
+    framemeta::init(layout.frame_meta);
     log::info!(
         "paging: kernel directory at {:?}, {} boot frames for tables and the frame database at {}, heap from {}{}",
         layout.pd.start(),
