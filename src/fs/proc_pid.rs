@@ -5,7 +5,8 @@
 //! feature (no tracer, no namespaces, no seccomp, no swap, no NUMA): 0 or the default.
 
 use crate::mm::aspace::{AddressSpace, ExecLayout};
-use crate::proc::task::{State, Task};
+use crate::proc::sched;
+use crate::proc::task::{Pid, State, Task};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -179,6 +180,8 @@ pub fn status(task: &Arc<Task>) -> String {
         let _ = writeln!(s, "VmLib:\t{:>8} kB", 0);
         let _ = writeln!(s, "VmPTE:\t{:>8} kB", kib(m.stats.page_tables));
         let _ = writeln!(s, "VmSwap:\t{:>8} kB", 0);
+        // Ours: the rest of the kernel memory charged to the process (crate::proc::kmem).
+        let _ = writeln!(s, "VmKernel:\t{:>8} kB", crate::proc::kmem::charge(task, space.as_deref()).other / 1024);
     }
     let _ = writeln!(s, "Threads:\t{}", task.group.live().max(1));
     let _ = writeln!(s, "SigQ:\t0/{}", crate::proc::limits::of(task).cur(crate::proc::limits::RLIMIT_SIGPENDING));
@@ -228,4 +231,24 @@ pub fn environ(task: &Arc<Task>) -> Result<Vec<u8>, Errno> {
 pub fn comm(task: &Arc<Task>) -> String {
     let name = task.inner.lock().name.clone();
     alloc::format!("{}\n", &name[..name.len().min(15)])
+}
+
+/// `/proc/ps`: one line per process: pid, parent, state, name (the shell's `ps`).
+pub fn ps() -> String {
+    let now = crate::arch::pit::ticks();
+    let mut s = String::from("  PID  PPID STATE        NAME\n");
+    // One task at a time from the table (a cursor), not a copy of it.
+    let next = |at: Pid| sched::with(|s| s.next_pid(at, |t| t.pid() != 0).and_then(|p| s.tasks.get(&p).cloned()));
+    for t in core::iter::successors(next(0), |t| next(t.pid() + 1)) {
+        let inner = t.inner.lock();
+        let state = match inner.state {
+            State::Runnable => String::from("run"),
+            State::Sleeping { until } => alloc::format!("sleep({}ms)", until.saturating_sub(now) * 1000 / crate::arch::pit::HZ as u64),
+            State::Waiting => String::from("wait"),
+            State::Zombie => String::from("zombie"),
+            State::Stopped => String::from("stopped"),
+        };
+        let _ = writeln!(s, "{:>5} {:>5} {:<12} {}", t.pid(), inner.parent, state, inner.name);
+    }
+    s
 }

@@ -31,18 +31,28 @@ fn take(f: &mut FrameAllocator<'static>) -> Option<Frame> {
     frame
 }
 
+/// [`take`] for a process, unless only the reserve is left and the running task may not use
+/// it (`super::reserve`).
+fn take_for_process(f: &mut FrameAllocator<'static>) -> Option<Frame> {
+    if !super::reserve::permits(f.counters().free, 1) {
+        return None;
+    }
+    take(f)
+}
+
 /// Initialises the owner records of the frames allocated before they existed (boot, once).
 pub(super) fn cover_meta() {
     with(|f| super::framemeta::cover(f.ready()));
 }
 
-/// Allocates a frame (reference count 1); its contents are undefined. `None` when RAM is full
-/// (or when failure injection says so: `fail_page_alloc=N`).
+/// Allocates a frame for a process (reference count 1); its contents are undefined. `None`
+/// when RAM is full but for the reserve (`super::reserve`), or when failure injection says so
+/// (`fail_page_alloc=N`).
 pub fn alloc() -> Option<Frame> {
     if super::inject::frames_injected() {
         return alloc_injected();
     }
-    with(take)
+    with(take_for_process)
 }
 
 /// `alloc` with failure injection on (kept out of line: the hot path stays lean).
@@ -52,7 +62,7 @@ fn alloc_injected() -> Option<Frame> {
     if super::inject::fail_frame() {
         return None;
     }
-    with(take)
+    with(take_for_process)
 }
 
 /// [`alloc`] for the page-fault path: one attempt at the lock first, which on our single CPU
@@ -60,7 +70,7 @@ fn alloc_injected() -> Option<Frame> {
 /// the ordinary lock if the attempt fails.
 pub fn alloc_uncontended() -> Option<Frame> {
     match FRAMES.try_lock() {
-        Some(mut guard) => take(guard.as_mut().expect("invariant: frame allocator installed at boot")),
+        Some(mut guard) => take_for_process(guard.as_mut().expect("invariant: frame allocator installed at boot")),
         None => alloc(),
     }
 }

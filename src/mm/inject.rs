@@ -92,3 +92,10 @@ pub fn fallible<R>(op: impl FnOnce() -> R) -> R {
     IN_FALLIBLE.store(was, Ordering::Relaxed);
     r
 }
+
+/// Whether a fallible allocation (one a user path makes) is being made now: the heap then
+/// leaves the memory reserve alone (`super::reserve`).
+#[inline(always)]
+pub fn in_fallible() -> bool {
+    IN_FALLIBLE.load(Ordering::Relaxed)
+}
