@@ -5,7 +5,7 @@
 //! the allocator is `extend`ed, up to `HEAP_END` (0xD0000000). When it cannot grow, the failure
 //! is reported with the request and the heap's usage, and the allocation returns null.
 //!
-//! Small blocks (up to [`MAX_CACHED`] bytes, alignment up to 8) are kept on free lists by size
+//! Small blocks (up to [`MAX_CACHED`] bytes, alignment up to 16) are kept on free lists by size
 //! class (multiples of 16 bytes) when freed and handed out again from there: the linked list's
 //! first-fit search walks every hole before the one that fits, and with thousands of tasks
 //! the holes number thousands — every fork and exit paid for it. A cached block still counts
@@ -37,9 +37,9 @@ const GROW_MIN: u32 = 64 * 1024;
 /// Size classes of the free lists: 16, 32, ... bytes.
 const CLASS_STEP: usize = 16;
 /// Largest block size kept on a free list.
-const MAX_CACHED: usize = 1024;
+const MAX_CACHED: usize = 4096;
 /// Largest alignment of a cached block (every class block is allocated with it).
-const CACHED_ALIGN: usize = 8;
+const CACHED_ALIGN: usize = 16;
 const CLASSES: usize = MAX_CACHED / CLASS_STEP;
 
 struct State {

@@ -115,6 +115,8 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
     })?;
     // Credentials are per thread, shared until one changes them (Linux's copy_creds).
     *child.cred.lock() = parent.cred.lock().clone();
+    // Charged to its real user until it leaves the table (`Scheduler::remove`).
+    super::usercount::charge(child.cred.lock().uid)?;
     if !Arc::ptr_eq(&child.group, &parent.group) {
         child.group.oom_score_adj.store(parent.group.oom_score_adj.load(Ordering::Relaxed), Ordering::Relaxed);
     }
@@ -160,12 +162,27 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         } else {
             super::pgrp::inherit(s, &child.group, &parent.group);
         }
-        s.add(child.clone())
+        s.add(child.clone());
+        if !any(flags, CLONE_THREAD) {
+            link_child(s, &child);
+        }
     });
     if any(flags, CLONE_VFORK) {
         wait_for_vfork(&parent, &child);
     }
     Ok(tid)
+}
+
+/// Puts the new process `child` on its parent's list of children; a parent that ended since
+/// the fork began (a `CLONE_PARENT` child's grandparent) is replaced by init, as its exit
+/// would have done.
+fn link_child(s: &sched::Scheduler, child: &Task) {
+    let parent = child.inner.lock().parent;
+    let gone = s.tasks.get(&parent).is_none_or(|p| p.group.live() == 0);
+    if parent != 0 && (gone || !super::children::link(s, parent, &child.group)) {
+        child.inner.lock().parent = super::INIT_PID;
+        super::children::link(s, super::INIT_PID, &child.group);
+    }
 }
 
 const SIGCHLD_U32: u32 = vmcore::signal::SIGCHLD;

@@ -154,7 +154,16 @@ pub fn current() -> Arc<Cred> {
 /// Installs `new` as the running task's credentials (Linux's `commit_creds`).
 pub fn commit(new: Cred) -> Result<(), Errno> {
     let new = crate::mm::inject::fallible(|| Arc::try_new(new)).map_err(|_| Errno::ENOMEM)?;
+    // A new real uid takes over the task's charge (RLIMIT_NPROC's count, `super::usercount`).
+    let old_uid = current().uid;
+    let moved = new.uid != old_uid;
+    if moved {
+        super::usercount::charge(new.uid)?;
+    }
     install(new);
+    if moved {
+        super::usercount::uncharge(old_uid);
+    }
     Ok(())
 }
 
@@ -181,7 +190,8 @@ pub fn for_exec() -> Result<Option<Arc<Cred>>, Errno> {
     crate::mm::inject::fallible(|| Arc::try_new(new)).map(Some).map_err(|_| Errno::ENOMEM)
 }
 
-/// Installs credentials prepared earlier as the running task's.
+/// Installs credentials prepared earlier as the running task's (with the real uid unchanged,
+/// or its task count moved by [`commit`]).
 pub fn install(new: Arc<Cred>) {
     let old = core::mem::replace(&mut *super::current().cred.lock(), new);
     drop(old); // outside the lock

@@ -52,6 +52,8 @@ pub struct ThreadGroup {
     /// Whether the process has not exec'd since its fork (Linux's `PF_FORKNOEXEC`): a parent
     /// may `setpgid` its child only until then (`EACCES` after).
     fork_no_exec: AtomicBool,
+    /// The process's places on its parent's list of children and as head of its own.
+    pub(super) family: super::children::Family,
     /// `/proc/PID/oom_score_adj` (Linux's `signal->oom_score_adj`): inherited by fork, kept
     /// by exec; moves the out-of-memory killer's choice (`super::oom`).
     pub oom_score_adj: AtomicI32,
@@ -81,6 +83,7 @@ impl ThreadGroup {
             sid: AtomicU32::new(0),
             session_leader: AtomicBool::new(false),
             fork_no_exec: AtomicBool::new(true),
+            family: Default::default(),
             oom_score_adj: AtomicI32::new(0),
             dying: AtomicBool::new(false),
             personality: AtomicU32::new(0),

@@ -148,8 +148,7 @@ pub fn check_nproc(task: &Task) -> Result<(), Errno> {
         return Ok(());
     }
     let limit = task.limits().lock().cur(RLIMIT_NPROC);
-    let count = super::sched::with(|s| s.tasks.values().filter(|t| t.pid() != 0 && t.cred.lock().uid == cred.uid).count());
-    if count as u64 >= u64::from(limit) {
+    if u64::from(super::usercount::tasks_of(cred.uid)) >= u64::from(limit) {
         return Err(Errno::EAGAIN);
     }
     Ok(())

@@ -7,6 +7,7 @@
 //! meaning: with several CPUs they read a per-CPU area, and their callers do not change.
 
 pub mod aslr;
+pub mod children;
 pub mod clone;
 pub mod cpustat;
 pub mod coredump;
@@ -23,6 +24,7 @@ pub mod limits;
 pub mod kmem;
 pub mod oom;
 pub mod pgrp;
+mod reap;
 pub mod sched;
 pub mod sigframe;
 pub mod sigchld;
@@ -37,6 +39,7 @@ pub mod tasklimit;
 pub mod uaddrs;
 pub mod timer;
 pub mod usage;
+pub mod usercount;
 pub mod wait;
 
 use crate::arch::trap::TrapFrame;
@@ -46,7 +49,7 @@ use alloc::sync::Arc;
 use files::{FdTable, Files};
 use task::{Pid, State, Task, TaskIds};
 use vmcore::errno::Errno;
-use vmcore::syscall_abi::flags::{WCONTINUED, WNOHANG, WUNTRACED, __WALL, __WCLONE};
+pub use reap::{wait, Reaped, WaitFor};
 
 /// How a process ended, encoded for `wait4` as Linux does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +101,7 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
         task.set_saved_esp(esp);
         task.set_initial_fpu();
     }
+    usercount::charge(task.cred.lock().uid)?;
     sched::with(|s| {
         pgrp::init_session(s, &task.group);
         s.add(task)
@@ -294,18 +298,16 @@ pub fn exit_thread(status: WaitStatus) -> ! {
 fn group_ended(s: &mut sched::Scheduler, leader: &Arc<Task>, status: WaitStatus) {
     let tgid = leader.tgid();
     let mut wake_init = false;
-    let mut at = 0;
-    while let Some(t) = s.tasks.range(at..).map(|(_, t)| t).find(|t| t.tgid() != tgid && t.inner.lock().parent == tgid).cloned() {
-        at = t.pid() + 1;
-        let zombie = {
-            let mut inner = t.inner.lock();
-            inner.parent = INIT_PID;
-            inner.state == State::Zombie
-        };
-        wake_init |= zombie && t.is_leader() && t.group.live() == 0;
-        if t.is_leader() {
-            pgrp::child_reparented(s, &leader.group, &t);
+    while let Some(t) = children::first(s, tgid).cloned() {
+        let mut at = t.tgid();
+        while let Some(pid) = next_thread(s, t.tgid(), at) {
+            at = pid + 1;
+            s.tasks[&pid].inner.lock().parent = INIT_PID;
         }
+        children::unlink(s, &t.group);
+        children::link(s, INIT_PID, &t.group);
+        wake_init |= t.inner.lock().state == State::Zombie && t.group.live() == 0;
+        pgrp::child_reparented(s, &leader.group, &t);
     }
     pgrp::process_exiting(s, leader);
     let parent = leader.inner.lock().parent;
@@ -358,123 +360,6 @@ fn init_exited(status: WaitStatus) -> ! {
         }
     };
     crate::system::power_off(code)
-}
-
-/// What `wait4` found.
-pub enum Reaped {
-    /// A zombie child was reaped: its pid, wait status, and what it and its reaped children
-    /// used (`wait4`'s rusage).
-    Child(Pid, u32, usage::Usage),
-    /// WNOHANG and no child has exited.
-    NotYet,
-}
-
-/// Whether `wait4` with `options` looks at a child whose exit signal is `exit_signal`
-/// (Linux's `eligible_child`: clone children only with `__WCLONE`, everyone with `__WALL`).
-fn eligible(exit_signal: u32, options: u32) -> bool {
-    options & __WALL != 0 || ((exit_signal != signals::SIGCHLD) == (options & __WCLONE != 0))
-}
-
-/// Which children `wait4` waits for (its `pid` argument).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WaitFor {
-    /// -1: any child.
-    Any,
-    /// > 0: that child.
-    Pid(Pid),
-    /// 0 (the caller's group, fixed when the call starts) or < -1: any child in that group.
-    Pgrp(Pid),
-}
-
-impl WaitFor {
-    /// `wait4`'s `pid` argument read as Linux's `kernel_wait4` reads it (`ESRCH` for INT_MIN).
-    pub fn from_arg(pid: i32) -> Result<WaitFor, Errno> {
-        Ok(match pid {
-            -1 => WaitFor::Any,
-            0 => WaitFor::Pgrp(pgrp::current_pgrp()),
-            i32::MIN => return Err(Errno::ESRCH),
-            p if p < 0 => WaitFor::Pgrp(p.unsigned_abs()),
-            p => WaitFor::Pid(p as Pid),
-        })
-    }
-
-    /// The pids to look at: one for a pid (a lookup, as Linux's `do_wait_pid`), else all.
-    fn pids(self) -> core::ops::RangeInclusive<Pid> {
-        match self {
-            WaitFor::Pid(p) => p..=p,
-            _ => 0..=Pid::MAX,
-        }
-    }
-
-    /// Whether child process `t` is one of those.
-    fn selects(self, t: &Task) -> bool {
-        match self {
-            WaitFor::Any => true,
-            WaitFor::Pid(p) => t.pid() == p,
-            WaitFor::Pgrp(g) => t.group.pgid() == g,
-        }
-    }
-}
-
-/// Waits for a child process (as `which` selects) of the caller's group to end and reaps it.
-/// Threads are never reported: a process is reported once its last thread ended.
-pub fn wait(which: WaitFor, options: u32) -> Result<Reaped, Errno> {
-    loop {
-        let found = sched::with(|s| {
-            let me = s.current();
-            let my_tgid = me.tgid();
-            let mut any = false;
-            let mut zombie = None;
-            for t in s.tasks.range(which.pids()).map(|(_, t)| t) {
-                if !t.is_leader() || t.pid() == 0 || t.tgid() == my_tgid {
-                    continue;
-                }
-                let inner = t.inner.lock();
-                if inner.parent != my_tgid || signals::released(t) || !which.selects(t) || !eligible(t.exit_signal(), options) {
-                    continue;
-                }
-                any = true;
-                if inner.state == State::Zombie && t.group.live() == 0 {
-                    zombie = Some((t.pid(), inner.wait_status));
-                    break;
-                }
-            }
-            if !any {
-                return Err(Errno::ECHILD);
-            }
-            if zombie.is_none() {
-                if let Some(r) = take_report(s, &me, which, options) {
-                    return Ok(Some(r));
-                }
-            }
-            if let Some((cpid, status)) = zombie {
-                let task = s.remove(cpid);
-                return Ok(Some((cpid, status, task)));
-            }
-            if options & WNOHANG == 0 {
-                // Found nothing: a signal interrupts the wait (checked after the scan, as
-                // Linux's do_wait, so a child that just changed state is reported first).
-                let mut inner = me.inner.lock();
-                if inner.sig.flagged {
-                    return Err(Errno::ERESTARTSYS);
-                }
-                inner.state = State::Waiting;
-            }
-            Ok(None)
-        })?;
-        match found {
-            Some((cpid, status, task)) => {
-                let used = task.as_ref().map(|t| usage::reaped(&current(), t)).unwrap_or_default();
-                drop(task); // frees the child's kernel stack
-                sched::release_dead();
-                return Ok(Reaped::Child(cpid, status, used));
-            }
-            None if options & WNOHANG != 0 => return Ok(Reaped::NotYet),
-            None => {
-                sched::schedule();
-            }
-        }
-    }
 }
 
 /// Sends `sig` to process `pid` from the current process (`kill`; 0 only checks that it
@@ -534,29 +419,6 @@ pub fn de_thread() -> Result<(), Errno> {
         drop(old_leader); // frees the old leader's kernel stack
     }
     Ok(())
-}
-
-/// A stop or continue of a child of `me` that `wait4` with `WUNTRACED`/`WCONTINUED` reports
-/// (taken: reported once), as `(pid, status, None)`.
-fn take_report(s: &sched::Scheduler, me: &Task, which: WaitFor, options: u32) -> Option<(Pid, u32, Option<Arc<Task>>)> {
-    for t in s.tasks.range(which.pids()).map(|(_, t)| t) {
-        if !t.is_leader() || t.tgid() == me.tgid() || !which.selects(t) || !eligible(t.exit_signal(), options) {
-            continue;
-        }
-        if t.inner.lock().parent != me.tgid() {
-            continue;
-        }
-        let mut psig = t.group.sig.lock();
-        let wanted = match psig.report {
-            Some(0xffff) => options & WCONTINUED != 0,
-            Some(_) => options & WUNTRACED != 0 && psig.stopped,
-            None => false,
-        };
-        if wanted {
-            return psig.report.take().map(|st| (t.pid(), st, None));
-        }
-    }
-    None
 }
 
 /// Called before every return to ring 3: yields the CPU when the time slice is over, moves an

@@ -198,6 +198,7 @@ impl Scheduler {
     /// the run queue's reserved room with the task count.
     pub fn remove(&mut self, pid: Pid) -> Option<Arc<Task>> {
         let task = self.tasks.remove(&pid)?;
+        super::usercount::uncharge(task.cred.lock().uid);
         let room = queue_room(self.tasks.len());
         if self.run_queue.capacity() > room && self.run_queue.len() <= room {
             self.run_queue.shrink_to(room);

@@ -65,6 +65,9 @@ pub fn release_autoreaped() {
             return None;
         }
         AUTOREAPED.store(0, Ordering::Relaxed);
+        if let Some(t) = s.tasks.get(&pid) {
+            super::children::unlink(s, &t.group);
+        }
         s.remove(pid)
     });
     drop(task); // frees its kernel stack, outside the scheduler's lock

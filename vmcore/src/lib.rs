@@ -27,6 +27,7 @@ pub mod ptshare;
 pub mod mspace;
 pub mod radix;
 pub mod range_alloc;
+pub mod flatset;
 pub mod rmap;
 pub mod errno;
 pub mod cpio;

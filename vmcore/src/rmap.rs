@@ -1,21 +1,20 @@
 //! The reverse map of a memory object: the areas mapping it (Linux's `address_space.i_mmap`,
 //! docs/files.md "The reverse map"). One entry per *area*, nothing per page: a page needs only
-//! its `(owner, index)`, and a walk (truncate, hole punch, reclaim) visits the areas whose
-//! range of object pages covers the index.
+//! its `(owner, index)`, and a walk (truncate, hole punch, reclaim, later swap-out: from a
+//! page-cache page to every entry mapping it) visits the areas whose range of object pages
+//! covers the index.
 //!
-//! A `Vec` rather than Linux's interval tree: static binaries mean a handful of mappers per
-//! object, and no query happens per fault. Its capacity is a function of its length
-//! ([`capacity_for`]) once an edit is [`MapperSet::settle`]d, so mapping and unmapping give
-//! every byte of heap back (the exact leak checks); [`MapperSet::reserve`] grows it fallibly
-//! before an edit, so [`MapperSet::link`] never allocates.
-
-use alloc::vec::Vec;
+//! A [`FlatSet`] keyed by `(space, start, pgoff)` rather than Linux's interval tree: linking
+//! and unlinking an area are O(1) (every live process maps its program file, so with
+//! thousands alive a list made every exit walk thousands of entries), while the walks, which
+//! happen per truncate and never per fault, visit every entry. [`MapperSet::reserve`] grows
+//! the set fallibly before an edit, so [`MapperSet::link`] never allocates;
+//! [`MapperSet::settle`] gives memory back after one (all of it when no area is left).
 
 use crate::addr::Page;
+use crate::flatset::{FlatSet, Keyed};
 
-/// The allocation failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NoMemory;
+pub use crate::flatset::NoMemory;
 
 /// One area mapping the object: object pages `[pgoff, pgoff + pages)` at `start` of a space.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,21 +40,18 @@ impl<S> Mapper<S> {
     }
 }
 
-/// The capacity a set of `len` mappers keeps between edits.
-pub const fn capacity_for(len: usize) -> usize {
-    if len == 0 {
-        0
-    } else if len <= 4 {
-        4
-    } else {
-        len.next_power_of_two()
+impl<S> Keyed for Mapper<S> {
+    /// An area is identified by its space, first page and first object page.
+    type Key = (u64, u32, u64);
+    fn key(&self) -> Self::Key {
+        (self.space_id, self.start.number(), self.pgoff)
     }
 }
 
 /// The areas mapping one object.
 #[derive(Debug)]
 pub struct MapperSet<S> {
-    mappers: Vec<Mapper<S>>,
+    mappers: FlatSet<Mapper<S>>,
 }
 
 impl<S> Default for MapperSet<S> {
@@ -67,42 +63,29 @@ impl<S> Default for MapperSet<S> {
 impl<S> MapperSet<S> {
     /// An empty set (allocates nothing).
     pub const fn new() -> Self {
-        MapperSet { mappers: Vec::new() }
+        MapperSet { mappers: FlatSet::new() }
     }
 
     /// Makes room for `more` links without allocating in [`MapperSet::link`].
     pub fn reserve(&mut self, more: usize) -> Result<(), NoMemory> {
-        let want = capacity_for(self.mappers.len() + more);
-        if want > self.mappers.capacity() {
-            self.mappers.try_reserve_exact(want - self.mappers.len()).map_err(|_| NoMemory)?;
-        }
-        Ok(())
+        self.mappers.reserve(more)
     }
 
     /// Adds an area (room reserved beforehand).
     pub fn link(&mut self, m: Mapper<S>) {
-        debug_assert!(self.mappers.len() < self.mappers.capacity(), "rmap: link without a reservation");
-        self.mappers.push(m);
+        let linked = self.mappers.insert(m);
+        assert!(matches!(linked, Ok(None)), "rmap: link without a reservation, or an area linked twice");
     }
 
     /// Removes the area of space `space_id` starting at `start` mapping `pgoff`; returns it.
     pub fn unlink(&mut self, space_id: u64, start: Page, pgoff: u64) -> Option<Mapper<S>> {
-        let i = self.mappers.iter().position(|m| m.space_id == space_id && m.start == start && m.pgoff == pgoff)?;
-        Some(self.mappers.swap_remove(i))
+        self.mappers.remove(&(space_id, start.number(), pgoff))
     }
 
-    /// Brings the capacity back to [`capacity_for`] the length (if the smaller allocation
-    /// fails, the larger one stays: nothing is lost).
+    /// Gives back what reservations left unused (if the smaller allocation fails, the larger
+    /// one stays: nothing is lost).
     pub fn settle(&mut self) {
-        let want = capacity_for(self.mappers.len());
-        if self.mappers.capacity() <= want {
-            return;
-        }
-        let mut smaller = Vec::new();
-        if smaller.try_reserve_exact(want).is_ok() {
-            smaller.append(&mut self.mappers);
-            self.mappers = smaller;
-        }
+        self.mappers.settle();
     }
 
     /// The areas mapping an object page in `[first, end)`.
@@ -125,7 +108,7 @@ impl<S> MapperSet<S> {
         self.mappers.is_empty()
     }
 
-    /// Bytes of capacity held (for tests of the leak-check property).
+    /// Slots of capacity held (for tests of the leak-check property).
     pub fn capacity(&self) -> usize {
         self.mappers.capacity()
     }
@@ -154,7 +137,7 @@ mod tests {
         s.reserve(10).unwrap();
         assert_eq!(s.capacity(), 16);
         s.settle();
-        assert_eq!(s.capacity(), 4);
+        assert_eq!(s.capacity(), 8, "a small set's capacity is a function of its length");
         s.unlink(2, Page::from_number(0x800), 3).unwrap();
         s.unlink(1, Page::from_number(0x900), 10).unwrap();
         s.settle();
