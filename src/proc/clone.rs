@@ -145,17 +145,19 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         // Linux ignores a bad pointer here.
         let _ = UserPtr::<u32>::new(args.parent_tid).write(tid);
     }
-    if any(flags, CLONE_THREAD) {
-        child.group.add_thread(tid);
-    }
+    // The table's insert first: when the heap has no room for it, nothing else has changed and
+    // the child goes with the error (fork's EAGAIN).
     sched::with(|s| {
+        s.add(child.clone())?;
         if any(flags, CLONE_THREAD) {
+            child.group.add_thread(tid);
             super::jobctl::join_group_stop(&parent, &child);
         } else {
             super::pgrp::inherit(s, &child.group, &parent.group);
         }
-        s.add(child.clone())
-    });
+        Ok(())
+    })
+    .map_err(|crate::mm::room::NoRoom| Errno::EAGAIN)?;
     if any(flags, CLONE_VFORK) {
         wait_for_vfork(&parent, &child);
     }

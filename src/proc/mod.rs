@@ -79,7 +79,7 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let mut walker = crate::fs::namei::Walker::with(root.clone(), cred::Cred::root());
     let loaded = exec::load(&aspace, &mut walker, &root, path.as_bytes(), args, &[b"HOME=/", b"PATH=/bin:/"]).map_err(Errno::from)?;
     let image = &loaded.image;
-    let name = exec::basename(path);
+    let name = exec::basename(path)?;
     let files = Files::new(FdTable::with_console(crate::fs::console()?)?)?;
     let sigs = signals::new_task_state(None)?;
     let task = Task::new(TaskIds::process(pid, 0)?, name, aspace, files, sigs).map_err(|_| Errno::ENOMEM)?;
@@ -98,7 +98,8 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     sched::with(|s| {
         pgrp::init_session(s, &task.group);
         s.add(task)
-    });
+    })
+    .map_err(|_| Errno::ENOMEM)?;
     Ok(pid)
 }
 

@@ -25,6 +25,7 @@ pub mod paging;
 pub mod mspace;
 pub mod radix;
 pub mod range_alloc;
+pub mod btree_room;
 pub mod rmap;
 pub mod errno;
 pub mod cpio;
