@@ -54,8 +54,9 @@ memfree_values() {
     sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' "$1" | tr '\n' ' '
 }
 
-# Allocation-failure injection: the suite again with every Nth frame allocation (or fallible
-# kmalloc) of its processes failing. Cases may fail — that is the point — but the kernel must
+# Allocation-failure injection: the suite again with every Nth frame allocation (or kmalloc:
+# failslab reaches every kernel-heap allocation made for a process, docs/failslab.md) of its
+# processes failing. Cases may fail — that is the point — but the kernel must
 # not panic, every case must still pass its leak check (no "leaked"), MemFree must come back
 # exactly once vmtest and the orphans of its killed runner are gone (the shell, as init, kills
 # and reaps them), and a fresh process must still start afterwards.
@@ -66,7 +67,7 @@ memfree_values() {
 # vmtest image grows a kernel table for good (24 bytes of heap), which must not count as a leak.
 # A run where vmtest could not even start its cases fails (fewer than 50 cases ran).
 printf '\nhello warm-up\nvmtest --list\ncat /nonexistent\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours --strict-leaks --self=/bin/vmtest\nkill 9 -1\nwait\nfree\nhello after-injection\nexit\n' > "$out/inject.in"
-for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_alloc=397 failslab=3 failslab=11}; do
+for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_alloc=397 failslab=3 failslab=7 failslab=31 failslab=113}; do
     name="inject_${inj/=/_}"
     echo "--- $name: ring-3 suite under $inj"
     "$here/mkiso.sh" "$out/inject.iso" "$elf" "$sym" 0 "log=warn $inj fail_filter=vmtest selfcheck panic=poweroff init=/bin/sh" "$initrd" initrd
@@ -85,10 +86,15 @@ for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_all
     [ -z "$why" ] && ! grep -qE '^(\$ )*init exited with status 0' "$log" && why="the shell did not exit cleanly"
     cases=$(grep -c '^test .* \.\.\. ' "$log")
     [ -z "$why" ] && [ "$cases" -lt 50 ] && why="only $cases cases ran under injection"
+    # The kernel's report at power-off: failures injected, allocation sites reached and failed,
+    # and allocations in interrupt context, of which there must be none.
+    report=$(grep -m1 '^failure injection:' "$log" | sed 's/^failure injection: //')
+    [ -z "$why" ] && [ -z "$report" ] && why="no injection report at power-off"
+    [ -z "$why" ] && ! grep -q '; 0 allocations in interrupt context' <<< "$report" && why="allocations in interrupt context: $report"
 
     broke=$(grep -c '^test .* \.\.\. FAILED' "$log")
     if [ -z "$why" ]; then
-        echo "test $name ... ok ($cases cases ran, $broke failed under injection, MemFree back to $after kB)"
+        echo "test $name ... ok ($cases cases ran, $broke failed under injection; $report; MemFree back to $after kB)"
         passed=$((passed + 1))
     else
         echo "test $name ... FAILED ($why; serial log: $log)"

@@ -233,13 +233,13 @@ fn mounts() -> Result<Vec<u8>, Errno> {
     let mut out = Vec::new();
     for m in super::mount::all()? {
         let point = match &m.parent {
-            None => alloc::vec![b'/'],
+            None => trycopy::to_vec(b"/")?,
             Some(at) => super::namei::path_of(at, &root)?,
         };
         let label = &m.label;
-        let line = [&label.source[..], b" ", &point, b" ", &label.fstype[..], b" rw,relatime 0 0\n"].concat();
-        crate::mm::inject::fallible(|| out.try_reserve(line.len())).map_err(|_| Errno::ENOMEM)?;
-        out.extend_from_slice(&line);
+        let line = [&label.source[..], b" ", &point, b" ", &label.fstype[..], b" rw,relatime 0 0\n"];
+        out.try_reserve(line.iter().map(|p| p.len()).sum()).map_err(|_| Errno::ENOMEM)?;
+        line.iter().for_each(|p| out.extend_from_slice(p));
     }
     Ok(out)
 }
@@ -265,13 +265,13 @@ fn ino_of(rel: &str) -> u64 {
 /// The inode number `name` in the open `/proc` directory `dir` has.
 pub fn name_ino(dir: &super::mount::PathRef, name: &str) -> u64 {
     match &dir.inode.kind {
-        InodeKind::Proc(p) => ino_of(&join(&p.rel, name)),
+        InodeKind::Proc(p) => join(&p.rel, name).map_or(0, |rel| ino_of(&rel)),
         _ => 0,
     }
 }
 
-fn join(rel: &str, name: &str) -> String {
-    if rel.is_empty() { name.to_string() } else { alloc::format!("{rel}/{name}") }
+fn join(rel: &str, name: &str) -> Result<String, Errno> {
+    if rel.is_empty() { trycopy::string(name) } else { crate::try_format!("{rel}/{name}") }
 }
 
 impl ProcNode {
@@ -298,14 +298,14 @@ impl ProcNode {
     /// The entry `name` of this directory, generated.
     pub fn lookup_child(&self, sb: &Arc<SuperBlock>, name: &[u8]) -> Result<Arc<Inode>, Errno> {
         let name = core::str::from_utf8(name).map_err(|_| Errno::ENOENT)?;
-        let rel = join(&self.rel, name);
+        let rel = join(&self.rel, name)?;
         let node = lookup(&rel)?;
         make(sb, rel, node)
     }
     /// A symlink's target.
     pub fn link_target(&self) -> Result<Vec<u8>, Errno> {
         match &self.node {
-            Node::Symlink(t) | Node::Magic(t, _, _) => Ok(t.clone()),
+            Node::Symlink(t) | Node::Magic(t, _, _) => trycopy::to_vec(t),
             _ => Err(Errno::EINVAL),
         }
     }
@@ -317,7 +317,7 @@ impl ProcNode {
     pub fn parent(&self, sb: &Arc<SuperBlock>) -> Result<Arc<Inode>, Errno> {
         let up = self.rel.rsplit_once('/').map_or("", |(dir, _)| dir);
         let node = lookup(up)?;
-        make(sb, up.to_string(), node)
+        make(sb, trycopy::string(up)?, node)
     }
     /// Where a magic link leads, when followed.
     pub fn magic(&self) -> Option<&super::mount::PathRef> {

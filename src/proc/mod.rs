@@ -133,7 +133,10 @@ pub fn address_spaces() -> Result<alloc::vec::Vec<(Pid, Arc<AddressSpace>)>, Err
 /// Every address space once (sorted by id: threads and vfork children share one), for the
 /// whole-system counters of `/proc/meminfo`. `ENOMEM` as [`address_spaces`].
 pub fn distinct_address_spaces() -> Result<alloc::vec::Vec<Arc<AddressSpace>>, Errno> {
-    let mut spaces: alloc::vec::Vec<_> = address_spaces()?.into_iter().map(|(_, a)| a).collect();
+    let all = address_spaces()?;
+    let mut spaces = alloc::vec::Vec::new();
+    spaces.try_reserve_exact(all.len()).map_err(|_| Errno::ENOMEM)?;
+    spaces.extend(all.into_iter().map(|(_, a)| a));
     spaces.sort_unstable_by_key(|a| a.id());
     spaces.dedup_by_key(|a| a.id());
     Ok(spaces)
