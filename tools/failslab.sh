@@ -13,6 +13,8 @@ elf=$1 sym=$2 user=$3 ctests=$4 out=$5
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 passed=0 failed=0
+# shellcheck source=tools/injectcheck.sh
+. "$here/injectcheck.sh"
 programs=${FAILSLAB_PROGRAMS:-c_basic c_signals c_pipes c_files c_procfs c_vm}
 files=("$user/sh" "$user/hello" "$user/cat")
 for p in $programs; do files+=("$ctests/$p"); done
@@ -31,18 +33,10 @@ for n in ${FAILSLAB_N:-7 31 113}; do
     "$here/mkiso.sh" "$out/$name.iso" "$elf" "$sym" 0 "log=warn failslab=$n fail_filter=$filter panic=poweroff init=/bin/sh" "$out/initrd.cpio" initrd
     log="$out/$name.log"
     STDIN="$out/input" QEMU_MEM=128M "$here/qemu.sh" "$out/$name.iso" "$log" "${FAILSLAB_TIMEOUT:-600}" ${QEMU_FLAGS:-} > /dev/null
-    read -r before after _ <<< "$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' "$log" | tr '\n' ' ')"
-    why=""
-    grep -q '^KERNEL PANIC' "$log" && why="kernel panic: $(grep -m1 '^KERNEL PANIC' "$log")"
-    [ -z "$why" ] && { [ -n "$before" ] && [ -n "$after" ] && [ $((before - after)) -le 1 ] && [ $((after - before)) -le 1 ] || why="MemFree $before -> $after kB"; }
-    [ -z "$why" ] && ! grep -q '^argv\[1\] = "after-injection"' "$log" && why="no fresh process afterwards"
-    [ -z "$why" ] && ! grep -qE '^(\$ )*init exited with status 0' "$log" && why="the shell did not exit cleanly"
-    report=$(grep -m1 '^failure injection:' "$log" | sed 's/^failure injection: //')
-    [ -z "$why" ] && [ -z "$report" ] && why="no injection report at power-off"
-    [ -z "$why" ] && ! grep -q '; 0 allocations in interrupt context' <<< "$report" && why="allocations in interrupt context: $report"
+    inject_verdict "$log"
     ok=$(grep -c '^test .* \.\.\. ok' "$log") bad=$(grep -c '^test .* \.\.\. FAILED' "$log")
     if [ -z "$why" ]; then
-        echo "test $name ... ok ($ok checks passed, $bad failed under injection; $report; MemFree back to $after kB)"
+        echo "test $name ... ok ($ok checks passed, $bad failed under injection; $report; MemFree back to $memfree kB)"
         passed=$((passed + 1))
     else
         echo "test $name ... FAILED ($why; serial log: $log)"

@@ -13,7 +13,7 @@ use alloc::sync::Arc;
 use crate::mm::{frames, heap, trycopy, trytext::TryText};
 use crate::proc::sched;
 use crate::proc::task::{Pid, State};
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
 use vmcore::errno::Errno;

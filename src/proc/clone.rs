@@ -91,7 +91,7 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         let files = inner.files.clone().ok_or(Errno::EINVAL)?;
         let drop_altstack = vm && !any(flags, CLONE_VFORK);
         let sigs = signals::for_clone(&inner, any(flags, CLONE_SIGHAND), flags & CLONE_CLEAR_SIGHAND != 0, drop_altstack)?;
-        (aspace, files, inner.name.clone(), inner.parent, inner.thread, sigs, fs, exe)
+        (aspace, files, crate::mm::trycopy::string(&inner.name)?, inner.parent, inner.thread, sigs, fs, exe)
     };
     let fs = if any(flags, CLONE_FS) { fs } else { fs.try_copy()? };
     let child_space = if vm { aspace } else { aspace.clone_space()? };

@@ -577,7 +577,7 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
     }
 }
 
-/// The current task's name.
+/// The current task's name (for log lines: empty when the heap has no room for the copy).
 pub fn current_name() -> String {
-    current().inner.lock().name.clone()
+    crate::mm::trycopy::string(&current().inner.lock().name).unwrap_or_default()
 }
