@@ -71,7 +71,7 @@ memfree_values() {
 # shellcheck source=tools/injectcheck.sh
 . "$here/injectcheck.sh"
 printf '\nhello warm-up\nvmtest --list\ncat /nonexistent\nkill 9 -1\nwait\nfree\nvmtest --kernel=ours --strict-leaks --self=/bin/vmtest\nkill 9 -1\nwait\nfree\nhello after-injection\nexit\n' > "$out/inject.in"
-for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_alloc=397 failslab=3 failslab=7 failslab=31 failslab=113}; do
+for inj in ${INJECT_CONFIGS:-fail_page_alloc=13 fail_page_alloc=97 fail_page_alloc=397 failslab=113}; do
     name="inject_${inj/=/_}"
     echo "--- $name: ring-3 suite under $inj"
     "$here/mkiso.sh" "$out/inject.iso" "$elf" "$sym" 0 "log=warn $inj fail_filter=vmtest selfcheck panic=poweroff init=/bin/sh" "$initrd" initrd

@@ -1,8 +1,8 @@
 //! Allocation-failure injection, like Linux's fault-injection framework: with
 //! `fail_page_alloc=N` on the kernel command line every Nth frame allocation on behalf of a
-//! process fails; with `failslab=N` every Nth kernel-heap allocation made on behalf of a
-//! process fails — *every* one, hooked in the global allocator itself, not only those a call
-//! site marked. `fail_filter=NAME[,NAME...]` limits both to processes running one of those
+//! process fails; with `failslab=N` one in N kernel-heap allocations made on behalf of a
+//! process fails (a fixed pseudo-random choice, see [`one_in`]) — reaching *every* one,
+//! hooked in the global allocator itself, not only those a call site marked. `fail_filter=NAME[,NAME...]` limits both to processes running one of those
 //! programs.
 //!
 //! "On behalf of a process" is the running context, not the call site: a system call, a page
@@ -28,6 +28,7 @@ use spin::Once;
 static PAGE_EVERY: AtomicU32 = AtomicU32::new(0);
 static SLAB_EVERY: AtomicU32 = AtomicU32::new(0);
 static PAGE_COUNT: AtomicU32 = AtomicU32::new(0);
+/// The state of [`one_in`]'s generator (0 until the first heap allocation it judges).
 static SLAB_COUNT: AtomicU32 = AtomicU32::new(0);
 /// Failures injected so far (frames, heap).
 pub static INJECTED: [AtomicU32; 2] = [AtomicU32::new(0), AtomicU32::new(0)];
@@ -48,7 +49,7 @@ pub fn init() {
     FILTER.call_once(|| crate::cmdline::get("fail_filter").filter(|f| !f.is_empty()).map(alloc::string::String::from));
     let (p, s) = (PAGE_EVERY.load(Ordering::Relaxed), SLAB_EVERY.load(Ordering::Relaxed));
     if p != 0 || s != 0 {
-        log::warn!("failure injection: every {p}th frame allocation, every {s}th kmalloc of a process (0 = never), filter {:?}", FILTER.get());
+        log::warn!("failure injection: every {p}th frame allocation, one kmalloc in {s} of a process (0 = never), filter {:?}", FILTER.get());
     }
 }
 
@@ -90,6 +91,23 @@ fn applies() -> bool {
 /// Whether the `count`-th event of an `every` injection fails.
 fn nth(every: u32, count: &AtomicU32) -> bool {
     count.fetch_add(1, Ordering::Relaxed) % every == every - 1
+}
+
+/// Whether this heap allocation is the one in `every` that fails: a fixed pseudo-random
+/// sequence (xorshift32 from a fixed seed, so a run is reproducible), not exactly every Nth.
+/// Every allocation of a process is counted, so one operation can make dozens (a fork: its
+/// address space, task, tables, descriptors); with a strict period such an operation would
+/// fail every time once it makes more than N, and nothing past it would ever be tested.
+fn one_in(every: u32) -> bool {
+    let mut x = SLAB_COUNT.load(Ordering::Relaxed);
+    if x == 0 {
+        x = 0x9E37_79B9 ^ every;
+    }
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    SLAB_COUNT.store(x, Ordering::Relaxed);
+    x % every == 0
 }
 
 /// Whether frame-allocation failures are being injected at all.
@@ -134,7 +152,7 @@ fn slab_tick() -> bool {
     }
     let site = super::injectsites::caller_site();
     super::injectsites::REACHED.note(site);
-    if !nth(SLAB_EVERY.load(Ordering::Relaxed), &SLAB_COUNT) {
+    if !one_in(SLAB_EVERY.load(Ordering::Relaxed)) {
         return false;
     }
     super::injectsites::FAILED.note(site);
