@@ -57,9 +57,10 @@ fn unregister(areas: &mut BTreeMap<u32, Area>, start: u32) -> Option<Area> {
     let area = areas.remove(&start)?;
     if let Some(free) = FREE.lock().as_mut() {
         // Freeing may add a run to both trees; with no room for it (heap exhausted) the
-        // addresses stay out of the free runs for good rather than the kernel panicking.
+        // addresses stay out of the free runs for good rather than the kernel panicking. A
+        // free cannot report failure, so failslab leaves its probe alone.
         let nodes = 2 * room::btree_nodes(free.runs());
-        if room::with_room(nodes, || free.free(start / PAGE_SIZE, area.pages + 1)).is_err() {
+        if super::inject::kernel_work(|| room::with_room(nodes, || free.free(start / PAGE_SIZE, area.pages + 1))).is_err() {
             let lost = LOST_PAGES.fetch_add(area.pages + 1, Relaxed) + area.pages + 1;
             log::warn!("vmalloc: no heap to record {} pages at {start:#x} free: {lost} pages of the range lost", area.pages + 1);
         }
