@@ -7,7 +7,8 @@
 # user function `profile_mark`, which bench calls before and after each profiled section).
 # Every kernel translation block executed between a pair of marks adds its instruction count to
 # the function holding it (from KERNEL.sym). Prints the kernel instructions per section, and
-# the functions sorted by self instructions. WORKLOAD: W1, W2, W2@64, W3, W4. Default
+# the functions sorted by self instructions. WORKLOAD: W1, W2, W2@64, W3, W4, or boot (every
+# kernel instruction from entry until init powers off, bench running no workload). Default
 # BENCH-ARGS: --quick (1 repetition, small sizes; the trace is large). PROFILE_TOP (default 30);
 # PROFILE_SECTION=N profiles only the N-th marked section (W2 has one per size: 1 = 0 MiB).
 # The unstripped bench (BENCH-DEBUG-ELF) is needed for the address of profile_mark.
@@ -29,8 +30,8 @@ timeout --foreground 1200 qemu-system-i386 -cdrom "$out/profile.iso" -boot d -di
     -monitor none -no-reboot -m "${BENCH_MEM:-256M}" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -icount shift=0 -d in_asm,exec,nochain -dfilter "0xc0000000..0xffffffff,0x$mark+0x10" \
     -D "$trace" </dev/null | tr -d '\r' > "$out/console-$work.log" || true
-grep '^bench-' "$out/console-$work.log" >&2 || { echo "bench-profile: bench did not run; console:" >&2; cat "$out/console-$work.log" >&2; exit 1; }
-awk -v MARK="$mark" -v TOP="${PROFILE_TOP:-30}" -v ONLY="${PROFILE_SECTION:-0}" '
+grep -E '^bench(-|: done)' "$out/console-$work.log" >&2 || { echo "bench-profile: bench did not run; console:" >&2; cat "$out/console-$work.log" >&2; exit 1; }
+awk -v MARK="$mark" -v TOP="${PROFILE_TOP:-30}" -v ONLY="${PROFILE_SECTION:-0}" -v BOOT="$([ "$work" = boot ] && echo 1 || echo 0)" '
 FNR == NR { SA[++NS] = tolower($1); n = $0; sub(/^[^ ]+ [^ ]+ /, "", n); SN[NS] = n; next }
 /^IN:/ { intb = 1; first = ""; cnt = 0; next }
 intb && /^0x[0-9a-f]+:/ { if (first == "") first = substr($1, 3, length($1) - 3); cnt++; next }
@@ -38,7 +39,7 @@ intb { if (first != "") SZ[first] = cnt; intb = 0 }
 /^Trace / {
     s = $0; sub(/^[^[]*\[/, "", s); split(s, f, "/"); pc = f[2]; sub(/^0+/, "", pc)
     if (pc == MARK) { marks++; if (marks % 2 == 0) SEC[marks / 2] = sec; sec = 0; next }
-    if (marks % 2 == 1 && length(pc) == 8 && pc >= "c0000000" && (ONLY == 0 || int(marks / 2) + 1 == ONLY)) {
+    if ((BOOT || marks % 2 == 1) && length(pc) == 8 && pc >= "c0000000" && (ONLY == 0 || int(marks / 2) + 1 == ONLY)) {
         k = SZ[pc] + 0; if (k == 0) unknown++; CNT[pc] += k; tot += k; sec += k
     }
 }

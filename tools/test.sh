@@ -43,7 +43,7 @@ fi
 # The glibc C programs (user/c/): every one our kernel runs (make test-c runs the same list
 # by default, make test-linux runs them on Linux).
 echo "=== glibc C tests (QEMU, gcc -m32 -static programs)"
-CTEST_PROGRAMS="c_basic c_threads c_signals c_time c_ids c_limits c_procfs c_jobs c_tty c_pipes c_vm c_files c_mmap_file c_shmem c_socket c_hostile c_elf c_vmview c_exhaust c_caps" CTEST_TIMEOUT=600 \
+CTEST_PROGRAMS="c_basic c_threads c_signals c_time c_ids c_limits c_procfs c_jobs c_tty c_pipes c_vm c_forkshare c_files c_mmap_file c_shmem c_socket c_hostile c_elf c_vmview c_exhaust c_caps" c_caps c_oom" CTEST_TIMEOUT=600 \
     "$here/ctest.sh" "$build/kernel.elf" "$build/kernel.sym" "$build/ctests" "$build/ctest"
 if read -r p f < "$build/ctest/counts"; then
     passed=$((passed + p)); failed=$((failed + f))
@@ -52,14 +52,15 @@ else
     failed=$((failed + 1))
 fi
 
-# Issue 13's exhaustion reproducers again at -m 32M, where the heap runs out first.
-echo "=== glibc C test c_exhaust at -m 32M (fork bombs, 8,000-area forks)"
-CTEST_PROGRAMS=c_exhaust CTEST_MEM=32M CTEST_TIMEOUT=600 \
+# Issue 13's exhaustion reproducers and the out-of-memory killer again at -m 32M, where the
+# heap and the frames run out first.
+echo "=== glibc C tests c_exhaust c_oom at -m 32M (fork bombs, 8,000-area forks, memory hogs)"
+CTEST_PROGRAMS="c_exhaust c_oom" CTEST_MEM=32M CTEST_TIMEOUT=600 \
     "$here/ctest.sh" "$build/kernel.elf" "$build/kernel.sym" "$build/ctests" "$build/ctest32"
 if read -r p f < "$build/ctest32/counts"; then
     passed=$((passed + p)); failed=$((failed + f))
 else
-    echo "c_exhaust at 32M produced no counts"
+    echo "c_exhaust c_oom at 32M produced no counts"
     failed=$((failed + 1))
 fi
 

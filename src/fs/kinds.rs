@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use vmcore::errno::Errno;
 
 /// Copies `data[*pos..]` into `buf`, advancing `*pos`.
-fn read_bytes(data: &[u8], buf: UserBuf, pos: &mut u64) -> Result<u32, Errno> {
+pub(super) fn read_bytes(data: &[u8], buf: UserBuf, pos: &mut u64) -> Result<u32, Errno> {
     let start = (*pos).min(data.len() as u64) as usize;
     let n = (buf.len() as usize).min(data.len() - start);
     if n > 0 {

@@ -25,6 +25,7 @@ pub mod poll;
 pub mod proc_kpage;
 pub mod proc_pagemap;
 pub mod proc_pid;
+pub mod proc_tunable;
 pub mod proc_sys;
 pub mod proc_vm;
 pub mod procfs;

@@ -111,6 +111,10 @@ fn finish(at: PathRef, flags: u32, dir: &PathRef, name: &[u8], w: &mut Walker, c
         _ if inode.is_dir() => File::new(super::dir::DirFile::new(at)?, flags),
         _ => match &inode.kind {
             InodeKind::Proc(p) => {
+                if let Some(t) = p.tunable() {
+                    let text = p.contents().map(|b| b.to_vec()).unwrap_or_default();
+                    return File::new(super::proc_tunable::TunableFile::new(t, text, &inode), flags);
+                }
                 if acc != O_RDONLY {
                     return Err(Errno::EACCES);
                 }

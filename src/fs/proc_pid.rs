@@ -5,7 +5,8 @@
 //! feature (no tracer, no namespaces, no seccomp, no swap, no NUMA): 0 or the default.
 
 use crate::mm::aspace::{AddressSpace, ExecLayout};
-use crate::proc::task::{State, Task};
+use crate::proc::sched;
+use crate::proc::task::{Pid, State, Task};
 use crate::mm::trytext::TryText;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -180,6 +181,8 @@ pub fn status(task: &Arc<Task>) -> Result<String, Errno> {
         let _ = writeln!(s, "VmLib:\t{:>8} kB", 0);
         let _ = writeln!(s, "VmPTE:\t{:>8} kB", kib(m.stats.page_tables));
         let _ = writeln!(s, "VmSwap:\t{:>8} kB", 0);
+        // Ours: the rest of the kernel memory charged to the process (crate::proc::kmem).
+        let _ = writeln!(s, "VmKernel:\t{:>8} kB", crate::proc::kmem::charge(task, space.as_deref()).other / 1024);
     }
     let _ = writeln!(s, "Threads:\t{}", task.group.live().max(1));
     let _ = writeln!(s, "SigQ:\t0/{}", crate::proc::limits::of(task).cur(crate::proc::limits::RLIMIT_SIGPENDING));
@@ -244,4 +247,26 @@ impl core::fmt::Display for Sleep {
         }
         Ok(())
     }
+}
+
+/// `/proc/ps`: one line per process: pid, parent, state, name (the shell's `ps`).
+pub fn ps() -> Result<String, Errno> {
+    let now = crate::arch::pit::ticks();
+    let mut s = TryText::new();
+    let _ = writeln!(s, "  PID  PPID STATE        NAME");
+    // One task at a time from the table (a cursor), not a copy of it.
+    let next = |at: Pid| sched::with(|s| s.next_pid(at, |t| t.pid() != 0).and_then(|p| s.tasks.get(&p).cloned()));
+    for t in core::iter::successors(next(0), |t| next(t.pid() + 1)) {
+        let inner = t.inner.lock();
+        let _ = write!(s, "{:>5} {:>5} ", t.pid(), inner.parent);
+        let _ = match inner.state {
+            State::Runnable => write!(s, "{:<12}", "run"),
+            State::Sleeping { until } => write!(s, "{:<12}", Sleep(until.saturating_sub(now) * 1000 / crate::arch::pit::HZ as u64)),
+            State::Waiting => write!(s, "{:<12}", "wait"),
+            State::Zombie => write!(s, "{:<12}", "zombie"),
+            State::Stopped => write!(s, "{:<12}", "stopped"),
+        };
+        let _ = writeln!(s, " {}", inner.name);
+    }
+    s.finish()
 }

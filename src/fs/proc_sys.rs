@@ -132,7 +132,7 @@ pub fn uptime() -> Result<String, Errno> {
 /// `/proc/loadavg`: the three averages, running/total tasks, the last pid handed out.
 pub fn loadavg() -> Result<String, Errno> {
     let l: LoadAvg = crate::proc::cpustat::load();
-    let (total, last) = crate::proc::sched::with(|s| (s.tasks.len().saturating_sub(1), s.pids_issued()));
+    let (total, last) = crate::proc::sched::with(|s| (s.tasks.len().saturating_sub(1), s.last_pid()));
     let mut s = TryText::new();
     for i in 0..3 {
         let (a, b) = l.format(i);

@@ -12,10 +12,9 @@ use super::stat::{S_IFDIR, S_IFLNK, S_IFREG};
 use alloc::sync::Arc;
 use crate::mm::{frames, heap, trycopy, trytext::TryText};
 use crate::proc::sched;
-use crate::proc::task::{Pid, State};
+use crate::proc::task::Pid;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::Write;
 use vmcore::errno::Errno;
 
 /// Free memory in KiB as `MemFree` reports it.
@@ -35,27 +34,6 @@ fn maps(pid: Pid) -> Result<String, Errno> {
     s.finish()
 }
 
-fn ps() -> Result<String, Errno> {
-    let now = crate::arch::pit::ticks();
-    let mut s = TryText::new();
-    let _ = writeln!(s, "  PID  PPID STATE        NAME");
-    // One task at a time from the table (a cursor), not a copy of it.
-    let next = |at: Pid| sched::with(|s| s.next_pid(at, |t| t.pid() != 0).and_then(|p| s.tasks.get(&p).cloned()));
-    for t in core::iter::successors(next(0), |t| next(t.pid() + 1)) {
-        let inner = t.inner.lock();
-        let _ = write!(s, "{:>5} {:>5} ", t.pid(), inner.parent);
-        let _ = match inner.state {
-            State::Runnable => write!(s, "{:<12}", "run"),
-            State::Sleeping { until } => write!(s, "{:<12}", super::proc_pid::Sleep(until.saturating_sub(now) * 1000 / crate::arch::pit::HZ as u64)),
-            State::Waiting => write!(s, "{:<12}", "wait"),
-            State::Zombie => write!(s, "{:<12}", "zombie"),
-            State::Stopped => write!(s, "{:<12}", "stopped"),
-        };
-        let _ = writeln!(s, " {}", inner.name);
-    }
-    s.finish()
-}
-
 /// What a `/proc` path names.
 pub enum Node {
     /// A "magic" symlink (`/proc/PID/fd/N`): its text, and the place it leads to when
@@ -65,6 +43,8 @@ pub enum Node {
     Dir(Vec<(String, u8)>),
     /// A file, generated now.
     Generated(Vec<u8>),
+    /// A writable file and its value, read now (`super::proc_tunable`).
+    Tunable(super::proc_tunable::Tunable, Vec<u8>),
     /// A symbolic link and its target.
     Symlink(Vec<u8>),
     /// `/proc/PID/pagemap`, generated as it is read.
@@ -172,9 +152,12 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
         ["kpageflags"] => Ok(Node::Kpage(super::proc_kpage::Kpage::Flags)),
         ["sys", rest @ ..] => match super::proc_sys::sysctl_dir(rest) {
             Some(list) => Ok(Node::Dir(trycopy::try_collect(list.iter().map(|s| Ok((trycopy::string(s)?, if rest.is_empty() { DT_DIR } else { DT_REG }))))?)),
-            None => super::proc_sys::sysctl(rest).map(|v| Node::Generated(v.into_bytes())).ok_or(Errno::ENOENT),
+            None => match super::proc_tunable::Tunable::sysctl(rest) {
+                Some(t) => Ok(Node::Tunable(t, t.read()?.into_bytes())),
+                None => super::proc_sys::sysctl(rest).map(|v| Node::Generated(v.into_bytes())).ok_or(Errno::ENOENT),
+            },
         },
-        ["ps"] => Ok(Node::Generated(ps()?.into_bytes())),
+        ["ps"] => Ok(Node::Generated(super::proc_pid::ps()?.into_bytes())),
         ["self"] => Ok(Node::Symlink(crate::try_format!("{}", crate::proc::current().tgid())?.into_bytes())),
         [p] => {
             pid_of(p)?;
@@ -187,6 +170,8 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
                 ("fd", DT_DIR),
                 ("maps", DT_REG),
                 ("mounts", DT_REG),
+                ("oom_score", DT_REG),
+                ("oom_score_adj", DT_REG),
                 ("pagemap", DT_REG),
                 ("smaps", DT_REG),
                 ("smaps_rollup", DT_REG),
@@ -205,6 +190,7 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
         [p, "smaps"] => Ok(Node::Generated(super::proc_vm::smaps(pid_of(p)?)?.into_bytes())),
         [p, "smaps_rollup"] => Ok(Node::Generated(super::proc_vm::smaps_rollup(pid_of(p)?)?.into_bytes())),
         [p, "pagemap"] => Ok(Node::Pagemap(pid_of(p)?)),
+        [p, "oom_score_adj"] => pid_of(p).map(super::proc_tunable::Tunable::OomScoreAdj).and_then(|t| Ok(Node::Tunable(t, t.read()?.into_bytes()))),
         [p, "exe"] => Ok(Node::Symlink(exe(pid_of(p)?)?)),
         [p, "cwd"] => Ok(Node::Symlink(cwd(pid_of(p)?)?)),
         [p, file] => {
@@ -216,6 +202,7 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
                 "statm" => super::proc_pid::statm(&task)?.into_bytes(),
                 "status" => super::proc_pid::status(&task)?.into_bytes(),
                 "comm" => super::proc_pid::comm(&task)?.into_bytes(),
+                "oom_score" => super::proc_tunable::oom_score(&task),
                 "cmdline" => super::proc_pid::cmdline(&task)?,
                 "environ" => super::proc_pid::environ(&task)?,
                 _ => return Err(Errno::ENOENT),
@@ -333,6 +320,13 @@ impl ProcNode {
             _ => None,
         }
     }
+    /// The writable value this file is.
+    pub fn tunable(&self) -> Option<super::proc_tunable::Tunable> {
+        match self.node {
+            Node::Tunable(t, _) => Some(t),
+            _ => None,
+        }
+    }
     /// Which of `/proc/kpagecount` and `/proc/kpageflags` this is.
     pub fn kpage(&self) -> Option<super::proc_kpage::Kpage> {
         match self.node {
@@ -343,7 +337,7 @@ impl ProcNode {
     /// A file's contents (generated at lookup, which open follows at once).
     pub fn contents(&self) -> Option<&[u8]> {
         match &self.node {
-            Node::Generated(b) => Some(b),
+            Node::Generated(b) | Node::Tunable(_, b) => Some(b),
             _ => None,
         }
     }
@@ -381,13 +375,14 @@ fn make(sb: &Arc<SuperBlock>, rel: String, node: Node) -> Result<Arc<Inode>, Err
     let (mode, nlink) = match &node {
         Node::Dir(_) => (S_IFDIR | 0o555, 2),
         Node::Generated(_) => (S_IFREG | 0o444, 1),
+        Node::Tunable(..) => (S_IFREG | 0o644, 1),
         Node::Symlink(_) => (S_IFLNK | 0o777, 1),
         Node::Magic(_, _, mode) => (S_IFLNK | mode, 1),
         Node::Pagemap(_) | Node::Kpage(_) => (S_IFREG | 0o400, 1),
     };
     let ino = ino_of(&rel);
     let (uid, gid) = match node {
-        Node::Pagemap(pid) => dump_owner(pid),
+        Node::Pagemap(pid) | Node::Tunable(super::proc_tunable::Tunable::OomScoreAdj(pid), _) => dump_owner(pid),
         _ => (0, 0),
     };
     let meta = InodeMeta { mode, nlink, uid, gid, ..InodeMeta::default() };

@@ -35,6 +35,13 @@ impl<'a> Bump<'a> {
 
     /// The next usable frame; panics when the memory map is exhausted (the machine cannot boot).
     pub fn alloc(&mut self) -> Frame {
+        self.alloc_run(1).0
+    }
+
+    /// The next run of up to `max` (≥ 1) consecutive usable frames: its first frame and length,
+    /// at least 1. One search per run, not per frame (the frame database's pages, a few thousand
+    /// at 3 GiB). Panics like [`Bump::alloc`].
+    pub fn alloc_run(&mut self, max: u32) -> (Frame, u32) {
         while self.region < self.regions.len() {
             let r = self.regions[self.region];
             let start = r.start.next_multiple_of(PAGE_SIZE as u64);
@@ -51,22 +58,29 @@ impl<'a> Bump<'a> {
                 self.region += 1;
                 continue;
             }
-            self.next = addr + PAGE_SIZE as u64;
+            // The run stops at the region's end, after `max` frames, or at the page holding the
+            // start of the next reserved range.
+            let mut run_end = end.min(addr + max as u64 * PAGE_SIZE as u64);
+            for &(s, _) in self.reserved.iter().filter(|&&(s, _)| s as u64 > addr) {
+                run_end = run_end.min(s as u64 & !(PAGE_SIZE as u64 - 1));
+            }
+            self.next = run_end;
             let frame = Frame::new(PhysAddr::new(addr as u32));
-            self.record(frame);
-            return frame;
+            let count = ((run_end - addr) / PAGE_SIZE as u64) as u32;
+            self.record(frame, count);
+            return (frame, count);
         }
         panic!("out of memory while setting up paging (memory map exhausted)");
     }
 
-    fn record(&mut self, frame: Frame) {
+    fn record(&mut self, frame: Frame, count: u32) {
         let n = frame.number();
         if self.run_count > 0 && self.runs[self.run_count - 1].1 == n {
-            self.runs[self.run_count - 1].1 = n + 1;
+            self.runs[self.run_count - 1].1 = n + count;
             return;
         }
         assert!(self.run_count < MAX_RUNS, "boot allocator: too many discontiguous runs");
-        self.runs[self.run_count] = (n, n + 1);
+        self.runs[self.run_count] = (n, n + count);
         self.run_count += 1;
     }
 

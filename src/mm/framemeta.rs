@@ -1,17 +1,25 @@
 //! Per-frame owner records (Linux's `page->mapping` and `page->index`): which memory object's
 //! page a frame caches. `owner == 0` is an anonymous or kernel frame; otherwise it is the
-//! object's slot in `objects::OBJECTS` and `index` the page index there.
+//! object's slot in `objects::OBJECTS` and `index` the page index there. This is what tells a
+//! file page from an anonymous one when a reference is dropped, without asking the page cache
+//! (`phys::KernelPhys::dec_ref`). An anonymous frame leaves `index` unused: that word (and an
+//! owner tag of its own) is the room swap will need for a swap slot or an anonymous reverse
+//! map.
 //!
 //! One record per frame of the frame database, 8 bytes each (256 KiB at 128 MiB, 6 MiB at
-//! 3 GiB), in a vmalloc area allocated at boot. The fields are written under the owning
-//! object's page lock and read without it: a reader (`dec_ref`) re-checks under that lock
-//! that the object still holds this frame at `index`, so a stale or reused record cannot fool
-//! it.
+//! 3 GiB), in the frame database itself (`setup.rs` maps it after the reference counts). It is
+//! not zeroed at boot: the records are initialised up to the frame allocator's watermark
+//! (`FrameAllocator::ready`), a chunk at a time when an allocation raises it ([`cover`], under
+//! the allocator's lock), so a frame's record is zero before the frame is first handed out and
+//! boot does not depend on the amount of RAM. A record above the watermark is never read.
+//!
+//! The fields are written under the owning object's page lock and read without it: a reader
+//! (`dec_ref`) re-checks under that lock that the object still holds this frame at `index`, so a
+//! stale or reused record cannot fool it.
 
-use super::{frames, vmalloc};
 use core::sync::atomic::{AtomicU32, Ordering};
 use spin::Once;
-use vmcore::addr::Frame;
+use vmcore::addr::{Frame, VirtAddr};
 
 /// One frame's owner.
 #[repr(C)]
@@ -20,26 +28,60 @@ pub struct FrameMeta {
     index: AtomicU32,
 }
 
-static META: Once<&'static [FrameMeta]> = Once::new();
+/// Bytes of one record (the frame database's layout).
+pub const RECORD_BYTES: usize = core::mem::size_of::<FrameMeta>();
 
-/// Allocates the records for every frame of the database (boot, once, after vmalloc is up).
-pub fn init() {
-    let total = frames::counters().total as usize;
-    let bytes = total * core::mem::size_of::<FrameMeta>();
-    let area = vmalloc::vmalloc(bytes.max(1), "frame owners").expect("boot: the frame owner records");
-    let raw = area.leak();
-    // SAFETY: `raw` is a fresh, zeroed, page-aligned vmalloc area of at least `total` records, mapped for the kernel's lifetime and referenced by nothing else (leaked); all-zero bytes are a valid `FrameMeta` (two `AtomicU32`s, `repr(C)`, no padding); every later access goes through the atomics, so sharing `&` is sound.
-    let meta = unsafe { core::slice::from_raw_parts(raw.as_ptr() as *const FrameMeta, total) };
+static META: Once<&'static [FrameMeta]> = Once::new();
+/// The records of frames below this number are initialised.
+static READY: AtomicU32 = AtomicU32::new(0);
+
+/// Takes the records' storage (boot, once, after the frame allocator is installed) and
+/// initialises the records of the frames allocated so far.
+pub fn init(storage: (VirtAddr, usize)) {
+    let (start, bytes) = storage;
+    // SAFETY: `setup::init` mapped [start, start + bytes) writable in the frame database for the
+    // kernel's lifetime, for these records only, suitably aligned (after the u32 counts, at a
+    // multiple of 4); any bit pattern is a valid `FrameMeta` (two `AtomicU32`s, `repr(C)`, no
+    // padding), so garbage above the watermark is sound to hold, and every access goes through
+    // the atomics, so sharing `&` is sound.
+    let meta = unsafe { core::slice::from_raw_parts(start.as_u32() as *const FrameMeta, bytes / RECORD_BYTES) };
     META.call_once(|| meta);
+    super::frames::cover_meta();
+}
+
+/// The frame allocator's watermark rose to `ready`: initialise the records below it. Called
+/// under the allocator's lock after every allocation (one load and compare when it did not).
+#[inline]
+pub(super) fn cover(ready: u32) {
+    if ready > READY.load(Ordering::Relaxed) {
+        extend(ready);
+    }
+}
+
+/// Zeroes the records from the old watermark up to `ready` (once per chunk of RAM).
+#[cold]
+#[inline(never)]
+fn extend(ready: u32) {
+    let Some(meta) = META.get() else { return };
+    let from = READY.load(Ordering::Relaxed) as usize;
+    let to = (ready as usize).min(meta.len());
+    for m in &meta[from..to] {
+        m.owner.store(0, Ordering::Relaxed);
+        m.index.store(0, Ordering::Relaxed);
+    }
+    READY.store(to as u32, Ordering::Release);
 }
 
 fn record(frame: Frame) -> Option<&'static FrameMeta> {
+    if frame.number() >= READY.load(Ordering::Acquire) {
+        return None; // never allocated: owned by nobody
+    }
     META.get()?.get(frame.number() as usize)
 }
 
 /// Records that `frame` caches page `index` of the object in `slot` (non-zero).
 pub fn set(frame: Frame, slot: u32, index: u32) {
-    let m = record(frame).expect("invariant: a cache frame lies in the frame database");
+    let m = record(frame).expect("invariant: an allocated frame has an initialised record");
     m.index.store(index, Ordering::Relaxed);
     m.owner.store(slot, Ordering::Release);
 }
@@ -63,7 +105,9 @@ pub fn owner(frame: Frame) -> Option<(u32, u32)> {
 
 /// Calls `f(frame, slot, index)` for every frame whose record names an owner (the self-check).
 pub fn for_each_owned(mut f: impl FnMut(Frame, u32, u32)) {
-    for (n, m) in META.get().map_or(&[][..], |m| m).iter().enumerate() {
+    let ready = READY.load(Ordering::Acquire) as usize;
+    let meta = META.get().map_or(&[][..], |m| &m[..ready.min(m.len())]);
+    for (n, m) in meta.iter().enumerate() {
         let slot = m.owner.load(Ordering::Acquire);
         if slot != 0 {
             f(Frame::from_number(n as u32), slot, m.index.load(Ordering::Relaxed));

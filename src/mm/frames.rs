@@ -22,13 +22,37 @@ fn with<R>(op: impl FnOnce(&mut FrameAllocator<'static>) -> R) -> R {
     op(guard.as_mut().expect("invariant: frame allocator installed at boot"))
 }
 
-/// Allocates a frame (reference count 1); its contents are undefined. `None` when RAM is full
-/// (or when failure injection says so: `fail_page_alloc=N`).
+/// One allocation under the lock; the owner records follow the allocator's watermark
+/// (`framemeta::cover`), so a frame's record is initialised before the frame is handed out.
+#[inline]
+fn take(f: &mut FrameAllocator<'static>) -> Option<Frame> {
+    let frame = f.alloc();
+    super::framemeta::cover(f.ready());
+    frame
+}
+
+/// [`take`] for a process, unless only the reserve is left and the running task may not use
+/// it (`super::reserve`).
+fn take_for_process(f: &mut FrameAllocator<'static>) -> Option<Frame> {
+    if !super::reserve::permits(f.counters().free, 1) {
+        return None;
+    }
+    take(f)
+}
+
+/// Initialises the owner records of the frames allocated before they existed (boot, once).
+pub(super) fn cover_meta() {
+    with(|f| super::framemeta::cover(f.ready()));
+}
+
+/// Allocates a frame for a process (reference count 1); its contents are undefined. `None`
+/// when RAM is full but for the reserve (`super::reserve`), or when failure injection says so
+/// (`fail_page_alloc=N`).
 pub fn alloc() -> Option<Frame> {
     if super::inject::frames_injected() {
         return alloc_injected();
     }
-    with(|f| f.alloc())
+    with(take_for_process)
 }
 
 /// `alloc` with failure injection on (kept out of line: the hot path stays lean).
@@ -38,7 +62,7 @@ fn alloc_injected() -> Option<Frame> {
     if super::inject::fail_frame() {
         return None;
     }
-    with(|f| f.alloc())
+    with(take_for_process)
 }
 
 /// [`alloc`] for the page-fault path: one attempt at the lock first, which on our single CPU
@@ -46,7 +70,7 @@ fn alloc_injected() -> Option<Frame> {
 /// the ordinary lock if the attempt fails.
 pub fn alloc_uncontended() -> Option<Frame> {
     match FRAMES.try_lock() {
-        Some(mut guard) => guard.as_mut().expect("invariant: frame allocator installed at boot").alloc(),
+        Some(mut guard) => take_for_process(guard.as_mut().expect("invariant: frame allocator installed at boot")),
         None => alloc(),
     }
 }
@@ -61,7 +85,7 @@ pub fn alloc_zeroed() -> Option<Frame> {
 /// Allocates a zeroed frame for the kernel's own mappings (heap growth, vmalloc), which failure
 /// injection leaves alone: their callers cannot fail gracefully.
 pub fn alloc_zeroed_for_kernel() -> Option<Frame> {
-    let frame = with(|f| f.alloc())?;
+    let frame = with(take)?;
     super::tempmap::zero_frame(frame);
     Some(frame)
 }
@@ -72,7 +96,11 @@ pub fn alloc_contiguous(count: u32, align: u32) -> Option<Frame> {
     if super::inject::fail_frame() {
         return None;
     }
-    with(|f| f.alloc_contiguous(count, align))
+    with(|f| {
+        let first = f.alloc_contiguous(count, align);
+        super::framemeta::cover(f.ready());
+        first
+    })
 }
 
 /// Adds a reference to an allocated frame; returns the new count.
@@ -105,14 +133,16 @@ fn poison(frame: Frame) {
 
 /// Drops a reference; the frame is freed when none is left. Returns whether it was freed.
 pub fn dec_ref(frame: Frame) -> bool {
+    release(frame) == DecRef::Freed
+}
+
+/// Drops a reference and says what is left: freed, or the references that remain (so a caller
+/// deciding on the count needs no second look at the allocator).
+pub fn release(frame: Frame) -> DecRef {
     if super::selfcheck::enabled() && refcount(frame) == 1 {
         poison(frame);
     }
-    match with(|f| f.dec_ref(frame)) {
-        Ok(DecRef::Freed) => true,
-        Ok(DecRef::StillShared(_)) => false,
-        Err(e) => panic!("frame release: {e}"),
-    }
+    with(|f| f.dec_ref(frame)).unwrap_or_else(|e| panic!("frame release: {e}"))
 }
 
 /// Frees a frame that has exactly one reference.

@@ -183,6 +183,10 @@ impl State {
         let Some(new_top) = self.top.checked_add(step).filter(|&t| t <= HEAP_END) else {
             return false;
         };
+        // A user path's allocation leaves the reserve to the kernel (`super::reserve`).
+        if super::inject::in_fallible() && !super::reserve::permits(super::frames::counters().free, step / PAGE_SIZE) {
+            return false;
+        }
         if super::kspace::map_fresh(VirtAddr::new(self.top), step / PAGE_SIZE).is_err() {
             return false;
         }

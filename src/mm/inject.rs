@@ -185,3 +185,10 @@ pub fn report() {
         IRQ_ALLOCS.load(Ordering::Relaxed)
     );
 }
+
+/// Whether a fallible allocation (one a user path makes) is being made now: the heap then
+/// leaves the memory reserve alone (`super::reserve`).
+#[inline(always)]
+pub fn in_fallible() -> bool {
+    IN_FALLIBLE.load(Ordering::Relaxed)
+}

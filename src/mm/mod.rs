@@ -19,6 +19,7 @@ pub mod object;
 pub mod objects;
 pub mod phys;
 pub mod redzone;
+pub mod reserve;
 pub mod rmap;
 pub mod room;
 pub mod selfcheck;
@@ -36,11 +37,12 @@ pub fn init(info: &BootInfo) {
     let layout = setup::init(info);
     directory::set_kernel(layout.pd);
     heap::init(layout.heap_start);
+    reserve::init();
     crate::arch::stack_guard::set_guard_lookup(vmalloc::guard_owner);
     let df_stack = vmalloc::KernelStack::new(16 * 1024, "double-fault stack").expect("boot: double-fault stack");
     crate::arch::doublefault::set_stack(df_stack.leak());
     modules::init(info);
-    framemeta::init();
+    framemeta::init(layout.frame_meta);
     log::info!(
         "paging: kernel directory at {:?}, {} boot frames for tables and the frame database at {}, heap from {}{}",
         layout.pd.start(),

@@ -6,6 +6,7 @@ use super::tempmap::{copy_frame, zero_frame, TempMap};
 use super::{framemeta, frames, objects};
 use spin::Once;
 use vmcore::addr::{Frame, PAGE_SIZE};
+use vmcore::frames::DecRef;
 use vmcore::mspace::{PhysOps, RmapOps};
 use vmcore::paging::FrameSource;
 use vmcore::vma::FileObject;
@@ -83,15 +84,14 @@ impl PhysOps for KernelPhys {
         frames::inc_refs(batch)
     }
     fn dec_ref(&mut self, frame: Frame) -> bool {
-        if frames::dec_ref(frame) {
-            return true;
+        match frames::release(frame) {
+            DecRef::Freed => true,
+            // One reference left: if the owner record names an object (no search, no second
+            // look at the allocator), it is the cache's own: drop the page if clean. An
+            // anonymous frame's record is empty, so the page cache is never consulted for it.
+            DecRef::StillShared(1) if framemeta::owner(frame).is_some() => objects::release_if_cached(frame),
+            DecRef::StillShared(_) => false,
         }
-        // A cache page (its owner record says so: no search) with only the cache's own
-        // reference left: drop it if clean.
-        if framemeta::owner(frame).is_none() || frames::refcount(frame) != 1 {
-            return false;
-        }
-        objects::release_if_cached(frame)
     }
     fn refcount(&self, frame: Frame) -> u32 {
         frames::refcount(frame)

@@ -12,8 +12,9 @@
 //! 4. the kernel image is mapped page by page with its sections' permissions (text and rodata
 //!    read-only, data and bss writable; global if the CPU has PGE), leaving out the boot
 //!    directory's page, which becomes the guard page below the boot stack;
-//! 5. the frame database (bitmap + reference counts, sized from the memory map) is mapped after
-//!    the image;
+//! 5. the frame database (bitmaps, reference counts and the page cache's owner records, sized
+//!    from the memory map) is mapped after the image, not zeroed: the counts and records are
+//!    initialised a chunk at a time as allocations reach them (`vmcore::frames`);
 //! 6. CR3 switches to the new directory: the identity map is gone, a null dereference faults;
 //! 7. the frame allocator is built over the database, with everything in use reserved.
 
@@ -41,6 +42,8 @@ pub struct KernelLayout {
     pub pd: Frame,
     /// First byte of the frame database.
     pub frame_db: VirtAddr,
+    /// The owner records' storage in the frame database (`framemeta`), uninitialised.
+    pub frame_meta: (VirtAddr, usize),
     /// First byte of the kernel heap (after the frame database).
     pub heap_start: VirtAddr,
     /// Frames used for kernel page tables and the frame database.
@@ -145,12 +148,20 @@ pub fn init(info: &BootInfo) -> KernelLayout {
         .unwrap_or(0);
     let nframes = ((top / PAGE_SIZE as u64) as u32).min(MAX_FRAMES);
     let (bitmap_words, ref_words) = storage_words(nframes);
-    let db_bytes = ((bitmap_words + ref_words) * 4) as u32;
+    let meta_bytes = nframes as usize * super::framemeta::RECORD_BYTES;
+    let db_bytes = ((bitmap_words + ref_words) * 4 + meta_bytes) as u32;
     let db_pages = db_bytes.div_ceil(PAGE_SIZE);
     let frame_db = VirtAddr::new(kend);
-    for i in 0..db_pages {
-        let page = Page::new(VirtAddr::new(kend + i * PAGE_SIZE));
-        mapper.map(page, bump.alloc(), PteFlags::PRESENT | PteFlags::WRITABLE | g).expect("frame db map").ignore();
+    let mut mapped = 0;
+    while mapped < db_pages {
+        // Runs of consecutive frames: one search of the memory map per run.
+        let (first, count) = bump.alloc_run(db_pages - mapped);
+        for j in 0..count {
+            let page = Page::new(VirtAddr::new(kend + (mapped + j) * PAGE_SIZE));
+            let frame = Frame::from_number(first.number() + j);
+            mapper.map(page, frame, PteFlags::PRESENT | PteFlags::WRITABLE | g).expect("frame db map").ignore();
+        }
+        mapped += count;
     }
     let heap_start = VirtAddr::new(kend + db_pages * PAGE_SIZE);
 
@@ -171,8 +182,8 @@ pub fn init(info: &BootInfo) -> KernelLayout {
             core::slice::from_raw_parts_mut(base.add(bitmap_words), ref_words),
         )
     };
-    zero_words(refs);
-    let mut alloc = FrameAllocator::new_over_zeroed(bits, refs, nframes).expect("frame database sized by storage_words");
+    let frame_meta = (VirtAddr::new(frame_db.as_u32() + ((bitmap_words + ref_words) * 4) as u32), meta_bytes);
+    let mut alloc = FrameAllocator::new(bits, refs, nframes).expect("frame database sized by storage_words");
     for r in info.regions().iter().filter(|r| r.kind == RegionKind::Available) {
         let first = r.start.next_multiple_of(PAGE_SIZE as u64).min(1 << 32);
         let end = r.end.min(1 << 32) & !(PAGE_SIZE as u64 - 1);
@@ -197,21 +208,5 @@ pub fn init(info: &BootInfo) -> KernelLayout {
     let boot_frames = bump.count();
     super::frames::install(alloc);
     super::kspace::init(counts, global);
-    KernelLayout { pd, frame_db, heap_start, boot_frames, global }
-}
-
-/// Zeroes `words` with one `rep stosd`: the frame database's reference counts at boot, 4 bytes
-/// per frame of RAM, where a generic `memset` would cost several instructions per frame.
-fn zero_words(words: &mut [u32]) {
-    // SAFETY: `rep stosd` writes exactly `words.len()` u32s from `words.as_mut_ptr()` upwards
-    // (the direction flag is clear, as the ABI requires), all inside the slice we borrow.
-    unsafe {
-        core::arch::asm!(
-            "rep stosd",
-            inout("edi") words.as_mut_ptr() => _,
-            inout("ecx") words.len() => _,
-            in("eax") 0u32,
-            options(nostack, preserves_flags)
-        );
-    }
+    KernelLayout { pd, frame_db, frame_meta, heap_start, boot_frames, global }
 }

@@ -10,6 +10,8 @@ use super::group::ThreadGroup;
 use super::task::{Pid, State, Task, TaskIds};
 use super::{sched, signals, switch, uaddrs};
 use crate::arch::trap::TrapFrame;
+use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
 use crate::syscall::uptr::UserPtr;
 use vmcore::errno::Errno;
 use vmcore::syscall_abi::flags::*;
@@ -71,7 +73,7 @@ pub fn check_flags(flags: u64) -> Result<(), Errno> {
 pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
     let flags = args.flags;
     check_flags(flags)?;
-    if crate::mm::frames::counters().free < super::FORK_RESERVE_FRAMES {
+    if !crate::mm::reserve::fork_permits(crate::mm::frames::counters().free) {
         return Err(Errno::EAGAIN);
     }
     let parent = super::current();
@@ -96,7 +98,7 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
     let fs = if any(flags, CLONE_FS) { fs } else { fs.try_copy()? };
     let child_space = if vm { aspace } else { aspace.clone_space()? };
     let files = if any(flags, CLONE_FILES) { files } else { files.try_copy()? };
-    let tid = sched::with(|s| s.alloc_pid());
+    let tid = sched::with(|s| s.alloc_pid())?;
     let ids = if any(flags, CLONE_THREAD) {
         TaskIds { tid, group: parent.group.clone(), parent: parent_parent, exit_signal: 0 }
     } else if any(flags, CLONE_PARENT) {
@@ -112,6 +114,9 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
     })?;
     // Credentials are per thread, shared until one changes them (Linux's copy_creds).
     *child.cred.lock() = parent.cred.lock().clone();
+    if !Arc::ptr_eq(&child.group, &parent.group) {
+        child.group.oom_score_adj.store(parent.group.oom_score_adj.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
     {
         let mut inner = child.inner.lock();
         inner.thread = thread.for_clone_child(vm);

@@ -15,7 +15,7 @@ use super::task::Pid;
 use core::ops::Bound;
 use super::WaitStatus;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use vmcore::errno::Errno;
 
 /// One thread group.
@@ -52,6 +52,12 @@ pub struct ThreadGroup {
     /// Whether the process has not exec'd since its fork (Linux's `PF_FORKNOEXEC`): a parent
     /// may `setpgid` its child only until then (`EACCES` after).
     fork_no_exec: AtomicBool,
+    /// `/proc/PID/oom_score_adj` (Linux's `signal->oom_score_adj`): inherited by fork, kept
+    /// by exec; moves the out-of-memory killer's choice (`super::oom`).
+    pub oom_score_adj: AtomicI32,
+    /// Whether the process is dying (SIGKILL sent, or exiting): its threads may use the
+    /// memory reserve (`crate::mm::reserve`, Linux's `TIF_MEMDIE`/`ALLOC_OOM`).
+    dying: AtomicBool,
 }
 
 impl ThreadGroup {
@@ -72,9 +78,25 @@ impl ThreadGroup {
             sid: AtomicU32::new(0),
             session_leader: AtomicBool::new(false),
             fork_no_exec: AtomicBool::new(true),
+            oom_score_adj: AtomicI32::new(0),
+            dying: AtomicBool::new(false),
         });
         // SAFETY: written just above.
         Ok(unsafe { arc.assume_init() })
+    }
+
+    /// Marks the process as dying (SIGKILL sent, or exiting); `running`: one of its threads
+    /// is the running task, which may use the memory reserve from now on.
+    pub fn mark_dying(&self, running: bool) {
+        self.dying.store(true, Ordering::Relaxed);
+        if running {
+            crate::mm::reserve::set_running(true);
+        }
+    }
+
+    /// Whether the process is dying ([`Self::mark_dying`]).
+    pub fn dying(&self) -> bool {
+        self.dying.load(Ordering::Relaxed)
     }
 
     /// Live threads.

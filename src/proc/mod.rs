@@ -19,6 +19,8 @@ pub mod futex;
 pub mod robust;
 pub mod rseq;
 pub mod limits;
+pub mod kmem;
+pub mod oom;
 pub mod pgrp;
 pub mod sched;
 pub mod sigframe;
@@ -73,7 +75,7 @@ pub const INIT_PID: Pid = 1;
 /// Starts the first process from `path` with `args` (argv[0] included).
 pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let aspace = AddressSpace::new()?;
-    let pid = sched::with(|s| s.alloc_pid());
+    let pid = sched::with(|s| s.alloc_pid())?;
     let fs = crate::fs::fscontext::FsContext::new(crate::fs::mount::root())?;
     let root = fs.get().root;
     let mut walker = crate::fs::namei::Walker::with(root.clone(), cred::Cred::root());
@@ -141,11 +143,6 @@ pub fn distinct_address_spaces() -> Result<alloc::vec::Vec<Arc<AddressSpace>>, E
     spaces.dedup_by_key(|a| a.id());
     Ok(spaces)
 }
-
-/// Free frames below which fork fails (EAGAIN) instead of taking the last ones: the processes
-/// that already exist keep room for their next faults (a parent's copy-on-write break right
-/// after the fork), as Linux keeps its min watermark out of reach of ordinary allocations.
-pub const FORK_RESERVE_FRAMES: u32 = 64;
 
 /// fork: a copy of the current process whose `fork` returns 0 (`clone` with SIGCHLD).
 pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
@@ -224,6 +221,8 @@ pub fn exit_thread(status: WaitStatus) -> ! {
         drop(group);
         init_exited(status);
     }
+    // The exiting thread may use the memory reserve; the process, once its last thread goes.
+    if group.live() == 1 { group.mark_dying(true) } else { crate::mm::reserve::set_running(true) }
     uaddrs::release(&task, uaddrs::Release::Exit);
     clone::vfork_release(&task);
     let (aspace, files, fs) = {

@@ -15,6 +15,7 @@ use alloc::collections::{BTreeMap, VecDeque};
 use crate::mm::room::NoRoom;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use vmcore::errno::Errno;
 
 /// Timer ticks a task may run in user mode before it is preempted.
 pub const QUANTUM_TICKS: u64 = 2;
@@ -25,7 +26,12 @@ pub struct Scheduler {
     pub tasks: BTreeMap<Pid, Arc<Task>>,
     run_queue: VecDeque<Pid>,
     current: Pid,
+    /// Where the search for a free pid starts (Linux's idr cursor).
     next_pid: Pid,
+    /// Pids handed out since boot.
+    issued: u32,
+    /// Whether pids wrapped at `pid_max` (from then on a pid may be in use).
+    wrapped: bool,
 }
 
 /// An exited non-leader thread whose stack may still be in use: released by the next
@@ -33,7 +39,7 @@ pub struct Scheduler {
 static DEAD: AtomicU32 = AtomicU32::new(0);
 
 static SCHED: IrqMutex<Scheduler> =
-    IrqMutex::new(Scheduler { tasks: BTreeMap::new(), run_queue: VecDeque::new(), current: 0, next_pid: 1 });
+    IrqMutex::new(Scheduler { tasks: BTreeMap::new(), run_queue: VecDeque::new(), current: 0, next_pid: 1, issued: 0, wrapped: false });
 
 /// Tick at which the current task's quantum ends.
 static QUANTUM_END: AtomicU64 = AtomicU64::new(0);
@@ -66,11 +72,29 @@ pub fn with<R>(op: impl FnOnce(&mut Scheduler) -> R) -> R {
 }
 
 impl Scheduler {
-    /// A fresh pid.
-    pub fn alloc_pid(&mut self) -> Pid {
-        let pid = self.next_pid;
-        self.next_pid += 1;
-        pid
+    /// A free pid below `pid_max` (Linux's `alloc_pid`): the next after the last one, from
+    /// `RESERVED_PIDS` again once `pid_max` is reached; `EAGAIN` when none is free.
+    pub fn alloc_pid(&mut self) -> Result<Pid, Errno> {
+        let max = super::tasklimit::pid_max();
+        let low = super::tasklimit::RESERVED_PIDS;
+        let mut pid = self.next_pid;
+        for _ in 0..max {
+            if pid >= max {
+                (pid, self.wrapped) = (low, true);
+            }
+            if !self.wrapped || !self.pid_in_use(pid) {
+                (self.next_pid, self.issued) = (pid + 1, self.issued + 1);
+                return Ok(pid);
+            }
+            pid += 1;
+        }
+        Err(Errno::EAGAIN)
+    }
+
+    /// Whether `pid` names a task, a process group or a session (Linux keeps a pid while
+    /// any of them uses it).
+    fn pid_in_use(&self, pid: Pid) -> bool {
+        self.tasks.contains_key(&pid) || self.tasks.values().any(|t| t.group.pgid() == pid || t.group.sid() == pid)
     }
 
     /// The running task.
@@ -128,6 +152,11 @@ impl Scheduler {
     /// Pids handed out so far: the processes and threads created since boot (`/proc/stat`'s
     /// `processes`).
     pub fn pids_issued(&self) -> u32 {
+        self.issued
+    }
+
+    /// The pid handed out last (`/proc/loadavg`'s last field).
+    pub fn last_pid(&self) -> Pid {
         self.next_pid - 1
     }
 
@@ -276,6 +305,7 @@ pub fn schedule() {
                 None => aspace::activate_kernel(),
             }
             crate::mm::inject::switched_to(next, &inner.name);
+            crate::mm::reserve::set_running(next == 0 || next_task.group.dying());
             super::uaddrs::switched_in(&inner.thread);
         }
         let blocked = prev_task.inner.lock().state != State::Runnable;

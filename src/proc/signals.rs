@@ -178,6 +178,10 @@ pub fn send_locked(s: &mut Scheduler, task: &Task, info: SigInfo, thread: bool, 
     if (thread && task.inner.lock().state == State::Zombie) || group.live() == 0 {
         return Ok(());
     }
+    if sig == SIGKILL {
+        let running = Arc::ptr_eq(&s.current().group, &group);
+        group.mark_dying(running);
+    }
     if sigbit(sig) & STOP_SIGNALS != 0 {
         flush_process(s, &group, sigbit(SIGCONT));
     }

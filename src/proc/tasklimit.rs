@@ -6,7 +6,13 @@
 //! together take at most an eighth of memory. `fork`/`clone` refuse with `EAGAIN` once that
 //! many tasks exist (zombies included, until reaped), root too (Linux's `copy_process`);
 //! init's `RLIMIT_NPROC` is half of it. A fork bomb therefore ends in `EAGAIN` while the heap
-//! still has room to kill and reap.
+//! still has room to kill and reap. Root may change it through the file (within [1,
+//! `FUTEX_TID_MASK`]): lowering it below the tasks that exist makes every fork fail.
+//!
+//! Also `pid_max` (`/proc/sys/kernel/pid_max`): pids are handed out in increasing order below
+//! it and, once it is reached, again from [`RESERVED_PIDS`] (Linux's `alloc_pid`), skipping
+//! pids in use by a task, a process group or a session; fork fails with `EAGAIN` when none is
+//! free.
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
@@ -18,6 +24,34 @@ pub const MIN_THREADS: u32 = 20;
 pub const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
 /// `THREAD_SIZE / PAGE_SIZE` on i386 (8 KiB kernel stacks).
 const THREAD_PAGES: u64 = 2;
+
+/// Pids below this are not reused once pids wrapped (Linux's `RESERVED_PIDS`).
+pub const RESERVED_PIDS: u32 = 300;
+/// Linux's `PID_MAX_LIMIT` on 32-bit (`PID_MAX_DEFAULT`): the highest `pid_max`.
+pub const PID_MAX_LIMIT: u32 = 32768;
+
+/// `pid_max`: pids stay below it.
+static PID_MAX: AtomicU32 = AtomicU32::new(PID_MAX_LIMIT);
+
+/// The current `pid_max`.
+pub fn pid_max() -> u32 {
+    PID_MAX.load(Ordering::Relaxed)
+}
+
+/// Sets `pid_max` (`EINVAL` outside [`RESERVED_PIDS` + 1, `PID_MAX_LIMIT`]).
+pub fn set_pid_max(v: i32) -> Result<(), Errno> {
+    let v = u32::try_from(v).ok().filter(|v| (RESERVED_PIDS + 1..=PID_MAX_LIMIT).contains(v)).ok_or(Errno::EINVAL)?;
+    PID_MAX.store(v, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Sets `threads-max` (`EINVAL` outside [1, `FUTEX_TID_MASK`]: Linux's `sysctl_max_threads`
+/// takes any positive value, `MIN_THREADS` is only the floor of the computed one).
+pub fn set_max_threads(v: i32) -> Result<(), Errno> {
+    let v = u32::try_from(v).ok().filter(|v| (1..=FUTEX_TID_MASK).contains(v)).ok_or(Errno::EINVAL)?;
+    MAX_THREADS.store(v, Ordering::Relaxed);
+    Ok(())
+}
 
 /// The limit; 0 until first asked (the frame allocator is up by then).
 static MAX_THREADS: AtomicU32 = AtomicU32::new(0);

@@ -7,7 +7,9 @@
 //!   SIGBUS); from kernel mode, the faulting instruction's exception fixup makes the copy
 //!   routine return EFAULT where [`Refusal::wants_fixup`] allows it, and anything else is an
 //!   oops;
-//! - **out of memory**: SIGKILL, as Linux's out-of-memory path for a fault.
+//! - **out of memory**: from user mode, the out-of-memory killer (`proc::oom`) kills the
+//!   process with the most memory and the fault is taken again (SIGKILL if that is the
+//!   faulting process); from a user copy, SIGKILL for the copying process.
 //!
 //! docs/fault-path.md walks this path from the trap stub to the PTE write.
 
@@ -15,7 +17,7 @@ use crate::arch::exception::{self, PageFaultErrorCode};
 use crate::arch::trap::TrapFrame;
 use crate::arch::{cpu, protect, stack_guard, useratomic, usercopy};
 use crate::mm::aspace::{self, AddressSpace};
-use crate::proc::signals;
+use crate::proc::{oom, signals};
 use crate::proc::sigstate::{FaultRegs, SigInfo};
 use vmcore::fault::{Fault, Refusal};
 use vmcore::layout::KERNEL_BASE;
@@ -72,9 +74,13 @@ fn not_resolved(frame: &mut TrapFrame, cr2: u32, fault: &Fault, outcome: FaultOu
             }
         }
         FaultOutcome::Refused(refusal) => kernel_refused(frame, cr2, refusal),
-        FaultOutcome::OutOfMemory if from_user => {
-            signals::fatal_fault(frame, cr2, fault, format_args!("out of memory"), signals::SIGKILL)
-        }
+        FaultOutcome::OutOfMemory if from_user => match crate::proc::oom::out_of_memory() {
+            // Another process dies (or is dying): give it the CPU, then take the fault again.
+            oom::Verdict::Retry => crate::proc::sched::schedule(),
+            oom::Verdict::KillCurrent => {
+                signals::fatal_fault(frame, cr2, fault, format_args!("out of memory"), signals::SIGKILL)
+            }
+        },
         FaultOutcome::OutOfMemory => {
             // A copy routine could not get a frame: the copy fails with EFAULT, and the
             // process is killed on its way back to user mode, as Linux's OOM path would.

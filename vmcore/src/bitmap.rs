@@ -217,6 +217,13 @@ impl<'a> Bitmap<'a> {
         changed
     }
 
+    /// Words `ws` and the count of set bits, for a caller that edits whole words in a tight
+    /// loop (the frame allocator releasing RAM at boot) and must adjust the count by what it
+    /// changed.
+    pub(crate) fn words_and_count(&mut self, ws: core::ops::Range<usize>) -> (&mut [u32], &mut usize) {
+        (&mut self.words[ws], &mut self.ones)
+    }
+
     /// Clears the bits `bits` of word `w`, which the caller knows are all set and number
     /// `count` (a popcount saved: i686 has no POPCNT instruction to count them again).
     pub fn clear_set_bits(&mut self, w: usize, bits: u32, count: usize) {

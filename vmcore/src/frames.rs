@@ -12,8 +12,16 @@
 //! Everything starts reserved; boot code releases the Available regions of the memory map with
 //! [`FrameAllocator::add_free_range`] and then reserves what is occupied with
 //! [`FrameAllocator::reserve_range`]. Both work a bitmap word (32 frames) at a time and leave
-//! the reference counts alone, so building the database costs the zeroing of the counts plus a
-//! few instructions per 32 frames: boot time barely depends on the amount of RAM.
+//! the reference counts alone, so building the database costs a few instructions per 32 frames.
+//!
+//! The reference counts are not even zeroed at boot: only the counts below a watermark,
+//! [`FrameAllocator::ready`], are meaningful. Above it no frame has ever been allocated, so
+//! every count there reads as 0 (the bitmaps say free or reserved); the first allocation at or
+//! above the watermark zeroes the counts up to the end of its chunk of [`READY_CHUNK`] frames
+//! and raises it. First fit keeps the watermark near the highest frame in use, so boot time does
+//! not depend on the amount of RAM at all, and RAM that is never used is never touched. The
+//! kernel keeps its other per-frame records (the page cache's owners) initialised up to the
+//! same watermark.
 //!
 //! Allocation is first fit: [`FrameAllocator::alloc`] always returns the lowest free frame. A
 //! hint keeps that cheap: no bit below `hint` is clear, so a search starts there and usually
@@ -25,10 +33,17 @@ use core::fmt;
 use crate::addr::Frame;
 use crate::bitmap::{self, Bitmap, BitmapTooSmall};
 
+mod build;
+mod error;
+pub use error::{FrameError, FrameStorageError};
+
 /// Highest reference count a frame can reach.
 pub const MAX_REFS: u32 = u32::MAX - 1;
 /// Most frames a 32-bit physical address space has (4 GiB / 4 KiB).
 pub const MAX_FRAMES: u32 = 1 << 20;
+/// Frames whose counts are made ready at once when an allocation crosses the watermark (4 KiB
+/// of counts; a handful in host tests, so that they cross it often).
+pub const READY_CHUNK: u32 = if cfg!(test) { 8 } else { 1024 };
 
 /// Storage needed for `nframes` frames: `(bitmap words, reference-count words)`, both `u32`
 /// (the bitmap words hold the two bitmaps, one after the other).
@@ -73,109 +88,27 @@ pub enum DecRef {
     StillShared(u32),
 }
 
-/// Errors of the per-frame operations. The kernel treats all of them as bugs and panics with
-/// the `Display` text, which names the frame.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FrameError {
-    /// `dec_ref`/`free` of a frame that is already free.
-    DoubleFree(Frame),
-    /// The frame is reserved: it has no reference count to change.
-    Reserved(Frame),
-    /// The frame is beyond the managed range.
-    OutOfRange(Frame),
-    /// `inc_ref` would exceed [`MAX_REFS`].
-    RefOverflow(Frame),
-    /// `inc_ref` of a free frame.
-    NotAllocated(Frame),
-    /// `free` of a frame that still has other references.
-    Shared {
-        /// The frame.
-        frame: Frame,
-        /// Its reference count.
-        refs: u32,
-    },
-    /// `reserve_range` over a frame that is allocated.
-    InUse(Frame),
-}
-
-impl fmt::Display for FrameError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            FrameError::DoubleFree(fr) => write!(f, "double free of {fr:?}"),
-            FrameError::Reserved(fr) => write!(f, "{fr:?} is reserved"),
-            FrameError::OutOfRange(fr) => write!(f, "{fr:?} is outside the managed memory"),
-            FrameError::RefOverflow(fr) => write!(f, "reference count of {fr:?} overflows"),
-            FrameError::NotAllocated(fr) => write!(f, "new reference to free {fr:?}"),
-            FrameError::Shared { frame, refs } => {
-                write!(f, "free of {frame:?} which still has {refs} references")
-            }
-            FrameError::InUse(fr) => write!(f, "cannot reserve {fr:?}: it is allocated"),
-        }
-    }
-}
-
-/// Error of [`FrameAllocator::new`]: the storage does not fit the frame count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FrameStorageError {
-    /// More than [`MAX_FRAMES`] frames were requested.
-    TooManyFrames(u32),
-    /// The bitmap slice is too short.
-    BitmapTooSmall(BitmapTooSmall),
-    /// The reference-count slice is too short.
-    RefsTooSmall {
-        /// Words needed.
-        needed: usize,
-        /// Words given.
-        got: usize,
-    },
-}
-
-impl fmt::Display for FrameStorageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FrameStorageError::TooManyFrames(n) => write!(f, "{n} frames exceed the 4 GiB limit"),
-            FrameStorageError::BitmapTooSmall(e) => e.fmt(f),
-            FrameStorageError::RefsTooSmall { needed, got } => {
-                write!(
-                    f,
-                    "reference-count storage too small: {needed} words needed, {got} given"
-                )
-            }
-        }
-    }
-}
-
 /// The physical frame allocator over borrowed storage.
 pub struct FrameAllocator<'a> {
     /// Set = in use or reserved.
     bits: Bitmap<'a>,
     /// Set = reserved.
     reserved: Bitmap<'a>,
-    /// Exactly `total` counts; 0 for free and reserved frames.
+    /// Exactly `total` counts; below `ready`: 0 for free and reserved frames; above: garbage.
     refs: &'a mut [u32],
+    /// The counts of frames below this index are initialised; no frame at or above it has
+    /// ever been allocated.
+    ready: usize,
     /// No clear bit lies below this index.
     hint: usize,
     counters: FrameCounters,
 }
 
 impl<'a> FrameAllocator<'a> {
-    /// An allocator for frames `0..nframes` with every frame reserved. Overwrites the storage
-    /// (the reference counts are zeroed: `memset` of 4 bytes per frame); size it with
-    /// [`storage_words`].
+    /// An allocator for frames `0..nframes` with every frame reserved, over storage sized with
+    /// [`storage_words`]. The bitmaps are filled a word at a time; the reference counts may hold
+    /// anything: they are zeroed a chunk at a time as allocations reach them.
     pub fn new(
-        bits: &'a mut [u32],
-        refs: &'a mut [u32],
-        nframes: u32,
-    ) -> Result<Self, FrameStorageError> {
-        let n = (nframes as usize).min(refs.len());
-        refs[..n].fill(0);
-        Self::new_over_zeroed(bits, refs, nframes)
-    }
-
-    /// [`FrameAllocator::new`] over reference counts the caller has already zeroed (the kernel
-    /// clears them with one string instruction at boot, much cheaper than a generic `memset`
-    /// per frame). Debug builds check that they are zero.
-    pub fn new_over_zeroed(
         bits: &'a mut [u32],
         refs: &'a mut [u32],
         nframes: u32,
@@ -201,7 +134,6 @@ impl<'a> FrameAllocator<'a> {
         let bits = Bitmap::new_set(used_words, n).map_err(FrameStorageError::BitmapTooSmall)?;
         let reserved = Bitmap::new_set(rest, n).map_err(FrameStorageError::BitmapTooSmall)?;
         let refs = refs.split_at_mut(n).0;
-        debug_assert!(refs.iter().all(|&r| r == 0), "reference counts not zeroed");
         let counters = FrameCounters {
             total: nframes,
             reserved: nframes,
@@ -211,6 +143,7 @@ impl<'a> FrameAllocator<'a> {
             bits,
             reserved,
             refs,
+            ready: 0,
             hint: 0,
             counters,
         })
@@ -220,56 +153,6 @@ impl<'a> FrameAllocator<'a> {
     fn clip(&self, first: Frame, count: u32) -> core::ops::Range<usize> {
         let n = self.refs.len();
         first.index().min(n)..first.index().saturating_add(count as usize).min(n)
-    }
-
-    /// Makes the reserved frames of `first..first + count` free; returns how many changed.
-    ///
-    /// Frames that are already free or in use are left alone, and frames beyond the managed
-    /// range are ignored, so overlapping or oversized memory-map regions are harmless. Also the
-    /// way to give back boot-time memory (boot information, modules) later. Word by word.
-    pub fn add_free_range(&mut self, first: Frame, count: u32) -> u32 {
-        let range = self.clip(first, count);
-        let mut released = 0;
-        for (w, mask) in self.reserved.range_words(range.start, range.len()) {
-            let r = self.reserved.word(w) & mask;
-            if r == 0 {
-                continue;
-            }
-            // Whole words are the common case at boot: no popcount for them.
-            let n = if r == u32::MAX { 32 } else { r.count_ones() };
-            // Reserved frames are unavailable too: their bits are set in both maps.
-            self.reserved.clear_set_bits(w, r, n as usize);
-            self.bits.clear_set_bits(w, r, n as usize);
-            self.hint = self.hint.min(w * 32 + r.trailing_zeros() as usize);
-            released += n;
-        }
-        self.counters.reserved -= released;
-        self.counters.free += released;
-        released
-    }
-
-    /// Reserves the free frames of `first..first + count`; returns how many changed.
-    ///
-    /// Already-reserved frames and frames beyond the managed range are ignored. Fails without
-    /// changing anything if a frame of the range is allocated. Word by word.
-    pub fn reserve_range(&mut self, first: Frame, count: u32) -> Result<u32, FrameError> {
-        let range = self.clip(first, count);
-        for (w, mask) in self.bits.range_words(range.start, range.len()) {
-            let in_use = self.bits.word(w) & !self.reserved.word(w) & mask;
-            if in_use != 0 {
-                return Err(FrameError::InUse(frame_at(w * 32 + in_use.trailing_zeros() as usize)));
-            }
-        }
-        let mut reserved = 0;
-        for (w, mask) in self.bits.range_words(range.start, range.len()) {
-            let free = !self.bits.word(w) & mask;
-            self.bits.set_bits(w, free);
-            self.reserved.set_bits(w, free);
-            reserved += free.count_ones();
-        }
-        self.counters.free -= reserved;
-        self.counters.reserved += reserved;
-        Ok(reserved)
     }
 
     /// Allocates the lowest free frame with a reference count of 1. `None` when memory is full.
@@ -282,6 +165,9 @@ impl<'a> FrameAllocator<'a> {
             .find_first_clear_from(self.hint)
             .expect("invariant: a frame is free and none lies below the hint");
         self.bits.set(i);
+        if i >= self.ready {
+            self.make_ready(i + 1);
+        }
         self.refs[i] = 1;
         self.hint = i + 1;
         self.counters.free -= 1;
@@ -298,6 +184,9 @@ impl<'a> FrameAllocator<'a> {
             .find_clear_run(count as usize, align_frames.max(1) as usize)?;
         let end = start + count as usize;
         self.bits.set_range(start, count as usize);
+        if end > self.ready {
+            self.make_ready(end);
+        }
         self.refs[start..end].fill(1);
         if (start..end).contains(&self.hint) {
             self.hint = end;
@@ -307,19 +196,49 @@ impl<'a> FrameAllocator<'a> {
         Some(frame_at(start))
     }
 
-    /// Index of a managed frame.
-    fn index(&self, frame: Frame) -> Result<usize, FrameError> {
+    /// Zeroes the counts from the watermark up to the chunk that holds frame `upto - 1`, and
+    /// raises the watermark there (out of line: once per [`READY_CHUNK`] frames of RAM).
+    #[cold]
+    #[inline(never)]
+    fn make_ready(&mut self, upto: usize) {
+        let chunk = READY_CHUNK as usize;
+        let end = upto.div_ceil(chunk).saturating_mul(chunk).min(self.refs.len());
+        self.refs[self.ready..end].fill(0);
+        self.ready = end;
+    }
+
+    /// The frames below this number have initialised counts; none at or above it has ever
+    /// been allocated (a multiple of [`READY_CHUNK`], or the frame count).
+    pub fn ready(&self) -> u32 {
+        frame_at(self.ready).number()
+    }
+
+    /// Index of a frame whose count is initialised; for any other frame, the error a frame
+    /// without a reference gets (out of line: only bugs get there).
+    #[inline]
+    fn index(&self, frame: Frame, unallocated: FrameError) -> Result<usize, FrameError> {
         let i = frame.index();
-        if i < self.refs.len() {
+        if i < self.ready {
             Ok(i)
         } else {
-            Err(FrameError::OutOfRange(frame))
+            Err(self.never_allocated(i, unallocated))
+        }
+    }
+
+    /// The error for frame `i` at or above the watermark: out of range, reserved, or
+    /// `otherwise` (free).
+    #[cold]
+    fn never_allocated(&self, i: usize, otherwise: FrameError) -> FrameError {
+        if i >= self.refs.len() {
+            FrameError::OutOfRange(frame_at(i))
+        } else {
+            self.unallocated(i, otherwise)
         }
     }
 
     /// Adds a reference to an allocated frame; returns the new count. Never wraps.
     pub fn inc_ref(&mut self, frame: Frame) -> Result<u32, FrameError> {
-        let i = self.index(frame)?;
+        let i = self.index(frame, FrameError::NotAllocated(frame))?;
         match self.refs[i] {
             0 => Err(self.unallocated(i, FrameError::NotAllocated(frame))),
             MAX_REFS => Err(FrameError::RefOverflow(frame)),
@@ -333,7 +252,7 @@ impl<'a> FrameAllocator<'a> {
 
     /// Drops a reference; the frame is freed when it was the last one.
     pub fn dec_ref(&mut self, frame: Frame) -> Result<DecRef, FrameError> {
-        let i = self.index(frame)?;
+        let i = self.index(frame, FrameError::DoubleFree(frame))?;
         match self.refs[i] {
             0 => Err(self.unallocated(i, FrameError::DoubleFree(frame))),
             1 => {
@@ -355,7 +274,7 @@ impl<'a> FrameAllocator<'a> {
     /// Frees a frame holding exactly one reference. Fails with [`FrameError::Shared`] (changing
     /// nothing) if others still reference it.
     pub fn free(&mut self, frame: Frame) -> Result<(), FrameError> {
-        let i = self.index(frame)?;
+        let i = self.index(frame, FrameError::DoubleFree(frame))?;
         match self.refs[i] {
             r @ 2..=MAX_REFS => Err(FrameError::Shared { frame, refs: r }),
             _ => self.dec_ref(frame).map(|_| ()),
@@ -375,7 +294,11 @@ impl<'a> FrameAllocator<'a> {
 
     /// The reference count of a frame (0 if free).
     pub fn refcount(&self, frame: Frame) -> Result<u32, FrameError> {
-        let i = self.index(frame)?;
+        let i = match self.index(frame, FrameError::DoubleFree(frame)) {
+            Ok(i) => i,
+            Err(FrameError::DoubleFree(_)) => return Ok(0), // free, never allocated
+            Err(e) => return Err(e),
+        };
         match self.refs[i] {
             0 if self.reserved.test(i) => Err(FrameError::Reserved(frame)),
             r => Ok(r),
@@ -385,7 +308,12 @@ impl<'a> FrameAllocator<'a> {
     /// What the frame is used for; `None` if it is beyond the managed range.
     pub fn state(&self, frame: Frame) -> Option<FrameState> {
         let i = frame.index();
-        Some(match *self.refs.get(i)? {
+        let refs = match i {
+            _ if i < self.ready => self.refs[i],
+            _ if i < self.refs.len() => 0, // never allocated
+            _ => return None,
+        };
+        Some(match refs {
             0 if self.reserved.test(i) => FrameState::Reserved,
             0 => FrameState::Free,
             r => FrameState::Used(r),
@@ -400,6 +328,7 @@ impl<'a> FrameAllocator<'a> {
     /// Sets a raw reference count, bypassing every check (tests of the overflow path).
     #[cfg(test)]
     fn force_refcount(&mut self, frame: Frame, refs: u32) {
+        assert!(frame.index() < self.ready, "only a frame below the watermark");
         self.refs[frame.index()] = refs;
     }
 }
@@ -414,6 +343,7 @@ impl fmt::Debug for FrameAllocator<'_> {
         f.debug_struct("FrameAllocator")
             .field("counters", &self.counters)
             .field("hint", &self.hint)
+            .field("ready", &self.ready)
             .finish()
     }
 }

@@ -22,6 +22,7 @@ pub mod bitmap;
 pub mod frames;
 pub mod pte;
 pub mod paging;
+pub mod ptshare;
 pub mod mspace;
 pub mod radix;
 pub mod range_alloc;
@@ -39,6 +40,7 @@ pub mod loadavg;
 pub mod cmdline;
 pub mod coredump;
 pub mod redzone;
+pub mod oom;
 pub use abi::signal;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;

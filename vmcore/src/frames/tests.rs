@@ -9,10 +9,11 @@ fn fr(n: u32) -> Frame {
     Frame::from_number(n)
 }
 
-/// Storage for `n` frames.
+/// Storage for `n` frames, filled with garbage (the allocator must not rely on zeroed counts:
+/// the kernel hands it RAM as the boot loader left it).
 fn storage(n: u32) -> (Vec<u32>, Vec<u32>) {
     let (b, r) = storage_words(n);
-    (vec![0; b], vec![0; r])
+    (vec![0x5a5a_5a5a; b], vec![0xdead_beef; r])
 }
 
 #[test]
@@ -51,6 +52,50 @@ fn starts_reserved_and_releases_ranges() {
     assert_eq!(a.state(fr(1)), Some(FrameState::Used(1)));
     assert_eq!(a.state(fr(2)), Some(FrameState::Free));
     assert_eq!(a.state(fr(100)), None);
+}
+
+#[test]
+fn counts_are_made_ready_a_chunk_at_a_time() {
+    let n = 5 * READY_CHUNK + 3;
+    let (mut b, mut r) = storage(n);
+    let mut a = FrameAllocator::new(&mut b, &mut r, n).unwrap();
+    assert_eq!(a.ready(), 0, "nothing zeroed at construction");
+    a.add_free_range(fr(0), n);
+    a.reserve_range(fr(4 * READY_CHUNK), 1).unwrap();
+    assert_eq!(a.ready(), 0, "building the database touches no count");
+    // Frames above the watermark: garbage in storage, but free/reserved by the bitmaps.
+    let high = fr(3 * READY_CHUNK + 1);
+    assert_eq!(a.state(high), Some(FrameState::Free));
+    assert_eq!(a.refcount(high), Ok(0));
+    assert_eq!(a.dec_ref(high), Err(FrameError::DoubleFree(high)));
+    assert_eq!(a.inc_ref(high), Err(FrameError::NotAllocated(high)));
+    assert_eq!(a.free(high), Err(FrameError::DoubleFree(high)));
+    let res = fr(4 * READY_CHUNK);
+    assert_eq!(a.state(res), Some(FrameState::Reserved));
+    assert_eq!(a.dec_ref(res), Err(FrameError::Reserved(res)));
+    assert_eq!(a.refcount(res), Err(FrameError::Reserved(res)));
+    assert_eq!(a.refcount(fr(n)), Err(FrameError::OutOfRange(fr(n))));
+    assert_eq!(a.state(fr(n)), None);
+    // The first allocation readies its chunk only.
+    assert_eq!(a.alloc(), Some(fr(0)));
+    assert_eq!(a.ready(), READY_CHUNK);
+    assert_eq!(a.state(fr(1)), Some(FrameState::Free));
+    // A contiguous run across chunks readies up to the chunk of its last frame.
+    let run = a.alloc_contiguous(READY_CHUNK + 1, READY_CHUNK).unwrap();
+    assert_eq!(run, fr(READY_CHUNK), "free and aligned");
+    assert_eq!(a.ready(), 3 * READY_CHUNK, "chunks 1 and 2");
+    assert_eq!(a.state(fr(2 * READY_CHUNK + 1)), Some(FrameState::Free), "zeroed, not garbage");
+    // Up to the end: the last, partial chunk stops at the frame count.
+    let mut last = fr(0);
+    while let Some(f) = a.alloc() {
+        last = f;
+    }
+    assert_eq!(last, fr(n - 1));
+    assert_eq!(a.ready(), n);
+    assert_eq!(a.inc_ref(last), Ok(2));
+    assert_eq!(a.dec_ref(last), Ok(DecRef::StillShared(1)));
+    assert_eq!(a.dec_ref(last), Ok(DecRef::Freed));
+    assert_eq!(a.state(last), Some(FrameState::Free));
 }
 
 #[test]
@@ -310,6 +355,10 @@ proptest! {
             let c = a.counters();
             prop_assert_eq!(c, m.counters());
             prop_assert_eq!(c.free + c.used + c.reserved, c.total);
+            // The watermark: chunk-aligned (or the end), above every frame in use.
+            let ready = a.ready();
+            prop_assert!(ready == n || ready % READY_CHUNK == 0);
+            prop_assert!(m.used.keys().all(|&f| f < ready));
         }
         for f in 0..n {
             let want = if m.reserved.contains(&f) { FrameState::Reserved }

@@ -11,6 +11,7 @@ use super::MSpace;
 use crate::addr::{Frame, Page, ENTRIES};
 use crate::errno::Errno;
 use crate::paging::{Filler, MapError as PteMapError, TableAccess, TableEntries};
+use crate::ptshare::{plan_table, TablePlan};
 use crate::vma::{Backing, VmFlags, Vma};
 
 /// Why [`MSpace::clone_into`] failed.
@@ -130,6 +131,17 @@ impl MSpace {
         // Every page the child maps holds its reference, failure or not.
         kid.refs.flush(phys);
         copied
+    }
+}
+
+impl MSpace {
+    /// What a sharing fork would do with the page table of user directory slot `pdi`
+    /// ([`crate::ptshare::plan_table`] over the areas overlapping its 4 MiB span).
+    pub fn fork_plan(&self, pdi: usize) -> TablePlan {
+        let per = ENTRIES as u32;
+        let first = Page::from_number(pdi as u32 * per);
+        let end = Page::from_number((pdi as u32 + 1) * per);
+        plan_table(self.tree.range(first, end))
     }
 }
 

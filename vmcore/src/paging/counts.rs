@@ -70,7 +70,7 @@ impl TableCounts {
     }
 
     /// Counts `n` more present entries in user table `pdi`.
-    pub(super) fn add(&mut self, pdi: usize, n: u16) {
+    pub(crate) fn add(&mut self, pdi: usize, n: u16) {
         let c = &mut self.counts[pdi];
         *c = c
             .checked_add(n)
@@ -100,7 +100,7 @@ impl TableCounts {
     }
 
     /// Records that a table is linked at user index `pdi`.
-    pub(super) fn link(&mut self, pdi: usize) {
+    pub(crate) fn link(&mut self, pdi: usize) {
         self.linked[pdi / 32] |= 1 << (pdi % 32);
     }
 

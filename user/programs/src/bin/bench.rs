@@ -9,7 +9,7 @@
 //! ```text
 //! W1 demand-zero  mmap 16 MiB anonymous private; write one byte per 4 KiB page; munmap
 //!                 (three timed parts: the mmap call, the touch loop, the munmap call)
-//! W2 fork         with N MiB touched (N = 0, 1, 16, 64): raw fork; the child exit_group(0)s
+//! W2 fork         with N MiB touched (N = 0, 1, 16, 64, 256): raw fork; the child exit_group(0)s
 //!                 at once; the parent wait4s it (timed: fork + exit + wait)
 //! W3 COW break    with 16 MiB touched: fork; the child writes one byte per page and exits;
 //!                 the parent waits (timed like W2)
@@ -43,7 +43,7 @@ const PAGE: usize = 4096;
 const MIB: usize = 1 << 20;
 const REPS: usize = 5;
 const W1_BYTES: usize = 16 * MIB;
-const W2_MIBS: [usize; 4] = [0, 1, 16, 64];
+const W2_MIBS: [usize; 5] = [0, 1, 16, 64, 256];
 const W3_BYTES: usize = 16 * MIB;
 const W4_ITERS: usize = 10_000;
 const W6_BYTES: usize = 64 * MIB;

@@ -202,3 +202,27 @@ fn mprotect_adding_write_after_fork_keeps_copy_on_write() {
     assert!(matches!(w.write(c, A, 1), Err(Sig::Segv(_))), "the child's copy is still read-only");
     w.finish();
 }
+
+/// The per-table sharing rule over real areas: plain private memory is shared, a table that
+/// also holds a locked, shared, DONTFORK or WIPEONFORK area is copied, an empty span skipped.
+#[test]
+fn fork_plan_per_table() {
+    use crate::ptshare::TablePlan;
+    let m = Machine::new(NFRAMES);
+    let mut w = World::new(&m);
+    let s = w.create();
+    let table = |a: u32| (a >> 22) as usize;
+    let (t1, t2, t3) = (0x0800_0000, 0x0C00_0000, 0x1000_0000);
+    w.map_at(s, t1, 2, RW);
+    w.map_at(s, t2, 2, RW);
+    w.map_at(s, t2 + 4 * P, 2, RW);
+    w.lock(s, t2 + 4 * P, 2).unwrap();
+    w.map_at(s, t3, 2, RW | SHARED);
+    assert_eq!(w.space(s).fork_plan(table(t1)), TablePlan::Share);
+    assert_eq!(w.space(s).fork_plan(table(t2)), TablePlan::Copy);
+    assert_eq!(w.space(s).fork_plan(table(t3)), TablePlan::Copy);
+    assert_eq!(w.space(s).fork_plan(table(t3) + 1), TablePlan::Skip);
+    w.unlock(s, t2 + 4 * P, 2).unwrap();
+    assert_eq!(w.space(s).fork_plan(table(t2)), TablePlan::Share);
+    w.finish();
+}
