@@ -22,7 +22,7 @@
 //! sites reached and failed (a site is the pair of return addresses above the allocator), and
 //! allocations made in interrupt context (there should be none).
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use spin::Once;
 
 static PAGE_EVERY: AtomicU32 = AtomicU32::new(0);
@@ -160,12 +160,18 @@ fn slab_tick() -> bool {
     true
 }
 
-/// Runs a fallible allocation (`Arc::try_new`, `Vec::try_reserve`, ...). Injection no longer
-/// depends on it (the allocator injects for every allocation of a process); it stays as the
-/// mark of a call site whose failure path was written for `failslab`.
-#[inline(always)]
+/// Set while an allocation marked fallible is being made (the heap's growth then leaves the
+/// memory reserve alone: [`in_fallible`]).
+static IN_FALLIBLE: AtomicBool = AtomicBool::new(false);
+
+/// Runs a fallible allocation (`Arc::try_new`, `Vec::try_reserve`, ...). Injection does not
+/// depend on it (the allocator injects for every allocation of a process); the heap's growth
+/// does: such an allocation may not take the memory reserve (`super::reserve`).
 pub fn fallible<R>(op: impl FnOnce() -> R) -> R {
-    op()
+    let was = IN_FALLIBLE.swap(true, Ordering::Relaxed);
+    let r = op();
+    IN_FALLIBLE.store(was, Ordering::Relaxed);
+    r
 }
 
 /// The power-off report of what was injected (nothing when injection is off):
