@@ -17,7 +17,7 @@ inject_verdict() {
     read -r before after _ <<< "$(sed -n "s/^$field: *\([0-9]*\) kB/\1/p" "$log" | tr '\n' ' ')"
     why="" memfree=$after
     report=$(grep -m1 '^failure injection:' "$log" | sed 's/^failure injection: //')
-    grep -q '^KERNEL PANIC' "$log" && why="kernel panic: $(grep -m1 '^KERNEL PANIC' "$log" | cut -c1-120)"
+    grep -q 'KERNEL PANIC' "$log" && why="kernel panic: $(grep -m1 -o 'KERNEL PANIC.*' "$log" | cut -c1-120)"
     [ -z "$why" ] && grep -q '^test .*leaked' "$log" && why="leak: $(grep -m1 '^test .*leaked' "$log")"
     [ -z "$why" ] && { [ -n "$before" ] && [ -n "$after" ] && [ $((before - after)) -le 1 ] && [ $((after - before)) -le 1 ] || why="$field $before -> $after kB"; }
     [ -z "$why" ] && ! grep -q '^argv\[1\] = "after-injection"' "$log" && why="no fresh process afterwards"
