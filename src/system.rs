@@ -10,6 +10,9 @@ pub const PANIC_EXIT_CODE: u8 = 126;
 /// (QEMU's PIIX4 and Q35 power-management ports); otherwise halt.
 pub fn power_off(code: u8) -> ! {
     cpu::disable_interrupts();
+    if code != PANIC_EXIT_CODE {
+        crate::mm::inject::report();
+    }
     // SAFETY: writes to QEMU's exit device and the ACPI PM1a control registers of QEMU's
     // chipsets; on other hardware they are ignored, and we halt below.
     unsafe {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh — the whole test run behind `make test`: the host tests of the hardware-free crate,
 # then the kernel suite under QEMU (tools/ktest.sh), then the ring-3 suite (tools/ringtest.sh), then
-# the glibc C programs our kernel runs in full (tools/ctest.sh), then the terminal driven by
+# the glibc C programs our kernel runs in full (tools/ctest.sh) and under failslab
+# (tools/failslab.sh), then the terminal driven by
 # keystrokes (tools/ttytest.sh). Ends with the line "N passed, N failed"
 # summed over both and exits non-zero on any failure.
 set -uo pipefail
@@ -60,6 +61,16 @@ if read -r p f < "$build/ctest32/counts"; then
     passed=$((passed + p)); failed=$((failed + f))
 else
     echo "c_exhaust c_oom at 32M produced no counts"
+    failed=$((failed + 1))
+fi
+
+# The glibc C programs under failslab at several N (docs/failslab.md): no panic, no leak.
+echo "=== glibc C programs under failslab (QEMU, the shell as init)"
+"$here/failslab.sh" "$build/kernel.elf" "$build/kernel.sym" "$build/user" "$build/ctests" "$build/failslab"
+if read -r p f < "$build/failslab/counts"; then
+    passed=$((passed + p)); failed=$((failed + f))
+else
+    echo "failslab runs produced no counts"
     failed=$((failed + 1))
 fi
 

@@ -34,13 +34,6 @@ pub struct Dir {
     pub name: Box<[u8]>,
 }
 
-/// Probes the heap for a B-tree node before an infallible insert (a `BTreeMap` cannot
-/// reserve): `ENOMEM` instead of an abort when the heap is exhausted.
-fn probe() -> Result<(), Errno> {
-    let mut v: Vec<u8> = Vec::new();
-    crate::mm::inject::fallible(|| v.try_reserve_exact(512)).map_err(|_| Errno::ENOMEM)
-}
-
 /// A copy of `name` on the heap, fallibly.
 pub fn boxed(name: &[u8]) -> Result<Box<[u8]>, Errno> {
     let mut v = Vec::new();
@@ -74,11 +67,16 @@ impl Dir {
     pub fn insert(&mut self, name: &[u8], inode: Arc<Inode>) -> Result<(), Errno> {
         let key = boxed(name)?;
         let key2 = boxed(name)?;
-        probe()?;
         let cookie = self.next_cookie;
+        // Room for both trees' inserts (a `BTreeMap` cannot reserve): ENOMEM before anything
+        // changed when the heap is exhausted (src/mm/room.rs).
+        let (entries, cookies) = (&mut self.entries, &mut self.cookies);
+        crate::mm::room::with_room(2 * crate::mm::room::btree_nodes(entries.len()), || {
+            cookies.insert(cookie, key2);
+            entries.insert(key, (cookie, inode));
+        })
+        .map_err(|_| Errno::ENOMEM)?;
         self.next_cookie += 1;
-        self.cookies.insert(cookie, key2);
-        self.entries.insert(key, (cookie, inode));
         Ok(())
     }
 

@@ -124,7 +124,7 @@ fn finish(at: PathRef, flags: u32, dir: &PathRef, name: &[u8], w: &mut Walker, c
                 if let Some(k) = p.kpage() {
                     return File::new(k, flags);
                 }
-                let bytes = p.contents().map(|b| b.to_vec()).unwrap_or_default();
+                let bytes = p.contents().map(crate::mm::trycopy::to_vec).transpose()?.unwrap_or_default();
                 File::new(super::kinds::Snapshot::new(bytes, &inode), flags)
             }
             _ => Err(Errno::ENXIO),
@@ -138,9 +138,12 @@ fn full_name(dir: &PathRef, name: &[u8], w: &Walker) -> Result<String, Errno> {
         namei::path_of(dir, w.root())?
     } else if !dir.inode.is_dir() {
         // Reached through /proc/PID/fd/N: the link's text is the name.
-        name.to_vec()
+        crate::mm::trycopy::to_vec(name)?
     } else {
         namei::path_in(dir, name, w.root())?
     };
-    Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => crate::mm::trycopy::lossy_string(e.as_bytes()),
+    }
 }

@@ -7,6 +7,7 @@
 use crate::mm::aspace::{AddressSpace, ExecLayout};
 use crate::proc::sched;
 use crate::proc::task::{Pid, State, Task};
+use crate::mm::trytext::TryText;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -70,11 +71,11 @@ fn signal_sets(task: &Task) -> (u64, u64, u64, u64, u64) {
 }
 
 /// `/proc/PID/stat`: Linux's 52 fields on one line.
-pub fn stat(task: &Arc<Task>) -> String {
+pub fn stat(task: &Arc<Task>) -> Result<String, Errno> {
     let (state, _) = state_of(task);
     let (name, parent, space) = {
         let inner = task.inner.lock();
-        (inner.name.clone(), inner.parent, inner.aspace.clone())
+        (crate::mm::trycopy::string(&inner.name)?, inner.parent, inner.aspace.clone())
     };
     let pid = task.group.tgid;
     let usage = crate::proc::usage::process_usage(task);
@@ -83,7 +84,7 @@ pub fn stat(task: &Arc<Task>) -> String {
     let (pending, shared, blocked, ignored, caught) = signal_sets(task);
     let start = ns_to_clock_ticks(task.usage.start_ns());
     let l = m.layout;
-    let mut s = String::new();
+    let mut s = TryText::new();
     let _ = write!(
         s,
         "{pid} ({}) {state} {parent} {} {} 0 -1 4194560 {} {} 0 0 {} {} {} {} 20 0 {} 0 {start} {} {} 4294967295 {} {} {} 0 0 {} {} {} {} 0 0 0 17 0 0 0 0 0 0 {} {} {} {} {} {} {} 0\n",
@@ -114,14 +115,14 @@ pub fn stat(task: &Arc<Task>) -> String {
         l.env.0,
         l.env.1,
     );
-    s
+    s.finish()
 }
 
 /// `/proc/PID/statm`: size resident shared text lib data dt, in pages.
-pub fn statm(task: &Arc<Task>) -> String {
+pub fn statm(task: &Arc<Task>) -> Result<String, Errno> {
     let space = task.inner.lock().aspace.clone();
     let m = mem_view(space.as_ref());
-    alloc::format!(
+    crate::try_format!(
         "{} {} {} {} 0 {} 0\n",
         m.areas.total,
         m.stats.p_size + m.stats.s_size,
@@ -132,18 +133,18 @@ pub fn statm(task: &Arc<Task>) -> String {
 }
 
 /// `/proc/PID/status`: the fields `ps`, `top` and people read, in Linux 6.1's order.
-pub fn status(task: &Arc<Task>) -> String {
+pub fn status(task: &Arc<Task>) -> Result<String, Errno> {
     let (state, word) = state_of(task);
     let (name, parent, space, fds) = {
         let inner = task.inner.lock();
-        (inner.name.clone(), inner.parent, inner.aspace.clone(), inner.files.clone())
+        (crate::mm::trycopy::string(&inner.name)?, inner.parent, inner.aspace.clone(), inner.files.clone())
     };
     let cred = task.cred.lock().clone();
     let m = mem_view(space.as_ref());
     let (pending, shared, blocked, ignored, caught) = signal_sets(task);
     let usage = task.usage.own(false, None);
     let kib = |pages: u32| pages as u64 * 4;
-    let mut s = String::new();
+    let mut s = TryText::new();
     let _ = writeln!(s, "Name:\t{}", &name[..name.len().min(15)]);
     let _ = writeln!(s, "State:\t{state} ({word})");
     let _ = writeln!(s, "Tgid:\t{}", task.group.tgid);
@@ -158,7 +159,7 @@ pub fn status(task: &Arc<Task>) -> String {
     for g in &cred.groups {
         let _ = write!(s, "{g} ");
     }
-    s.push('\n');
+    let _ = writeln!(s);
     let _ = writeln!(s, "NStgid:\t{}", task.group.tgid);
     let _ = writeln!(s, "NSpid:\t{}", task.pid());
     let _ = writeln!(s, "NSpgid:\t{}", task.group.pgid());
@@ -200,7 +201,7 @@ pub fn status(task: &Arc<Task>) -> String {
     let _ = writeln!(s, "Seccomp:\t0");
     let _ = writeln!(s, "voluntary_ctxt_switches:\t{}", usage.nvcsw);
     let _ = writeln!(s, "nonvoluntary_ctxt_switches:\t{}", usage.nivcsw);
-    s
+    s.finish()
 }
 
 /// Reads `[start, end)` of a task's memory (its argument or environment strings), at most a
@@ -228,27 +229,44 @@ pub fn environ(task: &Arc<Task>) -> Result<Vec<u8>, Errno> {
 }
 
 /// `/proc/PID/comm`: the name and a newline.
-pub fn comm(task: &Arc<Task>) -> String {
-    let name = task.inner.lock().name.clone();
-    alloc::format!("{}\n", &name[..name.len().min(15)])
+pub fn comm(task: &Arc<Task>) -> Result<String, Errno> {
+    let name = crate::mm::trycopy::string(&task.inner.lock().name)?;
+    crate::try_format!("{}\n", &name[..name.len().min(15)])
+}
+
+/// `sleep(Nms)`, the state `/proc/ps` shows for a sleeper, padded to the formatter's width
+/// without building a `String`.
+pub struct Sleep(pub u64);
+
+impl core::fmt::Display for Sleep {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "sleep({}ms)", self.0)?;
+        let len = 10 + self.0.checked_ilog10().unwrap_or(0) as usize;
+        for _ in len..f.width().unwrap_or(0) {
+            f.write_str(" ")?;
+        }
+        Ok(())
+    }
 }
 
 /// `/proc/ps`: one line per process: pid, parent, state, name (the shell's `ps`).
-pub fn ps() -> String {
+pub fn ps() -> Result<String, Errno> {
     let now = crate::arch::pit::ticks();
-    let mut s = String::from("  PID  PPID STATE        NAME\n");
+    let mut s = TryText::new();
+    let _ = writeln!(s, "  PID  PPID STATE        NAME");
     // One task at a time from the table (a cursor), not a copy of it.
     let next = |at: Pid| sched::with(|s| s.next_pid(at, |t| t.pid() != 0).and_then(|p| s.tasks.get(&p).cloned()));
     for t in core::iter::successors(next(0), |t| next(t.pid() + 1)) {
         let inner = t.inner.lock();
-        let state = match inner.state {
-            State::Runnable => String::from("run"),
-            State::Sleeping { until } => alloc::format!("sleep({}ms)", until.saturating_sub(now) * 1000 / crate::arch::pit::HZ as u64),
-            State::Waiting => String::from("wait"),
-            State::Zombie => String::from("zombie"),
-            State::Stopped => String::from("stopped"),
+        let _ = write!(s, "{:>5} {:>5} ", t.pid(), inner.parent);
+        let _ = match inner.state {
+            State::Runnable => write!(s, "{:<12}", "run"),
+            State::Sleeping { until } => write!(s, "{:<12}", Sleep(until.saturating_sub(now) * 1000 / crate::arch::pit::HZ as u64)),
+            State::Waiting => write!(s, "{:<12}", "wait"),
+            State::Zombie => write!(s, "{:<12}", "zombie"),
+            State::Stopped => write!(s, "{:<12}", "stopped"),
         };
-        let _ = writeln!(s, "{:>5} {:>5} {:<12} {}", t.pid(), inner.parent, state, inner.name);
+        let _ = writeln!(s, " {}", inner.name);
     }
-    s
+    s.finish()
 }

@@ -8,7 +8,9 @@
 //! (procs_blocked = 0).
 
 use crate::mm::{frames, heap};
+use crate::mm::trytext::TryText;
 use alloc::string::String;
+use vmcore::errno::Errno;
 use core::fmt::Write;
 use vmcore::loadavg::LoadAvg;
 
@@ -41,11 +43,13 @@ pub fn mem_total_kib() -> u64 {
 
 /// `/proc/meminfo`, Linux's field set and order (kB), then our exact counters:
 /// `KernelHeap`/`KernelHeapUsed` and `PageCache`.
-pub fn meminfo() -> String {
+pub fn meminfo() -> Result<String, Errno> {
     if crate::mm::selfcheck::enabled() {
         // No room for the walk's lists: the check is skipped (said so), the file still read.
-        let checked = crate::proc::address_spaces().and_then(|spaces| {
-            crate::mm::selfcheck::verify_all(&spaces).map_err(|_| vmcore::errno::Errno::ENOMEM)
+        // The walk is the kernel checking itself, not work for the reader: failslab leaves it
+        // alone (its lists are not all fallible: docs/failslab.md).
+        let checked = crate::mm::inject::kernel_work(|| {
+            crate::proc::address_spaces().and_then(|spaces| crate::mm::selfcheck::verify_all(&spaces).map_err(|_| Errno::ENOMEM))
         });
         if checked.is_err() {
             log::warn!("selfcheck: no kernel memory for the consistency walk; skipped");
@@ -59,9 +63,9 @@ pub fn meminfo() -> String {
     let (private, shared, tables) = space_totals();
     let anon = private * 4;
     let tasks = crate::proc::sched::with(|s| s.tasks.len() as u64).saturating_sub(1);
-    let mut s = String::new();
+    let mut s = TryText::new();
     let mut line = |name: &str, kib: u64| {
-        let _ = writeln!(s, "{:<15} {:>8} kB", alloc::format!("{name}:"), kib);
+        let _ = writeln!(s, "{name}:{:pad$} {:>8} kB", "", kib, pad = 14usize.saturating_sub(name.len()));
     };
     line("MemTotal", total);
     line("MemFree", free);
@@ -110,7 +114,7 @@ pub fn meminfo() -> String {
     line("KernelHeap", h.size as u64 / 1024);
     line("KernelHeapUsed", h.used as u64 / 1024);
     line("PageCache", cached);
-    s
+    s.finish()
 }
 
 fn seconds_hundredths(ns: u64) -> (u64, u64) {
@@ -118,35 +122,35 @@ fn seconds_hundredths(ns: u64) -> (u64, u64) {
 }
 
 /// `/proc/uptime`: seconds since boot and seconds idle, with hundredths.
-pub fn uptime() -> String {
+pub fn uptime() -> Result<String, Errno> {
     let (up, upc) = seconds_hundredths(crate::arch::clock::monotonic_ns());
     let idle_ns = crate::proc::cpustat::ticks().2 * 1_000_000_000 / crate::arch::pit::HZ as u64;
     let (idle, idlec) = seconds_hundredths(idle_ns);
-    alloc::format!("{up}.{upc:02} {idle}.{idlec:02}\n")
+    crate::try_format!("{up}.{upc:02} {idle}.{idlec:02}\n")
 }
 
 /// `/proc/loadavg`: the three averages, running/total tasks, the last pid handed out.
-pub fn loadavg() -> String {
+pub fn loadavg() -> Result<String, Errno> {
     let l: LoadAvg = crate::proc::cpustat::load();
     let (total, last) = crate::proc::sched::with(|s| (s.tasks.len().saturating_sub(1), s.last_pid()));
-    let mut s = String::new();
+    let mut s = TryText::new();
     for i in 0..3 {
         let (a, b) = l.format(i);
         let _ = write!(s, "{a}.{b:02} ");
     }
     let _ = writeln!(s, "{}/{} {}", crate::proc::cpustat::active(), total, last);
-    s
+    s.finish()
 }
 
 /// `/proc/stat`: CPU times in USER_HZ, context switches, boot time, forks, running tasks.
-pub fn stat() -> String {
+pub fn stat() -> Result<String, Errno> {
     let (user, system, idle) = crate::proc::cpustat::ticks();
     let (user, system, idle) = (to_user_hz(user), to_user_hz(system), to_user_hz(idle));
     let boot = (crate::arch::clock::realtime_ns() / 1_000_000_000) as u64
         - crate::arch::clock::monotonic_ns() / 1_000_000_000;
     let forks = crate::proc::sched::with(|s| s.pids_issued());
     let switches = crate::proc::sched::SWITCHES.load(core::sync::atomic::Ordering::Relaxed);
-    let mut s = String::new();
+    let mut s = TryText::new();
     let _ = writeln!(s, "cpu  {user} 0 {system} {idle} 0 0 0 0 0 0");
     let _ = writeln!(s, "cpu0 {user} 0 {system} {idle} 0 0 0 0 0 0");
     let _ = writeln!(s, "intr {}", crate::arch::pit::ticks());
@@ -156,7 +160,7 @@ pub fn stat() -> String {
     let _ = writeln!(s, "procs_running {}", crate::proc::cpustat::active().max(1));
     let _ = writeln!(s, "procs_blocked 0");
     let _ = writeln!(s, "softirq 0 0 0 0 0 0 0 0 0 0 0");
-    s
+    s.finish()
 }
 
 /// Linux's names of CPUID leaf 1's EDX bits (`x86_cap_flags`), `""` for unnamed bits.
@@ -172,7 +176,7 @@ const ECX1: [&str; 32] = [
 ];
 
 /// `/proc/cpuinfo`: one processor, from CPUID.
-pub fn cpuinfo() -> String {
+pub fn cpuinfo() -> Result<String, Errno> {
     use crate::arch::cpu::cpuid;
     let (max, b, c, d) = cpuid(0, 0);
     let mut vendor = [0u8; 12];
@@ -194,18 +198,15 @@ pub fn cpuinfo() -> String {
         }
     }
     let name = core::str::from_utf8(&name).unwrap_or("").trim_end_matches('\0').trim();
-    let mut flags = String::new();
+    let mut flags = TryText::new();
     for (bits, names) in [(edx1, &EDX1), (ecx1, &ECX1)] {
         for (i, n) in names.iter().enumerate() {
             if bits & (1 << i) != 0 && !n.is_empty() {
-                if !flags.is_empty() {
-                    flags.push(' ');
-                }
-                flags.push_str(n);
+                let _ = write!(flags, "{}{n}", if flags.is_empty() { "" } else { " " });
             }
         }
     }
-    let mut s = String::new();
+    let mut s = TryText::new();
     let _ = writeln!(s, "processor\t: 0");
     let _ = writeln!(s, "vendor_id\t: {}", core::str::from_utf8(&vendor).unwrap_or("unknown"));
     let _ = writeln!(s, "cpu family\t: {family}");
@@ -219,19 +220,19 @@ pub fn cpuinfo() -> String {
     let _ = writeln!(s, "fpu_exception\t: yes");
     let _ = writeln!(s, "cpuid level\t: {max}");
     let _ = writeln!(s, "wp\t\t: yes");
-    let _ = writeln!(s, "flags\t\t: {flags}");
+    let _ = writeln!(s, "flags\t\t: {}", flags.finish()?);
     let _ = writeln!(s, "clflush size\t: {}", ((cpuid(1, 0).1 >> 8) & 0xff) * 8);
     let _ = writeln!(s, "cache_alignment\t: 64");
     let _ = writeln!(s, "address sizes\t: 32 bits physical, 32 bits virtual");
     let _ = writeln!(s, "power management:\n");
-    s
+    s.finish()
 }
 
 /// `/proc/vmstat`: the counters we keep, under Linux's names.
-pub fn vmstat() -> String {
+pub fn vmstat() -> Result<String, Errno> {
     let c = frames::counters();
     let (private, shared, tables) = space_totals();
-    let mut s = String::new();
+    let mut s = TryText::new();
     let mut line = |name: &str, v: u64| {
         let _ = writeln!(s, "{name} {v}");
     };
@@ -245,12 +246,12 @@ pub fn vmstat() -> String {
     line("pgmajfault", 0);
     line("pswpin", 0);
     line("pswpout", 0);
-    s
+    s.finish()
 }
 
 /// `/proc/filesystems`: the file system types `mount` knows.
-pub fn filesystems() -> String {
-    String::from("nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n")
+pub fn filesystems() -> Result<String, Errno> {
+    crate::try_format!("nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n")
 }
 
 /// `/proc/sys/...` values (read-only here), by their path below `/proc/sys`.

@@ -4,6 +4,7 @@
 use crate::mm::aspace::AddressSpace;
 use crate::proc::sched;
 use crate::proc::task::Pid;
+use crate::mm::trytext::TryText;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -17,20 +18,20 @@ fn space_of(pid: Pid) -> Result<Option<Arc<AddressSpace>>, Errno> {
 
 /// `/proc/PID/smaps`.
 pub fn smaps(pid: Pid) -> Result<String, Errno> {
-    let mut s = String::new();
+    let mut s = TryText::new();
     if let Some(a) = space_of(pid)? {
         a.edit(|sp, t, p| (sp.write_smaps(&mut s, &*t, &*p), None)).map_err(|_| Errno::ENOMEM)?;
     }
-    Ok(s)
+    s.finish()
 }
 
 /// `/proc/PID/smaps_rollup`.
 pub fn smaps_rollup(pid: Pid) -> Result<String, Errno> {
-    let mut s = String::new();
+    let mut s = TryText::new();
     if let Some(a) = space_of(pid)? {
         a.edit(|sp, t, p| (sp.write_smaps_rollup(&mut s, &*t, &*p), None)).map_err(|_| Errno::ENOMEM)?;
     }
-    Ok(s)
+    s.finish()
 }
 
 /// Every address space once (threads share theirs); none when the list finds no room.

@@ -10,10 +10,10 @@
 use super::inode::{Inode, InodeKind, InodeMeta, SuperBlock};
 use super::stat::{S_IFDIR, S_IFLNK, S_IFREG};
 use alloc::sync::Arc;
-use crate::mm::{frames, heap};
+use crate::mm::{frames, heap, trycopy, trytext::TryText};
 use crate::proc::sched;
 use crate::proc::task::Pid;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
 
@@ -27,11 +27,11 @@ pub fn mem_free_kib() -> u64 {
 fn maps(pid: Pid) -> Result<String, Errno> {
     let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
     let aspace = task.inner.lock().aspace.clone();
-    let mut s = String::new();
+    let mut s = TryText::new();
     if let Some(a) = aspace {
         let _ = a.write_maps(&mut s);
     }
-    Ok(s)
+    s.finish()
 }
 
 /// What a `/proc` path names.
@@ -57,15 +57,15 @@ const DT_DIR: u8 = 4;
 const DT_REG: u8 = 8;
 const DT_LNK: u8 = 10;
 
-fn names(list: &[(&str, u8)]) -> Vec<(String, u8)> {
-    list.iter().map(|&(n, t)| (n.to_string(), t)).collect()
+fn names(list: &[(&str, u8)]) -> Result<Vec<(String, u8)>, Errno> {
+    trycopy::try_collect(list.iter().map(|&(n, t)| Ok((trycopy::string(n)?, t))))
 }
 
 /// The executable's path of process `pid` (`/proc/PID/exe`).
 fn exe(pid: Pid) -> Result<Vec<u8>, Errno> {
     let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
     let exe = task.inner.lock().exe.clone();
-    exe.map(|e| e.to_vec()).ok_or(Errno::ENOENT)
+    trycopy::to_vec(&exe.ok_or(Errno::ENOENT)?)
 }
 
 /// The working directory of process `pid` (`/proc/PID/cwd`).
@@ -80,7 +80,7 @@ fn cwd(pid: Pid) -> Result<Vec<u8>, Errno> {
 fn fds(pid: Pid) -> Result<Vec<(String, u8)>, Errno> {
     let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
     let files = task.files()?;
-    Ok(files.with(|t| t.open_fds().map(|fd| (fd.to_string(), DT_LNK)).collect()))
+    files.with(|t| trycopy::try_collect(t.open_fds().map(|fd| Ok((crate::try_format!("{fd}")?, DT_LNK)))))
 }
 
 /// `/proc/PID/fd/N`: the file's name (with ` (deleted)` once it has no links) and its place.
@@ -90,20 +90,21 @@ fn fd_link(pid: Pid, fd: &str) -> Result<Node, Errno> {
     let file = task.files()?.get(fd).map_err(|_| Errno::ENOENT)?;
     let at = file.path().cloned();
     let mut text = match (file.ops().name(), &at) {
-        (Some(n), _) => n.as_bytes().to_vec(),
+        (Some(n), _) => trycopy::to_vec(n.as_bytes())?,
         (None, Some(p)) => {
             let root = super::fscontext::current()?.get().root;
             super::namei::path_of(p, &root)?
         }
         // The terminal's files carry no path: their device numbers name them.
         (None, None) => match file.stat().map(|st| st.rdev) {
-            Ok(crate::tty::CONSOLE) => b"/dev/console".to_vec(),
-            Ok(crate::tty::TTYS0) => b"/dev/ttyS0".to_vec(),
-            Ok(crate::tty::TTY_DEV) => b"/dev/tty".to_vec(),
-            _ => b"anon_inode:[unknown]".to_vec(),
+            Ok(crate::tty::CONSOLE) => trycopy::to_vec(b"/dev/console")?,
+            Ok(crate::tty::TTYS0) => trycopy::to_vec(b"/dev/ttyS0")?,
+            Ok(crate::tty::TTY_DEV) => trycopy::to_vec(b"/dev/tty")?,
+            _ => trycopy::to_vec(b"anon_inode:[unknown]")?,
         },
     };
     if at.as_ref().is_some_and(|p| p.inode.meta.lock().nlink == 0) {
+        text.try_reserve(10).map_err(|_| Errno::ENOMEM)?;
         text.extend_from_slice(b" (deleted)");
     }
     // Linux's mode: read and search for a readable file, write and search for a writable one.
@@ -113,7 +114,7 @@ fn fd_link(pid: Pid, fd: &str) -> Result<Node, Errno> {
 
 /// Resolves a path under `/proc` (relative to its root: `""`, `meminfo`, `self/maps`...).
 pub fn lookup(rest: &str) -> Result<Node, Errno> {
-    let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = trycopy::try_collect(rest.split('/').filter(|p| !p.is_empty()).map(Ok))?;
     let pid_of = |p: &str| -> Result<Pid, Errno> {
         let pid = p.parse::<Pid>().map_err(|_| Errno::ENOENT)?;
         sched::with(|s| s.tasks.get(&pid).is_some_and(|t| t.pid() != 0)).then_some(pid).ok_or(Errno::ENOENT)
@@ -134,30 +135,30 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
                 ("sys", DT_DIR),
                 ("uptime", DT_REG),
                 ("vmstat", DT_REG),
-            ]);
+            ])?;
             // Then one directory per task: listed from the task table by a cursor as the
             // directory is read (`DirFile`), never copied whole here.
             Ok(Node::Dir(list))
         }
-        ["meminfo"] => Ok(Node::Generated(super::proc_sys::meminfo().into_bytes())),
-        ["uptime"] => Ok(Node::Generated(super::proc_sys::uptime().into_bytes())),
-        ["loadavg"] => Ok(Node::Generated(super::proc_sys::loadavg().into_bytes())),
-        ["stat"] => Ok(Node::Generated(super::proc_sys::stat().into_bytes())),
-        ["cpuinfo"] => Ok(Node::Generated(super::proc_sys::cpuinfo().into_bytes())),
-        ["vmstat"] => Ok(Node::Generated(super::proc_sys::vmstat().into_bytes())),
-        ["filesystems"] => Ok(Node::Generated(super::proc_sys::filesystems().into_bytes())),
+        ["meminfo"] => Ok(Node::Generated(super::proc_sys::meminfo()?.into_bytes())),
+        ["uptime"] => Ok(Node::Generated(super::proc_sys::uptime()?.into_bytes())),
+        ["loadavg"] => Ok(Node::Generated(super::proc_sys::loadavg()?.into_bytes())),
+        ["stat"] => Ok(Node::Generated(super::proc_sys::stat()?.into_bytes())),
+        ["cpuinfo"] => Ok(Node::Generated(super::proc_sys::cpuinfo()?.into_bytes())),
+        ["vmstat"] => Ok(Node::Generated(super::proc_sys::vmstat()?.into_bytes())),
+        ["filesystems"] => Ok(Node::Generated(super::proc_sys::filesystems()?.into_bytes())),
         ["mounts"] => Ok(Node::Generated(mounts()?)),
         ["kpagecount"] => Ok(Node::Kpage(super::proc_kpage::Kpage::Count)),
         ["kpageflags"] => Ok(Node::Kpage(super::proc_kpage::Kpage::Flags)),
         ["sys", rest @ ..] => match super::proc_sys::sysctl_dir(rest) {
-            Some(list) => Ok(Node::Dir(list.iter().map(|s| (s.to_string(), if rest.is_empty() { DT_DIR } else { DT_REG })).collect())),
+            Some(list) => Ok(Node::Dir(trycopy::try_collect(list.iter().map(|s| Ok((trycopy::string(s)?, if rest.is_empty() { DT_DIR } else { DT_REG }))))?)),
             None => match super::proc_tunable::Tunable::sysctl(rest) {
                 Some(t) => Ok(Node::Tunable(t, t.read()?.into_bytes())),
                 None => super::proc_sys::sysctl(rest).map(|v| Node::Generated(v.into_bytes())).ok_or(Errno::ENOENT),
             },
         },
-        ["ps"] => Ok(Node::Generated(super::proc_pid::ps().into_bytes())),
-        ["self"] => Ok(Node::Symlink(crate::proc::current().tgid().to_string().into_bytes())),
+        ["ps"] => Ok(Node::Generated(super::proc_pid::ps()?.into_bytes())),
+        ["self"] => Ok(Node::Symlink(crate::try_format!("{}", crate::proc::current().tgid())?.into_bytes())),
         [p] => {
             pid_of(p)?;
             Ok(Node::Dir(names(&[
@@ -177,7 +178,7 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
                 ("stat", DT_REG),
                 ("statm", DT_REG),
                 ("status", DT_REG),
-            ])))
+            ])?))
         }
         [p, "fd"] => Ok(Node::Dir(fds(pid_of(p)?)?)),
         [p, "fd", n] => fd_link(pid_of(p)?, n),
@@ -197,10 +198,10 @@ pub fn lookup(rest: &str) -> Result<Node, Errno> {
             let pid = pid_of(p)?;
             let task = sched::with(|s| s.tasks.get(&pid).cloned()).ok_or(Errno::ENOENT)?;
             let bytes = match *file {
-                "stat" => super::proc_pid::stat(&task).into_bytes(),
-                "statm" => super::proc_pid::statm(&task).into_bytes(),
-                "status" => super::proc_pid::status(&task).into_bytes(),
-                "comm" => super::proc_pid::comm(&task).into_bytes(),
+                "stat" => super::proc_pid::stat(&task)?.into_bytes(),
+                "statm" => super::proc_pid::statm(&task)?.into_bytes(),
+                "status" => super::proc_pid::status(&task)?.into_bytes(),
+                "comm" => super::proc_pid::comm(&task)?.into_bytes(),
                 "oom_score" => super::proc_tunable::oom_score(&task),
                 "cmdline" => super::proc_pid::cmdline(&task)?,
                 "environ" => super::proc_pid::environ(&task)?,
@@ -219,13 +220,13 @@ fn mounts() -> Result<Vec<u8>, Errno> {
     let mut out = Vec::new();
     for m in super::mount::all()? {
         let point = match &m.parent {
-            None => alloc::vec![b'/'],
+            None => trycopy::to_vec(b"/")?,
             Some(at) => super::namei::path_of(at, &root)?,
         };
         let label = &m.label;
-        let line = [&label.source[..], b" ", &point, b" ", &label.fstype[..], b" rw,relatime 0 0\n"].concat();
-        crate::mm::inject::fallible(|| out.try_reserve(line.len())).map_err(|_| Errno::ENOMEM)?;
-        out.extend_from_slice(&line);
+        let line = [&label.source[..], b" ", &point, b" ", &label.fstype[..], b" rw,relatime 0 0\n"];
+        out.try_reserve(line.iter().map(|p| p.len()).sum()).map_err(|_| Errno::ENOMEM)?;
+        line.iter().for_each(|p| out.extend_from_slice(p));
     }
     Ok(out)
 }
@@ -251,13 +252,13 @@ fn ino_of(rel: &str) -> u64 {
 /// The inode number `name` in the open `/proc` directory `dir` has.
 pub fn name_ino(dir: &super::mount::PathRef, name: &str) -> u64 {
     match &dir.inode.kind {
-        InodeKind::Proc(p) => ino_of(&join(&p.rel, name)),
+        InodeKind::Proc(p) => join(&p.rel, name).map_or(0, |rel| ino_of(&rel)),
         _ => 0,
     }
 }
 
-fn join(rel: &str, name: &str) -> String {
-    if rel.is_empty() { name.to_string() } else { alloc::format!("{rel}/{name}") }
+fn join(rel: &str, name: &str) -> Result<String, Errno> {
+    if rel.is_empty() { trycopy::string(name) } else { crate::try_format!("{rel}/{name}") }
 }
 
 impl ProcNode {
@@ -284,14 +285,14 @@ impl ProcNode {
     /// The entry `name` of this directory, generated.
     pub fn lookup_child(&self, sb: &Arc<SuperBlock>, name: &[u8]) -> Result<Arc<Inode>, Errno> {
         let name = core::str::from_utf8(name).map_err(|_| Errno::ENOENT)?;
-        let rel = join(&self.rel, name);
+        let rel = join(&self.rel, name)?;
         let node = lookup(&rel)?;
         make(sb, rel, node)
     }
     /// A symlink's target.
     pub fn link_target(&self) -> Result<Vec<u8>, Errno> {
         match &self.node {
-            Node::Symlink(t) | Node::Magic(t, _, _) => Ok(t.clone()),
+            Node::Symlink(t) | Node::Magic(t, _, _) => trycopy::to_vec(t),
             _ => Err(Errno::EINVAL),
         }
     }
@@ -303,7 +304,7 @@ impl ProcNode {
     pub fn parent(&self, sb: &Arc<SuperBlock>) -> Result<Arc<Inode>, Errno> {
         let up = self.rel.rsplit_once('/').map_or("", |(dir, _)| dir);
         let node = lookup(up)?;
-        make(sb, up.to_string(), node)
+        make(sb, trycopy::string(up)?, node)
     }
     /// Where a magic link leads, when followed.
     pub fn magic(&self) -> Option<&super::mount::PathRef> {

@@ -173,7 +173,7 @@ impl FileOps for RegularFile {
         super::seals::fcntl(f, self.inode(), cmd, arg)
     }
     fn mmap_object(&self, _f: &File) -> Result<Arc<dyn FileObject>, Errno> {
-        let obj = MappedFile { inode: self.inode().clone(), name: self.name.clone() };
+        let obj = MappedFile { inode: self.inode().clone(), name: crate::mm::trycopy::string(&self.name)? };
         Ok(crate::mm::inject::fallible(|| Arc::try_new(obj)).map_err(|_| Errno::ENOMEM)?)
     }
     fn path(&self) -> Option<&PathRef> {

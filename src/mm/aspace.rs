@@ -108,7 +108,10 @@ impl AddressSpace {
     /// A new, empty address space sharing the kernel half.
     pub fn new() -> Result<Arc<Self>, Errno> {
         let pd = directory::create().ok_or(Errno::ENOMEM)?;
-        Ok(Arc::new_cyclic(|me| AddressSpace {
+        // `Arc::new_cyclic` has no fallible form: room for it (the space and the two counts)
+        // first. Without it the directory goes back and the caller gets ENOMEM.
+        let bytes = core::mem::size_of::<AddressSpace>() + 2 * core::mem::size_of::<usize>();
+        let Ok(space) = super::room::with_blocks(1, bytes, || Arc::new_cyclic(|me| AddressSpace {
             pd,
             space: spin::RwLock::new(MSpace::new(pd)),
             lock_future: core::sync::atomic::AtomicU32::new(0),
@@ -116,7 +119,11 @@ impl AddressSpace {
             layout: spin::Mutex::new(ExecLayout::default()),
             id: NEXT_SPACE_ID.fetch_add(1, Ordering::Relaxed),
             me: me.clone(),
-        }))
+        })) else {
+            directory::destroy(pd);
+            return Err(Errno::ENOMEM);
+        };
+        Ok(space)
     }
 
     /// A weak reference to this space (for reverse maps).

@@ -12,7 +12,7 @@
 //! task on every fork. An area takes its pages plus the guard page after it; the range starts
 //! one page in, so the first area has a guard below it too.
 
-use super::kspace;
+use super::{kspace, room};
 use crate::arch::stack_guard::GuardPage;
 use crate::sync::IrqMutex;
 use alloc::collections::BTreeMap;
@@ -39,6 +39,9 @@ static FREE: IrqMutex<Option<RangeAlloc>> = IrqMutex::new(None);
 const FIRST_PAGE: u32 = VMALLOC_START / PAGE_SIZE + 1;
 const END_PAGE: u32 = VMALLOC_END / PAGE_SIZE;
 
+/// Pages of the range lost for good: freed when the heap had no room to record them free.
+static LOST_PAGES: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
 /// Most areas the map held since it was last rebuilt (see [`unregister`]).
 static AREAS_PEAK: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
@@ -53,12 +56,22 @@ fn unregister(areas: &mut BTreeMap<u32, Area>, start: u32) -> Option<Area> {
     use core::sync::atomic::Ordering::Relaxed;
     let area = areas.remove(&start)?;
     if let Some(free) = FREE.lock().as_mut() {
-        free.free(start / PAGE_SIZE, area.pages + 1);
+        // Freeing may add a run to both trees; with no room for it (heap exhausted) the
+        // addresses stay out of the free runs for good rather than the kernel panicking. A
+        // free cannot report failure, so failslab leaves its probe alone.
+        let nodes = 2 * room::btree_nodes(free.runs());
+        if super::inject::kernel_work(|| room::with_room(nodes, || free.free(start / PAGE_SIZE, area.pages + 1))).is_err() {
+            let lost = LOST_PAGES.fetch_add(area.pages + 1, Relaxed) + area.pages + 1;
+            log::warn!("vmalloc: no heap to record {} pages at {start:#x} free: {lost} pages of the range lost", area.pages + 1);
+        }
     }
     if areas.len() <= ONE_LEAF && AREAS_PEAK.load(Relaxed) > ONE_LEAF {
-        let all = core::mem::take(areas);
-        *areas = all.into_iter().collect();
-        AREAS_PEAK.store(areas.len(), Relaxed);
+        // The rebuild is optional: without room for it the map keeps its nodes.
+        let _ = room::with_room(2, || {
+            let all = core::mem::take(areas);
+            *areas = all.into_iter().collect();
+            AREAS_PEAK.store(areas.len(), Relaxed);
+        });
     }
     Some(area)
 }
@@ -72,6 +85,8 @@ pub enum VmallocError {
     NoAddressSpace,
     /// Not enough free frames.
     OutOfFrames,
+    /// No room on the kernel heap for the range's bookkeeping.
+    OutOfHeap,
 }
 
 impl fmt::Display for VmallocError {
@@ -80,6 +95,7 @@ impl fmt::Display for VmallocError {
             VmallocError::Empty => "empty request",
             VmallocError::NoAddressSpace => "vmalloc address space exhausted",
             VmallocError::OutOfFrames => "out of physical frames",
+            VmallocError::OutOfHeap => "out of kernel heap",
         })
     }
 }
@@ -149,13 +165,18 @@ impl Drop for VmArea {
 fn reserve(pages: u32, label: &'static str, physical: bool) -> Result<VirtAddr, VmallocError> {
     let mut areas = AREAS.lock();
     let with_guard = pages.checked_add(1).filter(|&n| n <= END_PAGE - FIRST_PAGE).ok_or(VmallocError::NoAddressSpace)?;
-    let first = FREE
-        .lock()
-        .get_or_insert_with(|| RangeAlloc::new(FIRST_PAGE, END_PAGE))
-        .alloc(with_guard)
-        .ok_or(VmallocError::NoAddressSpace)?;
-    let candidate = first * PAGE_SIZE;
-    areas.insert(candidate, Area { pages, label, physical });
+    // Taking a run may split it (a new entry in both trees), registering it adds one: room
+    // for all three first, so a heap out of room is an error before anything changed.
+    let mut free = FREE.lock();
+    let nodes = 2 * room::btree_nodes(free.as_ref().map_or(1, |f| f.runs())) + room::btree_nodes(areas.len());
+    let candidate = room::with_room(nodes, || {
+        let first = free.get_or_insert_with(|| RangeAlloc::new(FIRST_PAGE, END_PAGE)).alloc(with_guard)?;
+        areas.insert(first * PAGE_SIZE, Area { pages, label, physical });
+        Some(first * PAGE_SIZE)
+    })
+    .map_err(|_| VmallocError::OutOfHeap)?
+    .ok_or(VmallocError::NoAddressSpace)?;
+    drop(free);
     AREAS_PEAK.fetch_max(areas.len(), core::sync::atomic::Ordering::Relaxed);
     Ok(VirtAddr::new(candidate))
 }

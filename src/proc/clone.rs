@@ -93,7 +93,7 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         let files = inner.files.clone().ok_or(Errno::EINVAL)?;
         let drop_altstack = vm && !any(flags, CLONE_VFORK);
         let sigs = signals::for_clone(&inner, any(flags, CLONE_SIGHAND), flags & CLONE_CLEAR_SIGHAND != 0, drop_altstack)?;
-        (aspace, files, inner.name.clone(), inner.parent, inner.thread, sigs, fs, exe)
+        (aspace, files, crate::mm::trycopy::string(&inner.name)?, inner.parent, inner.thread, sigs, fs, exe)
     };
     let fs = if any(flags, CLONE_FS) { fs } else { fs.try_copy()? };
     let child_space = if vm { aspace } else { aspace.clone_space()? };
@@ -153,20 +153,22 @@ pub fn clone(args: &CloneArgs, frame: &TrapFrame) -> Result<Pid, Errno> {
         // Linux ignores a bad pointer here.
         let _ = UserPtr::<u32>::new(args.parent_tid).write(tid);
     }
-    if any(flags, CLONE_THREAD) {
-        child.group.add_thread(tid);
-    }
+    // The table's insert first: when the heap has no room for it, nothing else has changed and
+    // the child goes with the error (fork's EAGAIN).
     sched::with(|s| {
+        s.add(child.clone())?;
         if any(flags, CLONE_THREAD) {
+            child.group.add_thread(tid);
             super::jobctl::join_group_stop(&parent, &child);
         } else {
             super::pgrp::inherit(s, &child.group, &parent.group);
         }
-        s.add(child.clone());
         if !any(flags, CLONE_THREAD) {
             link_child(s, &child);
         }
-    });
+        Ok(())
+    })
+    .map_err(|crate::mm::room::NoRoom| Errno::EAGAIN)?;
     if any(flags, CLONE_VFORK) {
         wait_for_vfork(&parent, &child);
     }

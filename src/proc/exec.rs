@@ -2,6 +2,7 @@
 //! per PT_LOAD, the bss tail through the file limit), a growable stack with Linux's start-up
 //! layout (argc, argv, envp, auxv), and a brk heap after the highest segment.
 
+use crate::mm::trycopy;
 use crate::arch::cpu;
 use crate::fs::inode::MAY_EXEC;
 use crate::fs::mount::PathRef;
@@ -57,8 +58,8 @@ impl From<LoadError> for Errno {
 }
 
 /// The last component of a path.
-pub fn basename(path: &str) -> String {
-    String::from(path.rsplit('/').next().unwrap_or(path))
+pub fn basename(path: &str) -> Result<String, Errno> {
+    trycopy::string(path.rsplit('/').next().unwrap_or(path))
 }
 
 /// What [`load`] made.
@@ -98,12 +99,13 @@ fn parse_script(head: &[u8]) -> Result<Option<(Vec<u8>, Option<Vec<u8>>)>, Errno
     if line_end.is_none() && interp_len == rest.len() && head.len() >= BINPRM_BUF_SIZE {
         return Err(Errno::ENOEXEC);
     }
-    let interp = rest[..interp_len].to_vec();
+    let interp = trycopy::to_vec(&rest[..interp_len])?;
     let arg = &rest[interp_len..];
     let arg = &arg[arg.iter().position(|b| !blank(b)).unwrap_or(arg.len())..];
     let arg = &arg[..arg.iter().rposition(|b| !blank(b)).map_or(0, |i| i + 1)];
     let arg = &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())];
-    Ok(Some((interp, (!arg.is_empty()).then(|| arg.to_vec()))))
+    let arg = if arg.is_empty() { None } else { Some(trycopy::to_vec(arg)?) };
+    Ok(Some((interp, arg)))
 }
 
 /// The first `len` bytes of `obj` (fewer at its end), fallibly.
@@ -163,11 +165,13 @@ fn check_interpreter(obj: &crate::mm::object::MemObject, offset: u64, len: u32, 
 /// space `aspace`, following `#!` interpreters. On failure the space may hold part of the
 /// program; the caller drops it (which frees everything).
 pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, path: &[u8], args: &[&[u8]], env: &[&[u8]], layout: vmcore::aslr::LayoutInput) -> Result<Loaded, LoadError> {
-    let mut path: Vec<u8> = path.to_vec();
+    let mut path: Vec<u8> = trycopy::to_vec(path)?;
     let mut argv: Vec<Vec<u8>> = Vec::new();
     no_mem(crate::mm::inject::fallible(|| argv.try_reserve(args.len() + 2)))?;
-    argv.extend(args.iter().map(|a| a.to_vec()));
-    let execfn: Vec<u8> = path.clone();
+    for a in args {
+        argv.push(trycopy::to_vec(a)?);
+    }
+    let execfn: Vec<u8> = trycopy::to_vec(&path)?;
     let mut depth = 0;
     loop {
         let at = walker.walk(start, &path, true)?;
@@ -186,9 +190,9 @@ pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, pa
             // argv becomes: interpreter, its argument, the script's path, argv[1..].
             let mut next = Vec::new();
             no_mem(crate::mm::inject::fallible(|| next.try_reserve(argv.len() + 2)))?;
-            next.push(interp.clone());
+            next.push(trycopy::to_vec(&interp)?);
             next.extend(arg);
-            next.push(path.clone());
+            next.push(trycopy::to_vec(&path)?);
             next.extend(argv.drain(..).skip(1));
             argv = next;
             path = interp;
@@ -212,13 +216,13 @@ pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, pa
         };
         let (dir, name) = walker.take_last().ok_or(Errno::EACCES)?;
         let exe = crate::fs::namei::path_in(&dir, &name, walker.root())?;
-        let shown = String::from_utf8(exe.clone()).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let shown = trycopy::lossy_string(&exe)?;
         let object: Arc<dyn FileObject> = MappedFile::new(inode.clone(), shown)?;
         for seg in &plan.segments {
             let req = MapRequest::anonymous(seg.pages, seg.flags).backed_by(seg.backing(object.clone())).fixed(seg.start);
             aspace.map(req)?;
         }
-        let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        let refs: Vec<&[u8]> = trycopy::collect(argv.iter().map(Vec::as_slice))?;
         let image = build_image(aspace, &plan, &refs, env, &execfn, layout)?;
         let exe = crate::mm::inject::fallible(|| Arc::try_new(exe)).map_err(|_| Errno::ENOMEM)?;
         return Ok(Loaded { image, exe });
@@ -295,7 +299,7 @@ pub fn read_string_array(ptr: crate::syscall::uptr::UserPtr<u32>, budget: &mut u
             if e == Errno::ENAMETOOLONG { Errno::E2BIG } else { e }
         })?;
         *budget -= s.len() + 1;
-        out.push(s);
+        trycopy::push(&mut out, s)?;
     }
     Err(Errno::E2BIG)
 }

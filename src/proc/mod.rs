@@ -85,7 +85,7 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let mut walker = crate::fs::namei::Walker::with(root.clone(), cred::Cred::root());
     let loaded = exec::load(&aspace, &mut walker, &root, path.as_bytes(), args, &[b"HOME=/", b"PATH=/bin:/"], aslr::input(0, limits::RLimits::init_defaults().cur(limits::RLIMIT_STACK))).map_err(Errno::from)?;
     let image = &loaded.image;
-    let name = exec::basename(path);
+    let name = exec::basename(path)?;
     let files = Files::new(FdTable::with_console(crate::fs::console()?)?)?;
     let sigs = signals::new_task_state(None)?;
     let task = Task::new(TaskIds::process(pid, 0)?, name, aspace, files, sigs).map_err(|_| Errno::ENOMEM)?;
@@ -105,7 +105,8 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     sched::with(|s| {
         pgrp::init_session(s, &task.group);
         s.add(task)
-    });
+    })
+    .map_err(|_| Errno::ENOMEM)?;
     Ok(pid)
 }
 
@@ -139,7 +140,10 @@ pub fn address_spaces() -> Result<alloc::vec::Vec<(Pid, Arc<AddressSpace>)>, Err
 /// Every address space once (sorted by id: threads and vfork children share one), for the
 /// whole-system counters of `/proc/meminfo`. `ENOMEM` as [`address_spaces`].
 pub fn distinct_address_spaces() -> Result<alloc::vec::Vec<Arc<AddressSpace>>, Errno> {
-    let mut spaces: alloc::vec::Vec<_> = address_spaces()?.into_iter().map(|(_, a)| a).collect();
+    let all = address_spaces()?;
+    let mut spaces = alloc::vec::Vec::new();
+    spaces.try_reserve_exact(all.len()).map_err(|_| Errno::ENOMEM)?;
+    spaces.extend(all.into_iter().map(|(_, a)| a));
     spaces.sort_unstable_by_key(|a| a.id());
     spaces.dedup_by_key(|a| a.id());
     Ok(spaces)
@@ -435,7 +439,7 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
     }
 }
 
-/// The current task's name.
+/// The current task's name (for log lines: empty when the heap has no room for the copy).
 pub fn current_name() -> String {
-    current().inner.lock().name.clone()
+    crate::mm::trycopy::string(&current().inner.lock().name).unwrap_or_default()
 }

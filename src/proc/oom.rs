@@ -91,9 +91,17 @@ pub fn out_of_memory() -> Verdict {
 
 /// Linux's `__oom_kill_process` report line.
 fn report(victim: &Task) {
-    let (name, space) = {
+    // The name copied to the stack (Linux's 16-byte `comm`): the report allocates nothing.
+    let mut comm = [0u8; 15];
+    let (len, space) = {
         let inner = victim.inner.lock();
-        (inner.name.clone(), inner.aspace.clone())
+        let n = inner.name.len().min(comm.len());
+        comm[..n].copy_from_slice(&inner.name.as_bytes()[..n]);
+        (n, inner.aspace.clone())
+    };
+    let name = match core::str::from_utf8(&comm[..len]) {
+        Ok(s) => s,
+        Err(e) => core::str::from_utf8(&comm[..e.valid_up_to()]).unwrap_or_default(),
     };
     let Some(space) = space else { return };
     let st = space.stats();
@@ -102,7 +110,7 @@ fn report(victim: &Task) {
     crate::kprintln!(
         "Out of memory: Killed process {} ({}) total-vm:{}kB, anon-rss:{}kB, file-rss:0kB, shmem-rss:{}kB, UID:{} pgtables:{}kB oom_score_adj:{}",
         victim.pid(),
-        &name[..name.len().min(15)],
+        name,
         kib(total_vm),
         kib(st.p_size),
         kib(st.s_size),

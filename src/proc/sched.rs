@@ -12,6 +12,7 @@ use crate::arch::gdt;
 use crate::mm::aspace;
 use crate::sync::IrqMutex;
 use alloc::collections::{BTreeMap, VecDeque};
+use crate::mm::room::NoRoom;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use vmcore::errno::Errno;
@@ -101,18 +102,21 @@ impl Scheduler {
         self.tasks.get(&self.current).cloned().expect("invariant: the current task is in the table")
     }
 
-    /// Adds a new runnable task and queues it.
-    pub fn add(&mut self, task: Arc<Task>) {
+    /// Adds a new runnable task and queues it; `Err(NoRoom)`, nothing changed, when the heap
+    /// has no room for its table entry or run-queue slot.
+    pub fn add(&mut self, task: Arc<Task>) -> Result<(), NoRoom> {
         let pid = task.pid();
-        self.tasks.insert(pid, task);
         // Room in the run queue for every task, taken now: waking a task (kill, a timer, a
         // child's exit) must not allocate, since it may happen with memory exhausted — e.g.
         // killing every child of a fork storm that ran the machine out of frames.
-        let room = queue_room(self.tasks.len());
+        let room = queue_room(self.tasks.len() + 1);
         if self.run_queue.capacity() < room {
-            self.run_queue.reserve_exact(room - self.run_queue.len());
+            self.run_queue.try_reserve_exact(room - self.run_queue.len()).map_err(|_| NoRoom)?;
         }
+        let tasks = &mut self.tasks;
+        crate::mm::room::with_room(crate::mm::room::btree_nodes(tasks.len()), || tasks.insert(pid, task))?;
         self.make_runnable(pid);
+        Ok(())
     }
 
     /// Marks `pid` runnable and queues it (no-op if it is already).
@@ -223,7 +227,10 @@ impl Scheduler {
         let signal = leader.as_ref().map_or(vmcore::signal::SIGCHLD, |l| l.exit_signal());
         let me = self.tasks.remove(&old_tid).expect("invariant: the current task is in the table");
         me.take_over(tgid, signal);
-        self.tasks.insert(tgid, me);
+        // Two entries out, one in: the insert may still split a node. Exec is past its point
+        // of no return here, so it is kept out of failslab's reach (a real exhaustion of the
+        // heap at this step remains a panic: docs/failslab.md, "Left").
+        crate::mm::inject::kernel_work(|| self.tasks.insert(tgid, me));
         if self.current == old_tid {
             self.current = tgid;
         }

@@ -111,7 +111,7 @@ pub fn do_signal(frame: &mut TrapFrame) {
                     super::exit_current(WaitStatus::Signaled(sig));
                 }
                 DefaultAction::Core => {
-                    let (pid, name) = (task.pid(), task.inner.lock().name.clone());
+                    let (pid, name) = (task.pid(), crate::mm::trycopy::string(&task.inner.lock().name).unwrap_or_default());
                     kprintln!(
                         "[{pid} {name}] killed by {} (si_code {}, from pid {}) at EIP {:#010x}",
                         signals::name(sig),
@@ -169,7 +169,7 @@ fn handle(task: &Arc<Task>, frame: &mut TrapFrame, info: &SigInfo, act: &SigActi
             Ok(())
         }
         Err(_) => {
-            let (pid, name) = (task.pid(), task.inner.lock().name.clone());
+            let (pid, name) = (task.pid(), crate::mm::trycopy::string(&task.inner.lock().name).unwrap_or_default());
             kprintln!(
                 "[{pid} {name}] killed by SIGSEGV: cannot write the frame for {} (handler {:#010x}) below ESP {esp:#010x}",
                 signals::name(info.signo),

@@ -39,7 +39,8 @@ pub fn fatal_fault(frame: &TrapFrame, addr: u32, fault: &Fault, reason: core::fm
     let (pid, name) = {
         let task = super::current();
         let inner = task.inner.lock();
-        (task.pid(), inner.name.clone())
+        // The report must not need memory the process could not get: empty if there is none.
+        (task.pid(), crate::mm::trycopy::string(&inner.name).unwrap_or_default())
     };
     let access = match fault.access {
         Access::Read => "read",
@@ -47,13 +48,12 @@ pub fn fatal_fault(frame: &TrapFrame, addr: u32, fault: &Fault, reason: core::fm
         Access::Exec => "instruction fetch",
     };
     let vma = super::current_aspace().and_then(|a| a.vma_at(VirtAddr::new(addr)));
-    let mut vma_text = alloc::string::String::new();
-    match &vma {
-        Some(v) => {
-            let _ = vmcore::maps::write_maps_line(&mut vma_text, v);
-        }
-        None => vma_text.push_str("no mapping\n"),
-    }
+    let mut vma_text = crate::mm::trytext::TryText::new();
+    let _ = match &vma {
+        Some(v) => vmcore::maps::write_maps_line(&mut vma_text, v),
+        None => core::fmt::Write::write_str(&mut vma_text, "no mapping\n"),
+    };
+    let vma_text = vma_text.finish().unwrap_or_default();
     kprintln!(
         "[{pid} {name}] killed by {}: {access} at {addr:#010x}, EIP {:#010x} (user mode), reason: {reason}; VMA: {}",
         signals::name(sig),
@@ -101,7 +101,8 @@ pub fn fatal_exception(frame: &TrapFrame, what: core::fmt::Arguments<'_>, sig: u
     let (pid, name) = {
         let task = super::current();
         let inner = task.inner.lock();
-        (task.pid(), inner.name.clone())
+        // The report must not need memory the process could not get: empty if there is none.
+        (task.pid(), crate::mm::trycopy::string(&inner.name).unwrap_or_default())
     };
     kprintln!(
         "[{pid} {name}] killed by {}: {what} at EIP {:#010x} (user mode), ESP {:#010x}",

@@ -37,8 +37,8 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     let mut budget = exec::MAX_ARG_BYTES;
     let args = exec::read_string_array(argv, &mut budget)?;
     let env = exec::read_string_array(envp, &mut budget)?;
-    let arg_refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-    let env_refs: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
+    let arg_refs: Vec<&[u8]> = crate::mm::trycopy::collect(args.iter().map(Vec::as_slice))?;
+    let env_refs: Vec<&[u8]> = crate::mm::trycopy::collect(env.iter().map(Vec::as_slice))?;
     let fresh = AddressSpace::new()?;
     // The new image grows within the process's limits (kept across exec).
     let vm_limits = proc::limits::of(&proc::current()).vm();
@@ -79,13 +79,14 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
         if alloc::sync::Arc::strong_count(&shared) > 2 { Some(shared.try_copy()?) } else { None }
     };
     let dispositions = signals::exec_dispositions(&task.inner.lock())?;
+    let name = exec::basename(&crate::mm::trycopy::lossy_string(&path)?)?;
     // Past the point of no return: the old image's robust list, clear_child_tid, TLS and rseq
     // go (Linux's exec_mm_release, flush_thread, rseq_execve).
     proc::uaddrs::release(&task, proc::uaddrs::Release::Exec);
     proc::clone::vfork_release(&task);
     let old = {
         let mut inner = task.inner.lock();
-        inner.name = exec::basename(&String::from_utf8_lossy(&path));
+        inner.name = name;
         inner.exe = Some(loaded.exe);
         if let Some(hand) = own_hand {
             inner.sighand = hand;

@@ -71,10 +71,15 @@ impl<T: Plain> UserPtr<T> {
     pub fn read(self) -> Result<T, Errno> {
         let size = core::mem::size_of::<T>() as u32;
         check_areas(self.addr, size, false)?;
-        let mut buf = alloc::vec![0u8; core::mem::size_of::<T>()];
-        usercopy::copy_from_user(&mut buf, self.addr).map_err(|_| Errno::EFAULT)?;
-        // SAFETY: `buf` holds size_of::<T>() bytes and every pattern is a valid `T: Plain`.
-        Ok(unsafe { (buf.as_ptr() as *const T).read_unaligned() })
+        // On the stack, not the heap: a read of a user value allocates nothing.
+        let mut value = core::mem::MaybeUninit::<T>::zeroed();
+        // SAFETY: `value` is size_of::<T>() zeroed bytes owned here; the slice is its only use
+        // until `assume_init` below.
+        let bytes = unsafe { core::slice::from_raw_parts_mut(value.as_mut_ptr().cast::<u8>(), core::mem::size_of::<T>()) };
+        usercopy::copy_from_user(bytes, self.addr).map_err(|_| Errno::EFAULT)?;
+        // SAFETY: every byte is initialised (zeroed, then copied) and every pattern is a valid
+        // `T: Plain`.
+        Ok(unsafe { value.assume_init() })
     }
 
     /// Writes the value.
@@ -99,11 +104,13 @@ impl UserPtr<u8> {
             crate::mm::inject::fallible(|| buf.try_reserve_exact(chunk)).map_err(|_| Errno::ENOMEM)?;
             buf.resize(chunk, 0);
             usercopy::copy_from_user(&mut buf, addr).map_err(|_| Errno::EFAULT)?;
-            if let Some(n) = buf.iter().position(|&b| b == 0) {
-                out.extend_from_slice(&buf[..n]);
+            let n = buf.iter().position(|&b| b == 0);
+            let part = &buf[..n.unwrap_or(chunk)];
+            out.try_reserve(part.len()).map_err(|_| Errno::ENOMEM)?;
+            out.extend_from_slice(part);
+            if n.is_some() {
                 return if out.len() > max { Err(Errno::ENAMETOOLONG) } else { Ok(out) };
             }
-            out.extend_from_slice(&buf);
             if out.len() > max {
                 return Err(Errno::ENAMETOOLONG);
             }

@@ -28,11 +28,11 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             if pic::is_spurious(irq) {
                 return;
             }
-            match irq {
+            crate::mm::inject::interrupt(|| match irq {
                 0 => pit::tick(frame.from_user()),
                 serial::IRQ => serial::interrupt(),
                 _ => log::warn!("unexpected IRQ {irq}"),
-            }
+            });
             pic::end_of_interrupt(irq);
         }
         idt::SYSCALL => crate::syscall::dispatch(frame),
@@ -41,7 +41,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     if frame.from_user() {
         // A safe point for deferred work: the interrupted code was user code, no kernel lock
         // is held.
-        crate::tty::run_deferred();
+        crate::mm::inject::kernel_work(crate::tty::run_deferred);
         proc::on_return_to_user(frame);
     }
 }

@@ -28,6 +28,7 @@ pub mod mspace;
 pub mod radix;
 pub mod range_alloc;
 pub mod flatset;
+pub mod btree_room;
 pub mod rmap;
 pub mod errno;
 pub mod cpio;

@@ -138,6 +138,8 @@ pub enum StackError {
     /// `stack_top` is not 16-byte aligned, lies outside `[USER_START, USER_END]`, or the image
     /// would reach below `USER_START` (`EINVAL`).
     BadStackTop,
+    /// No room on the kernel heap for the image (`ENOMEM`).
+    NoMemory,
 }
 
 impl fmt::Display for StackError {
@@ -147,6 +149,7 @@ impl fmt::Display for StackError {
             StackError::StringTooLong { index } => write!(f, "string {index} too long"),
             StackError::InteriorNul { index } => write!(f, "string {index} contains NUL"),
             StackError::BadStackTop => f.write_str("bad stack top"),
+            StackError::NoMemory => f.write_str("no memory for the stack image"),
         }
     }
 }
@@ -157,6 +160,7 @@ impl From<StackError> for Errno {
         match e {
             StackError::TooBig | StackError::StringTooLong { .. } => Errno::E2BIG,
             StackError::InteriorNul { .. } | StackError::BadStackTop => Errno::EINVAL,
+            StackError::NoMemory => Errno::ENOMEM,
         }
     }
 }

@@ -95,10 +95,12 @@ impl<'a> AuxInput<'a> {
         }
     }
 
-    /// The auxiliary vector with the addresses of the random bytes, execfn and platform.
-    fn vector(&self, random: u32, execfn: Option<u32>, platform: Option<u32>) -> Vec<[u32; 2]> {
+    /// The auxiliary vector with the addresses of the random bytes, execfn and platform (an
+    /// array, not the heap: exec must not need more heap than it can fail without).
+    fn vector(&self, random: u32, execfn: Option<u32>, platform: Option<u32>) -> ([[u32; 2]; 19], usize) {
         let [uid, euid, gid, egid] = self.ids;
-        let mut v = alloc::vec![
+        let mut v = [[0u32; 2]; 19];
+        let fixed = [
             [AT_HWCAP, self.hwcap],
             [AT_PAGESZ, self.pagesz],
             [AT_CLKTCK, self.clktck],
@@ -116,10 +118,13 @@ impl<'a> AuxInput<'a> {
             [AT_RANDOM, random],
             [AT_HWCAP2, self.hwcap2],
         ];
-        v.extend(execfn.map(|a| [AT_EXECFN, a]));
-        v.extend(platform.map(|a| [AT_PLATFORM, a]));
-        v.push([AT_NULL, 0]);
-        v
+        let tail = [execfn.map(|a| [AT_EXECFN, a]), platform.map(|a| [AT_PLATFORM, a]), Some([AT_NULL, 0])];
+        let mut n = 0;
+        for pair in fixed.into_iter().chain(tail.into_iter().flatten()) {
+            v[n] = pair;
+            n += 1;
+        }
+        (v, n)
     }
 }
 
@@ -187,11 +192,12 @@ pub fn build_stack(
     p -= 16;
     let random = p;
     let to_u32 = |a: u64| u32::try_from(a).map_err(|_| StackError::BadStackTop);
-    let vector = aux.vector(
+    let (vector, vector_len) = aux.vector(
         to_u32(random)?,
         execfn.map(to_u32).transpose()?,
         platform.map(to_u32).transpose()?,
     );
+    let vector = &vector[..vector_len];
     let items = 1 + (args.len() as u64 + 1) + (env.len() as u64 + 1) + 2 * vector.len() as u64;
     let sp = p.checked_sub(4 * items).ok_or(StackError::BadStackTop)? & !15;
     if top - sp > MAX_STACK_IMAGE as u64 {
@@ -201,7 +207,10 @@ pub fn build_stack(
         return Err(StackError::BadStackTop);
     }
 
-    let mut image = Image { bytes: alloc::vec![0; (top - sp) as usize], base: sp };
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact((top - sp) as usize).map_err(|_| StackError::NoMemory)?;
+    bytes.resize((top - sp) as usize, 0);
+    let mut image = Image { bytes, base: sp };
     image.put(random, &aux.random);
     for (at, s) in [(execfn, aux.execfn), (platform, aux.platform)] {
         if let (Some(at), Some(s)) = (at, s) {
@@ -223,7 +232,7 @@ pub fn build_stack(
     }
     let envp = argv + 4 * (args.len() as u64 + 1);
     let auxv = at;
-    for [kind, value] in vector {
+    for &[kind, value] in vector {
         image.word(&mut at, u64::from(kind));
         image.word(&mut at, u64::from(value));
     }

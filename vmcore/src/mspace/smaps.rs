@@ -95,7 +95,7 @@ impl Usage {
     /// Writes the counter lines of Linux's `__show_smap`, from `Rss` to `Locked`; the three
     /// `Pss_Anon/File/Shmem` lines only in `rollup` mode, as Linux.
     fn write<W: Write>(&self, out: &mut W, rollup: bool) -> fmt::Result {
-        let line = |out: &mut W, name: &str, bytes: u64| writeln!(out, "{:<16}{:>8} kB", alloc::format!("{name}:"), bytes >> 10);
+        let line = |out: &mut W, name: &str, bytes: u64| writeln!(out, "{name}:{:pad$}{:>8} kB", "", bytes >> 10, pad = 15usize.saturating_sub(name.len()));
         line(out, "Rss", self.rss)?;
         line(out, "Pss", self.pss >> PSS_SHIFT)?;
         line(out, "Pss_Dirty", self.pss_dirty >> PSS_SHIFT)?;

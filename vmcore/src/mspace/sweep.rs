@@ -1,6 +1,6 @@
 //! Tearing an address space down (`exit`, `exec`).
 
-use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use super::flush::SpaceFlush;
 use super::pages::{kind, release, Kind};
@@ -13,19 +13,20 @@ use crate::paging::{FrameSource, Mapper, TableAccess};
 use crate::tree::VmaTree;
 use crate::vma::Vma;
 
-/// Collects the page tables `clear_user` frees, so that the frame references can be dropped
-/// through the same [`PhysOps`] while the mapper runs.
-#[derive(Default)]
-struct Deferred {
-    tables: Vec<Frame>,
+/// Frees the page tables `clear_user` lets go of through the same [`PhysOps`] the page
+/// releases use while the mapper runs (shared through a `RefCell`: the mapper calls one or the
+/// other, never both at once). Nothing is collected: a teardown must not need heap, which may
+/// be exhausted (or failing under `failslab`) when a process exits.
+struct TableFreer<'a, 'p> {
+    phys: &'a RefCell<&'p mut dyn PhysOps>,
 }
 
-impl FrameSource for Deferred {
+impl FrameSource for TableFreer<'_, '_> {
     fn alloc_table(&mut self) -> Option<Frame> {
         None
     }
     fn free_table(&mut self, f: Frame) {
-        self.tables.push(f);
+        self.phys.borrow_mut().free_table(f);
     }
 }
 
@@ -45,11 +46,12 @@ impl MSpace {
                 phys.rmap_settle(file);
             }
         }
-        let mut deferred = Deferred::default();
         let zero = phys.zero_page();
+        let phys = RefCell::new(phys);
+        let mut freer = TableFreer { phys: &phys };
         let tree = &self.tree;
         let mut current: Option<&Vma> = None;
-        Mapper::new(tables, &mut self.counts, &mut deferred)
+        Mapper::new(tables, &mut self.counts, &mut freer)
             .clear_user(|page, pte| {
                 let vma = match current.filter(|v| v.contains_page(page)) {
                     Some(v) => v,
@@ -60,13 +62,10 @@ impl MSpace {
                 current = Some(vma);
                 let frame = pte.frame().expect("invariant: clear_user reports present entries");
                 if kind(vma, frame, zero) == Kind::Counted {
-                    release(vma, pte, frame, phys);
+                    release(vma, pte, frame, &mut **phys.borrow_mut());
                 }
             })
             .ignore(); // the caller gets SpaceFlush::everything()
-        for table in deferred.tables {
-            phys.free_table(table);
-        }
         self.resident = Resident::default();
         self.tree = VmaTree::new();
         self.heap = None;
