@@ -6,9 +6,11 @@
 //! table itself is in `decide.rs`, stack growth in `stack.rs`.
 
 mod decide;
+mod fast;
 mod stack;
 
 pub use decide::{decide, decide_in, decide_with};
+pub use fast::fast;
 
 use crate::addr::{Frame, Page, VirtAddr};
 use crate::layout::{

@@ -5,7 +5,7 @@ use super::pages::{account, kind, refreshed, user_flags, Kind, NoMemory, Pages, 
 use super::phys::PhysOps;
 use super::MSpace;
 use crate::addr::{Frame, Page, PAGE_SHIFT};
-use crate::fault::{decide_with, Action, BusReason, Fault, PageState, Refusal, SegvReason};
+use crate::fault::{decide_with, fast, Action, BusReason, Fault, PageState, Refusal, SegvReason};
 use crate::paging::{self, Slot, TableAccess};
 use crate::pte::{Pte, PteFlags};
 use crate::vma::{PageError, Vma};
@@ -81,11 +81,16 @@ impl MSpace {
         let slot = vma.map(|_| paging::read_slot(&*tables, page));
         let pte = slot.map_or(Pte::EMPTY, |s| s.entry());
         let zero = phys.zero_page();
-        let state = match vma {
-            Some(vma) => state_of(pte, vma, zero, &*phys),
-            None => PageState::NotMapped,
-        };
-        match decide_with(fault, tree, vma, state, limits) {
+        // The common demand-paging fault skips the page's state and the general table.
+        let quick = vma.and_then(|vma| fast(fault, vma, pte.frame().is_some()));
+        let action = quick.unwrap_or_else(|| {
+            let state = match vma {
+                Some(vma) => state_of(pte, vma, zero, &*phys),
+                None => PageState::NotMapped,
+            };
+            decide_with(fault, tree, vma, state, limits)
+        });
+        match action {
             Action::GrowStack { vma_start, new_start } => {
                 if new_start < *lower {
                     return Step::Refused(Refusal::Segv(SegvReason::NoMapping));
