@@ -131,6 +131,11 @@ impl Areas {
         self.at(self.lower_bound(p)).filter(|v| v.start() == p)
     }
 
+    /// Position of the last area starting at or below `p`.
+    pub(super) fn floor_pos(&self, p: Page) -> Option<Pos> {
+        self.prev(self.upper_bound(p))
+    }
+
     /// The last area starting at or below `p`.
     pub(super) fn floor(&self, p: Page) -> Option<&Vma> {
         self.prev(self.upper_bound(p)).and_then(|pos| self.at(pos))
