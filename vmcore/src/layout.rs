@@ -84,12 +84,13 @@ pub const EXEC_STACK_PAGES: u32 = 32;
 /// Gap kept between a growing stack and the mapping below it.
 pub const STACK_GUARD_GAP: u32 = 256 * PAGE_SIZE;
 
-const _: () = assert!(USER_START % TABLE_SPAN == 0);
+const _: () = assert!(USER_START.is_multiple_of(TABLE_SPAN));
 const _: () = assert!(USER_END == KERNEL_BASE);
-const _: () = assert!(KERNEL_BASE % TABLE_SPAN == 0);
+const _: () = assert!(KERNEL_BASE.is_multiple_of(TABLE_SPAN));
 const _: () = assert!(KERNEL_PD_FIRST == 768);
 const _: () = assert!(HEAP_END <= VMALLOC_START && VMALLOC_START < VMALLOC_END);
-const _: () = assert!(VMALLOC_END < TEMP_SPOTS[0] && SCRATCH + TABLE_SPAN <= TEMP_SPOTS[0] && TEMP_SPOTS[0] + PAGE_SIZE == TEMP_SPOTS[1]);
+const _: () = assert!(SCRATCH + TABLE_SPAN <= TEMP_SPOTS[0]);
+const _: () = assert!(TEMP_SPOTS[0] + PAGE_SIZE == TEMP_SPOTS[1]);
 const _: () = assert!(TEMP_SPOTS[1] + PAGE_SIZE == EXT_TABLES_WINDOW);
 const _: () = assert!(EXT_TABLES_WINDOW == 0xFF80_0000 && EXT_PD_WINDOW == 0xFFBF_F000);
 const _: () = assert!(TABLES_WINDOW == 0xFFC0_0000 && PD_WINDOW == 0xFFFF_F000);

@@ -357,7 +357,7 @@ proptest! {
             prop_assert_eq!(c.free + c.used + c.reserved, c.total);
             // The watermark: chunk-aligned (or the end), above every frame in use.
             let ready = a.ready();
-            prop_assert!(ready == n || ready % READY_CHUNK == 0);
+            prop_assert!(ready == n || ready.is_multiple_of(READY_CHUNK));
             prop_assert!(m.used.keys().all(|&f| f < ready));
         }
         for f in 0..n {

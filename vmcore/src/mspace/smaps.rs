@@ -188,7 +188,7 @@ fn usage(vma: &Vma, tables: &dyn TableAccess, phys: &dyn PhysOps) -> Usage {
         if anon {
             u.anonymous += page;
             u.pss_anon += pss;
-        } else if file.map_or(true, |f| f.swap_backed()) {
+        } else if file.is_none_or(|f| f.swap_backed()) {
             u.pss_shmem += pss;
         } else {
             u.pss_file += pss;

@@ -22,7 +22,7 @@ fn geometry() -> impl Strategy<Value = Geometry> {
 
 /// Hole nodes as the kernel recognises them: a plausible size and a next pointer in the heap.
 fn is_node(size: u32, next: Option<u32>) -> bool {
-    size % 4 == 0 && (8..0x10_0000).contains(&size) && next.is_none_or(|n| n == 0 || (0xD000_0000..0xD010_0000).contains(&n))
+    size.is_multiple_of(4) && (8..0x10_0000).contains(&size) && next.is_none_or(|n| n == 0 || (0xD000_0000..0xD010_0000).contains(&n))
 }
 
 proptest! {

@@ -296,7 +296,7 @@ fn plans_real_gcc_binaries() {
     }
 }
 
-fn check_invariants(image: &[u8], p: &ExecPlan) {
+fn check_invariants(_image: &[u8], p: &ExecPlan) {
     assert!(!p.segments.is_empty());
     for s in &p.segments {
         assert!(

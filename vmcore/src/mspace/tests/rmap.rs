@@ -115,7 +115,7 @@ proptest! {
                 }
                 Op::Lock { s, at, pages, on_fault } => {
                     if let Some(id) = ids[s] {
-                        let _ = w.with(id, |sp, t, p| match sp.lock_with(pg(addr(at)), pages, on_fault, t, p) {
+                        w.with(id, |sp, t, p| match sp.lock_with(pg(addr(at)), pages, on_fault, t, p) {
                             Ok(f) | Err(LockError::OutOfMemory { flush: f }) => ((), f),
                             Err(_) => ((), SpaceFlush::new()),
                         });
