@@ -150,13 +150,13 @@ static void fork_of_a_fork_and_the_middle_exits(void)
     pid_t a = ctest_fork();
     if (a == 0) {
         write_pages(p, 0, NPG / 4, 13);
+        pid_t me = getpid(); /* B's parent until A is gone (A may exit before B first runs) */
         pid_t b = fork();
         if (b < 0)
             _exit(2);
         if (b == 0) {
             close(done[0]);
-            pid_t parent = getppid();
-            while (getppid() == parent) /* until A is gone */
+            while (getppid() == me) /* until A is gone */
                 sched_yield();
             int v = first_wrong(p, 0, NPG / 4, 13) == -1 && first_wrong(p, NPG / 4, NPG, 12) == -1;
             write_pages(p, 0, NPG, 14);

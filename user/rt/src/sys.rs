@@ -399,6 +399,18 @@ pub fn uname() -> Result<Utsname, Errno> {
     Ok(u)
 }
 
+/// `personality` bits (Linux's `<linux/personality.h>`): no address-space randomization
+/// (`setarch -R`), the legacy bottom-up layout (`setarch -L`), `PROT_READ` implies `PROT_EXEC`.
+pub const ADDR_NO_RANDOMIZE: u32 = 0x0004_0000;
+pub const ADDR_COMPAT_LAYOUT: u32 = 0x0020_0000;
+pub const READ_IMPLIES_EXEC: u32 = 0x0040_0000;
+
+/// `personality(persona)`: the old word; 0xffffffff only reads it.
+pub fn personality(persona: u32) -> Result<u32, Errno> {
+    // SAFETY: no memory effects.
+    r(unsafe { syscall1(nr::SYS_PERSONALITY, persona as usize) }).map(|v| v as u32)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Files
 

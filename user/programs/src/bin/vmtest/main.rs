@@ -81,6 +81,9 @@ fn main(args: Args) -> i32 {
     if args.get(1) == Some(b"--probe") {
         return cases::probe(&args);
     }
+    if args.get(1) == Some(b"--probe-persona") {
+        return cases::probe_persona();
+    }
     if args.get(1) == Some(b"--probe-limits") {
         return cases::probe_limits();
     }

@@ -1,5 +1,5 @@
 //! Calls about neither memory, files nor processes: uname, the id calls and sched_yield,
-//! nanosleep, reboot, numbers that are no system call.
+//! personality, nanosleep, reboot, numbers that are no system call.
 
 use super::*;
 
@@ -16,6 +16,18 @@ impl Fz<'_> {
         let n = self.rng.pick(&[nr::SYS_GETPID, nr::SYS_GETPPID, nr::SYS_GETUID, nr::SYS_GETUID32, nr::SYS_SCHED_YIELD]);
         let junk = [self.rng.u32(), self.rng.u32(), self.rng.u32(), 0, 0, 0];
         self.call(n, junk);
+    }
+
+    /// personality: a query, a known layout flag or a random word. A word other than 0 or
+    /// `ADDR_NO_RANDOMIZE` is put back at once: the run's later mmaps (READ_IMPLIES_EXEC on
+    /// Linux) and execs must behave as before.
+    pub(super) fn op_personality(&mut self) {
+        let r = self.rng.u32();
+        let p = self.rng.pick(&[0xFFFF_FFFF, 0, sys::ADDR_NO_RANDOMIZE, sys::ADDR_COMPAT_LAYOUT, sys::READ_IMPLIES_EXEC, r]);
+        let old = self.call(nr::SYS_PERSONALITY, [p, 0, 0, 0, 0, 0]);
+        if p != 0xFFFF_FFFF && p != 0 && p != sys::ADDR_NO_RANDOMIZE {
+            self.call(nr::SYS_PERSONALITY, [old, 0, 0, 0, 0, 0]);
+        }
     }
 
     pub(super) fn op_nanosleep(&mut self) {

@@ -70,6 +70,7 @@ mod mmap;
 mod mremap;
 mod msync;
 mod oom;
+mod persona;
 mod pipes;
 mod process;
 mod protection;
@@ -83,6 +84,7 @@ mod time;
 pub use cow::probe_bss;
 pub use fpu::probe_fpu;
 pub use limits::probe_limits;
+pub use persona::probe_persona;
 pub use process::probe;
 pub use selftest::SELFTESTS;
 pub use threads::probe_ids;
@@ -95,6 +97,7 @@ static AREAS: &[&[Case]] = &[
     brk::CASES,
     cow::CASES,
     process::CASES,
+    persona::CASES,
     protection::CASES,
     mremap::CASES,
     mmap::CASES,

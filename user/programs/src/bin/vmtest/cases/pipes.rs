@@ -14,7 +14,7 @@ const POLLIN: u16 = 1;
 const POLLOUT: u16 = 4;
 const POLLHUP: u16 = 0x10;
 
-fn pipe2(flags: usize) -> [i32; 2] {
+pub(super) fn pipe2(flags: usize) -> [i32; 2] {
     let mut fds = [0i32; 2];
     // SAFETY: the kernel writes two descriptors into `fds`.
     ok!(res(unsafe { syscall2(nr::SYS_PIPE2, fds.as_mut_ptr() as usize, flags) }), "pipe2");
