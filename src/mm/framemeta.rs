@@ -39,11 +39,12 @@ static READY: AtomicU32 = AtomicU32::new(0);
 /// initialises the records of the frames allocated so far.
 pub fn init(storage: (VirtAddr, usize)) {
     let (start, bytes) = storage;
-    // SAFETY: `setup::init` mapped [start, start + bytes) writable in the frame database for the
+    // `setup::init` mapped [start, start + bytes) writable in the frame database for the
     // kernel's lifetime, for these records only, suitably aligned (after the u32 counts, at a
     // multiple of 4); any bit pattern is a valid `FrameMeta` (two `AtomicU32`s, `repr(C)`, no
     // padding), so garbage above the watermark is sound to hold, and every access goes through
     // the atomics, so sharing `&` is sound.
+    // SAFETY: the storage is mapped, aligned and ours alone, and any bit pattern is valid (above).
     let meta = unsafe { core::slice::from_raw_parts(start.as_u32() as *const FrameMeta, bytes / RECORD_BYTES) };
     META.call_once(|| meta);
     super::frames::cover_meta();
