@@ -43,6 +43,7 @@ pub mod cmdline;
 pub mod coredump;
 pub mod redzone;
 pub mod oom;
+pub mod setid;
 pub use abi::signal;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
