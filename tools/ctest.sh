@@ -16,7 +16,7 @@ elf=$1 sym=$2 ctests=$3 out=$4 linux_log=${5:-}
 mkdir -p "$out"
 log=$out/ctest.log
 files=()
-programs=${CTEST_PROGRAMS:-c_basic c_threads c_signals c_limits c_time c_ids c_procfs c_jobs c_tty c_pipes c_vm c_forkshare c_files c_mmap_file c_shmem c_socket c_hostile c_elf c_vmview c_exhaust c_caps c_oom c_aslr}
+programs=${CTEST_PROGRAMS:-c_basic c_threads c_signals c_limits c_time c_ids c_procfs c_jobs c_tty c_pipes c_vm c_forkshare c_files c_mmap_file c_shmem c_socket c_hostile c_elf c_vmview c_exhaust c_caps c_oom c_aslr c_setid}
 for p in c_run $programs vmview; do files+=("$ctests/$p"); done
 "$here/mkinitrd.sh" "$out/initrd.cpio" "${files[@]}"
 "$here/mkiso.sh" "$out/ctest.iso" "$elf" "$sym" 0 "log=warn panic=poweroff init=/bin/c_run -- $programs" "$out/initrd.cpio" initrd

@@ -26,7 +26,7 @@ vmlinuz=$("$here/linux-kernel.sh") || { echo "linux-test: no Linux kernel"; echo
 files=()
 for p in vmtest notelf hello echo cat sh; do files+=("$user/$p"); done
 if [ -n "$ctests" ]; then
-    for p in c_run c_basic c_threads c_signals c_limits c_time c_ids c_procfs c_jobs c_tty c_pipes c_vm c_forkshare c_files c_mmap_file c_shmem c_socket c_hostile c_elf c_vmview c_exhaust c_caps c_oom c_aslr vmview; do files+=("$ctests/$p"); done
+    for p in c_run c_basic c_threads c_signals c_limits c_time c_ids c_procfs c_jobs c_tty c_pipes c_vm c_forkshare c_files c_mmap_file c_shmem c_socket c_hostile c_elf c_vmview c_exhaust c_caps c_oom c_aslr c_setid vmview; do files+=("$ctests/$p"); done
 fi
 if as --32 "$here/examples/hello32.s" -o "$out/hello32.o" && ld -m elf_i386 -static "$out/hello32.o" -o "$out/hello32"; then
     files+=("$out/hello32")

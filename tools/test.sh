@@ -43,7 +43,7 @@ fi
 # The glibc C programs (user/c/): every one our kernel runs (make test-c runs the same list
 # by default, make test-linux runs them on Linux).
 echo "=== glibc C tests (QEMU, gcc -m32 -static programs)"
-CTEST_PROGRAMS="c_basic c_threads c_signals c_time c_ids c_limits c_procfs c_jobs c_tty c_pipes c_vm c_forkshare c_files c_mmap_file c_shmem c_socket c_hostile c_elf c_vmview c_exhaust c_caps c_oom c_aslr" CTEST_TIMEOUT=600 \
+CTEST_PROGRAMS="c_basic c_threads c_signals c_time c_ids c_limits c_procfs c_jobs c_tty c_pipes c_vm c_forkshare c_files c_mmap_file c_shmem c_socket c_hostile c_elf c_vmview c_exhaust c_caps c_oom c_aslr c_setid" CTEST_TIMEOUT=600 \
     "$here/ctest.sh" "$build/kernel.elf" "$build/kernel.sym" "$build/ctests" "$build/ctest"
 if read -r p f < "$build/ctest/counts"; then
     passed=$((passed + p)); failed=$((failed + f))

@@ -3,20 +3,24 @@
 //! A [`Cred`] is immutable and shared through an `Arc`: fork shares the parent's, and every
 //! change (setuid and friends) builds a new one and replaces the task's whole (Linux's
 //! `prepare_creds`/`commit_creds`), so a reader never sees half a change. Root (every id 0)
-//! is where init starts; exec keeps the credentials (no set-uid files yet).
+//! is where init starts; exec applies the file's set-user-ID and set-group-ID bits
+//! ([`for_exec`], the rules in [`vmcore::setid`]).
 //!
 //! **Capabilities** are Linux's three sets (effective, permitted, inheritable; 41 bits as in
 //! 6.1), changed by `capset` and by Linux's rules for a change of uids
 //! (`cap_emulate_setxuid`, [`Cred::fix_caps_after_setuid`]): losing every uid 0 clears the
 //! permitted and effective sets, leaving euid 0 clears the effective set, gaining it back
 //! raises the effective set to the permitted one. Exec (no file capabilities) gives root
-//! (uid or euid 0) the full permitted set, effective when euid is 0, and everyone else none.
+//! (uid or euid 0, a set-uid-root file included) the full permitted set, effective when euid
+//! is 0, and everyone else none. A change of effective or fs ids, or new permitted
+//! capabilities, makes the process non-dumpable (Linux's `commit_creds`, `suid_dumpable` 0).
 //! Permission checks ask for one capability ([`Cred::capable`]).
 
 use super::task::Task;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use vmcore::errno::Errno;
+use vmcore::setid::{self, ExecCreds, FileOwner, Ids, Unsafe};
 
 /// A user or group id.
 pub type Id = u32;
@@ -61,7 +65,7 @@ pub struct Cred {
 }
 
 /// Every capability Linux 6.1 knows (`CAP_LAST_CAP` is 40).
-pub const CAP_FULL: u64 = (1 << 41) - 1;
+pub const CAP_FULL: u64 = setid::CAP_FULL;
 /// Send signals to any process.
 pub const CAP_KILL: u32 = 5;
 /// Change group ids.
@@ -118,17 +122,22 @@ impl Cred {
         }
     }
 
-    /// The capabilities after exec of a file without file capabilities (Linux's
-    /// `cap_bprm_creds_from_file`): root gets the full permitted set, effective if euid is 0;
-    /// anyone else none.
-    pub fn caps_for_exec(&mut self) {
-        if self.uid == 0 || self.euid == 0 {
-            self.cap_permitted = CAP_FULL;
-            self.cap_effective = if self.euid == 0 { CAP_FULL } else { 0 };
-        } else {
-            self.cap_permitted = 0;
-            self.cap_effective = 0;
+    /// The ids and capability sets, as [`vmcore::setid`] computes with them.
+    pub const fn ids(&self) -> Ids {
+        Ids {
+            uid: [self.uid, self.euid, self.suid, self.fsuid],
+            gid: [self.gid, self.egid, self.sgid, self.fsgid],
+            cap_effective: self.cap_effective,
+            cap_permitted: self.cap_permitted,
+            cap_inheritable: self.cap_inheritable,
         }
+    }
+
+    /// Takes the ids and capability sets of `ids`.
+    pub fn set_ids(&mut self, ids: &Ids) {
+        [self.uid, self.euid, self.suid, self.fsuid] = ids.uid;
+        [self.gid, self.egid, self.sgid, self.fsgid] = ids.gid;
+        (self.cap_effective, self.cap_permitted, self.cap_inheritable) = (ids.cap_effective, ids.cap_permitted, ids.cap_inheritable);
     }
 
     /// A copy to change (Linux's `prepare_creds`); ENOMEM/EAGAIN when the heap is full.
@@ -155,10 +164,16 @@ pub fn current() -> Arc<Cred> {
 pub fn commit(new: Cred) -> Result<(), Errno> {
     let new = crate::mm::inject::fallible(|| Arc::try_new(new)).map_err(|_| Errno::ENOMEM)?;
     // A new real uid takes over the task's charge (RLIMIT_NPROC's count, `super::usercount`).
-    let old_uid = current().uid;
+    let old = current();
+    let old_uid = old.uid;
     let moved = new.uid != old_uid;
     if moved {
         super::usercount::charge(new.uid)?;
+    }
+    if setid::loses_dumpable(&old.ids(), &new.ids()) {
+        if let Some(space) = super::current_aspace() {
+            space.set_dumpable(false);
+        }
     }
     install(new);
     if moved {
@@ -172,22 +187,27 @@ pub fn of(task: &Task) -> Arc<Cred> {
     task.cred.lock().clone()
 }
 
-/// The credentials exec gives the new image (Linux's `cap_bprm_creds_from_file` for a file
-/// without set-id bits or file capabilities): the saved and fs ids become the effective ones,
-/// the capabilities follow [`Cred::caps_for_exec`]. `None` when nothing
-/// changes. Allocated before exec's point of no return; [`install`] it after.
-pub fn for_exec() -> Result<Option<Arc<Cred>>, Errno> {
-    let old = current();
-    let mut caps = Cred { groups: Vec::new(), ..*old };
-    caps.caps_for_exec();
-    let same_caps = (caps.cap_effective, caps.cap_permitted) == (old.cap_effective, old.cap_permitted);
-    if same_caps && old.suid == old.euid && old.fsuid == old.euid && old.sgid == old.egid && old.fsgid == old.egid {
-        return Ok(None);
+/// What exec does to the caller's credentials (from [`for_exec`]).
+pub struct ForExec {
+    /// The new credentials; `None` when they are the old ones.
+    pub cred: Option<Arc<Cred>>,
+    /// The rest of Linux's answer: `AT_SECURE`, the personality bits to clear, dumpability.
+    pub outcome: ExecCreds,
+}
+
+/// The credentials exec of a file owned by `file` by a process with `old` ones gives the new
+/// image ([`vmcore::setid`]: set-user-ID and set-group-ID bits, capabilities, no_new_privs).
+/// Allocated before exec's point of no return; [`install`] it after.
+pub fn for_exec(old: &Cred, file: FileOwner) -> Result<ForExec, Errno> {
+    let unsafe_ = Unsafe { no_new_privs: old.no_new_privs, shared_fs: false };
+    let outcome = setid::exec_creds(&old.ids(), file, unsafe_);
+    if outcome.ids == old.ids() {
+        return Ok(ForExec { cred: None, outcome });
     }
     let mut new = old.prepare()?;
-    (new.suid, new.fsuid, new.sgid, new.fsgid) = (old.euid, old.euid, old.egid, old.egid);
-    new.caps_for_exec();
-    crate::mm::inject::fallible(|| Arc::try_new(new)).map(Some).map_err(|_| Errno::ENOMEM)
+    new.set_ids(&outcome.ids);
+    let cred = crate::mm::inject::fallible(|| Arc::try_new(new)).map_err(|_| Errno::ENOMEM)?;
+    Ok(ForExec { cred: Some(cred), outcome })
 }
 
 /// Installs credentials prepared earlier as the running task's (with the real uid unchanged,

@@ -68,6 +68,10 @@ pub struct Loaded {
     pub image: Image,
     /// The absolute path of the program run (the interpreter for a script): `/proc/PID/exe`.
     pub exe: Arc<Vec<u8>>,
+    /// The credentials the program runs with (its set-id bits applied), to install.
+    pub creds: crate::proc::cred::ForExec,
+    /// The personality word of the new program (Linux's `per_clear` and `SET_PERSONALITY`).
+    pub personality: u32,
 }
 
 /// Most `#!` interpreters in a row (Linux's `BINPRM_MAX_RECURSION`): `ELOOP` beyond.
@@ -162,9 +166,11 @@ fn check_interpreter(obj: &crate::mm::object::MemObject, offset: u64, len: u32, 
 }
 
 /// Loads the program at `path` (looked up by `walker` from `start`) into the empty address
-/// space `aspace`, following `#!` interpreters. On failure the space may hold part of the
-/// program; the caller drops it (which frees everything).
-pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, path: &[u8], args: &[&[u8]], env: &[&[u8]], layout: vmcore::aslr::LayoutInput) -> Result<Loaded, LoadError> {
+/// space `aspace`, following `#!` interpreters. The credentials come from the ELF file (a
+/// script's own set-id bits count for nothing, as on Linux); the layout from the caller's
+/// `personality` once exec has cleared bits of it, and its `stack_limit`. On failure the space
+/// may hold part of the program; the caller drops it (which frees everything).
+pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, path: &[u8], args: &[&[u8]], env: &[&[u8]], personality: u32, stack_limit: u32) -> Result<Loaded, LoadError> {
     let mut path: Vec<u8> = trycopy::to_vec(path)?;
     let mut argv: Vec<Vec<u8>> = Vec::new();
     no_mem(crate::mm::inject::fallible(|| argv.try_reserve(args.len() + 2)))?;
@@ -214,6 +220,11 @@ pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, pa
             Err(e) if e.after_point_of_no_return() => return Err(LoadError::Fatal(e)),
             Err(e) => return Err(Errno::from(e).into()),
         };
+        let st = inode.stat();
+        let creds = crate::proc::cred::for_exec(walker.cred(), vmcore::setid::FileOwner { uid: st.uid, gid: st.gid, mode: st.mode })?;
+        let personality = vmcore::setid::exec_personality(personality, creds.outcome.per_clear);
+        let stack_limit = vmcore::setid::exec_stack_limit(stack_limit, creds.outcome.secure);
+        let layout = crate::proc::aslr::input(personality, stack_limit);
         let (dir, name) = walker.take_last().ok_or(Errno::EACCES)?;
         let exe = crate::fs::namei::path_in(&dir, &name, walker.root())?;
         let shown = trycopy::lossy_string(&exe)?;
@@ -223,15 +234,16 @@ pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, pa
             aspace.map(req)?;
         }
         let refs: Vec<&[u8]> = trycopy::collect(argv.iter().map(Vec::as_slice))?;
-        let image = build_image(aspace, &plan, &refs, env, &execfn, layout)?;
+        let image = build_image(aspace, &plan, &refs, env, &execfn, layout, &creds.outcome)?;
         let exe = crate::mm::inject::fallible(|| Arc::try_new(exe)).map_err(|_| Errno::ENOMEM)?;
-        return Ok(Loaded { image, exe });
+        return Ok(Loaded { image, exe, creds, personality });
     }
 }
 
 /// The stack, heap and start-up data of a mapped program, placed (and randomized) as Linux
-/// does ([`vmcore::aslr`]); the `mmap` layout is set for the new space.
-fn build_image(aspace: &Arc<AddressSpace>, plan: &vmcore::exec::ExecPlan, args: &[&[u8]], env: &[&[u8]], execfn: &[u8], input: vmcore::aslr::LayoutInput) -> Result<Image, Errno> {
+/// does ([`vmcore::aslr`]); the `mmap` layout is set for the new space. The auxiliary vector's
+/// ids and `AT_SECURE` are those of `creds`, the credentials the program runs with.
+fn build_image(aspace: &Arc<AddressSpace>, plan: &vmcore::exec::ExecPlan, args: &[&[u8]], env: &[&[u8]], execfn: &[u8], input: vmcore::aslr::LayoutInput, creds: &vmcore::setid::ExecCreds) -> Result<Image, Errno> {
     let at = vmcore::aslr::plan(input, crate::proc::aslr::draws(), plan.brk_start.as_u32());
     let stack_flags = VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE | VmFlags::MAYEXEC | VmFlags::GROWSDOWN;
     let stack_start = Page::new(VirtAddr::new(at.stack_end - STACK_PAGES * PAGE_SIZE));
@@ -246,6 +258,9 @@ fn build_image(aspace: &Arc<AddressSpace>, plan: &vmcore::exec::ExecPlan, args: 
     aux.hwcap = cpu::cpuid(1, 0).3;
     aux.execfn = Some(execfn);
     aux.platform = Some(b"i686");
+    let ids = &creds.ids;
+    aux.ids = [ids.uid[vmcore::setid::REAL], ids.uid[vmcore::setid::EFFECTIVE], ids.gid[vmcore::setid::REAL], ids.gid[vmcore::setid::EFFECTIVE]];
+    aux.secure = creds.secure;
     let image = build_stack(VirtAddr::new(at.stack_top), args, env, &aux).map_err(Errno::from)?;
     aspace.poke(image.sp, &image.bytes)?;
     let brk_start = if at.brk_start == plan.brk_start.align_up(PAGE_SIZE).map_or(0, VirtAddr::as_u32) { plan.brk_start.as_u32() } else { at.brk_start };

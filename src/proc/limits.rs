@@ -109,6 +109,13 @@ impl RLimits {
         }
     }
 
+    /// A secure exec's stack limit (Linux's `finalize_exec`): a soft `RLIMIT_STACK` above
+    /// 8 MiB becomes 8 MiB ([`vmcore::setid::exec_stack_limit`]).
+    pub fn for_secure_exec(&mut self) {
+        let stack = &mut self.0[RLIMIT_STACK as usize];
+        stack.cur = vmcore::setid::exec_stack_limit(stack.cur, true);
+    }
+
     /// Linux's `do_prlimit` checks for setting `resource` to `new` by a process with `cred`:
     /// EINVAL for an unknown resource or soft above hard, EPERM for a `RLIMIT_NOFILE` hard
     /// limit above `nr_open` or for raising a hard limit without `CAP_SYS_RESOURCE`.

@@ -45,8 +45,8 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     fresh.edit(|s, _, _| (s.set_limits(vm_limits), None));
     let mut walker = crate::fs::namei::Walker::new()?;
     let cwd = crate::fs::fscontext::current()?.get().cwd;
-    let layout = proc::aslr::input(proc::current().group.personality(), vm_limits.stack);
-    let loaded = match exec::load(&fresh, &mut walker, &cwd, &path, &arg_refs, &env_refs, layout) {
+    let personality = proc::current().group.personality();
+    let loaded = match exec::load(&fresh, &mut walker, &cwd, &path, &arg_refs, &env_refs, personality, vm_limits.stack) {
         Ok(loaded) => loaded,
         Err(exec::LoadError::Refused(e)) => return Err(e),
         // Linux finds these while mapping the new image, past the point of no return.
@@ -57,7 +57,15 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
         ),
     };
     let image = loaded.image;
-    let cred = proc::cred::for_exec()?;
+    let cred = loaded.creds.cred;
+    let secure = loaded.creds.outcome.secure;
+    // The dumpable flag of the new image (Linux's begin_new_exec and commit_creds).
+    fresh.set_dumpable(loaded.creds.outcome.dumpable);
+    if secure {
+        let mut limits = vm_limits;
+        limits.stack = vmcore::setid::exec_stack_limit(limits.stack, true);
+        fresh.edit(|s, _, _| (s.set_limits(limits), None));
+    }
     // The other threads end first; a non-leader caller becomes the leader (Linux's de_thread).
     proc::de_thread()?;
     let task = proc::current();
@@ -99,6 +107,10 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     };
     if let Some(cred) = cred {
         proc::cred::install(cred);
+    }
+    task.group.set_personality(loaded.personality);
+    if secure {
+        task.limits().lock().for_secure_exec();
     }
     task.group.exec_done(); // a parent's setpgid of this child now fails with EACCES
     task.files()?.with(|t| t.close_on_exec());

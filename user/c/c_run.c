@@ -4,7 +4,7 @@
  *
  *   c_run [--timeout=SECS] [--dir=DIR] [PROGRAM...]
  *
- * PROGRAMs default to c_basic c_threads c_signals c_limits c_time c_ids c_procfs c_jobs c_tty c_pipes c_vm c_forkshare c_files c_mmap_file c_shmem c_socket c_hostile c_elf c_vmview c_exhaust c_caps c_oom c_aslr, found in DIR (default
+ * PROGRAMs default to c_basic c_threads c_signals c_limits c_time c_ids c_procfs c_jobs c_tty c_pipes c_vm c_forkshare c_files c_mmap_file c_shmem c_socket c_hostile c_elf c_vmview c_exhaust c_caps c_oom c_aslr c_setid, found in DIR (default
  * the directory of argv[0], else /bin). Each is exec'd with argv[0] = DIR/PROGRAM and no
  * arguments. With a working pipe() the program's stdout and stderr come through a pipe: c_run
  * forwards them line by line and counts `test ... ok|FAILED|skipped`; without pipe() (ENOSYS)
@@ -218,7 +218,7 @@ static void run_program(const char *dir, const char *name, unsigned timeout)
 
 int main(int argc, char **argv)
 {
-    static const char *defaults[] = { "c_basic", "c_threads", "c_signals", "c_limits", "c_time", "c_ids", "c_procfs", "c_jobs", "c_tty", "c_pipes", "c_vm", "c_forkshare", "c_files", "c_mmap_file", "c_shmem", "c_socket", "c_hostile", "c_elf", "c_vmview", "c_exhaust", "c_caps", "c_oom", "c_aslr" };
+    static const char *defaults[] = { "c_basic", "c_threads", "c_signals", "c_limits", "c_time", "c_ids", "c_procfs", "c_jobs", "c_tty", "c_pipes", "c_vm", "c_forkshare", "c_files", "c_mmap_file", "c_shmem", "c_socket", "c_hostile", "c_elf", "c_vmview", "c_exhaust", "c_caps", "c_oom", "c_aslr", "c_setid" };
     unsigned timeout = 600;
     char dir[256] = "/bin";
     const char *a0 = argc > 0 ? argv[0] : "c_run";

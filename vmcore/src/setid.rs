@@ -26,6 +26,8 @@
 //! 6. **Dumpable** (Linux's `suid_dumpable` = 0): not when the *old* effective ids differed
 //!    from the real ones (`begin_new_exec` checks the caller), nor when the install changes the
 //!    effective or fs ids or adds permitted capabilities (`commit_creds`); else dumpable.
+//! 7. A secure exec lowers a soft `RLIMIT_STACK` above 8 MiB to 8 MiB (Linux's `_STK_LIM`,
+//!    applied to the layout and kept by the process: `finalize_exec`).
 
 /// `personality` bits cleared by a privileged exec (Linux's `PER_CLEAR_ON_SETID`:
 /// `READ_IMPLIES_EXEC | ADDR_NO_RANDOMIZE | ADDR_COMPAT_LAYOUT | MMAP_PAGE_ZERO`).
@@ -164,6 +166,14 @@ pub fn loses_dumpable(old: &Ids, new: &Ids) -> bool {
 /// execution domain reset to `PER_LINUX` with the flag bits kept (`SET_PERSONALITY`).
 pub const fn exec_personality(old: u32, per_clear: u32) -> u32 {
     old & !per_clear & !PER_MASK
+}
+
+/// Linux's `_STK_LIM`: the stack limit a secure exec falls back to.
+pub const STK_LIM: u32 = 8 * 1024 * 1024;
+
+/// The soft `RLIMIT_STACK` (`u32::MAX` for infinity) after an exec (rule 7).
+pub const fn exec_stack_limit(cur: u32, secure: bool) -> u32 {
+    if secure && cur > STK_LIM { STK_LIM } else { cur }
 }
 
 #[cfg(test)]

@@ -109,6 +109,13 @@ fn personality_loses_the_cleared_bits_and_the_domain() {
     assert_eq!(PER_CLEAR_ON_SETID, 0x0074_0000);
 }
 
+#[test]
+fn secure_exec_lowers_a_big_stack_limit() {
+    assert_eq!(exec_stack_limit(u32::MAX, true), STK_LIM);
+    assert_eq!(exec_stack_limit(u32::MAX, false), u32::MAX);
+    assert_eq!(exec_stack_limit(1 << 20, true), 1 << 20);
+}
+
 fn any_ids() -> impl Strategy<Value = Ids> {
     let id = prop_oneof![Just(0u32), Just(1000u32), Just(2000u32)];
     let caps = prop_oneof![Just(0u64), Just(CAP_FULL), Just(CAP_FULL & !(1 << CAP_SETUID))];
