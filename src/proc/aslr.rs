@@ -2,7 +2,8 @@
 //! [`vmcore::aslr`]): `/proc/sys/kernel/randomize_va_space` (0 off, 1 stack and mmap, 2 also
 //! brk; default 2; `norandmaps` on the command line sets 0, as on Linux), the process's
 //! personality word (`personality(2)`: `ADDR_NO_RANDOMIZE` is what `setarch -R` sets,
-//! `ADDR_COMPAT_LAYOUT` what `setarch -L` sets; inherited by fork, kept by exec), and the
+//! `ADDR_COMPAT_LAYOUT` what `setarch -L` sets; inherited by fork, kept by exec but for a
+//! set-id one, `vmcore::setid`), and the
 //! random words, drawn from the kernel's CSPRNG at every exec.
 
 use core::sync::atomic::{AtomicI32, Ordering};
