@@ -165,12 +165,21 @@ fn check_interpreter(obj: &crate::mm::object::MemObject, offset: u64, len: u32, 
     Errno::ENOEXEC
 }
 
+/// What of the caller's state the new image's layout starts from (exec may change both).
+#[derive(Clone, Copy, Debug)]
+pub struct LayoutFrom {
+    /// The caller's personality word.
+    pub personality: u32,
+    /// The caller's soft `RLIMIT_STACK` (`u32::MAX` for infinity).
+    pub stack_limit: u32,
+}
+
 /// Loads the program at `path` (looked up by `walker` from `start`) into the empty address
 /// space `aspace`, following `#!` interpreters. The credentials come from the ELF file (a
 /// script's own set-id bits count for nothing, as on Linux); the layout from the caller's
-/// `personality` once exec has cleared bits of it, and its `stack_limit`. On failure the space
+/// personality and stack limit (`from`) once exec has adjusted them. On failure the space
 /// may hold part of the program; the caller drops it (which frees everything).
-pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, path: &[u8], args: &[&[u8]], env: &[&[u8]], personality: u32, stack_limit: u32) -> Result<Loaded, LoadError> {
+pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, path: &[u8], args: &[&[u8]], env: &[&[u8]], from: LayoutFrom) -> Result<Loaded, LoadError> {
     let mut path: Vec<u8> = trycopy::to_vec(path)?;
     let mut argv: Vec<Vec<u8>> = Vec::new();
     no_mem(crate::mm::inject::fallible(|| argv.try_reserve(args.len() + 2)))?;
@@ -222,8 +231,8 @@ pub fn load(aspace: &Arc<AddressSpace>, walker: &mut Walker, start: &PathRef, pa
         };
         let st = inode.stat();
         let creds = crate::proc::cred::for_exec(walker.cred(), vmcore::setid::FileOwner { uid: st.uid, gid: st.gid, mode: st.mode })?;
-        let personality = vmcore::setid::exec_personality(personality, creds.outcome.per_clear);
-        let stack_limit = vmcore::setid::exec_stack_limit(stack_limit, creds.outcome.secure);
+        let personality = vmcore::setid::exec_personality(from.personality, creds.outcome.per_clear);
+        let stack_limit = vmcore::setid::exec_stack_limit(from.stack_limit, creds.outcome.secure);
         let layout = crate::proc::aslr::input(personality, stack_limit);
         let (dir, name) = walker.take_last().ok_or(Errno::EACCES)?;
         let exe = crate::fs::namei::path_in(&dir, &name, walker.root())?;

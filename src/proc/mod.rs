@@ -83,7 +83,7 @@ pub fn spawn_init(path: &str, args: &[&[u8]]) -> Result<Pid, Errno> {
     let fs = crate::fs::fscontext::FsContext::new(crate::fs::mount::root())?;
     let root = fs.get().root;
     let mut walker = crate::fs::namei::Walker::with(root.clone(), cred::Cred::root());
-    let loaded = exec::load(&aspace, &mut walker, &root, path.as_bytes(), args, &[b"HOME=/", b"PATH=/bin:/"], 0, limits::RLimits::init_defaults().cur(limits::RLIMIT_STACK)).map_err(Errno::from)?;
+    let loaded = exec::load(&aspace, &mut walker, &root, path.as_bytes(), args, &[b"HOME=/", b"PATH=/bin:/"], exec::LayoutFrom { personality: 0, stack_limit: limits::RLimits::init_defaults().cur(limits::RLIMIT_STACK) }).map_err(Errno::from)?;
     let image = &loaded.image;
     let name = exec::basename(path)?;
     let files = Files::new(FdTable::with_console(crate::fs::console()?)?)?;

@@ -45,8 +45,8 @@ pub fn execve(path: UserPtr<u8>, argv: UserPtr<u32>, envp: UserPtr<u32>, frame: 
     fresh.edit(|s, _, _| (s.set_limits(vm_limits), None));
     let mut walker = crate::fs::namei::Walker::new()?;
     let cwd = crate::fs::fscontext::current()?.get().cwd;
-    let personality = proc::current().group.personality();
-    let loaded = match exec::load(&fresh, &mut walker, &cwd, &path, &arg_refs, &env_refs, personality, vm_limits.stack) {
+    let from = exec::LayoutFrom { personality: proc::current().group.personality(), stack_limit: vm_limits.stack };
+    let loaded = match exec::load(&fresh, &mut walker, &cwd, &path, &arg_refs, &env_refs, from) {
         Ok(loaded) => loaded,
         Err(exec::LoadError::Refused(e)) => return Err(e),
         // Linux finds these while mapping the new image, past the point of no return.
