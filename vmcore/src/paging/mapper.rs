@@ -168,6 +168,17 @@ impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
 
     /// Removes the mapping of `page`; frees its user page table if that was the last entry.
     pub fn unmap(&mut self, page: Page) -> Result<Unmapped, UnmapError> {
+        self.unmap_entry(page, true)
+    }
+
+    /// [`Mapper::unmap`], but a user table left empty stays linked (its count 0): `munmap`
+    /// decides afterwards, by the areas left around it, whether it goes (Linux's
+    /// `free_pgtables`).
+    pub fn unmap_keeping_table(&mut self, page: Page) -> Result<Unmapped, UnmapError> {
+        self.unmap_entry(page, false)
+    }
+
+    fn unmap_entry(&mut self, page: Page, free_empty: bool) -> Result<Unmapped, UnmapError> {
         let (pdi, pti) = (page.pd_index(), page.pt_index());
         let old = self
             .present_entry(page)
@@ -175,7 +186,7 @@ impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
             .ok_or(UnmapError::NotMapped(page))?;
         self.access.write_pte(pdi, pti, Pte::EMPTY);
         let mut freed_table = None;
-        if pdi < KERNEL_PD_FIRST && self.counts.decrement(pdi) == 0 {
+        if pdi < KERNEL_PD_FIRST && self.counts.decrement(pdi) == 0 && free_empty {
             freed_table = Some(self.free_table(pdi));
         }
         Ok(Unmapped {
@@ -186,7 +197,7 @@ impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
     }
 
     /// Unlinks and frees the (empty) user table of `pdi`.
-    fn free_table(&mut self, pdi: usize) -> FreedTable {
+    pub fn free_table(&mut self, pdi: usize) -> FreedTable {
         let frame = self
             .access
             .read_pde(pdi)
