@@ -143,7 +143,7 @@ impl<'a> Pages<'a> {
         account: Account,
         phys: &mut dyn PhysOps,
     ) -> Result<(), NoMemory> {
-        let mapped = Mapper::new(&mut *self.tables, &mut *self.counts, phys).map_slot(slot, frame, flags);
+        let mapped = Mapper::new(&mut *self.tables, &mut *self.counts, phys).with_spare_table().map_slot(slot, frame, flags);
         self.installed(mapped, account)
     }
 
@@ -169,7 +169,7 @@ impl<'a> Pages<'a> {
     /// if that was the last entry. (The table's window page was invalidated by
     /// `TableAccess::write_pde`, see the module documentation of `mspace`.)
     pub fn remove(&mut self, vma: &Vma, page: Page, phys: &mut dyn PhysOps, flush: &mut SpaceFlush) {
-        let mut mapper = Mapper::new(&mut *self.tables, &mut *self.counts, &mut *phys);
+        let mut mapper = Mapper::new(&mut *self.tables, &mut *self.counts, &mut *phys).with_spare_table();
         let unmapped = if self.keep_tables { mapper.unmap_keeping_table(page) } else { mapper.unmap(page) }
             .expect("invariant: removing a present user entry");
         flush.add(unmapped.flush);
@@ -187,7 +187,7 @@ impl<'a> Pages<'a> {
     /// Links the page table of directory slot `pdi` if it has none (so that later installs
     /// there cannot fail).
     pub fn ensure_table(&mut self, pdi: usize, phys: &mut dyn PhysOps) -> Result<(), NoMemory> {
-        match Mapper::new(&mut *self.tables, &mut *self.counts, phys).ensure_table(pdi) {
+        match Mapper::new(&mut *self.tables, &mut *self.counts, phys).with_spare_table().ensure_table(pdi) {
             Ok(true) => {
                 self.resident.table_linked();
                 Ok(())

@@ -74,7 +74,7 @@ impl MSpace {
             }
             let (lo, hi) = (Page::from_number(pdi as u32 * per_table), Page::from_number((pdi as u32 + 1) * per_table));
             if self.tree.range(lo, hi).next().is_none() {
-                let _ = Mapper::new(&mut *tables, &mut self.counts, &mut *phys).free_table(pdi);
+                let _ = Mapper::new(&mut *tables, &mut self.counts, &mut *phys).with_spare_table().free_table(pdi);
                 self.resident.table_freed();
             }
         }

@@ -153,8 +153,11 @@ impl VmaTree {
     /// `start`, the last may end after `end`). Empty when `start >= end`.
     pub fn range(&self, start: Page, end: Page) -> impl Iterator<Item = &Vma> + '_ {
         let end = end.max(start);
-        let first = self.map.before(start).filter(move |v| start < end && v.end_page() > start);
-        first.into_iter().chain(self.map.starting_at(start).take_while(move |v| v.start() < end))
+        // One search: the area before `start` (if it reaches past it) and those from `start` on.
+        let pos = self.map.lower_bound(start);
+        let before = self.map.prev(pos).and_then(|p| self.map.at(p));
+        let first = before.filter(move |v| start < end && v.end_page() > start);
+        first.into_iter().chain(self.map.iter_at(pos).take_while(move |v| v.start() < end))
     }
 
     /// Number of areas.

@@ -290,3 +290,26 @@ fn munmap_keeps_an_emptied_table_while_an_area_shares_its_4_mib() {
     assert_eq!(w.stats(s), stats(1, 0, 0, 0));
     w.finish();
 }
+
+#[test]
+fn a_table_freed_by_munmap_is_reused_by_the_next_fault_without_an_allocation() {
+    // mmap + write + munmap in a 4 MiB of its own, again and again (W4): the table freed by
+    // munmap stays as the space's spare, so the next round allocates only the data frame.
+    let m = Machine::new(NFRAMES);
+    let mut w = World::new(&m);
+    let s = w.create();
+    w.map_at(s, A, 1, RW);
+    w.write(s, A, 1).unwrap();
+    w.unmap(s, A, 1).unwrap();
+    assert_eq!(w.stats(s), stats(0, 0, 0, 0), "VmPTE counts linked tables only");
+    let free = w.phys.free_count();
+    for round in 0..3 {
+        w.map_at(s, A, 1, RW);
+        w.write(s, A, 1).unwrap();
+        assert_eq!(w.phys.free_count(), free - 1, "round {round}: only the data frame");
+        assert_eq!(w.stats(s), stats(1, 1, 0, 1));
+        w.unmap(s, A, 1).unwrap();
+        assert_eq!(w.phys.free_count(), free, "round {round}: the table is the spare again");
+    }
+    w.finish();
+}

@@ -155,7 +155,7 @@ impl Areas {
     }
 
     /// The areas from `pos` on, in address order.
-    fn iter_at(&self, pos: Pos) -> impl DoubleEndedIterator<Item = &Vma> + '_ {
+    pub(super) fn iter_at(&self, pos: Pos) -> impl DoubleEndedIterator<Item = &Vma> + '_ {
         let head = self.chunks.get(pos.c).map_or(&[][..], |c| &c[pos.i..]);
         let tail = self.chunks.get(pos.c + 1..).unwrap_or(&[]);
         head.iter().chain(tail.iter().flat_map(|c| c.iter()))
