@@ -105,17 +105,24 @@ impl VmaTree {
                 i = self.map.chunk_len(c);
             }
             let chunk = self.map.chunk(c);
+            // Page numbers are below 2^20, so these sums cannot overflow.
+            let floor = lower + pages;
             while i > 0 {
                 i -= 1;
                 let vma = &chunk[i];
-                if !fits_in(lower, vma.start().number(), pages) {
+                let start = vma.start().number();
+                if start < floor {
                     return None;
                 }
-                let hi = start_gap(vma);
                 let below = match i {
                     0 => self.map.end_before(Pos { c, i: 0 }),
                     _ => chunk[i - 1].end_page().number(),
                 };
+                // The raw gap first: the guarded, clipped one is never larger.
+                if start - below < pages {
+                    continue;
+                }
+                let hi = start_gap(vma);
                 if fits_in(below.max(lower), hi, pages) {
                     return Some(Page::from_number(hi - pages));
                 }

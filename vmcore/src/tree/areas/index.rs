@@ -86,6 +86,12 @@ impl Areas {
         }
     }
 
+    /// After an edit inside chunk `c` that left its last area as it was: its gap again.
+    pub(super) fn refresh_one(&mut self, c: usize) {
+        let gap = self.chunk_gap(c);
+        self.index.set(c, gap);
+    }
+
     /// After an area was removed from chunk `c` at index `i`, nothing else changed and the
     /// chunk still holds an area at `i`: the gaps before and after the removed area are now
     /// the one gap before the area at `i`, no smaller than either, so the chunk's largest gap

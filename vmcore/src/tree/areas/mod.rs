@@ -204,7 +204,12 @@ impl Areas {
         let (c, i) = if pos.i == 0 && pos.c > 0 { (pos.c - 1, self.chunks[pos.c - 1].len()) } else { (pos.c, pos.i) };
         if self.chunks[c].len() < CHUNK {
             self.chunks[c].insert(i, vma);
-            self.refresh(c);
+            if i + 1 < self.chunks[c].len() {
+                // Not the chunk's last area: the next chunk's first gap is unchanged.
+                self.refresh_one(c);
+            } else {
+                self.refresh(c);
+            }
             return Ok(());
         }
         let mut new = self.spare.pop().expect("invariant: reserved");
