@@ -2,6 +2,7 @@
 //! destination misalignment, overlapping both ways, against a byte-by-byte reference.
 
 use crate::arch::string::{memcpy, memmove};
+use crate::ktest::TestResult;
 use crate::{check_eq, ktest};
 
 /// A buffer of distinct bytes.
@@ -21,37 +22,36 @@ fn reference(buf: &mut [u8; 96], src: usize, dst: usize, n: usize) {
     }
 }
 
-ktest!(fn memmove_matches_a_byte_copy_both_ways() {
+/// Copies every length 0..=40 from each offset of `srcs` to each of `dsts` with `copy` and
+/// compares with [`reference`].
+fn each_copy(
+    name: &str,
+    copy: unsafe extern "C" fn(*mut u8, *const u8, usize) -> *mut u8,
+    srcs: core::ops::Range<usize>,
+    dsts: core::ops::Range<usize>,
+) -> TestResult {
     for n in 0..=40usize {
-        for src in 0..8usize {
-            for dst in 0..48usize {
+        for src in srcs.clone() {
+            for dst in dsts.clone() {
                 let mut buf = pattern();
                 let mut want = buf;
                 reference(&mut want, src, dst, n);
                 let base = buf.as_mut_ptr();
-                // SAFETY: both ranges lie inside `buf` (dst + n <= 88, src + n <= 48).
-                unsafe { memmove(base.add(dst), base.add(src), n) };
-                check_eq!(buf, want, "memmove n={n} src={src} dst={dst}");
+                // SAFETY: both ranges lie inside `buf` (offsets below 52, n <= 40, 96 bytes);
+                // the callers pick disjoint ranges for `memcpy`.
+                unsafe { copy(base.add(dst), base.add(src), n) };
+                check_eq!(buf, want, "{name} n={n} src={src} dst={dst}");
             }
         }
     }
     Ok(())
+}
+
+ktest!(fn memmove_matches_a_byte_copy_both_ways() {
+    each_copy("memmove", memmove, 0..8, 0..48)
 });
 
 ktest!(fn memcpy_copies_disjoint_ranges() {
-    for n in 0..=40usize {
-        for src in 0..4usize {
-            for dst in 48..52usize {
-                let mut buf = pattern();
-                let mut want = buf;
-                reference(&mut want, src, dst, n);
-                let base = buf.as_mut_ptr();
-                // SAFETY: `[src, src + n)` ends at or below 44 and `[dst, dst + n)` starts at 48:
-                // disjoint, both inside `buf`.
-                unsafe { memcpy(base.add(dst), base.add(src), n) };
-                check_eq!(buf, want, "memcpy n={n} src={src} dst={dst}");
-            }
-        }
-    }
-    Ok(())
+    // Sources end at or below 44, destinations start at 48: disjoint.
+    each_copy("memcpy", memcpy, 0..4, 48..52)
 });
