@@ -254,6 +254,12 @@ bench-scale: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-scale/
 bench-scale-profile: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-scale/bench-scale
 	BENCH_MEM=3G PROFILE_INIT_ARGS="$(LEVELS)" tools/bench-profile.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-scale/bench-scale.debug $(BUILD)/bench-scale/profile scale
 
+# Where our kernel's instructions go in bench-mmap's pairs, one section per level (first
+# repetition, 50 pairs): make bench-mmap-profile [LEVELS="1 100"]
+.PHONY: bench-mmap-profile
+bench-mmap-profile: setup $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-mmap/bench-mmap
+	BENCH_MEM=512M PROFILE_INIT_ARGS="$(or $(LEVELS),1 100)" tools/bench-profile.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/bench-mmap/bench-mmap.debug $(BUILD)/bench-mmap/profile mmap
+
 # Where our kernel's instructions go in one workload: make bench-profile W=W4 [BENCH_ARGS=--quick]
 bench-profile: setup bench-bin $(BUILD)/kernel.elf $(BUILD)/kernel.sym
 	tools/bench-profile.sh $(BUILD)/kernel.elf $(BUILD)/kernel.sym $(BUILD)/user/debug/bench $(BUILD)/bench-profile $(or $(W),W4) $(BENCH_ARGS)

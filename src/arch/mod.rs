@@ -15,6 +15,7 @@ pub mod pit;
 pub mod trap;
 pub mod stack_guard;
 pub mod paging;
+pub mod string;
 pub mod usercopy;
 pub mod useratomic;
 pub mod protect;

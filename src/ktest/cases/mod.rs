@@ -10,5 +10,6 @@ mod paging;
 mod pipes;
 mod protect;
 mod redzone;
+mod string;
 mod time;
 mod vmalloc;

@@ -95,6 +95,8 @@ pub(super) struct Pages<'a> {
     tables: &'a mut dyn TableAccess,
     counts: &'a mut TableCounts,
     resident: &'a mut Resident,
+    /// [`Pages::remove`] leaves an emptied table linked (`munmap`, see `MSpace::unmap_span`).
+    keep_tables: bool,
 }
 
 impl<'a> Pages<'a> {
@@ -104,7 +106,13 @@ impl<'a> Pages<'a> {
         counts: &'a mut TableCounts,
         resident: &'a mut Resident,
     ) -> Self {
-        Pages { tables, counts, resident }
+        Pages { tables, counts, resident, keep_tables: false }
+    }
+
+    /// The same, but removing a table's last entry leaves the table linked: the caller frees
+    /// the empty tables it no longer wants.
+    pub fn keeping_tables(self) -> Self {
+        Pages { keep_tables: true, ..self }
     }
 
     /// The tables edited.
@@ -135,7 +143,7 @@ impl<'a> Pages<'a> {
         account: Account,
         phys: &mut dyn PhysOps,
     ) -> Result<(), NoMemory> {
-        let mapped = Mapper::new(&mut *self.tables, &mut *self.counts, phys).map_slot(slot, frame, flags);
+        let mapped = Mapper::new(&mut *self.tables, &mut *self.counts, phys).with_spare_table().map_slot(slot, frame, flags);
         self.installed(mapped, account)
     }
 
@@ -161,8 +169,8 @@ impl<'a> Pages<'a> {
     /// if that was the last entry. (The table's window page was invalidated by
     /// `TableAccess::write_pde`, see the module documentation of `mspace`.)
     pub fn remove(&mut self, vma: &Vma, page: Page, phys: &mut dyn PhysOps, flush: &mut SpaceFlush) {
-        let unmapped = Mapper::new(&mut *self.tables, &mut *self.counts, &mut *phys)
-            .unmap(page)
+        let mut mapper = Mapper::new(&mut *self.tables, &mut *self.counts, &mut *phys).with_spare_table();
+        let unmapped = if self.keep_tables { mapper.unmap_keeping_table(page) } else { mapper.unmap(page) }
             .expect("invariant: removing a present user entry");
         flush.add(unmapped.flush);
         if unmapped.freed_table.is_some() {
@@ -179,7 +187,7 @@ impl<'a> Pages<'a> {
     /// Links the page table of directory slot `pdi` if it has none (so that later installs
     /// there cannot fail).
     pub fn ensure_table(&mut self, pdi: usize, phys: &mut dyn PhysOps) -> Result<(), NoMemory> {
-        match Mapper::new(&mut *self.tables, &mut *self.counts, phys).ensure_table(pdi) {
+        match Mapper::new(&mut *self.tables, &mut *self.counts, phys).with_spare_table().ensure_table(pdi) {
             Ok(true) => {
                 self.resident.table_linked();
                 Ok(())

@@ -111,6 +111,11 @@ impl RmapEdit {
         for (w, &(start, end)) in wins.iter_mut().zip(windows) {
             *w = (Page::from_number(start.number().saturating_sub(1)), end.checked_add(1).unwrap_or(end));
         }
+        // The common case, an edit among anonymous areas only: nothing to record or reserve.
+        let is_file = |v: &Vma| matches!(v.backing, Backing::File { .. });
+        if new_file.is_none() && !wins[..windows.len()].iter().any(|&(lo, hi)| space.tree.range(lo, hi).any(is_file)) {
+            return Ok(None);
+        }
         let mut edit = RmapEdit { before: Vec::new(), after: Vec::new(), windows: wins, count: windows.len() };
         let count = edit.areas(space).count();
         if count == 0 && new_file.is_none() {

@@ -10,7 +10,8 @@ use super::rmap::tracked;
 use super::MSpace;
 use crate::addr::Page;
 use crate::errno::Errno;
-use crate::paging::TableAccess;
+use crate::addr::ENTRIES;
+use crate::paging::{Mapper, TableAccess};
 
 /// Why [`MSpace::unmap`] refused; nothing was changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,7 +26,8 @@ impl MSpace {
     /// Removes everything in `[start, start + pages)`: splits the areas straddling either end,
     /// drops the frame reference of every resident page (a frame is freed when its last
     /// reference goes; device frames and the zero frame are never freed), frees the page tables
-    /// that become empty, and returns every unmapped page to flush. Holes are not an error.
+    /// left empty that no remaining area overlaps (see `free_unused_tables`), and returns every
+    /// unmapped page to flush. Holes are not an error.
     pub fn unmap(
         &mut self,
         start: Page,
@@ -50,9 +52,32 @@ impl MSpace {
         flush: &mut SpaceFlush,
     ) {
         let MSpace { tree, counts, resident, .. } = self;
-        let mut pages = Pages::new(tables, counts, resident);
+        let mut pages = Pages::new(tables, counts, resident).keeping_tables();
         tree.remove_range(span.start, span.end, |vma| pages.clear(&vma, vma.start(), vma.end_page(), phys, flush))
             .expect("invariant: the caller reserved the tree's room");
+        self.free_unused_tables(span, tables, phys);
+    }
+
+    /// Linux's `free_pgtables` after an unmap: each empty page table of `span`'s directory
+    /// slots goes unless an area still overlaps the 4 MiB it maps. So a table stays linked
+    /// (and counted in `VmPTE`, as on Linux) while a neighbouring area shares it, and the
+    /// next mapping there costs no table allocation and zeroing (W4's mmap+write+munmap).
+    /// Tables emptied inside a living area by other operations (`MADV_DONTNEED`, ...) are
+    /// still freed at once by [`Pages::remove`]; exit frees every linked table.
+    fn free_unused_tables(&mut self, span: Span, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps) {
+        let per_table = ENTRIES as u32;
+        let (first, last) = (span.start.number() / per_table, (span.end.number() - 1) / per_table);
+        for pdi in first..=last {
+            let pdi = pdi as usize;
+            if !self.counts.is_linked(pdi) || self.counts.get(pdi) != 0 {
+                continue;
+            }
+            let (lo, hi) = (Page::from_number(pdi as u32 * per_table), Page::from_number((pdi as u32 + 1) * per_table));
+            if self.tree.range(lo, hi).next().is_none() {
+                let _ = Mapper::new(&mut *tables, &mut self.counts, &mut *phys).with_spare_table().free_table(pdi);
+                self.resident.table_freed();
+            }
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use super::TableAccess;
-use crate::addr::ENTRIES;
+use crate::addr::{Frame, ENTRIES};
 use crate::layout::USER_PD_ENTRIES;
 use crate::pte::PteFlags;
 
@@ -15,10 +15,18 @@ use crate::pte::PteFlags;
 /// Kernel-half tables are preallocated and shared by every directory, so they are not counted
 /// and never freed; [`TableCounts::get`] returns 0 for them. One `TableCounts` belongs to one
 /// directory (one address space) and must only be used with that directory's [`TableAccess`].
+///
+/// It also keeps at most one *spare* table: the last user table freed when its last entry
+/// went (an unlinked frame whose entries are all empty, i.e. zero), which the next table
+/// this directory needs reuses instead of allocating and zeroing a frame — a mapping made and
+/// unmapped again and again in a 4 MiB of its own (W4's mmap+write+munmap) costs no table
+/// allocation. Not a page table of the space (`VmPTE` counts linked tables only, as Linux,
+/// which frees the table there); freed with the others by [`Mapper::clear_user`](super::Mapper::clear_user).
 #[derive(Clone, PartialEq, Eq)]
 pub struct TableCounts {
     counts: [u16; USER_PD_ENTRIES],
     linked: [u32; LINKED_WORDS],
+    spare: Option<Frame>,
 }
 
 /// Words of the linked-table bitmap.
@@ -30,6 +38,7 @@ impl TableCounts {
         TableCounts {
             counts: [0; USER_PD_ENTRIES],
             linked: [0; LINKED_WORDS],
+            spare: None,
         }
     }
 
@@ -97,6 +106,23 @@ impl TableCounts {
     pub(crate) fn reset(&mut self, pdi: usize) {
         self.counts[pdi] = 0;
         self.linked[pdi / 32] &= !(1 << (pdi % 32));
+    }
+
+    /// Takes the spare table, if any (its entries are all empty).
+    pub(super) fn take_spare(&mut self) -> Option<Frame> {
+        self.spare.take()
+    }
+
+    /// Keeps the emptied, unlinked table `frame` as the spare; returns it back when there
+    /// already is one (the caller frees it).
+    pub(super) fn keep_spare(&mut self, frame: Frame) -> Option<Frame> {
+        match self.spare {
+            Some(_) => Some(frame),
+            None => {
+                self.spare = Some(frame);
+                None
+            }
+        }
     }
 
     /// Records that a table is linked at user index `pdi`.

@@ -18,7 +18,7 @@ pub struct Unmapped {
     /// The unmapped page's TLB entry is stale.
     pub flush: Flush,
     /// Set when this was the last entry of a user page table: the table was unlinked and given
-    /// to [`FrameSource::free_table`]. The kernel must then also invalidate the table's window
+    /// to [`FrameSource::free_table`] (or kept as the directory's spare, see [`TableCounts`]). The kernel must then also invalidate the table's window
     /// page ([`FreedTable::window_page`]) before using that window slot again.
     pub freed_table: Option<FreedTable>,
 }
@@ -33,6 +33,8 @@ pub struct Mapper<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> {
     access: &'a mut A,
     counts: &'a mut TableCounts,
     frames: &'a mut F,
+    /// Tables go to and come from the counts' spare ([`Mapper::with_spare_table`]).
+    spare: bool,
 }
 
 impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
@@ -42,7 +44,15 @@ impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
             access,
             counts,
             frames,
+            spare: false,
         }
+    }
+
+    /// The same mapper, but a user table freed with its last entry is kept as the directory's
+    /// spare (see [`TableCounts`]) when it has none, and a new user table is the spare when
+    /// there is one: what an address space's own edits use.
+    pub fn with_spare_table(self) -> Self {
+        Mapper { spare: true, ..self }
     }
 
     /// The entry mapping `page` (see [`super::read`]).
@@ -77,13 +87,26 @@ impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
         Ok(Some(pte).filter(|e| e.is_present()))
     }
 
-    /// Allocates a zeroed table and links it at `pdi` (whose entry is not present).
+    /// Allocates a zeroed table (a user table: the spare one if the counts keep one) and links
+    /// it at `pdi` (whose entry is not present).
     fn link_new_table(&mut self, pdi: usize) -> Option<()> {
-        let table = self.frames.alloc_table()?;
+        let spare = if self.spare && pdi < KERNEL_PD_FIRST { self.counts.take_spare() } else { None };
+        let table = match spare {
+            Some(t) => t,
+            None => self.frames.alloc_table()?,
+        };
         self.access
             .write_pde(pdi, Pte::new(table, table_flags(pdi)));
         if pdi < KERNEL_PD_FIRST {
             self.counts.link(pdi);
+            #[cfg(debug_assertions)]
+            if spare.is_some() {
+                // The host tests check the invariant the reuse relies on: a user table's
+                // entries that are not present are zero.
+                for pti in 0..ENTRIES {
+                    debug_assert_eq!(self.access.read_pte(pdi, pti), Pte::EMPTY, "spare table entry {pti}");
+                }
+            }
         }
         Some(())
     }
@@ -168,6 +191,17 @@ impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
 
     /// Removes the mapping of `page`; frees its user page table if that was the last entry.
     pub fn unmap(&mut self, page: Page) -> Result<Unmapped, UnmapError> {
+        self.unmap_entry(page, true)
+    }
+
+    /// [`Mapper::unmap`], but a user table left empty stays linked (its count 0): `munmap`
+    /// decides afterwards, by the areas left around it, whether it goes (Linux's
+    /// `free_pgtables`).
+    pub fn unmap_keeping_table(&mut self, page: Page) -> Result<Unmapped, UnmapError> {
+        self.unmap_entry(page, false)
+    }
+
+    fn unmap_entry(&mut self, page: Page, free_empty: bool) -> Result<Unmapped, UnmapError> {
         let (pdi, pti) = (page.pd_index(), page.pt_index());
         let old = self
             .present_entry(page)
@@ -175,7 +209,7 @@ impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
             .ok_or(UnmapError::NotMapped(page))?;
         self.access.write_pte(pdi, pti, Pte::EMPTY);
         let mut freed_table = None;
-        if pdi < KERNEL_PD_FIRST && self.counts.decrement(pdi) == 0 {
+        if pdi < KERNEL_PD_FIRST && self.counts.decrement(pdi) == 0 && free_empty {
             freed_table = Some(self.free_table(pdi));
         }
         Ok(Unmapped {
@@ -186,7 +220,7 @@ impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
     }
 
     /// Unlinks and frees the (empty) user table of `pdi`.
-    fn free_table(&mut self, pdi: usize) -> FreedTable {
+    pub fn free_table(&mut self, pdi: usize) -> FreedTable {
         let frame = self
             .access
             .read_pde(pdi)
@@ -194,7 +228,10 @@ impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
             .expect("invariant: the table is linked");
         self.access.write_pde(pdi, Pte::EMPTY);
         self.counts.reset(pdi);
-        self.frames.free_table(frame);
+        let kept = if self.spare { self.counts.keep_spare(frame) } else { Some(frame) };
+        if let Some(table) = kept {
+            self.frames.free_table(table);
+        }
         FreedTable { pdi, frame }
     }
 
@@ -268,6 +305,9 @@ impl<'a, A: TableAccess + ?Sized, F: FrameSource + ?Sized> Mapper<'a, A, F> {
             self.access.write_pde(pdi, Pte::EMPTY);
             self.frames.free_table(frame);
             self.counts.reset(pdi);
+        }
+        if let Some(spare) = self.counts.take_spare() {
+            self.frames.free_table(spare);
         }
         FlushAll::new()
     }

@@ -44,12 +44,21 @@ impl VmaTree {
             return Ok(());
         }
         self.reserve(2)?;
-        self.split_at(start).expect("invariant: reserved");
-        self.split_at(end).expect("invariant: reserved");
-        loop {
-            let next = self.map.starting_at(start).next().map(Vma::start);
-            let Some(k) = next.filter(|&k| k < end) else { break };
-            each(self.take(k));
+        // One search in the common case (no area straddles either end): from the first area
+        // at or above `start`, remove in place while areas start below `end`.
+        let mut pos = self.map.lower_bound(start);
+        if self.map.prev(pos).and_then(|p| self.map.at(p)).is_some_and(|v| v.end_page() > start) {
+            self.split_at(start).expect("invariant: reserved");
+            pos = self.map.lower_bound(start);
+        }
+        while let Some(vma) = self.map.at(pos).filter(|v| v.start() < end) {
+            if vma.end_page() > end {
+                let first = vma.start();
+                self.split_at(end).expect("invariant: reserved");
+                pos = self.map.lower_bound(first);
+            }
+            each(self.take_at(pos));
+            pos = self.map.settle_pos(pos);
         }
         Ok(())
     }
@@ -96,21 +105,24 @@ impl VmaTree {
         if start > end {
             return 0;
         }
-        let first = self.map.before(start).or_else(|| self.map.starting_at(start).next());
-        let Some(mut current) = first.map(Vma::start).filter(|&k| k <= end) else {
+        // The area before `start`, else the first at or after it; then walk by position
+        // (merging removes the upper area: the positions below it stay valid).
+        let at = self.map.lower_bound(start);
+        let mut current = self.map.prev(at).unwrap_or(at);
+        if !self.map.at(current).is_some_and(|v| v.start() <= end) {
             return 0;
-        };
+        }
         let mut merges = 0;
         loop {
-            let after = self.map.starting_at(current).nth(1).map(Vma::start);
-            let Some(next) = after.filter(|&k| k <= end) else {
+            let Some(next) = self.map.next(current).filter(|&n| self.map.at(n).is_some_and(|v| v.start() <= end))
+            else {
                 return merges;
             };
-            let here = self.map.get(current).expect("invariant: key from the map");
-            let mergeable = here.can_merge_with(self.map.get(next).expect("invariant: key from the map"));
+            let (here, there) = (self.map.at(current), self.map.at(next));
+            let mergeable = here.zip(there).is_some_and(|(h, t)| h.can_merge_with(t));
             if mergeable {
-                let upper = self.map.remove(next).expect("invariant: key from the map");
-                self.map.edit(current, |v| v.merge(&upper).expect("invariant: can_merge_with said yes"));
+                let upper = self.map.remove_at(next);
+                self.map.edit_at(current, |v| v.merge(&upper).expect("invariant: can_merge_with said yes"));
                 merges += 1;
             } else {
                 current = next;

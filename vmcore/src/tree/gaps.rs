@@ -85,36 +85,47 @@ impl VmaTree {
             Err(answer) => return answer,
         };
         // The gap that reaches `upper`: before the first area starting at or above it.
-        let mut pos = self.map.lower_bound(Page::from_number(upper));
+        let pos = self.map.lower_bound(Page::from_number(upper));
         let hi = self.map.at(pos).map_or(upper, |v| start_gap(v).min(upper));
         let lo = self.map.end_before(pos).max(lower);
         if fits_in(lo, hi, pages) {
             return Some(Page::from_number(hi - pages));
         }
-        // Then the gaps before each lower area, from the top; none of the current chunk's
-        // fitting, straight to the chunk below (from its first area the next step jumps).
-        if pos.c < self.map.chunk_count() && !self.map.chunk_has_gap(pos.c, pages) {
-            pos.i = 0;
+        // Then the gaps before each lower area, from the top, straight over a chunk's slice;
+        // none of the current chunk's fitting, straight to the chunk below (from its first
+        // area the next step jumps).
+        let (mut c, mut i) = (pos.c, pos.i);
+        if c < self.map.chunk_count() && !self.map.chunk_has_gap(c, pages) {
+            i = 0;
         }
         loop {
-            pos = match self.map.prev(pos) {
-                Some(p) if p.c == pos.c || pos.i > 0 => p,
-                Some(_) => {
-                    // Leaving chunk `pos.c` downwards: jump to the highest chunk below that
-                    // can hold the range.
-                    let c = self.map.prev_chunk_with_gap(pos.c, pages)?;
-                    Pos { c, i: self.map.chunk_len(c) - 1 }
-                }
-                None => return None,
-            };
-            let vma = self.map.at(pos).expect("invariant: a position inside a chunk");
-            if !fits_in(lower, vma.start().number(), pages) {
-                return None;
+            if i == 0 {
+                // Leaving chunk `c` downwards: the highest chunk below that can hold the range.
+                c = self.map.prev_chunk_with_gap(c, pages)?;
+                i = self.map.chunk_len(c);
             }
-            let hi = start_gap(vma);
-            let lo = self.map.end_before(pos).max(lower);
-            if fits_in(lo, hi, pages) {
-                return Some(Page::from_number(hi - pages));
+            let chunk = self.map.chunk(c);
+            // Page numbers are below 2^20, so these sums cannot overflow.
+            let floor = lower + pages;
+            while i > 0 {
+                i -= 1;
+                let vma = &chunk[i];
+                let start = vma.start().number();
+                if start < floor {
+                    return None;
+                }
+                let below = match i {
+                    0 => self.map.end_before(Pos { c, i: 0 }),
+                    _ => chunk[i - 1].end_page().number(),
+                };
+                // The raw gap first: the guarded, clipped one is never larger.
+                if start - below < pages {
+                    continue;
+                }
+                let hi = start_gap(vma);
+                if fits_in(below.max(lower), hi, pages) {
+                    return Some(Page::from_number(hi - pages));
+                }
             }
         }
     }

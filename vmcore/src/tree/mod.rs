@@ -70,10 +70,16 @@ impl VmaTree {
     /// neighbours (see [`VmaTree::scavenge_range`]). Cannot fail for lack of memory after a
     /// successful [`VmaTree::reserve`].
     pub fn insert(&mut self, vma: Vma) -> Result<(), InsertError> {
-        if let Some(existing) = self.range(vma.start(), vma.end_page()).next() {
+        // One search: the area below the new one and the one at or above its start.
+        let pos = self.map.lower_bound(vma.start());
+        let below = self.map.prev(pos).and_then(|p| self.map.at(p)).filter(|v| v.end_page() > vma.start());
+        let above = || self.map.at(pos).filter(|v| v.start() < vma.end_page());
+        if let Some(existing) = below.or_else(above) {
             return Err(InsertError::Overlap { existing: existing.start() });
         }
-        self.put(vma)?;
+        let pages = vma.pages();
+        self.map.insert_at(pos, vma)?;
+        self.pages += pages;
         Ok(())
     }
 
@@ -147,8 +153,11 @@ impl VmaTree {
     /// `start`, the last may end after `end`). Empty when `start >= end`.
     pub fn range(&self, start: Page, end: Page) -> impl Iterator<Item = &Vma> + '_ {
         let end = end.max(start);
-        let first = self.map.before(start).filter(move |v| start < end && v.end_page() > start);
-        first.into_iter().chain(self.map.starting_at(start).take_while(move |v| v.start() < end))
+        // One search: the area before `start` (if it reaches past it) and those from `start` on.
+        let pos = self.map.lower_bound(start);
+        let before = self.map.prev(pos).and_then(|p| self.map.at(p));
+        let first = before.filter(move |v| start < end && v.end_page() > start);
+        first.into_iter().chain(self.map.iter_at(pos).take_while(move |v| v.start() < end))
     }
 
     /// Number of areas.
@@ -174,9 +183,9 @@ impl VmaTree {
         Ok(())
     }
 
-    /// Removes the area starting at `start`.
-    fn take(&mut self, start: Page) -> Vma {
-        let vma = self.map.remove(start).expect("invariant: the area exists");
+    /// Removes the area at `pos`.
+    fn take_at(&mut self, pos: Pos) -> Vma {
+        let vma = self.map.remove_at(pos);
         self.pages -= vma.pages();
         vma
     }

@@ -260,3 +260,56 @@ fn shared_anonymous_memory_needs_an_object() {
     assert_eq!(r, Err(MapError::InvalidFlags(VmFlags::SHARED)));
     w.finish();
 }
+
+#[test]
+fn munmap_keeps_an_emptied_table_while_an_area_shares_its_4_mib() {
+    // Linux's free_pgtables: the table of [A, A + 4 MiB) stays while another area lies there,
+    // and goes with the last area over it.
+    let m = Machine::new(NFRAMES);
+    let mut w = World::new(&m);
+    let s = w.create();
+    w.map_at(s, A, 1, RW);
+    w.map_at(s, A + 8 * P, 1, R);
+    w.write(s, A, 1).unwrap();
+    assert_eq!(w.stats(s), stats(2, 1, 0, 1));
+    w.unmap(s, A, 1).unwrap();
+    assert_eq!(w.stats(s), stats(1, 0, 0, 1), "the neighbour at A + 8 pages keeps the table");
+    // Mapping and touching again reuses it.
+    w.map_at(s, A, 1, RW);
+    w.write(s, A, 2).unwrap();
+    assert_eq!(w.stats(s), stats(2, 1, 0, 1));
+    w.unmap(s, A, 1).unwrap();
+    w.unmap(s, A + 8 * P, 1).unwrap();
+    assert_eq!(w.stats(s), stats(0, 0, 0, 0), "no area left over the table: freed");
+    // A table whose 4 MiB holds no other area goes with its last page, as before.
+    w.map_at(s, A + 0x40_0000, 1, RW);
+    w.write(s, A + 0x40_0000, 3).unwrap();
+    w.map_at(s, A, 1, RW);
+    assert_eq!(w.stats(s), stats(2, 1, 0, 1));
+    w.unmap(s, A + 0x40_0000, 1).unwrap();
+    assert_eq!(w.stats(s), stats(1, 0, 0, 0));
+    w.finish();
+}
+
+#[test]
+fn a_table_freed_by_munmap_is_reused_by_the_next_fault_without_an_allocation() {
+    // mmap + write + munmap in a 4 MiB of its own, again and again (W4): the table freed by
+    // munmap stays as the space's spare, so the next round allocates only the data frame.
+    let m = Machine::new(NFRAMES);
+    let mut w = World::new(&m);
+    let s = w.create();
+    w.map_at(s, A, 1, RW);
+    w.write(s, A, 1).unwrap();
+    w.unmap(s, A, 1).unwrap();
+    assert_eq!(w.stats(s), stats(0, 0, 0, 0), "VmPTE counts linked tables only");
+    let free = w.phys.free_count();
+    for round in 0..3 {
+        w.map_at(s, A, 1, RW);
+        w.write(s, A, 1).unwrap();
+        assert_eq!(w.phys.free_count(), free - 1, "round {round}: only the data frame");
+        assert_eq!(w.stats(s), stats(1, 1, 0, 1));
+        w.unmap(s, A, 1).unwrap();
+        assert_eq!(w.phys.free_count(), free, "round {round}: the table is the spare again");
+    }
+    w.finish();
+}

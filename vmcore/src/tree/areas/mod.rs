@@ -18,6 +18,8 @@ use alloc::collections::TryReserveError;
 use alloc::vec::Vec;
 
 use super::gapindex::GapIndex;
+
+mod index;
 use crate::addr::Page;
 use crate::vma::Vma;
 
@@ -153,7 +155,7 @@ impl Areas {
     }
 
     /// The areas from `pos` on, in address order.
-    fn iter_at(&self, pos: Pos) -> impl DoubleEndedIterator<Item = &Vma> + '_ {
+    pub(super) fn iter_at(&self, pos: Pos) -> impl DoubleEndedIterator<Item = &Vma> + '_ {
         let head = self.chunks.get(pos.c).map_or(&[][..], |c| &c[pos.i..]);
         let tail = self.chunks.get(pos.c + 1..).unwrap_or(&[]);
         head.iter().chain(tail.iter().flat_map(|c| c.iter()))
@@ -183,8 +185,13 @@ impl Areas {
 
     /// Adds `vma`, which overlaps nothing, using reserved room (see [`Areas::reserve`]).
     pub(super) fn insert(&mut self, vma: Vma) -> Result<(), NoMemory> {
-        self.reserve(1)?;
         let pos = self.lower_bound(vma.start());
+        self.insert_at(pos, vma)
+    }
+
+    /// [`Areas::insert`] at `pos`, which must be `lower_bound(vma.start())` with no edit since.
+    pub(super) fn insert_at(&mut self, pos: Pos, vma: Vma) -> Result<(), NoMemory> {
+        self.reserve(1)?;
         self.len += 1;
         if self.chunks.is_empty() {
             let mut c = self.spare.pop().expect("invariant: reserved");
@@ -197,7 +204,12 @@ impl Areas {
         let (c, i) = if pos.i == 0 && pos.c > 0 { (pos.c - 1, self.chunks[pos.c - 1].len()) } else { (pos.c, pos.i) };
         if self.chunks[c].len() < CHUNK {
             self.chunks[c].insert(i, vma);
-            self.refresh(c);
+            if i + 1 < self.chunks[c].len() {
+                // Not the chunk's last area: the next chunk's first gap is unchanged.
+                self.refresh_one(c);
+            } else {
+                self.refresh(c);
+            }
             return Ok(());
         }
         let mut new = self.spare.pop().expect("invariant: reserved");
@@ -218,22 +230,38 @@ impl Areas {
         Ok(())
     }
 
-    /// Removes and returns the area starting at `p`. Never allocates.
-    pub(super) fn remove(&mut self, p: Page) -> Option<Vma> {
-        let pos = self.lower_bound(p);
-        if self.at(pos)?.start() != p {
-            return None;
-        }
+    /// Removes and returns the area at `pos` (which must hold one). Never allocates. Areas
+    /// before `pos` keep their positions; the area that followed is then at `pos`, or at the
+    /// start of the next chunk when `pos` was the end of its chunk ([`Areas::settle_pos`]).
+    pub(super) fn remove_at(&mut self, pos: Pos) -> Vma {
         let vma = self.chunks[pos.c].remove(pos.i);
         self.len -= 1;
         let chunks = self.chunks.len();
         self.settle(pos.c);
-        if self.chunks.len() == chunks {
-            self.refresh(pos.c);
-        } else {
+        if self.chunks.len() != chunks {
             self.reindex();
+        } else if pos.i < self.chunks[pos.c].len() {
+            self.removed_inside(pos.c, pos.i);
+        } else {
+            self.refresh(pos.c);
         }
-        Some(vma)
+        vma
+    }
+
+    /// `pos` moved past the end of its chunk onto the first area of the next one (unchanged
+    /// when it holds an area or lies at the very end).
+    pub(super) fn settle_pos(&self, pos: Pos) -> Pos {
+        if pos.c < self.chunks.len() && pos.i >= self.chunks[pos.c].len() {
+            Pos { c: pos.c + 1, i: 0 }
+        } else {
+            pos
+        }
+    }
+
+    /// The position of the area after the one at `pos`, if any.
+    pub(super) fn next(&self, pos: Pos) -> Option<Pos> {
+        let next = self.settle_pos(Pos { c: pos.c, i: pos.i + 1 });
+        self.at(next).map(|_| next)
     }
 
     /// After a removal from chunk `c`: drops it when empty, or folds it into a neighbour when
@@ -251,88 +279,6 @@ impl Areas {
         if c + 1 < self.chunks.len() && self.chunks[c].len() + self.chunks[c + 1].len() <= CHUNK * 3 / 4 {
             let next = self.chunks.remove(c + 1);
             self.chunks[c].extend(next);
-        }
-    }
-}
-
-impl Areas {
-    /// Replaces the area starting at `p` by `vma`, whose extent may differ but must still lie
-    /// between its neighbours (a split's lower half, a grown stack, a merge).
-    pub(super) fn replace(&mut self, p: Page, vma: Vma) {
-        self.edit(p, |slot| *slot = vma);
-    }
-
-    /// Runs `f` on the area starting at `p`, which may change its extent within its
-    /// neighbours (but not its start's order), then updates the gap index.
-    pub(super) fn edit(&mut self, p: Page, f: impl FnOnce(&mut Vma)) {
-        let pos = self.lower_bound(p);
-        f(self.at_mut(pos).filter(|v| v.start() == p).expect("invariant: the area exists"));
-        self.refresh(pos.c);
-    }
-
-    /// Number of chunks.
-    pub(super) fn chunk_count(&self) -> usize {
-        self.chunks.len()
-    }
-
-    /// Length of chunk `c`.
-    pub(super) fn chunk_len(&self, c: usize) -> usize {
-        self.chunks[c].len()
-    }
-
-    /// End page number of the area before `pos` (0 when none: the gap starts at page 0).
-    pub(super) fn end_before(&self, pos: Pos) -> u32 {
-        self.prev(pos).and_then(|p| self.at(p)).map_or(0, |v| v.end_page().number())
-    }
-
-    /// Whether chunk `c` holds a raw gap of at least `pages`.
-    pub(super) fn chunk_has_gap(&self, c: usize, pages: u32) -> bool {
-        self.index.get(c) >= pages
-    }
-
-    /// The lowest chunk at or after `from` holding a raw gap of at least `pages`.
-    pub(super) fn next_chunk_with_gap(&self, from: usize, pages: u32) -> Option<usize> {
-        self.index.first_at_least(from, pages)
-    }
-
-    /// The highest chunk below `before` holding a raw gap of at least `pages`.
-    pub(super) fn prev_chunk_with_gap(&self, before: usize, pages: u32) -> Option<usize> {
-        self.index.last_below(before, pages)
-    }
-
-    /// Largest raw gap of chunk `c`, computed from its areas.
-    fn chunk_gap(&self, c: usize) -> u32 {
-        let mut prev = self.end_before(Pos { c, i: 0 });
-        let mut max = 0;
-        for v in &self.chunks[c] {
-            max = max.max(v.start().number() - prev);
-            prev = v.end_page().number();
-        }
-        max
-    }
-
-    /// After an edit inside chunk `c` (the number of chunks unchanged): its gap and that of
-    /// the next chunk (whose first gap starts at `c`'s last area) again.
-    fn refresh(&mut self, c: usize) {
-        for c in c..(c + 2).min(self.chunks.len()) {
-            let gap = self.chunk_gap(c);
-            self.index.set(c, gap);
-        }
-    }
-
-    /// After the number of chunks changed: the whole index again (in reserved room).
-    fn reindex(&mut self) {
-        let n = self.chunks.len();
-        let mut index = core::mem::take(&mut self.index);
-        index.rebuild((0..n).map(|c| self.chunk_gap(c)));
-        self.index = index;
-    }
-
-    /// Checks the index against the areas (tests).
-    #[cfg(test)]
-    pub(super) fn check_index(&self) {
-        for c in 0..self.chunks.len() {
-            assert_eq!(self.index.get(c), self.chunk_gap(c), "chunk {c} of {}", self.chunks.len());
         }
     }
 }
