@@ -120,6 +120,7 @@ mod punch;
 mod range;
 mod rmap;
 mod scavenge;
+mod share;
 mod smaps;
 mod stats;
 mod sweep;
