@@ -4,7 +4,7 @@ use core::fmt;
 
 use super::flush::SpaceFlush;
 use super::pages::{account, user_flags, Kind, NoMemory, DECIDED, SOFTWARE};
-use super::share::{unshare_slot, with_ledger};
+use super::share::{area_ptis, unshare_slot, with_ledger};
 use super::stats::Account;
 use super::phys::PhysOps;
 use super::stats::Resident;
@@ -173,18 +173,18 @@ impl MSpace {
             flush.add_page(Page::from_number(end.number() - 1));
         }
         child.resident.table_linked();
-        let per = ENTRIES as u32;
-        let (first, end) = (pdi as u32 * per, (pdi as u32 + 1) * per);
-        let mut data = 0;
-        for vma in self.tree.range(Page::from_number(first), Page::from_number(end)) {
-            let from = vma.start().number().max(first);
-            let to = vma.end_page().number().min(end);
-            for n in from..to {
-                let pte = parent_tables.read_pte(pdi, (n % per) as usize);
-                data += u32::from(pte.frame().is_some_and(|f| f != zero));
-            }
-        }
-        child.resident.add_many(Account::Private, data);
+        // Without zero-frame entries in the parent every present entry is data (the usual
+        // case: nothing visited); otherwise the areas' entries are counted.
+        let present = u32::from(self.counts.get(pdi));
+        let zeros = if self.resident.zeros == 0 {
+            0
+        } else {
+            area_ptis(&self.tree, pdi)
+                .filter(|&pti| parent_tables.read_pte(pdi, pti).frame() == Some(zero))
+                .count() as u32
+        };
+        child.resident.add_many(Account::Private, present - zeros);
+        child.resident.add_many(Account::None, zeros);
     }
 }
 
@@ -200,7 +200,16 @@ impl Slots {
         self.0[pdi / 32] & (1 << (pdi % 32)) != 0
     }
     fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..USER_PD_ENTRIES).filter(|&pdi| self.contains(pdi))
+        self.0.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            core::iter::from_fn(move || {
+                let b = bits.trailing_zeros() as usize;
+                (bits != 0).then(|| {
+                    bits &= bits - 1;
+                    w * 32 + b
+                })
+            })
+        })
     }
 }
 
@@ -307,7 +316,7 @@ where
         }
         // The parent's entries become copy-on-write below: a table it shares with an earlier
         // child (whose span now holds an area fork treats specially) is made private first.
-        unshare_slot(&mut *parent_tables, pdi, phys, flush)?;
+        unshare_slot(&mut *parent_tables, pdi, 0..ENTRIES, phys, flush)?;
         if let Some(mut table) = TableEntries::open(&mut *parent_tables, pdi) {
             // Whether the child's run in this table has started; data frames mapped; whether
             // a parent entry was made copy-on-write.

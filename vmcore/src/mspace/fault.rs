@@ -5,7 +5,7 @@ use super::pages::{account, kind, refreshed, user_flags, Kind, NoMemory, Pages, 
 use super::phys::PhysOps;
 use super::MSpace;
 use crate::addr::{Frame, Page, PAGE_SHIFT};
-use super::share::unshare_slot;
+use super::share::{area_ptis, unshare_slot};
 use crate::fault::{decide_with, fast, Access, Action, BusReason, Fault, PageState, Refusal, SegvReason};
 use crate::paging::{self, Slot, TableAccess};
 use crate::ptshare;
@@ -102,7 +102,8 @@ impl MSpace {
             _ => true,
         };
         if edits && vma.is_some() && ptshare::is_shared(tables.read_pde(fault.addr.pd_index())) {
-            if unshare_slot(tables, fault.addr.pd_index(), phys, flush).is_err() {
+            let pdi = fault.addr.pd_index();
+            if unshare_slot(tables, pdi, area_ptis(tree, pdi), phys, flush).is_err() {
                 return Step::NoMemory;
             }
             return self.resolve(fault, tables, phys, flush);

@@ -15,6 +15,7 @@
 //!   ([`ptshare::drop_table`]).
 
 use core::cell::RefCell;
+use core::ops::Range;
 
 use super::flush::SpaceFlush;
 use super::pages::NoMemory;
@@ -24,11 +25,30 @@ use crate::addr::{Frame, Page, ENTRIES};
 use crate::paging::{FrameSource, TableAccess};
 use crate::ptshare::{self, EntryKind, ShareLedger, TableMeta, TablePlan, Unshared};
 use crate::pte::Pte;
+use crate::tree::VmaTree;
 
 /// `ptshare`'s ledger and frame source over one [`PhysOps`] (both need it mutably while
-/// `ptshare::unshare` runs; it calls one or the other, never both at once).
+/// `ptshare::unshare` runs; it calls one or the other, never both at once). References taken
+/// by a table copy are handed to [`PhysOps::inc_refs`] in batches (one allocator lock per
+/// batch): call [`Ledger::settle`] before the counts are read again.
 pub(super) struct Ledger<'a, 'p> {
     phys: &'a RefCell<&'p mut dyn PhysOps>,
+    batch: [Frame; 64],
+    len: usize,
+}
+
+impl<'a, 'p> Ledger<'a, 'p> {
+    fn new(phys: &'a RefCell<&'p mut dyn PhysOps>) -> Self {
+        Ledger { phys, batch: [Frame::from_number(0); 64], len: 0 }
+    }
+
+    /// Takes the batched references.
+    fn settle(&mut self) {
+        if self.len > 0 {
+            self.phys.borrow_mut().inc_refs(&self.batch[..self.len]);
+            self.len = 0;
+        }
+    }
 }
 
 impl ShareLedger for Ledger<'_, '_> {
@@ -39,9 +59,14 @@ impl ShareLedger for Ledger<'_, '_> {
         self.phys.borrow_mut().set_table_meta(table, meta);
     }
     fn inc_ref(&mut self, frame: Frame) {
-        self.phys.borrow_mut().inc_ref(frame);
+        self.batch[self.len] = frame;
+        self.len += 1;
+        if self.len == self.batch.len() {
+            self.settle();
+        }
     }
     fn refcount(&self, frame: Frame) -> u32 {
+        assert_eq!(self.len, 0, "invariant: no reference is pending while counts are read");
         self.phys.borrow().refcount(frame)
     }
     fn copy_table(&mut self, src: Frame, dst: Frame) {
@@ -66,16 +91,21 @@ impl FrameSource for Tables<'_, '_> {
 /// Runs `f` with `phys` seen as `ptshare`'s ledger.
 pub(super) fn with_ledger<R>(phys: &mut dyn PhysOps, f: impl FnOnce(&mut Ledger<'_, '_>) -> R) -> R {
     let cell = RefCell::new(phys);
-    f(&mut Ledger { phys: &cell })
+    let mut ledger = Ledger::new(&cell);
+    let r = f(&mut ledger);
+    ledger.settle();
+    r
 }
 
 /// Makes the table of directory slot `pdi` private if it is shared (`ptshare::unshare`): a
 /// copy when other spaces still link it, the table itself when this space is the last. A
 /// retaken table's write-protected span joins `flush`. Resident counts and present-entry
 /// counts do not change (the copy holds the same entries).
+/// `ptis` covers every present entry of the table (see [`area_ptis`]).
 pub(super) fn unshare_slot<T: TableAccess + ?Sized>(
     tables: &mut T,
     pdi: usize,
+    ptis: Range<usize>,
     phys: &mut dyn PhysOps,
     flush: &mut SpaceFlush,
 ) -> Result<(), NoMemory> {
@@ -85,10 +115,12 @@ pub(super) fn unshare_slot<T: TableAccess + ?Sized>(
     let zero = phys.zero_page();
     let cell = RefCell::new(phys);
     let mut frames = Tables { phys: &cell };
-    let mut ledger = Ledger { phys: &cell };
+    let mut ledger = Ledger::new(&cell);
     // Shared tables hold private anonymous pages only: a frame is the zero frame or counted.
     let kind = |_: Page, pte: Pte| if pte.frame() == Some(zero) { EntryKind::Uncounted } else { EntryKind::Counted };
-    match ptshare::unshare(tables, pdi, &mut frames, &mut ledger, kind) {
+    let unshared = ptshare::unshare_in(tables, pdi, ptis, &mut frames, &mut ledger, kind);
+    ledger.settle();
+    match unshared {
         Ok(Unshared::Private | Unshared::Copied) => Ok(()),
         Ok(Unshared::Retaken(span)) => {
             let (first, end) = span.pages();
@@ -100,8 +132,21 @@ pub(super) fn unshare_slot<T: TableAccess + ?Sized>(
     }
 }
 
+/// The entries of slot `pdi`'s table that areas of `tree` cover: from the first area's start
+/// to the last one's end over the slot's span (entries outside every area are never present).
+pub(super) fn area_ptis(tree: &VmaTree, pdi: usize) -> Range<usize> {
+    let per = ENTRIES as u32;
+    let (first, end) = (pdi as u32 * per, (pdi as u32 + 1) * per);
+    let mut areas = tree.range(Page::from_number(first), Page::from_number(end));
+    let Some(lo) = areas.next() else { return 0..0 };
+    let hi = areas.last().unwrap_or(lo);
+    let from = lo.start().number().max(first) - first;
+    let to = hi.end_page().number().min(end) - first;
+    from as usize..to as usize
+}
+
 /// The directory slots a page range `[start, end)` touches.
-fn slots(start: Page, end: Page) -> core::ops::Range<usize> {
+fn slots(start: Page, end: Page) -> Range<usize> {
     let per = ENTRIES as u32;
     if start >= end {
         return 0..0;
@@ -123,7 +168,7 @@ impl MSpace {
     ) -> Result<(), NoMemory> {
         for pdi in slots(start, end) {
             if self.counts.is_linked(pdi) {
-                unshare_slot(tables, pdi, phys, flush)?;
+                unshare_slot(tables, pdi, area_ptis(&self.tree, pdi), phys, flush)?;
             }
         }
         Ok(())

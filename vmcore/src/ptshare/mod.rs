@@ -73,7 +73,7 @@ mod table;
 mod tests;
 
 pub use rules::{plan_table, shareable, unshared_entry, EntryKind, TablePlan};
-pub use table::{drop_table, is_shared, share_table, unshare, Dropped, NoTable, SpanFlush, Unshared};
+pub use table::{drop_table, is_shared, share_table, unshare, unshare_in, Dropped, NoTable, SpanFlush, Unshared};
 
 use crate::addr::Frame;
 
