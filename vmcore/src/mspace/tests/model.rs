@@ -56,8 +56,9 @@ enum Op {
     DontNeed { s: usize, at: u32, pages: u32 },
     Populate { s: usize, at: u32, pages: u32, write: bool },
     Sweep { s: usize },
-    /// `mlock` then, if `unlock`, `munlock` of the range.
-    Lock { s: usize, at: u32, pages: u32, unlock: bool },
+    /// `mlock` then `munlock` of the range (the model keeps no lock state: `MADV_DONTNEED`
+    /// refuses locked areas).
+    Lock { s: usize, at: u32, pages: u32 },
     /// `mremap(MAYMOVE | FIXED)` of one page to another place in the window.
     Move { s: usize, page: u32, to: u32 },
     /// Writes `val + page` at an offset depending on the page, in every page of `s`.
@@ -90,8 +91,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (s.clone(), range(), any::<bool>())
             .prop_map(|(s, (at, pages), write)| Op::Populate { s, at, pages, write }),
         1 => s.clone().prop_map(|s| Op::Sweep { s }),
-        1 => (s.clone(), range(), any::<bool>())
-            .prop_map(|(s, (at, pages), unlock)| Op::Lock { s, at, pages, unlock }),
+        1 => (s.clone(), range()).prop_map(|(s, (at, pages))| Op::Lock { s, at, pages }),
         2 => (s.clone(), 0..N, 0..N).prop_map(|(s, page, to)| Op::Move { s, page, to }),
         2 => (s.clone(), any::<u8>()).prop_map(|(s, val)| Op::Scribble { s, val }),
         2 => s.prop_map(|s| Op::Verify { s }),
@@ -237,7 +237,7 @@ fn run(ops: Vec<Op>) {
                     None => assert_eq!(r, Ok(())),
                 }
             }
-            Op::Lock { s, at, pages, unlock } => {
+            Op::Lock { s, at, pages } => {
                 let r = w.lock(ids[s], addr(at), pages);
                 match model.first_hole(s, at, pages) {
                     Some(hole) => assert_eq!(r, Err(LockError::Unmapped { at: pg(addr(hole)) })),
@@ -249,9 +249,7 @@ fn run(ops: Vec<Op>) {
                             let pde = w.direct(ids[s]).read_pde(pdi as usize);
                             assert!(!crate::ptshare::is_shared(pde), "a locked range under a shared table");
                         }
-                        if unlock {
-                            w.unlock(ids[s], addr(at), pages).unwrap();
-                        }
+                        w.unlock(ids[s], addr(at), pages).unwrap();
                     }
                 }
             }
