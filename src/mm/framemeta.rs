@@ -13,6 +13,13 @@
 //! the allocator's lock), so a frame's record is zero before the frame is first handed out and
 //! boot does not depend on the amount of RAM. A record above the watermark is never read.
 //!
+//! A page-table frame has no owner: its `index` word holds the table's sharing record
+//! ([`table_word`], `ptshare::TableMeta` encoded by `phys.rs`), reset when the table is
+//! allocated. Each load and store of it is atomic; the read-modify-write of a sharer count is
+//! done under the address-space lock of the space changing it, enough on one CPU (with several,
+//! two spaces dropping the same table hold different locks: the update must become a
+//! `fetch_sub` on this word).
+//!
 //! The fields are written under the owning object's page lock and read without it: a reader
 //! (`dec_ref`) re-checks under that lock that the object still holds this frame at `index`, so a
 //! stale or reused record cannot fool it.
@@ -114,4 +121,18 @@ pub fn for_each_owned(mut f: impl FnMut(Frame, u32, u32)) {
             f(Frame::from_number(n as u32), slot, m.index.load(Ordering::Relaxed));
         }
     }
+}
+
+/// The sharing record of page-table frame `table` (0: never shared since it was allocated).
+#[inline]
+pub fn table_word(table: Frame) -> u32 {
+    record(table).map_or(0, |m| m.index.load(Ordering::Acquire))
+}
+
+/// Stores the sharing record of page-table frame `table` (an allocated frame without owner).
+#[inline]
+pub fn set_table_word(table: Frame, word: u32) {
+    let m = record(table).expect("invariant: an allocated frame has an initialised record");
+    debug_assert_eq!(m.owner.load(Ordering::Relaxed), 0, "invariant: a page table has no owner");
+    m.index.store(word, Ordering::Release);
 }

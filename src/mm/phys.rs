@@ -9,6 +9,7 @@ use vmcore::addr::{Frame, PAGE_SIZE};
 use vmcore::frames::DecRef;
 use vmcore::mspace::{PhysOps, RmapOps};
 use vmcore::paging::FrameSource;
+use vmcore::ptshare::TableMeta;
 use vmcore::vma::FileObject;
 
 static ZERO_PAGE: Once<Frame> = Once::new();
@@ -43,7 +44,9 @@ impl RmapOps for KernelPhys {}
 
 impl FrameSource for KernelPhys {
     fn alloc_table(&mut self) -> Option<Frame> {
-        frames::alloc_zeroed()
+        let table = frames::alloc_zeroed()?;
+        framemeta::set_table_word(table, 0); // the word may hold a former file page's index
+        Some(table)
     }
     fn free_table(&mut self, f: Frame) {
         frames::free(f)
@@ -105,4 +108,20 @@ impl PhysOps for KernelPhys {
     fn page_dirtied(&mut self, frame: Frame) {
         objects::mark_dirty(frame)
     }
+    fn table_meta(&self, table: Frame) -> TableMeta {
+        table_meta(table)
+    }
+    fn set_table_meta(&mut self, table: Frame, meta: TableMeta) {
+        framemeta::set_table_word(table, u32::from(meta.copied) << 31 | meta.sharers);
+    }
+    fn copy_table(&mut self, src: Frame, dst: Frame) {
+        copy_frame(src, dst) // the TempMap pair: the shared original is read-only in windows
+    }
+}
+
+/// The sharing record of page-table frame `table` (`framemeta::table_word`: sharers in bits
+/// 0–30, `copied` in bit 31).
+pub fn table_meta(table: Frame) -> TableMeta {
+    let word = framemeta::table_word(table);
+    TableMeta { sharers: word & !(1 << 31), copied: word >> 31 != 0 }
 }

@@ -120,6 +120,15 @@ impl PhysOps for SpacePhys<'_> {
     fn page_dirtied(&mut self, frame: Frame) {
         KernelPhys.page_dirtied(frame)
     }
+    fn table_meta(&self, table: Frame) -> vmcore::ptshare::TableMeta {
+        KernelPhys.table_meta(table)
+    }
+    fn set_table_meta(&mut self, table: Frame, meta: vmcore::ptshare::TableMeta) {
+        KernelPhys.set_table_meta(table, meta)
+    }
+    fn copy_table(&mut self, src: Frame, dst: Frame) {
+        KernelPhys.copy_table(src, dst)
+    }
 }
 
 /// The spaces mapping object pages `first` and above, copied out of `rmap` (`ENOMEM` before

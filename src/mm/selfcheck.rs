@@ -43,12 +43,19 @@ pub fn enabled() -> bool {
     ON.load(Ordering::Relaxed)
 }
 
-/// Counts, per data frame, the mappings in one space's user half.
-fn count_mappings(tables: &dyn TableAccess, zero: Frame, counts: &mut BTreeMap<Frame, u32>) {
+/// Counts, per data frame, the mappings in one space's user half. A page table shared by
+/// fork holds one reference per entry for all its sharers: its entries are counted once, and
+/// `shared` counts the directories linking it.
+fn count_mappings(tables: &dyn TableAccess, zero: Frame, counts: &mut BTreeMap<Frame, u32>, shared: &mut BTreeMap<Frame, u32>) {
     for pdi in 0..KERNEL_PD_FIRST {
         let pde = tables.read_pde(pdi);
-        if !pde.is_present() {
-            continue;
+        let Some(table) = pde.frame() else { continue };
+        if vmcore::ptshare::is_shared(pde) {
+            let linkers = shared.entry(table).or_insert(0);
+            *linkers += 1;
+            if *linkers > 1 {
+                continue;
+            }
         }
         for pti in 0..1024 {
             if let Some(frame) = tables.read_pte(pdi, pti).frame() {
@@ -66,6 +73,7 @@ fn count_mappings(tables: &dyn TableAccess, zero: Frame, counts: &mut BTreeMap<F
 pub fn verify_all(spaces: &[(u32, Arc<AddressSpace>)]) -> Result<(), TryReserveError> {
     let zero = super::phys::zero_page();
     let mut counts: BTreeMap<Frame, u32> = BTreeMap::new();
+    let mut shared: BTreeMap<Frame, u32> = BTreeMap::new();
     // The page directories walked so far, sorted: threads share a space, counted once.
     let mut seen: Vec<Frame> = Vec::new();
     super::inject::fallible(|| seen.try_reserve_exact(spaces.len()))?;
@@ -76,11 +84,19 @@ pub fn verify_all(spaces: &[(u32, Arc<AddressSpace>)]) -> Result<(), TryReserveE
         }
         let result = space.edit(|s, t, p| {
             let r = s.check_consistency(&*t, &*p);
-            count_mappings(&*t, zero, &mut counts);
+            count_mappings(&*t, zero, &mut counts, &mut shared);
             (r, None)
         });
         if let Err(e) = result {
             panic!("self-check: address space of pid {pid} is inconsistent: {e}");
+        }
+    }
+    // A table linked read-only by n directories records n sharers (n = 1: its last sharer
+    // has not retaken it yet).
+    for (&table, &n) in &shared {
+        let sharers = super::phys::table_meta(table).sharers;
+        if sharers != n {
+            panic!("self-check: page table {table:?} is linked read-only {n} time(s) but records {sharers} sharer(s)");
         }
     }
     super::rmap::verify_all();

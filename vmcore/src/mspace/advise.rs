@@ -29,6 +29,8 @@ pub enum AdviseError {
         /// First page of the offending area (clipped to the range).
         at: Page,
     },
+    /// No frame for a private copy of a page table shared by fork (`EAGAIN`).
+    OutOfMemory,
 }
 
 impl MSpace {
@@ -57,6 +59,7 @@ impl MSpace {
         if let Some(vma) = refused {
             return Err(AdviseError::NotAllowed { at: vma.start().max(span.start) });
         }
+        self.unshare_span(span.start, span.end, tables, phys, &mut flush).map_err(|_| AdviseError::OutOfMemory)?;
         let mut pages = Pages::new(tables, &mut self.counts, &mut self.resident);
         for vma in self.tree.range(span.start, span.end) {
             if vma.flags.is_shared() && vma.backing.is_anonymous() {
@@ -76,6 +79,7 @@ impl From<AdviseError> for Errno {
             AdviseError::Range(e) => e.into(),
             AdviseError::Unmapped { .. } => Errno::ENOMEM,
             AdviseError::NotAllowed { .. } => Errno::EINVAL,
+            AdviseError::OutOfMemory => Errno::EAGAIN,
         }
     }
 }
@@ -86,6 +90,7 @@ impl fmt::Display for AdviseError {
             AdviseError::Range(e) => write!(f, "madvise: {e}"),
             AdviseError::Unmapped { at } => write!(f, "madvise: {at:?} is not mapped"),
             AdviseError::NotAllowed { at } => write!(f, "madvise: locked or device area at {at:?}"),
+            AdviseError::OutOfMemory => f.write_str("madvise: no memory for a private copy of a shared page table"),
         }
     }
 }

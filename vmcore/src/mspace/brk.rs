@@ -88,6 +88,7 @@ impl MSpace {
         } else if new_top < old_top {
             // Whatever lies there goes, file areas mapped into the heap's range included.
             let span = Span { start: new_top, end: old_top };
+            self.unshare_span(span.start, span.end, tables, phys, &mut flush).map_err(|_| BrkError::OutOfMemory)?;
             tracked(self, span.start, span.end, phys, |s, phys| s.unmap_span(span, tables, phys, &mut flush))
                 .map_err(|_| BrkError::OutOfMemory)?;
         }

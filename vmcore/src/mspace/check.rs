@@ -15,6 +15,13 @@ use crate::pte::{Pte, PteFlags};
 /// What [`MSpace::check_consistency`] found wrong (the first problem).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Inconsistency {
+    /// The recorded number of zero-frame entries differs from the tables.
+    ZeroEntries {
+        /// What the counters say.
+        recorded: u32,
+        /// Entries found.
+        found: u32,
+    },
     /// A user directory entry maps a 4 MiB page.
     HugeEntry {
         /// Directory index.
@@ -110,6 +117,9 @@ impl MSpace {
                 return Err(Inconsistency::Refcount { frame, refcount, mappings: n });
             }
         }
+        if found.zeros != self.resident.zeros {
+            return Err(Inconsistency::ZeroEntries { recorded: self.resident.zeros, found: found.zeros });
+        }
         let found = found.stats(self.tree.total_pages());
         if found != self.stats() {
             return Err(Inconsistency::Stats { recorded: self.stats(), found });
@@ -174,6 +184,9 @@ impl fmt::Display for Inconsistency {
             }
             Inconsistency::BadEntry { page, pte, rule } => {
                 write!(f, "{page:?} mapped by {pte:?} breaks \"{rule}\"")
+            }
+            Inconsistency::ZeroEntries { recorded, found } => {
+                write!(f, "{recorded} zero-frame entries recorded, {found} in the tables")
             }
             Inconsistency::Refcount { frame, refcount, mappings } => {
                 write!(f, "{frame:?} has {refcount} references but {mappings} mappings here")

@@ -4,6 +4,8 @@ use core::fmt;
 
 use super::flush::SpaceFlush;
 use super::pages::{account, user_flags, Kind, NoMemory, DECIDED, SOFTWARE};
+use super::share::{area_ptis, unshare_slot, with_ledger};
+use super::stats::Account;
 use super::phys::PhysOps;
 use super::stats::Resident;
 use super::rmap::Area;
@@ -11,7 +13,8 @@ use super::MSpace;
 use crate::addr::{Frame, Page, ENTRIES};
 use crate::errno::Errno;
 use crate::paging::{Filler, MapError as PteMapError, TableAccess, TableEntries};
-use crate::ptshare::{plan_table, TablePlan};
+use crate::layout::USER_PD_ENTRIES;
+use crate::ptshare::{self, plan_table, TablePlan};
 use crate::vma::{Backing, VmFlags, Vma};
 
 /// Why [`MSpace::clone_into`] failed.
@@ -76,7 +79,8 @@ impl MSpace {
         }
     }
 
-    /// Copies every area and its resident pages.
+    /// Copies every area, and the resident pages of the tables fork does not share; then
+    /// shares the others (nothing can fail after the copy).
     fn clone_areas<P: TableAccess, C: TableAccess + ?Sized>(
         &mut self,
         parent_tables: &mut P,
@@ -85,11 +89,18 @@ impl MSpace {
         phys: &mut dyn PhysOps,
         flush: &mut SpaceFlush,
     ) -> Result<(), NoMemory> {
+        let mut shared = Slots::default();
+        for pdi in self.counts.linked_tables() {
+            if self.share_plan(pdi) {
+                shared.set(pdi);
+            }
+        }
         let MSpace { tree, .. } = self;
         let mut kid = Kid {
-            filler: Filler::new(child_tables, &mut child.counts),
+            filler: Filler::new(&mut *child_tables, &mut child.counts),
             resident: &mut child.resident,
             refs: RefBatch::new(),
+            shared: &shared,
         };
         let mut copied = Ok(());
         for vma in tree.iter() {
@@ -131,7 +142,74 @@ impl MSpace {
         }
         // Every page the child maps holds its reference, failure or not.
         kid.refs.flush(phys);
-        copied
+        drop(kid);
+        copied?;
+        for pdi in shared.iter() {
+            self.share_slot(pdi, parent_tables, child, child_tables, phys, flush);
+        }
+        Ok(())
+    }
+
+    /// Links the parent's table of slot `pdi` into the child read-only (`ptshare::share_table`)
+    /// and gives the child its resident counts: the table's data entries (every area over the
+    /// span is private anonymous: an entry maps the zero frame or a counted frame).
+    fn share_slot<P: TableAccess, C: TableAccess + ?Sized>(
+        &mut self,
+        pdi: usize,
+        parent_tables: &mut P,
+        child: &mut MSpace,
+        child_tables: &mut C,
+        phys: &mut dyn PhysOps,
+        flush: &mut SpaceFlush,
+    ) {
+        let zero = phys.zero_page();
+        let counts = &self.counts;
+        let span = with_ledger(phys, |ledger| {
+            ptshare::share_table(&mut *parent_tables, counts, &mut *child_tables, &mut child.counts, pdi, ledger)
+        });
+        if let Some(span) = span {
+            let (first, end) = span.pages();
+            flush.add_page(first);
+            flush.add_page(Page::from_number(end.number() - 1));
+        }
+        child.resident.table_linked();
+        // Without zero-frame entries in the parent every present entry is data (the usual
+        // case: nothing visited); otherwise the areas' entries are counted.
+        let present = u32::from(self.counts.get(pdi));
+        let zeros = if self.resident.zeros == 0 {
+            0
+        } else {
+            area_ptis(&self.tree, pdi)
+                .filter(|&pti| parent_tables.read_pte(pdi, pti).frame() == Some(zero))
+                .count() as u32
+        };
+        child.resident.add_many(Account::Private, present - zeros);
+        child.resident.add_many(Account::None, zeros);
+    }
+}
+
+/// A set of user directory slots.
+#[derive(Default)]
+struct Slots([u32; USER_PD_ENTRIES.div_ceil(32)]);
+
+impl Slots {
+    fn set(&mut self, pdi: usize) {
+        self.0[pdi / 32] |= 1 << (pdi % 32);
+    }
+    fn contains(&self, pdi: usize) -> bool {
+        self.0[pdi / 32] & (1 << (pdi % 32)) != 0
+    }
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            core::iter::from_fn(move || {
+                let b = bits.trailing_zeros() as usize;
+                (bits != 0).then(|| {
+                    bits &= bits - 1;
+                    w * 32 + b
+                })
+            })
+        })
     }
 }
 
@@ -179,6 +257,8 @@ struct Kid<'a, C: TableAccess + ?Sized> {
     filler: Filler<'a, C>,
     resident: &'a mut Resident,
     refs: RefBatch,
+    /// The slots shared after the copy: skipped here.
+    shared: &'a Slots,
 }
 
 /// Maps every present page of the parent's `vma` into the child (see [`MSpace::clone_into`] for
@@ -215,7 +295,7 @@ where
     P: TableAccess + ?Sized,
     C: TableAccess + ?Sized,
 {
-    let Kid { filler, resident, refs } = kid;
+    let Kid { filler, resident, refs, shared: skip } = kid;
     let zero = phys.zero_page();
     let (device, shared) = (DEVICE, SHARED);
     // The child's entry flags (besides the parent entry's software bits) for a data frame and
@@ -230,6 +310,13 @@ where
     while n < end {
         let pdi = (n / per_table) as usize;
         let table_end = ((n / per_table + 1) * per_table).min(end);
+        if skip.contains(pdi) {
+            n = table_end;
+            continue;
+        }
+        // The parent's entries become copy-on-write below: a table it shares with an earlier
+        // child (whose span now holds an area fork treats specially) is made private first.
+        unshare_slot(&mut *parent_tables, pdi, 0..ENTRIES, phys, flush)?;
         if let Some(mut table) = TableEntries::open(&mut *parent_tables, pdi) {
             // Whether the child's run in this table has started; data frames mapped; whether
             // a parent entry was made copy-on-write.

@@ -5,8 +5,10 @@ use super::pages::{account, kind, refreshed, user_flags, Kind, NoMemory, Pages, 
 use super::phys::PhysOps;
 use super::MSpace;
 use crate::addr::{Frame, Page, PAGE_SHIFT};
-use crate::fault::{decide_with, fast, Action, BusReason, Fault, PageState, Refusal, SegvReason};
+use super::share::{area_ptis, unshare_slot};
+use crate::fault::{decide_with, fast, Access, Action, BusReason, Fault, PageState, Refusal, SegvReason};
 use crate::paging::{self, Slot, TableAccess};
+use crate::ptshare;
 use crate::pte::{Pte, PteFlags};
 use crate::vma::{PageError, Vma};
 
@@ -90,6 +92,22 @@ impl MSpace {
             };
             decide_with(fault, tree, vma, state, limits)
         });
+        // Rule 2 of `ptshare`: an action that will install or change the entry under a table
+        // shared by fork (a not-present page, a write — also one the table calls spurious, as
+        // the read-only directory entry is what refused it, and a COW reuse, whose reference
+        // stands for several spaces) unshares the slot first, then is decided again.
+        let edits = match action {
+            Action::Refuse(_) | Action::GrowStack { .. } => false,
+            Action::Spurious => fault.access == Access::Write,
+            _ => true,
+        };
+        if edits && vma.is_some() && ptshare::is_shared(tables.read_pde(fault.addr.pd_index())) {
+            let pdi = fault.addr.pd_index();
+            if unshare_slot(tables, pdi, area_ptis(tree, pdi), phys, flush).is_err() {
+                return Step::NoMemory;
+            }
+            return self.resolve(fault, tables, phys, flush);
+        }
         match action {
             Action::GrowStack { vma_start, new_start } => {
                 if new_start < *lower {

@@ -93,6 +93,10 @@ impl MSpace {
             return Ok(flush);
         };
         let add = if on_fault { VmFlags::LOCK_MASK } else { VmFlags::LOCKED };
+        // Locked pages must not take write faults: no table of the range stays shared.
+        if self.unshare_span(span.start, span.end, tables, phys, &mut flush).is_err() {
+            return Err(LockError::OutOfMemory { flush });
+        }
         let rmap = RmapEdit::begin(self, span.start, span.end, None, 3, phys).map_err(|_| LockError::NoRmapMemory)?;
         let changed = self.tree.protect_range(span.start, span.end, |f| relock(f, add));
         if let Some(rmap) = rmap {
@@ -139,6 +143,11 @@ impl MSpace {
             return flush;
         };
         let span = Span { start: first.start(), end: last.end_page() };
+        if add.contains(VmFlags::LOCKED) {
+            // Best effort, like the population below: a table left shared for want of memory
+            // unshares at its first write fault.
+            let _ = self.unshare_span(span.start, span.end, tables, phys, &mut flush);
+        }
         // Every area of the span, holes skipped, one after the other (no list to allocate):
         // one protect per area keeps the tree's hole check out of the way. An area whose
         // file's reverse map has no room is left as it was (Linux's apply_mlockall_flags

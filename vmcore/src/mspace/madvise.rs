@@ -160,6 +160,11 @@ impl MSpace {
         let end = Page::from_number(want_end.min(u64::from(self.upper.number())) as u32);
         let mut hole = want_end > u64::from(self.upper.number()) || start < self.lower;
         let first = start.max(self.lower);
+        // No advice edits a table shared by fork in place (whether it edits entries or not:
+        // the unshare is what can fail, so it comes first; ENOMEM, nothing changed).
+        if first < end && self.unshare_span(first, end, tables, phys, &mut flush).is_err() {
+            return (flush, Err(MadviseError::OutOfMemory));
+        }
         // Flag advice splits and merges areas: the reverse maps follow (room reserved first;
         // Linux's split failing is ENOMEM too, with nothing changed).
         let rmap = if advice.changes_flags() && first < end {

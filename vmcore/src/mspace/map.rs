@@ -158,12 +158,16 @@ impl MSpace {
         let file = vma.backing.file_object().cloned();
         // Room for the area and the two split off a replaced range, before anything changes.
         self.tree.reserve(3).map_err(|_| MapError::OutOfMemory)?;
+        let mut flush = SpaceFlush::new();
+        // Replaced entries go, locked pages come: no table of the range stays shared by fork.
+        if fixed || flags.contains(VmFlags::LOCKED) {
+            self.unshare_span(span.start, span.end, tables, phys, &mut flush).map_err(|_| MapError::OutOfMemory)?;
+        }
         let rmap = if file.is_none() && !fixed {
             None
         } else {
             RmapEdit::begin(self, span.start, span.end, file.as_ref(), 3, phys).map_err(|_| MapError::OutOfMemory)?
         };
-        let mut flush = SpaceFlush::new();
         if fixed {
             self.unmap_span(span, tables, phys, &mut flush);
         }

@@ -92,8 +92,8 @@
 //!
 //! Operation code lives in one file each: `map.rs`, `unmap.rs`, `protect.rs`, `populate.rs`
 //! (`lock`, `unlock`, `populate`), `advise.rs`, `clone.rs`, `sweep.rs`, `scavenge.rs`,
-//! `fault.rs`, `brk.rs`, `limits.rs` (RLIMIT_AS/DATA/STACK and the mlock counts); `pages.rs` is the page-level editing every operation shares, `check.rs`
-//! the consistency walk.
+//! `fault.rs`, `brk.rs`, `limits.rs` (RLIMIT_AS/DATA/STACK and the mlock counts); `pages.rs` is the page-level editing every operation shares, `share.rs`
+//! page tables shared by `fork` (unshared before every edit), `check.rs` the consistency walk.
 
 mod access;
 mod advise;
@@ -120,6 +120,7 @@ mod punch;
 mod range;
 mod rmap;
 mod scavenge;
+mod share;
 mod smaps;
 mod stats;
 mod sweep;

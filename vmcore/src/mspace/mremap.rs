@@ -178,6 +178,7 @@ impl MSpace {
     /// [`MSpace::unmap_span`] keeping the reverse maps in step (`NoMemory`, nothing changed,
     /// when they have no room).
     fn unmap_tracked(&mut self, span: Span, tables: &mut dyn TableAccess, phys: &mut dyn PhysOps, flush: &mut SpaceFlush) -> Result<(), RemapError> {
+        self.unshare_span(span.start, span.end, tables, phys, flush).map_err(|_| RemapError::NoMemory)?;
         tracked(self, span.start, span.end, phys, |s, phys| s.unmap_span(span, tables, phys, flush)).map_err(|_| RemapError::NoMemory)
     }
 
@@ -223,6 +224,11 @@ impl MSpace {
         let delta = old.number() - vma.start().number();
         let moved = old_pages.min(new_pages);
         let src = Span { start: old, end: Page::from_number(old.number() + moved) };
+        // Entries move out of the source's tables and into the destination's: neither stays
+        // shared with another space (tables are moved whole, too).
+        for (s, e) in [(src.start, src.end), (dest, Page::from_number(dest.number() + new_pages))] {
+            self.unshare_span(s, e, tables, phys, flush).map_err(|_| RemapError::NoMemory)?;
+        }
         let new_vma = Vma::new(dest, new_pages, vma.flags, shifted(vma, delta))
             .map_err(|_| RemapError::Invalid)?
             .with_name(vma.name.clone());

@@ -52,7 +52,8 @@ impl MSpace {
                 if file_page {
                     v |= PM_FILE;
                 }
-                if phys.map_count(frame) == 1 {
+                // Under a table shared by fork one reference stands for several spaces.
+                if phys.map_count(frame) == 1 && !crate::ptshare::is_shared(pde) {
                     v |= PM_MMAP_EXCLUSIVE;
                 }
             }

@@ -2,6 +2,7 @@
 
 use crate::addr::Frame;
 use crate::paging::FrameSource;
+use crate::ptshare::TableMeta;
 use crate::vma::FileObject;
 
 /// Physical memory operations the kernel implements for [`MSpace`](super::MSpace).
@@ -63,6 +64,16 @@ pub trait PhysOps: FrameSource + super::RmapOps {
     /// freed, never written, never counted.
     fn zero_page(&self) -> Frame;
 
+    /// The sharing record of page-table frame `table` (`TableMeta::default()` for a table
+    /// never shared since it was allocated): `ptshare`'s ledger, kept in the frame database.
+    fn table_meta(&self, table: Frame) -> TableMeta;
+
+    /// Stores the sharing record of page-table frame `table`.
+    fn set_table_meta(&mut self, table: Frame, meta: TableMeta);
+
+    /// Copies the 4 KiB of page-table frame `src` into `dst` through temporary mappings (a
+    /// shared table is reachable only read-only through the directory windows).
+    fn copy_table(&mut self, src: Frame, dst: Frame);
 
     /// A shared mapping's entry for `frame` was dirty (written through) when it was removed:
     /// the page cache now holds the only copy of the data (Linux's `set_page_dirty` in

@@ -111,9 +111,12 @@ impl MSpace {
         flush: &mut SpaceFlush,
     ) -> Step {
         let vma = self.tree.find(page.start()).expect("invariant: the page is in an area");
+        // A writable entry under a table shared by fork is not writable: the directory entry
+        // is read-only (the fault unshares it).
+        let shared = crate::ptshare::is_shared(tables.read_pde(page.start().pd_index()));
         let present = match page_state(&*tables, page, vma, &*phys) {
             PageState::NotMapped => false,
-            PageState::Present { writable, .. } if access == Access::Read || writable => {
+            PageState::Present { writable, .. } if access == Access::Read || (writable && !shared) => {
                 return Step::Done; // already permits the access
             }
             PageState::Present { .. } => true,

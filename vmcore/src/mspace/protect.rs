@@ -71,6 +71,7 @@ impl MSpace {
         if prot.contains(VmFlags::WRITE) && self.limits.limits_data() {
             self.check_turning_into_data(span.start, span.pages(), prot)?;
         }
+        self.unshare_span(span.start, span.end, tables, phys, &mut flush).map_err(|_| ProtectError::OutOfMemory)?;
         let rmap = RmapEdit::begin(self, span.start, span.end, None, 3, phys).map_err(|_| ProtectError::OutOfMemory)?;
         let changed = self.tree.set_protection(span.start, span.end, prot);
         if let Some(rmap) = rmap {
@@ -135,7 +136,7 @@ impl fmt::Display for ProtectError {
             ProtectError::InvalidProt(p) => write!(f, "mprotect: invalid protection {p:?}"),
             ProtectError::Unmapped { at } => write!(f, "mprotect: {at:?} is not mapped"),
             ProtectError::LimitExceeded => f.write_str("mprotect: beyond RLIMIT_DATA"),
-            ProtectError::OutOfMemory => f.write_str("mprotect: no memory for a file's reverse map"),
+            ProtectError::OutOfMemory => f.write_str("mprotect: no memory (a file's reverse map, or a private copy of a shared page table)"),
             ProtectError::NotPermitted { at, missing } => {
                 write!(f, "mprotect: {missing:?} not permitted at {at:?}")
             }

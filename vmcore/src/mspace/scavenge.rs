@@ -34,8 +34,11 @@ impl MSpace {
             Err(_) => 0,
         };
         for pdi in self.counts.linked_tables() {
-            let pde = tables.read_pde(pdi);
             if self.counts.get(pdi) == 0 {
+                if self.drop_shared(pdi, tables, phys) {
+                    continue;
+                }
+                let pde = tables.read_pde(pdi);
                 self.counts.reset(pdi);
                 tables.write_pde(pdi, Pte::EMPTY);
                 phys.free_table(pde.frame().expect("invariant: a present entry"));

@@ -27,6 +27,8 @@ pub struct SimPhys<'m> {
     rmap: alloc::vec::Vec<(usize, Area)>,
     /// Every reverse-map reservation fails (no memory for a mapper set).
     rmap_full: bool,
+    /// Sharing records of page tables (absent: never shared).
+    metas: BTreeMap<Frame, crate::ptshare::TableMeta>,
 }
 
 impl<'m> SimPhys<'m> {
@@ -34,7 +36,7 @@ impl<'m> SimPhys<'m> {
     pub fn new(machine: &'m Machine, frames: impl IntoIterator<Item = Frame>) -> Self {
         let mut pool = SimPool::new(machine, frames);
         let zero = pool.alloc_table().expect("sim: at least one frame for the zero page");
-        SimPhys { machine, pool, refs: BTreeMap::new(), zero, budget: None, rmap: alloc::vec::Vec::new(), rmap_full: false }
+        SimPhys { machine, pool, refs: BTreeMap::new(), zero, budget: None, rmap: alloc::vec::Vec::new(), rmap_full: false, metas: BTreeMap::new() }
     }
 
     /// The machine.
@@ -66,6 +68,11 @@ impl<'m> SimPhys<'m> {
     /// Makes every reverse-map reservation fail (`true`) or succeed again.
     pub fn set_rmap_full(&mut self, full: bool) {
         self.rmap_full = full;
+    }
+
+    /// The live sharing records of page tables.
+    pub fn table_metas(&self) -> &BTreeMap<Frame, crate::ptshare::TableMeta> {
+        &self.metas
     }
 
     /// The reverse-map links reported so far and not unlinked: (file object address, area).
@@ -106,6 +113,7 @@ impl FrameSource for SimPhys<'_> {
 
     fn free_table(&mut self, f: Frame) {
         assert!(!self.refs.contains_key(&f), "sim: {f:?} freed as a table but is a data frame");
+        assert!(!self.metas.contains_key(&f), "sim: {f:?} freed while its sharing record is live");
         self.pool.free_table(f);
     }
 }
@@ -197,5 +205,23 @@ impl PhysOps for SimPhys<'_> {
 
     fn zero_page(&self) -> Frame {
         self.zero
+    }
+
+    fn table_meta(&self, table: Frame) -> crate::ptshare::TableMeta {
+        self.metas.get(&table).copied().unwrap_or_default()
+    }
+
+    fn set_table_meta(&mut self, table: Frame, meta: crate::ptshare::TableMeta) {
+        if meta == crate::ptshare::TableMeta::default() {
+            self.metas.remove(&table);
+        } else {
+            self.metas.insert(table, meta);
+        }
+    }
+
+    fn copy_table(&mut self, src: Frame, dst: Frame) {
+        for i in 0..1024 {
+            self.machine.write_entry(dst, i, self.machine.read_entry(src, i));
+        }
     }
 }

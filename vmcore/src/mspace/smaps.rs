@@ -15,7 +15,7 @@ use core::fmt::{self, Write};
 use super::pages::counted_pages;
 use super::phys::PhysOps;
 use super::MSpace;
-use crate::addr::PAGE_SIZE;
+use crate::addr::{Page, PAGE_SIZE};
 use crate::paging::TableAccess;
 use crate::pte::PteFlags;
 use crate::vma::{VmFlags, Vma};
@@ -162,8 +162,8 @@ fn usage(vma: &Vma, tables: &dyn TableAccess, phys: &dyn PhysOps) -> Usage {
     let page = u64::from(PAGE_SIZE);
     let file = vma.backing.file_object();
     let locked = vma.flags.contains(VmFlags::LOCKED);
-    for (_, pte, frame) in counted_pages(vma, tables, zero) {
-        let maps = u64::from(phys.map_count(frame)).max(1);
+    for (at, pte, frame) in counted_pages(vma, tables, zero) {
+        let maps = u64::from(phys.map_count(frame) + shared_table_mappers(tables, at, phys)).max(1);
         let dirty = pte.flags().contains(PteFlags::DIRTY);
         u.rss += page;
         let pss = (page << PSS_SHIFT) / maps;
@@ -200,4 +200,14 @@ fn usage(vma: &Vma, tables: &dyn TableAccess, phys: &dyn PhysOps) -> Usage {
 /// Pages of `/proc/PID/status`'s `VmLck` line, in kB.
 pub const fn kib(pages: u32) -> u64 {
     (pages as u64) * (PAGE_SIZE as u64 / 1024)
+}
+
+/// The spaces besides this one that map `page`'s frame through its page table when fork
+/// shares that table: one reference stands for every sharer.
+fn shared_table_mappers(tables: &dyn TableAccess, page: Page, phys: &dyn PhysOps) -> u32 {
+    let pde = tables.read_pde(page.start().pd_index());
+    match pde.frame() {
+        Some(table) if crate::ptshare::is_shared(pde) => phys.table_meta(table).sharers.max(1) - 1,
+        _ => 0,
+    }
 }

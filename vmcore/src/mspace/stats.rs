@@ -33,6 +33,9 @@ pub(super) struct Resident {
     pub shared: u32,
     /// `page_tables`.
     pub tables: u32,
+    /// Entries mapping the shared zero frame (not resident pages: what lets `fork` tell a
+    /// shared table's data entries from its present ones without visiting them).
+    pub zeros: u32,
     /// The highest `private + shared` seen when a page went away (Linux's `hiwater_rss`,
     /// updated lazily as Linux's `update_hiwater_rss` is: the fault path does not pay for it).
     pub peak: u32,
@@ -45,7 +48,7 @@ pub(super) enum Account {
     Private,
     /// `s_size`.
     Shared,
-    /// Not counted: the zero frame.
+    /// Not a resident page: the zero frame (counted in `zeros` only).
     None,
 }
 
@@ -61,27 +64,23 @@ impl Resident {
         }
     }
 
-    /// The counter of `account`, if it has one.
-    fn slot(&mut self, account: Account) -> Option<&mut u32> {
+    /// The counter of `account`.
+    fn slot(&mut self, account: Account) -> &mut u32 {
         match account {
-            Account::Private => Some(&mut self.private),
-            Account::Shared => Some(&mut self.shared),
-            Account::None => None,
+            Account::Private => &mut self.private,
+            Account::Shared => &mut self.shared,
+            Account::None => &mut self.zeros,
         }
     }
 
     /// One more resident page.
     pub fn add(&mut self, account: Account) {
-        if let Some(c) = self.slot(account) {
-            *c += 1;
-        }
+        *self.slot(account) += 1;
     }
 
     /// `n` more resident pages.
     pub fn add_many(&mut self, account: Account, n: u32) {
-        if let Some(c) = self.slot(account) {
-            *c += n;
-        }
+        *self.slot(account) += n;
     }
 
     /// One more page table.
@@ -107,8 +106,7 @@ impl Resident {
     /// One resident page less.
     pub fn remove(&mut self, account: Account) {
         self.peak = self.peak_rss();
-        if let Some(c) = self.slot(account) {
-            *c = c.checked_sub(1).expect("invariant: the counter covers every resident page");
-        }
+        let c = self.slot(account);
+        *c = c.checked_sub(1).expect("invariant: the counter covers every resident page");
     }
 }

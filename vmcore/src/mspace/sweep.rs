@@ -31,7 +31,8 @@ impl FrameSource for TableFreer<'_, '_> {
 }
 
 impl MSpace {
-    /// Tears the whole user half down with
+    /// Tears the whole user half down (a table shared by `fork` is only unlinked, by its
+    /// count) with
     /// [`Mapper::clear_user`](crate::paging::Mapper::clear_user): every resident page's frame
     /// reference is dropped (frames reaching 0 are freed), every user page table is freed, the
     /// areas and the heap are forgotten. Afterwards [`MSpace::stats`] is zero except
@@ -45,6 +46,11 @@ impl MSpace {
                 phys.rmap_unlink(file, &area);
                 phys.rmap_settle(file);
             }
+        }
+        // Tables shared with other spaces are unlinked by their count, no entry visited; the
+        // last sharer's table is private again and torn down below.
+        for pdi in self.counts.linked_tables() {
+            self.drop_shared(pdi, tables, phys);
         }
         let zero = phys.zero_page();
         let phys = RefCell::new(phys);

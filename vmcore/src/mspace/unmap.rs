@@ -37,6 +37,7 @@ impl MSpace {
     ) -> Result<SpaceFlush, UnmapError> {
         let span = self.nonempty_span(start, pages).map_err(UnmapError::Range)?;
         let mut flush = SpaceFlush::new();
+        self.unshare_span(span.start, span.end, tables, phys, &mut flush).map_err(|_| UnmapError::OutOfMemory)?;
         tracked(self, span.start, span.end, phys, |s, phys| s.unmap_span(span, tables, phys, &mut flush))
             .map_err(|_| UnmapError::OutOfMemory)?;
         Ok(flush)
@@ -95,7 +96,7 @@ impl fmt::Display for UnmapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UnmapError::Range(e) => write!(f, "munmap: {e}"),
-            UnmapError::OutOfMemory => f.write_str("munmap: no memory for a file's reverse map"),
+            UnmapError::OutOfMemory => f.write_str("munmap: no memory (a file's reverse map, or a private copy of a shared page table)"),
         }
     }
 }

@@ -63,9 +63,9 @@
 //!   sharer count is changed under the caller's address-space lock *and* must be atomic in
 //!   frame metadata, since two spaces holding different locks can drop the same table.
 //!
-//! Not yet wired into `MSpace::clone_into` (`MSpace::fork_plan` applies rule 1 to a space's
-//! areas): see docs/memory-layout.md ("Sharing page tables at
-//! fork") for what the kernel integration needs.
+//! Wired into the address space by `mspace/share.rs` (`MSpace::clone_into` shares, every
+//! operation unshares first, `sweep` drops): see that module and docs/memory-layout.md
+//! ("Sharing page tables at fork").
 
 mod rules;
 mod table;
@@ -73,7 +73,7 @@ mod table;
 mod tests;
 
 pub use rules::{plan_table, shareable, unshared_entry, EntryKind, TablePlan};
-pub use table::{drop_table, is_shared, share_table, unshare, Dropped, NoTable, SpanFlush, Unshared};
+pub use table::{drop_table, is_shared, share_table, unshare, unshare_in, Dropped, NoTable, SpanFlush, Unshared};
 
 use crate::addr::Frame;
 

@@ -71,11 +71,13 @@ pub fn unshared_entry(pte: Pte, kind: EntryKind) -> (Pte, bool) {
 }
 
 /// The entry the last sharer keeps for present entry `pte` of `kind` whose frame has `refs`
-/// references, when it takes back a table that was copied from: a writable data entry whose
-/// frame is mapped elsewhere becomes copy-on-write (what fork used to do at once).
+/// references, when it takes back a table that was copied from: a data entry whose frame is
+/// mapped elsewhere becomes copy-on-write (what fork used to do at once) — a read-only one
+/// too, or a later `mprotect` adding `WRITE` would make it writable (found by the mspace model
+/// test: a `PROT_READ` page written before the fork).
 pub(super) fn retaken_entry(pte: Pte, kind: EntryKind, refs: u32) -> Option<Pte> {
-    let writable = pte.flags().contains(PteFlags::WRITABLE);
-    (kind == EntryKind::Counted && writable && refs > 1)
+    let cow = pte.flags().contains(PteFlags::COW);
+    (kind == EntryKind::Counted && !cow && refs > 1)
         .then(|| pte.with_flags((pte.flags() - PteFlags::WRITABLE) | PteFlags::COW))
 }
 
@@ -112,5 +114,7 @@ mod tests {
         assert_eq!(retaken_entry(rw, EntryKind::Counted, 1), None);
         assert_eq!(retaken_entry(rw, EntryKind::Counted, 2), Some(copy));
         assert_eq!(retaken_entry(copy, EntryKind::Counted, 2), None);
+        let ro = Pte::new(f, PteFlags::PRESENT | PteFlags::USER);
+        assert_eq!(retaken_entry(ro, EntryKind::Counted, 2), Some(ro.with_flags(ro.flags() | PteFlags::COW)));
     }
 }

@@ -103,6 +103,20 @@ pub fn unshare<A: TableAccess + ?Sized>(
     pdi: usize,
     frames: &mut dyn FrameSource,
     ledger: &mut dyn ShareLedger,
+    kind: impl FnMut(Page, Pte) -> EntryKind,
+) -> Result<Unshared, NoTable> {
+    unshare_in(access, pdi, 0..ENTRIES, frames, ledger, kind)
+}
+
+/// [`unshare`] visiting only the entries `ptis` of the table: the caller knows every present
+/// entry lies there (those of its areas over the span), so a table holding a small area costs
+/// a few entry visits, not 1,024.
+pub fn unshare_in<A: TableAccess + ?Sized>(
+    access: &mut A,
+    pdi: usize,
+    ptis: core::ops::Range<usize>,
+    frames: &mut dyn FrameSource,
+    ledger: &mut dyn ShareLedger,
     mut kind: impl FnMut(Page, Pte) -> EntryKind,
 ) -> Result<Unshared, NoTable> {
     let pde = access.read_pde(pdi);
@@ -114,7 +128,7 @@ pub fn unshare<A: TableAccess + ?Sized>(
     if meta.sharers <= 1 {
         access.write_pde(pdi, pde.with_flags(pde.flags() | PteFlags::WRITABLE));
         if meta.copied {
-            for pti in 0..ENTRIES {
+            for pti in ptis {
                 let pte = access.read_pte(pdi, pti);
                 let Some(frame) = pte.frame() else { continue };
                 let k = kind(Page::new(VirtAddr::from_indices(pdi, pti, 0)), pte);
@@ -129,7 +143,7 @@ pub fn unshare<A: TableAccess + ?Sized>(
     let copy = frames.alloc_table().ok_or(NoTable)?;
     ledger.copy_table(table, copy);
     access.write_pde(pdi, Pte::new(copy, crate::paging::table_flags(pdi)));
-    for pti in 0..ENTRIES {
+    for pti in ptis {
         let pte = access.read_pte(pdi, pti);
         let Some(frame) = pte.frame() else { continue };
         let (new, take) = unshared_entry(pte, kind(Page::new(VirtAddr::from_indices(pdi, pti, 0)), pte));

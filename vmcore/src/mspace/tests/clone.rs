@@ -16,15 +16,19 @@ fn clone_isolates_writes_and_the_last_writer_takes_over() {
     w.write(parent, A + P, 0x22).unwrap();
     let (f0, f1) = (w.frame(parent, A).unwrap(), w.frame(parent, A + P).unwrap());
     let child = w.fork(parent).unwrap();
-    assert_eq!((w.phys.refcount(f0), w.phys.refcount(f1)), (2, 2));
+    // The table is shared: one reference per table, both directory entries read-only.
+    assert_eq!((w.phys.refcount(f0), w.phys.refcount(f1)), (1, 1));
+    let pdi = VirtAddr::new(A).pd_index();
+    let table = w.direct(parent).read_pde(pdi).frame();
     for s in [parent, child] {
-        let flags = w.pte(s, A).flags();
-        assert!(flags.contains(PteFlags::COW | PteFlags::USER));
-        assert!(!flags.contains(PteFlags::WRITABLE));
+        let pde = w.direct(s).read_pde(pdi);
+        assert!(crate::ptshare::is_shared(pde) && pde.frame() == table);
         assert_eq!(w.frame(s, A), Some(f0));
-        assert_eq!((w.stats(s).p_size, w.stats(s).v_size), (2, 2));
+        assert_eq!((w.stats(s).p_size, w.stats(s).v_size, w.stats(s).page_tables), (2, 2, 1));
     }
-    // The child writes first: it copies.
+    assert_eq!(w.phys.table_metas()[&table.unwrap()].sharers, 2);
+    // The child writes first: it unshares the table (its copy's entries copy-on-write) and
+    // copies the page.
     w.write(child, A, 0x33).unwrap();
     assert_ne!(w.frame(child, A), Some(f0));
     assert_eq!(w.phys.refcount(f0), 1);
@@ -56,7 +60,8 @@ fn three_way_clone_chain() {
     let b = w.fork(a).unwrap();
     w.write(b, A + P, 2).unwrap(); // b's own copy of page 1 before the next fork
     let c = w.fork(b).unwrap();
-    assert_eq!(w.phys.refcount(f), 3);
+    // a's table (shared with nobody now, copied from) and b's copy, shared with c.
+    assert_eq!(w.phys.refcount(f), 2);
     assert_eq!(w.frame(c, A + P), w.frame(b, A + P));
     w.write(c, A, 3).unwrap();
     w.write(a, A, 4).unwrap();
@@ -98,6 +103,8 @@ fn clone_failure_midway_leaks_nothing() {
     let m = Machine::new(NFRAMES);
     let mut w = World::new(&m);
     let p = rich_parent(&mut w);
+    // A locked page makes fork copy the third table entry by entry (the first is shared).
+    w.lock(p, 0x0C00_0000 + P, 1).unwrap();
     let expected = [Ok(1), Ok(0), Ok(3), Ok(0), Ok(7), Ok(9)];
     let mut failures = 0;
     for budget in 0.. {
@@ -114,9 +121,9 @@ fn clone_failure_midway_leaks_nothing() {
             }
         }
     }
-    // The child's two tables (the shared area is left empty, nothing populated): budget 0 and
-    // 1 fail, 2 succeeds.
-    assert_eq!(failures, 2);
+    // The child's one copied table (the first is shared, the shared area is left empty,
+    // nothing populated): budget 0 fails, 1 succeeds.
+    assert_eq!(failures, 1);
     w.finish();
 }
 

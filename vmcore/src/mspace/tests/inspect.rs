@@ -81,6 +81,8 @@ impl<'m> World<'m> {
         let mut expected: BTreeMap<Frame, u32> = BTreeMap::new();
         // Frames mapped by private areas: (mappings, all of them copy-on-write).
         let mut private: BTreeMap<Frame, (u32, bool)> = BTreeMap::new();
+        // Page tables: (directories linking them, every link read-only).
+        let mut sharers: BTreeMap<Frame, (u32, bool)> = BTreeMap::new();
         for (s, space) in self.spaces.iter().enumerate() {
             let Some(space) = space else { continue };
             let tables = self.direct(s);
@@ -88,7 +90,13 @@ impl<'m> World<'m> {
                 panic!("space {s}: {e}");
             }
             for pdi in 0..KERNEL_PD_FIRST {
-                if !tables.read_pde(pdi).is_present() {
+                let pde = tables.read_pde(pdi);
+                let Some(table) = pde.frame() else { continue };
+                // A table shared by fork holds one reference per entry for all its sharers.
+                let linkers = sharers.entry(table).or_insert((0, true));
+                linkers.0 += 1;
+                linkers.1 &= crate::ptshare::is_shared(pde);
+                if linkers.0 > 1 {
                     continue;
                 }
                 for pti in 0..crate::addr::ENTRIES {
@@ -101,7 +109,8 @@ impl<'m> World<'m> {
                         if !vma.flags.is_shared() {
                             let e = private.entry(frame).or_insert((0, true));
                             e.0 += 1;
-                            e.1 &= pte.flags().contains(crate::pte::PteFlags::COW);
+                            // Under a read-only directory entry nothing is writable.
+                            e.1 &= pte.flags().contains(crate::pte::PteFlags::COW) || crate::ptshare::is_shared(pde);
                         }
                     }
                 }
@@ -124,6 +133,18 @@ impl<'m> World<'m> {
             *expected.entry(frame).or_default() += 1;
         }
         assert_eq!(&expected, self.phys.refcounts(), "reference counts");
+        for (&table, &(n, all_ro)) in &sharers {
+            let meta = self.phys.table_metas().get(&table).copied().unwrap_or_default();
+            if n > 1 {
+                assert!(all_ro, "{table:?} is linked {n} times, not all read-only");
+                assert_eq!(meta.sharers, n, "sharers of {table:?}");
+            } else {
+                assert!(meta.sharers <= 1, "{table:?} linked once, record {meta:?}");
+            }
+        }
+        for table in self.phys.table_metas().keys() {
+            assert!(sharers.contains_key(table), "a sharing record for {table:?}, linked nowhere");
+        }
         for (frame, (mappings, all_cow)) in private {
             assert!(mappings == 1 || all_cow, "{frame:?} is shared privately without COW");
         }

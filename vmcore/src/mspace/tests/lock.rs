@@ -62,7 +62,8 @@ fn lock_after_fork_breaks_copy_on_write_and_survives_running_out() {
     let c = w.fork(p).unwrap();
     let shared = w.frame(p, A).unwrap();
     w.activate(p);
-    w.phys.set_budget(Some(1));
+    // One frame for the private copy of the table fork shared, one for the first page.
+    w.phys.set_budget(Some(2));
     let r = w.lock(p, A, 3);
     w.phys.set_budget(None);
     assert_eq!(r, Err(LockError::OutOfMemory { flush: SpaceFlush::new() }));

@@ -1,5 +1,7 @@
 //! Model-based property test: random map / unmap / protect / fork / write / read / madvise /
-//! populate / sweep sequences over three spaces, against a model of every page's contents.
+//! populate / mlock / munlock / mremap / sweep sequences over three spaces, against a model of
+//! every page's contents. Forks share page tables (`ptshare`): the window straddles a 4 MiB
+//! boundary, so every later edit meets shared tables in both spaces.
 //!
 //! The model gives each resident page an *object* (its bytes, sparse); private pages get a
 //! copy of the object on fork, shared pages keep the same object. Reads must return the
@@ -54,6 +56,11 @@ enum Op {
     DontNeed { s: usize, at: u32, pages: u32 },
     Populate { s: usize, at: u32, pages: u32, write: bool },
     Sweep { s: usize },
+    /// `mlock` then `munlock` of the range (the model keeps no lock state: `MADV_DONTNEED`
+    /// refuses locked areas).
+    Lock { s: usize, at: u32, pages: u32 },
+    /// `mremap(MAYMOVE | FIXED)` of one page to another place in the window.
+    Move { s: usize, page: u32, to: u32 },
     /// Writes `val + page` at an offset depending on the page, in every page of `s`.
     Scribble { s: usize, val: u8 },
     /// Reads every offset of every page of `s`.
@@ -84,6 +91,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (s.clone(), range(), any::<bool>())
             .prop_map(|(s, (at, pages), write)| Op::Populate { s, at, pages, write }),
         1 => s.clone().prop_map(|s| Op::Sweep { s }),
+        1 => (s.clone(), range()).prop_map(|(s, (at, pages))| Op::Lock { s, at, pages }),
+        2 => (s.clone(), 0..N, 0..N).prop_map(|(s, page, to)| Op::Move { s, page, to }),
         2 => (s.clone(), any::<u8>()).prop_map(|(s, val)| Op::Scribble { s, val }),
         2 => s.prop_map(|s| Op::Verify { s }),
     ]
@@ -227,6 +236,36 @@ fn run(ops: Vec<Op>) {
                     Some(hole) => assert_eq!(r, Err(PopulateError::Unmapped { at: pg(addr(hole)) })),
                     None => assert_eq!(r, Ok(())),
                 }
+            }
+            Op::Lock { s, at, pages } => {
+                let r = w.lock(ids[s], addr(at), pages);
+                match model.first_hole(s, at, pages) {
+                    Some(hole) => assert_eq!(r, Err(LockError::Unmapped { at: pg(addr(hole)) })),
+                    None => {
+                        r.unwrap();
+                        // Locked pages never take a write fault: no shared table is left.
+                        let pdis = [addr(at) >> 22, (addr(at + pages) - 1) >> 22];
+                        for pdi in pdis {
+                            let pde = w.direct(ids[s]).read_pde(pdi as usize);
+                            assert!(!crate::ptshare::is_shared(pde), "a locked range under a shared table");
+                        }
+                        w.unlock(ids[s], addr(at), pages).unwrap();
+                    }
+                }
+            }
+            Op::Move { s, page, to } => {
+                let movable = model.spaces[s].get(&page).is_some_and(|mp| !mp.shared);
+                if !movable || page == to {
+                    continue;
+                }
+                let how = Remap { may_move: true, fixed: Some(pg(addr(to))), dont_unmap: false, hint: None };
+                let r = w.with(ids[s], |sp, t, p| {
+                    let (f, r) = sp.mremap(pg(addr(page)), 1, 1, how, &|_| true, t, p);
+                    (r, f)
+                });
+                assert_eq!(r, Ok(pg(addr(to))));
+                let mp = model.spaces[s].remove(&page).expect("mapped");
+                model.spaces[s].insert(to, mp);
             }
             Op::Sweep { s } => {
                 w.destroy(ids[s]);
