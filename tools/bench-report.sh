@@ -88,7 +88,7 @@ END {
     }
     nr = 0
     R[++nr] = "w1mmap";   L[nr] = "W1 mmap 16 MiB, per page";                 T[nr] = ""
-    R[++nr] = "w1touch";  L[nr] = "W1 demand-zero fault, per page";           T[nr] = 1600
+    R[++nr] = "w1touch";  L[nr] = "W1 demand-zero fault, per page";           T[nr] = 1300
     R[++nr] = "w1munmap"; L[nr] = "W1 munmap 16 MiB, per page";               T[nr] = ""
     R[++nr] = "w2_0";     L[nr] = "W2 fork+exit+wait, 0 MiB touched";         T[nr] = 40000
     R[++nr] = "w2_1";     L[nr] = "W2 fork+exit+wait, 1 MiB touched";         T[nr] = ""
@@ -97,7 +97,7 @@ END {
     R[++nr] = "w2_256";   L[nr] = "W2 fork+exit+wait, 256 MiB touched";       T[nr] = ""
     R[++nr] = "slope";    L[nr] = "W2 slope per touched page (64 vs 1 MiB)";  T[nr] = 10
     R[++nr] = "w3";       L[nr] = "W3 COW break per page (beyond W2@16)";     T[nr] = 1900
-    R[++nr] = "w4";       L[nr] = "W4 mmap+write+munmap, per iteration";      T[nr] = 6000
+    R[++nr] = "w4";       L[nr] = "W4 mmap+write+munmap, per iteration";      T[nr] = 5000
     R[++nr] = "w6";       L[nr] = "W6 mremap move of 64 MiB, per page";      T[nr] = 60
     R[++nr] = "w7";       L[nr] = "W7 mincore of 64 MiB, per page";          T[nr] = ""
     R[++nr] = "w5entry";  L[nr] = "W5 kernel entry -> init's first line";     T[nr] = 3000000
